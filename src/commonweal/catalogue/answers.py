@@ -1,0 +1,589 @@
+"""Answer types: how each question type reads what a person typed, checks it and shows it.
+
+Every type validates on the server with the GOV.UK Design System's error messages, keeps
+what was typed for showing the page again, and turns a valid answer into a plain JSON value
+(so a submitted application is a snapshot that needs no code to read).
+
+A deployment can add a type by registering an `AnswerType` in `ANSWER_TYPES`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import filetype
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+
+from commonweal.core import uk
+
+from .definition import Question
+
+
+@dataclass
+class FieldError:
+    """One problem with an answer: the message, and the input(s) it is about."""
+
+    message: str
+    fields: list[str]  # input ids; the first is where the error summary links to
+
+
+@dataclass
+class Parsed:
+    value: Any = None  # the normalised answer; None when nothing was given
+    raw: dict[str, Any] = field(default_factory=dict)  # what was typed, to show again
+    error: FieldError | None = None
+
+
+def _required_message(question: Question, language: str, default: str) -> str:
+    if question.errors and question.errors.required:
+        return question.errors.required.text(language)
+    return default
+
+
+def _text(data, name: str) -> str:
+    value = data.get(name, "")
+    return value.strip() if isinstance(value, str) else ""
+
+
+class AnswerType(ABC):
+    name = ""
+
+    def input_names(self, question: Question) -> list[str]:
+        return [question.id]
+
+    @abstractmethod
+    def parse(self, question: Question, data, files, language: str) -> Parsed:
+        """Read this question's inputs from the posted `data` and `files`."""
+
+    def raw_from_value(self, question: Question, value: Any) -> dict[str, Any]:
+        """The inputs' contents for an answer already given (editing it again)."""
+        return {question.id: "" if value is None else str(value)}
+
+    def display(self, question: Question, value: Any, language: str) -> list[str]:
+        """Lines to show on "Check your answers" and to staff."""
+        return [] if value in (None, "") else [str(value)]
+
+
+class TextAnswer(AnswerType):
+    name = "text"
+    default_max_length = 500
+
+    def parse(self, question, data, files, language):
+        text = _text(data, question.id)
+        raw = {question.id: text}
+        if not text:
+            if question.required:
+                message = _required_message(question, language, _("Enter your answer"))
+                return Parsed(None, raw, FieldError(message, [question.id]))
+            return Parsed("", raw)
+        limit = question.max_length or self.default_max_length
+        if len(text) > limit:
+            message = _("Answer must be %(limit)s characters or less") % {"limit": limit}
+            return Parsed(None, raw, FieldError(message, [question.id]))
+        return Parsed(text, raw)
+
+
+class LongTextAnswer(TextAnswer):
+    name = "long_text"
+    default_max_length = 5000
+
+
+def _decimal(text: str) -> Decimal | None:
+    cleaned = text.replace(",", "").replace(" ", "")
+    if not re.fullmatch(r"-?[0-9]+(\.[0-9]+)?", cleaned):
+        return None
+    try:
+        return Decimal(cleaned)
+    except InvalidOperation:
+        return None
+
+
+class NumberAnswer(AnswerType):
+    name = "number"
+
+    def parse(self, question, data, files, language):
+        text = _text(data, question.id)
+        raw = {question.id: text}
+        if not text:
+            if question.required:
+                message = _required_message(question, language, _("Enter a number"))
+                return Parsed(None, raw, FieldError(message, [question.id]))
+            return Parsed(None, raw)
+        number = _decimal(text)
+        if number is None:
+            return Parsed(None, raw, FieldError(_("Enter a number, like 3"), [question.id]))
+        if question.whole_number and number != number.to_integral_value():
+            return Parsed(None, raw, FieldError(_("Enter a whole number, like 3"), [question.id]))
+        error = _range_error(question, number, str)
+        if error:
+            return Parsed(None, raw, FieldError(error, [question.id]))
+        return Parsed(
+            str(int(number)) if number == number.to_integral_value() else str(number), raw
+        )
+
+
+def _range_error(question: Question, number: Decimal, show) -> str | None:
+    low, high = question.min, question.max
+    if low is not None and high is not None and not low <= number <= high:
+        return _("Enter a number between %(min)s and %(max)s") % {
+            "min": show(low),
+            "max": show(high),
+        }
+    if low is not None and number < low:
+        return _("Enter a number that is %(min)s or more") % {"min": show(low)}
+    if high is not None and number > high:
+        return _("Enter a number that is %(max)s or less") % {"max": show(high)}
+    return None
+
+
+def _pounds(amount: Decimal) -> str:
+    if amount == amount.to_integral_value():
+        return f"£{amount:,.0f}"
+    return f"£{amount:,.2f}"
+
+
+class MoneyAnswer(AnswerType):
+    name = "money"
+
+    def parse(self, question, data, files, language):
+        text = _text(data, question.id)
+        raw = {question.id: text}
+        if not text:
+            if question.required:
+                message = _required_message(question, language, _("Enter an amount"))
+                return Parsed(None, raw, FieldError(message, [question.id]))
+            return Parsed(None, raw)
+        amount = _decimal(text.lstrip("£").strip())
+        if amount is None or amount.as_tuple().exponent < -2:
+            message = _("Enter an amount in pounds and pence, like 150 or 150.50")
+            return Parsed(None, raw, FieldError(message, [question.id]))
+        if amount < 0:
+            return Parsed(None, raw, FieldError(_("Amount must be £0 or more"), [question.id]))
+        low, high = question.min, question.max
+        if low is not None and high is not None and not low <= amount <= high:
+            message = _("Amount must be between %(min)s and %(max)s") % {
+                "min": _pounds(low),
+                "max": _pounds(high),
+            }
+            return Parsed(None, raw, FieldError(message, [question.id]))
+        if low is not None and amount < low:
+            message = _("Amount must be %(min)s or more") % {"min": _pounds(low)}
+            return Parsed(None, raw, FieldError(message, [question.id]))
+        if high is not None and amount > high:
+            message = _("Amount must be %(max)s or less") % {"max": _pounds(high)}
+            return Parsed(None, raw, FieldError(message, [question.id]))
+        return Parsed(f"{amount:.2f}", raw)
+
+    def display(self, question, value, language):
+        return [] if value in (None, "") else [_pounds(Decimal(value))]
+
+
+class DateAnswer(AnswerType):
+    name = "date"
+    parts = ("day", "month", "year")
+
+    def input_names(self, question):
+        return [f"{question.id}-{part}" for part in self.parts]
+
+    def raw_from_value(self, question, value):
+        if not value:
+            return {}
+        day = datetime.date.fromisoformat(value)
+        return {
+            f"{question.id}-day": str(day.day),
+            f"{question.id}-month": str(day.month),
+            f"{question.id}-year": str(day.year),
+        }
+
+    def parse(self, question, data, files, language):
+        names = self.input_names(question)
+        values = {part: _text(data, name) for part, name in zip(self.parts, names, strict=True)}
+        raw = dict(zip(names, values.values(), strict=True))
+        missing = [part for part in self.parts if not values[part]]
+        if len(missing) == 3:
+            if question.required:
+                message = _required_message(question, language, _("Enter a date"))
+                return Parsed(None, raw, FieldError(message, names))
+            return Parsed(None, raw)
+        if missing:
+            messages = {
+                ("day",): _("Date must include a day"),
+                ("month",): _("Date must include a month"),
+                ("year",): _("Date must include a year"),
+                ("day", "month"): _("Date must include a day and month"),
+                ("day", "year"): _("Date must include a day and year"),
+                ("month", "year"): _("Date must include a month and year"),
+            }
+            fields = [f"{question.id}-{part}" for part in missing]
+            return Parsed(None, raw, FieldError(messages[tuple(missing)], fields))
+        if not all(values[part].isdigit() for part in self.parts):
+            return Parsed(None, raw, FieldError(_("Date must be a real date"), names))
+        if len(values["year"]) != 4:
+            message = _("Year must include 4 numbers")
+            return Parsed(None, raw, FieldError(message, [f"{question.id}-year"]))
+        try:
+            day = datetime.date(int(values["year"]), int(values["month"]), int(values["day"]))
+        except ValueError:
+            return Parsed(None, raw, FieldError(_("Date must be a real date"), names))
+        today = timezone.localdate()
+        if question.date_must_be == "past" and day >= today:
+            return Parsed(None, raw, FieldError(_("Date must be in the past"), names))
+        if question.date_must_be == "future" and day <= today:
+            return Parsed(None, raw, FieldError(_("Date must be in the future"), names))
+        if day.year < 1900:
+            return Parsed(None, raw, FieldError(_("Date must be after 1 January 1900"), names))
+        return Parsed(day.isoformat(), raw)
+
+    def display(self, question, value, language):
+        if not value:
+            return []
+        with translation.override(language):
+            return [formats.date_format(datetime.date.fromisoformat(value), "j F Y")]
+
+
+class YesNoAnswer(AnswerType):
+    name = "yes_no"
+
+    def raw_from_value(self, question, value):
+        return {question.id: {True: "yes", False: "no"}.get(value, "")}
+
+    def parse(self, question, data, files, language):
+        choice = _text(data, question.id)
+        raw = {question.id: choice}
+        if choice not in ("yes", "no"):
+            if question.required or choice:
+                message = _required_message(question, language, _("Select yes or no"))
+                return Parsed(None, raw, FieldError(message, [question.id]))
+            return Parsed(None, raw)
+        return Parsed(choice == "yes", raw)
+
+    def display(self, question, value, language):
+        if value is None:
+            return []
+        with translation.override(language):
+            return [_("Yes") if value else _("No")]
+
+
+class RadiosAnswer(AnswerType):
+    name = "radios"
+
+    def parse(self, question, data, files, language):
+        choice = _text(data, question.id)
+        raw = {question.id: choice}
+        if question.option(choice) is None:
+            if question.required or choice:
+                message = _required_message(question, language, _("Select an option"))
+                return Parsed(None, raw, FieldError(message, [question.id]))
+            return Parsed(None, raw)
+        return Parsed(choice, raw)
+
+    def display(self, question, value, language):
+        option = question.option(value) if value else None
+        return [option.label.text(language)] if option else []
+
+
+class CheckboxesAnswer(AnswerType):
+    name = "checkboxes"
+
+    def raw_from_value(self, question, value):
+        return {question.id: list(value or [])}
+
+    def parse(self, question, data, files, language):
+        chosen = (
+            data.getlist(question.id) if hasattr(data, "getlist") else data.get(question.id, [])
+        )
+        chosen = [value for value in chosen if isinstance(value, str)]
+        raw = {question.id: chosen}
+        valid = [option.value for option in question.options if option.value in chosen]
+        if len(valid) != len(set(chosen)):
+            return Parsed(None, raw, FieldError(_("Select from the options given"), [question.id]))
+        if not valid:
+            if question.required:
+                message = _required_message(question, language, _("Select at least one option"))
+                return Parsed(None, raw, FieldError(message, [question.id]))
+            return Parsed([], raw)
+        exclusive = [o for o in question.options if o.exclusive and o.value in valid]
+        if exclusive and len(valid) > 1:
+            message = _("Select the options that apply, or select only “%(option)s”") % {
+                "option": exclusive[0].label.text(language)
+            }
+            return Parsed(None, raw, FieldError(message, [question.id]))
+        return Parsed(valid, raw)
+
+    def display(self, question, value, language):
+        return [
+            option.label.text(language)
+            for option in question.options
+            if option.value in (value or [])
+        ]
+
+
+class AddressAnswer(AnswerType):
+    name = "address"
+    parts = ("line_1", "line_2", "town", "county", "postcode")
+    limits = {"line_1": 200, "line_2": 200, "town": 100, "county": 100, "postcode": 10}
+
+    def _name(self, question, part):
+        return f"{question.id}-{part.replace('_', '-')}"
+
+    def input_names(self, question):
+        return [self._name(question, part) for part in self.parts]
+
+    def raw_from_value(self, question, value):
+        value = value or {}
+        return {self._name(question, part): value.get(part, "") for part in self.parts}
+
+    def parse(self, question, data, files, language):
+        values = {part: _text(data, self._name(question, part)) for part in self.parts}
+        raw = {self._name(question, part): values[part] for part in self.parts}
+        if not any(values.values()):
+            if question.required:
+                message = _required_message(
+                    question, language, _("Enter address line 1, typically the building and street")
+                )
+                return Parsed(None, raw, FieldError(message, [self._name(question, "line_1")]))
+            return Parsed(None, raw)
+        for part in self.parts:
+            if len(values[part]) > self.limits[part]:
+                message = _("Address line must be %(limit)s characters or less") % {
+                    "limit": self.limits[part]
+                }
+                return Parsed(None, raw, FieldError(message, [self._name(question, part)]))
+        if not values["line_1"]:
+            message = _("Enter address line 1, typically the building and street")
+            return Parsed(None, raw, FieldError(message, [self._name(question, "line_1")]))
+        if not values["town"]:
+            return Parsed(
+                None, raw, FieldError(_("Enter town or city"), [self._name(question, "town")])
+            )
+        if not values["postcode"]:
+            return Parsed(
+                None, raw, FieldError(_("Enter postcode"), [self._name(question, "postcode")])
+            )
+        postcode = uk.normalise_postcode(values["postcode"])
+        if postcode is None:
+            return Parsed(
+                None,
+                raw,
+                FieldError(_("Enter a real postcode"), [self._name(question, "postcode")]),
+            )
+        return Parsed({**values, "postcode": postcode}, raw)
+
+    def display(self, question, value, language):
+        if not value:
+            return []
+        return [value[part] for part in self.parts if value.get(part)]
+
+
+class EmailAnswer(AnswerType):
+    name = "email"
+
+    def parse(self, question, data, files, language):
+        text = _text(data, question.id)
+        raw = {question.id: text}
+        if not text:
+            if question.required:
+                message = _required_message(question, language, _("Enter an email address"))
+                return Parsed(None, raw, FieldError(message, [question.id]))
+            return Parsed(None, raw)
+        try:
+            validate_email(text)
+        except ValidationError:
+            message = _("Enter an email address in the correct format, like name@example.com")
+            return Parsed(None, raw, FieldError(message, [question.id]))
+        return Parsed(text.lower(), raw)
+
+
+class PhoneAnswer(AnswerType):
+    name = "phone"
+
+    def raw_from_value(self, question, value):
+        return {question.id: uk.format_phone(value) if value else ""}
+
+    def parse(self, question, data, files, language):
+        text = _text(data, question.id)
+        raw = {question.id: text}
+        if not text:
+            if question.required:
+                message = _required_message(question, language, _("Enter a telephone number"))
+                return Parsed(None, raw, FieldError(message, [question.id]))
+            return Parsed(None, raw)
+        number = uk.normalise_uk_phone(text)
+        if number is None:
+            message = _(
+                "Enter a telephone number, like 01632 960 001, 07700 900 982 or +44 808 157 0192"
+            )
+            return Parsed(None, raw, FieldError(message, [question.id]))
+        return Parsed(number, raw)
+
+    def display(self, question, value, language):
+        return [uk.format_phone(value)] if value else []
+
+
+class NiNumberAnswer(AnswerType):
+    name = "ni_number"
+
+    def raw_from_value(self, question, value):
+        return {question.id: uk.format_ni_number(value) if value else ""}
+
+    def parse(self, question, data, files, language):
+        text = _text(data, question.id)
+        raw = {question.id: text}
+        if not text:
+            if question.required:
+                message = _required_message(
+                    question, language, _("Enter a National Insurance number")
+                )
+                return Parsed(None, raw, FieldError(message, [question.id]))
+            return Parsed(None, raw)
+        number = uk.normalise_ni_number(text)
+        if number is None:
+            message = _("Enter a National Insurance number in the correct format")
+            return Parsed(None, raw, FieldError(message, [question.id]))
+        return Parsed(number, raw)
+
+    def display(self, question, value, language):
+        return [uk.format_ni_number(value)] if value else []
+
+
+class BankDetailsAnswer(AnswerType):
+    name = "bank_details"
+    parts = ("name", "sort_code", "account_number")
+
+    def _name(self, question, part):
+        return f"{question.id}-{part.replace('_', '-')}"
+
+    def input_names(self, question):
+        return [self._name(question, part) for part in self.parts]
+
+    def raw_from_value(self, question, value):
+        value = value or {}
+        return {
+            self._name(question, "name"): value.get("name", ""),
+            self._name(question, "sort_code"): value.get("sort_code", ""),
+            self._name(question, "account_number"): value.get("account_number", ""),
+        }
+
+    def parse(self, question, data, files, language):
+        values = {part: _text(data, self._name(question, part)) for part in self.parts}
+        raw = {self._name(question, part): values[part] for part in self.parts}
+        if not any(values.values()) and not question.required:
+            return Parsed(None, raw)
+        if not values["name"]:
+            return Parsed(
+                None,
+                raw,
+                FieldError(_("Enter the name on the account"), [self._name(question, "name")]),
+            )
+        if len(values["name"]) > 100:
+            message = _("Name on the account must be 100 characters or less")
+            return Parsed(None, raw, FieldError(message, [self._name(question, "name")]))
+        sort_field = [self._name(question, "sort_code")]
+        if not values["sort_code"]:
+            return Parsed(None, raw, FieldError(_("Enter a sort code"), sort_field))
+        sort_code = uk.normalise_sort_code(values["sort_code"])
+        if sort_code is None:
+            return Parsed(
+                None, raw, FieldError(_("Enter a valid sort code like 309430"), sort_field)
+            )
+        account_field = [self._name(question, "account_number")]
+        if not values["account_number"]:
+            return Parsed(None, raw, FieldError(_("Enter an account number"), account_field))
+        digits = re.sub(r"[\s-]+", "", values["account_number"])
+        if digits.isdigit() and not 6 <= len(digits) <= 8:
+            message = _("Account number must be between 6 and 8 digits")
+            return Parsed(None, raw, FieldError(message, account_field))
+        account_number = uk.normalise_account_number(values["account_number"])
+        if account_number is None:
+            message = _("Enter a valid account number like 00733445")
+            return Parsed(None, raw, FieldError(message, account_field))
+        return Parsed(
+            {"name": values["name"], "sort_code": sort_code, "account_number": account_number}, raw
+        )
+
+    def display(self, question, value, language):
+        if not value:
+            return []
+        return [
+            value["name"],
+            uk.format_sort_code(value["sort_code"]),
+            # Only the last four digits are shown back, as banks do.
+            "••••" + value["account_number"][-4:],
+        ]
+
+
+# What a person may upload, recognised by the file's content, never by its name.
+ALLOWED_UPLOAD_TYPES = {
+    "application/pdf": "pdf",
+    "image/jpeg": "jpg",
+    "image/png": "png",
+}
+
+
+class FileAnswer(AnswerType):
+    """An uploaded file. Parsing checks it; the intake app stores it and keeps a reference."""
+
+    name = "file"
+
+    def raw_from_value(self, question, value):
+        return {question.id: value or None}
+
+    def parse(self, question, data, files, language):
+        upload = files.get(question.id) if files else None
+        if upload is None or not getattr(upload, "name", ""):
+            if question.required:
+                message = _required_message(question, language, _("Select a file"))
+                return Parsed(None, {}, FieldError(message, [question.id]))
+            return Parsed(None, {})
+        limit = settings.COMMONWEAL_UPLOAD_MAX_BYTES
+        if upload.size == 0:
+            return Parsed(None, {}, FieldError(_("The selected file is empty"), [question.id]))
+        if upload.size > limit:
+            message = _("The selected file must be smaller than %(size)sMB") % {
+                "size": limit // (1024 * 1024)
+            }
+            return Parsed(None, {}, FieldError(message, [question.id]))
+        upload.seek(0)
+        kind = filetype.guess(upload.read(8192))
+        upload.seek(0)
+        if kind is None or kind.mime not in ALLOWED_UPLOAD_TYPES:
+            message = _("The selected file must be a JPG, PNG or PDF")
+            return Parsed(None, {}, FieldError(message, [question.id]))
+        return Parsed({"file": upload, "content_type": kind.mime}, {})
+
+    def display(self, question, value, language):
+        return [value["name"]] if value else []
+
+
+ANSWER_TYPES: dict[str, AnswerType] = {
+    answer_type.name: answer_type
+    for answer_type in (
+        TextAnswer(),
+        LongTextAnswer(),
+        NumberAnswer(),
+        MoneyAnswer(),
+        DateAnswer(),
+        YesNoAnswer(),
+        RadiosAnswer(),
+        CheckboxesAnswer(),
+        AddressAnswer(),
+        EmailAnswer(),
+        PhoneAnswer(),
+        NiNumberAnswer(),
+        BankDetailsAnswer(),
+        FileAnswer(),
+    )
+}
+
+
+def answer_type(question: Question) -> AnswerType:
+    return ANSWER_TYPES[question.type]

@@ -1,0 +1,520 @@
+"""The service definition language: what a ServiceVersion holds, validated by pydantic.
+
+A definition is data (YAML in files, JSON in the database), never code. It says what the
+service is, who can apply, what is asked and in what order, which stages the case moves
+through, how long it should take and which checks run. Everything a person reads is held in
+English and Welsh.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from commonweal.people.selectors import PERSON_FIELD_CHOICES, PERSON_FIELDS
+
+Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$", max_length=60)]
+
+QUESTION_TYPES = (
+    "text",
+    "long_text",
+    "number",
+    "money",
+    "date",
+    "yes_no",
+    "radios",
+    "checkboxes",
+    "address",
+    "email",
+    "phone",
+    "ni_number",
+    "bank_details",
+    "file",
+)
+QuestionType = Literal[
+    "text",
+    "long_text",
+    "number",
+    "money",
+    "date",
+    "yes_no",
+    "radios",
+    "checkboxes",
+    "address",
+    "email",
+    "phone",
+    "ni_number",
+    "bank_details",
+    "file",
+]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(Strict):
+    """Words a person reads, in English and Welsh. Both are required."""
+
+    en: Annotated[str, Field(min_length=1)]
+    cy: Annotated[str, Field(min_length=1)]
+
+    def text(self, language: str | None) -> str:
+        return self.cy if language == "cy" else self.en
+
+
+CONDITION_TESTS = (
+    "equals",
+    "not_equals",
+    "one_of",
+    "includes",
+    "greater_than",
+    "less_than",
+    "answered",
+)
+
+
+class Condition(Strict):
+    """When a page is shown: a test of an earlier answer, or all/any/not of conditions."""
+
+    question: Identifier | None = None
+    equals: str | bool | None = None
+    not_equals: str | bool | None = None
+    one_of: list[str] | None = None
+    includes: str | None = None
+    greater_than: Decimal | None = None
+    less_than: Decimal | None = None
+    answered: bool | None = None
+    all: list[Condition] | None = None
+    any: list[Condition] | None = None
+    not_: Condition | None = Field(default=None, alias="not")
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @model_validator(mode="after")
+    def one_kind(self) -> Condition:
+        tests = [name for name in CONDITION_TESTS if getattr(self, name) is not None]
+        combinators = [n for n in ("all", "any", "not_") if getattr(self, n) is not None]
+        if self.question is not None:
+            if combinators:
+                raise ValueError("a condition on a question cannot also have all, any or not")
+            if len(tests) != 1:
+                raise ValueError(
+                    "a condition on a question needs exactly one test: "
+                    + ", ".join(CONDITION_TESTS)
+                )
+        else:
+            if tests:
+                raise ValueError(f"'{tests[0]}' needs the question it tests")
+            if len(combinators) != 1:
+                raise ValueError("a condition needs a question, or exactly one of all, any, not")
+        return self
+
+    def questions(self) -> set[str]:
+        """Every question this condition looks at."""
+        if self.question is not None:
+            return {self.question}
+        found: set[str] = set()
+        for child in (self.all or []) + (self.any or []) + ([self.not_] if self.not_ else []):
+            found |= child.questions()
+        return found
+
+    def holds(self, answers: dict[str, Any]) -> bool:
+        if self.all is not None:
+            return all(child.holds(answers) for child in self.all)
+        if self.any is not None:
+            return any(child.holds(answers) for child in self.any)
+        if self.not_ is not None:
+            return not self.not_.holds(answers)
+        value = answers.get(self.question)
+        if self.answered is not None:
+            return (value not in (None, "", [], {})) == self.answered
+        if value is None:
+            return False
+        if self.equals is not None:
+            return value == self.equals
+        if self.not_equals is not None:
+            return value != self.not_equals
+        if self.one_of is not None:
+            return value in self.one_of
+        if self.includes is not None:
+            return isinstance(value, list) and self.includes in value
+        try:
+            number = Decimal(str(value))
+        except ArithmeticError:
+            return False
+        if self.greater_than is not None:
+            return number > self.greater_than
+        return number < self.less_than
+
+
+class Option(Strict):
+    value: Identifier
+    label: Text
+    hint: Text | None = None
+    # For checkboxes: "None of these", which cannot be chosen with anything else.
+    exclusive: bool = False
+
+
+class ErrorTexts(Strict):
+    """Question-specific error messages, following the GOV.UK pattern ("Enter your name")."""
+
+    required: Text | None = None
+
+
+class Question(Strict):
+    id: Identifier
+    type: QuestionType
+    label: Text
+    hint: Text | None = None
+    required: bool = True
+    options: list[Option] | None = None
+    person_field: str | None = None
+    errors: ErrorTexts | None = None
+    # Limits: characters for text, values for numbers and money.
+    max_length: Annotated[int, Field(gt=0, le=10_000)] | None = None
+    min: Decimal | None = None
+    max: Decimal | None = None
+    whole_number: bool = False
+    # Addresses: offer "find address by postcode" before typing it in.
+    lookup: bool = False
+    # Dates: "past" (like a date of birth), "future", or any date.
+    date_must_be: Literal["past", "future"] | None = None
+    # The shorter label used on "Check your answers".
+    summary_label: Text | None = None
+
+    @model_validator(mode="after")
+    def consistent(self) -> Question:
+        if self.type in ("radios", "checkboxes"):
+            if not self.options or len(self.options) < 2:
+                raise ValueError(f"a {self.type} question needs at least two options")
+            values = [option.value for option in self.options]
+            if len(set(values)) != len(values):
+                raise ValueError("option values must be different from each other")
+        elif self.options is not None:
+            raise ValueError(f"a {self.type} question cannot have options")
+        if any(option.exclusive for option in self.options or []) and self.type != "checkboxes":
+            raise ValueError("only checkboxes can have an exclusive option")
+        if self.max_length is not None and self.type not in ("text", "long_text"):
+            raise ValueError("max_length is only for text and long_text questions")
+        if (self.min is not None or self.max is not None) and self.type not in ("number", "money"):
+            raise ValueError("min and max are only for number and money questions")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError("min must not be more than max")
+        if self.whole_number and self.type != "number":
+            raise ValueError("whole_number is only for number questions")
+        if self.lookup and self.type != "address":
+            raise ValueError("lookup is only for address questions")
+        if self.date_must_be is not None and self.type != "date":
+            raise ValueError("date_must_be is only for date questions")
+        if self.person_field is not None:
+            if self.person_field not in PERSON_FIELDS:
+                raise ValueError(
+                    f"unknown person_field '{self.person_field}'; "
+                    f"use one of {', '.join(PERSON_FIELDS)}"
+                )
+            if self.type not in PERSON_FIELDS[self.person_field]:
+                raise ValueError(
+                    f"person_field '{self.person_field}' needs a question of type "
+                    + " or ".join(PERSON_FIELDS[self.person_field])
+                )
+            allowed = PERSON_FIELD_CHOICES.get(self.person_field)
+            if allowed is not None and {o.value for o in self.options or []} != allowed:
+                raise ValueError(
+                    f"person_field '{self.person_field}' needs exactly the options "
+                    + ", ".join(sorted(allowed))
+                )
+        return self
+
+    def option(self, value: str) -> Option | None:
+        return next((option for option in self.options or [] if option.value == value), None)
+
+
+class Page(Strict):
+    """One thing per page: usually one question; related parts (a name) may share a page."""
+
+    id: Identifier
+    title: Text | None = None
+    questions: Annotated[list[Question], Field(min_length=1)]
+    show_if: Condition | None = None
+
+    @model_validator(mode="after")
+    def titled_when_several(self) -> Page:
+        if len(self.questions) > 1 and self.title is None:
+            raise ValueError("a page with more than one question needs a title")
+        if len(self.questions) > 1 and any(q.lookup or q.type == "file" for q in self.questions):
+            raise ValueError("an address look-up or a file upload must be alone on its page")
+        return self
+
+    @property
+    def lookup_question(self) -> Question | None:
+        """The address question to look up by postcode, when this page is one."""
+        first = self.questions[0]
+        return first if first.lookup else None
+
+
+class NotEligibleWhen(Strict):
+    answer: list[str]
+    outcome: Identifier
+
+
+PostcodeArea = Annotated[str, Field(pattern=r"^[A-Z]{1,2}([0-9][0-9A-Z]?)?$")]
+
+
+class EligibilityQuestion(Strict):
+    """A "Check if you can apply" question: yes/no, a choice, or a postcode that must be in
+    the areas the service covers."""
+
+    id: Identifier
+    type: Literal["yes_no", "radios", "postcode"]
+    label: Text
+    hint: Text | None = None
+    options: list[Option] | None = None
+    not_eligible_when: list[NotEligibleWhen] = []
+    # For postcode questions: the postcode areas (CF) or districts (CF83) covered, and the
+    # outcome for everyone else.
+    postcode_areas: list[PostcodeArea] | None = None
+    outside_outcome: Identifier | None = None
+    errors: ErrorTexts | None = None
+
+    @model_validator(mode="after")
+    def consistent(self) -> EligibilityQuestion:
+        if self.type == "radios" and (not self.options or len(self.options) < 2):
+            raise ValueError("a radios question needs at least two options")
+        if self.type != "radios" and self.options is not None:
+            raise ValueError(f"a {self.type} question cannot have options")
+        if self.type == "postcode":
+            if not self.postcode_areas or not self.outside_outcome:
+                raise ValueError("a postcode question needs postcode_areas and outside_outcome")
+            if self.not_eligible_when:
+                raise ValueError("a postcode question uses outside_outcome, not not_eligible_when")
+            return self
+        if self.postcode_areas is not None or self.outside_outcome is not None:
+            raise ValueError("postcode_areas and outside_outcome are only for postcode questions")
+        allowed = {"yes", "no"} if self.type == "yes_no" else {o.value for o in self.options}
+        for rule in self.not_eligible_when:
+            unknown = set(rule.answer) - allowed
+            if unknown:
+                raise ValueError(f"not_eligible_when names unknown answers: {', '.join(unknown)}")
+        return self
+
+    def covers(self, postcode: str) -> bool:
+        """Whether a normalised postcode ("CF83 1JD") is in one of the covered areas."""
+        outward = postcode.split(" ")[0]
+        area = re.match(r"[A-Z]+", outward).group()
+        return any(entry in (outward, area) for entry in self.postcode_areas or [])
+
+    def outcome_for(self, answer: str) -> str | None:
+        """The not-eligible outcome this answer leads to, if any."""
+        if self.type == "postcode":
+            return None if self.covers(answer) else self.outside_outcome
+        for rule in self.not_eligible_when:
+            if answer in rule.answer:
+                return rule.outcome
+        return None
+
+    def choices(self) -> list[tuple[str, Text]]:
+        if self.type == "yes_no":
+            return [("yes", Text(en="Yes", cy="Ie")), ("no", Text(en="No", cy="Na"))]
+        return [(option.value, option.label) for option in self.options]
+
+
+class Link(Strict):
+    text: Text
+    url: Annotated[str, Field(pattern=r"^(https?://|/|tel:|mailto:)")]
+
+
+class Outcome(Strict):
+    """A plain-language page for someone who cannot apply: why, and where else to get help."""
+
+    id: Identifier
+    title: Text
+    body: Text
+    help_links: list[Link] = []
+
+
+class Eligibility(Strict):
+    questions: Annotated[list[EligibilityQuestion], Field(min_length=1)]
+    outcomes: Annotated[list[Outcome], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def outcomes_exist(self) -> Eligibility:
+        known = {outcome.id for outcome in self.outcomes}
+        ids = [question.id for question in self.questions]
+        if len(set(ids)) != len(ids):
+            raise ValueError("eligibility question ids must be different from each other")
+        for question in self.questions:
+            outcomes = [rule.outcome for rule in question.not_eligible_when]
+            if question.outside_outcome:
+                outcomes.append(question.outside_outcome)
+            for outcome in outcomes:
+                if outcome not in known:
+                    raise ValueError(f"outcome '{outcome}' is not defined in outcomes")
+        return self
+
+    def question(self, question_id: str) -> EligibilityQuestion | None:
+        return next((q for q in self.questions if q.id == question_id), None)
+
+    def outcome(self, outcome_id: str) -> Outcome | None:
+        return next((o for o in self.outcomes if o.id == outcome_id), None)
+
+
+class OtherWay(Strict):
+    """Another way to apply, for people who cannot or would rather not apply online."""
+
+    channel: Literal["phone", "in_person", "paper", "text_relay", "email"]
+    description: Text
+    contact: str | None = None
+    opening_hours: Text | None = None
+    url: Annotated[str, Field(pattern=r"^(https?://|/)")] | None = None
+
+
+class Stage(Strict):
+    id: Identifier
+    title: Text
+    # What happens next, told to the person while their case is at this stage.
+    description: Text
+    # The time limit's clock stops while the case waits for the person.
+    waiting_for_person: bool = False
+    final: bool = False
+
+
+# Addresses the journey uses for its own pages, so no question page may take them.
+RESERVED_PAGE_IDS = {"confirm-your-details", "check-your-answers", "saved"}
+
+
+class ServiceDefinition(Strict):
+    slug: Identifier
+    reference_prefix: Annotated[str, Field(pattern=r"^[A-Z]{2,3}$")]
+    title: Text
+    summary: Text
+    description: Text
+    before_you_start: Text | None = None
+    target_working_days: Annotated[int, Field(ge=1, le=365)]
+    other_ways_to_apply: list[OtherWay] = []
+    eligibility: Eligibility | None = None
+    # Applying for someone else: when this holds, the person questions describe them and
+    # nothing is filled in from the signed-in person's own record.
+    on_behalf_when: Condition | None = None
+    pages: Annotated[list[Page], Field(min_length=1)]
+    declaration: Text
+    what_happens_next: Text
+    stages: Annotated[list[Stage], Field(min_length=1)]
+    checks: list[Identifier] = []
+
+    @model_validator(mode="after")
+    def references_resolve(self) -> ServiceDefinition:
+        page_ids = [page.id for page in self.pages]
+        if len(set(page_ids)) != len(page_ids):
+            raise ValueError("page ids must be different from each other")
+        reserved = set(page_ids) & RESERVED_PAGE_IDS
+        if reserved:
+            raise ValueError(f"page id '{reserved.pop()}' is reserved for the journey's own pages")
+        stage_ids = [stage.id for stage in self.stages]
+        if len(set(stage_ids)) != len(stage_ids):
+            raise ValueError("stage ids must be different from each other")
+        if self.stages[0].final:
+            raise ValueError("the first stage is where new cases start, so it cannot be final")
+        seen: dict[str, Question] = {}
+        for page in self.pages:
+            if page.show_if is not None:
+                self._check_condition(page.show_if, seen, f"page '{page.id}'")
+            for question in page.questions:
+                if question.id in seen:
+                    raise ValueError(f"question id '{question.id}' is used twice")
+            for question in page.questions:
+                seen[question.id] = question
+        person_fields = [q.person_field for q in seen.values() if q.person_field]
+        duplicates = {field for field in person_fields if person_fields.count(field) > 1}
+        if duplicates:
+            raise ValueError(
+                f"person_field used by more than one question: {', '.join(duplicates)}"
+            )
+        if self.on_behalf_when is not None:
+            self._check_condition(self.on_behalf_when, seen, "on_behalf_when")
+        return self
+
+    @staticmethod
+    def _check_condition(condition: Condition, earlier: dict[str, Question], where: str) -> None:
+        for question_id in condition.questions():
+            if question_id not in earlier:
+                raise ValueError(
+                    f"{where} depends on '{question_id}', which is not a question on an "
+                    "earlier page"
+                )
+        ServiceDefinition._check_tests(condition, earlier, where)
+
+    @staticmethod
+    def _check_tests(condition: Condition, earlier: dict[str, Question], where: str) -> None:
+        for child in (condition.all or []) + (condition.any or []):
+            ServiceDefinition._check_tests(child, earlier, where)
+        if condition.not_ is not None:
+            ServiceDefinition._check_tests(condition.not_, earlier, where)
+        if condition.question is None:
+            return
+        question = earlier[condition.question]
+        values = [condition.equals, condition.not_equals, *(condition.one_of or [])]
+        if question.type in ("radios",):
+            for value in values:
+                if value is not None and question.option(str(value)) is None:
+                    raise ValueError(
+                        f"{where} compares '{question.id}' with '{value}', which is not one of "
+                        "its options"
+                    )
+        if question.type == "yes_no":
+            for value in values:
+                if value is not None and not isinstance(value, bool):
+                    raise ValueError(
+                        f"{where}: '{question.id}' is yes/no, compare with true or false"
+                    )
+        if condition.includes is not None:
+            if question.type != "checkboxes":
+                raise ValueError(f"{where}: 'includes' needs a checkboxes question")
+            if question.option(condition.includes) is None:
+                raise ValueError(
+                    f"{where}: '{condition.includes}' is not an option of '{question.id}'"
+                )
+        if (condition.greater_than is not None or condition.less_than is not None) and (
+            question.type not in ("number", "money")
+        ):
+            raise ValueError(f"{where}: greater_than and less_than need a number or money question")
+
+    # Lookups used by the journey and the case.
+
+    def page(self, page_id: str) -> Page | None:
+        return next((page for page in self.pages if page.id == page_id), None)
+
+    def questions(self) -> list[Question]:
+        return [question for page in self.pages for question in page.questions]
+
+    def question(self, question_id: str) -> Question | None:
+        return next((q for q in self.questions() if q.id == question_id), None)
+
+    def stage(self, stage_id: str) -> Stage | None:
+        return next((stage for stage in self.stages if stage.id == stage_id), None)
+
+    def visible_pages(self, answers: dict[str, Any]) -> list[Page]:
+        """The pages these answers lead to. Conditions only see answers on pages that are
+        themselves shown, so hiding a page also hides the pages that depended on it."""
+        visible: list[Page] = []
+        effective: dict[str, Any] = {}
+        for page in self.pages:
+            if page.show_if is None or page.show_if.holds(effective):
+                visible.append(page)
+                for question in page.questions:
+                    if question.id in answers:
+                        effective[question.id] = answers[question.id]
+        return visible
+
+    def effective_answers(self, answers: dict[str, Any]) -> dict[str, Any]:
+        """Only the answers on pages that are shown: what an application keeps."""
+        keep = {q.id for page in self.visible_pages(answers) for q in page.questions}
+        return {key: value for key, value in answers.items() if key in keep}
+
+    def is_on_behalf(self, answers: dict[str, Any]) -> bool:
+        if self.on_behalf_when is None:
+            return False
+        return self.on_behalf_when.holds(self.effective_answers(answers))

@@ -1,0 +1,82 @@
+"""Reads of the catalogue, with parsed definitions cached per version.
+
+Other apps reach the definition language through here: `definition_for` returns a
+`ServiceDefinition` whose questions, pages and stages carry their own behaviour, and
+`answer_type` gives the reader for a question's answers.
+"""
+
+from dataclasses import dataclass
+
+from .answers import ALLOWED_UPLOAD_TYPES, FieldError, Parsed, answer_type  # noqa: F401
+from .definition import Question, ServiceDefinition  # noqa: F401
+from .models import Service, ServiceVersion
+from .yaml_io import data_to_yaml
+
+_parsed: dict[tuple[int, str], ServiceDefinition] = {}
+
+
+def definition_for(version: ServiceVersion) -> ServiceDefinition:
+    """The parsed definition, cached per version and edit (published versions never change)."""
+    key = (version.pk, version.updated_at.isoformat())
+    definition = _parsed.get(key)
+    if definition is None:
+        definition = ServiceDefinition.model_validate(version.definition)
+        if len(_parsed) > 512:
+            _parsed.clear()
+        _parsed[key] = definition
+    return definition
+
+
+@dataclass(frozen=True)
+class PublishedService:
+    service: Service
+    version: ServiceVersion
+    definition: ServiceDefinition
+
+
+def published_services() -> list[PublishedService]:
+    """Every service people can apply for now, in one query."""
+    versions = ServiceVersion.objects.filter(status=ServiceVersion.Status.PUBLISHED).select_related(
+        "service"
+    )
+    found = [PublishedService(v.service, v, definition_for(v)) for v in versions]
+    return sorted(found, key=lambda item: item.definition.title.en)
+
+
+def published_service(*, slug: str) -> PublishedService | None:
+    version = (
+        ServiceVersion.objects.filter(status=ServiceVersion.Status.PUBLISHED, service__slug=slug)
+        .select_related("service")
+        .first()
+    )
+    if version is None:
+        return None
+    return PublishedService(version.service, version, definition_for(version))
+
+
+def version_get(*, pk: int) -> ServiceVersion:
+    return ServiceVersion.objects.select_related("service").get(pk=pk)
+
+
+def service_export(*, slug: str, version_number: int | None = None) -> str | None:
+    """The YAML of the published version (or of a given version number)."""
+    versions = ServiceVersion.objects.filter(service__slug=slug)
+    if version_number is not None:
+        version = versions.filter(number=version_number).first()
+    else:
+        version = (
+            versions.filter(status=ServiceVersion.Status.PUBLISHED).first()
+            or versions.order_by("-number").first()
+        )
+    if version is None:
+        return None
+    return version.source_yaml or data_to_yaml(version.definition)
+
+
+def services_overview() -> list[str]:
+    """One line per service: slug, prefix and its versions with their status."""
+    lines = []
+    for service in Service.objects.prefetch_related("versions").order_by("slug"):
+        versions = ", ".join(f"v{v.number} {v.status}" for v in service.versions.all())
+        lines.append(f"{service.slug} ({service.reference_prefix}): {versions}")
+    return lines

@@ -1,0 +1,120 @@
+"""The Jinja2 environment for every page: GOV.UK Frontend macros, Django i18n and helpers."""
+
+import datetime
+from decimal import Decimal
+
+from django.contrib.staticfiles.storage import staticfiles_storage
+from django.urls import reverse
+from django.utils import formats, timezone, translation
+from jinja2 import ChoiceLoader, Environment, PackageLoader, PrefixLoader
+from markupsafe import Markup, escape
+
+
+def url(name: str, *args, **kwargs) -> str:
+    return reverse(name, args=args or None, kwargs=kwargs or None)
+
+
+def date_long(value) -> str:
+    """A date as GOV.UK writes it ("3 May 2026"), in the active language."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        value = datetime.date.fromisoformat(value)
+    if isinstance(value, datetime.datetime):
+        value = timezone.localtime(value) if timezone.is_aware(value) else value
+    return formats.date_format(value, "j F Y")
+
+
+def datetime_long(value) -> str:
+    """A moment as GOV.UK writes it ("3 May 2026 at 2:15pm")."""
+    if value is None:
+        return ""
+    local = timezone.localtime(value)
+    suffix = (
+        translation.pgettext("time of day", "am")
+        if local.hour < 12
+        else translation.pgettext("time of day", "pm")
+    )
+    time = f"{local.hour % 12 or 12}:{local.minute:02d}{suffix}"
+    # Translators: a date followed by a time, as in "3 May 2026 at 2:15pm".
+    return translation.gettext("%(date)s at %(time)s") % {
+        "date": date_long(local.date()),
+        "time": time,
+    }
+
+
+def money(value) -> str:
+    """Pounds and pence as GOV.UK writes them: £1,250 or £75.50."""
+    if value is None or value == "":
+        return ""
+    amount = Decimal(str(value))
+    if amount == amount.to_integral_value():
+        return f"£{amount:,.0f}"
+    return f"£{amount:,.2f}"
+
+
+def paragraphs(text: str) -> Markup:
+    """Plain text with blank lines between paragraphs, as GOV.UK body paragraphs."""
+    if not text:
+        return Markup("")
+    parts = [part.strip() for part in str(text).split("\n\n") if part.strip()]
+    return Markup("").join(
+        Markup('<p class="govuk-body">{}</p>').format(
+            Markup("<br>").join(escape(line) for line in part.split("\n"))
+        )
+        for part in parts
+    )
+
+
+def localised(value, language: str | None = None) -> str:
+    """Pick the active language from a {"en": ..., "cy": ...} text held by the catalogue."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    language = language or translation.get_language() or "en"
+    if hasattr(value, "get"):
+        return value.get(language) or value.get("en") or ""
+    return value.text(language)
+
+
+def govuk_error(text: str | None) -> dict | None:
+    """A GOV.UK error message with its visually hidden prefix in the active language."""
+    if not text:
+        return None
+    return {"text": text, "visuallyHiddenText": translation.gettext("Error")}
+
+
+def environment(**options) -> Environment:
+    base_loader = options.pop("loader", None)
+    options.pop("autoescape", None)  # always on, whatever the settings say
+    loaders = [base_loader] if base_loader else []
+    loaders.append(PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}))
+    env = Environment(
+        loader=ChoiceLoader(loaders),
+        extensions=["jinja2.ext.i18n", "jinja2.ext.do"],
+        autoescape=True,
+        **options,
+    )
+    env.install_gettext_callables(
+        gettext=translation.gettext,
+        ngettext=translation.ngettext,
+        pgettext=translation.pgettext,
+        npgettext=translation.npgettext,
+        newstyle=True,
+    )
+    env.globals.update(
+        url=url,
+        static=staticfiles_storage.url,
+        localised=localised,
+        get_language=translation.get_language,
+        govuk_error=govuk_error,
+    )
+    env.filters.update(
+        date_long=date_long,
+        datetime_long=datetime_long,
+        money=money,
+        paragraphs=paragraphs,
+        localised=localised,
+    )
+    return env

@@ -1,0 +1,180 @@
+"""`commonweal demo`: set up the embedded database with the demo services and accounts, then
+serve the site and run a task worker until Ctrl+C."""
+
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from commonweal.accounts import services as accounts_services
+from commonweal.catalogue import services as catalogue_services
+from commonweal.people import services as people_services
+
+DEMO_DIR = Path(__file__).resolve().parents[3] / "catalogue" / "demo"
+DEMO_CITIZEN = "alex.morgan@example.com"
+DEMO_STAFF = [
+    ("caseworker@example.com", "Casey Worker (caseworker)", False),
+    ("admin@example.com", "Ada Admin (administrator)", True),
+]
+
+
+def load_demo_services() -> list[str]:
+    loaded = []
+    for path in sorted(DEMO_DIR.glob("*.yaml")):
+        version = catalogue_services.service_import(yaml_text=path.read_text(encoding="utf-8"))
+        loaded.append(f"{version.service.slug} v{version.number}")
+    return loaded
+
+
+def load_demo_people() -> dict[str, str]:
+    """The demo citizen (with a record, so the journey can offer their details) and staff
+    accounts with fresh passwords, printed on start."""
+    citizen = accounts_services.account_for_email(email=DEMO_CITIZEN)
+    person = people_services.person_for_account(account=citizen)
+    if not person.given_name:
+        people_services.person_update(
+            person=person,
+            details={
+                "given_name": "Alex",
+                "family_name": "Morgan",
+                "date_of_birth": "1984-07-19",
+                "ni_number": "JH803411A",
+                "address": {
+                    "line_1": "14 Heol y Castell",
+                    "line_2": "",
+                    "town": "Caerphilly",
+                    "county": "",
+                    "postcode": "CF83 1JD",
+                },
+                "phone": "+447700900982",
+            },
+            changed_by=None,
+            reason="Demo data",
+        )
+    passwords = {}
+    for email, name, superuser in DEMO_STAFF:
+        password = secrets.token_urlsafe(9)
+        accounts_services.staff_account_set(
+            email=email, display_name=name, password=password, superuser=superuser
+        )
+        passwords[email] = password
+    return passwords
+
+
+class Command(BaseCommand):
+    help = "Set up and serve the demo: web server and task worker, until Ctrl+C."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument(
+            "--setup-only", action="store_true", help="Prepare the database, then stop"
+        )
+
+    def handle(self, *args, host, port, setup_only, **options):
+        if not setup_only:
+            self._check_port_free(host, port)
+        self.stdout.write("Preparing the database…")
+        call_command("migrate", interactive=False, verbosity=0)
+        if settings.STORAGES["staticfiles"]["BACKEND"].startswith("whitenoise"):
+            call_command("collectstatic", interactive=False, verbosity=0)
+        services = load_demo_services()
+        passwords = load_demo_people()
+        if setup_only:
+            self.stdout.write("Demo data loaded: " + ", ".join(services))
+            return
+        base = f"http://{host}:{port}"
+        environment = {
+            **os.environ,
+            "COMMONWEAL_BASE_URL": os.environ.get("COMMONWEAL_BASE_URL", base),
+        }
+        commonweal = [sys.executable, "-m", "commonweal.cli"]
+        processes = [
+            subprocess.Popen(  # noqa: S603 (our own executable and arguments)
+                [
+                    sys.executable,
+                    "-m",
+                    "gunicorn",
+                    "commonweal.wsgi",
+                    "--bind",
+                    f"{host}:{port}",
+                    "--workers",
+                    "2",
+                    "--threads",
+                    "4",
+                    "--access-logfile",
+                    "-",
+                    "--log-level",
+                    "warning",
+                ],
+                env=environment,
+            ),
+            subprocess.Popen([*commonweal, "worker"], env=environment),  # noqa: S603
+        ]
+        staff_lines = "\n".join(
+            f"    {email:<28} password {password}" for email, password in passwords.items()
+        )
+        self.stdout.write(
+            f"""
+Commonweal demo is running.
+
+  Citizen site   {base}/
+  Staff admin    {base}/staff/admin/
+  Health         {base}/healthz
+  Dev mailbox    {base}/dev/mailbox/   (every email the demo sends, sign-in codes included)
+
+  Sign in as the demo citizen: go to {base}/sign-in/, enter {DEMO_CITIZEN},
+  then read the 6-digit code in the dev mailbox (it is also logged below).
+
+  Staff accounts (new passwords on every start):
+{staff_lines}
+
+  Services: {", ".join(services)}
+  Press Ctrl+C to stop.
+"""
+        )
+        self._wait(processes)
+
+    @staticmethod
+    def _check_port_free(host: str, port: int) -> None:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+            try:
+                probe.bind((host, port))
+            except OSError as error:
+                raise CommandError(
+                    f"Cannot serve on {host}:{port} ({error.strerror}). Is another demo running? "
+                    "Stop it, or choose another port with --port."
+                ) from error
+
+    def _wait(self, processes) -> None:
+        stopping = False
+
+        def stop(*_args):
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        try:
+            while not stopping and all(p.poll() is None for p in processes):
+                time.sleep(0.5)
+        finally:
+            for process in processes:
+                if process.poll() is None:
+                    process.terminate()
+            for process in processes:
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+        failed = [p for p in processes if p.returncode not in (0, -signal.SIGTERM, None)]
+        if failed and not stopping:
+            raise CommandError("The web server or the worker stopped unexpectedly; see above.")

@@ -1,0 +1,99 @@
+"""`commonweal worker`: run background tasks, with a heartbeat and housekeeping.
+
+Wraps django-tasks-db's worker loop. A second thread writes a heartbeat (read by /healthz)
+and, every few minutes, runs the housekeeping that must happen even if nobody asks:
+re-queueing messages a crashed worker left behind, expiring old drafts, pruning counters.
+Run as many workers as you like; every job they share is safe to run twice.
+"""
+
+import datetime
+import logging
+import os
+import secrets
+import socket
+import threading
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import close_old_connections, connection
+from django.utils import timezone
+from django_tasks_db.management.commands.db_worker import Worker
+
+from commonweal.accounts import services as accounts_services
+from commonweal.core import services as core_services
+from commonweal.intake import services as intake_services
+from commonweal.messaging import services as messaging_services
+
+logger = logging.getLogger("commonweal.worker")
+
+HOUSEKEEPING_EVERY = datetime.timedelta(minutes=5)
+
+
+def housekeeping() -> dict:
+    return {
+        "messages_requeued": messaging_services.messages_sweep(),
+        "drafts_expired": intake_services.drafts_expire(
+            older_than_days=settings.COMMONWEAL_DRAFT_RETENTION_DAYS
+        ),
+        "rate_limit_rows_pruned": core_services.rate_limits_prune(),
+        "sign_in_codes_pruned": accounts_services.sign_in_codes_prune(),
+        "stale_heartbeats_pruned": core_services.worker_heartbeats_prune(),
+    }
+
+
+class Command(BaseCommand):
+    help = "Run background tasks (messages and housekeeping) until stopped."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--interval", type=float, default=1.0, help="Seconds between polls")
+        parser.add_argument("--queue", default="default")
+        parser.add_argument(
+            "--batch", action="store_true", help="Run the tasks waiting now, then stop"
+        )
+
+    def handle(self, *args, interval, queue, batch, **options):
+        worker_id = f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"[:64]
+        started_at = timezone.now()
+        stop = threading.Event()
+        beat = threading.Thread(
+            target=self._beat, args=(worker_id, started_at, stop), daemon=True, name="heartbeat"
+        )
+        core_services.worker_heartbeat_beat(worker_id=worker_id, started_at=started_at)
+        beat.start()
+        worker = Worker(
+            queue_names=[queue],
+            interval=interval,
+            batch=batch,
+            backend_name="default",
+            startup_delay=not batch,
+            max_tasks=None,
+            worker_id=worker_id,
+            excluded_queue_names=[],
+        )
+        logger.info("Worker %s started", worker_id)
+        try:
+            if not batch:
+                worker.configure_signals()
+            worker.run()
+        finally:
+            stop.set()
+            beat.join(timeout=5)
+            core_services.worker_heartbeat_stop(worker_id=worker_id)
+            logger.info("Worker %s stopped", worker_id)
+
+    def _beat(self, worker_id, started_at, stop: threading.Event) -> None:
+        last_housekeeping = None
+        period = settings.COMMONWEAL_WORKER_HEARTBEAT_SECONDS
+        try:
+            while not stop.wait(period):
+                close_old_connections()
+                try:
+                    core_services.worker_heartbeat_beat(worker_id=worker_id, started_at=started_at)
+                    now = timezone.now()
+                    if last_housekeeping is None or now - last_housekeeping >= HOUSEKEEPING_EVERY:
+                        last_housekeeping = now
+                        logger.info("Housekeeping: %s", housekeeping())
+                except Exception:  # keep beating: a database blip must not kill the thread
+                    logger.exception("Heartbeat or housekeeping failed")
+        finally:
+            connection.close()

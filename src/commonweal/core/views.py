@@ -1,0 +1,112 @@
+"""Pages every installation has: health, language, help pages, errors, the dev mailbox."""
+
+from django.conf import settings
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control, never_cache
+from django.views.decorators.http import require_http_methods
+
+from . import selectors
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD"])
+def healthz(request):
+    """The database and the task worker, as JSON. 503 when the database cannot be used."""
+    database = selectors.database_health()
+    worker = selectors.worker_health() if database["ok"] else {"ok": False}
+    status = "ok" if database["ok"] and worker["ok"] else ("degraded" if database["ok"] else "down")
+    return JsonResponse(
+        {"status": status, "database": database, "worker": worker},
+        status=200 if database["ok"] else 503,
+    )
+
+
+@require_http_methods(["GET", "HEAD"])
+def language(request, code):
+    """Switch language by a plain link, so it works without JavaScript."""
+    if code not in dict(settings.LANGUAGES):
+        raise Http404("No such language")
+    next_url = request.GET.get("next", "/")
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = "/"
+    response = HttpResponseRedirect(next_url)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        code,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+    )
+    return response
+
+
+@cache_control(public=True, max_age=3600)
+@require_http_methods(["GET", "HEAD"])
+def brand_css(request):
+    """The organisation's colour, applied through GOV.UK Frontend's custom property."""
+    colour = settings.COMMONWEAL_BRAND_COLOUR
+    return HttpResponse(f":root{{--govuk-brand-colour:{colour}}}\n", content_type="text/css")
+
+
+def _page(template: str, title):
+    @require_http_methods(["GET", "HEAD"])
+    def view(request):
+        return render(
+            request,
+            template,
+            {
+                "page_title": title(),
+                "draft_retention_days": settings.COMMONWEAL_DRAFT_RETENTION_DAYS,
+            },
+        )
+
+    return view
+
+
+accessibility = _page("core/accessibility.html", lambda: _("Accessibility statement"))
+privacy = _page("core/privacy.html", lambda: _("Privacy notice"))
+cookies = _page("core/cookies.html", lambda: _("Cookies"))
+contact = _page("core/contact.html", lambda: _("Contact us"))
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD"])
+def dev_mailbox(request):
+    """Emails the development mailbox kept, newest first (only when it is switched on)."""
+    if not settings.DEV_MAILBOX:
+        raise Http404("The development mailbox is switched off")
+    return render(
+        request,
+        "core/dev_mailbox.html",
+        {"mails": selectors.dev_mailbox_list(), "page_title": _("Development mailbox")},
+    )
+
+
+def _error(template: str, status: int, title):
+    def view(request, exception=None):
+        # No account links: the 500 page must render even when the database is down.
+        context = {"page_title": title(), "hide_account_links": status == 500}
+        return render(request, template, context, status=status)
+
+    return view
+
+
+bad_request = _error("core/400.html", 400, lambda: _("Sorry, there is a problem with the request"))
+permission_denied = _error("core/403.html", 403, lambda: _("You cannot see this page"))
+page_not_found = _error("core/404.html", 404, lambda: _("Page not found"))
+server_error = _error("core/500.html", 500, lambda: _("Sorry, there is a problem with the service"))
+
+
+def csrf_failure(request, reason=""):
+    return render(
+        request,
+        "core/csrf_failure.html",
+        {"page_title": _("Your session has expired")},
+        status=403,
+    )

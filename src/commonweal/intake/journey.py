@@ -1,0 +1,88 @@
+"""Where a person is in an application: which page comes next, which they may revisit.
+
+Pure functions over the service definition and the draft's answers, so the rules are easy
+to test and the same for every service.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+CONFIRM_DETAILS = "confirm-details"
+CHECK_ANSWERS = "check-answers"
+
+
+@dataclass(frozen=True)
+class Step:
+    kind: str  # "page", CONFIRM_DETAILS or CHECK_ANSWERS
+    page_id: str | None = None
+
+
+def known_value(question, details: dict):
+    """The value on the person's record for this question, if it has one."""
+    if not question.person_field:
+        return None
+    return details.get(question.person_field) or None
+
+
+def prefillable_pages(definition, application, details: dict) -> list:
+    """Visible, not yet completed pages whose every question is known from the record.
+
+    Empty when the application is for someone else: their details are not ours to offer.
+    """
+    answers = application.answers
+    if definition.is_on_behalf(answers):
+        return []
+    return [
+        page
+        for page in definition.visible_pages(answers)
+        if page.id not in application.completed_pages
+        and all(known_value(question, details) is not None for question in page.questions)
+    ]
+
+
+def next_step(definition, application, details: dict) -> Step:
+    answers = application.answers
+    offer = {page.id for page in prefillable_pages(definition, application, details)}
+    for page in definition.visible_pages(answers):
+        if page.id in application.completed_pages:
+            continue
+        if page.id in offer:
+            return Step(CONFIRM_DETAILS)
+        return Step("page", page.id)
+    return Step(CHECK_ANSWERS)
+
+
+def can_visit(definition, application, page_id: str, details: dict) -> bool:
+    """A person may revisit any visible page they have done, or go to the next one."""
+    visible = [page.id for page in definition.visible_pages(application.answers)]
+    if page_id not in visible:
+        return False
+    if page_id in application.completed_pages:
+        return True
+    step = next_step(definition, application, details)
+    if step.kind == "page":
+        return step.page_id == page_id
+    if step.kind == CONFIRM_DETAILS:
+        # Changing one of the details offered for confirmation.
+        return page_id in {p.id for p in prefillable_pages(definition, application, details)}
+    return False
+
+
+def previous_page_id(definition, application, page_id: str) -> str | None:
+    visible = [page.id for page in definition.visible_pages(application.answers)]
+    if page_id not in visible:
+        return None
+    index = visible.index(page_id)
+    return visible[index - 1] if index > 0 else None
+
+
+def missing_answers(definition, answers: dict, completed_pages: list[str]) -> str | None:
+    """The first visible page that is not finished, or None when the application is whole."""
+    for page in definition.visible_pages(answers):
+        if page.id not in completed_pages:
+            return page.id
+        for question in page.questions:
+            if question.required and answers.get(question.id) in (None, "", [], {}):
+                return page.id
+    return None

@@ -1,0 +1,276 @@
+"""Every write to applications: drafts, answers, uploads and the one-transaction submission."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from commonweal.cases import services as cases_services
+from commonweal.catalogue import selectors as catalogue
+from commonweal.core.jinja import date_long
+from commonweal.core.references import new_reference
+from commonweal.messaging import services as messaging
+from commonweal.people import services as people_services
+
+from . import journey
+from .models import Application, Upload
+
+
+class ApplicationIncomplete(Exception):
+    """The application cannot be submitted yet; `page_id` is the first page to finish."""
+
+    def __init__(self, page_id: str):
+        super().__init__(page_id)
+        self.page_id = page_id
+
+
+def application_draft_start(
+    *, account, published: catalogue.PublishedService, eligibility_answers: dict, language: str
+) -> Application:
+    """The account's draft for this service: the one in progress, or a new one."""
+    draft = Application.objects.filter(
+        account=account, service=published.service, status=Application.Status.DRAFT
+    ).first()
+    if draft is not None:
+        return draft
+    try:
+        with transaction.atomic():
+            return Application.objects.create(
+                account=account,
+                service=published.service,
+                version=published.version,
+                eligibility_answers=eligibility_answers,
+                language=language,
+            )
+    except IntegrityError:
+        # A second tab or a double click made the draft a moment ago: use that one.
+        return Application.objects.get(
+            account=account, service=published.service, status=Application.Status.DRAFT
+        )
+
+
+def _store_upload(application: Application, question_id: str, parsed_file: dict, account) -> dict:
+    upload_file = parsed_file["file"]
+    digest = hashlib.sha256()
+    for chunk in upload_file.chunks():
+        digest.update(chunk)
+    upload_file.seek(0)
+    upload = Upload(
+        application=application,
+        question_id=question_id,
+        original_name=(upload_file.name or "file")[-255:],
+        content_type=parsed_file["content_type"],
+        extension=catalogue.ALLOWED_UPLOAD_TYPES[parsed_file["content_type"]],
+        size=upload_file.size,
+        sha256=digest.hexdigest(),
+        uploaded_by=account,
+    )
+    upload.file.save("upload", upload_file, save=False)
+    upload.save()
+    return {
+        "upload": str(upload.id),
+        "name": upload.original_name,
+        "size": upload.size,
+        "content_type": upload.content_type,
+    }
+
+
+def application_page_save(
+    *, application_id, account, page, values: dict, complete: bool = True
+) -> Application:
+    """Keep a page's answers on the draft. `values` maps question ids to parsed answers
+    (a parsed file is stored here and replaced by a reference to it)."""
+    with transaction.atomic():
+        application = (
+            Application.objects.select_for_update()
+            .filter(pk=application_id, account=account, status=Application.Status.DRAFT)
+            .get()
+        )
+        answers = dict(application.answers)
+        for question in page.questions:
+            if question.id not in values:
+                continue
+            value = values[question.id]
+            if isinstance(value, dict) and "file" in value:
+                value = _store_upload(application, question.id, value, account)
+            if value is None:
+                answers.pop(question.id, None)
+            else:
+                answers[question.id] = value
+        application.answers = answers
+        if complete and page.id not in application.completed_pages:
+            application.completed_pages = [*application.completed_pages, page.id]
+        application.save(update_fields=["answers", "completed_pages", "updated_at"])
+    return application
+
+
+def application_details_confirm(*, application_id, account, pages, details: dict) -> Application:
+    """The person confirmed the details we already hold: fill those pages from the record."""
+    with transaction.atomic():
+        application = (
+            Application.objects.select_for_update()
+            .filter(pk=application_id, account=account, status=Application.Status.DRAFT)
+            .get()
+        )
+        answers = dict(application.answers)
+        completed = list(application.completed_pages)
+        confirmed = list(application.confirmed_details)
+        for page in pages:
+            for question in page.questions:
+                answers[question.id] = details[question.person_field]
+                if question.person_field not in confirmed:
+                    confirmed.append(question.person_field)
+            if page.id not in completed:
+                completed.append(page.id)
+        application.answers = answers
+        application.completed_pages = completed
+        application.confirmed_details = confirmed
+        application.save(
+            update_fields=["answers", "completed_pages", "confirmed_details", "updated_at"]
+        )
+    return application
+
+
+def _person_details_from_answers(definition, answers: dict) -> dict:
+    return {
+        question.person_field: answers[question.id]
+        for question in definition.questions()
+        if question.person_field and question.id in answers
+    }
+
+
+def _new_unique_reference(prefix: str) -> str:
+    for _attempt in range(10):
+        reference = new_reference(prefix)
+        if not Application.objects.filter(reference=reference).exists():
+            return reference
+    raise RuntimeError("could not find a free reference")  # 31^8 references: never in practice
+
+
+def application_submit(*, application_id, account, language: str) -> Application:
+    """Submit a draft: in one transaction, the application snapshot, the person's record,
+    the case at its first stage with its due date, its first event and the confirmation
+    message. Submitting again (a double click, a replayed request) changes nothing and
+    returns the application already submitted."""
+    with transaction.atomic():
+        application = (
+            Application.objects.select_for_update()
+            .select_related("version", "service")
+            .get(pk=application_id, account=account)
+        )
+        if application.status == Application.Status.SUBMITTED:
+            return application
+        definition = catalogue.definition_for(application.version)
+        missing = journey.missing_answers(
+            definition, application.answers, application.completed_pages
+        )
+        if missing:
+            raise ApplicationIncomplete(missing)
+
+        snapshot = definition.effective_answers(application.answers)
+        on_behalf = definition.is_on_behalf(snapshot)
+        reference = _new_unique_reference(definition.reference_prefix)
+        title = definition.title.text("en")
+        details = _person_details_from_answers(definition, snapshot)
+        if on_behalf:
+            person = people_services.person_create(
+                details=details,
+                created_by=account,
+                reason=f"Named in application {reference} for {title}, made on their behalf",
+            )
+        else:
+            person = people_services.person_for_account(account=account)
+            people_services.person_update(
+                person=person,
+                details=details,
+                changed_by=account,
+                reason=f"Given while applying for {title} ({reference})",
+            )
+        now = timezone.now()
+        # The status condition makes the change happen once, even if two requests race.
+        updated = Application.objects.filter(
+            pk=application.pk, status=Application.Status.DRAFT
+        ).update(
+            status=Application.Status.SUBMITTED,
+            reference=reference,
+            submitted_at=now,
+            updated_at=now,
+            person=person,
+            on_behalf=on_behalf,
+            answers=snapshot,
+            language=language,
+        )
+        if not updated:
+            return Application.objects.get(pk=application.pk)
+        application.refresh_from_db()
+        case = cases_services.case_open(
+            application=application,
+            person=person,
+            definition=definition,
+            submitted_by=account,
+            channel=application.channel,
+            on_behalf=on_behalf,
+        )
+        _queue_confirmation(application, case, definition, person, account, language)
+    return application
+
+
+def _queue_confirmation(application, case, definition, person, account, language: str) -> None:
+    """Tell whoever applied that it arrived, in the language they used."""
+    with translation.override(language):
+        if person.full_name and not application.on_behalf:
+            greeting = _("Dear %(name)s,") % {"name": person.full_name}
+        else:
+            greeting = _("Hello,")
+        title = definition.title.text(language)
+        subject = _("Application received: %(service)s (%(reference)s)") % {
+            "service": title,
+            "reference": application.reference,
+        }
+        body = _(
+            "%(greeting)s\n\n"
+            "We have received the application for %(service)s.\n\n"
+            "Your reference is %(reference)s. Keep it safe: you will need it if you contact us.\n\n"
+            "What happens next\n%(next)s\n\n"
+            "We aim to make a decision by %(due)s.\n\n"
+            "See where the application is at any time: %(url)s\n"
+            "Or, without signing in, check its status at %(status_url)s with the reference, "
+            "the date of birth and the postcode given in the application.\n\n"
+            "%(organisation)s"
+        ) % {
+            "greeting": greeting,
+            "service": title,
+            "reference": application.reference,
+            "next": definition.what_happens_next.text(language),
+            "due": date_long(case.due_date),
+            "url": f"{settings.COMMONWEAL_BASE_URL}/applications/{application.reference}/",
+            "status_url": f"{settings.COMMONWEAL_BASE_URL}/check-status/",
+            "organisation": settings.COMMONWEAL_ORGANISATION_NAME_CY
+            if language == "cy"
+            else settings.COMMONWEAL_ORGANISATION_NAME,
+        }
+    messaging.message_queue(
+        notice="application_received",
+        to_address=account.email,
+        subject=subject,
+        body=body,
+        language=language,
+        person=person,
+        case=case,
+    )
+
+
+def drafts_expire(*, older_than_days: int) -> int:
+    """Delete drafts nobody has touched for the retention period, with their uploads."""
+    cutoff = timezone.now() - datetime.timedelta(days=older_than_days)
+    stale = Application.objects.filter(status=Application.Status.DRAFT, updated_at__lt=cutoff)
+    for upload in Upload.objects.filter(application__in=stale).only("file"):
+        upload.file.delete(save=False)
+    count = stale.count()
+    stale.delete()
+    return count

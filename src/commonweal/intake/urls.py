@@ -1,0 +1,40 @@
+from django.urls import path
+
+from . import views
+
+app_name = "intake"
+
+urlpatterns = [
+    path("", views.service_list, name="service-list"),
+    path("services/<slug:slug>/", views.service_start, name="service-start"),
+    path(
+        "services/<slug:slug>/eligibility/<slug:question_id>/",
+        views.eligibility_question,
+        name="eligibility",
+    ),
+    path(
+        "services/<slug:slug>/not-eligible/<slug:outcome_id>/",
+        views.not_eligible,
+        name="not-eligible",
+    ),
+    path("services/<slug:slug>/apply/", views.apply, name="apply"),
+    path(
+        "services/<slug:slug>/apply/confirm-your-details/",
+        views.confirm_details,
+        name="confirm-details",
+    ),
+    path(
+        "services/<slug:slug>/apply/check-your-answers/", views.check_answers, name="check-answers"
+    ),
+    path("services/<slug:slug>/apply/saved/", views.saved, name="saved"),
+    path("services/<slug:slug>/apply/<slug:page_id>/", views.question_page, name="page"),
+    path("applications/", views.application_list, name="application-list"),
+    path("applications/<str:reference>/", views.application_detail, name="application-detail"),
+    path(
+        "applications/<str:reference>/confirmation/",
+        views.confirmation,
+        name="confirmation",
+    ),
+    path("check-status/", views.check_status, name="check-status"),
+    path("files/<uuid:upload_id>/", views.upload_download, name="upload"),
+]

@@ -1,0 +1,106 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+class Person(models.Model):
+    """One record per human, whoever applies for them and however they contact us."""
+
+    class Language(models.TextChoices):
+        ENGLISH = "en", "English"
+        WELSH = "cy", "Cymraeg"
+
+    class ContactMethod(models.TextChoices):
+        EMAIL = "email", "Email"
+        PHONE = "phone", "Phone"
+        LETTER = "letter", "Letter"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    account = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="person",
+    )
+    given_name = models.CharField(max_length=200, blank=True)
+    family_name = models.CharField(max_length=200, blank=True)
+    date_of_birth = models.DateField(null=True, blank=True)
+    ni_number = models.CharField("National Insurance number", max_length=9, blank=True)
+    address_line_1 = models.CharField(max_length=200, blank=True)
+    address_line_2 = models.CharField(max_length=200, blank=True)
+    address_town = models.CharField(max_length=100, blank=True)
+    address_county = models.CharField(max_length=100, blank=True)
+    address_postcode = models.CharField(max_length=8, blank=True, db_index=True)
+    language = models.CharField(max_length=2, choices=Language.choices, blank=True)
+    accessibility_needs = models.TextField(blank=True)
+    preferred_contact = models.CharField(max_length=10, choices=ContactMethod.choices, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "people"
+        indexes = [
+            models.Index(fields=["family_name", "given_name"]),
+            models.Index(fields=["date_of_birth"]),
+            models.Index(fields=["ni_number"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name or f"Person {self.public_id}"
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(part for part in (self.given_name, self.family_name) if part)
+
+
+class ContactPoint(models.Model):
+    """An email address or phone number for a person."""
+
+    class Kind(models.TextChoices):
+        EMAIL = "email", "Email"
+        PHONE = "phone", "Phone"
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="contact_points")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    value = models.CharField(max_length=254)
+    is_primary = models.BooleanField(default=False)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "kind", "value"], name="contact_point_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["person", "kind"],
+                condition=models.Q(is_primary=True),
+                name="one_primary_contact_point_per_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.value}"
+
+
+class PersonChange(models.Model):
+    """History of a person's record: one row per changed field, appended, never edited."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="changes")
+    field = models.CharField(max_length=50)
+    old_value = models.TextField(blank=True)
+    new_value = models.TextField(blank=True)
+    # PROTECT: history keeps who acted, so an account that acted is deactivated, not deleted.
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(max_length=500)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.field} changed on {self.created_at:%Y-%m-%d}"

@@ -1,0 +1,120 @@
+"""Every write to a person's record, each with its history row (who, when, why)."""
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from .models import ContactPoint, Person, PersonChange
+
+_ADDRESS_PARTS = {
+    "line_1": "address_line_1",
+    "line_2": "address_line_2",
+    "town": "address_town",
+    "county": "address_county",
+    "postcode": "address_postcode",
+}
+_PLAIN_FIELDS = (
+    "given_name",
+    "family_name",
+    "ni_number",
+    "language",
+    "preferred_contact",
+    "accessibility_needs",
+)
+
+
+def person_for_account(*, account) -> Person:
+    """The account holder's own record, made on first sign-in with their verified email."""
+    with transaction.atomic():
+        person, created = Person.objects.get_or_create(account=account)
+        if created:
+            ContactPoint.objects.create(
+                person=person,
+                kind=ContactPoint.Kind.EMAIL,
+                value=account.email,
+                is_primary=True,
+                verified_at=timezone.now(),
+            )
+            PersonChange.objects.create(
+                person=person,
+                field="record",
+                new_value="created",
+                changed_by=account,
+                reason="Signed in for the first time",
+            )
+    return person
+
+
+def person_create(*, details: dict, created_by, reason: str) -> Person:
+    """A new record for someone else (for example the person a carer applies for)."""
+    with transaction.atomic():
+        person = Person.objects.create()
+        PersonChange.objects.create(
+            person=person, field="record", new_value="created", changed_by=created_by, reason=reason
+        )
+        person_update(person=person, details=details, changed_by=created_by, reason=reason)
+    return person
+
+
+def _set_contact_point(person: Person, kind: str, value: str) -> str:
+    """Make `value` the primary contact point of its kind; returns the previous primary."""
+    points = list(person.contact_points.all())
+    previous = next((p.value for p in points if p.kind == kind and p.is_primary), "")
+    if previous == value:
+        return previous
+    ContactPoint.objects.filter(person=person, kind=kind, is_primary=True).update(is_primary=False)
+    existing = next((p for p in points if p.kind == kind and p.value == value), None)
+    if existing:
+        ContactPoint.objects.filter(pk=existing.pk).update(is_primary=True)
+    else:
+        ContactPoint.objects.create(person=person, kind=kind, value=value, is_primary=True)
+    return previous
+
+
+def person_update(*, person: Person, details: dict, changed_by, reason: str) -> list[str]:
+    """Apply the given person fields; record one history row per field that changed."""
+    changes: list[PersonChange] = []
+    update_fields: list[str] = []
+
+    def record(field: str, old, new) -> None:
+        changes.append(
+            PersonChange(
+                person=person,
+                field=field,
+                old_value="" if old is None else str(old),
+                new_value="" if new is None else str(new),
+                changed_by=changed_by,
+                reason=reason[:500],
+            )
+        )
+
+    with transaction.atomic():
+        for field in _PLAIN_FIELDS:
+            if field in details and (details[field] or "") != getattr(person, field):
+                record(field, getattr(person, field), details[field])
+                setattr(person, field, details[field] or "")
+                update_fields.append(field)
+        if "date_of_birth" in details:
+            new = details["date_of_birth"]
+            new_date = datetime.date.fromisoformat(new) if new else None
+            if new_date != person.date_of_birth:
+                record("date_of_birth", person.date_of_birth, new_date)
+                person.date_of_birth = new_date
+                update_fields.append("date_of_birth")
+        if details.get("address"):
+            for part, attribute in _ADDRESS_PARTS.items():
+                new = details["address"].get(part, "") or ""
+                if new != getattr(person, attribute):
+                    record(attribute, getattr(person, attribute), new)
+                    setattr(person, attribute, new)
+                    update_fields.append(attribute)
+        for kind in (ContactPoint.Kind.EMAIL, ContactPoint.Kind.PHONE):
+            if details.get(kind):
+                previous = _set_contact_point(person, kind, details[kind])
+                if previous != details[kind]:
+                    record(kind, previous, details[kind])
+        if update_fields:
+            person.save(update_fields=[*update_fields, "updated_at"])
+        PersonChange.objects.bulk_create(changes)
+    return [change.field for change in changes]

@@ -1,0 +1,322 @@
+"""Django settings for Commonweal, read from the environment.
+
+Every setting an operator may need comes from an environment variable. The defaults are
+safe for development on one machine (SQLite under ./var, the development mailbox);
+``COMMONWEAL_ENV=production`` turns on the production hardening and refuses to start
+without the secrets it needs.
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+# In a source checkout (src layout) the project root is two levels above the package.
+PROJECT_DIR = PACKAGE_DIR.parent.parent
+
+
+def env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = env(name)
+    if value is None:
+        return default
+    if value.lower() in ("1", "true", "yes", "on"):
+        return True
+    if value.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false, not {value!r}")
+
+
+def env_int(name: str, default: int) -> int:
+    value = env(name)
+    if value is None:
+        return default
+    try:
+        return int(value)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from error
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    value = env(name)
+    if value is None:
+        return default
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+COMMONWEAL_ENV = env("COMMONWEAL_ENV", "development")
+if COMMONWEAL_ENV not in ("development", "test", "production"):
+    raise ImproperlyConfigured("COMMONWEAL_ENV must be development, test or production")
+PRODUCTION = COMMONWEAL_ENV == "production"
+
+DATA_DIR = Path(env("COMMONWEAL_DATA_DIR", str(PROJECT_DIR / "var"))).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _development_secret_key() -> str:
+    # Outside production a random key is made once and kept under the data directory, so
+    # sessions survive restarts and every worker process shares it; nothing is committed.
+    key_file = DATA_DIR / "development-secret-key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(50))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+SECRET_KEY = env("SECRET_KEY")
+if SECRET_KEY is None:
+    if PRODUCTION:
+        raise ImproperlyConfigured("SECRET_KEY must be set when COMMONWEAL_ENV=production")
+    SECRET_KEY = _development_secret_key()
+
+DEBUG = env_bool("DEBUG", False)
+ALLOWED_HOSTS = env_list(
+    "ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]", "testserver"]
+)
+if PRODUCTION and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("ALLOWED_HOSTS must be set when COMMONWEAL_ENV=production")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_tasks",
+    "django_tasks_db",
+    "commonweal.core",
+    "commonweal.accounts",
+    "commonweal.catalogue",
+    "commonweal.people",
+    "commonweal.intake",
+    "commonweal.cases",
+    "commonweal.messaging",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.middleware.gzip.GZipMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "commonweal.urls"
+WSGI_APPLICATION = "commonweal.wsgi.application"
+
+TEMPLATES = [
+    {
+        # Citizen and staff pages: GOV.UK Frontend through its Jinja port.
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "environment": "commonweal.core.jinja.environment",
+            "autoescape": True,
+            "context_processors": ["commonweal.core.context_processors.site"],
+        },
+    },
+    {
+        # Django's admin keeps its own templates.
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        env("DATABASE_URL", f"sqlite:///{DATA_DIR / 'commonweal.sqlite3'}"),
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The web server and the task worker write to the same file: WAL lets readers go on
+    # while one writer works, IMMEDIATE transactions queue writers instead of failing.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "accounts:sign-in"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Language: English and Welsh. Accept-Language, then the language cookie, choose it.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("cy", "Cymraeg")]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+LANGUAGE_COOKIE_NAME = "commonweal_language"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+TIME_ZONE = "Europe/London"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+# Uploaded evidence lives outside the web root and is only ever served through a view
+# that checks who is asking.
+MEDIA_ROOT = Path(env("COMMONWEAL_UPLOADS_DIR", str(DATA_DIR / "uploads")))
+MEDIA_URL = None
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if env_bool("COMMONWEAL_STATIC_MANIFEST", COMMONWEAL_ENV != "test")
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_MAX_AGE = 3600
+# Without collected static files (tests, development), serve them from the apps directly.
+WHITENOISE_USE_FINDERS = WHITENOISE_AUTOREFRESH = COMMONWEAL_ENV == "test" or DEBUG
+FILE_UPLOAD_PERMISSIONS = 0o640
+FILE_UPLOAD_HANDLERS = [
+    "commonweal.intake.uploads.UploadSizeGuard",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 500
+
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_COOKIE_NAME = "commonweal_session"
+SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 60) * 60
+SESSION_SAVE_EVERY_REQUEST = True  # the age above is an idle time-out, not a fixed one
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+CSRF_FAILURE_VIEW = "commonweal.core.views.csrf_failure"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+if PRODUCTION:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+    if env_bool("SECURE_PROXY_SSL_HEADER", False):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Background work: Django's Tasks API with the database backend, so nothing else to run.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
+
+# Email: the development mailbox keeps messages in the database and shows them at
+# /dev/mailbox/, so the demo works without a real mailbox.
+DEV_MAILBOX = env_bool("COMMONWEAL_DEV_MAILBOX", not PRODUCTION)
+EMAIL_BACKEND = env(
+    "EMAIL_BACKEND",
+    "commonweal.core.mailbox.DevMailboxBackend"
+    if DEV_MAILBOX
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = env("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Commonweal <no-reply@commonweal.localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "django_tasks_db": {"level": env("LOG_LEVEL", "INFO")},
+    },
+}
+
+# Where people reach this installation, for links in emails and letters.
+COMMONWEAL_BASE_URL = env("COMMONWEAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# The organisation running this installation: name, logo and colour in the header.
+COMMONWEAL_ORGANISATION_NAME = env("COMMONWEAL_ORGANISATION_NAME", "Demo Council")
+COMMONWEAL_ORGANISATION_NAME_CY = env(
+    "COMMONWEAL_ORGANISATION_NAME_CY", COMMONWEAL_ORGANISATION_NAME
+)
+COMMONWEAL_ORGANISATION_LOGO_URL = env("COMMONWEAL_ORGANISATION_LOGO_URL")
+COMMONWEAL_BRAND_COLOUR = env("COMMONWEAL_BRAND_COLOUR", "#1d70b8")
+COMMONWEAL_CONTACT_PHONE = env("COMMONWEAL_CONTACT_PHONE", "0300 123 4567")
+COMMONWEAL_CONTACT_EMAIL = env("COMMONWEAL_CONTACT_EMAIL", "help@commonweal.localhost")
+
+# UK bank holidays for working-day time limits: england-and-wales, scotland or
+# northern-ireland.
+COMMONWEAL_BANK_HOLIDAY_REGION = env("COMMONWEAL_BANK_HOLIDAY_REGION", "england-and-wales")
+
+# Sign-in codes and rate limits.
+COMMONWEAL_SIGN_IN_CODE_MINUTES = 15
+COMMONWEAL_SIGN_IN_CODES_PER_ADDRESS_PER_HOUR = env_int("SIGN_IN_CODES_PER_ADDRESS_PER_HOUR", 5)
+COMMONWEAL_SIGN_IN_REQUESTS_PER_CLIENT_PER_HOUR = env_int(
+    "SIGN_IN_REQUESTS_PER_CLIENT_PER_HOUR", 30
+)
+COMMONWEAL_SIGN_IN_ATTEMPTS_PER_CODE = 5
+COMMONWEAL_CHECK_STATUS_ATTEMPTS_PER_CLIENT_PER_HOUR = env_int(
+    "CHECK_STATUS_ATTEMPTS_PER_CLIENT_PER_HOUR", 10
+)
+COMMONWEAL_CHECK_STATUS_ATTEMPTS_PER_REFERENCE_PER_HOUR = 5
+# Client address for rate limits: REMOTE_ADDR unless a trusted proxy sets the header.
+COMMONWEAL_CLIENT_IP_HEADER = env("COMMONWEAL_CLIENT_IP_HEADER")
+
+# Address look-up by postcode: the provider, and for "local-file" the CSV it reads.
+COMMONWEAL_ADDRESS_PROVIDER = env("COMMONWEAL_ADDRESS_PROVIDER", "local-file")
+COMMONWEAL_ADDRESS_FILE = env(
+    "COMMONWEAL_ADDRESS_FILE", str(PACKAGE_DIR / "core" / "data" / "demo-addresses.csv")
+)
+
+# Uploads: what a citizen may attach to an application.
+COMMONWEAL_UPLOAD_MAX_BYTES = env_int("COMMONWEAL_UPLOAD_MAX_MB", 10) * 1024 * 1024
+COMMONWEAL_DRAFT_RETENTION_DAYS = env_int("COMMONWEAL_DRAFT_RETENTION_DAYS", 28)
+
+# The worker writes a heartbeat this often; /healthz calls it stale after three misses.
+COMMONWEAL_WORKER_HEARTBEAT_SECONDS = 10
+
+# Only for `commonweal bench`: exposes the bare insert endpoint used as the floor.
+COMMONWEAL_BENCH_ENDPOINTS = env_bool("COMMONWEAL_BENCH_ENDPOINTS", False)

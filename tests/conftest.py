@@ -1,0 +1,64 @@
+import os
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from commonweal.accounts import services as accounts_services
+from commonweal.people import services as people_services
+
+DEMO_DIR = Path(__file__).resolve().parents[1] / "src" / "commonweal" / "catalogue" / "demo"
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make
+# alongside it are ordinary synchronous calls.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def load_demo_services() -> None:
+    from commonweal.catalogue import services
+
+    for path in sorted(DEMO_DIR.glob("*.yaml")):
+        services.service_import(yaml_text=path.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The demo services are loaded once into the test database."""
+    with django_db_blocker.unblock():
+        load_demo_services()
+
+
+@pytest.fixture
+def demo_services(db):
+    # Loaded by django_db_setup; tests that flush the database load them again.
+    load_demo_services()
+
+
+@pytest.fixture
+def citizen(db):
+    user = accounts_services.account_for_email(email="sam.evans@example.com")
+    people_services.person_for_account(account=user)
+    return user
+
+
+@pytest.fixture
+def citizen_client(client, citizen):
+    client.force_login(citizen)
+    return client
+
+
+@pytest.fixture
+def other_citizen(db):
+    user = accounts_services.account_for_email(email="robin.other@example.com")
+    people_services.person_for_account(account=user)
+    return user
+
+
+@pytest.fixture
+def run_tasks(db):
+    """Run every task waiting in the database queue, as a worker would."""
+
+    def run() -> None:
+        call_command("worker", batch=True, interval=0)
+
+    return run
