@@ -62,3 +62,13 @@ def run_tasks(db):
         call_command("worker", batch=True, interval=0)
 
     return run
+
+
+@pytest.fixture(autouse=True)
+def fresh_catalogue_cache():
+    """Each test starts without the catalogue's few-second cache of published services."""
+    from commonweal.catalogue import selectors
+
+    selectors.published_cache_clear()
+    yield
+    selectors.published_cache_clear()

@@ -15,6 +15,10 @@ from tests.journeys import BUDGETING_LOAN, answer_eligibility, apply, complete_p
 pytestmark = pytest.mark.django_db
 
 
+def application_reference() -> str:
+    return Application.objects.get(status="submitted").reference
+
+
 def test_service_list_links_every_published_service(client):
     response = client.get("/")
     assert response.status_code == 200
@@ -103,18 +107,14 @@ def test_submitting_updates_the_person_record_and_records_each_change(citizen_cl
     assert person.date_of_birth == datetime.date(1979, 11, 4)
     assert person.address_postcode == "CF83 1AA"
     assert person.preferred_contact == "email"
-    changed = set(PersonChange.objects.filter(person=person).values_list("field", flat=True))
-    assert {
-        "given_name",
-        "family_name",
-        "date_of_birth",
-        "ni_number",
-        "address_postcode",
-    } <= changed
-    reasons = PersonChange.objects.filter(person=person, field="ni_number").values_list(
-        "reason", flat=True
+    change = PersonChange.objects.filter(person=person).first()
+    assert {"given_name", "family_name", "date_of_birth", "ni_number", "address_postcode"} <= set(
+        change.fields
     )
-    assert any("Budgeting Loan" in reason for reason in reasons)
+    assert change.fields["ni_number"] == ["", "AB123456C"]
+    assert change.changed_by == citizen
+    reference = Application.objects.get(status="submitted").reference
+    assert "Budgeting Loan" in change.reason and reference in change.reason
 
 
 def test_a_hidden_page_is_not_asked_and_its_answer_is_not_kept(citizen_client):

@@ -39,9 +39,10 @@ class CaseEvent(models.Model):
         MESSAGE_SENT = "message_sent", "Message sent"
         NOTE = "note", "Note"
 
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
+    # Indexed by the (case, created_at) index below.
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events", db_index=False)
     kind = models.CharField(max_length=30, choices=Kind.choices)
-    created_at = models.DateTimeField(db_index=True)
+    created_at = models.DateTimeField()
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -51,7 +52,12 @@ class CaseEvent(models.Model):
     visible_to_person = models.BooleanField(default=False)
     data = models.JSONField(default=dict, blank=True)
     corrects = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="corrections",
+        db_index=False,  # corrections are rare; nothing looks them up in bulk
     )
 
     class Meta:

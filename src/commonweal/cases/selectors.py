@@ -59,6 +59,7 @@ def case_for_status_check(*, reference: str, date_of_birth: date, postcode: str)
     """The case when all three match; None otherwise, whichever of them is wrong."""
     return (
         Case.objects.select_related("person", "version", "service")
+        .defer("version__definition", "version__source_yaml")
         .filter(
             reference=reference,
             person__date_of_birth=date_of_birth,

@@ -39,7 +39,7 @@ class ServiceVersion(models.Model):
     published_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["service", "-number"]
+        ordering = ["-number"]
         constraints = [
             models.UniqueConstraint(fields=["service", "number"], name="service_version_number"),
             models.UniqueConstraint(

@@ -5,12 +5,22 @@ Other apps reach the definition language through here: `definition_for` returns 
 `answer_type` gives the reader for a question's answers.
 """
 
+import time
 from dataclasses import dataclass
 
 from .answers import ALLOWED_UPLOAD_TYPES, FieldError, Parsed, answer_type  # noqa: F401
 from .definition import Question, ServiceDefinition  # noqa: F401
 from .models import Service, ServiceVersion
 from .yaml_io import data_to_yaml
+
+# A version's definition and YAML are large; pages load them only when the parsed
+# definition is not already cached (`definition_for` then fetches the field).
+BULKY_VERSION_FIELDS = ("definition", "source_yaml")
+
+
+def without_bulky_version_fields(queryset, path: str = "version"):
+    return queryset.defer(*(f"{path}__{name}" if path else name for name in BULKY_VERSION_FIELDS))
+
 
 _parsed: dict[tuple[int, str], ServiceDefinition] = {}
 
@@ -36,22 +46,47 @@ class PublishedService:
 
 def published_services() -> list[PublishedService]:
     """Every service people can apply for now, in one query."""
-    versions = ServiceVersion.objects.filter(status=ServiceVersion.Status.PUBLISHED).select_related(
-        "service"
+    versions = without_bulky_version_fields(
+        ServiceVersion.objects.filter(status=ServiceVersion.Status.PUBLISHED).select_related(
+            "service"
+        ),
+        path="",
     )
     found = [PublishedService(v.service, v, definition_for(v)) for v in versions]
     return sorted(found, key=lambda item: item.definition.title.en)
 
 
+# Every citizen page asks which version of its service is published. The answer changes
+# only when someone publishes, so each process keeps it for a few seconds.
+PUBLISHED_CACHE_SECONDS = 5.0
+_published: dict[str, tuple[float, PublishedService | None]] = {}
+
+
 def published_service(*, slug: str) -> PublishedService | None:
-    version = (
-        ServiceVersion.objects.filter(status=ServiceVersion.Status.PUBLISHED, service__slug=slug)
-        .select_related("service")
-        .first()
+    now = time.monotonic()
+    cached = _published.get(slug)
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    # At most one published version per service (a database constraint), so no ordering.
+    found = list(
+        without_bulky_version_fields(
+            ServiceVersion.objects.filter(
+                status=ServiceVersion.Status.PUBLISHED, service__slug=slug
+            ).select_related("service"),
+            path="",
+        ).order_by()[:1]
     )
-    if version is None:
-        return None
-    return PublishedService(version.service, version, definition_for(version))
+    result = (
+        PublishedService(found[0].service, found[0], definition_for(found[0])) if found else None
+    )
+    if len(_published) > 1000:
+        _published.clear()
+    _published[slug] = (now + PUBLISHED_CACHE_SECONDS, result)
+    return result
+
+
+def published_cache_clear() -> None:
+    _published.clear()
 
 
 def version_get(*, pk: int) -> ServiceVersion:

@@ -4,6 +4,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from . import selectors
 from .models import Service, ServiceVersion
 from .yaml_io import DefinitionError, Problem, parse_definition
 
@@ -87,6 +88,8 @@ def service_version_publish(*, version: ServiceVersion, by=None) -> None:
         version.status = ServiceVersion.Status.PUBLISHED
         version.published_at = timezone.now()
         version.save(update_fields=["status", "published_at", "updated_at"])
+    # This process sees the change at once; others within a few seconds.
+    selectors.published_cache_clear()
 
 
 def service_version_draft_from(*, version: ServiceVersion, by=None) -> ServiceVersion:

@@ -19,7 +19,8 @@ def append_only(table: str) -> migrations.RunPython:
                 $$ LANGUAGE plpgsql;
                 CREATE TRIGGER {table}_no_update BEFORE UPDATE OR DELETE ON {table}
                     FOR EACH ROW EXECUTE FUNCTION {table}_append_only();
-                """
+                """,
+                params=None,  # the SQL has a literal % (plpgsql's placeholder)
             )
         elif vendor == "sqlite":
             for operation in ("UPDATE", "DELETE"):

@@ -44,3 +44,13 @@ class DevMail(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+class BenchInsert(models.Model):
+    """Rows written by the bare endpoint that `commonweal bench` measures as its floor."""
+
+    payload = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Bench row {self.pk}"

@@ -7,7 +7,7 @@ import socket
 from django.db import transaction
 from django.utils import timezone
 
-from .models import DevMail, RateLimitHit, WorkerHeartbeat
+from .models import BenchInsert, DevMail, RateLimitHit, WorkerHeartbeat
 
 
 def rate_limit_hit(*, key: str, limit: int, window: datetime.timedelta) -> bool:
@@ -54,3 +54,7 @@ def worker_heartbeats_prune(*, older_than: datetime.timedelta = datetime.timedel
 
 def dev_mail_store(*, to: list[str], subject: str, body: str) -> DevMail:
     return DevMail.objects.create(to=", ".join(to), subject=subject, body=body)
+
+
+def bench_insert(*, payload: dict) -> None:
+    BenchInsert.objects.create(payload=payload)

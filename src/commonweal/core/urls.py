@@ -13,4 +13,5 @@ urlpatterns = [
     path("cookies/", views.cookies, name="cookies"),
     path("contact/", views.contact, name="contact"),
     path("dev/mailbox/", views.dev_mailbox, name="dev-mailbox"),
+    path("bench/bare-insert/", views.bench_bare_insert, name="bench-bare-insert"),
 ]

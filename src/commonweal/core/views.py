@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_http_methods
 
-from . import selectors
+from . import selectors, services
 
 
 @never_cache
@@ -110,3 +110,13 @@ def csrf_failure(request, reason=""):
         {"page_title": _("Your session has expired")},
         status=403,
     )
+
+
+@require_http_methods(["POST"])
+def bench_bare_insert(request):
+    """The floor for `commonweal bench intake`: the same request path (session, sign-in, CSRF)
+    that inserts one row of the same payload and nothing else. Off unless the bench asks."""
+    if not settings.COMMONWEAL_BENCH_ENDPOINTS or not request.user.is_authenticated:
+        raise Http404("Not available")
+    services.bench_insert(payload=request.POST.dict())
+    return HttpResponseRedirect("/bench/done/")

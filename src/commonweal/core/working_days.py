@@ -17,7 +17,8 @@ BANK_HOLIDAY_REGIONS = {
 
 @lru_cache(maxsize=8)
 def _calendar(region: str) -> holidays.HolidayBase:
-    return holidays.UnitedKingdom(subdiv=BANK_HOLIDAY_REGIONS[region], years=range(2000, 2101))
+    # Years are worked out when first asked for, so start-up stays fast.
+    return holidays.UnitedKingdom(subdiv=BANK_HOLIDAY_REGIONS[region])
 
 
 def is_working_day(day: datetime.date, region: str | None = None) -> bool:

@@ -22,13 +22,23 @@ class Application(models.Model):
         PAPER = "paper", "Paper"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    service = models.ForeignKey("catalogue.Service", on_delete=models.PROTECT, related_name="+")
-    version = models.ForeignKey(
-        "catalogue.ServiceVersion", on_delete=models.PROTECT, related_name="applications"
+    # Services and versions are never deleted; drafts are found by (account, service).
+    service = models.ForeignKey(
+        "catalogue.Service", on_delete=models.PROTECT, related_name="+", db_index=False
     )
-    # Who filled it in (the person themself, or a carer acting for them).
+    version = models.ForeignKey(
+        "catalogue.ServiceVersion",
+        on_delete=models.PROTECT,
+        related_name="applications",
+        db_index=False,
+    )
+    # Who filled it in (the person themself, or a carer acting for them). Indexed by the
+    # (account, status, updated_at) index below.
     account = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="applications"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="applications",
+        db_index=False,
     )
     # Whom it is for; set when it is submitted.
     person = models.ForeignKey(

@@ -15,15 +15,25 @@ def person_details_for(*, account) -> dict:
     person = people_selectors.person_for_account_get(account=account)
     if person is None:
         return {}
-    return people_selectors.person_details(
-        person=people_selectors.person_with_contacts_get(pk=person.pk)
-    )
+    return people_selectors.person_details(person=person)
 
 
 def draft_get(*, account, service) -> Application | None:
     return (
-        Application.objects.select_related("version", "service")
+        catalogue.without_bulky_version_fields(
+            Application.objects.select_related("version", "service")
+        )
         .filter(account=account, service=service, status=Application.Status.DRAFT)
+        .first()
+    )
+
+
+def latest_submitted(*, account, service) -> Application | None:
+    return (
+        Application.objects.filter(
+            account=account, service=service, status=Application.Status.SUBMITTED
+        )
+        .order_by("-submitted_at")
         .first()
     )
 
@@ -42,7 +52,7 @@ class ApplicationSummary:
 
 def applications_for_account(*, account) -> list[ApplicationSummary]:
     """The account's applications, newest first, in one query whatever their number."""
-    applications = (
+    applications = catalogue.without_bulky_version_fields(
         Application.objects.filter(_mine(account))
         .select_related("version", "service", "case", "person")
         .order_by("-updated_at")
@@ -57,11 +67,11 @@ def applications_for_account(*, account) -> list[ApplicationSummary]:
 
 
 def submitted_application_for_account(*, account, reference: str) -> Application | None:
-    return (
-        Application.objects.filter(_mine(account), reference=reference)
-        .select_related("version", "service", "case", "person")
-        .first()
-    )
+    return catalogue.without_bulky_version_fields(
+        Application.objects.filter(_mine(account), reference=reference).select_related(
+            "version", "service", "case", "person"
+        )
+    ).first()
 
 
 def upload_for_account(*, account, upload_id) -> Upload | None:

@@ -144,27 +144,36 @@ def _person_details_from_answers(definition, answers: dict) -> dict:
     }
 
 
-def _new_unique_reference(prefix: str) -> str:
-    for _attempt in range(10):
-        reference = new_reference(prefix)
-        if not Application.objects.filter(reference=reference).exists():
-            return reference
-    raise RuntimeError("could not find a free reference")  # 31^8 references: never in practice
+def application_submit(*, account, service, language: str) -> Application | None:
+    """Submit the account's draft for a service: in one transaction, the application
+    snapshot, the person's record, the case at its first stage with its due date, its first
+    event and the confirmation message. Returns None when there is no draft to submit (for
+    example, a second click after the first one submitted it)."""
+    for _attempt in range(3):
+        try:
+            return _submit(account=account, service=service, language=language)
+        except IntegrityError:
+            # A reference already taken (about one chance in 10^11), or a parallel request
+            # that submitted the same draft: the transaction was undone, so try again; the
+            # parallel case then finds no draft and returns None.
+            continue
+    raise RuntimeError("could not submit the application")
 
 
-def application_submit(*, application_id, account, language: str) -> Application:
-    """Submit a draft: in one transaction, the application snapshot, the person's record,
-    the case at its first stage with its due date, its first event and the confirmation
-    message. Submitting again (a double click, a replayed request) changes nothing and
-    returns the application already submitted."""
+def _submit(*, account, service, language: str) -> Application | None:
     with transaction.atomic():
-        application = (
-            Application.objects.select_for_update()
-            .select_related("version", "service")
-            .get(pk=application_id, account=account)
+        found = list(
+            catalogue.without_bulky_version_fields(
+                Application.objects.select_for_update(of=("self",)).select_related(
+                    "version", "service", "account__person"
+                )
+            )
+            .filter(account=account, service=service, status=Application.Status.DRAFT)
+            .order_by()[:1]
         )
-        if application.status == Application.Status.SUBMITTED:
-            return application
+        if not found:
+            return None
+        application = found[0]
         definition = catalogue.definition_for(application.version)
         missing = journey.missing_answers(
             definition, application.answers, application.completed_pages
@@ -174,7 +183,8 @@ def application_submit(*, application_id, account, language: str) -> Application
 
         snapshot = definition.effective_answers(application.answers)
         on_behalf = definition.is_on_behalf(snapshot)
-        reference = _new_unique_reference(definition.reference_prefix)
+        # References are random; the unique constraint catches the (rare) clash.
+        reference = new_reference(definition.reference_prefix)
         title = definition.title.text("en")
         details = _person_details_from_answers(definition, snapshot)
         if on_behalf:
@@ -184,7 +194,9 @@ def application_submit(*, application_id, account, language: str) -> Application
                 reason=f"Named in application {reference} for {title}, made on their behalf",
             )
         else:
-            person = people_services.person_for_account(account=account)
+            person = getattr(application.account, "person", None)
+            if person is None:
+                person = people_services.person_for_account(account=account)
             people_services.person_update(
                 person=person,
                 details=details,
@@ -206,8 +218,14 @@ def application_submit(*, application_id, account, language: str) -> Application
             language=language,
         )
         if not updated:
-            return Application.objects.get(pk=application.pk)
-        application.refresh_from_db()
+            return None
+        application.status = Application.Status.SUBMITTED
+        application.reference = reference
+        application.submitted_at = now
+        application.person = person
+        application.on_behalf = on_behalf
+        application.answers = snapshot
+        application.language = language
         case = cases_services.case_open(
             application=application,
             person=person,

@@ -554,29 +554,29 @@ def saved(request, slug):
 @require_http_methods(["GET", "HEAD", "POST"])
 def check_answers(request, slug):
     published = _published_or_404(slug)
+    if request.method == "POST":
+        # The submission checks the application is whole, in its own transaction.
+        try:
+            application = services.application_submit(
+                account=request.user, service=published.service, language=_language()
+            )
+        except services.ApplicationIncomplete as incomplete:
+            return redirect("intake:page", slug, incomplete.page_id)
+        if application is None:
+            # A replayed or doubled "Accept and send": show what was already submitted.
+            latest = selectors.latest_submitted(account=request.user, service=published.service)
+            if latest is not None:
+                return redirect("intake:confirmation", latest.reference)
+            return redirect("intake:apply", slug)
+        return redirect("intake:confirmation", application.reference)
     draft = selectors.draft_get(account=request.user, service=published.service)
     if draft is None:
-        if request.method == "POST":
-            # A replayed or doubled "Accept and send": show what was already submitted.
-            latest = selectors.applications_for_account(account=request.user)
-            for summary in latest:
-                app = summary.application
-                if app.service_id == published.service.pk and app.reference:
-                    return redirect("intake:confirmation", app.reference)
         return redirect("intake:apply", slug)
     definition = catalogue.definition_for(draft.version)
     details = selectors.person_details_for(account=request.user)
     step = journey.next_step(definition, draft, details)
     if step.kind != journey.CHECK_ANSWERS:
         return redirect(_step_url(slug, step))
-    if request.method == "POST":
-        try:
-            application = services.application_submit(
-                application_id=draft.pk, account=request.user, language=_language()
-            )
-        except services.ApplicationIncomplete as incomplete:
-            return redirect("intake:page", slug, incomplete.page_id)
-        return redirect("intake:confirmation", application.reference)
     language = _language()
     last = definition.visible_pages(draft.answers)[-1].id
     return render(

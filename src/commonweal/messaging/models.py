@@ -30,15 +30,28 @@ class Message(models.Model):
     to_address = models.CharField(max_length=254)
     subject = models.CharField(max_length=300)
     body = models.TextField()
-    status = models.CharField(
-        max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True
-    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    next_attempt_at = models.DateTimeField(db_index=True)
+    next_attempt_at = models.DateTimeField()
     sending_started_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # The dispatcher's question: which queued messages are due?
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=models.Q(status="queued"),
+                name="message_due",
+            ),
+            models.Index(
+                fields=["sending_started_at"],
+                condition=models.Q(status="sending"),
+                name="message_sending",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.notice} to {self.to_address} ({self.status})"

@@ -1,12 +1,17 @@
-"""Writing and delivering messages. A message is queued in the caller's transaction and
-delivered by a task; failures are retried with back-off, then marked failed."""
+"""Writing and delivering messages.
+
+A message is a row written in the caller's transaction (an outbox). The worker's dispatcher
+claims due rows in batches and hands each batch to a task that sends them; failures are
+retried with back-off, then marked failed; rows left "sending" by a crashed worker are
+handed back. The web request that caused a message writes one row and nothing else.
+"""
 
 import datetime
 import logging
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from commonweal.cases import services as cases_services
@@ -15,18 +20,17 @@ from .models import Message
 
 logger = logging.getLogger("commonweal.messaging")
 
-# Waits between attempts: 1 minute, 5 minutes, 30 minutes, then every 2 hours up to a day.
+# Waits between attempts: 1 minute, 5 minutes, 30 minutes, then every 2 hours: about a day.
 RETRY_DELAYS = [60, 300, 1800] + [7200] * 11
 SENDING_TIMEOUT = datetime.timedelta(minutes=10)
+BATCH_SIZE = 50
 
 
 def message_queue(
     *, notice: str, to_address: str, subject: str, body: str, language: str, person=None, case=None
 ) -> Message:
-    """Write the message and its delivery task in the caller's transaction (an outbox)."""
-    from .tasks import deliver_message
-
-    message = Message.objects.create(
+    """Write the message in the caller's transaction; the worker delivers it."""
+    return Message.objects.create(
         notice=notice,
         channel=Message.Channel.EMAIL,
         to_address=to_address,
@@ -37,21 +41,50 @@ def message_queue(
         case=case,
         next_attempt_at=timezone.now(),
     )
-    # The database task backend writes the task row in this same transaction.
-    deliver_message.enqueue(str(message.id))
-    return message
 
 
-def message_deliver(*, message_id: str) -> str:
-    """Send one message if it is still due; safe to call twice for the same message."""
+def messages_dispatch(*, limit: int = 500) -> int:
+    """Claim due messages and hand them to delivery tasks in batches.
+
+    Safe with many workers: on PostgreSQL rows are claimed with SKIP LOCKED, and SQLite
+    runs one writer at a time. Returns how many messages were handed on."""
+    from .tasks import deliver_messages
+
     now = timezone.now()
     with transaction.atomic():
-        claimed = Message.objects.filter(
-            pk=message_id, status=Message.Status.QUEUED, next_attempt_at__lte=now
-        ).update(status=Message.Status.SENDING, sending_started_at=now)
-    if not claimed:
-        return "not due"
-    message = Message.objects.get(pk=message_id)
+        due = Message.objects.filter(
+            status=Message.Status.QUEUED, next_attempt_at__lte=now
+        ).order_by("next_attempt_at")
+        if connection.features.has_select_for_update_skip_locked:
+            due = due.select_for_update(skip_locked=True)
+        ids = [str(pk) for pk in due.values_list("pk", flat=True)[:limit]]
+        if not ids:
+            return 0
+        Message.objects.filter(pk__in=ids).update(
+            status=Message.Status.SENDING, sending_started_at=now
+        )
+        for start in range(0, len(ids), BATCH_SIZE):
+            deliver_messages.enqueue(ids[start : start + BATCH_SIZE])
+    return len(ids)
+
+
+def messages_deliver(*, message_ids: list[str]) -> dict:
+    outcomes: dict[str, int] = {}
+    for message_id in message_ids:
+        outcome = message_send(message_id=message_id)
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return outcomes
+
+
+def message_send(*, message_id: str) -> str:
+    """Send one claimed message and record what happened."""
+    message = (
+        Message.objects.filter(pk=message_id, status=Message.Status.SENDING)
+        .select_related("case")
+        .first()
+    )
+    if message is None:
+        return "not claimed"
     try:
         EmailMessage(
             subject=message.subject,
@@ -61,26 +94,7 @@ def message_deliver(*, message_id: str) -> str:
             headers={"X-Commonweal-Message": str(message.id)},
         ).send(fail_silently=False)
     except Exception as error:  # any failure of the mail server is retried
-        attempts = message.attempts + 1
-        if attempts > len(RETRY_DELAYS):
-            Message.objects.filter(pk=message.pk).update(
-                status=Message.Status.FAILED, attempts=attempts, last_error=repr(error)[:2000]
-            )
-            logger.error("Message %s failed for good: %r", message.pk, error)
-            return "failed"
-        retry_at = timezone.now() + datetime.timedelta(seconds=RETRY_DELAYS[attempts - 1])
-        with transaction.atomic():
-            Message.objects.filter(pk=message.pk).update(
-                status=Message.Status.QUEUED,
-                attempts=attempts,
-                last_error=repr(error)[:2000],
-                next_attempt_at=retry_at,
-            )
-            from .tasks import deliver_message
-
-            deliver_message.using(run_after=retry_at).enqueue(str(message.pk))
-        logger.warning("Message %s will be retried at %s: %r", message.pk, retry_at, error)
-        return "retry"
+        return _record_failure(message, error)
     with transaction.atomic():
         Message.objects.filter(pk=message.pk).update(
             status=Message.Status.SENT, sent_at=timezone.now(), attempts=message.attempts + 1
@@ -100,27 +114,28 @@ def message_deliver(*, message_id: str) -> str:
     return "sent"
 
 
-def messages_sweep() -> int:
-    """Hand back messages a crashed worker left behind: stuck in sending, or queued and due
-    with no task left to deliver them. Returns how many were re-queued."""
-    from .tasks import deliver_message
-
-    now = timezone.now()
-    requeued = 0
-    with transaction.atomic():
-        Message.objects.filter(
-            status=Message.Status.SENDING, sending_started_at__lt=now - SENDING_TIMEOUT
-        ).update(status=Message.Status.QUEUED, next_attempt_at=now)
-        overdue = list(
-            Message.objects.filter(
-                status=Message.Status.QUEUED,
-                next_attempt_at__lt=now - datetime.timedelta(minutes=5),
-            ).values_list("pk", flat=True)[:1000]
+def _record_failure(message: Message, error: Exception) -> str:
+    attempts = message.attempts + 1
+    if attempts > len(RETRY_DELAYS):
+        Message.objects.filter(pk=message.pk).update(
+            status=Message.Status.FAILED, attempts=attempts, last_error=repr(error)[:2000]
         )
-        for message_id in overdue:
-            deliver_message.enqueue(str(message_id))
-            requeued += 1
-        if overdue:
-            # Pushed forward so the next sweep does not queue them again before they run.
-            Message.objects.filter(pk__in=overdue).update(next_attempt_at=now)
-    return requeued
+        logger.error("Message %s failed for good: %r", message.pk, error)
+        return "failed"
+    retry_at = timezone.now() + datetime.timedelta(seconds=RETRY_DELAYS[attempts - 1])
+    Message.objects.filter(pk=message.pk).update(
+        status=Message.Status.QUEUED,
+        attempts=attempts,
+        last_error=repr(error)[:2000],
+        next_attempt_at=retry_at,
+    )
+    logger.warning("Message %s will be retried at %s: %r", message.pk, retry_at, error)
+    return "retry"
+
+
+def messages_sweep() -> int:
+    """Hand back messages a crashed worker left in "sending"; returns how many."""
+    cutoff = timezone.now() - SENDING_TIMEOUT
+    return Message.objects.filter(
+        status=Message.Status.SENDING, sending_started_at__lt=cutoff
+    ).update(status=Message.Status.QUEUED, next_attempt_at=timezone.now())

@@ -1,4 +1,4 @@
-"""Background tasks for messages. Each only moves an outbox row on; the row is the truth."""
+"""Background tasks for messages. Each only moves outbox rows on; the rows are the truth."""
 
 from django_tasks import task
 
@@ -6,5 +6,5 @@ from . import services
 
 
 @task()
-def deliver_message(message_id: str) -> str:
-    return services.message_deliver(message_id=message_id)
+def deliver_messages(message_ids: list[str]) -> dict:
+    return services.messages_deliver(message_ids=message_ids)

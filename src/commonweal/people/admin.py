@@ -13,7 +13,7 @@ class PersonChangeInline(admin.TabularInline):
     model = PersonChange
     extra = 0
     can_delete = False
-    fields = ["created_at", "field", "old_value", "new_value", "changed_by", "reason"]
+    fields = ["created_at", "fields", "changed_by", "reason"]
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):

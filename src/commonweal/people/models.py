@@ -33,6 +33,10 @@ class Person(models.Model):
     address_town = models.CharField(max_length=100, blank=True)
     address_county = models.CharField(max_length=100, blank=True)
     address_postcode = models.CharField(max_length=8, blank=True, db_index=True)
+    # The primary email address and phone number, kept in step with the contact points
+    # below (which also hold older and unverified ones), so reading a record is one query.
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=20, blank=True)
     language = models.CharField(max_length=2, choices=Language.choices, blank=True)
     accessibility_needs = models.TextField(blank=True)
     preferred_contact = models.CharField(max_length=10, choices=ContactMethod.choices, blank=True)
@@ -86,21 +90,21 @@ class ContactPoint(models.Model):
 
 
 class PersonChange(models.Model):
-    """History of a person's record: one row per changed field, appended, never edited."""
+    """One change to a person's record: which fields, from what to what, who and why.
+    Appended, never edited (the database refuses both UPDATE and DELETE)."""
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="changes")
-    field = models.CharField(max_length=50)
-    old_value = models.TextField(blank=True)
-    new_value = models.TextField(blank=True)
+    # {"field": [old value, new value], ...}, as text so the history reads the same forever.
+    fields = models.JSONField()
     # PROTECT: history keeps who acted, so an account that acted is deactivated, not deleted.
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     reason = models.CharField(max_length=500)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.field} changed on {self.created_at:%Y-%m-%d}"
+        return f"{', '.join(self.fields)} changed on {self.created_at:%Y-%m-%d}"

@@ -1,6 +1,6 @@
 """Reads of people's records, shaped as the answers a service's questions expect."""
 
-from .models import ContactPoint, Person
+from .models import Person
 
 # The parts of a person's record a service question can fill in (`person_field`), and the
 # question types that can hold each. An answer given in a journey updates the record; a
@@ -29,14 +29,6 @@ def person_for_account_get(*, account) -> Person | None:
     return Person.objects.filter(account=account).first()
 
 
-def _primary(person: Person, kind: str) -> str:
-    # Uses the prefetched contact points when the caller fetched them.
-    for point in person.contact_points.all():
-        if point.kind == kind and point.is_primary:
-            return point.value
-    return ""
-
-
 def person_details(*, person: Person) -> dict:
     """The person's record as answers keyed by person field; empty fields are left out."""
     details = {
@@ -53,14 +45,10 @@ def person_details(*, person: Person) -> dict:
         }
         if person.address_line_1 and person.address_postcode
         else None,
-        "email": _primary(person, ContactPoint.Kind.EMAIL),
-        "phone": _primary(person, ContactPoint.Kind.PHONE),
+        "email": person.email,
+        "phone": person.phone,
         "language": person.language,
         "preferred_contact": person.preferred_contact,
         "accessibility_needs": person.accessibility_needs,
     }
     return {field: value for field, value in details.items() if value}
-
-
-def person_with_contacts_get(*, pk: int) -> Person:
-    return Person.objects.prefetch_related("contact_points").get(pk=pk)

@@ -26,8 +26,13 @@ _PLAIN_FIELDS = (
 
 def person_for_account(*, account) -> Person:
     """The account holder's own record, made on first sign-in with their verified email."""
+    person = Person.objects.filter(account=account).first()
+    if person is not None:
+        return person
     with transaction.atomic():
-        person, created = Person.objects.get_or_create(account=account)
+        person, created = Person.objects.get_or_create(
+            account=account, defaults={"email": account.email}
+        )
         if created:
             ContactPoint.objects.create(
                 person=person,
@@ -38,8 +43,7 @@ def person_for_account(*, account) -> Person:
             )
             PersonChange.objects.create(
                 person=person,
-                field="record",
-                new_value="created",
+                fields={"record": ["", "created"], "email": ["", account.email]},
                 changed_by=account,
                 reason="Signed in for the first time",
             )
@@ -50,46 +54,49 @@ def person_create(*, details: dict, created_by, reason: str) -> Person:
     """A new record for someone else (for example the person a carer applies for)."""
     with transaction.atomic():
         person = Person.objects.create()
-        PersonChange.objects.create(
-            person=person, field="record", new_value="created", changed_by=created_by, reason=reason
+        changed = person_update(
+            person=person, details=details, changed_by=created_by, reason=reason
         )
-        person_update(person=person, details=details, changed_by=created_by, reason=reason)
+        if not changed:
+            PersonChange.objects.create(
+                person=person,
+                fields={"record": ["", "created"]},
+                changed_by=created_by,
+                reason=reason,
+            )
     return person
 
 
 def _set_contact_point(person: Person, kind: str, value: str) -> str:
-    """Make `value` the primary contact point of its kind; returns the previous primary."""
-    points = list(person.contact_points.all())
-    previous = next((p.value for p in points if p.kind == kind and p.is_primary), "")
+    """Make `value` the person's primary contact point of its kind (one upsert, plus one
+    update when another was primary); returns the previous primary value."""
+    previous = getattr(person, kind)
     if previous == value:
         return previous
-    ContactPoint.objects.filter(person=person, kind=kind, is_primary=True).update(is_primary=False)
-    existing = next((p for p in points if p.kind == kind and p.value == value), None)
-    if existing:
-        ContactPoint.objects.filter(pk=existing.pk).update(is_primary=True)
-    else:
-        ContactPoint.objects.create(person=person, kind=kind, value=value, is_primary=True)
+    if previous:
+        ContactPoint.objects.filter(person=person, kind=kind, is_primary=True).update(
+            is_primary=False
+        )
+    ContactPoint.objects.bulk_create(
+        [ContactPoint(person=person, kind=kind, value=value, is_primary=True)],
+        update_conflicts=True,
+        unique_fields=["person", "kind", "value"],
+        update_fields=["is_primary"],
+    )
+    setattr(person, kind, value)
     return previous
 
 
 def person_update(*, person: Person, details: dict, changed_by, reason: str) -> list[str]:
-    """Apply the given person fields; record one history row per field that changed."""
-    changes: list[PersonChange] = []
+    """Apply the given person fields; record what changed as one history row."""
+    changes: dict[str, list[str]] = {}
     update_fields: list[str] = []
 
     def record(field: str, old, new) -> None:
-        changes.append(
-            PersonChange(
-                person=person,
-                field=field,
-                old_value="" if old is None else str(old),
-                new_value="" if new is None else str(new),
-                changed_by=changed_by,
-                reason=reason[:500],
-            )
-        )
+        changes[field] = ["" if old is None else str(old), "" if new is None else str(new)]
 
-    with transaction.atomic():
+    # Part of the caller's transaction when there is one (no savepoint needed).
+    with transaction.atomic(savepoint=False):
         for field in _PLAIN_FIELDS:
             if field in details and (details[field] or "") != getattr(person, field):
                 record(field, getattr(person, field), details[field])
@@ -110,11 +117,14 @@ def person_update(*, person: Person, details: dict, changed_by, reason: str) -> 
                     setattr(person, attribute, new)
                     update_fields.append(attribute)
         for kind in (ContactPoint.Kind.EMAIL, ContactPoint.Kind.PHONE):
-            if details.get(kind):
-                previous = _set_contact_point(person, kind, details[kind])
-                if previous != details[kind]:
-                    record(kind, previous, details[kind])
+            if details.get(kind) and details[kind] != getattr(person, kind):
+                record(kind, getattr(person, kind), details[kind])
+                _set_contact_point(person, kind, details[kind])
+                update_fields.append(kind)
         if update_fields:
             person.save(update_fields=[*update_fields, "updated_at"])
-        PersonChange.objects.bulk_create(changes)
-    return [change.field for change in changes]
+        if changes:
+            PersonChange.objects.create(
+                person=person, fields=changes, changed_by=changed_by, reason=reason[:500]
+            )
+    return list(changes)

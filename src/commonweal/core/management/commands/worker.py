@@ -27,6 +27,7 @@ from commonweal.messaging import services as messaging_services
 logger = logging.getLogger("commonweal.worker")
 
 HOUSEKEEPING_EVERY = datetime.timedelta(minutes=5)
+DISPATCH_EVERY_SECONDS = 1.0
 
 
 def housekeeping() -> dict:
@@ -59,7 +60,8 @@ class Command(BaseCommand):
             target=self._beat, args=(worker_id, started_at, stop), daemon=True, name="heartbeat"
         )
         core_services.worker_heartbeat_beat(worker_id=worker_id, started_at=started_at)
-        beat.start()
+        if not batch:
+            beat.start()
         worker = Worker(
             queue_names=[queue],
             interval=interval,
@@ -72,28 +74,41 @@ class Command(BaseCommand):
         )
         logger.info("Worker %s started", worker_id)
         try:
-            if not batch:
+            if batch:
+                # Everything due now: hand messages to tasks, run the tasks, until none left.
+                while messaging_services.messages_dispatch():
+                    worker.run()
+                worker.run()
+            else:
                 worker.configure_signals()
-            worker.run()
+                worker.run()
         finally:
             stop.set()
-            beat.join(timeout=5)
+            if beat.is_alive():
+                beat.join(timeout=5)
             core_services.worker_heartbeat_stop(worker_id=worker_id)
             logger.info("Worker %s stopped", worker_id)
 
     def _beat(self, worker_id, started_at, stop: threading.Event) -> None:
-        last_housekeeping = None
-        period = settings.COMMONWEAL_WORKER_HEARTBEAT_SECONDS
+        """Every second: hand due messages to tasks. Every few seconds: the heartbeat.
+        Every few minutes: housekeeping."""
+        last_beat = last_housekeeping = None
+        beat_every = datetime.timedelta(seconds=settings.COMMONWEAL_WORKER_HEARTBEAT_SECONDS)
         try:
-            while not stop.wait(period):
+            while not stop.wait(DISPATCH_EVERY_SECONDS):
                 close_old_connections()
                 try:
-                    core_services.worker_heartbeat_beat(worker_id=worker_id, started_at=started_at)
                     now = timezone.now()
+                    messaging_services.messages_dispatch()
+                    if last_beat is None or now - last_beat >= beat_every:
+                        last_beat = now
+                        core_services.worker_heartbeat_beat(
+                            worker_id=worker_id, started_at=started_at
+                        )
                     if last_housekeeping is None or now - last_housekeeping >= HOUSEKEEPING_EVERY:
                         last_housekeeping = now
                         logger.info("Housekeeping: %s", housekeeping())
-                except Exception:  # keep beating: a database blip must not kill the thread
-                    logger.exception("Heartbeat or housekeeping failed")
+                except Exception:  # keep going: a database blip must not kill the thread
+                    logger.exception("Dispatch, heartbeat or housekeeping failed")
         finally:
             connection.close()

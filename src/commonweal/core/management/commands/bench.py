@@ -1,0 +1,232 @@
+"""`commonweal bench intake`: full submissions per second against a bare insert, on PostgreSQL.
+
+A "full submission" is the citizen's final "Accept and send" on a complete draft, served by
+gunicorn exactly as in production: the session and sign-in, CSRF, re-checking the answers,
+the application snapshot, the person's record and its history, the case with its due date,
+its first event, and the outbox message with its task, all in one transaction. The floor is
+the same request path (session, sign-in, CSRF) to an endpoint that inserts one row holding
+the same answers. Both run in the same invocation, against the same server.
+"""
+
+import json
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
+from django.contrib.sessions.models import Session
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from commonweal.core import bench
+
+DEMO_DIR = Path(__file__).resolve().parents[3] / "catalogue" / "demo"
+
+# A complete Budgeting Loan, as the journey stores it (normalised answers).
+BUDGETING_LOAN_ANSWERS = {
+    "given-name": "Sam",
+    "family-name": "Evans",
+    "date-of-birth": "1979-11-04",
+    "ni-number": "AB123456C",
+    "address": {
+        "line_1": "2 High Street",
+        "line_2": "",
+        "town": "Caerphilly",
+        "county": "",
+        "postcode": "CF83 1AA",
+    },
+    "phone": "+447700900982",
+    "has-partner": True,
+    "partner-name": "Jo Evans",
+    "child-benefit": False,
+    "savings": "250.00",
+    "purpose": ["furniture", "clothes"],
+    "amount": "400.00",
+    "bank-details": {"name": "S Evans", "sort_code": "309430", "account_number": "00733445"},
+    "preferred-contact": "email",
+    "language": "en",
+}
+
+
+class Command(BaseCommand):
+    help = "Measure throughput against a floor measured in the same run (on PostgreSQL)."
+
+    def add_arguments(self, parser):
+        benches = parser.add_subparsers(dest="bench", required=True)
+        intake = benches.add_parser("intake", help="Full submissions per second vs a bare insert")
+        intake.add_argument("--submissions", type=int, default=2000)
+        intake.add_argument("--concurrency", type=int, default=8)
+        intake.add_argument(
+            "--workers", type=int, default=(os.cpu_count() or 2) * 2, help="gunicorn workers"
+        )
+        intake.add_argument(
+            "--rounds", type=int, default=5, help="alternating slices of floor and full runs"
+        )
+
+    def handle(self, *args, bench, **options):
+        try:
+            getattr(self, f"bench_{bench}")(**options)
+        except RuntimeError as error:
+            raise CommandError(str(error)) from error
+
+    def bench_intake(self, *, submissions, concurrency, workers, rounds, **options):
+        warmup = min(100, max(10, submissions // 10))
+        with bench.bench_database() as database_url:
+            self.stdout.write(f"Preparing a throwaway database ({submissions} drafts)…")
+            call_command("migrate", interactive=False, verbosity=0)
+            from commonweal.catalogue import services as catalogue_services
+
+            version = catalogue_services.service_import(
+                yaml_text=(DEMO_DIR / "budgeting-loan.yaml").read_text(encoding="utf-8")
+            )
+            total = 2 * (submissions + warmup)
+            sessions = _signed_in_drafts(version, total)
+            submit_sessions = sessions[: submissions + warmup]
+            bare_sessions = sessions[submissions + warmup :]
+            payload = _flatten(BUDGETING_LOAN_ANSWERS)
+
+            def submit(session_key, csrf):
+                def request(client) -> bool:
+                    response = client.post(
+                        "/services/budgeting-loan/apply/check-your-answers/",
+                        data={"csrfmiddlewaretoken": csrf},
+                        cookies={settings.SESSION_COOKIE_NAME: session_key, "csrftoken": csrf},
+                    )
+                    return response.status_code == 302 and "/confirmation/" in response.headers.get(
+                        "location", ""
+                    )
+
+                return request
+
+            def bare(session_key, csrf):
+                def request(client) -> bool:
+                    response = client.post(
+                        "/bench/bare-insert/",
+                        data={**payload, "csrfmiddlewaretoken": csrf},
+                        cookies={settings.SESSION_COOKIE_NAME: session_key, "csrftoken": csrf},
+                    )
+                    return response.status_code == 302
+
+                return request
+
+            self.stdout.write(
+                f"Serving with gunicorn ({workers} workers); {concurrency} concurrent clients"
+            )
+            with bench.served(database_url, workers=workers) as base:
+                bench.run_load(
+                    "warm-up", base=base, concurrency=concurrency,
+                    requests=[bare(*s) for s in bare_sessions[:warmup]]
+                    + [submit(*s) for s in submit_sessions[:warmup]],
+                )  # fmt: skip
+                floor, full = bench.run_alternating(
+                    ("bare insert", [bare(*s) for s in bare_sessions[warmup:]]),
+                    ("full submission", [submit(*s) for s in submit_sessions[warmup:]]),
+                    base=base,
+                    concurrency=concurrency,
+                    rounds=rounds,
+                )
+            from commonweal.cases.models import Case
+            from commonweal.messaging.models import Message
+
+            cases = Case.objects.count()
+            messages = Message.objects.count()
+
+        for result in (floor, full):
+            self.stdout.write(
+                f"{result.name:>16}: {result.ok}/{result.requests} ok in {result.wall_s:.1f}s, "
+                f"{result.per_second:.1f}/s, p50 {result.p50_ms:.1f} ms, p95 {result.p95_ms:.1f} ms"
+            )
+        self.stdout.write(
+            f"Cases opened: {cases} (expected {submissions + warmup}); messages queued: {messages}"
+        )
+        if full.ok != full.requests or floor.ok != floor.requests or cases != submissions + warmup:
+            raise CommandError("Some requests failed; the figures above are not valid.")
+        ratio = full.per_second / floor.per_second if floor.per_second else 0.0
+        self.stdout.write(
+            json.dumps(
+                {
+                    "bench": "intake",
+                    "value": round(full.per_second, 1),
+                    "unit": "submissions/s",
+                    "floor": round(floor.per_second, 1),
+                    "ratio": round(ratio, 3),
+                    "p95_ms": round(full.p95_ms, 1),
+                    "floor_p95_ms": round(floor.p95_ms, 1),
+                    "submissions": full.requests,
+                    "concurrency": concurrency,
+                    "workers": workers,
+                }
+            )
+        )
+
+
+def _flatten(answers: dict, prefix: str = "") -> dict:
+    flat = {}
+    for key, value in answers.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{name}-"))
+        elif isinstance(value, list):
+            flat[name] = ",".join(value)
+        else:
+            flat[name] = str(value)
+    return flat
+
+
+def _signed_in_drafts(version, count: int) -> list[tuple[str, str]]:
+    """`count` citizens, each signed in with a complete Budgeting Loan draft, made in bulk.
+
+    Returns (session key, CSRF secret) pairs."""
+    from commonweal.accounts.models import User
+    from commonweal.catalogue import selectors as catalogue
+    from commonweal.intake.models import Application
+    from commonweal.people.models import ContactPoint, Person
+
+    definition = catalogue.definition_for(version)
+    pages = [page.id for page in definition.visible_pages(BUDGETING_LOAN_ANSWERS)]
+    run = secrets.token_hex(3)
+    users = User.objects.bulk_create(
+        [User(email=f"bench-{run}-{i}@example.com", password="!") for i in range(count)]
+    )
+    people = Person.objects.bulk_create([Person(account=user) for user in users])
+    ContactPoint.objects.bulk_create(
+        [
+            ContactPoint(person=person, kind="email", value=user.email, is_primary=True)
+            for person, user in zip(people, users, strict=True)
+        ]
+    )
+    Application.objects.bulk_create(
+        [
+            Application(
+                account=user,
+                service=version.service,
+                version=version,
+                answers=BUDGETING_LOAN_ANSWERS,
+                completed_pages=pages,
+                eligibility_answers={},
+            )
+            for user in users
+        ]
+    )
+    store = SessionStore()
+    expires = timezone.now() + timedelta(hours=2)
+    backend = "django.contrib.auth.backends.ModelBackend"
+    sessions = []
+    pairs = []
+    for user in users:
+        key = secrets.token_hex(16)
+        data = {
+            SESSION_KEY: str(user.pk),
+            BACKEND_SESSION_KEY: backend,
+            HASH_SESSION_KEY: user.get_session_auth_hash(),
+        }
+        sessions.append(
+            Session(session_key=key, session_data=store.encode(data), expire_date=expires)
+        )
+        pairs.append((key, bench.csrf_secret()))
+    Session.objects.bulk_create(sessions, batch_size=1000)
+    return pairs
