@@ -6,6 +6,7 @@ import hmac
 import secrets
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F
@@ -122,7 +123,7 @@ def sign_in_codes_prune(*, older_than: datetime.timedelta = datetime.timedelta(d
 def account_for_email(*, email: str) -> User:
     """The citizen account for an address, made if it does not exist yet."""
     user, _created = User.objects.get_or_create(
-        email=normalise_email(email), defaults={"password": "!"}
+        email=normalise_email(email), defaults={"password": make_password(None)}
     )
     return user
 

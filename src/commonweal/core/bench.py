@@ -191,7 +191,7 @@ def run_alternating(
     """Run two loads in alternating slices, so drift on the machine (caches, autovacuum,
     other work) falls on both alike. Returns each load's combined result."""
     totals = {}
-    for name, requests in (first, second):
+    for name, _requests in (first, second):
         totals[name] = LoadResult(name, 0, 0, 0.0, [])
     size_first = -(-len(first[1]) // rounds)
     size_second = -(-len(second[1]) // rounds)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.auth.hashers import make_password
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from django.core.management import call_command
@@ -189,8 +190,9 @@ def _signed_in_drafts(version, count: int) -> list[tuple[str, str]]:
     definition = catalogue.definition_for(version)
     pages = [page.id for page in definition.visible_pages(BUDGETING_LOAN_ANSWERS)]
     run = secrets.token_hex(3)
+    unusable = make_password(None)
     users = User.objects.bulk_create(
-        [User(email=f"bench-{run}-{i}@example.com", password="!") for i in range(count)]
+        [User(email=f"bench-{run}-{i}@example.com", password=unusable) for i in range(count)]
     )
     people = Person.objects.bulk_create([Person(account=user) for user in users])
     ContactPoint.objects.bulk_create(
