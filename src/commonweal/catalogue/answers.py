@@ -232,7 +232,7 @@ class DateAnswer(AnswerType):
             return Parsed(None, raw, FieldError(message, [f"{question.id}-year"]))
         try:
             day = datetime.date(int(values["year"]), int(values["month"]), int(values["day"]))
-        except ValueError:
+        except (ValueError, OverflowError):
             return Parsed(None, raw, FieldError(_("Date must be a real date"), names))
         today = timezone.localdate()
         if question.date_must_be == "past" and day >= today:

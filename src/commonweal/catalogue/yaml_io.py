@@ -43,23 +43,24 @@ class DefinitionError(Exception):
         self.problems = problems
 
 
-def _node_at(root: yaml.Node, path: tuple) -> yaml.Node:
-    """The deepest YAML node that `path` (a pydantic error location) reaches."""
-    node = root
+def _node_at(root: yaml.Node, path: tuple) -> tuple[yaml.Node, yaml.Node | None]:
+    """The deepest YAML node that `path` (a pydantic error location) reaches, and the key
+    node that names it (None for list items and the root)."""
+    node, key_node = root, None
     for step in path:
         if isinstance(node, yaml.MappingNode) and isinstance(step, str):
             key = "not" if step == "not_" else step
-            match = next((value for k, value in node.value if k.value == key), None)
+            match = next(((k, value) for k, value in node.value if k.value == key), None)
             if match is None:
                 break
-            node = match
+            key_node, node = match
         elif isinstance(node, yaml.SequenceNode) and isinstance(step, int):
             if step >= len(node.value):
                 break
-            node = node.value[step]
+            node, key_node = node.value[step], None
         else:
             break
-    return node
+    return node, key_node
 
 
 def _message(error: dict) -> str:
@@ -114,9 +115,14 @@ def parse_definition(text: str) -> tuple[ServiceDefinition, dict]:
         problems = []
         for item in error.errors():
             location = tuple(item["loc"])
-            # A missing field belongs to its parent mapping; anything else to its own node.
-            node = _node_at(root, location[:-1] if item["type"] == "missing" else location)
-            problems.append(Problem(node.start_mark.line + 1, _path_text(location), _message(item)))
+            if item["type"] == "missing":
+                # A missing field is reported where its parent is named ("title:").
+                node, key_node = _node_at(root, location[:-1])
+                mark = (key_node or node).start_mark
+            else:
+                node, _key = _node_at(root, location)
+                mark = node.start_mark
+            problems.append(Problem(mark.line + 1, _path_text(location), _message(item)))
         raise DefinitionError(problems) from error
     return definition, definition_to_data(definition)
 

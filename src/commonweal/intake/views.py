@@ -688,7 +688,7 @@ def check_status(request):
             date_of_birth = datetime.date(
                 int(raw["dob-year"]), int(raw["dob-month"]), int(raw["dob-day"])
             )
-        except ValueError:
+        except (ValueError, OverflowError):
             date_of_birth = None
         if not raw["reference"]:
             errors.append({"text": _("Enter your application reference"), "href": "#reference"})

@@ -1,0 +1,129 @@
+"""Malformed requests to every address get a clear answer, never a server error."""
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from tests.journeys import BUDGETING_LOAN, answer_eligibility
+
+pytestmark = pytest.mark.django_db
+
+SAMPLE_ARGUMENTS = {
+    "slug": "budgeting-loan",
+    "question_id": "universal-credit",
+    "outcome_id": "universal-credit",
+    "page_id": "name",
+    "reference": "BL-2345-6789",
+    "upload_id": "6f1c2a9e-1b7d-4c55-9a53-0d6f54c0f001",
+    "code": "cy",
+}
+
+NASTY_VALUES = [
+    "",
+    " ",
+    "x" * 20_000,
+    "\x00\x01",
+    "<script>alert(1)</script>",
+    "'; DROP TABLE people_person; --",
+    "ŵŷâ😀",
+    "-1",
+    "99999999999999999999999",
+    "1e309",
+]
+
+
+def citizen_pages() -> list[str]:
+    """Every address in the site, with sample values in place of its parameters."""
+    urls = []
+
+    def walk(patterns, prefix=""):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                if "admin" in str(pattern.pattern):
+                    continue
+                walk(pattern.url_patterns, prefix + str(pattern.pattern))
+            elif isinstance(pattern, URLPattern):
+                route = prefix + str(pattern.pattern)
+                for name, value in SAMPLE_ARGUMENTS.items():
+                    route = route.replace(f"<slug:{name}>", value)
+                    route = route.replace(f"<str:{name}>", value)
+                    route = route.replace(f"<uuid:{name}>", value)
+                assert "<" not in route, f"no sample value for {route}"
+                urls.append("/" + route)
+
+    walk(get_resolver().url_patterns)
+    return urls
+
+
+def malformed_requests(client: Client, url: str):
+    yield client.get(url)
+    yield client.get(url + "?next=//evil.example&change=%00&address=%ff")
+    yield client.post(url, {})
+    for value in NASTY_VALUES:
+        yield client.post(url, {key: value for key in FIELD_NAMES})
+    yield client.post(url, {key: ["a", "b"] for key in FIELD_NAMES})
+    yield client.generic("POST", url, b"\xff\xfe\x00garbage", content_type="multipart/form-data")
+    yield client.generic(
+        "POST", url, b"--x\r\nnonsense", content_type="multipart/form-data; boundary=x"
+    )
+    yield client.generic("POST", url, b"{not json", content_type="application/json")
+    yield client.put(url, "a=b")
+    yield client.delete(url)
+
+
+FIELD_NAMES = [
+    "answer",
+    "email",
+    "code",
+    "action",
+    "reference",
+    "dob-day",
+    "dob-month",
+    "dob-year",
+    "postcode",
+    "given-name",
+    "family-name",
+    "name-lookup-postcode",
+    "csrfmiddlewaretoken",
+]
+
+
+@pytest.mark.parametrize("signed_in", [False, True], ids=["anonymous", "citizen"])
+def test_no_malformed_request_to_any_address_gives_a_server_error(signed_in, citizen):
+    client = Client(raise_request_exception=False)
+    if signed_in:
+        client.force_login(citizen)
+        answer_eligibility(client, "budgeting-loan", BUDGETING_LOAN["eligibility"])
+        client.get("/services/budgeting-loan/apply/")
+    failures = []
+    for url in citizen_pages():
+        for response in malformed_requests(client, url):
+            if response.status_code >= 500:
+                failures.append((url, response.status_code))
+    assert failures == []
+
+
+def test_every_form_is_protected_against_cross_site_requests(citizen):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(citizen)
+    for url in (
+        "/sign-in/",
+        "/check-status/",
+        "/services/budgeting-loan/eligibility/universal-credit/",
+    ):
+        response = client.post(url, {"email": "a@example.com", "answer": "no"})
+        assert response.status_code == 403
+        assert "Your session has expired" in response.content.decode()
+
+
+def test_every_answer_is_validated_on_the_server(citizen_client):
+    answer_eligibility(citizen_client, "budgeting-loan", BUDGETING_LOAN["eligibility"])
+    citizen_client.get("/services/budgeting-loan/apply/")
+    response = citizen_client.post(
+        "/services/budgeting-loan/apply/name/", {"given-name": "", "family-name": "x" * 300}
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Enter your first name" in html
+    assert "Answer must be 100 characters or less" in html
+    assert 'href="#given-name"' in html and 'href="#family-name"' in html
