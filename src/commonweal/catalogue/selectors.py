@@ -25,16 +25,34 @@ def without_bulky_version_fields(queryset, path: str = "version"):
 _parsed: dict[tuple[int, str], ServiceDefinition] = {}
 
 
+def _key(version: ServiceVersion) -> tuple[int, str]:
+    return (version.pk, version.updated_at.isoformat())
+
+
+def _remember(key: tuple[int, str], data: dict) -> ServiceDefinition:
+    definition = ServiceDefinition.model_validate(data)
+    if len(_parsed) > 512:
+        _parsed.clear()
+    _parsed[key] = definition
+    return definition
+
+
 def definition_for(version: ServiceVersion) -> ServiceDefinition:
     """The parsed definition, cached per version and edit (published versions never change)."""
-    key = (version.pk, version.updated_at.isoformat())
-    definition = _parsed.get(key)
+    definition = _parsed.get(_key(version))
     if definition is None:
-        definition = ServiceDefinition.model_validate(version.definition)
-        if len(_parsed) > 512:
-            _parsed.clear()
-        _parsed[key] = definition
+        definition = _remember(_key(version), version.definition)
     return definition
+
+
+def definitions_for(versions) -> None:
+    """Make sure the definitions of all these versions are cached, with at most one query,
+    so a list of applications or services costs the same however long it is."""
+    missing = {version.pk: version for version in versions if _key(version) not in _parsed}
+    if not missing:
+        return
+    for pk, data in ServiceVersion.objects.filter(pk__in=missing).values_list("pk", "definition"):
+        _remember(_key(missing[pk]), data)
 
 
 @dataclass(frozen=True)
@@ -52,6 +70,8 @@ def published_services() -> list[PublishedService]:
         ),
         path="",
     )
+    versions = list(versions)
+    definitions_for(versions)
     found = [PublishedService(v.service, v, definition_for(v)) for v in versions]
     return sorted(found, key=lambda item: item.definition.title.en)
 

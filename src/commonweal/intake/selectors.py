@@ -57,6 +57,8 @@ def applications_for_account(*, account) -> list[ApplicationSummary]:
         .select_related("version", "service", "case", "person")
         .order_by("-updated_at")
     )
+    applications = list(applications)
+    catalogue.definitions_for([application.version for application in applications])
     summaries = []
     for application in applications:
         definition = catalogue.definition_for(application.version)

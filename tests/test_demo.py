@@ -1,0 +1,80 @@
+"""`commonweal demo` from an empty data directory: serves the site, runs a worker, and
+lets the demo citizen sign in with the code from the development mailbox."""
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def demo(tmp_path):
+    port = free_port()
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    }
+    environment.update(COMMONWEAL_DATA_DIR=str(tmp_path), COMMONWEAL_ENV="development")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "commonweal.cli", "demo", "--port", str(port)],
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            health = httpx.get(f"{base}/healthz", timeout=2).json()
+            if health["worker"]["ok"]:
+                break
+        except (httpx.TransportError, ValueError):
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail("the demo did not start:\n" + process.stdout.read())
+        time.sleep(0.5)
+    yield base, process
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=20)
+
+
+def test_the_demo_serves_the_catalogue_and_the_citizen_can_sign_in(demo):
+    base, process = demo
+    with httpx.Client(base_url=base, follow_redirects=False) as browser:
+        home = browser.get("/")
+        assert home.status_code == 200
+        for title in ("Apply for a Budgeting Loan", "carers", "energy", "adapt"):
+            assert title.lower() in home.text.lower()
+        page = browser.get("/sign-in/")
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+        response = browser.post(
+            "/sign-in/", data={"email": "alex.morgan@example.com", "csrfmiddlewaretoken": token}
+        )
+        assert response.headers["location"] == "/sign-in/code/"
+        mailbox = browser.get("/dev/mailbox/").text
+        code = re.search(r"Your sign-in code is (\d{6})", mailbox).group(1)
+        response = browser.post("/sign-in/code/", data={"code": code, "csrfmiddlewaretoken": token})
+        assert response.headers["location"] == "/applications/"
+        assert "Your applications" in browser.get("/applications/").text
+        assert browser.get("/static/commonweal/build/app.css").status_code == 200
+    process.send_signal(signal.SIGINT)
+    output, _ = process.communicate(timeout=30)
+    assert "Sign in as the demo citizen" in output
+    assert "caseworker@example.com" in output
+    assert process.returncode == 0

@@ -1,0 +1,77 @@
+"""List pages make the same number of queries however many rows they show."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from commonweal.cases import services as cases_services
+from commonweal.catalogue import selectors as catalogue
+from commonweal.catalogue import services as catalogue_services
+from commonweal.core.management.commands.bench import BUDGETING_LOAN_ANSWERS
+from commonweal.intake import services as intake_services
+from commonweal.intake.models import Application
+from tests.test_catalogue import BUDGETING_LOAN
+
+pytestmark = pytest.mark.django_db
+
+
+def queries_for(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(context.captured_queries)
+
+
+def submitted_applications(account, count: int) -> list[Application]:
+    published = catalogue.published_service(slug="budgeting-loan")
+    definition = published.definition
+    pages = [page.id for page in definition.visible_pages(BUDGETING_LOAN_ANSWERS)]
+    made = []
+    for _ in range(count):
+        Application.objects.create(
+            account=account,
+            service=published.service,
+            version=published.version,
+            answers=BUDGETING_LOAN_ANSWERS,
+            completed_pages=pages,
+        )
+        made.append(
+            intake_services.application_submit(
+                account=account, service=published.service, language="en"
+            )
+        )
+    return made
+
+
+def test_service_list(client):
+    catalogue.published_cache_clear()
+    few = queries_for(client, "/")
+    for index in range(6):
+        catalogue_services.service_import(
+            yaml_text=BUDGETING_LOAN.replace("slug: budgeting-loan", f"slug: loan-{index}").replace(
+                "reference_prefix: BL", f"reference_prefix: L{'ABCDEF'[index]}"
+            )
+        )
+    many = queries_for(client, "/")
+    assert many == few
+
+
+def test_your_applications(citizen_client, citizen):
+    submitted_applications(citizen, 1)
+    one = queries_for(citizen_client, "/applications/")
+    submitted_applications(citizen, 7)
+    assert queries_for(citizen_client, "/applications/") == one
+
+
+def test_an_applications_timeline(citizen_client, citizen):
+    [application] = submitted_applications(citizen, 1)
+    url = f"/applications/{application.reference}/"
+    few = queries_for(citizen_client, url)
+    for _ in range(10):
+        cases_services.case_event_record(
+            case=application.case,
+            kind="message_sent",
+            visible_to_person=True,
+            data={"channel": "email"},
+        )
+    assert queries_for(citizen_client, url) == few
