@@ -39,10 +39,10 @@ messages: $(BIN)/.installed
 
 # For developers: pull new strings from the code and templates into the Welsh catalogue.
 messages-update: $(BIN)/.installed
-	$(BIN)/pybabel extract --no-location --sort-output -F babel.cfg \
+	$(BIN)/pybabel extract --no-location --sort-output --width=100 -F babel.cfg \
 		-k gettext_lazy -k pgettext:1c,2 -k pgettext_lazy:1c,2 -k ngettext_lazy:1,2 \
 		-o $(LOCALE)/django.pot src/commonweal
-	$(BIN)/pybabel update --no-fuzzy-matching -i $(LOCALE)/django.pot -d $(LOCALE) -D django -l cy
+	$(BIN)/pybabel update --no-fuzzy-matching --width=100 --ignore-obsolete -i $(LOCALE)/django.pot -d $(LOCALE) -D django -l cy
 
 lint:
 	$(BIN)/ruff check src tests

@@ -15,17 +15,30 @@ class TimelineEntry:
     description: str
 
 
-def _entry(event: CaseEvent, definition, language: str) -> TimelineEntry:
+# Who is reading a timeline changes how its entries are worded.
+VIEWER_PERSON = "person"  # the person the case is about
+VIEWER_REPRESENTATIVE = "representative"  # someone who applied for them
+VIEWER_UNKNOWN = "unknown"  # the status check without signing in
+
+
+def _entry(event: CaseEvent, definition, language: str, viewer: str) -> TimelineEntry:
     data = event.data
     if event.kind == CaseEvent.Kind.SUBMITTED:
-        on_behalf = data.get("on_behalf")
-        return TimelineEntry(
-            _("Application received"),
-            event.created_at,
-            _("Your application was made for you by someone acting on your behalf.")
-            if on_behalf
-            else _("We received your application."),
-        )
+        if not data.get("on_behalf"):
+            description = (
+                _("We received the application.")
+                if viewer == VIEWER_UNKNOWN
+                else _("We received your application.")
+            )
+        elif viewer == VIEWER_REPRESENTATIVE:
+            description = _("We received the application you made for %(name)s.") % {
+                "name": event.case.person.full_name
+            }
+        elif viewer == VIEWER_PERSON:
+            description = _("Your application was made for you by someone acting on your behalf.")
+        else:
+            description = _("We received the application, made by someone acting for the person.")
+        return TimelineEntry(_("Application received"), event.created_at, description)
     if event.kind == CaseEvent.Kind.STAGE_CHANGED:
         stage = definition.stage(data.get("stage", ""))
         title = stage.title.text(language) if stage else data.get("stage", "")
@@ -47,12 +60,17 @@ def _entry(event: CaseEvent, definition, language: str) -> TimelineEntry:
     return TimelineEntry(event.get_kind_display(), event.created_at, "")
 
 
-def case_timeline(*, case: Case, definition, language: str, visible_only: bool = True) -> list:
+def case_timeline(
+    *, case: Case, definition, language: str, viewer: str, visible_only: bool = True
+) -> list:
     """What has happened on the case, newest first; only what the person may see by default."""
-    events = case.events.all()
+    events = case.events.select_related("case__person")
     if visible_only:
         events = events.filter(visible_to_person=True)
-    return [_entry(event, definition, language) for event in events.order_by("-created_at", "-id")]
+    return [
+        _entry(event, definition, language, viewer)
+        for event in events.order_by("-created_at", "-id")
+    ]
 
 
 def case_for_status_check(*, reference: str, date_of_birth: date, postcode: str) -> Case | None:

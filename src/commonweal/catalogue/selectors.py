@@ -109,6 +109,10 @@ def published_cache_clear() -> None:
     _published.clear()
 
 
+def definitions_cache_clear() -> None:
+    _parsed.clear()
+
+
 def version_get(*, pk: int) -> ServiceVersion:
     return ServiceVersion.objects.select_related("service").get(pk=pk)
 

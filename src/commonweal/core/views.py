@@ -97,7 +97,9 @@ def _error(template: str, status: int, title):
     return view
 
 
-bad_request = _error("core/400.html", 400, lambda: _("Sorry, there is a problem with the request"))
+bad_request = _error(
+    "core/400.html", 400, lambda: _("Sorry, there is a problem with the page you asked for")
+)
 permission_denied = _error("core/403.html", 403, lambda: _("You cannot see this page"))
 page_not_found = _error("core/404.html", 404, lambda: _("Page not found"))
 server_error = _error("core/500.html", 500, lambda: _("Sorry, there is a problem with the service"))

@@ -252,8 +252,10 @@ def _queue_confirmation(application, case, definition, person, account, language
         }
         body = _(
             "%(greeting)s\n\n"
-            "We have received the application for %(service)s.\n\n"
-            "Your reference is %(reference)s. Keep it safe: you will need it if you contact us.\n\n"
+            "We have received the application.\n\n"
+            "Service: %(service)s\n"
+            "Reference: %(reference)s\n\n"
+            "Keep the reference safe: you will need it if you contact us.\n\n"
             "What happens next\n%(next)s\n\n"
             "We aim to make a decision by %(due)s.\n\n"
             "See where the application is at any time: %(url)s\n"

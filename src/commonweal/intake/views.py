@@ -486,7 +486,7 @@ def _address_lookup(request, published, draft, definition, page, details, back_u
         postcode_raw = (request.POST.get(postcode_field) or "").strip()[:20]
         postcode = uk.normalise_postcode(postcode_raw)
         if not postcode_raw:
-            error = _("Enter a postcode")
+            error = _("Enter postcode")
         elif postcode is None:
             error = _("Enter a real postcode")
         else:
@@ -659,7 +659,12 @@ def application_detail(request, reference):
             "definition": definition,
             "stage": definition.stage(case.stage),
             "timeline": cases_selectors.case_timeline(
-                case=case, definition=definition, language=language
+                case=case,
+                definition=definition,
+                language=language,
+                viewer=cases_selectors.VIEWER_REPRESENTATIVE
+                if application.on_behalf and application.account_id == request.user.pk
+                else cases_selectors.VIEWER_PERSON,
             ),
             "rows": _summary_rows(definition, application, "", language, change=False),
             "page_title": definition.title.text(language),
@@ -751,7 +756,10 @@ def check_status(request):
                         "definition": definition,
                         "stage": definition.stage(case.stage),
                         "timeline": cases_selectors.case_timeline(
-                            case=case, definition=definition, language=_language()
+                            case=case,
+                            definition=definition,
+                            language=_language(),
+                            viewer=cases_selectors.VIEWER_UNKNOWN,
                         ),
                     }
         if errors and status == 200:
