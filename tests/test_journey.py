@@ -290,3 +290,22 @@ def test_check_status_explains_each_missing_field(client):
     assert "Enter your application reference" in html
     assert "Enter a real date of birth" in html
     assert "Enter a real postcode" in html
+
+
+def test_a_page_sent_from_a_second_tab_after_submitting_goes_to_the_applications(
+    citizen_client,
+):
+    answer_eligibility(citizen_client, "budgeting-loan", BUDGETING_LOAN["eligibility"])
+    complete_pages(citizen_client, "budgeting-loan", BUDGETING_LOAN["pages"])
+    draft = Application.objects.get()
+    citizen_client.post("/services/budgeting-loan/apply/check-your-answers/")
+    # The other tab still shows a question page of the draft that is now sent.
+    from commonweal.catalogue import selectors as catalogue
+    from commonweal.intake import services
+
+    page = catalogue.definition_for(draft.version).page("savings")
+    with pytest.raises(services.DraftNotFound):
+        services.application_page_save(
+            application_id=draft.pk, account=draft.account, page=page, values={"savings": "1"}
+        )
+    assert Application.objects.get().answers["savings"] == "250.00"

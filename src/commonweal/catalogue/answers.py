@@ -49,6 +49,14 @@ def _required_message(question: Question, language: str, default: str) -> str:
     return default
 
 
+def _unanswered(question: Question, raw: dict, language: str, default: str, fields, empty=None):
+    """Nothing given: an error if the question must be answered (in the question's own words
+    when it has them), otherwise the type's empty answer."""
+    if not question.required:
+        return Parsed(empty, raw)
+    return Parsed(None, raw, FieldError(_required_message(question, language, default), fields))
+
+
 def _text(data, name: str) -> str:
     value = data.get(name, "")
     return value.strip() if isinstance(value, str) else ""
@@ -81,10 +89,9 @@ class TextAnswer(AnswerType):
         text = _text(data, question.id)
         raw = {question.id: text}
         if not text:
-            if question.required:
-                message = _required_message(question, language, _("Enter your answer"))
-                return Parsed(None, raw, FieldError(message, [question.id]))
-            return Parsed("", raw)
+            return _unanswered(
+                question, raw, language, _("Enter your answer"), [question.id], empty=""
+            )
         limit = question.max_length or self.default_max_length
         if len(text) > limit:
             message = _("Answer must be %(limit)s characters or less") % {"limit": limit}
@@ -114,10 +121,7 @@ class NumberAnswer(AnswerType):
         text = _text(data, question.id)
         raw = {question.id: text}
         if not text:
-            if question.required:
-                message = _required_message(question, language, _("Enter a number"))
-                return Parsed(None, raw, FieldError(message, [question.id]))
-            return Parsed(None, raw)
+            return _unanswered(question, raw, language, _("Enter a number"), [question.id])
         number = _decimal(text)
         if number is None:
             return Parsed(None, raw, FieldError(_("Enter a number, like 3"), [question.id]))
@@ -158,10 +162,7 @@ class MoneyAnswer(AnswerType):
         text = _text(data, question.id)
         raw = {question.id: text}
         if not text:
-            if question.required:
-                message = _required_message(question, language, _("Enter an amount"))
-                return Parsed(None, raw, FieldError(message, [question.id]))
-            return Parsed(None, raw)
+            return _unanswered(question, raw, language, _("Enter an amount"), [question.id])
         amount = _decimal(text.lstrip("£").strip())
         if amount is None or amount.as_tuple().exponent < -2:
             message = _("Enter an amount in pounds and pence, like 150 or 150.50")
@@ -210,10 +211,7 @@ class DateAnswer(AnswerType):
         raw = dict(zip(names, values.values(), strict=True))
         missing = [part for part in self.parts if not values[part]]
         if len(missing) == 3:
-            if question.required:
-                message = _required_message(question, language, _("Enter a date"))
-                return Parsed(None, raw, FieldError(message, names))
-            return Parsed(None, raw)
+            return _unanswered(question, raw, language, _("Enter a date"), names)
         if missing:
             messages = {
                 ("day",): _("Date must include a day"),
@@ -259,11 +257,11 @@ class YesNoAnswer(AnswerType):
     def parse(self, question, data, files, language):
         choice = _text(data, question.id)
         raw = {question.id: choice}
+        if not choice:
+            return _unanswered(question, raw, language, _("Select yes or no"), [question.id])
         if choice not in ("yes", "no"):
-            if question.required or choice:
-                message = _required_message(question, language, _("Select yes or no"))
-                return Parsed(None, raw, FieldError(message, [question.id]))
-            return Parsed(None, raw)
+            message = _required_message(question, language, _("Select yes or no"))
+            return Parsed(None, raw, FieldError(message, [question.id]))
         return Parsed(choice == "yes", raw)
 
     def display(self, question, value, language):
@@ -279,11 +277,11 @@ class RadiosAnswer(AnswerType):
     def parse(self, question, data, files, language):
         choice = _text(data, question.id)
         raw = {question.id: choice}
+        if not choice:
+            return _unanswered(question, raw, language, _("Select an option"), [question.id])
         if question.option(choice) is None:
-            if question.required or choice:
-                message = _required_message(question, language, _("Select an option"))
-                return Parsed(None, raw, FieldError(message, [question.id]))
-            return Parsed(None, raw)
+            message = _required_message(question, language, _("Select an option"))
+            return Parsed(None, raw, FieldError(message, [question.id]))
         return Parsed(choice, raw)
 
     def display(self, question, value, language):
@@ -307,10 +305,8 @@ class CheckboxesAnswer(AnswerType):
         if len(valid) != len(set(chosen)):
             return Parsed(None, raw, FieldError(_("Select from the options given"), [question.id]))
         if not valid:
-            if question.required:
-                message = _required_message(question, language, _("Select at least one option"))
-                return Parsed(None, raw, FieldError(message, [question.id]))
-            return Parsed([], raw)
+            default = _("Select at least one option")
+            return _unanswered(question, raw, language, default, [question.id], empty=[])
         exclusive = [o for o in question.options if o.exclusive and o.value in valid]
         if exclusive and len(valid) > 1:
             message = _("Select the options that apply, or select only “%(option)s”") % {
@@ -346,12 +342,8 @@ class AddressAnswer(AnswerType):
         values = {part: _text(data, self._name(question, part)) for part in self.parts}
         raw = {self._name(question, part): values[part] for part in self.parts}
         if not any(values.values()):
-            if question.required:
-                message = _required_message(
-                    question, language, _("Enter address line 1, typically the building and street")
-                )
-                return Parsed(None, raw, FieldError(message, [self._name(question, "line_1")]))
-            return Parsed(None, raw)
+            default = _("Enter address line 1, typically the building and street")
+            return _unanswered(question, raw, language, default, [self._name(question, "line_1")])
         for part in self.parts:
             if len(values[part]) > self.limits[part]:
                 message = _("Address line must be %(limit)s characters or less") % {
@@ -391,10 +383,7 @@ class EmailAnswer(AnswerType):
         text = _text(data, question.id)
         raw = {question.id: text}
         if not text:
-            if question.required:
-                message = _required_message(question, language, _("Enter an email address"))
-                return Parsed(None, raw, FieldError(message, [question.id]))
-            return Parsed(None, raw)
+            return _unanswered(question, raw, language, _("Enter an email address"), [question.id])
         try:
             validate_email(text)
         except ValidationError:
@@ -413,10 +402,9 @@ class PhoneAnswer(AnswerType):
         text = _text(data, question.id)
         raw = {question.id: text}
         if not text:
-            if question.required:
-                message = _required_message(question, language, _("Enter a telephone number"))
-                return Parsed(None, raw, FieldError(message, [question.id]))
-            return Parsed(None, raw)
+            return _unanswered(
+                question, raw, language, _("Enter a telephone number"), [question.id]
+            )
         number = uk.normalise_uk_phone(text)
         if number is None:
             message = _(
@@ -439,12 +427,9 @@ class NiNumberAnswer(AnswerType):
         text = _text(data, question.id)
         raw = {question.id: text}
         if not text:
-            if question.required:
-                message = _required_message(
-                    question, language, _("Enter a National Insurance number")
-                )
-                return Parsed(None, raw, FieldError(message, [question.id]))
-            return Parsed(None, raw)
+            return _unanswered(
+                question, raw, language, _("Enter a National Insurance number"), [question.id]
+            )
         number = uk.normalise_ni_number(text)
         if number is None:
             message = _("Enter a National Insurance number in the correct format")
@@ -476,8 +461,9 @@ class BankDetailsAnswer(AnswerType):
     def parse(self, question, data, files, language):
         values = {part: _text(data, self._name(question, part)) for part in self.parts}
         raw = {self._name(question, part): values[part] for part in self.parts}
-        if not any(values.values()) and not question.required:
-            return Parsed(None, raw)
+        if not any(values.values()):
+            default = _("Enter the name on the account")
+            return _unanswered(question, raw, language, default, [self._name(question, "name")])
         if not values["name"]:
             return Parsed(
                 None,
@@ -540,10 +526,7 @@ class FileAnswer(AnswerType):
     def parse(self, question, data, files, language):
         upload = files.get(question.id) if files else None
         if upload is None or not getattr(upload, "name", ""):
-            if question.required:
-                message = _required_message(question, language, _("Select a file"))
-                return Parsed(None, {}, FieldError(message, [question.id]))
-            return Parsed(None, {})
+            return _unanswered(question, {}, language, _("Select a file"), [question.id])
         limit = settings.COMMONWEAL_UPLOAD_MAX_BYTES
         if upload.size == 0:
             return Parsed(None, {}, FieldError(_("The selected file is empty"), [question.id]))

@@ -29,6 +29,21 @@ class ApplicationIncomplete(Exception):
         self.page_id = page_id
 
 
+class DraftNotFound(Exception):
+    """The draft is no longer there: sent from another tab, or expired."""
+
+
+def _locked_draft(application_id, account) -> Application:
+    draft = (
+        Application.objects.select_for_update()
+        .filter(pk=application_id, account=account, status=Application.Status.DRAFT)
+        .first()
+    )
+    if draft is None:
+        raise DraftNotFound(application_id)
+    return draft
+
+
 def application_draft_start(
     *, account, published: catalogue.PublishedService, eligibility_answers: dict, language: str
 ) -> Application:
@@ -86,11 +101,7 @@ def application_page_save(
     """Keep a page's answers on the draft. `values` maps question ids to parsed answers
     (a parsed file is stored here and replaced by a reference to it)."""
     with transaction.atomic():
-        application = (
-            Application.objects.select_for_update()
-            .filter(pk=application_id, account=account, status=Application.Status.DRAFT)
-            .get()
-        )
+        application = _locked_draft(application_id, account)
         answers = dict(application.answers)
         for question in page.questions:
             if question.id not in values:
@@ -112,11 +123,7 @@ def application_page_save(
 def application_details_confirm(*, application_id, account, pages, details: dict) -> Application:
     """The person confirmed the details we already hold: fill those pages from the record."""
     with transaction.atomic():
-        application = (
-            Application.objects.select_for_update()
-            .filter(pk=application_id, account=account, status=Application.Status.DRAFT)
-            .get()
-        )
+        application = _locked_draft(application_id, account)
         answers = dict(application.answers)
         completed = list(application.completed_pages)
         confirmed = list(application.confirmed_details)

@@ -308,9 +308,12 @@ def confirm_details(request, slug):
     if not pages:
         return redirect(_step_url(slug, journey.next_step(definition, draft, details)))
     if request.method == "POST":
-        draft = services.application_details_confirm(
-            application_id=draft.pk, account=request.user, pages=pages, details=details
-        )
+        try:
+            draft = services.application_details_confirm(
+                application_id=draft.pk, account=request.user, pages=pages, details=details
+            )
+        except services.DraftNotFound:
+            return redirect("intake:application-list")
         return redirect(_step_url(slug, journey.next_step(definition, draft, details)))
     language = _language()
     rows = []
@@ -396,9 +399,12 @@ def question_page(request, slug, page_id):
         if blank_save:
             return redirect("intake:saved", slug)
         if not errors:
-            draft = services.application_page_save(
-                application_id=draft.pk, account=request.user, page=page, values=values
-            )
+            try:
+                draft = services.application_page_save(
+                    application_id=draft.pk, account=request.user, page=page, values=values
+                )
+            except services.DraftNotFound:
+                return redirect("intake:application-list")
             if action == "save":
                 return redirect("intake:saved", slug)
             step = journey.next_step(definition, draft, details)
@@ -504,12 +510,15 @@ def _address_lookup(request, published, draft, definition, page, details, back_u
                     error = _("Select an address")
                     error_field = choice_field
                 else:
-                    draft = services.application_page_save(
-                        application_id=draft.pk,
-                        account=request.user,
-                        page=page,
-                        values={question.id: chosen.as_answer()},
-                    )
+                    try:
+                        draft = services.application_page_save(
+                            application_id=draft.pk,
+                            account=request.user,
+                            page=page,
+                            values={question.id: chosen.as_answer()},
+                        )
+                    except services.DraftNotFound:
+                        return redirect("intake:application-list")
                     step = journey.next_step(definition, draft, details)
                     if changing and step.kind == journey.CHECK_ANSWERS:
                         return redirect("intake:check-answers", slug)
