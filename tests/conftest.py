@@ -55,8 +55,15 @@ def other_citizen(db):
 
 
 @pytest.fixture
-def run_tasks(db):
-    """Run every task waiting in the database queue, as a worker would."""
+def run_tasks(db, monkeypatch):
+    """Run every task waiting in the database queue, as a worker would.
+
+    The worker closes stale database connections between tasks; inside a test's
+    transaction that would close the test's own connection (on PostgreSQL), so here it
+    leaves the connection alone."""
+    monkeypatch.setattr(
+        "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
+    )
 
     def run() -> None:
         call_command("worker", batch=True, interval=0)

@@ -4,6 +4,7 @@ import datetime
 import os
 import subprocess
 import sys
+from unittest import mock
 
 import pytest
 from django.core import mail
@@ -49,20 +50,16 @@ def test_worker_command_writes_a_heartbeat_and_removes_it_when_it_stops(run_task
     assert WorkerHeartbeat.objects.count() == 0
 
 
-def test_a_failing_mail_server_is_retried_later_not_lost(citizen_client, run_tasks, monkeypatch):
+def test_a_failing_mail_server_is_retried_later_not_lost(citizen_client, run_tasks):
     apply(citizen_client, "budgeting-loan", BUDGETING_LOAN)
-
-    def refuse(*args, **kwargs):
-        raise ConnectionRefusedError("mail server down")
-
-    monkeypatch.setattr("django.core.mail.EmailMessage.send", refuse)
-    run_tasks()
+    refused = ConnectionRefusedError("mail server down")
+    with mock.patch("django.core.mail.EmailMessage.send", side_effect=refused):
+        run_tasks()
     message = Message.objects.get()
     assert message.status == "queued" and message.attempts == 1
     assert "mail server down" in message.last_error
     assert message.next_attempt_at > timezone.now()
 
-    monkeypatch.undo()
     Message.objects.update(next_attempt_at=timezone.now())
     run_tasks()
     message.refresh_from_db()
