@@ -309,3 +309,17 @@ def test_a_page_sent_from_a_second_tab_after_submitting_goes_to_the_applications
             application_id=draft.pk, account=draft.account, page=page, values={"savings": "1"}
         )
     assert Application.objects.get().answers["savings"] == "250.00"
+
+
+def test_save_and_come_back_later_keeps_ticked_boxes(citizen_client):
+    answer_eligibility(citizen_client, "budgeting-loan", BUDGETING_LOAN["eligibility"])
+    citizen_client.get("/services/budgeting-loan/apply/")
+    for page_id, answers in BUDGETING_LOAN["pages"].items():
+        if page_id == "purpose":
+            break
+        citizen_client.post(f"/services/budgeting-loan/apply/{page_id}/", answers)
+    response = citizen_client.post(
+        "/services/budgeting-loan/apply/purpose/", {"purpose": ["rent"], "action": "save"}
+    )
+    assert response["Location"] == "/services/budgeting-loan/apply/saved/"
+    assert Application.objects.get().answers["purpose"] == ["rent"]

@@ -392,11 +392,8 @@ def question_page(request, slug, page_id):
             else:
                 values[question.id] = parsed.value
             fields.append((question, parsed.raw, parsed.error))
-        blank_save = action == "save" and all(
-            not any(str(v).strip() for v in raw.values() if isinstance(v, str))
-            for _q, raw, _e in fields
-        )
-        if blank_save:
+        if action == "save" and not any(_typed(raw) for _q, raw, _e in fields):
+            # "Save and come back later" on a page left blank: keep what was saved before.
             return redirect("intake:saved", slug)
         if not errors:
             try:
@@ -443,6 +440,11 @@ def question_page(request, slug, page_id):
         ),
         status=400 if errors else 200,
     )
+
+
+def _typed(raw: dict) -> bool:
+    """Whether the person typed, chose or attached anything on a question."""
+    return any(value.strip() if isinstance(value, str) else value for value in raw.values())
 
 
 def _page_back_url(slug, definition, draft, page_id, changing) -> str:
