@@ -151,29 +151,33 @@ def _person_details_from_answers(definition, answers: dict) -> dict:
     }
 
 
+class _DraftChanged(Exception):
+    """The draft changed (or was sent) between reading and submitting it."""
+
+
 def application_submit(*, account, service, language: str) -> Application | None:
     """Submit the account's draft for a service: in one transaction, the application
     snapshot, the person's record, the case at its first stage with its due date, its first
     event and the confirmation message. Returns None when there is no draft to submit (for
     example, a second click after the first one submitted it)."""
-    for _attempt in range(3):
+    for _attempt in range(5):
         try:
             return _submit(account=account, service=service, language=language)
-        except IntegrityError:
-            # A reference already taken (about one chance in 10^11), or a parallel request
-            # that submitted the same draft: the transaction was undone, so try again; the
-            # parallel case then finds no draft and returns None.
+        except (_DraftChanged, IntegrityError):
+            # Everything this attempt wrote was rolled back. The draft was saved or sent by
+            # another request in the meantime, or (about one chance in 10^11) the random
+            # reference was taken: read it again and start over.
             continue
     raise RuntimeError("could not submit the application")
 
 
 def _submit(*, account, service, language: str) -> Application | None:
     with transaction.atomic():
+        # No row lock: the status and last-saved time are checked again when the draft is
+        # claimed below, which undoes this attempt if anything changed in between.
         found = list(
             catalogue.without_bulky_version_fields(
-                Application.objects.select_for_update(of=("self",)).select_related(
-                    "version", "service", "account__person"
-                )
+                Application.objects.select_related("version", "account__person")
             )
             .filter(account=account, service=service, status=Application.Status.DRAFT)
             .order_by()[:1]
@@ -181,6 +185,7 @@ def _submit(*, account, service, language: str) -> Application | None:
         if not found:
             return None
         application = found[0]
+        application.service = service
         definition = catalogue.definition_for(application.version)
         missing = journey.missing_answers(
             definition, application.answers, application.completed_pages
@@ -190,7 +195,6 @@ def _submit(*, account, service, language: str) -> Application | None:
 
         snapshot = definition.effective_answers(application.answers)
         on_behalf = definition.is_on_behalf(snapshot)
-        # References are random; the unique constraint catches the (rare) clash.
         reference = new_reference(definition.reference_prefix)
         title = definition.title.text("en")
         details = _person_details_from_answers(definition, snapshot)
@@ -211,9 +215,10 @@ def _submit(*, account, service, language: str) -> Application | None:
                 reason=f"Given while applying for {title} ({reference})",
             )
         now = timezone.now()
-        # The status condition makes the change happen once, even if two requests race.
-        updated = Application.objects.filter(
-            pk=application.pk, status=Application.Status.DRAFT
+        claimed = Application.objects.filter(
+            pk=application.pk,
+            status=Application.Status.DRAFT,
+            updated_at=application.updated_at,
         ).update(
             status=Application.Status.SUBMITTED,
             reference=reference,
@@ -224,11 +229,12 @@ def _submit(*, account, service, language: str) -> Application | None:
             answers=snapshot,
             language=language,
         )
-        if not updated:
-            return None
+        if not claimed:
+            raise _DraftChanged(application.pk)
         application.status = Application.Status.SUBMITTED
         application.reference = reference
         application.submitted_at = now
+        application.updated_at = now
         application.person = person
         application.on_behalf = on_behalf
         application.answers = snapshot

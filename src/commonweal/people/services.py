@@ -122,7 +122,11 @@ def person_update(*, person: Person, details: dict, changed_by, reason: str) -> 
                 _set_contact_point(person, kind, details[kind])
                 update_fields.append(kind)
         if update_fields:
-            person.save(update_fields=[*update_fields, "updated_at"])
+            person.updated_at = timezone.now()
+            # A plain UPDATE of the changed columns (no model signals are used on Person).
+            Person.objects.filter(pk=person.pk).update(
+                **{field: getattr(person, field) for field in [*update_fields, "updated_at"]}
+            )
         if changes:
             PersonChange.objects.create(
                 person=person, fields=changes, changed_by=changed_by, reason=reason[:500]

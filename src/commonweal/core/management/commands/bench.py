@@ -59,13 +59,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         benches = parser.add_subparsers(dest="bench", required=True)
         intake = benches.add_parser("intake", help="Full submissions per second vs a bare insert")
-        intake.add_argument("--submissions", type=int, default=2000)
+        intake.add_argument("--submissions", type=int, default=4000)
         intake.add_argument("--concurrency", type=int, default=8)
         intake.add_argument(
             "--workers", type=int, default=(os.cpu_count() or 2) * 2, help="gunicorn workers"
         )
         intake.add_argument(
-            "--rounds", type=int, default=5, help="alternating slices of floor and full runs"
+            "--rounds", type=int, default=8, help="alternating slices of floor and full runs"
         )
 
     def handle(self, *args, bench, **options):
