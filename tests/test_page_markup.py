@@ -100,3 +100,15 @@ def test_forms_post_to_their_page_without_a_fragment(citizen_client):
         assert forms, url
         for form in forms:
             assert f'action="{url.replace("&", "&amp;")}"' in form, (url, form)
+
+
+def test_service_text_becomes_paragraphs_and_bulleted_lists():
+    from commonweal.core.jinja import paragraphs
+
+    html = str(paragraphs("You will need:\n\n- your <NI> number\n- your bank details\n\nThanks"))
+    assert html == (
+        '<p class="govuk-body">You will need:</p>'
+        '<ul class="govuk-list govuk-list--bullet"><li>your &lt;NI&gt; number</li>'
+        "<li>your bank details</li></ul>"
+        '<p class="govuk-body">Thanks</p>'
+    )

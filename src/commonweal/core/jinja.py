@@ -54,16 +54,21 @@ def money(value) -> str:
 
 
 def paragraphs(text: str) -> Markup:
-    """Plain text with blank lines between paragraphs, as GOV.UK body paragraphs."""
+    """Plain text as GOV.UK body text: blank lines separate paragraphs, and a block whose
+    lines all start with "- " is a bulleted list."""
     if not text:
         return Markup("")
-    parts = [part.strip() for part in str(text).split("\n\n") if part.strip()]
-    return Markup("").join(
-        Markup('<p class="govuk-body">{}</p>').format(
-            Markup("<br>").join(escape(line) for line in part.split("\n"))
-        )
-        for part in parts
-    )
+    blocks = [block.strip() for block in str(text).split("\n\n") if block.strip()]
+    html = []
+    for block in blocks:
+        lines = [line.strip() for line in block.split("\n")]
+        if all(line.startswith("- ") for line in lines):
+            items = Markup("").join(Markup("<li>{}</li>").format(line[2:]) for line in lines)
+            html.append(Markup('<ul class="govuk-list govuk-list--bullet">{}</ul>').format(items))
+        else:
+            body = Markup("<br>").join(escape(line) for line in lines)
+            html.append(Markup('<p class="govuk-body">{}</p>').format(body))
+    return Markup("").join(html)
 
 
 def localised(value, language: str | None = None) -> str:
