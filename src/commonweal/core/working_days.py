@@ -28,6 +28,11 @@ def is_working_day(day: datetime.date, region: str | None = None) -> bool:
 
 def add_working_days(start: datetime.date, days: int, region: str | None = None) -> datetime.date:
     """The date `days` working days after `start` (the start day itself does not count)."""
+    return _add_working_days(start, days, region or settings.COMMONWEAL_BANK_HOLIDAY_REGION)
+
+
+@lru_cache(maxsize=4096)  # every case opened on the same day asks the same question
+def _add_working_days(start: datetime.date, days: int, region: str) -> datetime.date:
     if days < 0:
         raise ValueError("days must not be negative")
     day = start

@@ -175,17 +175,21 @@ def _submit(*, account, service, language: str) -> Application | None:
     with transaction.atomic():
         # No row lock: the status and last-saved time are checked again when the draft is
         # claimed below, which undoes this attempt if anything changed in between.
+        # Two simple queries cost less than one with joins: the version is nearly always the
+        # published one, which the catalogue already holds.
         found = list(
-            catalogue.without_bulky_version_fields(
-                Application.objects.select_related("version", "account__person")
-            )
-            .filter(account=account, service=service, status=Application.Status.DRAFT)
-            .order_by()[:1]
+            Application.objects.filter(
+                account=account, service=service, status=Application.Status.DRAFT
+            ).order_by()[:1]
         )
         if not found:
             return None
         application = found[0]
         application.service = service
+        application.account = account
+        published = catalogue.published_service(slug=service.slug)
+        if published is not None and published.version.pk == application.version_id:
+            application.version = published.version
         definition = catalogue.definition_for(application.version)
         missing = journey.missing_answers(
             definition, application.answers, application.completed_pages
@@ -205,9 +209,7 @@ def _submit(*, account, service, language: str) -> Application | None:
                 reason=f"Named in application {reference} for {title}, made on their behalf",
             )
         else:
-            person = getattr(application.account, "person", None)
-            if person is None:
-                person = people_services.person_for_account(account=account)
+            person = people_services.person_for_account(account=account)
             people_services.person_update(
                 person=person,
                 details=details,

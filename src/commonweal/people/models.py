@@ -33,8 +33,8 @@ class Person(models.Model):
     address_town = models.CharField(max_length=100, blank=True)
     address_county = models.CharField(max_length=100, blank=True)
     address_postcode = models.CharField(max_length=8, blank=True, db_index=True)
-    # The primary email address and phone number, kept in step with the contact points
-    # below (which also hold older and unverified ones), so reading a record is one query.
+    # The email address and phone number we use now. What we know about particular values
+    # (verified, used before) is kept in ContactPoint.
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=20, blank=True)
     language = models.CharField(max_length=2, choices=Language.choices, blank=True)
@@ -60,7 +60,8 @@ class Person(models.Model):
 
 
 class ContactPoint(models.Model):
-    """An email address or phone number for a person."""
+    """What we know about one of a person's email addresses or phone numbers: verified (an
+    address used to sign in), and whether it is the one in use now (`is_primary`)."""
 
     class Kind(models.TextChoices):
         EMAIL = "email", "Email"

@@ -26,9 +26,9 @@ _PLAIN_FIELDS = (
 
 def person_for_account(*, account) -> Person:
     """The account holder's own record, made on first sign-in with their verified email."""
-    person = Person.objects.filter(account=account).first()
-    if person is not None:
-        return person
+    found = list(Person.objects.filter(account=account).order_by()[:1])
+    if found:
+        return found[0]
     with transaction.atomic():
         person, created = Person.objects.get_or_create(
             account=account, defaults={"email": account.email}
@@ -67,24 +67,17 @@ def person_create(*, details: dict, created_by, reason: str) -> Person:
     return person
 
 
-def _set_contact_point(person: Person, kind: str, value: str) -> str:
-    """Make `value` the person's primary contact point of its kind (one upsert, plus one
-    update when another was primary); returns the previous primary value."""
-    previous = getattr(person, kind)
-    if previous == value:
-        return previous
-    if previous:
+def _set_contact_point(person: Person, kind: str, value: str) -> None:
+    """Make `value` the person's current email or phone.
+
+    The current values live on the record itself. ContactPoint rows hold what we know about
+    particular values (verified, and later failing or returned); when the current value
+    changes, the old one's row, if it has one, stops being the primary."""
+    if getattr(person, kind):
         ContactPoint.objects.filter(person=person, kind=kind, is_primary=True).update(
             is_primary=False
         )
-    ContactPoint.objects.bulk_create(
-        [ContactPoint(person=person, kind=kind, value=value, is_primary=True)],
-        update_conflicts=True,
-        unique_fields=["person", "kind", "value"],
-        update_fields=["is_primary"],
-    )
     setattr(person, kind, value)
-    return previous
 
 
 def person_update(*, person: Person, details: dict, changed_by, reason: str) -> list[str]:

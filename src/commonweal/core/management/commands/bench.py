@@ -194,7 +194,7 @@ def _signed_in_drafts(version, count: int) -> list[tuple[str, str]]:
     users = User.objects.bulk_create(
         [User(email=f"bench-{run}-{i}@example.com", password=unusable) for i in range(count)]
     )
-    people = Person.objects.bulk_create([Person(account=user) for user in users])
+    people = Person.objects.bulk_create([Person(account=user, email=user.email) for user in users])
     ContactPoint.objects.bulk_create(
         [
             ContactPoint(person=person, kind="email", value=user.email, is_primary=True)
