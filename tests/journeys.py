@@ -265,3 +265,22 @@ def status_check_details(journey: dict, reference: str) -> dict:
         "dob-year": birth["date-of-birth-year"],
         "postcode": postcode_given(journey),
     }
+
+
+def complete_draft(account, slug: str = "budgeting-loan"):
+    """A draft with every answer given, made directly (for tests about what happens next)."""
+    from commonweal.catalogue import selectors as catalogue
+    from commonweal.core.management.commands.bench import BUDGETING_LOAN_ANSWERS
+    from commonweal.intake.models import Application
+
+    assert slug == "budgeting-loan", "only the Budgeting Loan has ready-made answers"
+    published = catalogue.published_service(slug=slug)
+    pages = [page.id for page in published.definition.visible_pages(BUDGETING_LOAN_ANSWERS)]
+    Application.objects.create(
+        account=account,
+        service=published.service,
+        version=published.version,
+        answers=BUDGETING_LOAN_ANSWERS,
+        completed_pages=pages,
+    )
+    return published

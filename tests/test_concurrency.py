@@ -8,12 +8,11 @@ from django.db import close_old_connections, connection
 
 from commonweal.accounts import services as accounts_services
 from commonweal.cases.models import Case
-from commonweal.catalogue import selectors as catalogue
-from commonweal.core.management.commands.bench import BUDGETING_LOAN_ANSWERS
 from commonweal.intake import services
 from commonweal.intake.models import Application
 from commonweal.messaging.models import Message
 from tests.conftest import load_demo_services
+from tests.journeys import complete_draft
 
 
 @pytest.mark.django_db(transaction=True)
@@ -22,15 +21,7 @@ def test_simultaneous_submissions_make_one_case():
         pytest.skip("needs PostgreSQL: SQLite serialises writers, so the race cannot happen")
     load_demo_services()
     citizen = accounts_services.account_for_email(email="sam.evans@example.com")
-    published = catalogue.published_service(slug="budgeting-loan")
-    pages = [p.id for p in published.definition.visible_pages(BUDGETING_LOAN_ANSWERS)]
-    Application.objects.create(
-        account=citizen,
-        service=published.service,
-        version=published.version,
-        answers=BUDGETING_LOAN_ANSWERS,
-        completed_pages=pages,
-    )
+    published = complete_draft(citizen)
     start = threading.Barrier(4)
     results = []
 

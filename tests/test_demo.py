@@ -1,6 +1,7 @@
 """`commonweal demo` from an empty data directory: serves the site, runs a worker, and
 lets the demo citizen sign in with the code from the development mailbox."""
 
+import contextlib
 import os
 import re
 import signal
@@ -38,12 +39,9 @@ def demo(tmp_path):
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90
     while True:
-        try:
-            health = httpx.get(f"{base}/healthz", timeout=2).json()
-            if health["worker"]["ok"]:
+        with contextlib.suppress(httpx.TransportError, ValueError):  # still starting
+            if httpx.get(f"{base}/healthz", timeout=2).json()["worker"]["ok"]:
                 break
-        except (httpx.TransportError, ValueError):
-            pass
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
             pytest.fail("the demo did not start:\n" + process.stdout.read())

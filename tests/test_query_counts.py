@@ -7,9 +7,9 @@ from django.test.utils import CaptureQueriesContext
 from commonweal.cases import services as cases_services
 from commonweal.catalogue import selectors as catalogue
 from commonweal.catalogue import services as catalogue_services
-from commonweal.core.management.commands.bench import BUDGETING_LOAN_ANSWERS
 from commonweal.intake import services as intake_services
 from commonweal.intake.models import Application
+from tests.journeys import complete_draft
 from tests.test_catalogue import BUDGETING_LOAN
 
 pytestmark = pytest.mark.django_db
@@ -26,18 +26,9 @@ def queries_for(client, url: str) -> int:
 
 
 def submitted_applications(account, count: int) -> list[Application]:
-    published = catalogue.published_service(slug="budgeting-loan")
-    definition = published.definition
-    pages = [page.id for page in definition.visible_pages(BUDGETING_LOAN_ANSWERS)]
     made = []
     for _ in range(count):
-        Application.objects.create(
-            account=account,
-            service=published.service,
-            version=published.version,
-            answers=BUDGETING_LOAN_ANSWERS,
-            completed_pages=pages,
-        )
+        published = complete_draft(account)
         made.append(
             intake_services.application_submit(
                 account=account, service=published.service, language="en"

@@ -7,6 +7,7 @@ ratio means something on any machine.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import secrets
@@ -130,11 +131,9 @@ def served(database_url: str, *, workers: int, threads: int = 1) -> Iterator[str
     try:
         deadline = time.monotonic() + 30
         while True:
-            try:
+            with contextlib.suppress(httpx.TransportError):  # not listening yet
                 if httpx.get(f"{base}/healthz", timeout=2).status_code in (200, 503):
                     break
-            except httpx.TransportError:
-                pass
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("gunicorn did not start")
             time.sleep(0.2)
