@@ -138,3 +138,18 @@ def staff_account_set(*, email: str, display_name: str, password: str, superuser
     user.set_password(password)
     user.save()
     return user
+
+
+def staff_group_set(*, name: str, view_apps: list[str], users: list[User]) -> None:
+    """A group that can see (not change) everything in the given apps, with these members.
+    Until the caseworker workspace arrives, caseworkers read cases in the admin."""
+    from django.contrib.auth.models import Group, Permission
+
+    group, _created = Group.objects.get_or_create(name=name)
+    group.permissions.set(
+        Permission.objects.filter(
+            content_type__app_label__in=view_apps, codename__startswith="view_"
+        )
+    )
+    for user in users:
+        user.groups.add(group)

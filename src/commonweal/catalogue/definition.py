@@ -18,22 +18,7 @@ from commonweal.people.selectors import PERSON_FIELD_CHOICES, PERSON_FIELDS
 
 Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$", max_length=60)]
 
-QUESTION_TYPES = (
-    "text",
-    "long_text",
-    "number",
-    "money",
-    "date",
-    "yes_no",
-    "radios",
-    "checkboxes",
-    "address",
-    "email",
-    "phone",
-    "ni_number",
-    "bank_details",
-    "file",
-)
+# Each has an AnswerType in answers.py and markup in intake/jinja2/intake/questions.html.
 QuestionType = Literal[
     "text",
     "long_text",

@@ -60,12 +60,20 @@ def load_demo_people() -> dict[str, str]:
             reason="Demo data",
         )
     passwords = {}
+    caseworkers = []
     for email, name, superuser in DEMO_STAFF:
         password = secrets.token_urlsafe(9)
-        accounts_services.staff_account_set(
+        user = accounts_services.staff_account_set(
             email=email, display_name=name, password=password, superuser=superuser
         )
         passwords[email] = password
+        if not superuser:
+            caseworkers.append(user)
+    accounts_services.staff_group_set(
+        name="Caseworkers",
+        view_apps=["cases", "intake", "people", "messaging", "catalogue"],
+        users=caseworkers,
+    )
     return passwords
 
 
