@@ -142,3 +142,45 @@ def test_production_refuses_to_start_without_a_secret_key():
     )
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_the_development_mailbox_is_only_shown_on_the_same_machine(client):
+    assert client.get("/dev/mailbox/").status_code == 200
+    assert client.get("/dev/mailbox/", REMOTE_ADDR="203.0.113.9").status_code == 404
+
+
+def test_the_development_mailbox_is_off_in_production(client, settings):
+    settings.DEV_MAILBOX = False
+    assert client.get("/dev/mailbox/").status_code == 404
+
+
+def test_drafts_untouched_for_the_retention_period_are_deleted_with_their_files(citizen, settings):
+    from django.core.files.base import ContentFile
+
+    from commonweal.intake import services as intake_services
+    from commonweal.intake.models import Application, Upload
+    from tests.journeys import complete_draft
+
+    complete_draft(citizen)
+    draft = Application.objects.get()
+    upload = Upload(
+        application=draft,
+        question_id="evidence",
+        original_name="scan.png",
+        content_type="image/png",
+        extension="png",
+        size=3,
+        sha256="0" * 64,
+        uploaded_by=citizen,
+    )
+    upload.file.save("upload", ContentFile(b"png"), save=False)
+    upload.save()
+    path = upload.file.path
+    assert intake_services.drafts_expire(older_than_days=28) == 0
+    Application.objects.update(
+        updated_at=timezone.now()
+        - datetime.timedelta(days=settings.COMMONWEAL_DRAFT_RETENTION_DAYS + 1)
+    )
+    assert intake_services.drafts_expire(older_than_days=28) == 1
+    assert not Application.objects.exists() and not Upload.objects.exists()
+    assert not os.path.exists(path)

@@ -9,6 +9,7 @@ from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_http_methods
 
 from . import selectors, services
+from .clients import client_address
 
 
 @never_cache
@@ -81,6 +82,10 @@ def dev_mailbox(request):
     """Emails the development mailbox kept, newest first (only when it is switched on)."""
     if not settings.DEV_MAILBOX:
         raise Http404("The development mailbox is switched off")
+    # It shows everyone's sign-in codes: only to someone on the same machine, even if an
+    # installation is exposed without COMMONWEAL_ENV=production.
+    if client_address(request) not in ("127.0.0.1", "::1"):
+        raise Http404("The development mailbox is only shown on this machine")
     return render(
         request,
         "core/dev_mailbox.html",
