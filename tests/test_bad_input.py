@@ -16,6 +16,11 @@ SAMPLE_ARGUMENTS = {
     "reference": "BL-2345-6789",
     "upload_id": "6f1c2a9e-1b7d-4c55-9a53-0d6f54c0f001",
     "code": "cy",
+    "application_id": "6f1c2a9e-1b7d-4c55-9a53-0d6f54c0f002",
+    "file_id": "6f1c2a9e-1b7d-4c55-9a53-0d6f54c0f003",
+    "attachment_id": "6f1c2a9e-1b7d-4c55-9a53-0d6f54c0f004",
+    "representative_id": "1",
+    "action": "assign",
 }
 
 NASTY_VALUES = [
@@ -48,6 +53,7 @@ def citizen_pages() -> list[str]:
                     route = route.replace(f"<slug:{name}>", value)
                     route = route.replace(f"<str:{name}>", value)
                     route = route.replace(f"<uuid:{name}>", value)
+                    route = route.replace(f"<int:{name}>", value)
                 assert "<" not in route, f"no sample value for {route}"
                 urls.append("/" + route)
 
@@ -85,13 +91,50 @@ FIELD_NAMES = [
     "family-name",
     "name-lookup-postcode",
     "csrfmiddlewaretoken",
+    # The staff workspace's fields
+    "assignee",
+    "cases",
+    "stage",
+    "text",
+    "for_person",
+    "outcome",
+    "reasons",
+    "explanation",
+    "override_reason",
+    "revision",
+    "body",
+    "team",
+    "organisation",
+    "scope",
+    "reason",
+    "flag",
+    "task",
+    "referral",
+    "title",
+    "task-due-day",
+    "q",
 ]
 
 
-@pytest.mark.parametrize("signed_in", [False, True], ids=["anonymous", "citizen"])
+@pytest.mark.parametrize(
+    "signed_in", ["anonymous", "citizen", "staff"], ids=["anonymous", "citizen", "staff"]
+)
 def test_no_malformed_request_to_any_address_gives_a_server_error(signed_in, citizen):
     client = Client(raise_request_exception=False)
-    if signed_in:
+    if signed_in == "staff":
+        from commonweal.cases.models import Case
+        from commonweal.intake.models import Application
+        from tests.workspace import make_staff, submit_case
+
+        staff = make_staff()
+        case = submit_case(citizen)
+        # The sample reference is a real case this member of staff works on.
+        Case.objects.filter(pk=case.pk).update(reference=SAMPLE_ARGUMENTS["reference"])
+        Application.objects.filter(pk=case.application_id).update(
+            reference=SAMPLE_ARGUMENTS["reference"]
+        )
+        client.force_login(staff.caseworker)
+    elif signed_in == "citizen":
         client.force_login(citizen)
         answer_eligibility(client, "budgeting-loan", BUDGETING_LOAN["eligibility"])
         client.get("/services/budgeting-loan/apply/")

@@ -101,6 +101,9 @@ INSTALLED_APPS = [
     "commonweal.intake",
     "commonweal.cases",
     "commonweal.messaging",
+    "commonweal.organisations",
+    "commonweal.checks",
+    "commonweal.workspace",
 ]
 
 MIDDLEWARE = [
@@ -290,6 +293,8 @@ COMMONWEAL_CONTACT_EMAIL = env("COMMONWEAL_CONTACT_EMAIL", "help@commonweal.loca
 
 # UK bank holidays for working-day time limits: england-and-wales, scotland or
 # northern-ireland.
+# Open cases due within this many working days are flagged "at risk" in the queues.
+COMMONWEAL_AT_RISK_WORKING_DAYS = env_int("COMMONWEAL_AT_RISK_WORKING_DAYS", 3)
 COMMONWEAL_BANK_HOLIDAY_REGION = env("COMMONWEAL_BANK_HOLIDAY_REGION", "england-and-wales")
 
 # Sign-in codes and rate limits.

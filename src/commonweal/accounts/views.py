@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from commonweal.core.clients import client_key
+from commonweal.organisations import selectors as organisations
 from commonweal.people import services as people_services
 
 from . import services
@@ -100,6 +101,8 @@ def sign_in_code(request):
                 people_services.person_for_account(account=user)
                 request.session.pop(EMAIL_KEY, None)
                 request.session.pop(NEXT_KEY, None)
+                if not next_url and organisations.staff_context(user=user).is_staff:
+                    next_url = reverse("workspace:my-work")
                 return redirect(next_url or reverse("intake:application-list"))
         else:
             status = 400

@@ -18,11 +18,42 @@ class Case(models.Model):
     opened_at = models.DateTimeField()
     due_date = models.DateField()
     closed_at = models.DateTimeField(null=True, blank=True)
+    # The team whose queue the case is in, and who in it is working on it.
+    team = models.ForeignKey(
+        "organisations.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # Counts every change, so an edit made from a page that is out of date is refused
+    # rather than silently overwriting someone else's.
+    revision = models.PositiveIntegerField(default=1)
+    # The time limit's clock stopped on this day, while the case waits for the person.
+    clock_stopped_on = models.DateField(null=True, blank=True)
+    # The person (or their representative) wrote and nobody on the team has answered yet.
+    awaiting_reply_since = models.DateTimeField(null=True, blank=True)
+    # The latest decision's outcome while the case is closed; empty while it is open.
+    outcome = models.CharField(max_length=10, blank=True)
+    # How the application reached us and, when staff took it, how identity was checked.
+    channel = models.CharField(max_length=10, default="online")
+    identity_check = models.CharField(max_length=30, blank=True)
 
     class Meta:
         indexes = [
             models.Index(fields=["service", "stage"]),
             models.Index(fields=["due_date"]),
+            # The team queue: open cases of a team, soonest due first.
+            models.Index(
+                fields=["team", "due_date", "id"],
+                condition=models.Q(closed_at__isnull=True),
+                name="case_open_team_queue",
+            ),
+            # My work: open cases assigned to someone.
+            models.Index(
+                fields=["assigned_to", "due_date", "id"],
+                condition=models.Q(closed_at__isnull=True),
+                name="case_open_assigned",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -37,7 +68,22 @@ class CaseEvent(models.Model):
         SUBMITTED = "submitted", "Application submitted"
         STAGE_CHANGED = "stage_changed", "Stage changed"
         MESSAGE_SENT = "message_sent", "Message sent"
-        NOTE = "note", "Note"
+        NOTE = "note", "Internal note"
+        UPDATE = "update", "Update for the person"
+        ASSIGNED = "assigned", "Assigned"
+        TRANSFERRED = "transferred", "Moved to another team"
+        REFERRED = "referred", "Referred"
+        REFERRAL_ENDED = "referral_ended", "Referral ended"
+        DECIDED = "decided", "Decision made"
+        RECONSIDERATION = "reconsideration", "Asked to look at the decision again"
+        TASK_ADDED = "task_added", "Task added"
+        TASK_DONE = "task_done", "Task done"
+        FLAGGED = "flagged", "Flag added"
+        UNFLAGGED = "unflagged", "Flag removed"
+        THREAD_MESSAGE = "thread_message", "Secure message"
+        CLOCK_STOPPED = "clock_stopped", "Time limit paused"
+        CLOCK_RESTARTED = "clock_restarted", "Time limit restarted"
+        CHECK_OVERRIDDEN = "check_overridden", "Red check overridden"
 
     # Indexed by the (case, created_at) index below.
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events", db_index=False)
@@ -74,3 +120,128 @@ class CaseEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("Case events are appended, never deleted")
+
+
+class Decision(models.Model):
+    """The outcome of a case, with the reasons the person is given. Appended: a later
+    decision (after the person asked for a reconsideration) is a new row."""
+
+    class Outcome(models.TextChoices):
+        APPROVED = "approved", "Approved"
+        REFUSED = "refused", "Refused"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="decisions")
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    # Reason ids from the service version's list, worded there for the person.
+    reasons = models.JSONField(default=list)
+    # Said to the person in the decision, in the staff member's own words.
+    explanation = models.TextField(blank=True)
+    # A team leader's reason for approving while a check was red.
+    override_reason = models.TextField(blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-decided_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.outcome}"
+
+
+class Task(models.Model):
+    """Something someone must do on a case by a date: call the person, chase evidence."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="tasks")
+    title = models.CharField(max_length=200)
+    due_date = models.DateField(null=True, blank=True)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    completed_at = models.DateTimeField(null=True, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    outcome = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["completed_at", "due_date", "id"]
+        indexes = [
+            models.Index(
+                fields=["assigned_to", "due_date"],
+                condition=models.Q(completed_at__isnull=True),
+                name="task_open_assigned",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class CaseFlag(models.Model):
+    """A marker staff put on a case so it stands out in the queue."""
+
+    class Code(models.TextChoices):
+        URGENT = "urgent", "Urgent"
+        VULNERABLE = "vulnerable", "Vulnerable person"
+        COMPLAINT = "complaint", "Complaint"
+        SAFEGUARDING = "safeguarding", "Safeguarding concern"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="flags")
+    code = models.CharField(max_length=20, choices=Code.choices)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["case", "code"], name="one_flag_per_code")]
+        indexes = [models.Index(fields=["code", "case"])]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Referral(models.Model):
+    """A case shared with another organisation (a provider, or another public body), with
+    the parts of the record they may see. Ending a referral takes their access away."""
+
+    class Scope(models.TextChoices):
+        PERSON = "person", "Name and contact details"
+        ANSWERS = "answers", "Answers to the application"
+        EVIDENCE = "evidence", "Evidence files"
+        TIMELINE = "timeline", "Timeline and notes"
+        MESSAGES = "messages", "Secure messages"
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="referrals")
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="referrals"
+    )
+    scope = models.JSONField(default=list)
+    reason = models.TextField()
+    referred_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["organisation", "case"],
+                condition=models.Q(ended_at__isnull=True),
+                name="referral_active",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} to {self.organisation_id}"

@@ -1,16 +1,51 @@
-"""Every write to a case, each with the CaseEvent that records it."""
+"""Every write to a case, each with the CaseEvent that records it.
 
-from django.utils import timezone
+Staff actions take the case's `revision` as the page showed it: if anyone changed the case
+since, the action is refused with `StaleCase` and nothing is written, so no one silently
+overwrites someone else's work. Each function is one transaction.
+"""
 
-from commonweal.core.working_days import add_working_days
+import datetime
 
-from .models import Case, CaseEvent
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from commonweal.catalogue import selectors as catalogue
+from commonweal.checks import selectors as checks_selectors
+from commonweal.core.working_days import add_working_days, working_days_between
+from commonweal.organisations import selectors as organisations
+
+from .models import Case, CaseEvent, CaseFlag, Decision, Referral, Task
+
+
+class CaseActionRefused(Exception):
+    """The action cannot be done; `message` says why, in words for the person who tried."""
+
+    def __init__(self, message, field: str | None = None):
+        super().__init__(str(message))
+        self.message = str(message)
+        self.field = field
+
+
+class StaleCase(CaseActionRefused):
+    def __init__(self):
+        super().__init__(
+            gettext_lazy(
+                "Someone else changed this case while you were looking at it. "
+                "Nothing was saved. Check the case as it is now and try again."
+            )
+        )
 
 
 def case_open(
     *, application, person, definition, submitted_by, channel: str, on_behalf: bool
 ) -> Case:
-    """Open the case for a just-submitted application at the service's first stage.
+    """Open the case for a just-submitted application at the service's first stage, in the
+    queue of the team that handles the service.
 
     Called inside the submission's transaction, so the application, its case and the first
     event exist together or not at all.
@@ -26,27 +61,703 @@ def case_open(
         stage=first_stage.id,
         opened_at=now,
         due_date=add_working_days(timezone.localdate(now), definition.target_working_days),
+        team_id=organisations.team_for_service(service_id=application.service_id),
+        channel=channel,
+        identity_check=application.identity_check,
     )
+    data = {"stage": first_stage.id, "channel": channel, "on_behalf": on_behalf}
+    if application.taken_by_id:
+        data["identity_check"] = application.identity_check
     CaseEvent.objects.create(
         case=case,
         kind=CaseEvent.Kind.SUBMITTED,
         created_at=now,
         actor=submitted_by,
-        on_behalf_of=person if on_behalf else None,
+        on_behalf_of=person if on_behalf or application.taken_by_id else None,
         visible_to_person=True,
-        data={"stage": first_stage.id, "channel": channel, "on_behalf": on_behalf},
+        data=data,
     )
     return case
 
 
 def case_event_record(
-    *, case: Case, kind: str, actor=None, visible_to_person: bool, data: dict | None = None
+    *,
+    case: Case,
+    kind: str,
+    actor=None,
+    visible_to_person: bool,
+    data: dict | None = None,
+    on_behalf_of=None,
 ) -> CaseEvent:
     return CaseEvent.objects.create(
         case=case,
         kind=kind,
         created_at=timezone.now(),
         actor=actor,
+        on_behalf_of=on_behalf_of,
         visible_to_person=visible_to_person,
         data=data or {},
     )
+
+
+def _locked(case_id: int, revision: int | None) -> Case:
+    """The case, locked for this transaction; refused when the page was out of date."""
+    case = Case.objects.select_for_update().filter(pk=case_id).first()
+    if case is None:
+        raise CaseActionRefused(_("This case does not exist."))
+    if revision is not None and case.revision != revision:
+        raise StaleCase()
+    return case
+
+
+def _save(case: Case, *fields: str) -> None:
+    case.revision += 1
+    case.save(update_fields=[*fields, "revision"])
+
+
+def _require_open(case: Case) -> None:
+    if case.closed_at is not None:
+        raise CaseActionRefused(_("This case is closed: a decision has been made."))
+
+
+# Assignment and teams
+
+
+def case_assign(*, case_id: int, assignee_id: int | None, by, revision: int | None) -> Case:
+    """Give the case to a member of its team, or take it off everyone (`assignee_id` None)."""
+    with transaction.atomic():
+        case = _locked(case_id, revision)
+        _require_open(case)
+        if assignee_id is not None and not (
+            case.team_id and organisations.is_team_member(user_id=assignee_id, team_id=case.team_id)
+        ):
+            raise CaseActionRefused(
+                _("You can only assign a case to someone in the team that holds it."),
+                field="assignee",
+            )
+        if case.assigned_to_id == assignee_id:
+            return case
+        previous = case.assigned_to_id
+        case.assigned_to_id = assignee_id
+        _save(case, "assigned_to")
+        case_event_record(
+            case=case,
+            kind=CaseEvent.Kind.ASSIGNED,
+            actor=by,
+            visible_to_person=False,
+            data={"from": previous, "to": assignee_id},
+        )
+    return case
+
+
+def cases_bulk_assign(*, case_ids: list[int], assignee_id: int, by, context) -> int:
+    """Assign many cases at once, all or none: every case must be open, one the assigner may
+    work, and in a team the assignee belongs to. A few statements whatever the number."""
+    case_ids = sorted(set(case_ids))
+    if not case_ids:
+        raise CaseActionRefused(_("Select at least one case to assign."), field="cases")
+    with transaction.atomic():
+        cases = list(
+            Case.objects.select_for_update()
+            .filter(pk__in=case_ids, team_id__in=context.work_team_ids | _led_org_teams(context))
+            .values_list("pk", "team_id", "closed_at", "assigned_to_id")
+        )
+        if len(cases) != len(case_ids):
+            raise CaseActionRefused(
+                _("Some of the selected cases are not in your teams' queues."), field="cases"
+            )
+        if any(closed for _pk, _team, closed, _assigned in cases):
+            raise CaseActionRefused(_("Some of the selected cases are closed."), field="cases")
+        teams = {team for _pk, team, _closed, _assigned in cases}
+        for team_id in teams:
+            if not organisations.is_team_member(user_id=assignee_id, team_id=team_id):
+                raise CaseActionRefused(
+                    _("You can only assign cases to someone in the team that holds them."),
+                    field="assignee",
+                )
+        changing = [
+            (pk, assigned) for pk, _team, _closed, assigned in cases if assigned != assignee_id
+        ]
+        Case.objects.filter(pk__in=[pk for pk, _assigned in changing]).update(
+            assigned_to_id=assignee_id, revision=F("revision") + 1
+        )
+        now = timezone.now()
+        CaseEvent.objects.bulk_create(
+            [
+                CaseEvent(
+                    case_id=pk,
+                    kind=CaseEvent.Kind.ASSIGNED,
+                    created_at=now,
+                    actor=by,
+                    visible_to_person=False,
+                    data={"from": previous, "to": assignee_id, "bulk": True},
+                )
+                for pk, previous in changing
+            ],
+            batch_size=500,
+        )
+    return len(changing)
+
+
+def _led_org_teams(context) -> set[int]:
+    """Teams of the organisations where this person works organisation-wide."""
+    if not context.organisation_wide_ids:
+        return set()
+    return {
+        team.pk
+        for team in organisations.teams_for_transfer(organisation_ids=context.organisation_wide_ids)
+    }
+
+
+def case_transfer(*, case_id: int, team_id: int, reason: str, by, context, revision) -> Case:
+    """Move the case to another team of the same organisation (it leaves everyone's list)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise CaseActionRefused(_("Say why the case is moving to another team."), field="reason")
+    with transaction.atomic():
+        case = _locked(case_id, revision)
+        _require_open(case)
+        allowed = {
+            team.pk: team
+            for team in organisations.teams_for_transfer(organisation_ids=context.organisation_ids)
+        }
+        if team_id not in allowed or team_id == case.team_id:
+            raise CaseActionRefused(_("Choose another team in your organisation."), field="team")
+        previous = case.team_id
+        case.team_id = team_id
+        case.assigned_to_id = None
+        _save(case, "team", "assigned_to")
+        case_event_record(
+            case=case,
+            kind=CaseEvent.Kind.TRANSFERRED,
+            actor=by,
+            visible_to_person=False,
+            data={"from": previous, "to": team_id, "reason": reason},
+        )
+    return case
+
+
+def case_refer(
+    *, case_id: int, organisation_id: int, scope: list[str], reason: str, by, context, revision
+) -> Referral:
+    """Share the case with another organisation, limited to the parts in `scope`."""
+    reason = (reason or "").strip()
+    scope = [part for part in Referral.Scope.values if part in set(scope or [])]
+    if not reason:
+        raise CaseActionRefused(_("Say why you are referring the case."), field="reason")
+    with transaction.atomic():
+        case = _locked(case_id, revision)
+        _require_open(case)
+        target = organisations.organisation(organisation_id=organisation_id)
+        if target is None or organisation_id in context.organisation_ids:
+            raise CaseActionRefused(_("Choose another organisation."), field="organisation")
+        if Referral.objects.filter(
+            case=case, organisation_id=organisation_id, ended_at__isnull=True
+        ).exists():
+            raise CaseActionRefused(
+                _("The case is already referred to %(organisation)s.")
+                % {"organisation": target.name},
+                field="organisation",
+            )
+        referral = Referral.objects.create(
+            case=case,
+            organisation_id=organisation_id,
+            scope=scope,
+            reason=reason,
+            referred_by=by,
+            created_at=timezone.now(),
+        )
+        _save(case)
+        case_event_record(
+            case=case,
+            kind=CaseEvent.Kind.REFERRED,
+            actor=by,
+            # The person sees that another organisation is helping with their case.
+            visible_to_person=True,
+            data={
+                "organisation": organisation_id,
+                "organisation_name": target.name,
+                "scope": scope,
+                "reason": reason,
+                "referral": referral.pk,
+            },
+        )
+    return referral
+
+
+def referral_end(*, referral_id: int, by, revision) -> Referral:
+    with transaction.atomic():
+        referral = Referral.objects.select_related("organisation").get(pk=referral_id)
+        case = _locked(referral.case_id, revision)
+        if referral.ended_at is not None:
+            raise CaseActionRefused(_("This referral has already ended."))
+        referral.ended_at = timezone.now()
+        referral.ended_by = by
+        referral.save(update_fields=["ended_at", "ended_by"])
+        _save(case)
+        case_event_record(
+            case=case,
+            kind=CaseEvent.Kind.REFERRAL_ENDED,
+            actor=by,
+            visible_to_person=True,
+            data={
+                "organisation": referral.organisation_id,
+                "organisation_name": referral.organisation.name,
+                "referral": referral.pk,
+            },
+        )
+    return referral
+
+
+# Stages and the time limit
+
+
+def _stop_clock(case: Case, by, today: datetime.date) -> None:
+    case.clock_stopped_on = today
+    case_event_record(
+        case=case,
+        kind=CaseEvent.Kind.CLOCK_STOPPED,
+        actor=by,
+        visible_to_person=False,
+        data={"on": today.isoformat()},
+    )
+
+
+def _restart_clock(case: Case, by, today: datetime.date) -> None:
+    """The days spent waiting for the person do not count: the due date moves on by them."""
+    waited = working_days_between(case.clock_stopped_on, today)
+    case.due_date = add_working_days(case.due_date, waited)
+    case_event_record(
+        case=case,
+        kind=CaseEvent.Kind.CLOCK_RESTARTED,
+        actor=by,
+        visible_to_person=False,
+        data={
+            "stopped_on": case.clock_stopped_on.isoformat(),
+            "working_days_waited": waited,
+            "due_date": case.due_date.isoformat(),
+        },
+    )
+    case.clock_stopped_on = None
+
+
+def _set_stage(case: Case, definition, stage_id: str, by, data: dict | None = None) -> None:
+    target = definition.stage(stage_id)
+    today = timezone.localdate()
+    previous = case.stage
+    case.stage = stage_id
+    if target.waiting_for_person and case.clock_stopped_on is None:
+        _stop_clock(case, by, today)
+    elif not target.waiting_for_person and case.clock_stopped_on is not None:
+        _restart_clock(case, by, today)
+    case_event_record(
+        case=case,
+        kind=CaseEvent.Kind.STAGE_CHANGED,
+        actor=by,
+        visible_to_person=True,
+        data={"stage": stage_id, "from": previous, **(data or {})},
+    )
+
+
+def case_move(*, case_id: int, stage_id: str, by, revision) -> Case:
+    """Move the case to a stage its service allows from where it is."""
+    with transaction.atomic():
+        case = _locked(case_id, revision)
+        _require_open(case)
+        definition = catalogue.definition_for(case.version)
+        allowed = [stage.id for stage in definition.next_stages(case.stage)]
+        if stage_id not in allowed:
+            target = definition.stage(stage_id)
+            if target is not None and target.final:
+                message = _("A case reaches “%(stage)s” by a decision: use Make a decision.")
+            else:
+                message = _("A case cannot move from “%(from)s” to that stage.")
+            current = definition.stage(case.stage)
+            raise CaseActionRefused(
+                message
+                % {
+                    "stage": target.title.text("en") if target else stage_id,
+                    "from": current.title.text("en") if current else case.stage,
+                },
+                field="stage",
+            )
+        _set_stage(case, definition, stage_id, by)
+        _save(case, "stage", "due_date", "clock_stopped_on")
+    return case
+
+
+# Decisions
+
+
+def case_decide(
+    *,
+    case_id: int,
+    outcome: str,
+    reasons: list[str],
+    explanation: str,
+    override_reason: str = "",
+    by,
+    context,
+    revision,
+) -> Decision:
+    """Record a decision, close the case at the final stage for it, and tell the person."""
+    explanation = (explanation or "").strip()
+    override_reason = (override_reason or "").strip()
+    with transaction.atomic():
+        case = _locked(case_id, revision)
+        _require_open(case)
+        definition = catalogue.definition_for(case.version)
+        if outcome not in Decision.Outcome.values:
+            raise CaseActionRefused(_("Choose approve, refuse or withdraw."), field="outcome")
+        allowed = {reason.id for reason in definition.reasons_for(outcome)}
+        unknown = [reason for reason in reasons if reason not in allowed]
+        if unknown:
+            raise CaseActionRefused(
+                _("Choose reasons from the list for this decision."), field="reasons"
+            )
+        if outcome == Decision.Outcome.REFUSED and not reasons:
+            raise CaseActionRefused(
+                _("A refusal must give at least one reason from the list."), field="reasons"
+            )
+        if outcome == Decision.Outcome.WITHDRAWN and not (reasons or explanation):
+            raise CaseActionRefused(
+                _("Say why the application is withdrawn: choose a reason or explain."),
+                field="reasons",
+            )
+        if outcome == Decision.Outcome.APPROVED and checks_selectors.has_red_check(case_id=case.pk):
+            if not context.leads(case.team_id):
+                raise CaseActionRefused(
+                    _(
+                        "A check on this case is red. Only a team leader can approve it, "
+                        "with a reason for overriding the check."
+                    ),
+                    field="outcome",
+                )
+            if not override_reason:
+                raise CaseActionRefused(
+                    _("Say why you are approving although a check is red."),
+                    field="override_reason",
+                )
+        elif override_reason:
+            override_reason = ""  # nothing to override
+        now = timezone.now()
+        decision = Decision.objects.create(
+            case=case,
+            outcome=outcome,
+            reasons=reasons,
+            explanation=explanation,
+            override_reason=override_reason,
+            decided_by=by,
+            decided_at=now,
+        )
+        if override_reason:
+            case_event_record(
+                case=case,
+                kind=CaseEvent.Kind.CHECK_OVERRIDDEN,
+                actor=by,
+                visible_to_person=False,
+                data={"reason": override_reason, "decision": decision.pk},
+            )
+        final = definition.final_stage_for(outcome)
+        if final is not None:
+            _set_stage(case, definition, final.id, by)
+        if case.clock_stopped_on is not None:
+            case.clock_stopped_on = None
+        case.closed_at = now
+        case.outcome = outcome
+        case.awaiting_reply_since = None
+        _save(
+            case,
+            "stage",
+            "due_date",
+            "clock_stopped_on",
+            "closed_at",
+            "outcome",
+            "awaiting_reply_since",
+        )
+        case_event_record(
+            case=case,
+            kind=CaseEvent.Kind.DECIDED,
+            actor=by,
+            visible_to_person=True,
+            data={"decision": decision.pk, "outcome": outcome, "reasons": reasons},
+        )
+        _tell_person(case, definition, by, notice="decision_made")
+    return decision
+
+
+def _tell_person(case: Case, definition, by, *, notice: str) -> None:
+    """Tell the person (or whoever applied for them) that something needs their attention,
+    without the content: they read it signed in. No email address means a task for the
+    team to write or phone, in the way the person prefers."""
+    from commonweal.messaging import services as messaging
+
+    person = case.person
+    application = case.application
+    address = person.email or (application.account.email if application.account_id else "")
+    if application.taken_by_id and not person.email:
+        address = ""
+    language = person.language or application.language or "en"
+    with translation.override(language):
+        title = definition.title.text(language)
+        texts = {
+            "decision_made": (
+                _("A decision has been made: %(service)s (%(reference)s)"),
+                _("We have made a decision on the application."),
+            ),
+            "new_secure_message": (
+                _("New message about your application (%(reference)s)"),
+                _("You have a new message about the application."),
+            ),
+            "application_received": (
+                _("Application received: %(service)s (%(reference)s)"),
+                _("We have received the application. Keep the reference safe."),
+            ),
+        }
+        subject, lead = texts[notice]
+        subject = subject % {"service": title, "reference": case.reference}
+        body = _(
+            "Hello,\n\n%(lead)s\n\nService: %(service)s\nReference: %(reference)s\n\n"
+            "Sign in to read it: %(url)s\n\n%(organisation)s"
+        ) % {
+            "lead": lead,
+            "service": title,
+            "reference": case.reference,
+            "url": f"{settings.COMMONWEAL_BASE_URL}/applications/{case.reference}/",
+            "organisation": settings.COMMONWEAL_ORGANISATION_NAME_CY
+            if language == "cy"
+            else settings.COMMONWEAL_ORGANISATION_NAME,
+        }
+    wants_email = person.preferred_contact in ("", "email")
+    if address and wants_email:
+        messaging.message_queue(
+            notice=notice,
+            to_address=address,
+            subject=subject,
+            body=body,
+            language=language,
+            person=person,
+            case=case,
+        )
+        return
+    how = {"phone": "Phone", "letter": "Write to"}.get(person.preferred_contact, "Write to")
+    what = {
+        "decision_made": "about the decision",
+        "new_secure_message": "about a new message",
+        "application_received": "with their reference",
+    }
+    task_add(
+        case_id=case.pk,
+        title=f"{how} {person.full_name or 'the person'} {what[notice]}",
+        due_date=add_working_days(timezone.localdate(), 2),
+        assignee_id=None,
+        by=by,
+        revision=None,
+        within_transaction=True,
+    )
+
+
+def case_person_tell_reference(*, case: Case, definition, by) -> None:
+    """For an application staff took: tell the person it arrived and its reference."""
+    _tell_person(case, definition, by, notice="application_received")
+
+
+def case_reconsideration_request(*, case_id: int, account, reason: str, on_behalf_of=None) -> Case:
+    """The person asks for the decision to be looked at again: the case reopens at the
+    review stage with a new time limit, for someone else on the team to pick up."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise CaseActionRefused(_("Tell us why you think the decision is wrong."), field="reason")
+    with transaction.atomic():
+        case = _locked(case_id, None)
+        decision = case.decisions.order_by("-decided_at", "-id").first()
+        if case.closed_at is None or decision is None:
+            raise CaseActionRefused(_("There is no decision on this application to look at again."))
+        if decision.outcome == Decision.Outcome.WITHDRAWN:
+            raise CaseActionRefused(
+                _("This application was withdrawn. You can make a new application instead.")
+            )
+        definition = catalogue.definition_for(case.version)
+        deadline = decision.decided_at + datetime.timedelta(days=definition.reconsideration_days)
+        if timezone.now() > deadline:
+            raise CaseActionRefused(
+                _(
+                    "It is more than %(days)s days since the decision, so you cannot ask "
+                    "online. Contact us: we may still be able to look at it again."
+                )
+                % {"days": definition.reconsideration_days}
+            )
+        review = definition.review_stage
+        case.closed_at = None
+        case.outcome = ""
+        case.assigned_to_id = None
+        case.due_date = add_working_days(timezone.localdate(), definition.target_working_days)
+        case_event_record(
+            case=case,
+            kind=CaseEvent.Kind.RECONSIDERATION,
+            actor=account,
+            on_behalf_of=on_behalf_of,
+            visible_to_person=True,
+            data={"reason": reason[:5000], "decision": decision.pk},
+        )
+        _set_stage(case, definition, review.id, account)
+        _save(case, "closed_at", "outcome", "assigned_to", "due_date", "stage", "clock_stopped_on")
+    return case
+
+
+# Notes, tasks, flags
+
+
+def case_note_add(*, case_id: int, text: str, for_person: bool, by, revision=None) -> CaseEvent:
+    """An internal note, or (`for_person`) an update the person sees on their timeline."""
+    text = (text or "").strip()
+    if not text:
+        raise CaseActionRefused(_("Write the note before saving it."), field="text")
+    if len(text) > 5000:
+        raise CaseActionRefused(_("A note must be 5,000 characters or fewer."), field="text")
+    with transaction.atomic():
+        case = _locked(case_id, None)
+        event = case_event_record(
+            case=case,
+            kind=CaseEvent.Kind.UPDATE if for_person else CaseEvent.Kind.NOTE,
+            actor=by,
+            visible_to_person=for_person,
+            data={"text": text},
+        )
+        Case.objects.filter(pk=case.pk).update(revision=F("revision") + 1)
+    return event
+
+
+def task_add(
+    *,
+    case_id: int,
+    title: str,
+    due_date: datetime.date | None,
+    assignee_id: int | None,
+    by,
+    revision=None,
+    within_transaction: bool = False,
+) -> Task:
+    title = (title or "").strip()
+    if not title:
+        raise CaseActionRefused(_("Say what needs doing."), field="title")
+    with transaction.atomic(savepoint=not within_transaction):
+        case = _locked(case_id, None) if not within_transaction else Case.objects.get(pk=case_id)
+        if assignee_id is not None and not (
+            case.team_id and organisations.is_team_member(user_id=assignee_id, team_id=case.team_id)
+        ):
+            raise CaseActionRefused(
+                _("You can only give a task to someone in the team that holds the case."),
+                field="assignee",
+            )
+        task = Task.objects.create(
+            case_id=case_id,
+            title=title[:200],
+            due_date=due_date,
+            assigned_to_id=assignee_id,
+            created_by=by,
+            created_at=timezone.now(),
+        )
+        case_event_record(
+            case=case,
+            kind=CaseEvent.Kind.TASK_ADDED,
+            actor=by,
+            visible_to_person=False,
+            data={
+                "task": task.pk,
+                "title": task.title,
+                "due": due_date.isoformat() if due_date else None,
+            },
+        )
+    return task
+
+
+def task_complete(*, task_id: int, outcome: str, by) -> Task:
+    with transaction.atomic():
+        task = Task.objects.select_for_update().filter(pk=task_id).first()
+        if task is None:
+            raise CaseActionRefused(_("This task does not exist."))
+        if task.completed_at is not None:
+            raise CaseActionRefused(_("This task is already done."))
+        task.completed_at = timezone.now()
+        task.completed_by = by
+        task.outcome = (outcome or "").strip()[:2000]
+        task.save(update_fields=["completed_at", "completed_by", "outcome"])
+        case_event_record(
+            case=task.case,
+            kind=CaseEvent.Kind.TASK_DONE,
+            actor=by,
+            visible_to_person=False,
+            data={"task": task.pk, "title": task.title, "outcome": task.outcome},
+        )
+    return task
+
+
+def case_flag_set(*, case_id: int, code: str, on: bool, by) -> None:
+    if code not in CaseFlag.Code.values:
+        raise CaseActionRefused(_("Choose a flag from the list."), field="flag")
+    with transaction.atomic():
+        case = _locked(case_id, None)
+        exists = CaseFlag.objects.filter(case=case, code=code).exists()
+        if on and not exists:
+            CaseFlag.objects.create(case=case, code=code, created_by=by, created_at=timezone.now())
+            kind = CaseEvent.Kind.FLAGGED
+        elif not on and exists:
+            CaseFlag.objects.filter(case=case, code=code).delete()
+            kind = CaseEvent.Kind.UNFLAGGED
+        else:
+            return
+        case_event_record(
+            case=case, kind=kind, actor=by, visible_to_person=False, data={"flag": code}
+        )
+        Case.objects.filter(pk=case.pk).update(revision=F("revision") + 1)
+
+
+# Secure messages (called by messaging, inside its transaction)
+
+
+def case_person_wrote(*, case: Case, by, on_behalf_of=None, message_id: int) -> None:
+    """The person (or their representative) wrote: it is work for the team, and if the case
+    was waiting for them, the clock starts again and the case goes back where it was."""
+    case = _locked(case.pk, None)
+    case_event_record(
+        case=case,
+        kind=CaseEvent.Kind.THREAD_MESSAGE,
+        actor=by,
+        on_behalf_of=on_behalf_of,
+        visible_to_person=True,
+        data={"message": message_id, "from_staff": False},
+    )
+    fields = []
+    if case.awaiting_reply_since is None:
+        case.awaiting_reply_since = timezone.now()
+        fields.append("awaiting_reply_since")
+    if case.closed_at is None and case.clock_stopped_on is not None:
+        definition = catalogue.definition_for(case.version)
+        before = (
+            CaseEvent.objects.filter(case=case, kind=CaseEvent.Kind.STAGE_CHANGED)
+            .order_by("-created_at", "-id")
+            .values_list("data", flat=True)
+            .first()
+        )
+        back_to = (before or {}).get("from")
+        if not back_to or definition.stage(back_to) is None or definition.stage(back_to).final:
+            back_to = definition.stages[0].id
+        _set_stage(case, definition, back_to, by, data={"reply": True})
+        fields += ["stage", "due_date", "clock_stopped_on"]
+    if fields:
+        _save(case, *fields)
+
+
+def case_staff_wrote(*, case: Case, by, message_id: int) -> None:
+    case = _locked(case.pk, None)
+    case_event_record(
+        case=case,
+        kind=CaseEvent.Kind.THREAD_MESSAGE,
+        actor=by,
+        visible_to_person=True,
+        data={"message": message_id, "from_staff": True},
+    )
+    case.awaiting_reply_since = None
+    _save(case, "awaiting_reply_since")
+    _tell_person(case, catalogue.definition_for(case.version), by, notice="new_secure_message")

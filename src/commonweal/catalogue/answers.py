@@ -515,6 +515,23 @@ ALLOWED_UPLOAD_TYPES = {
 }
 
 
+def check_upload(upload) -> tuple[str | None, str | None]:
+    """A file's real type, judged by its content (not its name), or why it is refused."""
+    limit = settings.COMMONWEAL_UPLOAD_MAX_BYTES
+    if upload.size == 0:
+        return None, _("The selected file is empty")
+    if upload.size > limit:
+        return None, _("The selected file must be smaller than %(size)sMB") % {
+            "size": limit // (1024 * 1024)
+        }
+    upload.seek(0)
+    kind = filetype.guess(upload.read(8192))
+    upload.seek(0)
+    if kind is None or kind.mime not in ALLOWED_UPLOAD_TYPES:
+        return None, _("The selected file must be a JPG, PNG or PDF")
+    return kind.mime, None
+
+
 class FileAnswer(AnswerType):
     """An uploaded file. Parsing checks it; the intake app stores it and keeps a reference."""
 
@@ -527,21 +544,10 @@ class FileAnswer(AnswerType):
         upload = files.get(question.id) if files else None
         if upload is None or not getattr(upload, "name", ""):
             return _unanswered(question, {}, language, _("Select a file"), [question.id])
-        limit = settings.COMMONWEAL_UPLOAD_MAX_BYTES
-        if upload.size == 0:
-            return Parsed(None, {}, FieldError(_("The selected file is empty"), [question.id]))
-        if upload.size > limit:
-            message = _("The selected file must be smaller than %(size)sMB") % {
-                "size": limit // (1024 * 1024)
-            }
-            return Parsed(None, {}, FieldError(message, [question.id]))
-        upload.seek(0)
-        kind = filetype.guess(upload.read(8192))
-        upload.seek(0)
-        if kind is None or kind.mime not in ALLOWED_UPLOAD_TYPES:
-            message = _("The selected file must be a JPG, PNG or PDF")
-            return Parsed(None, {}, FieldError(message, [question.id]))
-        return Parsed({"file": upload, "content_type": kind.mime}, {})
+        content_type, error = check_upload(upload)
+        if error:
+            return Parsed(None, {}, FieldError(error, [question.id]))
+        return Parsed({"file": upload, "content_type": content_type}, {})
 
     def display(self, question, value, language):
         return [value["name"]] if value else []

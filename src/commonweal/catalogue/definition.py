@@ -365,6 +365,21 @@ class Stage(Strict):
     # The time limit's clock stops while the case waits for the person.
     waiting_for_person: bool = False
     final: bool = False
+    # A reopened case ("look at the decision again") starts here; at most one stage has it.
+    review: bool = False
+    # The stages a case may move to from here; left out, any stage that is not final.
+    # Final stages are reached only by a decision.
+    next: list[Identifier] | None = None
+    # For a final stage: the decisions that end there; left out, any decision.
+    outcomes: list[Literal["approved", "refused", "withdrawn"]] | None = None
+
+
+class DecisionReason(Strict):
+    """A reason staff can give for a decision, worded for the person who reads it."""
+
+    id: Identifier
+    outcome: Literal["approved", "refused", "withdrawn"]
+    text: Text
 
 
 # Addresses the journey uses for its own pages, so no question page may take them.
@@ -388,6 +403,9 @@ class ServiceDefinition(Strict):
     declaration: Text
     what_happens_next: Text
     stages: Annotated[list[Stage], Field(min_length=1)]
+    decision_reasons: list[DecisionReason] = []
+    # How long after a decision the person can ask for it to be looked at again.
+    reconsideration_days: Annotated[int, Field(ge=0, le=365)] = 30
     checks: list[Identifier] = []
 
     @model_validator(mode="after")
@@ -403,6 +421,22 @@ class ServiceDefinition(Strict):
             raise ValueError("stage ids must be different from each other")
         if self.stages[0].final:
             raise ValueError("the first stage is where new cases start, so it cannot be final")
+        if sum(stage.review for stage in self.stages) > 1:
+            raise ValueError("only one stage can be the review stage")
+        for stage in self.stages:
+            if stage.review and stage.final:
+                raise ValueError(f"stage '{stage.id}': the review stage cannot be final")
+            for target in stage.next or []:
+                if target not in stage_ids:
+                    raise ValueError(f"stage '{stage.id}': next stage '{target}' does not exist")
+                if self.stage(target).final:
+                    raise ValueError(
+                        f"stage '{stage.id}': final stage '{target}' is reached by a decision,"
+                        " not listed in next"
+                    )
+        reason_ids = [reason.id for reason in self.decision_reasons]
+        if len(set(reason_ids)) != len(reason_ids):
+            raise ValueError("decision reason ids must be different from each other")
         seen: dict[str, Question] = {}
         for page in self.pages:
             if page.show_if is not None:
@@ -480,6 +514,35 @@ class ServiceDefinition(Strict):
 
     def stage(self, stage_id: str) -> Stage | None:
         return next((stage for stage in self.stages if stage.id == stage_id), None)
+
+    def next_stages(self, stage_id: str) -> list[Stage]:
+        """Where a case at this stage may move to by hand (decisions end it separately)."""
+        current = self.stage(stage_id)
+        if current is None or current.final:
+            return []
+        if current.next is not None:
+            return [self.stage(target) for target in current.next]
+        return [stage for stage in self.stages if not stage.final and stage.id != stage_id]
+
+    def final_stage_for(self, outcome: str) -> Stage | None:
+        """Where a decision with this outcome ends the case (None: the service has no final
+        stage, so the case closes where it is)."""
+        finals = [stage for stage in self.stages if stage.final]
+        return next(
+            (stage for stage in finals if stage.outcomes is None or outcome in stage.outcomes),
+            finals[0] if finals else None,
+        )
+
+    @property
+    def review_stage(self) -> Stage:
+        """Where a reconsidered case reopens: the review stage, or else the first stage."""
+        return next((stage for stage in self.stages if stage.review), self.stages[0])
+
+    def reasons_for(self, outcome: str) -> list[DecisionReason]:
+        return [reason for reason in self.decision_reasons if reason.outcome == outcome]
+
+    def decision_reason(self, reason_id: str) -> DecisionReason | None:
+        return next((r for r in self.decision_reasons if r.id == reason_id), None)
 
     def visible_pages(self, answers: dict[str, Any]) -> list[Page]:
         """The pages these answers lead to. Conditions only see answers on pages that are

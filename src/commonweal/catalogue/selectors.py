@@ -8,7 +8,13 @@ Other apps reach the definition language through here: `definition_for` returns 
 import time
 from dataclasses import dataclass
 
-from .answers import ALLOWED_UPLOAD_TYPES, FieldError, Parsed, answer_type  # noqa: F401
+from .answers import (  # noqa: F401
+    ALLOWED_UPLOAD_TYPES,
+    FieldError,
+    Parsed,
+    answer_type,
+    check_upload,
+)
 from .definition import Question, ServiceDefinition  # noqa: F401
 from .models import Service, ServiceVersion
 from .yaml_io import data_to_yaml

@@ -106,6 +106,43 @@ def bench_database() -> Iterator[str]:
 
 
 @contextmanager
+def kept_database(name: str) -> Iterator[tuple[str, bool]]:
+    """A PostgreSQL database beside the configured one that outlives the run (made when
+    missing), so large seeded data is paid for once. Yields its URL and whether it is new."""
+    default = settings.DATABASES["default"]
+    if default["ENGINE"] != "django.db.backends.postgresql":
+        raise RuntimeError(
+            "The benchmark runs on PostgreSQL: set DATABASE_URL, for example "
+            "postgres://postgres@127.0.0.1:5432/test"
+        )
+    admin_dsn = {
+        "host": default.get("HOST") or None,
+        "port": default.get("PORT") or None,
+        "user": default.get("USER") or None,
+        "password": default.get("PASSWORD") or None,
+        "dbname": default["NAME"],
+    }
+    with psycopg.connect(**admin_dsn, autocommit=True) as admin:
+        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            admin.execute(f'CREATE DATABASE "{name}"')
+    original = default["NAME"]
+    connections.close_all()
+    default["NAME"] = name
+    try:
+        yield name, not exists
+    finally:
+        connections.close_all()
+        default["NAME"] = original
+
+
+def percentile_95(samples: list[float]) -> float:
+    if len(samples) < 2:
+        return samples[0] if samples else 0.0
+    return statistics.quantiles(samples, n=100, method="inclusive")[94]
+
+
+@contextmanager
 def served(database_url: str, *, workers: int, threads: int = 1) -> Iterator[str]:
     """The app under gunicorn on a free local port, with the bench endpoints on."""
     port = free_port()

@@ -49,6 +49,12 @@ class Application(models.Model):
         related_name="applications",
     )
     on_behalf = models.BooleanField(default=False)
+    # A member of staff who took the application by phone, in person or from paper.
+    taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # How staff checked who they were talking to, for an application they took.
+    identity_check = models.CharField(max_length=30, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.ONLINE)
     language = models.CharField(max_length=2, default="en")
@@ -67,7 +73,8 @@ class Application(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["account", "service"],
-                condition=models.Q(status="draft"),
+                # Staff take many applications for others, so only online drafts are unique.
+                condition=models.Q(status="draft", taken_by__isnull=True),
                 name="one_draft_per_service_per_account",
             )
         ]

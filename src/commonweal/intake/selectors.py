@@ -1,13 +1,27 @@
-"""Reads of applications, each filtered in the query to what the asker may see."""
+"""Reads of applications, each filtered in the query to what the asker may see.
 
-from dataclasses import dataclass
+An account sees the applications it made (for itself or for someone else) and those made for
+its own person record. Someone a person has given authority to act for them (a
+`Representative` whose email is the account's, not revoked, not ended) also sees that
+person's submitted applications, as far as the authority's scope allows: "view" to see them,
+"messages" to read and send secure messages, "act" to ask for a decision to be looked at
+again. The account's authorities are read once per request and become a list of person ids
+in the query, so a changed URL reveals nothing and a list costs the same whatever its length.
+"""
 
-from django.db.models import Q
+from dataclasses import dataclass, field
 
+from django.db.models import F, Q
+
+from commonweal.cases import selectors as cases_selectors
 from commonweal.catalogue import selectors as catalogue
 from commonweal.people import selectors as people_selectors
 
 from .models import Application, Upload
+
+SCOPE_VIEW = "view"
+SCOPE_MESSAGES = "messages"
+SCOPE_ACT = "act"
 
 
 def person_details_for(*, account) -> dict:
@@ -18,12 +32,36 @@ def person_details_for(*, account) -> dict:
     return people_selectors.person_details(person=person)
 
 
+def person_details_of(*, person_id: int) -> dict:
+    """What the record holds for a person a member of staff is applying for."""
+    person = people_selectors.person_get(person_id=person_id)
+    return people_selectors.person_details(person=person) if person else {}
+
+
 def draft_get(*, account, service) -> Application | None:
     return (
         catalogue.without_bulky_version_fields(
             Application.objects.select_related("version", "service")
         )
         .filter(account=account, service=service, status=Application.Status.DRAFT)
+        # A member of staff's own drafts exclude those they are taking for other people.
+        .exclude(taken_by=F("account"))
+        .first()
+    )
+
+
+def assisted_draft_get(*, taken_by, application_id) -> Application | None:
+    """A draft a member of staff is taking for someone (by phone, in person, on paper)."""
+    return (
+        catalogue.without_bulky_version_fields(
+            Application.objects.select_related("version", "service", "person")
+        )
+        .filter(
+            pk=application_id,
+            account=taken_by,
+            taken_by=taken_by,
+            status=Application.Status.DRAFT,
+        )
         .first()
     )
 
@@ -38,9 +76,72 @@ def latest_submitted(*, account, service) -> Application | None:
     )
 
 
-def _mine(account) -> Q:
-    # Applications this account made (for themselves or for someone), or made for them.
-    return Q(account=account) | Q(person__account=account)
+@dataclass(frozen=True)
+class Authorities:
+    """The people an account may act for now, with what it may do for each (person id to
+    scopes). Read once per request."""
+
+    scopes_by_person: dict = field(default_factory=dict)
+    names_by_person: dict = field(default_factory=dict)
+
+    def person_ids(self, scope: str) -> list[int]:
+        return sorted(pid for pid, scopes in self.scopes_by_person.items() if scope in scopes)
+
+
+def authorities_for_account(*, account) -> Authorities:
+    """One query: the account's active authorities to act for other people."""
+    if not getattr(account, "email", ""):
+        return Authorities()
+    scopes: dict[int, set[str]] = {}
+    names: dict[int, str] = {}
+    for representative in people_selectors.representations_for_account(account=account):
+        scopes.setdefault(representative.person_id, set()).update(representative.scope or [])
+        names[representative.person_id] = representative.person.full_name
+    return Authorities(
+        scopes_by_person={pid: frozenset(parts) for pid, parts in scopes.items()},
+        names_by_person=names,
+    )
+
+
+def _mine(account, person_ids=()) -> Q:
+    # Applications this account made (for themselves or for someone), or made for them, and
+    # the submitted applications of people it has authority to act for.
+    mine = Q(account=account) | Q(person__account=account)
+    if person_ids:
+        mine |= Q(person_id__in=list(person_ids), status=Application.Status.SUBMITTED)
+    return mine
+
+
+@dataclass(frozen=True)
+class Access:
+    """What the signed-in account may do with one application."""
+
+    # It made the application, or the application is about its own person record.
+    own: bool
+    # Otherwise, what the person's authority lets it do ("view", "messages", "act").
+    scopes: frozenset = frozenset()
+    # Whom it writes for in the case's thread (a representative, or whoever applied for them).
+    on_behalf_of: object | None = None
+    # It made the application for someone else, or acts for them with their authority.
+    for_someone_else: bool = False
+
+    def can(self, scope: str) -> bool:
+        return self.own or scope in self.scopes
+
+
+def _access(application: Application, account, authorities: Authorities) -> Access:
+    person = application.person
+    about_me = person is not None and person.account_id == account.pk
+    made_it = application.account_id == account.pk
+    own = about_me or made_it
+    scopes = authorities.scopes_by_person.get(application.person_id, frozenset())
+    if about_me:
+        return Access(own=True)
+    if made_it:
+        # Someone who applied for another person writes for them.
+        on_behalf = person if application.on_behalf else None
+        return Access(own=True, on_behalf_of=on_behalf, for_someone_else=on_behalf is not None)
+    return Access(own=own, scopes=scopes, on_behalf_of=person, for_someone_else=True)
 
 
 @dataclass(frozen=True)
@@ -48,15 +149,35 @@ class ApplicationSummary:
     application: Application
     definition: object
     stage: object | None
+    access: Access | None = None
+    # Secure messages from the team the person has not read yet.
+    unread_messages: int = 0
+    # A draft a member of staff started with the person (by phone, say) and that the person
+    # can carry on with online.
+    taken_by_staff: bool = False
+
+    @property
+    def acting_for(self) -> str:
+        """The name of the person a representative sees this application for, or ''."""
+        access = self.access
+        if access is None or access.own or self.application.person is None:
+            return ""
+        return self.application.person.full_name
+
+
+def _with_case_reads(queryset):
+    return catalogue.without_bulky_version_fields(
+        queryset.select_related("version", "service", "case", "person")
+    ).annotate(unread_messages=cases_selectors.unread_staff_messages_count("case"))
 
 
 def applications_for_account(*, account) -> list[ApplicationSummary]:
-    """The account's applications, newest first, in one query whatever their number."""
-    applications = catalogue.without_bulky_version_fields(
-        Application.objects.filter(_mine(account))
-        .select_related("version", "service", "case", "person")
-        .order_by("-updated_at")
-    )
+    """The account's applications and those of the people it acts for, newest first, in the
+    same few queries whatever their number."""
+    authorities = authorities_for_account(account=account)
+    applications = _with_case_reads(
+        Application.objects.filter(_mine(account, authorities.person_ids(SCOPE_VIEW)))
+    ).order_by("-updated_at")
     applications = list(applications)
     catalogue.definitions_for([application.version for application in applications])
     summaries = []
@@ -64,16 +185,65 @@ def applications_for_account(*, account) -> list[ApplicationSummary]:
         definition = catalogue.definition_for(application.version)
         case = getattr(application, "case", None)
         stage = definition.stage(case.stage) if case else None
-        summaries.append(ApplicationSummary(application, definition, stage))
+        access = _access(application, account, authorities)
+        summaries.append(
+            ApplicationSummary(
+                application,
+                definition,
+                stage,
+                access=access,
+                unread_messages=(application.unread_messages or 0)
+                if access.can(SCOPE_MESSAGES)
+                else 0,
+                taken_by_staff=application.status == Application.Status.DRAFT
+                and application.taken_by_id is not None
+                and application.account_id != account.pk,
+            )
+        )
     return summaries
 
 
-def submitted_application_for_account(*, account, reference: str) -> Application | None:
-    return catalogue.without_bulky_version_fields(
-        Application.objects.filter(_mine(account), reference=reference).select_related(
-            "version", "service", "case", "person"
+def submitted_application_for_account(
+    *, account, reference: str, scope: str = SCOPE_VIEW
+) -> Application | None:
+    """The submitted application with this reference, when the account may use it for
+    `scope`; None otherwise (whether it does not exist or is someone else's). The
+    application's `access` says what else the account may do with it; `unread_messages`
+    counts the team's messages not yet read."""
+    authorities = authorities_for_account(account=account)
+    application = (
+        _with_case_reads(
+            Application.objects.filter(
+                _mine(account, authorities.person_ids(scope)),
+                reference=reference,
+                status=Application.Status.SUBMITTED,
+            )
         )
-    ).first()
+        .order_by()
+        .first()
+    )
+    if application is None:
+        return None
+    access = _access(application, account, authorities)
+    if not access.can(scope):
+        return None
+    application.access = access
+    return application
+
+
+def taken_draft_for_account(*, account, application_id) -> Application | None:
+    """A draft staff took for the account's person, not yet handed to them."""
+    return (
+        Application.objects.select_related("service")
+        .filter(
+            pk=application_id,
+            person__account=account,
+            status=Application.Status.DRAFT,
+            taken_by__isnull=False,
+        )
+        .exclude(account=account)
+        .first()
+    )
 
 
 def upload_for_account(*, account, upload_id) -> Upload | None:

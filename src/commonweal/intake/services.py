@@ -7,6 +7,7 @@ import hashlib
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -15,6 +16,7 @@ from commonweal.catalogue import selectors as catalogue
 from commonweal.core.jinja import date_long
 from commonweal.core.references import new_reference
 from commonweal.messaging import services as messaging
+from commonweal.people import selectors as people_selectors
 from commonweal.people import services as people_services
 
 from . import journey
@@ -155,14 +157,62 @@ class _DraftChanged(Exception):
     """The draft changed (or was sent) between reading and submitting it."""
 
 
-def application_submit(*, account, service, language: str) -> Application | None:
+IDENTITY_CHECKS = ("document", "knowledge", "not_checked")
+ASSISTED_CHANNELS = (
+    Application.Channel.PHONE,
+    Application.Channel.IN_PERSON,
+    Application.Channel.PAPER,
+)
+
+
+def assisted_application_start(
+    *,
+    staff,
+    published: catalogue.PublishedService,
+    channel: str,
+    identity_check: str,
+    person_email: str,
+    eligibility_answers: dict,
+    language: str,
+) -> Application:
+    """A member of staff starts an application for someone, through the same questions.
+
+    With the person's email address, their record (and sign-in) is found or made now, so
+    their details are offered for confirmation and they can see and carry on with the
+    draft online; without one, the record is made from the answers when it is sent."""
+    from commonweal.accounts import services as accounts_services
+
+    if channel not in ASSISTED_CHANNELS:
+        raise ValueError(f"not an assisted channel: {channel}")
+    person = None
+    if person_email:
+        account = accounts_services.account_for_email(email=person_email)
+        person = people_services.person_for_account(account=account)
+    return Application.objects.create(
+        account=staff,
+        taken_by=staff,
+        service=published.service,
+        version=published.version,
+        person=person,
+        channel=channel,
+        identity_check=identity_check[:30],
+        eligibility_answers=eligibility_answers,
+        language=language,
+    )
+
+
+def application_submit(
+    *, account, service, language: str, application_id=None
+) -> Application | None:
     """Submit the account's draft for a service: in one transaction, the application
     snapshot, the person's record, the case at its first stage with its due date, its first
     event and the confirmation message. Returns None when there is no draft to submit (for
     example, a second click after the first one submitted it)."""
     for _attempt in range(5):
         try:
-            return _submit(account=account, service=service, language=language)
+            return _submit(
+                account=account, service=service, language=language, application_id=application_id
+            )
         except (_DraftChanged, IntegrityError):
             # Everything this attempt wrote was rolled back. The draft was saved or sent by
             # another request in the meantime, or (about one chance in 10^11) the random
@@ -171,17 +221,20 @@ def application_submit(*, account, service, language: str) -> Application | None
     raise RuntimeError("could not submit the application")
 
 
-def _submit(*, account, service, language: str) -> Application | None:
+def _submit(*, account, service, language: str, application_id=None) -> Application | None:
     with transaction.atomic():
         # No row lock: the status and last-saved time are checked again when the draft is
         # claimed below, which undoes this attempt if anything changed in between.
         # Two simple queries cost less than one with joins: the version is nearly always the
         # published one, which the catalogue already holds.
-        found = list(
-            Application.objects.filter(
-                account=account, service=service, status=Application.Status.DRAFT
-            ).order_by()[:1]
+        drafts = Application.objects.filter(
+            account=account, service=service, status=Application.Status.DRAFT
         )
+        if application_id is not None:
+            drafts = drafts.filter(pk=application_id)
+        else:
+            drafts = drafts.exclude(taken_by=F("account"))
+        found = list(drafts.order_by()[:1])
         if not found:
             return None
         application = found[0]
@@ -202,7 +255,20 @@ def _submit(*, account, service, language: str) -> Application | None:
         reference = new_reference(definition.reference_prefix)
         title = definition.title.text("en")
         details = _person_details_from_answers(definition, snapshot)
-        if on_behalf:
+        if application.taken_by_id and not on_behalf:
+            # Taken by staff (or started by staff and carried on online): the record is the
+            # one found when it was started, or a new one from the answers.
+            reason = f"Given while applying for {title} ({reference}), {application.channel}"
+            if application.person_id:
+                person = people_selectors.person_get(person_id=application.person_id)
+                people_services.person_update(
+                    person=person, details=details, changed_by=account, reason=reason
+                )
+            else:
+                person = people_services.person_create(
+                    details=details, created_by=account, reason=reason
+                )
+        elif on_behalf:
             person = people_services.person_create(
                 details=details,
                 created_by=account,
@@ -249,7 +315,11 @@ def _submit(*, account, service, language: str) -> Application | None:
             channel=application.channel,
             on_behalf=on_behalf,
         )
-        _queue_confirmation(application, case, definition, person, account, language)
+        if application.taken_by_id and application.account_id == application.taken_by_id:
+            # Told in the way they asked for; without an email address, a task for the team.
+            cases_services.case_person_tell_reference(case=case, definition=definition, by=account)
+        else:
+            _queue_confirmation(application, case, definition, person, account, language)
     return application
 
 
@@ -309,3 +379,48 @@ def drafts_expire(*, older_than_days: int) -> int:
     count = stale.count()
     stale.delete()
     return count
+
+
+class HandOverRefused(Exception):
+    """The draft cannot be handed to the person; `message` says why, in their words."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = str(message)
+
+
+def application_hand_over(*, application_id, account) -> Application:
+    """A draft a member of staff started with the person (by phone, in person, from paper)
+    becomes the person's own, so they can carry on with it online.
+
+    Only the person the draft is for can take it, and only while they have no online draft
+    of their own for the same service (a person has one draft per service). The draft keeps
+    `taken_by`, which records that it was started by staff; the person's account is now the
+    one that fills it in."""
+    with transaction.atomic():
+        draft = (
+            Application.objects.select_for_update()
+            .filter(
+                pk=application_id,
+                person__account=account,
+                status=Application.Status.DRAFT,
+                taken_by__isnull=False,
+            )
+            .exclude(account=account)
+            .first()
+        )
+        if draft is None:
+            raise DraftNotFound(application_id)
+        if Application.objects.filter(
+            account=account, service_id=draft.service_id, status=Application.Status.DRAFT
+        ).exists():
+            raise HandOverRefused(
+                _(
+                    "You have already started an application for this service online. "
+                    "Finish that one, or contact us if you want to carry on with the one "
+                    "we started with you instead."
+                )
+            )
+        draft.account = account
+        draft.save(update_fields=["account", "updated_at"])
+    return draft

@@ -29,12 +29,36 @@ urlpatterns = [
     path("services/<slug:slug>/apply/saved/", views.saved, name="saved"),
     path("services/<slug:slug>/apply/<slug:page_id>/", views.question_page, name="page"),
     path("applications/", views.application_list, name="application-list"),
+    path(
+        "applications/drafts/<uuid:application_id>/continue/",
+        views.draft_hand_over,
+        name="draft-hand-over",
+    ),
     path("applications/<str:reference>/", views.application_detail, name="application-detail"),
+    path(
+        "applications/<str:reference>/reconsideration/",
+        views.reconsideration,
+        name="reconsideration",
+    ),
+    path("applications/<str:reference>/messages/", views.case_messages, name="messages"),
+    path(
+        "applications/<str:reference>/messages/attachments/<uuid:attachment_id>/",
+        views.message_attachment,
+        name="message-attachment",
+    ),
     path(
         "applications/<str:reference>/confirmation/",
         views.confirmation,
         name="confirmation",
     ),
     path("check-status/", views.check_status, name="check-status"),
+    path("staff/assisted/", views.assisted_start, name="assisted-start"),
+    path("account/representatives/", views.representatives, name="representatives"),
+    path("account/representatives/add/", views.representative_add, name="representative-add"),
+    path(
+        "account/representatives/<int:representative_id>/remove/",
+        views.representative_remove,
+        name="representative-remove",
+    ),
     path("files/<uuid:upload_id>/", views.upload_download, name="upload"),
 ]

@@ -10,21 +10,28 @@ import datetime
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from commonweal.cases import selectors as cases_selectors
+from commonweal.cases import services as cases_services
 from commonweal.catalogue import selectors as catalogue
 from commonweal.core import services as core_services
 from commonweal.core import uk
 from commonweal.core.addresses import find_addresses
 from commonweal.core.clients import client_key
 from commonweal.core.references import normalise_reference
+from commonweal.messaging import services as messaging_services
+from commonweal.people import selectors as people_selectors
+from commonweal.people import services as people_services
 
 from . import journey, selectors, services
 
@@ -83,11 +90,7 @@ def service_start(request, slug):
         )
     else:
         start_url = reverse("intake:apply", args=[slug])
-    draft = (
-        selectors.draft_get(account=request.user, service=published.service)
-        if request.user.is_authenticated
-        else None
-    )
+    draft = _current_draft(request, published) if request.user.is_authenticated else None
     return render(
         request,
         "intake/service_start.html",
@@ -226,8 +229,51 @@ def not_eligible(request, slug, outcome_id):
 # Applying
 
 
+# Staff taking an application for someone: the draft in progress for each service, kept in
+# the staff member's session so the same question pages serve them. "start" holds what the
+# workspace asked (channel, identity check, email) until eligibility is answered.
+ASSISTED_KEY = "assisted_drafts"
+
+
+def assisted_begin(request, slug: str, *, channel: str, identity_check: str, email: str) -> None:
+    """Called by the workspace: the next journey for `slug` is taken for someone else."""
+    drafts = dict(request.session.get(ASSISTED_KEY, {}))
+    drafts[slug] = {"channel": channel, "identity_check": identity_check, "email": email}
+    request.session[ASSISTED_KEY] = drafts
+    # Answers to "can you apply?" from an earlier application are not this person's.
+    _store_eligibility(request, slug, {})
+
+
+def _assisted(request, slug: str) -> dict | None:
+    if not request.user.is_authenticated:
+        return None
+    return request.session.get(ASSISTED_KEY, {}).get(slug)
+
+
+def _assisted_end(request, slug: str) -> None:
+    drafts = dict(request.session.get(ASSISTED_KEY, {}))
+    drafts.pop(slug, None)
+    request.session[ASSISTED_KEY] = drafts
+
+
+def _current_draft(request, published):
+    assisted = _assisted(request, published.service.slug)
+    if assisted is not None:
+        if not assisted.get("draft"):
+            return None
+        return selectors.assisted_draft_get(taken_by=request.user, application_id=assisted["draft"])
+    return selectors.draft_get(account=request.user, service=published.service)
+
+
+def _person_details(request, draft) -> dict:
+    """What the record holds for the person the draft is for, offered instead of asked."""
+    if draft is not None and draft.taken_by_id and draft.account_id == draft.taken_by_id:
+        return selectors.person_details_of(person_id=draft.person_id) if draft.person_id else {}
+    return selectors.person_details_for(account=request.user)
+
+
 def _draft_or_redirect(request, published):
-    draft = selectors.draft_get(account=request.user, service=published.service)
+    draft = _current_draft(request, published)
     if draft is None:
         return None, redirect("intake:apply", published.service.slug)
     return draft, None
@@ -247,7 +293,7 @@ def apply(request, slug):
     """Start (or carry on with) an application, once the person may apply."""
     published = _published_or_404(slug)
     definition = published.definition
-    draft = selectors.draft_get(account=request.user, service=published.service)
+    draft = _current_draft(request, published)
     if draft is None:
         eligibility = _eligibility_answers(request, slug)
         if definition.eligibility:
@@ -256,14 +302,29 @@ def apply(request, slug):
                 return redirect("intake:not-eligible", slug, outcome)
             if unanswered:
                 return redirect("intake:eligibility", slug, unanswered)
-        draft = services.application_draft_start(
-            account=request.user,
-            published=published,
-            eligibility_answers=eligibility,
-            language=_language(),
-        )
+        assisted = _assisted(request, slug)
+        if assisted is not None:
+            draft = services.assisted_application_start(
+                staff=request.user,
+                published=published,
+                channel=assisted["channel"],
+                identity_check=assisted["identity_check"],
+                person_email=assisted["email"],
+                eligibility_answers=eligibility,
+                language=_language(),
+            )
+            drafts = dict(request.session[ASSISTED_KEY])
+            drafts[slug] = {**assisted, "draft": str(draft.pk)}
+            request.session[ASSISTED_KEY] = drafts
+        else:
+            draft = services.application_draft_start(
+                account=request.user,
+                published=published,
+                eligibility_answers=eligibility,
+                language=_language(),
+            )
         # A draft keeps its own version, so read the definition from it.
-    details = selectors.person_details_for(account=request.user)
+    details = _person_details(request, draft)
     definition = catalogue.definition_for(draft.version)
     return redirect(_step_url(slug, journey.next_step(definition, draft, details)))
 
@@ -303,7 +364,7 @@ def confirm_details(request, slug):
     if response:
         return response
     definition = catalogue.definition_for(draft.version)
-    details = selectors.person_details_for(account=request.user)
+    details = _person_details(request, draft)
     pages = journey.prefillable_pages(definition, draft, details)
     if not pages:
         return redirect(_step_url(slug, journey.next_step(definition, draft, details)))
@@ -364,7 +425,7 @@ def question_page(request, slug, page_id):
     page = definition.page(page_id)
     if page is None:
         raise Http404("No such page")
-    details = selectors.person_details_for(account=request.user)
+    details = _person_details(request, draft)
     if not journey.can_visit(definition, draft, page_id, details):
         return redirect(_step_url(slug, journey.next_step(definition, draft, details)))
     language = _language()
@@ -567,12 +628,22 @@ def check_answers(request, slug):
     published = _published_or_404(slug)
     if request.method == "POST":
         # The submission checks the application is whole, in its own transaction.
+        assisted = _assisted(request, slug)
         try:
             application = services.application_submit(
-                account=request.user, service=published.service, language=_language()
+                account=request.user,
+                service=published.service,
+                language=_language(),
+                application_id=assisted.get("draft") if assisted else None,
             )
         except services.ApplicationIncomplete as incomplete:
             return redirect("intake:page", slug, incomplete.page_id)
+        if assisted is not None:
+            _assisted_end(request, slug)
+            if application is None:
+                return redirect("workspace:my-work")
+            # Back to the workspace, at the case just opened.
+            return redirect("workspace:case", application.reference)
         if application is None:
             # A replayed or doubled "Accept and send": show what was already submitted.
             latest = selectors.latest_submitted(account=request.user, service=published.service)
@@ -580,11 +651,11 @@ def check_answers(request, slug):
                 return redirect("intake:confirmation", latest.reference)
             return redirect("intake:apply", slug)
         return redirect("intake:confirmation", application.reference)
-    draft = selectors.draft_get(account=request.user, service=published.service)
+    draft = _current_draft(request, published)
     if draft is None:
         return redirect("intake:apply", slug)
     definition = catalogue.definition_for(draft.version)
-    details = selectors.person_details_for(account=request.user)
+    details = _person_details(request, draft)
     step = journey.next_step(definition, draft, details)
     if step.kind != journey.CHECK_ANSWERS:
         return redirect(_step_url(slug, step))
@@ -606,10 +677,13 @@ def check_answers(request, slug):
 # Tracking
 
 
-def _application_or_404(request, reference: str):
+def _application_or_404(request, reference: str, scope: str = selectors.SCOPE_VIEW):
+    """The submitted application, when the signed-in account may use it for `scope`."""
     normalised = normalise_reference(reference)
     application = (
-        selectors.submitted_application_for_account(account=request.user, reference=normalised)
+        selectors.submitted_application_for_account(
+            account=request.user, reference=normalised, scope=scope
+        )
         if normalised
         else None
     )
@@ -617,6 +691,20 @@ def _application_or_404(request, reference: str):
         # The same answer whether it does not exist or belongs to someone else.
         raise Http404("No such application")
     return application
+
+
+def _viewer(application) -> str:
+    if application.access.for_someone_else:
+        return cases_selectors.VIEWER_REPRESENTATIVE
+    return cases_selectors.VIEWER_PERSON
+
+
+def _flashes(request) -> list[dict]:
+    """Notices left by the previous request (a message sent, someone added)."""
+    return [
+        {"text": str(message), "success": message.level == messages.SUCCESS}
+        for message in messages.get_messages(request)
+    ]
 
 
 @login_required
@@ -648,10 +736,25 @@ def application_list(request):
         {
             "drafts": [s for s in summaries if s.application.status == "draft"],
             "submitted": [s for s in summaries if s.application.status == "submitted"],
+            "flashes": _flashes(request),
             "page_title": _("Your applications"),
             "nav": "applications",
         },
     )
+
+
+@login_required
+@require_http_methods(["POST"])
+def draft_hand_over(request, application_id):
+    """Carry on online with an application a member of staff started with the person."""
+    try:
+        draft = services.application_hand_over(application_id=application_id, account=request.user)
+    except services.DraftNotFound:
+        raise Http404("No such draft") from None
+    except services.HandOverRefused as refused:
+        messages.error(request, refused.message)
+        return redirect("intake:application-list")
+    return redirect("intake:apply", draft.service.slug)
 
 
 @login_required
@@ -661,6 +764,11 @@ def application_detail(request, reference):
     definition = catalogue.definition_for(application.version)
     language = _language()
     case = application.case
+    viewer = _viewer(application)
+    access = application.access
+    decision = cases_selectors.case_decision_for_person(
+        case=case, definition=definition, language=language, viewer=viewer
+    )
     return render(
         request,
         "intake/application_detail.html",
@@ -669,20 +777,341 @@ def application_detail(request, reference):
             "case": case,
             "definition": definition,
             "stage": definition.stage(case.stage),
+            "decision": decision,
+            "can_reconsider": bool(
+                decision and decision.can_reconsider and access.can(selectors.SCOPE_ACT)
+            ),
+            "can_message": access.can(selectors.SCOPE_MESSAGES),
+            "unread_messages": application.unread_messages or 0,
+            "acting_for": application.person.full_name
+            if not access.own and application.person
+            else "",
             "timeline": cases_selectors.case_timeline(
                 case=case,
                 definition=definition,
                 language=language,
-                viewer=cases_selectors.VIEWER_REPRESENTATIVE
-                if application.on_behalf and application.account_id == request.user.pk
-                else cases_selectors.VIEWER_PERSON,
+                viewer=viewer,
+                account=request.user,
             ),
             "rows": _summary_rows(definition, application, "", language, change=False),
+            "flashes": _flashes(request),
             "page_title": definition.title.text(language),
             "back_url": reverse("intake:application-list"),
             "nav": "applications",
         },
     )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def reconsideration(request, reference):
+    """Ask for the decision to be looked at again (a mandatory reconsideration)."""
+    application = _application_or_404(request, reference, scope=selectors.SCOPE_ACT)
+    definition = catalogue.definition_for(application.version)
+    language = _language()
+    case = application.case
+    viewer = _viewer(application)
+    decision = cases_selectors.case_decision_for_person(
+        case=case, definition=definition, language=language, viewer=viewer
+    )
+    detail_url = reverse("intake:application-detail", args=[application.reference])
+    reason = ""
+    errors = []
+    refusal = None
+    status = 200
+    if request.method == "POST":
+        reason = (request.POST.get("reason") or "")[:5000]
+        try:
+            cases_services.case_reconsideration_request(
+                case_id=case.pk,
+                account=request.user,
+                reason=reason,
+                on_behalf_of=application.access.on_behalf_of,
+            )
+        except cases_services.CaseActionRefused as refused:
+            status = 400
+            if refused.field == "reason":
+                errors.append({"text": refused.message, "href": "#reason"})
+            else:
+                # Nothing the person can correct on this page: say why, without the form.
+                refusal = refused.message
+        else:
+            messages.success(
+                request, _("We have your request. We will look at the decision again.")
+            )
+            return redirect(detail_url)
+    elif decision is None or not decision.current:
+        refusal = (
+            _("You have already asked us to look at the decision again.")
+            if decision is not None
+            else _("There is no decision on this application to look at again.")
+        )
+    elif decision.outcome == "withdrawn":
+        refusal = _("This application was withdrawn. You can make a new application instead.")
+    elif not decision.can_reconsider:
+        refusal = _(
+            "It is more than %(days)s days since the decision, so you cannot ask "
+            "online. Contact us: we may still be able to look at it again."
+        ) % {"days": definition.reconsideration_days}
+    return render(
+        request,
+        "intake/reconsideration.html",
+        {
+            "application": application,
+            "definition": definition,
+            "decision": decision,
+            "reason": reason,
+            "errors": errors,
+            "refusal": refusal,
+            "service_name": definition.title.text(language),
+            "page_title": _("Ask us to look at the decision again"),
+            "back_url": detail_url,
+            "nav": "applications",
+        },
+        status=status,
+    )
+
+
+def _author_labels(request, application, thread) -> dict:
+    """Who wrote each of the person's side's messages, as the reader sees it."""
+    person = application.person
+    names = {}
+    if any(m.on_behalf_of_id and m.author_id != request.user.pk for m in thread):
+        names = {
+            representative.email: representative.name
+            for representative in people_selectors.representatives_of(person=person)
+        }
+    labels = {}
+    for message in thread:
+        if message.from_staff:
+            continue
+        if message.author_id == request.user.pk:
+            labels[message.pk] = _("You")
+        elif message.on_behalf_of_id:
+            name = names.get(message.author.email.lower())
+            labels[message.pk] = (
+                _("%(name)s, for %(person)s") % {"name": name, "person": person.full_name}
+                if name
+                else _("Someone acting for %(person)s") % {"person": person.full_name}
+            )
+        else:
+            labels[message.pk] = person.full_name or message.author.email
+    return labels
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def case_messages(request, reference):
+    """The secure conversation with the team about one application."""
+    application = _application_or_404(request, reference, scope=selectors.SCOPE_MESSAGES)
+    definition = catalogue.definition_for(application.version)
+    case = application.case
+    url = reverse("intake:messages", args=[application.reference])
+    body = ""
+    errors = []
+    if request.method == "POST":
+        body = (request.POST.get("body") or "")[:20000]
+        try:
+            messaging_services.thread_message_post(
+                case=case,
+                author=request.user,
+                from_staff=False,
+                body=body,
+                files=request.FILES.getlist("attachments"),
+                on_behalf_of=application.access.on_behalf_of,
+            )
+        except messaging_services.ThreadMessageRefused as refused:
+            field = "attachments" if refused.field == "attachments" else "body"
+            errors.append({"text": refused.message, "href": f"#{field}"})
+        else:
+            messages.success(request, _("Your message has been sent."))
+            return redirect(url)
+    thread = cases_selectors.case_thread_for_person(case=case)
+    unread = {m.pk for m in thread if m.from_staff and m.read_at is None}
+    if unread and request.method != "HEAD":
+        messaging_services.thread_mark_read(case=case, by_staff=False)
+    return render(
+        request,
+        "intake/messages.html",
+        {
+            "application": application,
+            "definition": definition,
+            "thread": thread,
+            "unread": unread,
+            "authors": _author_labels(request, application, thread),
+            "body": body,
+            "errors": errors,
+            "flashes": _flashes(request),
+            "acting_for": application.person.full_name
+            if not application.access.own and application.person
+            else "",
+            "upload_limit_mb": settings.COMMONWEAL_UPLOAD_MAX_BYTES // (1024 * 1024),
+            "max_attachments": messaging_services.MAX_ATTACHMENTS,
+            "service_name": definition.title.text(_language()),
+            "page_title": _("Messages"),
+            "back_url": reverse("intake:application-detail", args=[application.reference]),
+            "nav": "applications",
+        },
+        status=400 if errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def message_attachment(request, reference, attachment_id):
+    application = _application_or_404(request, reference, scope=selectors.SCOPE_MESSAGES)
+    attachment = cases_selectors.case_thread_attachment(
+        case=application.case, attachment_id=attachment_id
+    )
+    if attachment is None:
+        raise Http404("No such file")
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# People who can act for the signed-in person
+
+
+def _relationship_labels() -> dict[str, str]:
+    return {
+        "carer": _("Carer"),
+        "appointee": _("Appointee"),
+        "advocate": _("Advocate"),
+        "power_of_attorney": _("Power of attorney"),
+        "family": _("Family member or friend"),
+    }
+
+
+def _scope_labels() -> dict[str, str]:
+    return {
+        "view": _("See your applications, where they are and the decisions"),
+        "messages": _("Read and send secure messages about your applications"),
+        "act": _("Ask us to look at a decision again for you"),
+    }
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def representatives(request):
+    person = people_services.person_for_account(account=request.user)
+    everyone = people_selectors.representatives_of(person=person)
+    today = timezone.localdate()
+    active = [
+        r for r in everyone if r.revoked_at is None and (r.ends_on is None or r.ends_on >= today)
+    ]
+    return render(
+        request,
+        "intake/representatives.html",
+        {
+            "active": active,
+            "relationships": _relationship_labels(),
+            "scopes": _scope_labels(),
+            "flashes": _flashes(request),
+            "page_title": _("People who can act for you"),
+            "back_url": reverse("intake:application-list"),
+            "nav": "applications",
+        },
+    )
+
+
+def _parse_date(day: str, month: str, year: str) -> datetime.date | None:
+    try:
+        value = datetime.date(int(year), int(month), int(day))
+    except (ValueError, OverflowError):
+        return None
+    return value if value.year >= 1900 else None
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def representative_add(request):
+    raw = {
+        "name": "",
+        "email": "",
+        "relationship": "",
+        "ends-on-day": "",
+        "ends-on-month": "",
+        "ends-on-year": "",
+    }
+    scope: list[str] = []
+    errors = []
+    relationships = _relationship_labels()
+    scopes = _scope_labels()
+    if request.method == "POST":
+        raw = {key: (request.POST.get(key) or "").strip()[:254] for key in raw}
+        scope = [part for part in request.POST.getlist("scope") if part in scopes]
+        if not raw["name"]:
+            errors.append({"text": _("Enter their full name"), "href": "#name"})
+        if not raw["email"]:
+            errors.append({"text": _("Enter their email address"), "href": "#email"})
+        if raw["relationship"] not in relationships:
+            errors.append(
+                {"text": _("Select how they are related to you"), "href": "#relationship"}
+            )
+        if not scope:
+            errors.append({"text": _("Select what they can do"), "href": "#scope"})
+        parts = (raw["ends-on-day"], raw["ends-on-month"], raw["ends-on-year"])
+        ends_on = None
+        if any(parts):
+            ends_on = _parse_date(*parts)
+            if ends_on is None:
+                errors.append(
+                    {"text": _("The end date must be a real date"), "href": "#ends-on-day"}
+                )
+        if not errors:
+            person = people_services.person_for_account(account=request.user)
+            try:
+                added = people_services.representative_add(
+                    person=person,
+                    name=raw["name"],
+                    email=raw["email"],
+                    relationship=raw["relationship"],
+                    scope=scope,
+                    ends_on=ends_on,
+                    by=request.user,
+                )
+            except people_services.RepresentativeRefused as refused:
+                field = {"ends_on": "ends-on-day"}.get(refused.field, refused.field)
+                errors.append({"text": refused.message, "href": f"#{field}"})
+            else:
+                messages.success(request, _("%(name)s can now act for you.") % {"name": added.name})
+                return redirect("intake:representatives")
+    return render(
+        request,
+        "intake/representative_add.html",
+        {
+            "raw": raw,
+            "scope": scope,
+            "relationships": relationships,
+            "scopes": scopes,
+            "errors": errors,
+            "error_for": {error["href"][1:]: error["text"] for error in reversed(errors)},
+            "page_title": _("Add someone who can act for you"),
+            "back_url": reverse("intake:representatives"),
+            "nav": "applications",
+        },
+        status=400 if errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["POST"])
+def representative_remove(request, representative_id):
+    person = people_services.person_for_account(account=request.user)
+    try:
+        removed = people_services.representative_revoke(
+            representative_id=representative_id, person=person, by=request.user
+        )
+    except people_services.RepresentativeRefused:
+        raise Http404("No such representative") from None
+    messages.success(request, _("%(name)s can no longer act for you.") % {"name": removed.name})
+    return redirect("intake:representatives")
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -803,3 +1232,100 @@ def upload_download(request, upload_id):
     )
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+# Staff taking an application for someone
+
+
+ASSISTED_CHANNEL_LABELS = {
+    "phone": gettext_lazy("By phone"),
+    "in_person": gettext_lazy("In person"),
+    "paper": gettext_lazy("From a paper form"),
+}
+IDENTITY_CHECK_LABELS = {
+    "document": gettext_lazy("I have seen an identity document"),
+    "knowledge": gettext_lazy("They answered questions only they would know"),
+    "not_checked": gettext_lazy("Not checked yet"),
+}
+IDENTITY_DOCUMENTS = {
+    "passport": gettext_lazy("Passport"),
+    "driving_licence": gettext_lazy("Driving licence"),
+    "benefit_letter": gettext_lazy("Benefit award letter"),
+    "other": gettext_lazy("Another document"),
+}
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def assisted_start(request):
+    """A member of staff starts an application for someone by phone, in person or from a
+    paper form; then the same question pages as online follow, in their session."""
+    from commonweal.organisations import selectors as organisations
+
+    staff = organisations.staff_context(user=request.user)
+    if not staff.is_staff:
+        raise PermissionDenied("Only staff take applications for other people")
+    services_list = catalogue.published_services()
+    values = {
+        key: (request.POST.get(key) or "").strip()[:254]
+        for key in ("service", "channel", "identity", "document", "email")
+    }
+    errors = []
+    if request.method == "POST":
+        slugs = {published.service.slug for published in services_list}
+        if values["service"] not in slugs:
+            errors.append(
+                {"text": _("Select the service they are applying for"), "href": "#service"}
+            )
+        if values["channel"] not in ASSISTED_CHANNEL_LABELS:
+            errors.append({"text": _("Select how the application reached you"), "href": "#channel"})
+        if values["identity"] not in IDENTITY_CHECK_LABELS:
+            errors.append({"text": _("Select how you checked who they are"), "href": "#identity"})
+        elif values["identity"] == "document" and values["document"] not in IDENTITY_DOCUMENTS:
+            errors.append({"text": _("Select the document you saw"), "href": "#document"})
+        email = values["email"].lower()
+        if email:
+            from django.core.exceptions import ValidationError
+            from django.core.validators import validate_email
+
+            try:
+                validate_email(email)
+            except ValidationError:
+                errors.append(
+                    {
+                        "text": _(
+                            "Enter an email address in the correct format, like name@example.com"
+                        ),
+                        "href": "#email",
+                    }
+                )
+        if not errors:
+            identity = values["identity"]
+            if identity == "document":
+                identity = f"document:{values['document']}"
+            assisted_begin(
+                request,
+                values["service"],
+                channel=values["channel"],
+                identity_check=identity,
+                email=email,
+            )
+            return redirect("intake:apply", values["service"])
+    return render(
+        request,
+        "intake/assisted_start.html",
+        {
+            "services": services_list,
+            "values": values,
+            "errors": errors,
+            "channels": ASSISTED_CHANNEL_LABELS,
+            "identity_checks": IDENTITY_CHECK_LABELS,
+            "documents": IDENTITY_DOCUMENTS,
+            "workspace": staff,
+            "service_name": _("Casework"),
+            "service_url": reverse("workspace:my-work"),
+            "nav": "assisted",
+            "page_title": _("Take an application for someone"),
+        },
+        status=400 if errors else 200,
+    )

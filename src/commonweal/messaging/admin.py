@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Message
+from .models import Message, SavedReply
 
 
 @admin.register(Message)
@@ -19,3 +19,12 @@ class MessageAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(SavedReply)
+class SavedReplyAdmin(admin.ModelAdmin):
+    """Replies staff start secure messages from, per service, in English and Welsh."""
+
+    list_display = ["title", "service"]
+    list_filter = ["service"]
+    search_fields = ["title", "body_en", "body_cy"]

@@ -7,6 +7,7 @@ handed back. The web request that caused a message writes one row and nothing el
 """
 
 import datetime
+import hashlib
 import logging
 
 from django.conf import settings
@@ -15,8 +16,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from commonweal.cases import services as cases_services
+from commonweal.catalogue import selectors as catalogue
 
-from .models import Message
+from .models import Message, SavedReply, ThreadAttachment, ThreadMessage
 
 logger = logging.getLogger("commonweal.messaging")
 
@@ -139,3 +141,88 @@ def messages_sweep() -> int:
     return Message.objects.filter(
         status=Message.Status.SENDING, sending_started_at__lt=cutoff
     ).update(status=Message.Status.QUEUED, next_attempt_at=timezone.now())
+
+
+# Secure messages on a case
+
+
+class ThreadMessageRefused(Exception):
+    def __init__(self, message, field: str = "body"):
+        super().__init__(str(message))
+        self.message = str(message)
+        self.field = field
+
+
+MAX_ATTACHMENTS = 5
+
+
+def thread_message_post(
+    *, case, author, from_staff: bool, body: str, files=(), on_behalf_of=None
+) -> ThreadMessage:
+    """Add a message to the case's thread, with its attachments, in one transaction.
+
+    Staff writing tells the person there is a message (never what it says); the person
+    writing makes it work for the team, and restarts the clock if the case waited for them."""
+    from django.utils.translation import gettext as _
+
+    body = (body or "").strip()
+    if not body:
+        raise ThreadMessageRefused(_("Write your message"))
+    if len(body) > 10000:
+        raise ThreadMessageRefused(_("Your message must be 10,000 characters or fewer"))
+    files = [upload for upload in files if getattr(upload, "name", "")]
+    if len(files) > MAX_ATTACHMENTS:
+        raise ThreadMessageRefused(
+            _("You can attach up to %(count)s files") % {"count": MAX_ATTACHMENTS}, "attachments"
+        )
+    checked = []
+    for upload in files:
+        content_type, error = catalogue.check_upload(upload)
+        if error:
+            raise ThreadMessageRefused(f"{upload.name[-80:]}: {error}", "attachments")
+        checked.append((upload, content_type))
+    with transaction.atomic():
+        message = ThreadMessage.objects.create(
+            case=case,
+            author=author,
+            from_staff=from_staff,
+            on_behalf_of=on_behalf_of,
+            body=body,
+            created_at=timezone.now(),
+        )
+        for upload, content_type in checked:
+            digest = hashlib.sha256()
+            for chunk in upload.chunks():
+                digest.update(chunk)
+            upload.seek(0)
+            attachment = ThreadAttachment(
+                message=message,
+                original_name=(upload.name or "file")[-255:],
+                content_type=content_type,
+                extension=catalogue.ALLOWED_UPLOAD_TYPES[content_type],
+                size=upload.size,
+                sha256=digest.hexdigest(),
+            )
+            attachment.file.save("attachment", upload, save=False)
+            attachment.save()
+        if from_staff:
+            cases_services.case_staff_wrote(case=case, by=author, message_id=message.pk)
+        else:
+            cases_services.case_person_wrote(
+                case=case, by=author, on_behalf_of=on_behalf_of, message_id=message.pk
+            )
+    return message
+
+
+def thread_mark_read(*, case, by_staff: bool) -> int:
+    """The other side's unread messages on the case are now read."""
+    return ThreadMessage.objects.filter(
+        case=case, from_staff=not by_staff, read_at__isnull=True
+    ).update(read_at=timezone.now())
+
+
+def saved_reply_ensure(*, service, title: str, body_en: str, body_cy: str = "") -> SavedReply:
+    reply, _created = SavedReply.objects.get_or_create(
+        service=service, title=title, defaults={"body_en": body_en, "body_cy": body_cy}
+    )
+    return reply

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import ContactPoint, Person, PersonChange
+from .models import ContactPoint, Person, PersonChange, Representative
 
 
 class ContactPointInline(admin.TabularInline):
@@ -20,11 +20,25 @@ class PersonChangeInline(admin.TabularInline):
         return False
 
 
+class RepresentativeInline(admin.TabularInline):
+    """Who may act for the person. Added by the person or in the workspace, which record
+    the change in the person's history; read here."""
+
+    model = Representative
+    extra = 0
+    can_delete = False
+    fields = ["name", "email", "relationship", "scope", "ends_on", "legal_authority", "revoked_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Person)
 class PersonAdmin(admin.ModelAdmin):
     list_display = ["__str__", "date_of_birth", "address_postcode", "created_at"]
     search_fields = ["family_name", "given_name", "ni_number", "address_postcode"]
-    inlines = [ContactPointInline, PersonChangeInline]
+    inlines = [ContactPointInline, RepresentativeInline, PersonChangeInline]
     # Changes to a person go through the journey or (later) the staff workspace, which
     # record who and why; the admin only reads.
     readonly_fields = [f.name for f in Person._meta.fields]

@@ -109,3 +109,51 @@ class PersonChange(models.Model):
 
     def __str__(self) -> str:
         return f"{', '.join(self.fields)} changed on {self.created_at:%Y-%m-%d}"
+
+
+class Representative(models.Model):
+    """Someone with authority to act for a person: given by the person in the portal, or a
+    legal authority (appointee, power of attorney) recorded by staff. They sign in as
+    themselves and see only what the scope covers, until the end date or until revoked."""
+
+    class Relationship(models.TextChoices):
+        CARER = "carer", "Carer"
+        APPOINTEE = "appointee", "Appointee"
+        ADVOCATE = "advocate", "Advocate"
+        POWER_OF_ATTORNEY = "power_of_attorney", "Power of attorney"
+        FAMILY = "family", "Family member or friend"
+
+    class Scope(models.TextChoices):
+        VIEW = "view", "See applications, their progress and decisions"
+        MESSAGES = "messages", "Read and send secure messages"
+        ACT = "act", "Apply, answer questions and ask for a decision to be looked at again"
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="representatives")
+    # The representative's sign-in address; their account is found by it when they sign in.
+    email = models.EmailField()
+    name = models.CharField(max_length=200)
+    relationship = models.CharField(max_length=20, choices=Relationship.choices)
+    scope = models.JSONField(default=list)
+    ends_on = models.DateField(null=True, blank=True)
+    # A legal authority seen by staff (a DWP appointee, a registered power of attorney).
+    legal_authority = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["email"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="representative_active_email",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} for {self.person}"

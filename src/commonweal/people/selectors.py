@@ -52,3 +52,45 @@ def person_details(*, person: Person) -> dict:
         "accessibility_needs": person.accessibility_needs,
     }
     return {field: value for field, value in details.items() if value}
+
+
+def representations_for_account(*, account) -> list:
+    """The people this account may act for now, with what each authority covers."""
+    from django.utils import timezone
+
+    from .models import Representative
+
+    today = timezone.localdate()
+    return list(
+        Representative.objects.filter(email=account.email.lower(), revoked_at__isnull=True)
+        .exclude(ends_on__lt=today)
+        .select_related("person")
+        .order_by("person__family_name", "person__given_name", "pk")
+    )
+
+
+def representatives_of(*, person) -> list:
+    """Everyone with authority to act for the person now, and those whose authority ended."""
+    from .models import Representative
+
+    return list(Representative.objects.filter(person=person).order_by("revoked_at", "-created_at"))
+
+
+def representative_relationships() -> list[tuple[str, str]]:
+    from .models import Representative
+
+    return [(value, str(label)) for value, label in Representative.Relationship.choices]
+
+
+def representative_scopes() -> list[tuple[str, str]]:
+    from .models import Representative
+
+    return [(value, str(label)) for value, label in Representative.Scope.choices]
+
+
+def person_get(*, person_id: int) -> Person | None:
+    return Person.objects.filter(pk=person_id).first()
+
+
+def person_by_email(*, email: str) -> Person | None:
+    return Person.objects.filter(email__iexact=email).order_by("pk").first()

@@ -5,7 +5,7 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from .models import ContactPoint, Person, PersonChange
+from .models import ContactPoint, Person, PersonChange, Representative
 
 _ADDRESS_PARTS = {
     "line_1": "address_line_1",
@@ -125,3 +125,108 @@ def person_update(*, person: Person, details: dict, changed_by, reason: str) -> 
                 person=person, fields=changes, changed_by=changed_by, reason=reason[:500]
             )
     return list(changes)
+
+
+class RepresentativeRefused(Exception):
+    def __init__(self, message, field: str):
+        super().__init__(str(message))
+        self.message = str(message)
+        self.field = field
+
+
+def representative_add(
+    *,
+    person: Person,
+    name: str,
+    email: str,
+    relationship: str,
+    scope: list[str],
+    ends_on: datetime.date | None,
+    legal_authority: str = "",
+    by,
+) -> Representative:
+    """Give someone authority to act for the person (by the person, or by staff recording a
+    legal authority). Recorded in the person's history with who did it."""
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+    from django.utils.translation import gettext as _
+
+    name = (name or "").strip()
+    email = (email or "").strip().lower()
+    if not name:
+        raise RepresentativeRefused(_("Enter their full name"), "name")
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise RepresentativeRefused(
+            _("Enter an email address in the correct format, like name@example.com"), "email"
+        ) from None
+    if person.account_id and person.account.email == email:
+        raise RepresentativeRefused(_("Enter someone else's email address, not your own"), "email")
+    if relationship not in Representative.Relationship.values:
+        raise RepresentativeRefused(_("Select how they are related to you"), "relationship")
+    scope = [part for part in Representative.Scope.values if part in set(scope or [])]
+    if not scope:
+        raise RepresentativeRefused(_("Select what they can do"), "scope")
+    if ends_on is not None and ends_on <= timezone.localdate():
+        raise RepresentativeRefused(_("The end date must be in the future"), "ends_on")
+    with transaction.atomic():
+        if Representative.objects.filter(
+            person=person, email=email, revoked_at__isnull=True
+        ).exists():
+            raise RepresentativeRefused(
+                _(
+                    "%(email)s can already act for you. "
+                    "Remove them first to change what they can do."
+                )
+                % {"email": email},
+                "email",
+            )
+        representative = Representative.objects.create(
+            person=person,
+            name=name[:200],
+            email=email,
+            relationship=relationship,
+            scope=scope,
+            ends_on=ends_on,
+            legal_authority=(legal_authority or "").strip()[:200],
+            created_by=by,
+            created_at=timezone.now(),
+        )
+        PersonChange.objects.create(
+            person=person,
+            fields={
+                "representative": ["", f"{name} <{email}> ({relationship}: {', '.join(scope)})"]
+            },
+            changed_by=by,
+            reason=(
+                f"Legal authority recorded: {legal_authority}"
+                if legal_authority
+                else "Authorised someone to act for them"
+            )[:500],
+        )
+    return representative
+
+
+def representative_revoke(*, representative_id: int, person: Person | None, by) -> Representative:
+    """End someone's authority at once. `person` limits it to that person's representatives
+    (a citizen removing their own); staff pass None."""
+    with transaction.atomic():
+        found = Representative.objects.select_for_update().filter(
+            pk=representative_id, revoked_at__isnull=True
+        )
+        if person is not None:
+            found = found.filter(person=person)
+        representative = found.first()
+        if representative is None:
+            raise RepresentativeRefused("No such representative", "representative")
+        representative.revoked_at = timezone.now()
+        representative.revoked_by = by
+        representative.save(update_fields=["revoked_at", "revoked_by"])
+        PersonChange.objects.create(
+            person=representative.person,
+            fields={"representative": [f"{representative.name} <{representative.email}>", ""]},
+            changed_by=by,
+            reason="Authority to act for them ended",
+        )
+    return representative

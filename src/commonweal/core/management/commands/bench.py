@@ -68,6 +68,18 @@ class Command(BaseCommand):
             "--rounds", type=int, default=8, help="alternating slices of floor and full runs"
         )
 
+        workspace = benches.add_parser(
+            "workspace", help="Server time of the queue, search and case page on 1M cases"
+        )
+        workspace.add_argument("--cases", type=int, default=1_000_000)
+        workspace.add_argument("--open-share", type=float, default=0.1)
+        workspace.add_argument("--requests", type=int, default=300, help="per page")
+        workspace.add_argument(
+            "--database",
+            default="commonweal_bench_workspace",
+            help="PostgreSQL database to use, kept between runs (seeded when it has too few cases)",
+        )
+
     def handle(self, *args, bench, **options):
         try:
             getattr(self, f"bench_{bench}")(**options)
@@ -160,6 +172,51 @@ class Command(BaseCommand):
                     "submissions": full.requests,
                     "concurrency": concurrency,
                     "workers": workers,
+                }
+            )
+        )
+
+    def bench_workspace(self, *, cases, open_share, requests, database, **options):
+        from commonweal.core import bench_workspace
+
+        with bench.kept_database(database) as (name, new):
+            call_command("migrate", interactive=False, verbosity=0)
+            from commonweal.cases.models import Case
+
+            have = Case.objects.count()
+            self.stdout.write(f"Database {name}: {have:,} cases" + (" (new)" if new else ""))
+            if have < cases:
+                self.stdout.write(f"Seeding {cases - have:,} more cases…")
+                call_command(
+                    "seed",
+                    cases=cases - have,
+                    people=max(1, (cases - have) // 2),
+                    open_share=open_share,
+                    seed=have + 1,
+                    stdout=self.stdout,
+                    stderr=self.stderr,
+                )
+            total = Case.objects.count()
+            open_total = Case.objects.filter(closed_at__isnull=True).count()
+            self.stdout.write(f"{total:,} cases, {open_total:,} open")
+            if settings.STORAGES["staticfiles"]["BACKEND"].startswith("whitenoise"):
+                call_command("collectstatic", interactive=False, verbosity=0)
+            timings = bench_workspace.run(requests=requests, out=self.stdout.write)
+        for timing in timings.values():
+            self.stdout.write(
+                f"{timing.name:>16}: p50 {timing.p50_ms:6.1f} ms, p95 {timing.p95_ms:6.1f} ms"
+                f" ({len(timing.samples_ms)} requests)"
+            )
+        self.stdout.write(
+            json.dumps(
+                {
+                    "bench": "workspace",
+                    "queue_p95_ms": round(timings["queue"].p95_ms, 1),
+                    "search_p95_ms": round(timings["search"].p95_ms, 1),
+                    "case_p95_ms": round(timings["case"].p95_ms, 1),
+                    "floor_p95_ms": round(timings["floor"].p95_ms, 1),
+                    "cases": total,
+                    "open_cases": open_total,
                 }
             )
         )

@@ -15,14 +15,36 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from commonweal.accounts import services as accounts_services
+from commonweal.cases import selectors as cases_selectors
+from commonweal.catalogue import selectors as catalogue_selectors
 from commonweal.catalogue import services as catalogue_services
+from commonweal.messaging import services as messaging
+from commonweal.organisations import services as organisations
 from commonweal.people import services as people_services
 
 DEMO_DIR = Path(__file__).resolve().parents[3] / "catalogue" / "demo"
 DEMO_CITIZEN = "alex.morgan@example.com"
+# email, name, Django superuser, team, role in the team
 DEMO_STAFF = [
-    ("caseworker@example.com", "Casey Worker (caseworker)", False),
-    ("admin@example.com", "Ada Admin (administrator)", True),
+    ("caseworker@example.com", "Casey Worker", False, "financial-support", "caseworker"),
+    ("leader@example.com", "Tess Leader", False, "financial-support", "team_leader"),
+    ("adaptations@example.com", "Owen Therapist", False, "adaptations", "caseworker"),
+    ("provider@example.com", "Pat Provider", False, "provider", "provider_staff"),
+    ("admin@example.com", "Ada Admin", True, "financial-support", "administrator"),
+]
+DEMO_SAVED_REPLIES = [
+    (
+        "Ask for a payslip",
+        "Please send us your most recent payslip. You can attach a photo or a PDF to a reply "
+        "to this message.",
+        "Anfonwch eich slip cyflog diweddaraf atom. Gallwch atodi llun neu PDF wrth ateb y "
+        "neges hon.",
+    ),
+    (
+        "Thank you, we are checking",
+        "Thank you. We have what we need and are checking it now.",
+        "Diolch. Mae gennym yr hyn sydd ei angen arnom ac rydym yn ei wirio nawr.",
+    ),
 ]
 
 
@@ -61,14 +83,21 @@ def load_demo_people() -> dict[str, str]:
         )
     passwords = {}
     caseworkers = []
-    for email, name, superuser in DEMO_STAFF:
+    teams = organisations.organisations_demo_ensure()
+    for email, name, superuser, team, role in DEMO_STAFF:
         password = secrets.token_urlsafe(9)
         user = accounts_services.staff_account_set(
             email=email, display_name=name, password=password, superuser=superuser
         )
-        passwords[email] = password
+        organisations.membership_ensure(user=user, team=teams[team], role=role)
+        passwords[email] = (password, f"{name}, {role.replace('_', ' ')}")
         if not superuser:
             caseworkers.append(user)
+    for service in catalogue_selectors.published_services():
+        for title, body_en, body_cy in DEMO_SAVED_REPLIES:
+            messaging.saved_reply_ensure(
+                service=service.service, title=title, body_en=body_en, body_cy=body_cy
+            )
     accounts_services.staff_group_set(
         name="Caseworkers",
         view_apps=["cases", "intake", "people", "messaging", "catalogue"],
@@ -96,6 +125,9 @@ class Command(BaseCommand):
             call_command("collectstatic", interactive=False, verbosity=0)
         services = load_demo_services()
         passwords = load_demo_people()
+        if not cases_selectors.any_cases():
+            # Enough cases that the queues, search and workload have something to show.
+            call_command("seed", people=150, cases=400, verbosity=0)
         if setup_only:
             self.stdout.write("Demo data loaded: " + ", ".join(services))
             return
@@ -128,14 +160,16 @@ class Command(BaseCommand):
             subprocess.Popen([*commonweal, "worker"], env=environment),  # noqa: S603
         ]
         staff_lines = "\n".join(
-            f"    {email:<28} password {password}" for email, password in passwords.items()
+            f"    {email:<26} password {password:<14} {who}"
+            for email, (password, who) in passwords.items()
         )
         self.stdout.write(
             f"""
 Commonweal demo is running.
 
   Citizen site   {base}/
-  Staff admin    {base}/staff/admin/
+  Workspace      {base}/staff/        (staff sign in there with an email code, like citizens)
+  Staff admin    {base}/staff/admin/  (with a password below)
   Health         {base}/healthz
   Dev mailbox    {base}/dev/mailbox/   (every email the demo sends, sign-in codes included)
 

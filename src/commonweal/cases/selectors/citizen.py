@@ -1,0 +1,286 @@
+"""Reads of cases for the person and whoever acts for them: the timeline, the status check,
+the decision and the secure messages thread."""
+
+import datetime
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from commonweal.messaging.models import ThreadAttachment, ThreadMessage
+
+from ..models import Case, CaseEvent, Decision
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    title: str
+    when: datetime.datetime
+    description: str
+
+
+# Who is reading a timeline changes how its entries are worded.
+VIEWER_PERSON = "person"  # the person the case is about
+VIEWER_REPRESENTATIVE = "representative"  # someone who applied or acts for them
+VIEWER_UNKNOWN = "unknown"  # the status check without signing in
+
+
+def _outcome_sentence(outcome: str, viewer: str) -> str:
+    if viewer == VIEWER_PERSON:
+        sentences = {
+            Decision.Outcome.APPROVED: _("Your application was approved."),
+            Decision.Outcome.REFUSED: _("Your application was not successful."),
+            Decision.Outcome.WITHDRAWN: _("Your application was withdrawn."),
+        }
+    else:
+        sentences = {
+            Decision.Outcome.APPROVED: _("The application was approved."),
+            Decision.Outcome.REFUSED: _("The application was not successful."),
+            Decision.Outcome.WITHDRAWN: _("The application was withdrawn."),
+        }
+    return sentences.get(outcome, _("We have made a decision."))
+
+
+def _entry(
+    event: CaseEvent, definition, language: str, viewer: str, account_id=None
+) -> TimelineEntry:
+    data = event.data
+    kind = event.kind
+    by_viewer = account_id is not None and event.actor_id == account_id
+    if kind == CaseEvent.Kind.SUBMITTED:
+        if not data.get("on_behalf"):
+            someone_elses = viewer == VIEWER_UNKNOWN or (
+                viewer == VIEWER_REPRESENTATIVE and account_id is not None and not by_viewer
+            )
+            description = (
+                _("We received the application.")
+                if someone_elses
+                else _("We received your application.")
+            )
+        elif viewer == VIEWER_REPRESENTATIVE and (account_id is None or by_viewer):
+            description = _("We received the application you made for %(name)s.") % {
+                "name": event.case.person.full_name
+            }
+        elif viewer == VIEWER_PERSON:
+            description = _("Your application was made for you by someone acting on your behalf.")
+        else:
+            description = _("We received the application, made by someone acting for the person.")
+        return TimelineEntry(_("Application received"), event.created_at, description)
+    if kind == CaseEvent.Kind.STAGE_CHANGED:
+        stage = definition.stage(data.get("stage", ""))
+        title = stage.title.text(language) if stage else data.get("stage", "")
+        return TimelineEntry(
+            title, event.created_at, stage.description.text(language) if stage else ""
+        )
+    if kind == CaseEvent.Kind.MESSAGE_SENT:
+        channel = data.get("channel")
+        descriptions = {
+            "email": _("We sent you an email."),
+            "letter": _("We sent you a letter."),
+            "sms": _("We sent you a text message."),
+        }
+        return TimelineEntry(
+            _("Message sent"),
+            event.created_at,
+            descriptions.get(channel, _("We sent you a message.")),
+        )
+    if kind == CaseEvent.Kind.DECIDED:
+        return TimelineEntry(
+            _("Decision made"),
+            event.created_at,
+            _outcome_sentence(data.get("outcome", ""), viewer),
+        )
+    if kind == CaseEvent.Kind.UPDATE:
+        # What staff wrote for the person; without signing in, only that there is one.
+        text = (
+            _("We added an update. Sign in to read it.")
+            if viewer == VIEWER_UNKNOWN
+            else data.get("text", "")
+        )
+        return TimelineEntry(_("Update from us"), event.created_at, text)
+    if kind == CaseEvent.Kind.RECONSIDERATION:
+        description = (
+            _("You asked us to look at the decision again.")
+            if viewer != VIEWER_UNKNOWN and (account_id is None or by_viewer)
+            else _("We were asked to look at the decision again.")
+        )
+        return TimelineEntry(_("Decision to be looked at again"), event.created_at, description)
+    if kind == CaseEvent.Kind.THREAD_MESSAGE:
+        if data.get("from_staff"):
+            return TimelineEntry(_("We sent you a message"), event.created_at, "")
+        if viewer == VIEWER_UNKNOWN:
+            return TimelineEntry(_("Message received"), event.created_at, "")
+        if account_id is not None and not by_viewer and event.on_behalf_of_id:
+            if viewer == VIEWER_PERSON:
+                title = _("Someone acting for you sent us a message")
+            else:
+                title = _("Someone acting for %(name)s sent us a message") % {
+                    "name": event.case.person.full_name
+                }
+            return TimelineEntry(title, event.created_at, "")
+        if account_id is not None and not by_viewer:
+            return TimelineEntry(
+                _("%(name)s sent us a message") % {"name": event.case.person.full_name},
+                event.created_at,
+                "",
+            )
+        return TimelineEntry(_("You sent a message"), event.created_at, "")
+    if kind == CaseEvent.Kind.REFERRED:
+        return TimelineEntry(
+            _("Another organisation is helping"),
+            event.created_at,
+            _("We have asked %(organisation)s to help with your application.")
+            % {"organisation": data.get("organisation_name", "")},
+        )
+    if kind == CaseEvent.Kind.REFERRAL_ENDED:
+        return TimelineEntry(
+            _("Help from another organisation ended"),
+            event.created_at,
+            _("%(organisation)s is no longer helping with your application.")
+            % {"organisation": data.get("organisation_name", "")},
+        )
+    return TimelineEntry(event.get_kind_display(), event.created_at, "")
+
+
+def case_timeline(
+    *,
+    case: Case,
+    definition,
+    language: str,
+    viewer: str,
+    visible_only: bool = True,
+    account=None,
+) -> list:
+    """What has happened on the case, newest first; only what the person may see by default.
+    `account` is who is reading, so what they did themselves is worded as theirs."""
+    events = case.events.select_related("case__person")
+    if visible_only:
+        events = events.filter(visible_to_person=True)
+    account_id = account.pk if account is not None else None
+    return [
+        _entry(event, definition, language, viewer, account_id)
+        for event in events.order_by("-created_at", "-id")
+    ]
+
+
+def case_for_status_check(*, reference: str, date_of_birth: date, postcode: str) -> Case | None:
+    """The case when all three match; None otherwise, whichever of them is wrong."""
+    return (
+        Case.objects.select_related("person", "version", "service")
+        .defer("version__definition", "version__source_yaml")
+        .filter(
+            reference=reference,
+            person__date_of_birth=date_of_birth,
+            person__address_postcode=postcode,
+        )
+        .first()
+    )
+
+
+# The decision, as the person reads it
+
+
+@dataclass(frozen=True)
+class DecisionForPerson:
+    outcome: str
+    # The outcome in a plain sentence ("Your application was approved.").
+    sentence: str
+    # Each reason as the service words it for the person, in the page's language.
+    reasons: list
+    explanation: str
+    decided_at: datetime.datetime
+    # The decision still stands (the case is closed on it); False while it is looked at again.
+    current: bool
+    # The last moment the person can ask online for it to be looked at again, or None when
+    # this kind of decision cannot be.
+    reconsider_until: datetime.datetime | None
+
+    @property
+    def can_reconsider(self) -> bool:
+        return (
+            self.current
+            and self.reconsider_until is not None
+            and timezone.now() <= self.reconsider_until
+        )
+
+
+def case_decision_for_person(
+    *, case: Case, definition, language: str, viewer: str = VIEWER_PERSON
+) -> DecisionForPerson | None:
+    """The latest decision on the case, worded for the person; None before any decision."""
+    decision = (
+        Decision.objects.filter(case_id=case.pk)
+        .only("outcome", "reasons", "explanation", "decided_at", "case_id")
+        .order_by("-decided_at", "-id")
+        .first()
+    )
+    if decision is None:
+        return None
+    reasons = []
+    for reason_id in decision.reasons or []:
+        reason = definition.decision_reason(reason_id)
+        if reason is not None:
+            reasons.append(reason.text.text(language))
+    reconsider_until = None
+    if decision.outcome in (Decision.Outcome.APPROVED, Decision.Outcome.REFUSED):
+        reconsider_until = decision.decided_at + datetime.timedelta(
+            days=definition.reconsideration_days
+        )
+    return DecisionForPerson(
+        outcome=decision.outcome,
+        sentence=_outcome_sentence(decision.outcome, viewer),
+        reasons=reasons,
+        explanation=decision.explanation,
+        decided_at=decision.decided_at,
+        current=case.closed_at is not None,
+        reconsider_until=reconsider_until,
+    )
+
+
+# Secure messages
+
+
+def unread_staff_messages_count(case_path: str = "pk"):
+    """An expression for annotating a query: the team's messages on the case (at
+    `case_path` from the query's model) that the person has not read yet."""
+    unread = (
+        ThreadMessage.objects.filter(
+            case_id=OuterRef(case_path), from_staff=True, read_at__isnull=True
+        )
+        .order_by()
+        .values("case_id")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return Coalesce(Subquery(unread, output_field=IntegerField()), 0)
+
+
+def case_thread_for_person(*, case: Case) -> list[ThreadMessage]:
+    """The case's secure messages, oldest first, with their authors and attachments, in two
+    queries however many there are."""
+    return list(
+        ThreadMessage.objects.filter(case_id=case.pk)
+        .select_related("author", "on_behalf_of")
+        .prefetch_related(
+            Prefetch(
+                "attachments",
+                queryset=ThreadAttachment.objects.only(
+                    "id", "message_id", "original_name", "content_type", "size"
+                ).order_by("original_name", "id"),
+            )
+        )
+        .order_by("created_at", "id")
+    )
+
+
+def case_thread_attachment(*, case: Case, attachment_id) -> ThreadAttachment | None:
+    """An attachment sent in this case's thread; None for any other (the caller has already
+    checked, in its query, that the asker may read the case's thread)."""
+    return (
+        ThreadAttachment.objects.filter(pk=attachment_id, message__case_id=case.pk)
+        .only("id", "file", "original_name", "content_type", "message_id")
+        .first()
+    )

@@ -1,0 +1,494 @@
+"""Reads for the staff workspace: queues, search, my work, workload and the case page.
+
+Every read takes the member of staff's `StaffContext` and filters in SQL to the cases they
+may see (their teams' cases; every case of their organisation for service owners and
+administrators; cases referred to their organisation). Lists cost a fixed number of queries
+whatever the number of rows: the rows, their flags, and the service definitions.
+"""
+
+import datetime
+import re
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.utils import timezone
+
+from commonweal.catalogue import selectors as catalogue
+from commonweal.checks import selectors as checks_selectors
+from commonweal.core.references import normalise_reference
+from commonweal.core.uk import normalise_ni_number, normalise_postcode
+from commonweal.core.working_days import add_working_days
+
+from ..models import Case, CaseEvent, CaseFlag, Decision, Referral, Task
+
+PAGE_SIZE = 50
+
+DUE_STATES = ("on_track", "at_risk", "overdue", "paused")
+SORTS = {
+    "due": ("due_date", "id"),
+    "-due": ("-due_date", "-id"),
+    "opened": ("opened_at", "id"),
+    "-opened": ("-opened_at", "-id"),
+    "reference": ("reference",),
+}
+# Flags worked out from the case rather than set by hand.
+DERIVED_FLAGS = ("unanswered", "red_check", "reconsideration")
+
+
+def _today() -> datetime.date:
+    return timezone.localdate()
+
+
+def at_risk_until(today: datetime.date) -> datetime.date:
+    """Open cases due on or before this day (and not yet overdue) are at risk."""
+    return add_working_days(today, settings.COMMONWEAL_AT_RISK_WORKING_DAYS)
+
+
+def due_state(case: Case, today: datetime.date | None = None) -> str:
+    today = today or _today()
+    if case.clock_stopped_on is not None:
+        return "paused"
+    if case.due_date < today:
+        return "overdue"
+    if case.due_date <= at_risk_until(today):
+        return "at_risk"
+    return "on_track"
+
+
+def _due_state_q(state: str, today: datetime.date) -> Q:
+    running = Q(clock_stopped_on__isnull=True)
+    if state == "paused":
+        return Q(clock_stopped_on__isnull=False)
+    if state == "overdue":
+        return running & Q(due_date__lt=today)
+    if state == "at_risk":
+        return running & Q(due_date__gte=today, due_date__lte=at_risk_until(today))
+    return running & Q(due_date__gt=at_risk_until(today))
+
+
+def _active_referral(context) -> Exists:
+    return Exists(
+        Referral.objects.filter(
+            case_id=OuterRef("pk"),
+            organisation_id__in=context.organisation_ids,
+            ended_at__isnull=True,
+        )
+    )
+
+
+def case_access_q(context) -> Q:
+    """The cases this member of staff may open, as one filter."""
+    if not context.is_staff:
+        return Q(pk__in=[])
+    allowed = Q(team_id__in=context.work_team_ids)
+    if context.organisation_wide_ids:
+        allowed |= Q(team__organisation_id__in=context.organisation_wide_ids)
+    return allowed | Q(_active_referral(context))
+
+
+def _rows(queryset):
+    """The columns a list row shows, with the joins that keep it to one query."""
+    return catalogue.without_bulky_version_fields(
+        queryset.select_related("person", "service", "version", "assigned_to", "team").annotate(
+            has_red_check=checks_selectors.red_check_exists()
+        )
+    ).prefetch_related(Prefetch("flags", queryset=CaseFlag.objects.order_by("code")))
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    case: Case
+    stage_title: object
+    service_title: object
+    due_state: str
+    flags: list[str]
+
+
+def _shape(cases: list[Case]) -> list[CaseRow]:
+    catalogue.definitions_for([case.version for case in cases])
+    today = _today()
+    rows = []
+    for case in cases:
+        definition = catalogue.definition_for(case.version)
+        stage = definition.stage(case.stage)
+        flags = [flag.code for flag in case.flags.all()]
+        if case.awaiting_reply_since:
+            flags.append("unanswered")
+        if getattr(case, "has_red_check", False):
+            flags.append("red_check")
+        if stage is not None and stage.review and case.closed_at is None:
+            flags.append("reconsideration")
+        rows.append(
+            CaseRow(
+                case=case,
+                stage_title=stage.title if stage else None,
+                service_title=definition.title,
+                due_state="closed" if case.closed_at else due_state(case, today),
+                flags=flags,
+            )
+        )
+    return rows
+
+
+@dataclass
+class QueueFilters:
+    team: int | None = None
+    service: str = ""
+    stage: str = ""
+    due: str = ""
+    assigned: str = ""  # "", "me", "nobody", "anyone", or a user id
+    flag: str = ""
+    sort: str = "due"
+    page: int = 1
+
+    @classmethod
+    def from_query(cls, params) -> "QueueFilters":
+        """Read filters from a query string; anything unrecognised is ignored, not an error."""
+
+        def number(name: str) -> int | None:
+            value = params.get(name, "")
+            return int(value) if value.isdigit() and len(value) < 10 else None
+
+        filters = cls(
+            team=number("team"),
+            service=params.get("service", "")[:60],
+            stage=params.get("stage", "")[:60],
+            due=params.get("due", "") if params.get("due", "") in DUE_STATES else "",
+            assigned=params.get("assigned", "")[:12],
+            flag=params.get("flag", "")[:20],
+            sort=params.get("sort", "due") if params.get("sort", "due") in SORTS else "due",
+            page=max(1, number("page") or 1),
+        )
+        if (
+            filters.assigned not in ("", "me", "nobody", "anyone")
+            and not filters.assigned.isdigit()
+        ):
+            filters.assigned = ""
+        return filters
+
+
+@dataclass
+class QueuePage:
+    rows: list[CaseRow]
+    total: int
+    page: int
+    pages: int
+    filters: QueueFilters
+    teams: list = field(default_factory=list)
+
+
+def _filtered(context, filters: QueueFilters):
+    cases = Case.objects.filter(case_access_q(context), closed_at__isnull=True)
+    if filters.team is not None:
+        cases = cases.filter(team_id=filters.team)
+    if filters.service:
+        cases = cases.filter(service__slug=filters.service)
+    if filters.stage:
+        cases = cases.filter(stage=filters.stage)
+    if filters.due:
+        cases = cases.filter(_due_state_q(filters.due, _today()))
+    if filters.assigned == "me":
+        cases = cases.filter(assigned_to_id=context.user_id)
+    elif filters.assigned == "nobody":
+        cases = cases.filter(assigned_to__isnull=True)
+    elif filters.assigned == "anyone":
+        cases = cases.filter(assigned_to__isnull=False)
+    elif filters.assigned.isdigit():
+        cases = cases.filter(assigned_to_id=int(filters.assigned))
+    if filters.flag == "unanswered":
+        cases = cases.filter(awaiting_reply_since__isnull=False)
+    elif filters.flag == "red_check":
+        cases = cases.filter(checks_selectors.red_check_exists())
+    elif filters.flag in CaseFlag.Code.values:
+        cases = cases.filter(
+            Exists(CaseFlag.objects.filter(case_id=OuterRef("pk"), code=filters.flag))
+        )
+    return cases
+
+
+def queue_rows_queryset(*, context, filters: QueueFilters):
+    """The queue's rows in order, before paging (the benchmark times this bare)."""
+    return _filtered(context, filters).order_by(*SORTS[filters.sort])
+
+
+def queue_page(*, context, filters: QueueFilters, page_size: int = PAGE_SIZE) -> QueuePage:
+    """One page of the open cases matching the filters, and how many there are."""
+    cases = _filtered(context, filters)
+    total = cases.count()
+    pages = max(1, -(-total // page_size))
+    page = min(filters.page, pages)
+    start = (page - 1) * page_size
+    rows = list(_rows(cases.order_by(*SORTS[filters.sort]))[start : start + page_size])
+    return QueuePage(rows=_shape(rows), total=total, page=page, pages=pages, filters=filters)
+
+
+# Search
+
+_REFERENCE = re.compile(r"^[A-Z]{2,3}-?[A-Z0-9]{4}-?[A-Z0-9]{4}$", re.IGNORECASE)
+_DATE_DMY = re.compile(r"^(\d{1,2})[/.\- ](\d{1,2})[/.\- ](\d{4})$")
+_DATE_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    query: str
+    kind: str  # reference, ni_number, postcode, date_of_birth, name, empty
+    rows: list[CaseRow]
+    more: bool
+
+
+def _as_date(text: str) -> datetime.date | None:
+    match = _DATE_DMY.match(text)
+    if match:
+        day, month, year = (int(part) for part in match.groups())
+    else:
+        match = _DATE_ISO.match(text)
+        if not match:
+            return None
+        year, month, day = (int(part) for part in match.groups())
+    try:
+        return datetime.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _search_q(text: str) -> tuple[str, Q]:
+    """What the text looks like, and the filter for it. Each kind uses an index."""
+    compact = re.sub(r"\s+", "", text).upper()
+    if _REFERENCE.match(compact):
+        return "reference", Q(reference=normalise_reference(compact) or compact)
+    ni_number = normalise_ni_number(text)
+    if ni_number:
+        return "ni_number", Q(person__ni_number=ni_number)
+    postcode = normalise_postcode(text)
+    if postcode:
+        return "postcode", Q(person__address_postcode=postcode)
+    born = _as_date(text.strip())
+    if born:
+        return "date_of_birth", Q(person__date_of_birth=born)
+    # A name: every word must start or appear in the given or family name. On PostgreSQL
+    # trigram indexes (workspace migration 0001) serve these; SQLite scans.
+    words = [word for word in re.split(r"[\s,]+", text) if word][:4]
+    name = Q()
+    for word in words:
+        name &= Q(person__family_name__icontains=word) | Q(person__given_name__icontains=word)
+    return "name", name
+
+
+def case_search(*, context, text: str, limit: int = PAGE_SIZE) -> SearchResult:
+    """Cases (open first, then newest) matching a reference, NI number, postcode, date of
+    birth or name, among those the member of staff may see."""
+    text = (text or "").strip()[:100]
+    if len(text) < 2:
+        return SearchResult(text, "empty", [], False)
+    kind, matching = _search_q(text)
+    cases = Case.objects.filter(case_access_q(context)).filter(matching)
+    found = list(_rows(cases.order_by("-opened_at", "-id"))[: limit + 1])
+    return SearchResult(text, kind, _shape(found[:limit]), len(found) > limit)
+
+
+# My work and workload
+
+
+@dataclass(frozen=True)
+class MyWork:
+    cases: list[CaseRow]
+    cases_total: int
+    tasks: list[Task]
+    unanswered: list[CaseRow]
+
+
+def my_work(*, context, limit: int = PAGE_SIZE) -> MyWork:
+    mine = Case.objects.filter(
+        case_access_q(context), assigned_to_id=context.user_id, closed_at__isnull=True
+    )
+    tasks = list(
+        Task.objects.filter(assigned_to_id=context.user_id, completed_at__isnull=True)
+        .filter(case__in=Case.objects.filter(case_access_q(context)))
+        .select_related("case")
+        .order_by("due_date", "id")[:limit]
+    )
+    unanswered = Case.objects.filter(
+        case_access_q(context),
+        closed_at__isnull=True,
+        awaiting_reply_since__isnull=False,
+    ).filter(Q(assigned_to_id=context.user_id) | Q(assigned_to__isnull=True))
+    return MyWork(
+        cases=_shape(list(_rows(mine.order_by("due_date", "id"))[:limit])),
+        cases_total=mine.count(),
+        tasks=tasks,
+        unanswered=_shape(list(_rows(unanswered.order_by("awaiting_reply_since", "id"))[:limit])),
+    )
+
+
+@dataclass(frozen=True)
+class MemberLoad:
+    user_id: int
+    name: str
+    open: int
+    at_risk: int
+    overdue: int
+
+
+@dataclass(frozen=True)
+class Workload:
+    team: object
+    members: list[MemberLoad]
+    unassigned: int
+    due_this_week: list[CaseRow]
+
+
+def team_workload(*, context, team_id: int) -> Workload | None:
+    """Open cases per member of the team, and the cases due by the end of this week; for
+    the team's leaders only."""
+    if not context.leads(team_id):
+        return None
+    from commonweal.organisations import selectors as organisations
+
+    team = next((team for team in context.teams if team.pk == team_id), None)
+    if team is None:
+        team = next(
+            iter(
+                organisations.teams_for_transfer(
+                    organisation_ids=[context.team_organisations.get(team_id)]
+                )
+            ),
+            None,
+        )
+    today = _today()
+    risk_until = at_risk_until(today)
+    running = Q(clock_stopped_on__isnull=True)
+    counts = (
+        Case.objects.filter(team_id=team_id, closed_at__isnull=True)
+        .values("assigned_to_id")
+        .annotate(
+            open=Count("pk"),
+            overdue=Count("pk", filter=running & Q(due_date__lt=today)),
+            at_risk=Count("pk", filter=running & Q(due_date__gte=today, due_date__lte=risk_until)),
+        )
+    )
+    by_member = {row["assigned_to_id"]: row for row in counts}
+    members = []
+    for membership in organisations.team_members(team_ids=[team_id]):
+        row = by_member.get(membership.user_id, {})
+        members.append(
+            MemberLoad(
+                user_id=membership.user_id,
+                name=str(membership.user),
+                open=row.get("open", 0),
+                at_risk=row.get("at_risk", 0),
+                overdue=row.get("overdue", 0),
+            )
+        )
+    end_of_week = today + datetime.timedelta(days=6 - today.weekday())
+    due = Case.objects.filter(
+        team_id=team_id,
+        closed_at__isnull=True,
+        clock_stopped_on__isnull=True,
+        due_date__lte=end_of_week,
+    )
+    return Workload(
+        team=team,
+        members=members,
+        unassigned=by_member.get(None, {}).get("open", 0),
+        due_this_week=_shape(list(_rows(due.order_by("due_date", "id"))[:200])),
+    )
+
+
+# The case page
+
+
+@dataclass
+class CasePage:
+    case: Case
+    definition: object
+    # None when the member of staff sees the whole case; otherwise the referral's parts.
+    scope: set[str] | None
+    can_act: bool
+    leads: bool
+    due_state: str
+    events: list = field(default_factory=list)
+    tasks: list = field(default_factory=list)
+    referrals: list = field(default_factory=list)
+    decisions: list = field(default_factory=list)
+    check_results: list = field(default_factory=list)
+    thread: list = field(default_factory=list)
+    uploads: list = field(default_factory=list)
+    representatives: list = field(default_factory=list)
+    flags: list = field(default_factory=list)
+
+    def sees(self, part: str) -> bool:
+        return self.scope is None or part in self.scope
+
+
+def case_for_staff(*, context, reference: str) -> CasePage | None:
+    """Everything the case page shows, or None when the case does not exist or is not one
+    this member of staff may see (the same answer for both)."""
+    case = (
+        Case.objects.filter(case_access_q(context), reference=reference)
+        .select_related(
+            "person", "service", "version", "team__organisation", "assigned_to", "application"
+        )
+        .first()
+    )
+    if case is None:
+        return None
+    full = case.team_id in context.work_team_ids or (
+        case.team_id is not None and case.team.organisation_id in context.organisation_wide_ids
+    )
+    scope = None
+    if not full:
+        scope = set()
+        for parts in Referral.objects.filter(
+            case=case, organisation_id__in=context.organisation_ids, ended_at__isnull=True
+        ).values_list("scope", flat=True):
+            scope |= set(parts)
+    definition = catalogue.definition_for(case.version)
+    page = CasePage(
+        case=case,
+        definition=definition,
+        scope=scope,
+        can_act=full,
+        leads=context.leads(case.team_id),
+        due_state="closed" if case.closed_at else due_state(case),
+        flags=[flag.code for flag in CaseFlag.objects.filter(case=case)],
+    )
+    if page.sees("timeline"):
+        page.events = list(
+            CaseEvent.objects.filter(case=case)
+            .select_related("actor", "on_behalf_of")
+            .order_by("-created_at", "-id")
+        )
+        page.tasks = list(
+            Task.objects.filter(case=case).select_related("assigned_to", "completed_by")
+        )
+    page.referrals = list(
+        Referral.objects.filter(case=case)
+        .select_related("organisation", "referred_by")
+        .order_by("-created_at")
+    )
+    page.decisions = list(Decision.objects.filter(case=case).select_related("decided_by"))
+    if full:
+        page.check_results = checks_selectors.current_results(case_id=case.pk)
+    if page.sees("messages"):
+        from commonweal.messaging.models import ThreadAttachment, ThreadMessage
+
+        page.thread = list(
+            ThreadMessage.objects.filter(case=case)
+            .select_related("author", "on_behalf_of")
+            .prefetch_related(
+                Prefetch("attachments", queryset=ThreadAttachment.objects.order_by("original_name"))
+            )
+        )
+    if page.sees("evidence"):
+        page.uploads = list(case.application.uploads.order_by("created_at"))
+    if page.sees("person"):
+        from commonweal.people import selectors as people_selectors
+
+        page.representatives = people_selectors.representatives_of(person=case.person)
+    return page
+
+
+def any_cases() -> bool:
+    return Case.objects.exists()

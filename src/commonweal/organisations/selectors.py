@@ -1,0 +1,115 @@
+"""Who a member of staff is at work: their teams, organisations and roles.
+
+Read once per request (one query) and passed to the case selectors, which turn it into a
+filter in SQL, so no list checks permissions row by row."""
+
+from dataclasses import dataclass, field
+
+from .models import Membership, Organisation, Role, Team
+
+# Roles that see every case of their organisation, not only their own teams'.
+ORGANISATION_WIDE_ROLES = {Role.SERVICE_OWNER, Role.ADMINISTRATOR}
+# Roles that can override a red check, see workload and assign to others.
+LEADING_ROLES = {Role.TEAM_LEADER, Role.SERVICE_OWNER, Role.ADMINISTRATOR}
+
+
+@dataclass(frozen=True)
+class StaffContext:
+    user_id: int
+    # team id -> role there
+    roles: dict[int, str] = field(default_factory=dict)
+    # team id -> organisation id
+    team_organisations: dict[int, int] = field(default_factory=dict)
+    teams: tuple[Team, ...] = ()
+
+    @property
+    def is_staff(self) -> bool:
+        return bool(self.roles)
+
+    @property
+    def organisation_ids(self) -> set[int]:
+        return set(self.team_organisations.values())
+
+    @property
+    def work_team_ids(self) -> set[int]:
+        """Teams whose queue this person works (provider staff have no queue of their own)."""
+        return {team for team, role in self.roles.items() if role != Role.PROVIDER_STAFF}
+
+    @property
+    def organisation_wide_ids(self) -> set[int]:
+        return {
+            self.team_organisations[team]
+            for team, role in self.roles.items()
+            if role in ORGANISATION_WIDE_ROLES
+        }
+
+    @property
+    def led_team_ids(self) -> set[int]:
+        return {team for team, role in self.roles.items() if role in LEADING_ROLES}
+
+    def leads(self, team_id: int | None) -> bool:
+        """Team leader (or above) for this team, or organisation-wide for its organisation."""
+        if team_id is None:
+            return False
+        if team_id in self.led_team_ids:
+            return True
+        organisation = self.team_organisations.get(team_id)
+        return organisation is not None and organisation in self.organisation_wide_ids
+
+    @property
+    def is_leader(self) -> bool:
+        return bool(self.led_team_ids)
+
+
+def staff_context(*, user) -> StaffContext:
+    if not user.is_authenticated:
+        return StaffContext(user_id=0)
+    memberships = list(
+        Membership.objects.filter(user=user).select_related("team__organisation").order_by("pk")
+    )
+    return StaffContext(
+        user_id=user.pk,
+        roles={m.team_id: m.role for m in memberships},
+        team_organisations={m.team_id: m.team.organisation_id for m in memberships},
+        teams=tuple(m.team for m in memberships),
+    )
+
+
+def team_for_service(*, service_id: int) -> int | None:
+    """The team new applications for a service go to (the first that handles it)."""
+    return (
+        Team.objects.filter(services=service_id).order_by("pk").values_list("pk", flat=True).first()
+    )
+
+
+def team_members(*, team_ids) -> list[Membership]:
+    """Staff in these teams who can be given cases, by name."""
+    return list(
+        Membership.objects.filter(team_id__in=team_ids)
+        .exclude(role=Role.PROVIDER_STAFF)
+        .select_related("user", "team")
+        .order_by("user__display_name", "user__email")
+    )
+
+
+def is_team_member(*, user_id: int, team_id: int) -> bool:
+    return (
+        Membership.objects.filter(user_id=user_id, team_id=team_id)
+        .exclude(role=Role.PROVIDER_STAFF)
+        .exists()
+    )
+
+
+def teams_for_transfer(*, organisation_ids) -> list[Team]:
+    """Teams a case can be moved to: any team in the same organisations."""
+    return list(
+        Team.objects.filter(organisation_id__in=organisation_ids).select_related("organisation")
+    )
+
+
+def organisations_for_referral(*, exclude_ids) -> list[Organisation]:
+    return list(Organisation.objects.exclude(pk__in=exclude_ids).order_by("name"))
+
+
+def organisation(*, organisation_id: int) -> Organisation | None:
+    return Organisation.objects.filter(pk=organisation_id).first()

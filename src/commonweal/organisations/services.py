@@ -1,0 +1,75 @@
+"""Writes to organisations, teams and memberships (the admin uses these models directly;
+commands and the demo come through here)."""
+
+from django.db import transaction
+
+from .models import Membership, Organisation, Team
+
+
+def organisation_ensure(*, slug: str, name: str, kind: str, name_cy: str = "") -> Organisation:
+    organisation, _created = Organisation.objects.get_or_create(
+        slug=slug, defaults={"name": name, "kind": kind, "name_cy": name_cy}
+    )
+    return organisation
+
+
+def team_ensure(
+    *, organisation: Organisation, slug: str, name: str, name_cy: str = "", services=()
+) -> Team:
+    with transaction.atomic():
+        team, _created = Team.objects.get_or_create(
+            organisation=organisation, slug=slug, defaults={"name": name, "name_cy": name_cy}
+        )
+        if services:
+            team.services.add(*services)
+    return team
+
+
+def membership_ensure(*, user, team: Team, role: str) -> Membership:
+    membership, _created = Membership.objects.update_or_create(
+        user=user, team=team, defaults={"role": role}
+    )
+    return membership
+
+
+# The organisations the demo and `commonweal seed` use: a council with two teams, and a
+# charity that cases can be referred to.
+DEMO_STRUCTURE = {
+    "organisation": ("demo-council", "Demo County Council", "Cyngor Sir Enghreifftiol", "council"),
+    "teams": [
+        (
+            "financial-support",
+            "Financial support",
+            "Cymorth ariannol",
+            ["budgeting-loan", "energy-support", "carers-grant"],
+        ),
+        ("adaptations", "Home adaptations", "Addasiadau yn y cartref", ["home-adaptation"]),
+    ],
+    "provider": ("care-and-repair", "Care and Repair Cymru", "Gofal a Thrwsio Cymru", "charity"),
+    "provider_team": ("caseworkers", "Caseworkers", "Gweithwyr achos"),
+}
+
+
+def organisations_demo_ensure() -> dict[str, Team]:
+    """Make the demo organisations and teams if they are missing; returns teams by slug
+    (the provider's team as "provider")."""
+    from commonweal.catalogue.models import Service
+
+    slug, name, name_cy, kind = DEMO_STRUCTURE["organisation"]
+    council = organisation_ensure(slug=slug, name=name, name_cy=name_cy, kind=kind)
+    teams = {}
+    for team_slug, team_name, team_name_cy, service_slugs in DEMO_STRUCTURE["teams"]:
+        teams[team_slug] = team_ensure(
+            organisation=council,
+            slug=team_slug,
+            name=team_name,
+            name_cy=team_name_cy,
+            services=list(Service.objects.filter(slug__in=service_slugs)),
+        )
+    slug, name, name_cy, kind = DEMO_STRUCTURE["provider"]
+    provider = organisation_ensure(slug=slug, name=name, name_cy=name_cy, kind=kind)
+    team_slug, team_name, team_name_cy = DEMO_STRUCTURE["provider_team"]
+    teams["provider"] = team_ensure(
+        organisation=provider, slug=team_slug, name=team_name, name_cy=team_name_cy
+    )
+    return teams

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+app_name = "workspace"
+
+urlpatterns = [
+    path("", views.my_work, name="my-work"),
+    path("queue/", views.queue, name="queue"),
+    path("search/", views.search, name="search"),
+    path("workload/", views.workload, name="workload"),
+    path("cases/<str:reference>/", views.case_detail, name="case"),
+    path("cases/<str:reference>/decision/", views.decide, name="decide"),
+    path("cases/<str:reference>/do/<slug:action>/", views.case_action, name="case-action"),
+    path("cases/<str:reference>/files/<uuid:file_id>/", views.case_file, name="case-file"),
+]

@@ -1,0 +1,445 @@
+"""The staff workspace. Each view reads the member of staff's context once, reads through
+selectors (filtered in SQL to what they may see) and writes through services."""
+
+import datetime
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from commonweal.cases import selectors as cases_selectors
+from commonweal.cases import services as cases_services
+from commonweal.messaging import selectors as messaging_selectors
+from commonweal.messaging import services as messaging
+from commonweal.organisations import selectors as organisations
+from commonweal.people import selectors as people_selectors
+from commonweal.people import services as people_services
+
+from . import presenters
+
+
+def staff_required(view):
+    """Signed in and a member of a team; everyone else is refused (401 to sign in, 403)."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        context = organisations.staff_context(user=request.user)
+        if not context.is_staff:
+            raise PermissionDenied("Not a member of any team")
+        request.staff = context
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _page(request, template: str, status: int = 200, **context):
+    context.setdefault("workspace", request.staff)
+    context.setdefault("flashes", presenters.flashes(request))
+    context.setdefault("service_name", _("Casework"))
+    context.setdefault("service_url", reverse("workspace:my-work"))
+    return render(request, template, context, status=status)
+
+
+def _case_or_404(request, reference: str) -> cases_selectors.CasePage:
+    page = cases_selectors.case_for_staff(context=request.staff, reference=reference.upper())
+    if page is None:
+        # The same answer whether the case does not exist or is not one they may see.
+        raise Http404("No such case")
+    return page
+
+
+@require_http_methods(["GET", "HEAD"])
+@staff_required
+def my_work(request):
+    work = cases_selectors.my_work(context=request.staff)
+    return _page(
+        request,
+        "workspace/my_work.html",
+        work=work,
+        rows=presenters.case_rows(work.cases),
+        unanswered=presenters.case_rows(work.unanswered),
+        page_title=_("My work"),
+        nav="my-work",
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@staff_required
+def queue(request):
+    context = request.staff
+    errors = []
+    if request.method == "POST":
+        ids = [int(value) for value in request.POST.getlist("cases") if value.isdigit()][:500]
+        assignee = request.POST.get("assignee", "")
+        if not assignee.isdigit():
+            errors.append({"text": _("Choose who to assign the cases to"), "href": "#assignee"})
+        else:
+            try:
+                count = cases_services.cases_bulk_assign(
+                    case_ids=ids, assignee_id=int(assignee), by=request.user, context=context
+                )
+            except cases_services.CaseActionRefused as refused:
+                errors.append({"text": refused.message, "href": f"#{refused.field or 'cases'}"})
+            else:
+                presenters.flash(request, _("%(count)s cases assigned.") % {"count": count})
+                return redirect(request.get_full_path())
+    filters = cases_selectors.QueueFilters.from_query(request.GET)
+    if "team" not in request.GET:
+        # First visit: the person's own (first) team; "All your teams" is a choice.
+        filters.team = next(iter(sorted(context.work_team_ids)), None)
+    page = cases_selectors.queue_page(context=context, filters=filters)
+    members = organisations.team_members(
+        team_ids=[filters.team] if filters.team else context.work_team_ids
+    )
+    return _page(
+        request,
+        "workspace/queue.html",
+        status=400 if errors else 200,
+        errors=errors,
+        page=page,
+        rows=presenters.case_rows(page.rows),
+        filter_selects=presenters.queue_filter_selects(context, filters, members),
+        members=members,
+        pagination=presenters.pagination(request, page),
+        page_title=_("Team queue"),
+        nav="queue",
+    )
+
+
+@require_http_methods(["GET", "HEAD"])
+@staff_required
+def search(request):
+    result = cases_selectors.case_search(context=request.staff, text=request.GET.get("q", ""))
+    errors = []
+    if "q" in request.GET and result.kind == "empty":
+        errors.append({"text": _("Enter at least 2 characters to search"), "href": "#q"})
+    return _page(
+        request,
+        "workspace/search.html",
+        result=result,
+        rows=presenters.case_rows(result.rows),
+        errors=errors,
+        page_title=_("Search cases"),
+        nav="search",
+    )
+
+
+@require_http_methods(["GET", "HEAD"])
+@staff_required
+def workload(request):
+    context = request.staff
+    team_id = request.GET.get("team", "")
+    led = sorted(
+        context.led_team_ids | {team.pk for team in context.teams if context.leads(team.pk)}
+    )
+    if not led:
+        raise PermissionDenied("Only team leaders see workload")
+    chosen = int(team_id) if team_id.isdigit() and int(team_id) in led else led[0]
+    load = cases_selectors.team_workload(context=context, team_id=chosen)
+    return _page(
+        request,
+        "workspace/workload.html",
+        load=load,
+        teams=[team for team in context.teams if team.pk in led],
+        chosen=chosen,
+        due_rows=presenters.case_rows(load.due_this_week),
+        page_title=_("Workload"),
+        nav="workload",
+    )
+
+
+@require_http_methods(["GET", "HEAD"])
+@staff_required
+def case_detail(request, reference, errors=None, status=200, values=None):
+    page = _case_or_404(request, reference)
+    if page.sees("messages") and page.can_act:
+        messaging.thread_mark_read(case=page.case, by_staff=True)
+    return _page(
+        request,
+        "workspace/case.html",
+        status=status,
+        errors=errors or [],
+        values=values or {},
+        view=presenters.case_view(page, request.staff, get_language()),
+        page=page,
+        case=page.case,
+        relationships=people_selectors.representative_relationships(),
+        rep_scopes=people_selectors.representative_scopes(),
+        saved_replies=messaging_selectors.saved_replies(service_id=page.case.service_id)
+        if page.can_act
+        else [],
+        page_title=f"{page.case.reference} – {page.case.person.full_name}"
+        if page.sees("person")
+        else page.case.reference,
+        nav="",
+    )
+
+
+def _revision(request) -> int | None:
+    value = request.POST.get("revision", "")
+    return int(value) if value.isdigit() else -1  # a missing revision is always stale
+
+
+def _date(request, prefix: str) -> tuple[datetime.date | None, str | None]:
+    parts = [request.POST.get(f"{prefix}-{part}", "").strip() for part in ("day", "month", "year")]
+    if not any(parts):
+        return None, None
+    try:
+        day, month, year = (int(part) for part in parts)
+        return datetime.date(year, month, day), None
+    except ValueError:
+        return None, _("Enter a real date, like 27 3 2027")
+
+
+@require_POST
+@staff_required
+def case_action(request, reference, action):
+    """Every change made from the case page: one service call, then back to the page (or
+    the page again with the reason it was refused)."""
+    page = _case_or_404(request, reference)
+    case = page.case
+    post = request.POST
+    user = request.user
+    if not page.can_act and action not in ("note",):
+        raise PermissionDenied("Referral access is read-only")
+    if action == "note" and not page.sees("timeline"):
+        raise PermissionDenied("No access to notes")
+    try:
+        if action == "assign":
+            assignee = post.get("assignee", "")
+            if assignee == "me":
+                assignee = str(user.pk)
+            cases_services.case_assign(
+                case_id=case.pk,
+                assignee_id=int(assignee) if assignee.isdigit() else None,
+                by=user,
+                revision=_revision(request),
+            )
+            message = _("Case assigned.")
+        elif action == "move":
+            cases_services.case_move(
+                case_id=case.pk,
+                stage_id=post.get("stage", ""),
+                by=user,
+                revision=_revision(request),
+            )
+            message = _("Stage changed.")
+        elif action == "note":
+            cases_services.case_note_add(
+                case_id=case.pk,
+                text=post.get("text", ""),
+                for_person=post.get("for_person") == "yes" and page.can_act,
+                by=user,
+            )
+            message = _("Note added.")
+        elif action == "task":
+            due, error = _date(request, "task-due")
+            if error:
+                raise cases_services.CaseActionRefused(error, field="due-day")
+            assignee = post.get("assignee", "")
+            cases_services.task_add(
+                case_id=case.pk,
+                title=post.get("title", ""),
+                due_date=due,
+                assignee_id=int(assignee) if assignee.isdigit() else None,
+                by=user,
+            )
+            message = _("Task added.")
+        elif action == "task-done":
+            task_id = post.get("task", "")
+            if not any(str(task.pk) == task_id for task in page.tasks):
+                raise cases_services.CaseActionRefused(_("This task is not on this case."))
+            cases_services.task_complete(
+                task_id=int(task_id), outcome=post.get("outcome", ""), by=user
+            )
+            message = _("Task done.")
+        elif action == "flag":
+            code, _sep, on = post.get("flag", "").partition(":")
+            cases_services.case_flag_set(case_id=case.pk, code=code, on=on == "yes", by=user)
+            message = _("Flags updated.")
+        elif action == "transfer":
+            team = post.get("team", "")
+            cases_services.case_transfer(
+                case_id=case.pk,
+                team_id=int(team) if team.isdigit() else 0,
+                reason=post.get("reason", ""),
+                by=user,
+                context=request.staff,
+                revision=_revision(request),
+            )
+            presenters.flash(request, _("Case moved to another team."))
+            return redirect("workspace:queue")
+        elif action == "refer":
+            organisation = post.get("organisation", "")
+            cases_services.case_refer(
+                case_id=case.pk,
+                organisation_id=int(organisation) if organisation.isdigit() else 0,
+                scope=post.getlist("scope"),
+                reason=post.get("reason", ""),
+                by=user,
+                context=request.staff,
+                revision=_revision(request),
+            )
+            message = _("Case referred.")
+        elif action == "end-referral":
+            referral = post.get("referral", "")
+            if not any(str(r.pk) == referral for r in page.referrals):
+                raise cases_services.CaseActionRefused(_("This referral is not on this case."))
+            cases_services.referral_end(
+                referral_id=int(referral), by=user, revision=_revision(request)
+            )
+            message = _("Referral ended.")
+        elif action == "message":
+            messaging.thread_message_post(
+                case=case,
+                author=user,
+                from_staff=True,
+                body=post.get("body", ""),
+                files=request.FILES.getlist("attachments"),
+            )
+            message = _("Message sent.")
+        elif action == "representative":
+            ends_on, error = _date(request, "rep-ends")
+            if error:
+                raise cases_services.CaseActionRefused(error, field="rep-ends-day")
+            people_services.representative_add(
+                person=case.person,
+                name=post.get("name", ""),
+                email=post.get("email", ""),
+                relationship=post.get("relationship", ""),
+                scope=post.getlist("rep_scope"),
+                ends_on=ends_on,
+                legal_authority=post.get("legal_authority", "") or _("Recorded by staff"),
+                by=user,
+            )
+            message = _("Representative recorded.")
+        elif action == "end-representative":
+            representative = post.get("representative", "")
+            if not any(str(r.pk) == representative for r in page.representatives):
+                raise cases_services.CaseActionRefused(
+                    _("This representative is not on this case.")
+                )
+            people_services.representative_revoke(
+                representative_id=int(representative), person=case.person, by=user
+            )
+            message = _("Representative's authority ended.")
+        else:
+            raise Http404("No such action")
+    except cases_services.CaseActionRefused as refused:
+        return _refused(request, reference, refused.message, f"{action}-{refused.field or 'form'}")
+    except messaging.ThreadMessageRefused as refused:
+        return _refused(request, reference, refused.message, f"message-{refused.field}")
+    except people_services.RepresentativeRefused as refused:
+        return _refused(request, reference, refused.message, f"representative-{refused.field}")
+    presenters.flash(request, message)
+    return redirect("workspace:case", reference=case.reference)
+
+
+def _refused(request, reference, message: str, anchor: str):
+    return case_detail.__wrapped__(
+        request,
+        reference,
+        errors=[{"text": message, "href": f"#{anchor}"}],
+        status=409 if "changed this case" in message or "newid" in message else 400,
+        values={
+            key: request.POST.get(key, "") for key in request.POST if key != "csrfmiddlewaretoken"
+        },
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@staff_required
+def decide(request, reference):
+    page = _case_or_404(request, reference)
+    if not page.can_act:
+        raise PermissionDenied("Referral access is read-only")
+    errors = []
+    values = {}
+    status = 200
+    if request.method == "POST":
+        values = {
+            "outcome": request.POST.get("outcome", ""),
+            "reasons": request.POST.getlist("reasons"),
+            "explanation": request.POST.get("explanation", ""),
+            "override_reason": request.POST.get("override_reason", ""),
+        }
+        # Reasons listed for another outcome than the one chosen are not sent along.
+        chosen = {r.id for r in page.definition.reasons_for(values["outcome"])}
+        reasons = [reason for reason in values["reasons"] if reason in chosen]
+        try:
+            cases_services.case_decide(
+                case_id=page.case.pk,
+                outcome=values["outcome"],
+                reasons=reasons,
+                explanation=values["explanation"],
+                override_reason=values["override_reason"],
+                by=request.user,
+                context=request.staff,
+                revision=_revision(request),
+            )
+        except cases_services.CaseActionRefused as refused:
+            errors.append(
+                {"text": refused.message, "href": "#" + _decision_field(page, refused, values)}
+            )
+            status = 409 if isinstance(refused, cases_services.StaleCase) else 400
+        else:
+            presenters.flash(request, _("Decision recorded. The person has been told."))
+            return redirect("workspace:case", reference=page.case.reference)
+    return _page(
+        request,
+        "workspace/decide.html",
+        status=status,
+        errors=errors,
+        values=values,
+        page=page,
+        case=page.case,
+        outcomes=presenters.decision_outcomes(page.definition, get_language()),
+        page_title=_("Make a decision on %(reference)s") % {"reference": page.case.reference},
+        back_url=reverse("workspace:case", args=[page.case.reference]),
+    )
+
+
+def _decision_field(page, refused, values) -> str:
+    """The id of the field an error summary link should lead to."""
+    if refused.field == "override_reason":
+        return "override_reason"
+    if refused.field == "reasons":
+        reasons = page.definition.reasons_for(values["outcome"]) or page.definition.decision_reasons
+        if reasons:
+            return f"reason-{reasons[0].id}"
+        return "explanation"
+    return "outcome-approved"
+
+
+@require_http_methods(["GET", "HEAD"])
+@staff_required
+def case_file(request, reference, file_id):
+    """An evidence file or a message attachment on a case the member of staff may see."""
+    page = _case_or_404(request, reference)
+    found = None
+    if page.sees("evidence"):
+        found = next((upload for upload in page.uploads if upload.pk == file_id), None)
+    if found is None and page.sees("messages"):
+        found = next(
+            (a for message in page.thread for a in message.attachments.all() if a.pk == file_id),
+            None,
+        )
+    if found is None:
+        raise Http404("No such file")
+    response = FileResponse(
+        found.file.open("rb"),
+        content_type=found.content_type,
+        as_attachment=found.content_type != "application/pdf",
+        filename=found.original_name,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

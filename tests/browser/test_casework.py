@@ -1,0 +1,114 @@
+"""A caseworker decides a case in the workspace and the person reads the decision and
+replies to a message: with JavaScript off (mouse) and by keyboard alone (JavaScript on),
+every page checked with axe-core."""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from commonweal.accounts import services as accounts_services
+from commonweal.cases.models import Case, Decision
+from commonweal.messaging.models import Message, ThreadMessage
+from commonweal.people import services as people_services
+from tests.workspace import make_staff, submit_case
+
+from .citizen import Citizen
+from .conftest import VIEWPORT
+
+pytestmark = pytest.mark.browser
+
+
+def signed_in_context(chromium, base_url: str, user, *, javascript: bool):
+    """A browser already signed in as `user` (the sign-in journey has its own tests)."""
+    client = Client()
+    client.force_login(user)
+    context = chromium.new_context(
+        base_url=base_url, java_script_enabled=javascript, viewport=VIEWPORT
+    )
+    context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": base_url,
+            }
+        ]
+    )
+    return context
+
+
+@pytest.mark.parametrize("mode", ["js-off", "keyboard"])
+def test_caseworker_decides_and_the_person_reads_it_and_replies(chromium, demo_site, axe, mode):
+    keyboard = mode == "keyboard"
+    staff = make_staff()
+    account = accounts_services.account_for_email(email="sam.evans@example.com")
+    people_services.person_for_account(account=account)
+    case = submit_case(account)
+
+    context = signed_in_context(chromium, demo_site, staff.caseworker, javascript=keyboard)
+    if keyboard:
+        axe.install(context)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    worker = Citizen(page, keyboard=keyboard, language="en", axe=axe)
+    try:
+        worker.visit("/staff/")
+        worker.activate('a[href="/staff/queue/"]')
+        assert case.reference in page.locator("main table").inner_text()
+        worker.activate(f'main a[href="/staff/cases/{case.reference}/"]')
+        assert page.locator("h1").inner_text().strip() == "Sam Evans"
+
+        # Take the case, then write to the person.
+        worker.submit('main button[value="me"]')
+        assert "Casey Worker" in page.locator("#summary + dl, main").first.inner_text()
+        worker.fill('[name="body"]', "Please send your latest bank statement.")
+        worker.submit("#message-form button.govuk-button")
+        assert "Message sent" in page.locator("main").inner_text()
+
+        # A refusal without reasons is refused, with the error summary.
+        worker.activate(f'main a[href="/staff/cases/{case.reference}/decision/"]')
+        worker.choose("outcome", "refused")
+        worker.submit("main form button.govuk-button", "without reasons")
+        assert page.locator(".govuk-error-summary").count() == 1
+        assert "at least one reason" in page.locator(".govuk-error-summary").inner_text()
+        worker.choose("outcome", "refused")
+        worker.tick("reasons", ["savings-too-high"])
+        worker.fill('[name="explanation"]', "Your savings were £1,800 on the day you applied.")
+        worker.submit("main form button.govuk-button")
+        assert "Decision: Refused" in page.locator("main").inner_text()
+        assert worker.focus_problems == []
+    finally:
+        context.close()
+
+    decision = Decision.objects.get(case=case)
+    assert decision.reasons == ["savings-too-high"]
+    assert Message.objects.filter(case=case, notice="decision_made").exists()
+
+    # The person reads the decision and replies to the message.
+    context = signed_in_context(chromium, demo_site, account, javascript=keyboard)
+    if keyboard:
+        axe.install(context)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    person = Citizen(page, keyboard=keyboard, language="en", axe=axe)
+    try:
+        person.visit("/applications/")
+        person.activate(f'main a[href="/applications/{case.reference}/"]')
+        text = page.locator("main").inner_text()
+        assert "more savings than the limit" in text
+        assert "Your savings were £1,800" in text
+        person.activate(f'main a[href="/applications/{case.reference}/messages/"]')
+        assert "Please send your latest bank statement." in page.locator("main").inner_text()
+        person.fill('[name="body"]', "I have attached it.")
+        person.submit("main form button.govuk-button")
+        assert "I have attached it." in page.locator("main").inner_text()
+        assert person.focus_problems == []
+    finally:
+        context.close()
+    axe.finish()
+    assert axe.problems == []
+    reply = ThreadMessage.objects.get(case=case, from_staff=False)
+    assert reply.body == "I have attached it."
+    assert Case.objects.get(pk=case.pk).awaiting_reply_since is not None

@@ -1,0 +1,54 @@
+"""Staff, teams and submitted cases for the workspace tests."""
+
+from dataclasses import dataclass
+
+from commonweal.accounts.models import User
+from commonweal.intake import services as intake_services
+from commonweal.organisations import services as organisations
+from commonweal.organisations.models import Role
+from tests.journeys import complete_draft
+
+
+@dataclass
+class Staff:
+    caseworker: User
+    colleague: User
+    leader: User
+    other_team: User
+    provider: User
+    teams: dict
+
+
+def make_staff() -> Staff:
+    teams = organisations.organisations_demo_ensure()
+
+    def member(email: str, name: str, team: str, role: str) -> User:
+        user = User.objects.create_user(email, display_name=name, is_staff=True)
+        organisations.membership_ensure(user=user, team=teams[team], role=role)
+        return user
+
+    return Staff(
+        caseworker=member(
+            "case.worker@council.example", "Casey Worker", "financial-support", Role.CASEWORKER
+        ),
+        colleague=member(
+            "col.league@council.example", "Col League", "financial-support", Role.CASEWORKER
+        ),
+        leader=member(
+            "team.leader@council.example", "Tess Leader", "financial-support", Role.TEAM_LEADER
+        ),
+        other_team=member(
+            "adapt.worker@council.example", "Ada Worker", "adaptations", Role.CASEWORKER
+        ),
+        provider=member("help@care.example", "Pat Provider", "provider", Role.PROVIDER_STAFF),
+        teams=teams,
+    )
+
+
+def submit_case(account):
+    """A Budgeting Loan submitted by `account`; returns its case."""
+    published = complete_draft(account)
+    application = intake_services.application_submit(
+        account=account, service=published.service, language="en"
+    )
+    return application.case
