@@ -112,3 +112,68 @@ def test_caseworker_decides_and_the_person_reads_it_and_replies(chromium, demo_s
     reply = ThreadMessage.objects.get(case=case, from_staff=False)
     assert reply.body == "I have attached it."
     assert Case.objects.get(pk=case.pk).awaiting_reply_since is not None
+
+
+@pytest.mark.parametrize("mode", ["js-off", "keyboard"])
+def test_workspace_pages_pass_axe(chromium, demo_site, axe, mode):
+    """The pages the casework journey above does not reach, with something on them:
+    search results, workload, a referred case as the provider sees it, and taking an
+    application by phone (with its error summary)."""
+    keyboard = mode == "keyboard"
+    staff = make_staff()
+    account = accounts_services.account_for_email(email="sam.evans@example.com")
+    people_services.person_for_account(account=account)
+    case = submit_case(account)
+    from django.utils import timezone
+
+    from commonweal.cases import services as cases_services
+    from commonweal.organisations.selectors import staff_context
+
+    # Due today, so it is in the workload's "due this week".
+    Case.objects.filter(pk=case.pk).update(due_date=timezone.localdate())
+
+    cases_services.case_refer(
+        case_id=case.pk,
+        organisation_id=staff.teams["provider"].organisation_id,
+        scope=["person", "timeline"],
+        reason="Furniture from the charity's store",
+        by=staff.leader,
+        context=staff_context(user=staff.leader),
+        revision=None,
+    )
+    for user, urls in (
+        (
+            staff.leader,
+            ["/staff/search/?q=Evans", "/staff/workload/", "/staff/queue/?due=at_risk"],
+        ),
+        (staff.provider, ["/staff/queue/", f"/staff/cases/{case.reference}/"]),
+    ):
+        context = signed_in_context(chromium, demo_site, user, javascript=keyboard)
+        if keyboard:
+            axe.install(context)
+        page = context.new_page()
+        worker = Citizen(page, keyboard=keyboard, language="en", axe=axe)
+        try:
+            for url in urls:
+                worker.visit(url)
+                assert case.reference in page.locator("main").inner_text(), url
+        finally:
+            context.close()
+    context = signed_in_context(chromium, demo_site, staff.caseworker, javascript=keyboard)
+    if keyboard:
+        axe.install(context)
+    page = context.new_page()
+    worker = Citizen(page, keyboard=keyboard, language="en", axe=axe)
+    try:
+        worker.visit("/staff/assisted/")
+        worker.submit("main form button.govuk-button", "with errors")
+        assert page.locator(".govuk-error-summary").count() == 1
+        worker.answer({"service": "budgeting-loan", "channel": "phone", "identity": "knowledge"})
+        worker.submit("main form button.govuk-button")
+        assert "/eligibility/" in worker.path
+        assert "Taking an application for someone" in page.locator("main").inner_text()
+        assert worker.focus_problems == []
+    finally:
+        context.close()
+    axe.finish()
+    assert axe.problems == []
