@@ -454,3 +454,18 @@ def test_decision_errors_lead_to_their_fields(client, staff, case):
     html = response.content.decode()
     targets = re.findall(r'govuk-error-summary__list.*?href="#([^"]+)"', html, re.S)
     assert targets and all(f'id="{target}"' in html for target in targets), targets
+
+
+def test_a_double_click_writes_once(client, staff, case):
+    from commonweal.messaging.models import ThreadMessage
+
+    c = staff_client(client, staff.caseworker)
+    base = f"/staff/cases/{case.reference}/do/"
+    for _ in range(2):
+        assert c.post(base + "note/", {"text": "Phoned twice"}).status_code == 302
+        assert c.post(base + "task/", {"title": "Chase GP letter"}).status_code == 302
+        assert c.post(base + "message/", {"body": "Please call us"}).status_code == 302
+    assert CaseEvent.objects.filter(case=case, kind="note").count() == 1
+    assert case.tasks.count() == 1
+    assert ThreadMessage.objects.filter(case=case).count() == 1
+    assert Message.objects.filter(case=case, notice="new_secure_message").count() == 1

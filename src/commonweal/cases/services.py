@@ -110,6 +110,28 @@ def _locked(case_id: int, revision: int | None) -> Case:
     return case
 
 
+def case_lock(*, case_id: int) -> None:
+    """Hold the case's row until the caller's transaction ends (writes on one case queue)."""
+    _locked(case_id, None)
+
+
+def _repeated(case: Case, kind: str, by, text: str) -> CaseEvent | None:
+    """The same note or task from the same person moments ago: a double click."""
+    return (
+        CaseEvent.objects.filter(
+            case=case,
+            kind=kind,
+            actor=by,
+            created_at__gte=timezone.now() - REPEAT_WINDOW,
+        )
+        .filter(**({"data__text": text} if kind in ("note", "update") else {"data__title": text}))
+        .first()
+    )
+
+
+REPEAT_WINDOW = datetime.timedelta(seconds=30)
+
+
 def _save(case: Case, *fields: str) -> None:
     case.revision += 1
     case.save(update_fields=[*fields, "revision"])
@@ -615,11 +637,15 @@ def case_note_add(*, case_id: int, text: str, for_person: bool, by, revision=Non
         raise CaseActionRefused(_("Write the note before saving it."), field="text")
     if len(text) > 5000:
         raise CaseActionRefused(_("A note must be 5,000 characters or fewer."), field="text")
+    kind = CaseEvent.Kind.UPDATE if for_person else CaseEvent.Kind.NOTE
     with transaction.atomic():
         case = _locked(case_id, None)
+        repeat = _repeated(case, kind, by, text)
+        if repeat is not None:
+            return repeat
         event = case_event_record(
             case=case,
-            kind=CaseEvent.Kind.UPDATE if for_person else CaseEvent.Kind.NOTE,
+            kind=kind,
             actor=by,
             visible_to_person=for_person,
             data={"text": text},
@@ -650,6 +676,9 @@ def task_add(
                 _("You can only give a task to someone in the team that holds the case."),
                 field="assignee",
             )
+        repeat = _repeated(case, CaseEvent.Kind.TASK_ADDED, by, title[:200])
+        if repeat is not None and not within_transaction:
+            return Task.objects.get(pk=repeat.data["task"])
         task = Task.objects.create(
             case_id=case_id,
             title=title[:200],

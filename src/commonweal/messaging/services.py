@@ -154,6 +154,8 @@ class ThreadMessageRefused(Exception):
 
 
 MAX_ATTACHMENTS = 5
+# The same message from the same person this soon after is a double click, not a new one.
+REPEAT_WINDOW = datetime.timedelta(seconds=30)
 
 
 def thread_message_post(
@@ -182,6 +184,21 @@ def thread_message_post(
             raise ThreadMessageRefused(f"{upload.name[-80:]}: {error}", "attachments")
         checked.append((upload, content_type))
     with transaction.atomic():
+        # The case row is locked by the case service below; lock it first, so a double
+        # click waits here and then finds the message the first click wrote.
+        cases_services.case_lock(case_id=case.pk)
+        repeat = (
+            ThreadMessage.objects.filter(
+                case=case,
+                author=author,
+                body=body,
+                created_at__gte=timezone.now() - REPEAT_WINDOW,
+            )
+            .order_by("-created_at")
+            .first()
+        )
+        if repeat is not None:
+            return repeat
         message = ThreadMessage.objects.create(
             case=case,
             author=author,

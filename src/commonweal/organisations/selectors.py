@@ -21,6 +21,8 @@ class StaffContext:
     # team id -> organisation id
     team_organisations: dict[int, int] = field(default_factory=dict)
     teams: tuple[Team, ...] = ()
+    # Answers worked out once per request by the readers that use this context.
+    cache: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     @property
     def is_staff(self) -> bool:

@@ -94,3 +94,14 @@ def person_get(*, person_id: int) -> Person | None:
 
 def person_by_email(*, email: str) -> Person | None:
     return Person.objects.filter(email__iexact=email).order_by("pk").first()
+
+
+def people_named(*, words: list[str], limit: int):
+    """Ids of people whose given or family name contains every word (a subquery, not run
+    here), at most `limit` of them."""
+    from django.db.models import Q
+
+    matching = Q()
+    for word in words:
+        matching &= Q(family_name__icontains=word) | Q(given_name__icontains=word)
+    return Person.objects.filter(matching).values("pk")[:limit]

@@ -19,10 +19,14 @@ from commonweal.checks import selectors as checks_selectors
 from commonweal.core.references import normalise_reference
 from commonweal.core.uk import normalise_ni_number, normalise_postcode
 from commonweal.core.working_days import add_working_days
+from commonweal.people import selectors as people_selectors
 
 from ..models import Case, CaseEvent, CaseFlag, Decision, Referral, Task
 
 PAGE_SIZE = 50
+# A name search looks at this many matching people at most (a common surname matches
+# thousands; the list says when there may be more).
+SEARCH_PEOPLE_LIMIT = 250
 
 DUE_STATES = ("on_track", "at_risk", "overdue", "paused")
 SORTS = {
@@ -77,6 +81,18 @@ def _active_referral(context) -> Exists:
     )
 
 
+def _has_referrals(context) -> bool:
+    """Whether any case is referred to this person's organisations now (asked once per
+    request): without any, the referral branch is left out of every filter, which lets
+    PostgreSQL use the team indexes instead of testing each case."""
+    cache = context.cache
+    if "has_referrals" not in cache:
+        cache["has_referrals"] = Referral.objects.filter(
+            organisation_id__in=context.organisation_ids, ended_at__isnull=True
+        ).exists()
+    return cache["has_referrals"]
+
+
 def case_access_q(context) -> Q:
     """The cases this member of staff may open, as one filter."""
     if not context.is_staff:
@@ -84,7 +100,9 @@ def case_access_q(context) -> Q:
     allowed = Q(team_id__in=context.work_team_ids)
     if context.organisation_wide_ids:
         allowed |= Q(team__organisation_id__in=context.organisation_wide_ids)
-    return allowed | Q(_active_referral(context))
+    if _has_referrals(context):
+        allowed |= Q(_active_referral(context))
+    return allowed
 
 
 def _rows(queryset):
@@ -179,11 +197,17 @@ class QueuePage:
 
 
 def _filtered(context, filters: QueueFilters):
-    cases = Case.objects.filter(case_access_q(context), closed_at__isnull=True)
-    if filters.team is not None:
-        cases = cases.filter(team_id=filters.team)
+    if filters.team is not None and filters.team in context.work_team_ids:
+        # A team of one's own: every case in it may be seen, and the plain condition
+        # lets the database walk the team's queue index.
+        cases = Case.objects.filter(team_id=filters.team, closed_at__isnull=True)
+    else:
+        cases = Case.objects.filter(case_access_q(context), closed_at__isnull=True)
+        if filters.team is not None:
+            cases = cases.filter(team_id=filters.team)
     if filters.service:
-        cases = cases.filter(service__slug=filters.service)
+        published = catalogue.published_service(slug=filters.service)
+        cases = cases.filter(service_id=published.service.pk if published else None)
     if filters.stage:
         cases = cases.filter(stage=filters.stage)
     if filters.due:
@@ -270,10 +294,10 @@ def _search_q(text: str) -> tuple[str, Q]:
     # A name: every word must start or appear in the given or family name. On PostgreSQL
     # trigram indexes (workspace migration 0001) serve these; SQLite scans.
     words = [word for word in re.split(r"[\s,]+", text) if word][:4]
-    name = Q()
-    for word in words:
-        name &= Q(person__family_name__icontains=word) | Q(person__given_name__icontains=word)
-    return "name", name
+    # The people first (a bounded set, through the trigram indexes), then their cases:
+    # one query, which PostgreSQL cannot turn into a walk of every case in date order.
+    people = people_selectors.people_named(words=words, limit=SEARCH_PEOPLE_LIMIT)
+    return "name", Q(person_id__in=people)
 
 
 def case_search(*, context, text: str, limit: int = PAGE_SIZE) -> SearchResult:
