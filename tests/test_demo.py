@@ -71,8 +71,33 @@ def test_the_demo_serves_the_catalogue_and_the_citizen_can_sign_in(demo):
         assert response.headers["location"] == "/applications/"
         assert "Your applications" in browser.get("/applications/").text
         assert browser.get("/static/commonweal/build/app.css").status_code == 200
+    # The demo caseworker signs in with the password printed on start and finds cases.
+    printed = ""
+    while "leader@example.com" not in printed:
+        line = process.stdout.readline()
+        assert line, "the demo printed no staff accounts"
+        printed += line
+    password = re.search(r"caseworker@example.com\s+password (\S+)", printed).group(1)
+    with httpx.Client(base_url=base, follow_redirects=False) as browser:
+        assert browser.get("/staff/queue/").headers["location"].startswith("/staff/sign-in/")
+        page = browser.get("/staff/sign-in/")
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+        response = browser.post(
+            "/staff/sign-in/",
+            data={
+                "email": "caseworker@example.com",
+                "password": password,
+                "csrfmiddlewaretoken": token,
+            },
+        )
+        assert response.headers["location"] == "/staff/"
+        queue = browser.get("/staff/queue/").text
+        assert re.search(r"\d+ open cases", queue), queue[:2000]
+        assert "Financial support" in queue
     process.send_signal(signal.SIGINT)
     output, _ = process.communicate(timeout=30)
+    output = printed + output
     assert "Sign in as the demo citizen" in output
     assert "caseworker@example.com" in output
+    assert "leader@example.com" in output and "/staff/" in output
     assert process.returncode == 0

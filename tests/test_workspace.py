@@ -469,3 +469,43 @@ def test_a_double_click_writes_once(client, staff, case):
     assert case.tasks.count() == 1
     assert ThreadMessage.objects.filter(case=case).count() == 1
     assert Message.objects.filter(case=case, notice="new_secure_message").count() == 1
+
+
+def test_staff_sign_in_with_a_password(client, staff):
+    staff.caseworker.set_password("correct horse battery")
+    staff.caseworker.save()
+    response = client.get("/staff/queue/")
+    assert response["Location"].startswith("/staff/sign-in/?next=/staff/queue/")
+    wrong = client.post("/staff/sign-in/", {"email": staff.caseworker.email, "password": "nope"})
+    assert wrong.status_code == 400
+    assert "email address or password is not correct" in wrong.content.decode()
+    ok = client.post(
+        "/staff/sign-in/",
+        {
+            "email": staff.caseworker.email.upper(),
+            "password": "correct horse battery",
+            "next": "/staff/queue/",
+        },
+    )
+    assert ok.status_code == 302 and ok["Location"] == "/staff/queue/"
+
+
+def test_staff_sign_in_limits_guessing(client, staff):
+    staff.caseworker.set_password("correct horse battery")
+    staff.caseworker.save()
+    for _ in range(10):
+        client.post("/staff/sign-in/", {"email": staff.caseworker.email, "password": "guess"})
+    locked = client.post(
+        "/staff/sign-in/", {"email": staff.caseworker.email, "password": "correct horse battery"}
+    )
+    assert locked.status_code == 429
+    assert "too many attempts" in locked.content.decode()
+
+
+def test_citizens_cannot_use_the_staff_sign_in(client, citizen):
+    citizen.set_password("a citizen password")
+    citizen.save()
+    response = client.post(
+        "/staff/sign-in/", {"email": citizen.email, "password": "a citizen password"}
+    )
+    assert response.status_code == 400

@@ -153,3 +153,30 @@ def staff_group_set(*, name: str, view_apps: list[str], users: list[User]) -> No
     )
     for user in users:
         user.groups.add(group)
+
+
+STAFF_SIGN_IN_LIMIT = 10
+STAFF_SIGN_IN_WINDOW = datetime.timedelta(minutes=15)
+
+
+def staff_sign_in_check(*, email: str, password: str, client: str) -> User:
+    """A member of staff's email and password, with attempts limited per address and per
+    device so a password cannot be guessed by trying."""
+    from django.contrib.auth import authenticate
+
+    from commonweal.core import services as core_services
+
+    email = normalise_email(email)
+    window = STAFF_SIGN_IN_WINDOW
+    # rate_limit_hit counts the attempt and says whether it is still within the limit.
+    if not core_services.rate_limit_hit(
+        key=f"staff-sign-in:client:{client}", limit=STAFF_SIGN_IN_LIMIT * 3, window=window
+    ) or not core_services.rate_limit_hit(
+        key=f"staff-sign-in:email:{email}", limit=STAFF_SIGN_IN_LIMIT, window=window
+    ):
+        raise SignInRefused("staff_limit")
+    user = authenticate(username=email, password=password)
+    if user is None or not user.is_staff:
+        raise SignInRefused("staff_wrong")
+    core_services.rate_limit_clear(key=f"staff-sign-in:email:{email}")
+    return user

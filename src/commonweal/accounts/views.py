@@ -41,7 +41,48 @@ def _refusal_message(reason: str) -> str:
         "wrong_code": _("The code is not correct. Check the email and try again."),
         "staff_account": _("This is a staff account. Sign in through the staff sign-in."),
         "inactive": _("This account cannot be used. Contact us for help."),
+        "staff_wrong": _("The email address or password is not correct."),
+        "staff_limit": _(
+            "There have been too many attempts to sign in. Wait 15 minutes and try again."
+        ),
     }[reason]
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def staff_sign_in(request):
+    """Staff sign in with their email address and password (an organisation's own
+    sign-in provider can replace this)."""
+    next_url = _safe_next(request, request.GET.get("next") or request.POST.get("next"))
+    values = {"email": (request.POST.get("email") or "").strip()[:254]}
+    errors = []
+    if request.method == "POST":
+        password = request.POST.get("password") or ""
+        if not values["email"]:
+            errors.append({"text": _("Enter your email address"), "href": "#email"})
+        if not password:
+            errors.append({"text": _("Enter your password"), "href": "#password"})
+        if not errors:
+            try:
+                user = services.staff_sign_in_check(
+                    email=values["email"], password=password[:200], client=client_key(request)
+                )
+            except services.SignInRefused as refused:
+                errors.append({"text": _refusal_message(refused.reason), "href": "#email"})
+            else:
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                return redirect(next_url or reverse("workspace:my-work"))
+    return render(
+        request,
+        "accounts/staff_sign_in.html",
+        {
+            "values": values,
+            "errors": errors,
+            "next_url": next_url or "",
+            "page_title": _("Staff sign in"),
+            "service_name": _("Casework"),
+        },
+        status=(429 if "Wait 15" in errors[0]["text"] else 400) if errors else 200,
+    )
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

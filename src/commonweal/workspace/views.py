@@ -30,7 +30,7 @@ def staff_required(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
+            return redirect_to_login(request.get_full_path(), reverse("accounts:staff-sign-in"))
         context = organisations.staff_context(user=request.user)
         if not context.is_staff:
             raise PermissionDenied("Not a member of any team")

@@ -168,8 +168,8 @@ class Command(BaseCommand):
 Commonweal demo is running.
 
   Citizen site   {base}/
-  Workspace      {base}/staff/        (staff sign in there with an email code, like citizens)
-  Staff admin    {base}/staff/admin/  (with a password below)
+  Workspace      {base}/staff/        (staff: sign in with an email address and password below)
+  Staff admin    {base}/staff/admin/
   Health         {base}/healthz
   Dev mailbox    {base}/dev/mailbox/   (every email the demo sends, sign-in codes included)
 
