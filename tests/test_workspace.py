@@ -509,3 +509,37 @@ def test_citizens_cannot_use_the_staff_sign_in(client, citizen):
         "/staff/sign-in/", {"email": citizen.email, "password": "a citizen password"}
     )
     assert response.status_code == 400
+
+
+def test_evidence_is_served_only_to_staff_who_may_see_the_case(client, staff, case):
+    from django.core.files.base import ContentFile
+
+    from commonweal.intake.models import Upload
+    from tests.browser.test_journeys import small_png
+
+    upload = Upload(
+        application=case.application,
+        question_id="evidence",
+        original_name="payslip.png",
+        content_type="image/png",
+        extension="png",
+        size=len(small_png()),
+        sha256="0" * 64,
+        uploaded_by=case.application.account,
+    )
+    upload.file.save("upload", ContentFile(small_png()), save=False)
+    upload.save()
+    url = f"/staff/cases/{case.reference}/files/{upload.pk}/"
+    mine = staff_client(client, staff.caseworker).get(url)
+    assert mine.status_code == 200 and b"".join(mine.streaming_content).startswith(b"\x89PNG")
+    assert (
+        "payslip.png"
+        in staff_client(client, staff.caseworker)
+        .get(f"/staff/cases/{case.reference}/")
+        .content.decode()
+    )
+    for user in (staff.other_team, staff.provider):
+        other = staff_client(client, user)
+        assert other.get(url).status_code == 404
+        # Nor through the citizens' address for the same file.
+        assert other.get(f"/files/{upload.pk}/").status_code == 404
