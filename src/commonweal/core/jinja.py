@@ -9,6 +9,8 @@ from django.utils import formats, timezone, translation
 from jinja2 import ChoiceLoader, Environment, PackageLoader, PrefixLoader
 from markupsafe import Markup, escape
 
+from . import uk
+
 
 def url(name: str, *args, **kwargs) -> str:
     return reverse(name, args=args or None, kwargs=kwargs or None)
@@ -121,5 +123,7 @@ def environment(**options) -> Environment:
         money=money,
         paragraphs=paragraphs,
         localised=localised,
+        phone=lambda value: uk.format_phone(value) if value else "",
+        ni_number=lambda value: uk.format_ni_number(value) if value else "",
     )
     return env

@@ -387,7 +387,11 @@ def decide(request, reference):
             )
         except cases_services.CaseActionRefused as refused:
             errors.append(
-                {"text": refused.message, "href": "#" + _decision_field(page, refused, values)}
+                {
+                    "text": refused.message,
+                    "href": "#" + _decision_field(page, refused, values),
+                    "field": refused.field or "outcome",
+                }
             )
             status = 409 if isinstance(refused, cases_services.StaleCase) else 400
         else:

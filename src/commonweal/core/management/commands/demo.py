@@ -188,6 +188,9 @@ Commonweal demo is running.
     @staticmethod
     def _check_port_free(host: str, port: int) -> None:
         with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+            # As gunicorn does: connections from a demo just stopped (TIME_WAIT) do not
+            # count, a server listening there does.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 probe.bind((host, port))
             except OSError as error:
