@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import hashlib
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -13,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from commonweal.cases import services as cases_services
 from commonweal.catalogue import selectors as catalogue
+from commonweal.core.files import sha256_of
 from commonweal.core.jinja import date_long
 from commonweal.core.references import new_reference
 from commonweal.messaging import services as messaging
@@ -73,10 +73,6 @@ def application_draft_start(
 
 def _store_upload(application: Application, question_id: str, parsed_file: dict, account) -> dict:
     upload_file = parsed_file["file"]
-    digest = hashlib.sha256()
-    for chunk in upload_file.chunks():
-        digest.update(chunk)
-    upload_file.seek(0)
     upload = Upload(
         application=application,
         question_id=question_id,
@@ -84,7 +80,7 @@ def _store_upload(application: Application, question_id: str, parsed_file: dict,
         content_type=parsed_file["content_type"],
         extension=catalogue.ALLOWED_UPLOAD_TYPES[parsed_file["content_type"]],
         size=upload_file.size,
-        sha256=digest.hexdigest(),
+        sha256=sha256_of(upload_file),
         uploaded_by=account,
     )
     upload.file.save("upload", upload_file, save=False)

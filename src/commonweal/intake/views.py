@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -28,6 +28,7 @@ from commonweal.core import services as core_services
 from commonweal.core import uk
 from commonweal.core.addresses import find_addresses
 from commonweal.core.clients import client_key
+from commonweal.core.files import private_file_response
 from commonweal.core.references import normalise_reference
 from commonweal.messaging import services as messaging_services
 from commonweal.people import selectors as people_selectors
@@ -965,14 +966,7 @@ def message_attachment(request, reference, attachment_id):
     )
     if attachment is None:
         raise Http404("No such file")
-    response = FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachment.original_name,
-        content_type=attachment.content_type,
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_file_response(attachment)
 
 
 # People who can act for the signed-in person
@@ -1224,14 +1218,7 @@ def upload_download(request, upload_id):
     upload = selectors.upload_for_account(account=request.user, upload_id=upload_id)
     if upload is None:
         raise Http404("No such file")
-    response = FileResponse(
-        upload.file.open("rb"),
-        as_attachment=True,
-        filename=upload.original_name,
-        content_type=upload.content_type,
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_file_response(upload)
 
 
 # Staff taking an application for someone

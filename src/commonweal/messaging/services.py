@@ -7,7 +7,6 @@ handed back. The web request that caused a message writes one row and nothing el
 """
 
 import datetime
-import hashlib
 import logging
 
 from django.conf import settings
@@ -17,6 +16,7 @@ from django.utils import timezone
 
 from commonweal.cases import services as cases_services
 from commonweal.catalogue import selectors as catalogue
+from commonweal.core.files import sha256_of
 
 from .models import Message, SavedReply, ThreadAttachment, ThreadMessage
 
@@ -208,17 +208,13 @@ def thread_message_post(
             created_at=timezone.now(),
         )
         for upload, content_type in checked:
-            digest = hashlib.sha256()
-            for chunk in upload.chunks():
-                digest.update(chunk)
-            upload.seek(0)
             attachment = ThreadAttachment(
                 message=message,
                 original_name=(upload.name or "file")[-255:],
                 content_type=content_type,
                 extension=catalogue.ALLOWED_UPLOAD_TYPES[content_type],
                 size=upload.size,
-                sha256=digest.hexdigest(),
+                sha256=sha256_of(upload),
             )
             attachment.file.save("attachment", upload, save=False)
             attachment.save()

@@ -6,7 +6,7 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from commonweal.cases import selectors as cases_selectors
 from commonweal.cases import services as cases_services
+from commonweal.core.files import private_file_response
 from commonweal.messaging import selectors as messaging_selectors
 from commonweal.messaging import services as messaging
 from commonweal.organisations import selectors as organisations
@@ -438,12 +439,4 @@ def case_file(request, reference, file_id):
         )
     if found is None:
         raise Http404("No such file")
-    response = FileResponse(
-        found.file.open("rb"),
-        content_type=found.content_type,
-        as_attachment=found.content_type != "application/pdf",
-        filename=found.original_name,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_file_response(found)
