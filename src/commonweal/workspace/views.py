@@ -335,7 +335,13 @@ def case_action(request, reference, action):
         else:
             raise Http404("No such action")
     except cases_services.CaseActionRefused as refused:
-        return _refused(request, reference, refused.message, f"{action}-{refused.field or 'form'}")
+        return _refused(
+            request,
+            reference,
+            refused.message,
+            f"{action}-{refused.field or 'form'}",
+            stale=isinstance(refused, cases_services.StaleCase),
+        )
     except messaging.ThreadMessageRefused as refused:
         return _refused(request, reference, refused.message, f"message-{refused.field}")
     except people_services.RepresentativeRefused as refused:
@@ -344,12 +350,13 @@ def case_action(request, reference, action):
     return redirect("workspace:case", reference=case.reference)
 
 
-def _refused(request, reference, message: str, anchor: str):
+def _refused(request, reference, message: str, anchor: str, stale: bool = False):
+    """The case page again, with why the change was refused and what was typed."""
     return case_detail.__wrapped__(
         request,
         reference,
         errors=[{"text": message, "href": f"#{anchor}"}],
-        status=409 if "changed this case" in message or "newid" in message else 400,
+        status=409 if stale else 400,
         values={
             key: request.POST.get(key, "") for key in request.POST if key != "csrfmiddlewaretoken"
         },

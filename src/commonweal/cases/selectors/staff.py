@@ -371,15 +371,6 @@ def team_workload(*, context, team_id: int) -> Workload | None:
     from commonweal.organisations import selectors as organisations
 
     team = next((team for team in context.teams if team.pk == team_id), None)
-    if team is None:
-        team = next(
-            iter(
-                organisations.teams_for_transfer(
-                    organisation_ids=[context.team_organisations.get(team_id)]
-                )
-            ),
-            None,
-        )
     today = _today()
     risk_until = at_risk_until(today)
     running = Q(clock_stopped_on__isnull=True)
