@@ -815,7 +815,12 @@ def reconsideration(request, reference):
     decision = cases_selectors.case_decision_for_person(
         case=case, definition=definition, language=language, viewer=viewer
     )
-    detail_url = reverse("intake:application-detail", args=[application.reference])
+    # Someone allowed to act but not to view goes back to their list instead.
+    detail_url = (
+        reverse("intake:application-detail", args=[application.reference])
+        if application.access.can(selectors.SCOPE_VIEW)
+        else reverse("intake:application-list")
+    )
     reason = ""
     errors = []
     refusal = None
