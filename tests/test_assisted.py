@@ -4,7 +4,7 @@ same questions; the case records the channel, who took it and how identity was c
 import pytest
 from django.urls import reverse
 
-from commonweal.cases.models import Case, CaseEvent, Task
+from commonweal.cases.models import Case, CaseEvent
 from commonweal.intake.models import Application
 from commonweal.messaging.models import Message
 from tests.journeys import BUDGETING_LOAN, answer_eligibility, complete_pages
@@ -71,9 +71,13 @@ def test_a_phone_application_without_email_opens_a_case_and_a_task(client, worke
     assert case.person.account is None
     submitted = CaseEvent.objects.get(case=case, kind="submitted")
     assert submitted.actor == worker and submitted.on_behalf_of == case.person
-    # No email address: nothing is emailed to the member of staff; the team has a task.
+    # No email address: nothing is emailed to the member of staff; the person is told their
+    # reference by the next way we have (a text message to the phone number they gave).
     assert not Message.objects.filter(to_address=worker.email).exists()
-    assert Task.objects.filter(case=case, title__contains="reference").exists()
+    told = Message.objects.get(case=case, event="application_received")
+    assert told.channel == "sms" and told.to_address == "+447700900982"
+    assert case.reference in told.body
+    assert told.notice.channels == ["sms", "letter"]
     page = client.get(sent["Location"]).content.decode()
     assert "By phone" in page and "knowledge" in page
 

@@ -128,7 +128,7 @@ def test_the_email_about_a_team_message_does_not_say_what_it_says(application, s
     messaging_services.thread_message_post(
         case=application.case, author=staff, from_staff=True, body=secret
     )
-    email = Message.objects.get(notice="new_secure_message")
+    email = Message.objects.get(event="new_secure_message")
     assert email.to_address == "sam.evans@example.com"
     assert secret not in email.body
     assert "Nationwide" not in email.body and "Nationwide" not in email.subject

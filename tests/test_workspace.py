@@ -155,7 +155,7 @@ def test_refusal_needs_reasons_and_is_told_to_the_person(client, staff, case):
     assert case.closed_at is not None and case.outcome == "refused" and case.stage == "decided"
     decision = Decision.objects.get(case=case)
     assert decision.reasons == ["savings-too-high"] and decision.decided_by == staff.caseworker
-    told = Message.objects.filter(notice="decision_made").get()
+    told = Message.objects.filter(event="decision_made").get()
     assert Message.objects.count() == before + 1
     assert told.to_address == "sam.evans@example.com"
     assert "savings" not in told.body  # the content is read signed in
@@ -468,7 +468,7 @@ def test_a_double_click_writes_once(client, staff, case):
     assert CaseEvent.objects.filter(case=case, kind="note").count() == 1
     assert case.tasks.count() == 1
     assert ThreadMessage.objects.filter(case=case).count() == 1
-    assert Message.objects.filter(case=case, notice="new_secure_message").count() == 1
+    assert Message.objects.filter(case=case, event="new_secure_message").count() == 1
 
 
 def test_staff_sign_in_with_a_password(client, staff):

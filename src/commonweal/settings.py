@@ -293,6 +293,33 @@ COMMONWEAL_CONTACT_EMAIL = env("COMMONWEAL_CONTACT_EMAIL", "help@commonweal.loca
 
 # UK bank holidays for working-day time limits: england-and-wales, scotland or
 # northern-ireland.
+# Messages: which provider serves each kind (see messaging/channels), how long a failing
+# message is retried, how long a portal message may stay unread before the next channel.
+COMMONWEAL_CHANNELS = {
+    "portal": "portal",
+    "email": env("COMMONWEAL_EMAIL_CHANNEL", "smtp"),
+    "sms": env("COMMONWEAL_SMS_CHANNEL", "log"),
+    "letter": env("COMMONWEAL_LETTER_CHANNEL", "print"),
+    "phone": "task",
+}
+COMMONWEAL_MESSAGE_RETRY_HOURS = env_int("COMMONWEAL_MESSAGE_RETRY_HOURS", 24)
+COMMONWEAL_PORTAL_UNREAD_HOURS = env_int("COMMONWEAL_PORTAL_UNREAD_HOURS", 48)
+# Templates must exist in Welsh as well as English before they are published.
+COMMONWEAL_WELSH_REQUIRED = env_bool("COMMONWEAL_WELSH_REQUIRED", True)
+COMMONWEAL_NOTIFY_API_KEY = env("COMMONWEAL_NOTIFY_API_KEY")
+COMMONWEAL_NOTIFY_BASE_URL = env(
+    "COMMONWEAL_NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk"
+)
+COMMONWEAL_NOTIFY_EMAIL_TEMPLATE_ID = env("COMMONWEAL_NOTIFY_EMAIL_TEMPLATE_ID")
+COMMONWEAL_NOTIFY_SMS_TEMPLATE_ID = env("COMMONWEAL_NOTIFY_SMS_TEMPLATE_ID")
+# The bearer token GOV.UK Notify sends with delivery receipts (set it in Notify's settings).
+COMMONWEAL_NOTIFY_CALLBACK_TOKEN = env("COMMONWEAL_NOTIFY_CALLBACK_TOKEN")
+# The return address printed on letters, lines separated by commas.
+COMMONWEAL_ORGANISATION_ADDRESS = env_list(
+    "COMMONWEAL_ORGANISATION_ADDRESS",
+    ["Council Offices", "Penallta Road", "Ystrad Mynach", "CF82 7PG"],
+)
+
 # Open cases due within this many working days are flagged "at risk" in the queues.
 COMMONWEAL_AT_RISK_WORKING_DAYS = env_int("COMMONWEAL_AT_RISK_WORKING_DAYS", 3)
 COMMONWEAL_BANK_HOLIDAY_REGION = env("COMMONWEAL_BANK_HOLIDAY_REGION", "england-and-wales")

@@ -84,7 +84,7 @@ def test_caseworker_decides_and_the_person_reads_it_and_replies(chromium, demo_s
 
     decision = Decision.objects.get(case=case)
     assert decision.reasons == ["savings-too-high"]
-    assert Message.objects.filter(case=case, notice="decision_made").exists()
+    assert Message.objects.filter(case=case, event="decision_made").exists()
 
     # The person reads the decision and replies to the message.
     context = signed_in_context(chromium, demo_site, account, javascript=keyboard)

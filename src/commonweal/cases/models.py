@@ -84,6 +84,7 @@ class CaseEvent(models.Model):
         CLOCK_STOPPED = "clock_stopped", "Time limit paused"
         CLOCK_RESTARTED = "clock_restarted", "Time limit restarted"
         CHECK_OVERRIDDEN = "check_overridden", "Red check overridden"
+        MESSAGE_FAILED = "message_failed", "Message not delivered"
 
     # Indexed by the (case, created_at) index below.
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events", db_index=False)
@@ -169,6 +170,9 @@ class Task(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     outcome = models.TextField(blank=True)
+    # A phone call for a notice: the message it delivers, and the words to read out.
+    message_id = models.UUIDField(null=True, blank=True, unique=True)
+    script = models.TextField(blank=True)
 
     class Meta:
         ordering = ["completed_at", "due_date", "id"]

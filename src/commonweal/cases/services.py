@@ -100,6 +100,30 @@ def case_event_record(
     )
 
 
+def case_events_record_many(*, kind: str, visible_to_person: bool, items: list) -> None:
+    """Many events at once ((case id, data) pairs), for work done in batches."""
+    if not items:
+        return
+    now = timezone.now()
+    CaseEvent.objects.bulk_create(
+        [
+            CaseEvent(
+                case_id=case_id,
+                kind=kind,
+                created_at=now,
+                visible_to_person=visible_to_person,
+                data=data,
+            )
+            for case_id, data in items
+        ],
+        batch_size=500,
+    )
+
+
+def case_get(*, case_id: int) -> Case:
+    return Case.objects.get(pk=case_id)
+
+
 def _locked(case_id: int, revision: int | None) -> Case:
     """The case, locked for this transaction; refused when the page was out of date."""
     case = Case.objects.select_for_update().filter(pk=case_id).first()
@@ -509,74 +533,61 @@ def case_decide(
 
 
 def _tell_person(case: Case, definition, by, *, notice: str) -> None:
-    """Tell the person (or whoever applied for them) that something needs their attention,
-    without the content: they read it signed in. No email address means a task for the
-    team to write or phone, in the way the person prefers."""
+    """Tell the person, through the channels they prefer and in their language, that
+    something needs their attention (the words come from the notice's templates; secure
+    content is read signed in). Someone who applied for them is told when the person
+    cannot be reached any other way."""
+    from commonweal.core.jinja import date_long
     from commonweal.messaging import services as messaging
 
     person = case.person
     application = case.application
-    address = person.email or (application.account.email if application.account_id else "")
-    if application.taken_by_id and not person.email:
-        address = ""
+    to_email = ""
+    reachable = messaging.plan_channels(person=person)
+    if not reachable and application.on_behalf and not application.taken_by_id:
+        to_email = application.account.email
     language = person.language or application.language or "en"
-    with translation.override(language):
-        title = definition.title.text(language)
-        texts = {
-            "decision_made": (
-                _("A decision has been made: %(service)s (%(reference)s)"),
-                _("We have made a decision on the application."),
-            ),
-            "new_secure_message": (
-                _("New message about your application (%(reference)s)"),
-                _("You have a new message about the application."),
-            ),
-            "application_received": (
-                _("Application received: %(service)s (%(reference)s)"),
-                _("We have received the application. Keep the reference safe."),
-            ),
-        }
-        subject, lead = texts[notice]
-        subject = subject % {"service": title, "reference": case.reference}
-        body = _(
-            "Hello,\n\n%(lead)s\n\nService: %(service)s\nReference: %(reference)s\n\n"
-            "Sign in to read it: %(url)s\n\n%(organisation)s"
-        ) % {
-            "lead": lead,
-            "service": title,
-            "reference": case.reference,
-            "url": f"{settings.COMMONWEAL_BASE_URL}/applications/{case.reference}/",
-            "organisation": settings.COMMONWEAL_ORGANISATION_NAME_CY
-            if language == "cy"
-            else settings.COMMONWEAL_ORGANISATION_NAME,
-        }
-    wants_email = person.preferred_contact in ("", "email")
-    if address and wants_email:
-        messaging.message_queue(
-            notice=notice,
-            to_address=address,
-            subject=subject,
-            body=body,
-            language=language,
-            person=person,
-            case=case,
-        )
-        return
-    how = {"phone": "Phone", "letter": "Write to"}.get(person.preferred_contact, "Write to")
-    what = {
-        "decision_made": "about the decision",
-        "new_secure_message": "about a new message",
-        "application_received": "with their reference",
-    }
-    task_add(
-        case_id=case.pk,
-        title=f"{how} {person.full_name or 'the person'} {what[notice]}",
-        due_date=add_working_days(timezone.localdate(), 2),
-        assignee_id=None,
+    extra = {}
+    if notice == "application_received":
+        text_language = "cy" if language in ("cy", "both") else "en"
+        with translation.override(text_language):
+            extra = {
+                "due_date": date_long(case.due_date),
+                "what_happens_next": definition.what_happens_next.text(text_language),
+                "status_url": f"{settings.COMMONWEAL_BASE_URL}/check-status/",
+            }
+    messaging.notice_send(
+        event=notice,
+        person=person,
+        case=case,
+        data=messaging.notice_data(case=case, person=person, language=language, extra=extra),
+        to_email=to_email,
         by=by,
-        revision=None,
-        within_transaction=True,
     )
+
+
+def task_for_message(*, case_id: int, title: str, message_id, script: str) -> Task:
+    """A phone call to make for a notice: the task carries the words to read out."""
+    with transaction.atomic():
+        case = Case.objects.get(pk=case_id)
+        existing = Task.objects.filter(message_id=message_id).first()
+        if existing is not None:
+            return existing
+        task = Task.objects.create(
+            case=case,
+            title=title[:200],
+            due_date=add_working_days(timezone.localdate(), 1),
+            created_at=timezone.now(),
+            message_id=message_id,
+            script=script,
+        )
+        case_event_record(
+            case=case,
+            kind=CaseEvent.Kind.TASK_ADDED,
+            visible_to_person=False,
+            data={"task": task.pk, "title": task.title, "due": task.due_date.isoformat()},
+        )
+    return task
 
 
 def case_person_tell_reference(*, case: Case, definition, by) -> None:

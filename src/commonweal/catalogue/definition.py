@@ -207,9 +207,9 @@ class Question(Strict):
                     + " or ".join(PERSON_FIELDS[self.person_field])
                 )
             allowed = PERSON_FIELD_CHOICES.get(self.person_field)
-            if allowed is not None and {o.value for o in self.options or []} != allowed:
+            if allowed is not None and not {o.value for o in self.options or []} <= allowed:
                 raise ValueError(
-                    f"person_field '{self.person_field}' needs exactly the options "
+                    f"person_field '{self.person_field}' can only offer the options "
                     + ", ".join(sorted(allowed))
                 )
         return self
@@ -406,6 +406,9 @@ class ServiceDefinition(Strict):
     decision_reasons: list[DecisionReason] = []
     # How long after a decision the person can ask for it to be looked at again.
     reconsideration_days: Annotated[int, Field(ge=0, le=365)] = 30
+    # How long the words of messages about this service's cases are kept; the record that a
+    # message was sent, when and how, stays.
+    message_retention_days: Annotated[int, Field(ge=1, le=3650)] = 730
     checks: list[Identifier] = []
 
     @model_validator(mode="after")

@@ -7,7 +7,7 @@ import datetime
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from commonweal.cases import services as cases_services
@@ -320,49 +320,30 @@ def _submit(*, account, service, language: str, application_id=None) -> Applicat
 
 
 def _queue_confirmation(application, case, definition, person, account, language: str) -> None:
-    """Tell whoever applied that it arrived, in the language they used."""
-    with translation.override(language):
-        if person.full_name and not application.on_behalf:
-            greeting = _("Dear %(name)s,") % {"name": person.full_name}
-        else:
-            greeting = _("Hello,")
-        title = definition.title.text(language)
-        subject = _("Application received: %(service)s (%(reference)s)") % {
-            "service": title,
-            "reference": application.reference,
-        }
-        body = _(
-            "%(greeting)s\n\n"
-            "We have received the application.\n\n"
-            "Service: %(service)s\n"
-            "Reference: %(reference)s\n\n"
-            "Keep the reference safe: you will need it if you contact us.\n\n"
-            "What happens next\n%(next)s\n\n"
-            "We aim to make a decision by %(due)s.\n\n"
-            "See where the application is at any time: %(url)s\n"
-            "Or, without signing in, check its status at %(status_url)s with the reference, "
-            "the date of birth and the postcode given in the application.\n\n"
-            "%(organisation)s"
-        ) % {
-            "greeting": greeting,
-            "service": title,
-            "reference": application.reference,
-            "next": definition.what_happens_next.text(language),
-            "due": date_long(case.due_date),
-            "url": f"{settings.COMMONWEAL_BASE_URL}/applications/{application.reference}/",
-            "status_url": f"{settings.COMMONWEAL_BASE_URL}/check-status/",
-            "organisation": settings.COMMONWEAL_ORGANISATION_NAME_CY
-            if language == "cy"
-            else settings.COMMONWEAL_ORGANISATION_NAME,
-        }
-    messaging.message_queue(
-        notice="application_received",
-        to_address=account.email,
-        subject=subject,
-        body=body,
+    """Tell whoever applied that it arrived, in the language they used: the person, or the
+    carer who applied for them (to the address they signed in with)."""
+    data = messaging.notice_data(
+        case=case,
+        person=person,
         language=language,
+        extra={
+            "due_date": date_long(case.due_date),
+            "what_happens_next": definition.what_happens_next.text(
+                "cy" if language in ("cy", "both") else "en"
+            ),
+            "status_url": f"{settings.COMMONWEAL_BASE_URL}/check-status/",
+        },
+    )
+    if application.on_behalf:
+        # Greet whoever will read it: the carer who applied, at their own address.
+        data["name"] = "Syr neu Fadam" if language in ("cy", "both") else "Sir or Madam"
+    messaging.notice_send(
+        event="application_received",
         person=person,
         case=case,
+        data=data,
+        to_email=account.email if application.on_behalf else "",
+        by=account,
     )
 
 

@@ -4,40 +4,171 @@ from django.conf import settings
 from django.db import models
 
 
+class Notice(models.Model):
+    """Something a person must be told (application received, decision made, new secure
+    message...). It is delivered by one message: the person's channels are tried in turn,
+    each as a Message, until one is delivered; letters are the last resort."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Being delivered"
+        DELIVERED = "delivered", "Delivered"
+        FAILED = "failed", "Could not be delivered"
+        ACTION_NEEDED = "action_needed", "Waiting for the team"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    event = models.CharField(max_length=50)
+    person = models.ForeignKey(
+        "people.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="notices"
+    )
+    case = models.ForeignKey(
+        "cases.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="notices"
+    )
+    # The placeholder values; emptied with the messages' content after the retention period.
+    data = models.JSONField(default=dict, blank=True)
+    language = models.CharField(max_length=4)
+    # The channels to try, in order, fixed when the notice was made.
+    channels = models.JSONField(default=list)
+    position = models.PositiveSmallIntegerField(default=0)
+    large_print = models.BooleanField(default=False)
+    status = models.CharField(max_length=14, choices=Status.choices, default=Status.PENDING)
+    failure_reason = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["case", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.event} ({self.status})"
+
+
+class MessageTemplate(models.Model):
+    """The words for one event on one channel in one language. Versioned: a published
+    version never changes; each message records the version it used."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+        RETIRED = "retired", "Retired"
+
+    event = models.CharField(max_length=50)
+    channel = models.CharField(max_length=10)
+    language = models.CharField(max_length=2)
+    version = models.PositiveIntegerField(default=1)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    subject = models.CharField(max_length=300, blank=True)
+    body = models.TextField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["event", "channel", "language", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "channel", "language", "version"], name="template_version"
+            ),
+            models.UniqueConstraint(
+                fields=["event", "channel", "language"],
+                condition=models.Q(status="published"),
+                name="one_published_template",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} {self.channel} {self.language} v{self.version} ({self.status})"
+
+
+def _letter_path(instance: "Message", filename: str) -> str:
+    return f"letters/{instance.created_at:%Y/%m/%d}/{instance.id}.pdf"
+
+
+def _batch_path(instance: "PrintBatch", filename: str) -> str:
+    return f"print-batches/{instance.day:%Y/%m}/letters-{instance.day:%Y-%m-%d}-{instance.pk}.zip"
+
+
+class PrintBatch(models.Model):
+    """A day's letters for the print house: a zip of PDFs and a manifest, made on request."""
+
+    day = models.DateField(unique=True)
+    file = models.FileField(upload_to=_batch_path, max_length=200, blank=True)
+    letters = models.PositiveIntegerField(default=0)
+    built_at = models.DateTimeField(null=True, blank=True)
+    built_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-day"]
+
+    def __str__(self) -> str:
+        return f"Letters for {self.day:%Y-%m-%d}"
+
+
 class Message(models.Model):
-    """An outbound notice to a person: an outbox row written in the same transaction as the
-    change that caused it, then delivered by a background task. Nothing is lost if a worker
-    dies: the sweeper hands queued messages whose task never ran to a new task."""
+    """One attempt to deliver a notice on one channel: an outbox row written in the same
+    transaction as the change that caused it, then delivered by a background task. Nothing
+    is lost if a worker dies: the sweeper hands back messages stuck "sending", and the
+    channel is given the message's id as its idempotency key."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
         SENDING = "sending", "Sending"
         SENT = "sent", "Sent"
+        DELIVERED = "delivered", "Delivered"
         FAILED = "failed", "Failed"
+        RETURNED = "returned", "Returned"
+        UNREAD = "unread", "Not read in time"
+        CANCELLED = "cancelled", "Cancelled"
 
     class Channel(models.TextChoices):
+        PORTAL = "portal", "Portal"
         EMAIL = "email", "Email"
+        SMS = "sms", "Text message"
+        LETTER = "letter", "Letter"
+        PHONE = "phone", "Phone call"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    notice = models.ForeignKey(
+        Notice, null=True, blank=True, on_delete=models.CASCADE, related_name="messages"
+    )
     person = models.ForeignKey(
         "people.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
     )
     case = models.ForeignKey(
         "cases.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
     )
-    notice = models.CharField(max_length=50)
+    event = models.CharField(max_length=50)
     channel = models.CharField(max_length=10, choices=Channel.choices)
-    language = models.CharField(max_length=2)
-    to_address = models.CharField(max_length=254)
+    provider = models.CharField(max_length=20, blank=True)
+    template = models.ForeignKey(
+        MessageTemplate, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    language = models.CharField(max_length=4)
+    to_address = models.CharField(max_length=500)
     subject = models.CharField(max_length=300)
     body = models.TextField()
+    large_print = models.BooleanField(default=False)
+    letter_pdf = models.FileField(upload_to=_letter_path, max_length=200, blank=True)
+    print_batch = models.ForeignKey(
+        PrintBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="messages"
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    provider_reference = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     next_attempt_at = models.DateTimeField()
+    # Transient failures are retried until then; after it, they count as permanent.
+    give_up_at = models.DateTimeField(null=True, blank=True)
     sending_started_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    content_deleted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [
@@ -52,10 +183,19 @@ class Message(models.Model):
                 condition=models.Q(status="sending"),
                 name="message_sending",
             ),
+            # Delivery status to ask providers about.
+            models.Index(
+                fields=["sent_at"], condition=models.Q(status="sent"), name="message_awaiting"
+            ),
+            models.Index(fields=["provider", "provider_reference"]),
         ]
 
     def __str__(self) -> str:
-        return f"{self.notice} to {self.to_address} ({self.status})"
+        return f"{self.event} by {self.channel} ({self.status})"
+
+    @property
+    def kind(self) -> str:
+        return self.channel
 
 
 class ThreadMessage(models.Model):

@@ -1,51 +1,395 @@
-"""Writing and delivering messages.
+"""Writing and delivering notices and messages.
 
-A message is a row written in the caller's transaction (an outbox). The worker's dispatcher
-claims due rows in batches and hands each batch to a task that sends them; failures are
-retried with back-off, then marked failed; rows left "sending" by a crashed worker are
-handed back. The web request that caused a message writes one row and nothing else.
+A notice (something a person must be told) is written in the caller's transaction with its
+first message: an outbox. The worker's dispatcher claims due messages in batches and hands
+each batch to a task that sends them through the channel for their kind. A temporary
+failure is retried with back-off for the retry period; a permanent one moves the notice on
+to the person's next channel, until one message is delivered. Rows left "sending" by a
+crashed worker are handed back; channels receive the message id as an idempotency key.
 """
 
 import datetime
 import logging
+from pathlib import Path
 
+import yaml
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from commonweal.cases import services as cases_services
 from commonweal.catalogue import selectors as catalogue
 from commonweal.core.files import sha256_of
 
-from .models import Message, SavedReply, ThreadAttachment, ThreadMessage
+from . import channels as channel_registry
+from . import templating
+from .events import EVENTS
+from .models import (
+    Message,
+    MessageTemplate,
+    Notice,
+    PrintBatch,
+    SavedReply,
+    ThreadAttachment,
+    ThreadMessage,
+)
 
 logger = logging.getLogger("commonweal.messaging")
 
-# Waits between attempts: 1 minute, 5 minutes, 30 minutes, then every 2 hours: about a day.
-RETRY_DELAYS = [60, 300, 1800] + [7200] * 11
+# Waits between attempts: 1 minute, 5 minutes, 30 minutes, then every 2 hours, until the
+# retry period (COMMONWEAL_MESSAGE_RETRY_HOURS, a day by default) is over.
+RETRY_DELAYS = [60, 300, 1800, 7200]
 SENDING_TIMEOUT = datetime.timedelta(minutes=10)
-BATCH_SIZE = 50
+BATCH_SIZE = 200
+DEFAULT_TEMPLATES = Path(__file__).resolve().parent / "default_templates.yaml"
+LONG_CHANNELS = ("email", "letter", "portal")
+SHORT_CHANNELS = ("sms", "phone")
+# Formats the platform cannot make itself: the team is asked to, instead of a standard copy.
+FORMATS_FOR_THE_TEAM = {"braille": "Braille", "audio": "audio", "easy_read": "easy read"}
 
 
-def message_queue(
-    *, notice: str, to_address: str, subject: str, body: str, language: str, person=None, case=None
-) -> Message:
-    """Write the message in the caller's transaction; the worker delivers it."""
-    return Message.objects.create(
-        notice=notice,
-        channel=Message.Channel.EMAIL,
-        to_address=to_address,
+# Templates
+
+
+class TemplateRefused(Exception):
+    def __init__(self, problems: list[str]):
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def template_check(*, event: str, channel: str, subject: str, body: str) -> None:
+    """Refuse a template that uses a placeholder its event does not have, or bad syntax."""
+    if event not in EVENTS:
+        raise TemplateRefused([f"Unknown event {event!r}"])
+    allowed = EVENTS[event].placeholders
+    problems = []
+    for text in (subject, body):
+        try:
+            templating.check(text or "", allowed)
+        except templating.TemplateError as error:
+            problems.extend(error.problems)
+    if channel == "email" and not (subject or "").strip():
+        problems.append("An email needs a subject")
+    if problems:
+        raise TemplateRefused(problems)
+
+
+def template_publish(*, template: MessageTemplate, by=None) -> MessageTemplate:
+    """Make a draft the version in use. Where Welsh is required, the English template of an
+    event and channel can only be published when a Welsh one exists (and the other way)."""
+    template_check(
+        event=template.event, channel=template.channel, subject=template.subject, body=template.body
+    )
+    if settings.COMMONWEAL_WELSH_REQUIRED:
+        other = "cy" if template.language == "en" else "en"
+        if (
+            not MessageTemplate.objects.filter(
+                event=template.event, channel=template.channel, language=other
+            )
+            .exclude(status=MessageTemplate.Status.RETIRED)
+            .exists()
+        ):
+            raise TemplateRefused(
+                [
+                    f"There is no {'Welsh' if other == 'cy' else 'English'} version of this "
+                    "template: write it before publishing (Welsh is required here)"
+                ]
+            )
+    with transaction.atomic():
+        MessageTemplate.objects.filter(
+            event=template.event,
+            channel=template.channel,
+            language=template.language,
+            status=MessageTemplate.Status.PUBLISHED,
+        ).exclude(pk=template.pk).update(status=MessageTemplate.Status.RETIRED)
+        template.status = MessageTemplate.Status.PUBLISHED
+        template.published_at = timezone.now()
+        template.save(update_fields=["status", "published_at"])
+    _templates.clear()
+    return template
+
+
+def template_new_version(
+    *, template: MessageTemplate, subject: str, body: str, by
+) -> MessageTemplate:
+    """A new draft version of a template, checked."""
+    template_check(event=template.event, channel=template.channel, subject=subject, body=body)
+    latest = (
+        MessageTemplate.objects.filter(
+            event=template.event, channel=template.channel, language=template.language
+        )
+        .order_by("-version")
+        .first()
+    )
+    return MessageTemplate.objects.create(
+        event=template.event,
+        channel=template.channel,
+        language=template.language,
+        version=latest.version + 1,
         subject=subject,
         body=body,
-        language=language,
-        person=person,
-        case=case,
-        next_attempt_at=timezone.now(),
+        created_by=by,
     )
 
 
-def messages_dispatch(*, limit: int = 500) -> int:
+def templates_load(*, path: Path = DEFAULT_TEMPLATES) -> int:
+    """Create version 1 of every default template that is missing, published. Returns how
+    many were made."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    made = 0
+    with transaction.atomic():
+        for event, languages in data.items():
+            for language, texts in languages.items():
+                for channel in (*LONG_CHANNELS, *SHORT_CHANNELS):
+                    if MessageTemplate.objects.filter(
+                        event=event, channel=channel, language=language
+                    ).exists():
+                        continue
+                    long = channel in LONG_CHANNELS
+                    subject = texts["subject"] if long else ""
+                    body = texts["long"] if long else texts["short"]
+                    template_check(event=event, channel=channel, subject=subject, body=body)
+                    MessageTemplate.objects.create(
+                        event=event,
+                        channel=channel,
+                        language=language,
+                        version=1,
+                        status=MessageTemplate.Status.PUBLISHED,
+                        subject=subject,
+                        body=body,
+                        published_at=timezone.now(),
+                    )
+                    made += 1
+    _templates.clear()
+    return made
+
+
+# Published templates by (event, channel, language), read once per process and refreshed
+# when one is published here; other processes see a new version within a minute.
+_templates: dict = {}
+_TEMPLATE_CACHE_SECONDS = 60
+
+
+def _template(event: str, channel: str, language: str) -> MessageTemplate | None:
+    now = timezone.now()
+    loaded_at = _templates.get("__loaded_at")
+    if loaded_at is None or (now - loaded_at).total_seconds() > _TEMPLATE_CACHE_SECONDS:
+        _templates.clear()
+        for template in MessageTemplate.objects.filter(status=MessageTemplate.Status.PUBLISHED):
+            _templates[(template.event, template.channel, template.language)] = template
+        _templates["__loaded_at"] = now
+    return _templates.get((event, channel, language))
+
+
+def _render(event: str, channel: str, language: str, data: dict) -> tuple[str, str, int | None]:
+    """The subject and body for a channel in the person's language (both languages, Welsh
+    first, for "both"). Raises MissingData or LookupError; never returns a placeholder."""
+    languages = ["cy", "en"] if language == "both" else [language]
+    subjects, bodies, template_id = [], [], None
+    for lang in languages:
+        template = _template(event, channel, lang)
+        if template is None:
+            raise LookupError(f"no published {lang} template for {event} by {channel}")
+        subjects.append(templating.render(template.subject, data) if template.subject else "")
+        bodies.append(templating.render(template.body, data))
+        template_id = template_id or template.pk
+    separator = "\n\n---\n\n" if channel in LONG_CHANNELS else "\n"
+    return " / ".join(filter(None, subjects))[:300], separator.join(bodies), template_id
+
+
+# Notices
+
+
+def notice_data(*, case, person, language: str, extra: dict | None = None) -> dict:
+    """The placeholders every notice about a case has, in the notice's language."""
+    definition = catalogue.definition_for(case.version)
+    text_language = "cy" if language in ("cy", "both") else "en"
+    data = {
+        "name": person.full_name or ("Syr neu Fadam" if text_language == "cy" else "Sir or Madam"),
+        "reference": case.reference,
+        "service": definition.title.text(text_language),
+        "url": f"{settings.COMMONWEAL_BASE_URL}/applications/{case.reference}/",
+        "organisation": settings.COMMONWEAL_ORGANISATION_NAME_CY
+        if text_language == "cy"
+        else settings.COMMONWEAL_ORGANISATION_NAME,
+    }
+    data.update(extra or {})
+    return data
+
+
+def plan_channels(*, person, to_email: str = "") -> list[str]:
+    """The channels to try for a person, in order. Their own list if they gave one, else
+    from how they said they prefer to be contacted; only channels we can use (an address to
+    send to, not failing, not refused); letters last, when we have an address."""
+    if to_email:
+        return ["email"]
+    chosen = list(person.channels or [])
+    if not chosen:
+        chosen = {
+            "letter": ["letter"],
+            "phone": ["sms", "phone"],
+        }.get(person.preferred_contact, ["email", "sms"])
+    from commonweal.people import selectors as people_selectors
+
+    refused = set(person.do_not_contact or [])
+    failing = people_selectors.failing_contacts(person=person) if person.pk else set()
+    has_address = bool(person.address_line_1 and person.address_postcode)
+    available = {
+        "portal": bool(person.account_id),
+        "email": bool(person.email) and "email" not in failing,
+        "sms": bool(person.phone and person.phone.startswith("+447")) and "phone" not in failing,
+        "phone": bool(person.phone) and "phone" not in failing,
+        "letter": has_address and "address" not in failing,
+    }
+    plan = []
+    for channel in chosen:
+        if available.get(channel) and channel not in refused and channel not in plan:
+            plan.append(channel)
+    if available["letter"] and "letter" not in refused:
+        # Letters are the last resort for everyone we have an address for.
+        plan = [channel for channel in plan if channel != "letter"] + ["letter"]
+    return plan
+
+
+def _address_of(person, channel: str, to_email: str) -> str:
+    if channel == "email":
+        return to_email or person.email
+    if channel in ("sms", "phone"):
+        return person.phone
+    if channel == "letter":
+        lines = [
+            person.full_name,
+            person.address_line_1,
+            person.address_line_2,
+            person.address_town,
+            person.address_county,
+            person.address_postcode,
+        ]
+        return "\n".join(line for line in lines if line)
+    if channel == "portal":
+        return f"account:{person.account_id}"
+    return ""
+
+
+def _not_quiet(person, channel: str, when: datetime.datetime) -> datetime.datetime:
+    """The first moment at or after `when` outside the person's quiet hours, for texts."""
+    start, end = person.quiet_hours_start, person.quiet_hours_end
+    if channel != "sms" or start is None or end is None or start == end:
+        return when
+    local = timezone.localtime(when)
+    now_time = local.time()
+    quiet = (start <= now_time or now_time < end) if start > end else (start <= now_time < end)
+    if not quiet:
+        return when
+    day = local.date() if now_time < end else local.date() + datetime.timedelta(days=1)
+    return timezone.make_aware(datetime.datetime.combine(day, end), local.tzinfo)
+
+
+def notice_send(
+    *, event: str, person, data: dict, case=None, to_email: str = "", by=None
+) -> Notice:
+    """Tell a person something, in their language and format, by the first channel that
+    works. Written in the caller's transaction; the worker delivers it.
+
+    `to_email` sends it to one email address only (for example to the carer who applied).
+    Braille, audio and easy read become a task for the team; no way to reach the person, a
+    missing template or missing data fail the notice loudly (an error in the log and a
+    task), and nothing half-made is sent."""
+    now = timezone.now()
+    language = person.language or "en"
+    if case is not None and not person.language:
+        language = case.application.language or "en"
+    notice = Notice.objects.create(
+        event=event,
+        person=person,
+        case=case,
+        data=data,
+        language=language,
+        channels=plan_channels(person=person, to_email=to_email),
+        large_print=person.accessible_format == "large_print",
+        created_at=now,
+    )
+    notice._to_email = to_email
+    if person.accessible_format in FORMATS_FOR_THE_TEAM and not to_email:
+        _needs_the_team(
+            notice,
+            f"Send {person.full_name or 'the person'} the '{event}' notice in "
+            f"{FORMATS_FOR_THE_TEAM[person.accessible_format]}",
+            by,
+        )
+        return notice
+    _next_message(notice, by=by)
+    return notice
+
+
+def _needs_the_team(notice: Notice, title: str, by, *, failed: bool = False) -> None:
+    notice.status = Notice.Status.FAILED if failed else Notice.Status.ACTION_NEEDED
+    notice.failure_reason = title
+    notice.completed_at = timezone.now() if failed else None
+    notice.save(update_fields=["status", "failure_reason", "completed_at"])
+    if failed:
+        logger.error("Notice %s (%s) failed: %s", notice.pk, notice.event, title)
+    if notice.case_id:
+        cases_services.task_add(
+            case_id=notice.case_id,
+            title=title[:200],
+            due_date=None,
+            assignee_id=None,
+            by=by,
+            within_transaction=True,
+        )
+
+
+def _next_message(notice: Notice, *, by=None) -> Message | None:
+    """The message for the notice's current channel, rendered now; or, when no channels
+    are left, the notice fails and the team is told."""
+    if notice.position >= len(notice.channels):
+        _needs_the_team(
+            notice,
+            f"We could not reach {notice.person.full_name if notice.person else 'the person'} "
+            f"with the '{notice.event}' notice by any channel: contact them another way",
+            by,
+            failed=True,
+        )
+        return None
+    channel = notice.channels[notice.position]
+    try:
+        subject, body, template_id = _render(notice.event, channel, notice.language, notice.data)
+    except (templating.MissingData, templating.TemplateError, LookupError) as error:
+        detail = (
+            "missing " + ", ".join(f"(({name}))" for name in error.missing)
+            if isinstance(error, templating.MissingData)
+            else str(error)
+        )
+        _needs_the_team(
+            notice, f"The '{notice.event}' message could not be made ({detail})", by, failed=True
+        )
+        return None
+    now = timezone.now()
+    person = notice.person
+    return Message.objects.create(
+        notice=notice,
+        person=person,
+        case_id=notice.case_id,
+        event=notice.event,
+        channel=channel,
+        provider=channel_registry.provider_for(channel),
+        template_id=template_id,
+        language=notice.language,
+        to_address=_address_of(person, channel, getattr(notice, "_to_email", "")),
+        subject=subject,
+        body=body,
+        large_print=notice.large_print,
+        next_attempt_at=_not_quiet(person, channel, now),
+        give_up_at=now + datetime.timedelta(hours=settings.COMMONWEAL_MESSAGE_RETRY_HOURS),
+    )
+
+
+# Delivery
+
+
+def messages_dispatch(*, limit: int = 2000) -> int:
     """Claim due messages and hand them to delivery tasks in batches.
 
     Safe with many workers: on PostgreSQL rows are claimed with SKIP LOCKED, and SQLite
@@ -71,60 +415,79 @@ def messages_dispatch(*, limit: int = 500) -> int:
 
 
 def messages_deliver(*, message_ids: list[str]) -> dict:
+    """Send a claimed batch; record the outcomes in a few statements for the whole batch."""
+    messages = list(
+        Message.objects.filter(pk__in=message_ids, status=Message.Status.SENDING)
+        .select_related("notice")
+        .order_by("created_at")
+    )
     outcomes: dict[str, int] = {}
-    for message_id in message_ids:
-        outcome = message_send(message_id=message_id)
-        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    done: list[Message] = []
+    events = []
+    now = timezone.now()
+    for message in messages:
+        try:
+            sent = channel_registry.channel(message.provider).send(
+                message, idempotency_key=str(message.pk)
+            )
+        except channel_registry.PermanentFailure as error:
+            _failed_for_good(message, str(error))
+            outcomes["failed"] = outcomes.get("failed", 0) + 1
+            continue
+        except Exception as error:
+            outcome = _failed_for_now(message, error)
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+            continue
+        message.attempts += 1
+        message.provider_reference = sent.provider_reference or message.provider_reference
+        message.sent_at = now
+        message.status = Message.Status.DELIVERED if sent.delivered else Message.Status.SENT
+        if sent.delivered:
+            message.delivered_at = now
+        done.append(message)
+        if message.case_id:
+            events.append((message, now))
+        outcomes["sent"] = outcomes.get("sent", 0) + 1
+    if done:
+        with transaction.atomic():
+            Message.objects.bulk_update(
+                done,
+                ["attempts", "provider_reference", "sent_at", "status", "delivered_at"],
+                batch_size=500,
+            )
+            delivered_notices = [m.notice_id for m in done if m.delivered_at and m.notice_id]
+            if delivered_notices:
+                Notice.objects.filter(pk__in=delivered_notices).update(
+                    status=Notice.Status.DELIVERED, completed_at=now
+                )
+            cases_services.case_events_record_many(
+                kind="message_sent",
+                visible_to_person=True,
+                items=[
+                    (
+                        message.case_id,
+                        {
+                            "channel": message.channel,
+                            "notice": message.event,
+                            "message": str(message.pk),
+                        },
+                    )
+                    for message, _when in events
+                ],
+            )
     return outcomes
 
 
-def message_send(*, message_id: str) -> str:
-    """Send one claimed message and record what happened."""
-    message = (
-        Message.objects.filter(pk=message_id, status=Message.Status.SENDING)
-        .select_related("case")
-        .first()
-    )
-    if message is None:
-        return "not claimed"
-    try:
-        EmailMessage(
-            subject=message.subject,
-            body=message.body,
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            to=[message.to_address],
-            headers={"X-Commonweal-Message": str(message.id)},
-        ).send(fail_silently=False)
-    except Exception as error:  # any failure of the mail server is retried
-        return _record_failure(message, error)
-    with transaction.atomic():
-        Message.objects.filter(pk=message.pk).update(
-            status=Message.Status.SENT, sent_at=timezone.now(), attempts=message.attempts + 1
-        )
-        if message.case_id:
-            # The person sees on their timeline that we wrote to them, and how.
-            cases_services.case_event_record(
-                case=message.case,
-                kind="message_sent",
-                visible_to_person=True,
-                data={
-                    "channel": message.channel,
-                    "notice": message.notice,
-                    "message": str(message.pk),
-                },
-            )
-    return "sent"
-
-
-def _record_failure(message: Message, error: Exception) -> str:
+def _failed_for_now(message: Message, error: Exception) -> str:
     attempts = message.attempts + 1
-    if attempts > len(RETRY_DELAYS):
-        Message.objects.filter(pk=message.pk).update(
-            status=Message.Status.FAILED, attempts=attempts, last_error=repr(error)[:2000]
-        )
-        logger.error("Message %s failed for good: %r", message.pk, error)
+    now = timezone.now()
+    if message.give_up_at and now >= message.give_up_at:
+        _failed_for_good(message, f"still failing after the retry period: {error!r}")
         return "failed"
-    retry_at = timezone.now() + datetime.timedelta(seconds=RETRY_DELAYS[attempts - 1])
+    delay = RETRY_DELAYS[min(attempts - 1, len(RETRY_DELAYS) - 1)]
+    retry_at = now + datetime.timedelta(seconds=delay)
+    if message.give_up_at and retry_at > message.give_up_at:
+        retry_at = message.give_up_at
     Message.objects.filter(pk=message.pk).update(
         status=Message.Status.QUEUED,
         attempts=attempts,
@@ -135,12 +498,187 @@ def _record_failure(message: Message, error: Exception) -> str:
     return "retry"
 
 
+def _failed_for_good(message: Message, reason: str, *, status: str = Message.Status.FAILED):
+    """This channel will not work for this person: say so on the case, mark the address as
+    failing, and move the notice on to the next channel."""
+    with transaction.atomic():
+        now = timezone.now()
+        Message.objects.filter(pk=message.pk).update(
+            status=status, failed_at=now, last_error=reason[:2000], attempts=F("attempts") + 1
+        )
+        if message.person_id and message.channel in ("email", "sms", "letter"):
+            from commonweal.people import services as people_services
+
+            people_services.contact_point_failing(
+                person_id=message.person_id,
+                kind={"email": "email", "sms": "phone", "letter": "address"}[message.channel],
+                value=message.to_address,
+                reason=reason,
+            )
+        if message.case_id:
+            cases_services.case_event_record(
+                case=cases_services.case_get(case_id=message.case_id),
+                kind="message_failed",
+                visible_to_person=False,
+                data={
+                    "channel": message.channel,
+                    "notice": message.event,
+                    "message": str(message.pk),
+                    "reason": reason[:300],
+                    "status": status,
+                },
+            )
+        notice = message.notice
+        if notice is not None and notice.status == Notice.Status.PENDING:
+            notice = Notice.objects.select_for_update().get(pk=notice.pk)
+            notice.position += 1
+            notice.save(update_fields=["position"])
+            _next_message(notice)
+    logger.warning("Message %s failed for good (%s): %s", message.pk, message.channel, reason)
+
+
+def message_status_update(*, message: Message, status: str, reason: str = "") -> None:
+    """What a provider said later (a callback, or polling): delivered, failed, returned."""
+    now = timezone.now()
+    if status == "delivered" and message.status in (Message.Status.SENT, Message.Status.SENDING):
+        with transaction.atomic():
+            Message.objects.filter(pk=message.pk).update(
+                status=Message.Status.DELIVERED, delivered_at=now
+            )
+            if message.notice_id:
+                Notice.objects.filter(pk=message.notice_id).update(
+                    status=Notice.Status.DELIVERED, completed_at=now
+                )
+    elif status in ("failed", "returned") and message.status not in (
+        Message.Status.FAILED,
+        Message.Status.RETURNED,
+    ):
+        _failed_for_good(
+            message,
+            reason or status,
+            status=Message.Status.RETURNED if status == "returned" else Message.Status.FAILED,
+        )
+    elif status == "temporary-failure" and message.status == Message.Status.SENT:
+        # The provider gave up for now: send again (with the same idempotency key).
+        _failed_for_now(message, Exception(reason or "temporary failure at the provider"))
+
+
+def message_status_from_provider(*, provider: str, provider_reference: str, status) -> bool:
+    """Apply a provider's callback; False when no message has that reference."""
+    message = (
+        Message.objects.select_related("notice")
+        .filter(provider=provider, provider_reference=provider_reference)
+        .first()
+    )
+    if message is None:
+        return False
+    message_status_update(message=message, status=status.status, reason=status.reason)
+    return True
+
+
+def messages_poll_status(*, older_than=datetime.timedelta(minutes=10), limit: int = 500) -> int:
+    """Ask providers about messages handed over a while ago with no final status yet."""
+    cutoff = timezone.now() - older_than
+    asked = 0
+    for message in (
+        Message.objects.filter(status=Message.Status.SENT, sent_at__lt=cutoff)
+        .exclude(provider_reference="")
+        .select_related("notice")
+        .order_by("sent_at")[:limit]
+    ):
+        try:
+            status = channel_registry.channel(message.provider).check_status(message)
+        except Exception as error:
+            logger.warning("Could not ask %s about %s: %r", message.provider, message.pk, error)
+            continue
+        asked += 1
+        if status is not None and status.status != "sending":
+            message_status_update(message=message, status=status.status, reason=status.reason)
+    return asked
+
+
+def portal_messages_read(*, person, case=None) -> int:
+    """The person opened their account: their portal messages count as delivered."""
+    now = timezone.now()
+    unread = Message.objects.filter(
+        person=person, channel="portal", status=Message.Status.SENT, read_at__isnull=True
+    )
+    if case is not None:
+        unread = unread.filter(case=case)
+    notice_ids = list(unread.values_list("notice_id", flat=True))
+    count = unread.update(status=Message.Status.DELIVERED, read_at=now, delivered_at=now)
+    if notice_ids:
+        Notice.objects.filter(pk__in=notice_ids, status=Notice.Status.PENDING).update(
+            status=Notice.Status.DELIVERED, completed_at=now
+        )
+    return count
+
+
+def portal_unread_expire() -> int:
+    """Portal messages unread past the set time: try the person's next channel."""
+    cutoff = timezone.now() - datetime.timedelta(hours=settings.COMMONWEAL_PORTAL_UNREAD_HOURS)
+    expired = 0
+    for message in Message.objects.filter(
+        channel="portal", status=Message.Status.SENT, sent_at__lt=cutoff
+    ).select_related("notice")[:500]:
+        _failed_for_good(message, "not read in time", status=Message.Status.UNREAD)
+        expired += 1
+    return expired
+
+
+def phone_call_outcome(*, message_id, reached: bool, by) -> None:
+    """The team phoned the person with a notice: it was delivered, or try the next channel."""
+    message = Message.objects.select_related("notice").filter(pk=message_id).first()
+    if message is None or message.status != Message.Status.SENT:
+        return
+    if reached:
+        message_status_update(message=message, status="delivered")
+    else:
+        _failed_for_good(message, "no answer when we phoned")
+
+
+def letter_returned(*, message_id, by) -> None:
+    """A letter came back undelivered: the address is marked failing and the team told."""
+    message = (
+        Message.objects.select_related("notice").filter(pk=message_id, channel="letter").first()
+    )
+    if message is None:
+        return
+    message_status_update(message=message, status="returned", reason="returned by the post")
+
+
 def messages_sweep() -> int:
-    """Hand back messages a crashed worker left in "sending"; returns how many."""
+    """Hand back messages a crashed worker left in "sending"; returns how many. Sending
+    them again is safe: channels get the same idempotency key."""
     cutoff = timezone.now() - SENDING_TIMEOUT
     return Message.objects.filter(
         status=Message.Status.SENDING, sending_started_at__lt=cutoff
     ).update(status=Message.Status.QUEUED, next_attempt_at=timezone.now())
+
+
+def message_content_expire(*, now: datetime.datetime | None = None) -> int:
+    """Delete messages' words (and letters' PDFs) after each service's retention period;
+    the record that a message was sent, when and how, stays."""
+    now = now or timezone.now()
+    cleared = 0
+    for published in catalogue.published_services():
+        days = published.definition.message_retention_days
+        cutoff = now - datetime.timedelta(days=days)
+        old = Message.objects.filter(
+            case__service=published.service, created_at__lt=cutoff, content_deleted_at__isnull=True
+        )
+        for message in old.exclude(letter_pdf="").only("letter_pdf")[:1000]:
+            message.letter_pdf.delete(save=False)
+        cleared += old.update(subject="", body="", letter_pdf="", content_deleted_at=now)
+        Notice.objects.filter(case__service=published.service, created_at__lt=cutoff).exclude(
+            data={}
+        ).update(data={})
+    return cleared
+
+
+def print_batch_for(*, day: datetime.date) -> PrintBatch:
+    batch, _created = PrintBatch.objects.get_or_create(day=day)
+    return batch
 
 
 # Secure messages on a case

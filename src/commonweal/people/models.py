@@ -1,3 +1,4 @@
+import datetime
 import uuid
 
 from django.conf import settings
@@ -10,6 +11,23 @@ class Person(models.Model):
     class Language(models.TextChoices):
         ENGLISH = "en", "English"
         WELSH = "cy", "Cymraeg"
+        BOTH = "both", "English and Welsh (Welsh first)"
+
+    class Channel(models.TextChoices):
+        """The ways we can reach someone, in the order they prefer (`channels`)."""
+
+        PORTAL = "portal", "Message in their account"
+        EMAIL = "email", "Email"
+        SMS = "sms", "Text message"
+        LETTER = "letter", "Letter"
+        PHONE = "phone", "Phone call"
+
+    class Format(models.TextChoices):
+        STANDARD = "standard", "Standard"
+        LARGE_PRINT = "large_print", "Large print"
+        BRAILLE = "braille", "Braille"
+        EASY_READ = "easy_read", "Easy read"
+        AUDIO = "audio", "Audio"
 
     class ContactMethod(models.TextChoices):
         EMAIL = "email", "Email"
@@ -37,9 +55,19 @@ class Person(models.Model):
     # (verified, used before) is kept in ContactPoint.
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=20, blank=True)
-    language = models.CharField(max_length=2, choices=Language.choices, blank=True)
+    language = models.CharField(max_length=4, choices=Language.choices, blank=True)
     accessibility_needs = models.TextField(blank=True)
     preferred_contact = models.CharField(max_length=10, choices=ContactMethod.choices, blank=True)
+    # How they want to hear from us: channels in order of preference (empty: worked out from
+    # `preferred_contact` and what we hold), the format, and when not to text them.
+    channels = models.JSONField(default=list, blank=True)
+    accessible_format = models.CharField(
+        max_length=12, choices=Format.choices, default=Format.STANDARD
+    )
+    quiet_hours_start = models.TimeField(null=True, blank=True, default=datetime.time(21, 0))
+    quiet_hours_end = models.TimeField(null=True, blank=True, default=datetime.time(8, 0))
+    # Channels never to use (for example after a request, or a safeguarding concern).
+    do_not_contact = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -66,12 +94,16 @@ class ContactPoint(models.Model):
     class Kind(models.TextChoices):
         EMAIL = "email", "Email"
         PHONE = "phone", "Phone"
+        ADDRESS = "address", "Postal address"
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="contact_points")
     kind = models.CharField(max_length=10, choices=Kind.choices)
     value = models.CharField(max_length=254)
     is_primary = models.BooleanField(default=False)
     verified_at = models.DateTimeField(null=True, blank=True)
+    # A bounce, a returned letter or an unknown number: when, and what the provider said.
+    failing_since = models.DateTimeField(null=True, blank=True)
+    failure_reason = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

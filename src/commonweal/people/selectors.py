@@ -105,3 +105,27 @@ def people_named(*, words: list[str], limit: int):
     for word in words:
         matching &= Q(family_name__icontains=word) | Q(given_name__icontains=word)
     return Person.objects.filter(matching).values("pk")[:limit]
+
+
+def failing_contacts(*, person) -> set[str]:
+    """Which of the person's current email ("email"), phone ("phone") and address
+    ("address") are known to fail (a bounce, an unknown number, a returned letter)."""
+    from .models import ContactPoint
+
+    address = "\n".join(
+        line
+        for line in (
+            person.full_name,
+            person.address_line_1,
+            person.address_line_2,
+            person.address_town,
+            person.address_county,
+            person.address_postcode,
+        )
+        if line
+    )
+    current = {"email": person.email, "phone": person.phone, "address": address[:254]}
+    failing = ContactPoint.objects.filter(person=person, failing_since__isnull=False).values_list(
+        "kind", "value"
+    )
+    return {kind for kind, value in failing if current.get(kind) == value}

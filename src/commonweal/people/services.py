@@ -230,3 +230,29 @@ def representative_revoke(*, representative_id: int, person: Person | None, by) 
             reason="Authority to act for them ended",
         )
     return representative
+
+
+def contact_point_failing(*, person_id: int, kind: str, value: str, reason: str) -> None:
+    """A bounce, an unknown number or a returned letter: remember that this address fails,
+    so the next notices go another way until it is changed."""
+    now = timezone.now()
+    value = value[:254]
+    with transaction.atomic():
+        updated = ContactPoint.objects.filter(person_id=person_id, kind=kind, value=value).update(
+            failing_since=now, failure_reason=reason[:300]
+        )
+        if not updated:
+            ContactPoint.objects.create(
+                person_id=person_id,
+                kind=kind,
+                value=value,
+                is_primary=False,
+                failing_since=now,
+                failure_reason=reason[:300],
+            )
+        PersonChange.objects.create(
+            person_id=person_id,
+            fields={f"{kind} failing": ["", value[:200]]},
+            changed_by=None,
+            reason=f"Delivery failed: {reason}"[:500],
+        )

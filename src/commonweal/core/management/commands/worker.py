@@ -33,6 +33,9 @@ DISPATCH_EVERY_SECONDS = 1.0
 def housekeeping() -> dict:
     return {
         "messages_requeued": messaging_services.messages_sweep(),
+        "message_statuses_asked": messaging_services.messages_poll_status(),
+        "portal_messages_unread": messaging_services.portal_unread_expire(),
+        "message_contents_deleted": messaging_services.message_content_expire(),
         "drafts_expired": intake_services.drafts_expire(
             older_than_days=settings.COMMONWEAL_DRAFT_RETENTION_DAYS
         ),

@@ -1,0 +1,50 @@
+"""The notices the platform sends, and the placeholders each one's templates may use.
+
+A template for an event can use only these names; a template with any other is refused
+when saved (`templating.check`), and a notice whose data lacks one is never sent."""
+
+from dataclasses import dataclass
+
+# Every notice about a case knows these.
+COMMON = ("name", "reference", "service", "url", "organisation")
+
+
+@dataclass(frozen=True)
+class Event:
+    name: str
+    description: str
+    placeholders: tuple[str, ...]
+
+
+EVENTS = {
+    event.name: event
+    for event in (
+        Event(
+            "application_received",
+            "An application arrived: its reference and what happens next",
+            (*COMMON, "due_date", "what_happens_next", "status_url"),
+        ),
+        Event("decision_made", "A decision was made on the application", COMMON),
+        Event("new_secure_message", "Staff wrote a secure message on the case", COMMON),
+        Event(
+            "more_information_needed",
+            "The case is waiting for something from the person",
+            COMMON,
+        ),
+        Event("delay", "The decision will take longer than we said", (*COMMON, "due_date")),
+        Event(
+            "appointment",
+            "An appointment has been booked",
+            (*COMMON, "date", "time", "place"),
+        ),
+        Event(
+            "service_update",
+            "A message staff write to many people at once",
+            (*COMMON, "message"),
+        ),
+    )
+}
+
+
+def event(name: str) -> Event:
+    return EVENTS[name]
