@@ -14,6 +14,7 @@ SAMPLE_ARGUMENTS = {
     "outcome_id": "universal-credit",
     "page_id": "name",
     "reference": "BL-2345-6789",
+    "day": "2026-11-26",
     "upload_id": "6f1c2a9e-1b7d-4c55-9a53-0d6f54c0f001",
     "code": "cy",
     "application_id": "6f1c2a9e-1b7d-4c55-9a53-0d6f54c0f002",

@@ -274,6 +274,9 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "django_tasks_db": {"level": env("LOG_LEVEL", "INFO")},
+        # WeasyPrint narrates every step of every letter at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
 

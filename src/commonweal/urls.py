@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("commonweal.core.urls")),
     path("", include("commonweal.accounts.urls")),
     path("", include("commonweal.intake.urls")),
+    path("", include("commonweal.messaging.urls")),
     path("staff/admin/", admin.site.urls),
     path("staff/", include("commonweal.workspace.urls")),
 ]

@@ -60,5 +60,6 @@ urlpatterns = [
         views.representative_remove,
         name="representative-remove",
     ),
+    path("account/contact-preferences/", views.contact_preferences, name="contact-preferences"),
     path("files/<uuid:upload_id>/", views.upload_download, name="upload"),
 ]

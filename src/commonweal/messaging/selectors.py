@@ -5,3 +5,31 @@ from .models import SavedReply
 
 def saved_replies(*, service_id: int) -> list[SavedReply]:
     return list(SavedReply.objects.filter(service_id=service_id).order_by("title"))
+
+
+def portal_messages(*, person, case) -> list:
+    """The notices left in the person's account about a case, newest first (their words,
+    while the retention period keeps them)."""
+    from .models import Message
+
+    return list(
+        Message.objects.filter(person=person, case=case, channel="portal")
+        .exclude(status__in=["queued", "sending", "cancelled"])
+        .only("subject", "body", "sent_at", "content_deleted_at", "read_at")
+        .order_by("-sent_at")[:20]
+    )
+
+
+def print_batches(*, limit: int = 60) -> list:
+    """The recent days' letter batches, with how many letters each holds now."""
+    from django.db.models import Count
+
+    from .models import PrintBatch
+
+    return list(PrintBatch.objects.annotate(waiting=Count("messages")).order_by("-day")[:limit])
+
+
+def print_batch(*, day) -> object | None:
+    from .models import PrintBatch
+
+    return PrintBatch.objects.filter(day=day).first()

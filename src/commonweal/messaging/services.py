@@ -233,7 +233,9 @@ def plan_channels(*, person, to_email: str = "") -> list[str]:
     from commonweal.people import selectors as people_selectors
 
     refused = set(person.do_not_contact or [])
-    failing = people_selectors.failing_contacts(person=person) if person.pk else set()
+    failing = getattr(person, "_failing", None)
+    if failing is None:
+        failing = people_selectors.failing_contacts(person=person) if person.pk else set()
     has_address = bool(person.address_line_1 and person.address_postcode)
     available = {
         "portal": bool(person.account_id),
@@ -321,6 +323,71 @@ def notice_send(
         return notice
     _next_message(notice, by=by)
     return notice
+
+
+def notices_send_many(*, event: str, people: list, data_for, cases=None) -> int:
+    """The same notice to many people at once (a bulk send): each in their own language,
+    format and channel, planned and rendered here, written in batches. `data_for(person)`
+    gives a person's placeholder values; `cases` maps person id to the case it is about.
+    People whose format the team must make, or with no channel, are left to `notice_send`
+    (one at a time: they need a task). Returns how many notices were written."""
+    from commonweal.people import selectors as people_selectors
+
+    cases = cases or {}
+    failing = people_selectors.failing_contacts_many(people=people)
+    now = timezone.now()
+    give_up = now + datetime.timedelta(hours=settings.COMMONWEAL_MESSAGE_RETRY_HOURS)
+    notices, messages, singles = [], [], []
+    for person in people:
+        person._failing = failing.get(person.pk, set())
+        plan = plan_channels(person=person)
+        case = cases.get(person.pk)
+        data = data_for(person)
+        if not plan or person.accessible_format in FORMATS_FOR_THE_TEAM:
+            singles.append((person, case, data))
+            continue
+        language = person.language or "en"
+        try:
+            subject, body, template_id = _render(event, plan[0], language, data)
+        except (templating.MissingData, templating.TemplateError, LookupError):
+            singles.append((person, case, data))
+            continue
+        notice = Notice(
+            event=event,
+            person=person,
+            case=case,
+            data=data,
+            language=language,
+            channels=plan,
+            large_print=person.accessible_format == "large_print",
+            created_at=now,
+        )
+        notices.append(notice)
+        messages.append(
+            Message(
+                notice=notice,
+                person=person,
+                case=case,
+                event=event,
+                channel=plan[0],
+                provider=channel_registry.provider_for(plan[0]),
+                template_id=template_id,
+                language=language,
+                to_address=_address_of(person, plan[0], ""),
+                subject=subject,
+                body=body,
+                large_print=notice.large_print,
+                next_attempt_at=_not_quiet(person, plan[0], now),
+                give_up_at=give_up,
+            )
+        )
+    with transaction.atomic():
+        Notice.objects.bulk_create(notices, batch_size=1000)
+        Message.objects.bulk_create(messages, batch_size=1000)
+    for person, case, data in singles:
+        with transaction.atomic():
+            notice_send(event=event, person=person, case=case, data=data)
+    return len(notices) + len(singles)
 
 
 def _needs_the_team(notice: Notice, title: str, by, *, failed: bool = False) -> None:
@@ -777,3 +844,42 @@ def saved_reply_ensure(*, service, title: str, body_en: str, body_cy: str = "") 
         service=service, title=title, defaults={"body_en": body_en, "body_cy": body_cy}
     )
     return reply
+
+
+def print_batch_build(*, batch: PrintBatch, by) -> PrintBatch:
+    """Write the day's letters into one zip (PDFs and a manifest) for the print house, kept
+    so it can be downloaded again; letters in it count as sent to print."""
+    import tempfile
+
+    from django.core.files import File
+
+    from . import letters
+
+    messages = Message.objects.filter(print_batch=batch).exclude(letter_pdf="").order_by("pk")
+
+    def items():
+        for message in messages.iterator(chunk_size=200):
+            with message.letter_pdf.open("rb") as handle:
+                pdf = handle.read()
+            yield (
+                str(message.pk),
+                pdf,
+                {
+                    "reference": message.case.reference if message.case_id else "",
+                    "address_lines": message.to_address.split("\n"),
+                    "large_print": message.large_print,
+                    "languages": ["cy", "en"] if message.language == "both" else [message.language],
+                },
+            )
+
+    with tempfile.TemporaryFile() as out:
+        count = letters.build_print_batch(items(), out)
+        out.seek(0)
+        if batch.file:
+            batch.file.delete(save=False)
+        batch.file.save(f"letters-{batch.day:%Y-%m-%d}.zip", File(out), save=False)
+    batch.letters = count
+    batch.built_at = timezone.now()
+    batch.built_by = by
+    batch.save(update_fields=["file", "letters", "built_at", "built_by"])
+    return batch

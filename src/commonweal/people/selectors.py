@@ -129,3 +129,55 @@ def failing_contacts(*, person) -> set[str]:
         "kind", "value"
     )
     return {kind for kind, value in failing if current.get(kind) == value}
+
+
+def contact_preferences_of(*, person: Person) -> dict:
+    """How the person hears from us now, for the form that changes it. Without a list of
+    their own, the channels are those we would use from `preferred_contact` and what we
+    hold (as messaging routes notices)."""
+    has_address = bool(person.address_line_1 and person.address_postcode)
+    usable = {
+        "portal": bool(person.account_id),
+        "email": bool(person.email),
+        "sms": person.phone.startswith("+447"),
+        "phone": bool(person.phone),
+        "letter": has_address,
+    }
+    channels = list(person.channels or [])
+    if not channels:
+        default = {"letter": ["letter"], "phone": ["sms", "phone"]}.get(
+            person.preferred_contact, ["email", "sms"]
+        )
+        channels = [channel for channel in default if usable[channel]]
+    return {
+        "channels": channels,
+        "language": person.language,
+        "accessible_format": person.accessible_format or Person.Format.STANDARD,
+        "quiet_hours": (person.quiet_hours_start, person.quiet_hours_end)
+        if person.quiet_hours_start is not None
+        and person.quiet_hours_end is not None
+        and person.quiet_hours_start != person.quiet_hours_end
+        else None,
+        "do_not_contact": list(person.do_not_contact or []),
+        "email": person.email,
+        "phone": person.phone,
+        "has_address": has_address,
+        "has_account": bool(person.account_id),
+    }
+
+
+def failing_contacts_many(*, people) -> dict[int, set[str]]:
+    """`failing_contacts` for many people in one query: person id -> failing kinds."""
+    from .models import ContactPoint
+
+    by_id = {person.pk: person for person in people}
+    result: dict[int, set[str]] = {}
+    rows = ContactPoint.objects.filter(
+        person_id__in=list(by_id), failing_since__isnull=False
+    ).values_list("person_id", "kind", "value")
+    for person_id, kind, value in rows:
+        person = by_id[person_id]
+        current = {"email": person.email, "phone": person.phone}.get(kind)
+        if kind == "address" or current == value:
+            result.setdefault(person_id, set()).add(kind)
+    return result

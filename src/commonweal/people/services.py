@@ -256,3 +256,182 @@ def contact_point_failing(*, person_id: int, kind: str, value: str, reason: str)
             changed_by=None,
             reason=f"Delivery failed: {reason}"[:500],
         )
+
+
+class ContactPreferencesRefused(Exception):
+    def __init__(self, message, field: str):
+        super().__init__(str(message))
+        self.message = str(message)
+        self.field = field
+
+
+def _as_text(value) -> str:
+    """A preference as it reads in the history: lists joined, times as 21:00."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ", ".join(value)
+    if isinstance(value, datetime.time):
+        return value.strftime("%H:%M")
+    return str(value)
+
+
+def contact_preferences_update(
+    *,
+    person: Person,
+    channels: list[str],
+    language: str,
+    accessible_format: str,
+    quiet_hours: tuple[datetime.time, datetime.time] | None,
+    do_not_contact: list[str],
+    email: str | None = None,
+    phone: str | None = None,
+    changed_by,
+    reason: str,
+) -> list[str]:
+    """Set how the person hears from us: the channels in order, language, format, quiet
+    hours for texts, channels never to use, and optionally a new email address or phone
+    number. Refused (ContactPreferencesRefused) when a chosen channel lacks what it needs.
+    Everything that changed is one history row; returns the changed field names.
+
+    `email` and `phone` left out (None or blank) keep the current ones."""
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+    from django.utils.translation import gettext as _
+
+    from commonweal.core.uk import normalise_uk_phone
+
+    reason = (reason or "").strip()
+    if not reason:
+        raise ContactPreferencesRefused(_("Enter why you are changing this"), "reason")
+    known = list(Person.Channel.values)
+    channels = list(channels or [])
+    if not channels:
+        raise ContactPreferencesRefused(_("Select at least one way to contact you"), "channels")
+    if any(channel not in known for channel in channels):
+        raise ContactPreferencesRefused(_("Select ways to contact you from the list"), "channels")
+    if len(set(channels)) != len(channels):
+        raise ContactPreferencesRefused(_("Choose each way to contact you only once"), "channels")
+    if language not in Person.Language.values:
+        raise ContactPreferencesRefused(_("Select the language we should use"), "language")
+    if accessible_format not in Person.Format.values:
+        raise ContactPreferencesRefused(
+            _("Select the format you want letters and documents in"), "accessible_format"
+        )
+    refused = set(do_not_contact or [])
+    if refused - set(known):
+        raise ContactPreferencesRefused(
+            _("Select ways not to contact you from the list"), "do_not_contact"
+        )
+    if all(channel in refused for channel in channels):
+        raise ContactPreferencesRefused(
+            _(
+                "Every way you chose is also on the list of ways never to use. "
+                "Choose at least one way we can use."
+            ),
+            "do_not_contact",
+        )
+    # Stored in a fixed order, so the same choice never reads as a change.
+    do_not_contact = [channel for channel in known if channel in refused]
+    if quiet_hours is not None and quiet_hours[0] == quiet_hours[1]:
+        raise ContactPreferencesRefused(
+            _("Quiet hours must start and end at different times"), "quiet_hours"
+        )
+    email = (email or "").strip() or None
+    if email is not None:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise ContactPreferencesRefused(
+                _("Enter an email address in the correct format, like name@example.com"),
+                "email",
+            ) from None
+    if (phone or "").strip():
+        normalised = normalise_uk_phone(phone)
+        if normalised is None:
+            raise ContactPreferencesRefused(
+                _(
+                    "Enter a telephone number, like 01632 960 001, 07700 900 982 "
+                    "or +44 808 157 0192"
+                ),
+                "phone",
+            )
+        phone = normalised
+    else:
+        phone = None
+
+    with transaction.atomic():
+        # The record as it is now, locked, so two changes at once cannot lose one another.
+        current = Person.objects.select_for_update().get(pk=person.pk)
+        new_email = email or current.email
+        new_phone = phone or current.phone
+        if "email" in channels and not new_email:
+            raise ContactPreferencesRefused(
+                _("Enter an email address to get emails, or choose another way"), "email"
+            )
+        if "sms" in channels and not new_phone:
+            raise ContactPreferencesRefused(
+                _("Enter a mobile phone number to get text messages, or choose another way"),
+                "phone",
+            )
+        if "sms" in channels and not new_phone.startswith("+447"):
+            raise ContactPreferencesRefused(
+                _(
+                    "Text messages need a UK mobile number, starting 07. "
+                    "Enter a mobile number, or choose another way"
+                ),
+                "phone",
+            )
+        if "phone" in channels and not new_phone:
+            raise ContactPreferencesRefused(
+                _("Enter a phone number to get phone calls, or choose another way"), "phone"
+            )
+        if "letter" in channels and not (current.address_line_1 and current.address_postcode):
+            raise ContactPreferencesRefused(
+                _("There is no postal address on the record, so we cannot send letters"),
+                "channels",
+            )
+        if "portal" in channels and not current.account_id:
+            raise ContactPreferencesRefused(
+                _(
+                    "There is no online account, so we cannot send messages to one. "
+                    "Choose another way"
+                ),
+                "channels",
+            )
+
+        start, end = quiet_hours if quiet_hours is not None else (None, None)
+        wanted = {
+            "channels": channels,
+            "language": language,
+            "accessible_format": accessible_format,
+            "quiet_hours_start": start,
+            "quiet_hours_end": end,
+            "do_not_contact": do_not_contact,
+        }
+        changes: dict[str, list[str]] = {}
+        update_fields: list[str] = []
+        for field, new in wanted.items():
+            old = getattr(current, field)
+            if old != new:
+                changes[field] = [_as_text(old), _as_text(new)]
+                setattr(current, field, new)
+                update_fields.append(field)
+        # The same contact point handling as person_update (which writes its own history
+        # row, so it is not called here: this change is one row).
+        for kind, new in (("email", email), ("phone", phone)):
+            if new and new != getattr(current, kind):
+                changes[kind] = [_as_text(getattr(current, kind)), new]
+                _set_contact_point(current, kind, new)
+                update_fields.append(kind)
+        if update_fields:
+            current.updated_at = timezone.now()
+            Person.objects.filter(pk=current.pk).update(
+                **{field: getattr(current, field) for field in [*update_fields, "updated_at"]}
+            )
+            for field in [*update_fields, "updated_at"]:
+                setattr(person, field, getattr(current, field))
+            PersonChange.objects.create(
+                person=current, fields=changes, changed_by=changed_by, reason=reason[:500]
+            )
+    return list(changes)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import letters, preferences, views
 
 app_name = "workspace"
 
@@ -9,8 +9,12 @@ urlpatterns = [
     path("queue/", views.queue, name="queue"),
     path("search/", views.search, name="search"),
     path("workload/", views.workload, name="workload"),
+    path("letters/", letters.print_batches, name="letters"),
+    path("letters/<str:day>/build/", letters.print_batch_build, name="letters-build"),
+    path("letters/<str:day>/download/", letters.print_batch_download, name="letters-download"),
     path("cases/<str:reference>/", views.case_detail, name="case"),
     path("cases/<str:reference>/decision/", views.decide, name="decide"),
     path("cases/<str:reference>/do/<slug:action>/", views.case_action, name="case-action"),
     path("cases/<str:reference>/files/<uuid:file_id>/", views.case_file, name="case-file"),
+    path("cases/<str:reference>/preferences/", preferences.change, name="case-preferences"),
 ]

@@ -254,6 +254,25 @@ def case_action(request, reference, action):
                 by=user,
             )
             message = _("Task added.")
+        elif action == "call-outcome":
+            task_id = post.get("task", "")
+            task = next((t for t in page.tasks if str(t.pk) == task_id and t.message_id), None)
+            if task is None:
+                raise cases_services.CaseActionRefused(_("This call is not on this case."))
+            reached = post.get("reached") == "yes"
+            cases_services.task_complete(
+                task_id=task.pk,
+                outcome=_("Reached them") if reached else _("Could not reach them"),
+                by=user,
+            )
+            messaging.phone_call_outcome(message_id=task.message_id, reached=reached, by=user)
+            message = _("Call recorded.")
+        elif action == "letter-returned":
+            message_id = post.get("message", "")
+            if not any(str(m.pk) == message_id and m.channel == "letter" for m in page.messages):
+                raise cases_services.CaseActionRefused(_("This letter is not on this case."))
+            messaging.letter_returned(message_id=message_id, by=user)
+            message = _("Letter recorded as returned. The address is marked as not working.")
         elif action == "task-done":
             task_id = post.get("task", "")
             if not any(str(task.pk) == task_id for task in page.tasks):

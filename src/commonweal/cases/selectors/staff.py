@@ -432,6 +432,7 @@ class CasePage:
     uploads: list = field(default_factory=list)
     representatives: list = field(default_factory=list)
     flags: list = field(default_factory=list)
+    messages: list = field(default_factory=list)
 
     def sees(self, part: str) -> bool:
         return self.scope is None or part in self.scope
@@ -498,6 +499,15 @@ def case_for_staff(*, context, reference: str) -> CasePage | None:
         )
     if page.sees("evidence"):
         page.uploads = list(case.application.uploads.order_by("created_at"))
+    if page.sees("timeline"):
+        from commonweal.messaging.models import Message
+
+        page.messages = list(
+            Message.objects.filter(case=case)
+            .select_related("template")
+            .defer("body")
+            .order_by("-created_at")[:50]
+        )
     if page.sees("person"):
         from commonweal.people import selectors as people_selectors
 

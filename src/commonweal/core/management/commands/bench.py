@@ -80,6 +80,13 @@ class Command(BaseCommand):
             help="PostgreSQL database to use, kept between runs (seeded when it has too few cases)",
         )
 
+        messages = benches.add_parser(
+            "messages", help="Notices delivered per second by the workers, and letters per second"
+        )
+        messages.add_argument("--messages", type=int, default=20_000)
+        messages.add_argument("--letters", type=int, default=1_000)
+        messages.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+
     def handle(self, *args, bench, **options):
         try:
             getattr(self, f"bench_{bench}")(**options)
@@ -217,6 +224,48 @@ class Command(BaseCommand):
                     "floor_p95_ms": round(timings["floor"].p95_ms, 1),
                     "cases": total,
                     "open_cases": open_total,
+                }
+            )
+        )
+
+    def bench_messages(self, *, messages, letters, workers, **options):
+        from commonweal.core import bench_messages
+
+        with bench.bench_database() as database_url:
+            self.stdout.write(f"Preparing a throwaway database ({messages:,} people)…")
+            call_command("migrate", interactive=False, verbosity=0)
+            people = bench_messages._people(messages)
+            floor_s = bench_messages.floor(people)
+            self.stdout.write(f"Floor: {messages:,} message rows inserted in {floor_s:.2f} s")
+            self.stdout.write(f"Full path with {workers} worker processes:")
+            full_s = bench_messages.full(
+                people, database_url=database_url, workers=workers, out=self.stdout.write
+            )
+        self.stdout.write(f"  all {messages:,} delivered {full_s:.1f} s after the first")
+        self.stdout.write(f"Letters: rendering {letters:,} into a print batch…")
+        letters_s, made = bench_messages.letters_into_batch(letters, processes=workers)
+        if made != letters:
+            raise CommandError(f"the batch holds {made} letters, not {letters}")
+        messages_per_s = messages / full_s
+        floor_per_s = messages / floor_s
+        letters_per_s = letters / letters_s
+        self.stdout.write(
+            f"  {letters:,} letters in {letters_s:.1f} s: {letters_per_s:.1f}/s, so 20,000 "
+            f"would take {20_000 / letters_per_s / 60:.1f} minutes"
+        )
+        self.stdout.write(
+            f"Messages: {messages_per_s:,.0f}/s through the workers; floor {floor_per_s:,.0f}/s"
+        )
+        self.stdout.write(
+            json.dumps(
+                {
+                    "bench": "messages",
+                    "messages_per_s": round(messages_per_s, 1),
+                    "floor_per_s": round(floor_per_s, 1),
+                    "letters_per_s": round(letters_per_s, 2),
+                    "messages": messages,
+                    "letters": letters,
+                    "workers": workers,
                 }
             )
         )
