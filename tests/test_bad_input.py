@@ -21,6 +21,7 @@ SAMPLE_ARGUMENTS = {
     "file_id": "6f1c2a9e-1b7d-4c55-9a53-0d6f54c0f003",
     "attachment_id": "6f1c2a9e-1b7d-4c55-9a53-0d6f54c0f004",
     "representative_id": "1",
+    "bulk_id": "1",
     "action": "assign",
 }
 

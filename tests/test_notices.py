@@ -360,3 +360,41 @@ def test_letters_are_printed_in_a_daily_batch(client, case, staff):
     # Provider staff do not handle the post.
     client.force_login(staff.provider)
     assert client.get("/staff/letters/").status_code == 403
+
+
+def test_team_leaders_send_one_message_to_many_people(client, case, staff, other_citizen):
+    other = submit_case(other_citizen)
+    other.person.language = "cy"
+    other.person.save()
+    client.force_login(staff.caseworker)
+    assert client.get("/staff/messages/").status_code == 403
+    client.force_login(staff.leader)
+    page = client.get("/staff/messages/", {"service": "budgeting-loan"}).content.decode()
+    assert "2 cases match" in page
+    refused = client.post(
+        "/staff/messages/",
+        {"service": "budgeting-loan", "open_only": "yes", "message_en": "Closed on Monday."},
+    )
+    assert refused.status_code == 400
+    assert "Write the message in Welsh as well" in refused.content.decode()
+    response = client.post(
+        "/staff/messages/",
+        {
+            "service": "budgeting-loan",
+            "open_only": "yes",
+            "message_en": "The office is closed on Monday.",
+            "message_cy": "Mae'r swyddfa ar gau ddydd Llun.",
+        },
+    )
+    assert response.status_code == 302
+    bulk_id = int(response["Location"].rstrip("/").split("/")[-1])
+    assert messaging.bulk_send_run(bulk_send_id=bulk_id) == 2
+    assert messaging.bulk_send_run(bulk_send_id=bulk_id) == 0  # finished: never twice
+    notices = Notice.objects.filter(event="service_update")
+    assert notices.count() == 2
+    welsh = notices.get(person=other.person).messages.get()
+    english = notices.get(person=case.person).messages.get()
+    assert "Mae'r swyddfa ar gau" in welsh.body and "Annwyl" in welsh.body
+    assert "The office is closed on Monday." in english.body
+    progress = client.get(response["Location"]).content.decode()
+    assert "2 of 2" in progress or "for 2 of 2 cases" in progress

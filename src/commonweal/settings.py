@@ -306,6 +306,15 @@ COMMONWEAL_CHANNELS = {
     "phone": "task",
 }
 COMMONWEAL_MESSAGE_RETRY_HOURS = env_int("COMMONWEAL_MESSAGE_RETRY_HOURS", 24)
+# At most this many messages of each kind per second per worker (a provider's own limit:
+# GOV.UK Notify allows 3,000 a minute per key).
+COMMONWEAL_CHANNEL_RATES = {
+    "email": env_int("COMMONWEAL_EMAIL_PER_SECOND", 2000),
+    "sms": env_int("COMMONWEAL_SMS_PER_SECOND", 50),
+    "letter": env_int("COMMONWEAL_LETTERS_PER_SECOND", 50),
+    "portal": 2000,
+    "phone": 100,
+}
 COMMONWEAL_PORTAL_UNREAD_HOURS = env_int("COMMONWEAL_PORTAL_UNREAD_HOURS", 48)
 # Templates must exist in Welsh as well as English before they are published.
 COMMONWEAL_WELSH_REQUIRED = env_bool("COMMONWEAL_WELSH_REQUIRED", True)

@@ -257,3 +257,34 @@ class SavedReply(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class BulkSend(models.Model):
+    """A message staff send to everyone matching a filter (for example, every open case of
+    one service), delivered as one notice per case in each person's own way."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting to start"
+        RUNNING = "running", "Sending"
+        FINISHED = "finished", "Finished"
+
+    service = models.ForeignKey("catalogue.Service", on_delete=models.PROTECT, related_name="+")
+    stage = models.CharField(max_length=60, blank=True)
+    open_only = models.BooleanField(default=True)
+    message_en = models.TextField()
+    message_cy = models.TextField(blank=True)
+    organisation_ids = models.JSONField(default=list)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Bulk message to {self.service} ({self.done}/{self.total})"

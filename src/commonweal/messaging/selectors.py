@@ -33,3 +33,36 @@ def print_batch(*, day) -> object | None:
     from .models import PrintBatch
 
     return PrintBatch.objects.filter(day=day).first()
+
+
+def bulk_sends(*, organisation_ids, limit: int = 10) -> list:
+    from .models import BulkSend
+
+    return [
+        bulk
+        for bulk in BulkSend.objects.select_related("service", "created_by")[:50]
+        if set(bulk.organisation_ids) & set(organisation_ids)
+    ][:limit]
+
+
+def bulk_send(*, bulk_id: int, organisation_ids):
+    from .models import BulkSend
+
+    bulk = BulkSend.objects.select_related("service", "created_by").filter(pk=bulk_id).first()
+    if bulk is None or not set(bulk.organisation_ids) & set(organisation_ids):
+        return None
+    return bulk
+
+
+def bulk_send_delivered(*, bulk) -> dict:
+    """How the bulk message's notices stand: delivered, still going, failed, for the team."""
+    from django.db.models import Count
+
+    from .models import Notice
+
+    rows = (
+        Notice.objects.filter(data__bulk=f"bulk:{bulk.pk}")
+        .values("status")
+        .annotate(count=Count("pk"))
+    )
+    return {row["status"]: row["count"] for row in rows}

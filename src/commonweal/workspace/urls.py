@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import letters, preferences, views
+from . import bulk, letters, preferences, views
 
 app_name = "workspace"
 
@@ -10,6 +10,8 @@ urlpatterns = [
     path("search/", views.search, name="search"),
     path("workload/", views.workload, name="workload"),
     path("letters/", letters.print_batches, name="letters"),
+    path("messages/", bulk.start, name="bulk"),
+    path("messages/<int:bulk_id>/", bulk.progress, name="bulk-progress"),
     path("letters/<str:day>/build/", letters.print_batch_build, name="letters-build"),
     path("letters/<str:day>/download/", letters.print_batch_download, name="letters-download"),
     path("cases/<str:reference>/", views.case_detail, name="case"),

@@ -517,3 +517,18 @@ def case_for_staff(*, context, reference: str) -> CasePage | None:
 
 def any_cases() -> bool:
     return Case.objects.exists()
+
+
+def bulk_recipients(*, context, service_id: int, stage: str = "", open_only: bool = True):
+    """The cases a bulk message goes to: those of a service the member of staff's
+    organisation holds (not referred ones), optionally at one stage and still open."""
+    cases = Case.objects.filter(service_id=service_id)
+    teams = Q(team_id__in=context.work_team_ids)
+    if context.organisation_wide_ids:
+        teams |= Q(team__organisation_id__in=context.organisation_wide_ids)
+    cases = cases.filter(teams)
+    if stage:
+        cases = cases.filter(stage=stage)
+    if open_only:
+        cases = cases.filter(closed_at__isnull=True)
+    return cases
