@@ -76,6 +76,10 @@ def fresh_catalogue_cache():
     """Each test starts without the catalogue's few-second cache of published services."""
     from commonweal.catalogue import selectors
 
+    from commonweal.messaging import services as messaging
+
     selectors.published_cache_clear()
+    messaging.templates_cache_clear()
     yield
     selectors.published_cache_clear()
+    messaging.templates_cache_clear()

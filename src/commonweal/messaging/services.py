@@ -171,6 +171,10 @@ _templates: dict = {}
 _TEMPLATE_CACHE_SECONDS = 60
 
 
+def templates_cache_clear() -> None:
+    _templates.clear()
+
+
 def _template(event: str, channel: str, language: str) -> MessageTemplate | None:
     now = timezone.now()
     loaded_at = _templates.get("__loaded_at")

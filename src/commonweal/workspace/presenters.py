@@ -220,6 +220,8 @@ def timeline(page, language: str) -> list[dict]:
             "clock_stopped": _("Time limit paused while waiting for the person"),
             "clock_restarted": _("Time limit restarted; due date now %(date)s")
             % {"date": data.get("due_date", "")},
+            "message_failed": _("Not delivered by %(channel)s: %(reason)s")
+            % {"channel": data.get("channel", ""), "reason": data.get("reason", "")},
             "check_overridden": _("Red check overridden: %(reason)s")
             % {"reason": data.get("reason", "")},
         }

@@ -81,6 +81,8 @@ def _entry(
             "email": _("We sent you an email."),
             "letter": _("We sent you a letter."),
             "sms": _("We sent you a text message."),
+            "portal": _("We left you a message in your account."),
+            "phone": _("We phoned you."),
         }
         return TimelineEntry(
             _("Message sent"),
