@@ -398,3 +398,14 @@ def test_team_leaders_send_one_message_to_many_people(client, case, staff, other
     assert "The office is closed on Monday." in english.body
     progress = client.get(response["Location"]).content.decode()
     assert "2 of 2" in progress or "for 2 of 2 cases" in progress
+
+
+def test_templates_load_adds_only_what_is_missing(db):
+    from django.core.management import call_command
+
+    from commonweal.messaging.models import MessageTemplate
+
+    MessageTemplate.objects.filter(event="delay", channel="sms", language="cy").delete()
+    call_command("templates", "load")
+    assert MessageTemplate.objects.filter(event="delay", channel="sms", language="cy").exists()
+    assert MessageTemplate.objects.count() == 70
