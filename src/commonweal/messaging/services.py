@@ -264,15 +264,7 @@ def _address_of(person, channel: str, to_email: str) -> str:
     if channel in ("sms", "phone"):
         return person.phone
     if channel == "letter":
-        lines = [
-            person.full_name,
-            person.address_line_1,
-            person.address_line_2,
-            person.address_town,
-            person.address_county,
-            person.address_postcode,
-        ]
-        return "\n".join(line for line in lines if line)
+        return person.postal_address
     if channel == "portal":
         return f"account:{person.account_id}"
     return ""
@@ -386,12 +378,38 @@ def notices_send_many(*, event: str, people: list, data_for, cases=None) -> int:
             )
         )
     with transaction.atomic():
-        Notice.objects.bulk_create(notices, batch_size=1000)
-        Message.objects.bulk_create(messages, batch_size=1000)
+        if connection.vendor == "postgresql":
+            _copy_rows(Notice, notices)
+            _copy_rows(Message, messages)
+        else:
+            Notice.objects.bulk_create(notices, batch_size=1000)
+            Message.objects.bulk_create(messages, batch_size=1000)
     for person, case, data in singles:
         with transaction.atomic():
             notice_send(event=event, person=person, case=case, data=data)
     return len(notices) + len(singles)
+
+
+def _copy_rows(model, objects: list) -> None:
+    """Write model instances with PostgreSQL's COPY: the same rows as bulk_create, without
+    Django preparing each value of each row in Python (a bulk send's main cost)."""
+    if not objects:
+        return
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key or f.has_default()]
+    for obj in objects:
+        for field in fields:
+            if field.primary_key and getattr(obj, field.attname) is None:
+                setattr(obj, field.attname, field.get_default())
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    table = connection.ops.quote_name(model._meta.db_table)
+    with connection.cursor() as cursor:
+        raw = cursor.cursor  # psycopg's own cursor, under Django's wrapper
+        with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for obj in objects:
+                # pre_save fills auto_now_add times, as bulk_create would.
+                copy.write_row(
+                    [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+                )
 
 
 def _needs_the_team(notice: Notice, title: str, by, *, failed: bool = False) -> None:

@@ -86,6 +86,19 @@ class Person(models.Model):
     def full_name(self) -> str:
         return " ".join(part for part in (self.given_name, self.family_name) if part)
 
+    @property
+    def postal_address(self) -> str:
+        """Name and address as they go on an envelope, a line each (empty lines left out)."""
+        lines = (
+            self.full_name,
+            self.address_line_1,
+            self.address_line_2,
+            self.address_town,
+            self.address_county,
+            self.address_postcode,
+        )
+        return "\n".join(line for line in lines if line)
+
 
 class ContactPoint(models.Model):
     """What we know about one of a person's email addresses or phone numbers: verified (an

@@ -112,18 +112,7 @@ def failing_contacts(*, person) -> set[str]:
     ("address") are known to fail (a bounce, an unknown number, a returned letter)."""
     from .models import ContactPoint
 
-    address = "\n".join(
-        line
-        for line in (
-            person.full_name,
-            person.address_line_1,
-            person.address_line_2,
-            person.address_town,
-            person.address_county,
-            person.address_postcode,
-        )
-        if line
-    )
+    address = person.postal_address
     current = {"email": person.email, "phone": person.phone, "address": address[:254]}
     failing = ContactPoint.objects.filter(person=person, failing_since__isnull=False).values_list(
         "kind", "value"
@@ -177,7 +166,11 @@ def failing_contacts_many(*, people) -> dict[int, set[str]]:
     ).values_list("person_id", "kind", "value")
     for person_id, kind, value in rows:
         person = by_id[person_id]
-        current = {"email": person.email, "phone": person.phone}.get(kind)
-        if kind == "address" or current == value:
+        current = {
+            "email": person.email,
+            "phone": person.phone,
+            "address": person.postal_address[:254],
+        }.get(kind)
+        if current == value:
             result.setdefault(person_id, set()).add(kind)
     return result
