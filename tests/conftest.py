@@ -75,7 +75,6 @@ def run_tasks(db, monkeypatch):
 def fresh_catalogue_cache():
     """Each test starts without the catalogue's few-second cache of published services."""
     from commonweal.catalogue import selectors
-
     from commonweal.messaging import services as messaging
 
     selectors.published_cache_clear()
