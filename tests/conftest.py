@@ -15,10 +15,14 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 def load_demo_services() -> None:
+    """The demo services, and the message templates the migrations load (a transactional
+    test's flush empties both)."""
     from commonweal.catalogue import services
+    from commonweal.messaging import services as messaging
 
     for path in sorted(DEMO_DIR.glob("*.yaml")):
         services.service_import(yaml_text=path.read_text(encoding="utf-8"))
+    messaging.templates_load()
 
 
 @pytest.fixture(scope="session")

@@ -144,11 +144,7 @@ def demo_site(live_server, mailoutbox):
     so the demo services are loaded again for each one. Sign-in codes are read from
     `mailoutbox`: the live server runs in this process, with Django's test email backend.
     """
-    from commonweal.messaging import services as messaging
-
     load_demo_services()
-    # The flush after a test empties the templates the migrations loaded: load them again.
-    messaging.templates_load()
     yield live_server.url
     _empty_append_only_tables()
 
