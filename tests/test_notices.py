@@ -66,6 +66,8 @@ def test_submission_confirmation_arrives_over_real_smtp(smtp_server, case):
     # The message id travels as the Message-ID, and the template version is recorded.
     assert f"<{message.pk}@" in text
     assert message.status == "sent" and message.template.version == 1
+    # SMTP gives no delivery receipt: the notice says it was sent, not that it arrived.
+    assert message.notice.status == "sent"
     assert CaseEvent.objects.filter(case=case, kind="message_sent", visible_to_person=True).exists()
 
 

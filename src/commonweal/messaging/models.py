@@ -11,6 +11,9 @@ class Notice(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", "Being delivered"
+        # Handed to a channel that cannot report delivery (SMTP, the print house); a bounce
+        # or a returned letter later still moves it on.
+        SENT = "sent", "Sent, no receipt possible"
         DELIVERED = "delivered", "Delivered"
         FAILED = "failed", "Could not be delivered"
         ACTION_NEEDED = "action_needed", "Waiting for the team"

@@ -521,6 +521,7 @@ def messages_deliver(*, message_ids: list[str]) -> dict:
     )
     outcomes: dict[str, int] = {}
     done: list[Message] = []
+    no_receipts: list = []
     events = []
     now = timezone.now()
     for message in messages:
@@ -537,6 +538,10 @@ def messages_deliver(*, message_ids: list[str]) -> dict:
             outcomes[outcome] = outcomes.get(outcome, 0) + 1
             continue
         message.attempts += 1
+        if not sent.delivered and not getattr(
+            channel_registry.channel(message.provider), "receipts", True
+        ):
+            no_receipts.append(message.notice_id)
         message.provider_reference = sent.provider_reference or message.provider_reference
         message.sent_at = now
         message.status = Message.Status.DELIVERED if sent.delivered else Message.Status.SENT
@@ -557,6 +562,10 @@ def messages_deliver(*, message_ids: list[str]) -> dict:
             if delivered_notices:
                 Notice.objects.filter(pk__in=delivered_notices).update(
                     status=Notice.Status.DELIVERED, completed_at=now
+                )
+            if no_receipts:
+                Notice.objects.filter(pk__in=no_receipts, status=Notice.Status.PENDING).update(
+                    status=Notice.Status.SENT, completed_at=now
                 )
             cases_services.case_events_record_many(
                 kind="message_sent",
@@ -627,10 +636,12 @@ def _failed_for_good(message: Message, reason: str, *, status: str = Message.Sta
                 },
             )
         notice = message.notice
-        if notice is not None and notice.status == Notice.Status.PENDING:
+        if notice is not None and notice.status in (Notice.Status.PENDING, Notice.Status.SENT):
             notice = Notice.objects.select_for_update().get(pk=notice.pk)
             notice.position += 1
-            notice.save(update_fields=["position"])
+            notice.status = Notice.Status.PENDING
+            notice.completed_at = None
+            notice.save(update_fields=["position", "status", "completed_at"])
             _next_message(notice)
     logger.warning("Message %s failed for good (%s): %s", message.pk, message.channel, reason)
 

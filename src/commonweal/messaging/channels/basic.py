@@ -57,6 +57,7 @@ class SmtpChannel:
 
     name = "smtp"
     kinds = ("email",)
+    receipts = False
 
     def send(self, message, *, idempotency_key: str) -> Sent:
         domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(">") or "localhost"
@@ -129,6 +130,7 @@ class PrintChannel:
 
     name = "print"
     kinds = ("letter",)
+    receipts = False
 
     def send(self, message, *, idempotency_key: str) -> Sent:
         from commonweal.messaging import letters
