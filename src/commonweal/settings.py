@@ -305,6 +305,10 @@ COMMONWEAL_CHANNELS = {
     "letter": env("COMMONWEAL_LETTER_CHANNEL", "print"),
     "phone": "task",
 }
+# A deployment's own providers: "name=package.module.Class,other=…" (see messaging/channels).
+COMMONWEAL_CHANNEL_PROVIDERS = dict(
+    item.split("=", 1) for item in env_list("COMMONWEAL_CHANNEL_PROVIDERS", []) if "=" in item
+)
 COMMONWEAL_MESSAGE_RETRY_HOURS = env_int("COMMONWEAL_MESSAGE_RETRY_HOURS", 24)
 # At most this many messages of each kind per second per worker (a provider's own limit:
 # GOV.UK Notify allows 3,000 a minute per key).

@@ -94,13 +94,18 @@ def register(name: str, dotted_path: str) -> None:
     _instances.pop(name, None)
 
 
+def _registry() -> dict[str, str]:
+    """The built-in providers and those a deployment adds in COMMONWEAL_CHANNEL_PROVIDERS."""
+    return {**_REGISTRY, **getattr(settings, "COMMONWEAL_CHANNEL_PROVIDERS", {})}
+
+
 def provider_for(kind: str) -> str:
     return settings.COMMONWEAL_CHANNELS[kind]
 
 
 def channel(name: str) -> Channel:
     if name not in _instances:
-        _instances[name] = import_string(_REGISTRY[name])()
+        _instances[name] = import_string(_registry()[name])()
     return _instances[name]
 
 
