@@ -56,6 +56,7 @@ def citizen_pages() -> list[str]:
                     route = route.replace(f"<str:{name}>", value)
                     route = route.replace(f"<uuid:{name}>", value)
                     route = route.replace(f"<int:{name}>", value)
+                    route = route.replace(f"<{name}>", value)
                 assert "<" not in route, f"no sample value for {route}"
                 urls.append("/" + route)
 

@@ -78,6 +78,12 @@ def test_the_demo_serves_the_catalogue_and_the_citizen_can_sign_in(demo):
         assert line, "the demo printed no staff accounts"
         printed += line
     password = re.search(r"caseworker@example.com\s+password (\S+)", printed).group(1)
+    # The demo integration's key, printed on start, works at once.
+    api_key = re.search(r"key \(new on every start\): (\S+)", printed).group(1)
+    missing = httpx.get(
+        f"{base}/api/v1/cases/BL-2345-6789/", headers={"Authorization": f"Bearer {api_key}"}
+    )
+    assert missing.status_code == 404 and missing.json()["errors"][0]["code"] == "not_found"
     with httpx.Client(base_url=base, follow_redirects=False) as browser:
         assert browser.get("/staff/queue/").headers["location"].startswith("/staff/sign-in/")
         page = browser.get("/staff/sign-in/")

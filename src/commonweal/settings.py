@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "commonweal.organisations",
     "commonweal.checks",
     "commonweal.workspace",
+    "commonweal.api",
 ]
 
 MIDDLEWARE = [

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("commonweal.accounts.urls")),
     path("", include("commonweal.intake.urls")),
     path("", include("commonweal.messaging.urls")),
+    path("", include("commonweal.api.urls")),
     path("staff/admin/", admin.site.urls),
     path("staff/", include("commonweal.workspace.urls")),
 ]

@@ -7,7 +7,7 @@ import datetime
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from commonweal.cases import services as cases_services
@@ -401,3 +401,83 @@ def application_hand_over(*, application_id, account) -> Application:
         draft.account = account
         draft.save(update_fields=["account", "updated_at"])
     return draft
+
+
+class RegistrationRefused(Exception):
+    """The answers sent through the API do not make a whole application; `errors` lists
+    (field, code, message) for each problem."""
+
+    def __init__(self, errors: list[tuple[str, str, str]]):
+        super().__init__("; ".join(message for _f, _c, message in errors))
+        self.errors = errors
+
+
+def application_register(
+    *,
+    account,
+    published: catalogue.PublishedService,
+    channel: str,
+    identity_check: str,
+    person_email: str,
+    answers: dict,
+    language: str,
+) -> Application:
+    """An application registered in one call (a call centre, a paper form keyed in): the
+    answers are checked by the same rules as the pages, then it is sent, in one
+    transaction, exactly as the journey sends it."""
+    definition = published.definition
+    errors: list[tuple[str, str, str]] = []
+    known = {question.id for question in definition.questions()}
+    for question_id in answers:
+        if question_id not in known:
+            errors.append((f"answers.{question_id}", "unknown", "No such question"))
+    parsed: dict = {}
+    with translation.override(language):
+        # Conditions can depend on earlier answers: work page by page, as the journey does.
+        for page in definition.visible_pages({**answers, **parsed}):
+            for question in page.questions:
+                answer_type = catalogue.answer_type(question)
+                if question.type == "file":
+                    if answers.get(question.id) is not None or question.required:
+                        errors.append(
+                            (
+                                f"answers.{question.id}",
+                                "unsupported",
+                                "Files cannot be sent through the API yet",
+                            )
+                        )
+                    continue
+                try:
+                    raw = answer_type.raw_from_value(question, answers.get(question.id))
+                except (TypeError, ValueError, AttributeError):
+                    errors.append(
+                        (
+                            f"answers.{question.id}",
+                            "invalid",
+                            "Not a valid answer for this question",
+                        )
+                    )
+                    continue
+                result = answer_type.parse(question, raw, {}, language)
+                if result.error is not None:
+                    errors.append((f"answers.{question.id}", "invalid", str(result.error.message)))
+                elif result.value is not None:
+                    parsed[question.id] = result.value
+    if errors:
+        raise RegistrationRefused(errors)
+    pages = [page.id for page in definition.visible_pages(parsed)]
+    with transaction.atomic():
+        draft = assisted_application_start(
+            staff=account,
+            published=published,
+            channel=channel,
+            identity_check=identity_check,
+            person_email=person_email,
+            eligibility_answers={},
+            language=language,
+        )
+        Application.objects.filter(pk=draft.pk).update(answers=parsed, completed_pages=pages)
+        application = application_submit(
+            account=account, service=published.service, language=language, application_id=draft.pk
+        )
+    return application

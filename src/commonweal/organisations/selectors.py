@@ -115,3 +115,7 @@ def organisations_for_referral(*, exclude_ids) -> list[Organisation]:
 
 def organisation(*, organisation_id: int) -> Organisation | None:
     return Organisation.objects.filter(pk=organisation_id).first()
+
+
+def organisation_by_slug(*, slug: str) -> Organisation | None:
+    return Organisation.objects.filter(slug=slug).first()

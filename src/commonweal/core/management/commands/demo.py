@@ -106,6 +106,24 @@ def load_demo_people() -> dict[str, str]:
     return passwords
 
 
+def demo_api_key() -> str:
+    """A fresh key for the demo integration (the last one is revoked), printed on start so
+    an integrator can try the API at once."""
+    from commonweal.api import selectors as api_selectors
+    from commonweal.api import services as api_services
+
+    council = organisations.organisations_demo_ensure()["financial-support"].organisation
+    for key in api_selectors.api_keys_of(organisation_id=council.pk):
+        if key.name == "Demo integration":
+            api_services.api_key_revoke(key=key)
+    _key, token = api_services.api_key_create(
+        organisation=council,
+        name="Demo integration",
+        scopes=["applications:register", "cases:read"],
+    )
+    return token
+
+
 class Command(BaseCommand):
     help = "Set up and serve the demo: web server and task worker, until Ctrl+C."
 
@@ -125,6 +143,7 @@ class Command(BaseCommand):
             call_command("collectstatic", interactive=False, verbosity=0)
         services = load_demo_services()
         passwords = load_demo_people()
+        api_key = demo_api_key()
         if not cases_selectors.any_cases():
             # Enough cases that the queues, search and workload have something to show.
             call_command("seed", people=150, cases=400, verbosity=0)
@@ -170,6 +189,7 @@ Commonweal demo is running.
   Citizen site   {base}/
   Workspace      {base}/staff/        (staff: sign in with an email address and password below)
   Staff admin    {base}/staff/admin/
+  API            {base}/api/v1/schema/   key (new on every start): {api_key}
   Health         {base}/healthz
   Dev mailbox    {base}/dev/mailbox/   (every email the demo sends, sign-in codes included)
 

@@ -1,0 +1,127 @@
+"""The REST API: keys and scopes, the catalogue, registering an application in one call
+(idempotent), reading a case; one error shape; the committed OpenAPI document."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from commonweal.api import services as api_services
+from commonweal.cases.models import Case
+from commonweal.core.management.commands.bench import BUDGETING_LOAN_ANSWERS
+from tests.workspace import make_staff
+
+pytestmark = pytest.mark.django_db
+SCHEMA = Path(__file__).resolve().parents[1] / "docs" / "api" / "openapi.json"
+
+
+@pytest.fixture
+def staff(db):
+    return make_staff()
+
+
+@pytest.fixture
+def token(staff):
+    council = staff.teams["financial-support"].organisation
+    _key, token = api_services.api_key_create(
+        organisation=council,
+        name="Call centre",
+        scopes=["applications:register", "cases:read"],
+    )
+    return token
+
+
+def post(client, token, body, key="first-try", **headers):
+    return client.post(
+        "/api/v1/applications/",
+        json.dumps(body),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+        HTTP_IDEMPOTENCY_KEY=key,
+        **headers,
+    )
+
+
+APPLICATION = {
+    "service": "budgeting-loan",
+    "channel": "phone",
+    "identity_check": "knowledge",
+    "person": {"email": "sam.evans@example.com"},
+    "answers": BUDGETING_LOAN_ANSWERS,
+}
+
+
+def test_the_catalogue_is_public(client):
+    services = client.get("/api/v1/services/").json()
+    loan = next(s for s in services if s["slug"] == "budgeting-loan")
+    assert loan["title"]["cy"] and any(q["id"] == "ni-number" for q in loan["questions"])
+
+
+def test_register_an_application_in_one_call_once(client, token):
+    first = post(client, token, APPLICATION)
+    assert first.status_code == 201, first.content
+    body = first.json()
+    case = Case.objects.get(reference=body["reference"])
+    assert body["case"]["stage"] == "received" and case.channel == "phone"
+    assert case.person.full_name == "Sam Evans"
+    # A retry with the same key gets the same answer and makes no second case.
+    again = post(client, token, APPLICATION)
+    assert again.status_code == 201 and again.json() == body
+    assert Case.objects.count() == 1
+    # The same key for something else is refused.
+    other = post(client, token, {**APPLICATION, "channel": "paper"})
+    assert other.status_code == 409
+    assert other.json()["errors"][0]["field"] == "Idempotency-Key"
+
+
+def test_bad_answers_get_field_errors_in_one_shape(client, token):
+    answers = {**BUDGETING_LOAN_ANSWERS, "ni-number": "not one", "made-up": "x"}
+    response = post(client, token, {**APPLICATION, "answers": answers})
+    assert response.status_code == 400
+    fields = {error["field"] for error in response.json()["errors"]}
+    assert {"answers.ni-number", "answers.made-up"} <= fields
+    unknown = post(client, token, {**APPLICATION, "colour": "blue"}, key="k2")
+    assert unknown.status_code == 400
+    assert unknown.json()["errors"][0]["field"] == "colour"
+    garbage = client.post(
+        "/api/v1/applications/",
+        b"{not json",
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+        HTTP_IDEMPOTENCY_KEY="k3",
+    )
+    assert garbage.status_code == 400 and "errors" in garbage.json()
+    assert Case.objects.count() == 0
+
+
+def test_keys_scopes_and_revocation(client, staff, token):
+    assert post(client, "cw_nope_nope", APPLICATION).status_code == 401
+    assert client.post("/api/v1/applications/", {}).status_code == 401
+    council = staff.teams["financial-support"].organisation
+    key, reader = api_services.api_key_create(
+        organisation=council, name="Reader", scopes=["cases:read"]
+    )
+    assert post(client, reader, APPLICATION).status_code == 403
+    api_services.api_key_revoke(key=key)
+    response = client.get("/api/v1/cases/BL-2345-6789/", HTTP_AUTHORIZATION=f"Bearer {reader}")
+    assert response.status_code == 401
+
+
+def test_read_a_case_of_ones_own_organisation_only(client, staff, token):
+    reference = post(client, token, APPLICATION).json()["reference"]
+    case = client.get(f"/api/v1/cases/{reference}/", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert case.status_code == 200
+    assert case.json()["timeline"][0]["kind"] in ("submitted", "task_added", "message_sent")
+    charity = staff.teams["provider"].organisation
+    _key, theirs = api_services.api_key_create(
+        organisation=charity, name="Charity", scopes=["cases:read"]
+    )
+    other = client.get(f"/api/v1/cases/{reference}/", HTTP_AUTHORIZATION=f"Bearer {theirs}")
+    assert other.status_code == 404
+
+
+def test_the_committed_openapi_document_matches_the_code(client):
+    served = client.get("/api/v1/schema/").json()
+    assert served["openapi"].startswith("3.")
+    committed = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    assert served == committed, "run `commonweal api schema > docs/api/openapi.json`"
