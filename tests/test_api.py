@@ -125,3 +125,106 @@ def test_the_committed_openapi_document_matches_the_code(client):
     assert served["openapi"].startswith("3.")
     committed = json.loads(SCHEMA.read_text(encoding="utf-8"))
     assert served == committed, "run `commonweal api schema > docs/api/openapi.json`"
+
+
+@pytest.fixture
+def writer(staff):
+    council = staff.teams["financial-support"].organisation
+    _key, token = api_services.api_key_create(
+        organisation=council,
+        name="Case system",
+        scopes=["applications:register", "cases:read", "cases:update", "people:read"],
+    )
+    return token
+
+
+def call(client, method, url, token, body=None, key=None):
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    if key:
+        headers["HTTP_IDEMPOTENCY_KEY"] = key
+    return getattr(client, method)(
+        url,
+        json.dumps(body) if body is not None else None,
+        content_type="application/json",
+        **headers,
+    )
+
+
+def test_note_stage_and_decision_through_the_api(client, writer):
+    from commonweal.cases.models import CaseEvent, Decision
+
+    reference = post(client, writer, APPLICATION, key="reg-1").json()["reference"]
+    base = f"/api/v1/cases/{reference}/"
+    note = call(client, "post", base + "notes/", writer, {"text": "Called the person"}, "n1")
+    assert note.status_code == 200
+    assert (
+        call(
+            client, "post", base + "notes/", writer, {"text": "Called the person"}, "n1"
+        ).status_code
+        == 200
+    )
+    assert CaseEvent.objects.filter(case__reference=reference, kind="note").count() == 1
+    bad = call(client, "post", base + "stage/", writer, {"stage": "decided"}, "s1")
+    assert bad.status_code == 400 and bad.json()["errors"][0]["code"] == "refused"
+    moved = call(client, "post", base + "stage/", writer, {"stage": "checking"}, "s2")
+    assert moved.status_code == 200 and moved.json()["stage"] == "checking"
+    stale = call(
+        client, "post", base + "stage/", writer, {"stage": "received", "revision": 1}, "s3"
+    )
+    assert stale.status_code == 409 and stale.json()["errors"][0]["code"] == "stale"
+    no_reason = call(client, "post", base + "decision/", writer, {"outcome": "refused"}, "d1")
+    assert no_reason.status_code == 400
+    decided = call(
+        client,
+        "post",
+        base + "decision/",
+        writer,
+        {"outcome": "refused", "reasons": ["savings-too-high"], "explanation": "Savings £1,800"},
+        "d2",
+    )
+    assert decided.status_code == 200 and decided.json()["outcome"] == "refused"
+    assert Decision.objects.get(case__reference=reference).decided_by.email.startswith(
+        "integration-"
+    )
+
+
+def test_people_search_pages_and_contact_preferences(client, writer, staff):
+    post(client, writer, APPLICATION, key="reg-2")
+    page = call(client, "get", "/api/v1/people/?q=Evans&limit=1", writer)
+    assert page.status_code == 200
+    body = page.json()
+    assert len(body["people"]) == 1 and body["people"][0]["cases"]
+    person_id = body["people"][0]["id"]
+    assert call(client, "get", "/api/v1/people/?after=%%%", writer).status_code == 400
+    url = f"/api/v1/people/{person_id}/contact-preferences/"
+    assert call(client, "get", url, writer).json()["language"] == "en"
+    changed = call(
+        client,
+        "put",
+        url,
+        writer,
+        {
+            "channels": ["letter"],
+            "language": "cy",
+            "accessible_format": "large_print",
+            "quiet_hours": True,
+            "reason": "Phoned the call centre",
+        },
+    )
+    assert changed.status_code == 200, changed.content
+    assert changed.json()["channels"][0] == "letter" and changed.json()["language"] == "cy"
+    # Another organisation's key cannot see them.
+    _key, theirs = api_services.api_key_create(
+        organisation=staff.teams["provider"].organisation, name="Charity", scopes=["people:read"]
+    )
+    assert call(client, "get", url, theirs).status_code == 404
+    assert call(client, "get", "/api/v1/people/?q=Evans", theirs).json()["people"] == []
+
+
+def test_too_many_calls_get_retry_after(client, writer, settings):
+    settings.COMMONWEAL_API_RATE_PER_MINUTE = 3
+    for _ in range(3):
+        assert call(client, "get", "/api/v1/cases/BL-2345-6789/", writer).status_code == 404
+    limited = call(client, "get", "/api/v1/cases/BL-2345-6789/", writer)
+    assert limited.status_code == 429 and limited["Retry-After"] == "60"
+    assert limited.json()["errors"][0]["code"] == "rate_limited"

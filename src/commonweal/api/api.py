@@ -23,10 +23,16 @@ from commonweal.intake import services as intake_services
 from . import selectors, services
 
 
+class RateLimited(Exception):
+    pass
+
+
 class ApiKeyAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str):
         key = services.api_key_authenticate(token=token)
         if key is not None:
+            if not services.api_key_within_rate(key=key):
+                raise RateLimited()
             request.api_key = key
         return key
 
@@ -74,6 +80,17 @@ def validation_failed(request, error: ValidationError):
 @api.exception_handler(AuthenticationError)
 def not_authenticated(request, error):
     return _errors(request, 401, [("Authorization", "unauthenticated", "Give a valid API key")])
+
+
+@api.exception_handler(RateLimited)
+def rate_limited(request, error):
+    response = _errors(
+        request,
+        429,
+        [("Authorization", "rate_limited", "Too many requests for this key: wait and retry")],
+    )
+    response["Retry-After"] = str(services.RATE_WINDOW_SECONDS)
+    return response
 
 
 @api.exception_handler(HttpError)
@@ -243,3 +260,258 @@ def read_case(request, reference: str):
     if case is None:
         return _errors(request, 404, [("reference", "not_found", "No such case")])
     return case
+
+
+# Changing a case
+
+
+def _case_or_404(request, reference: str):
+    from commonweal.cases import selectors as cases_selectors
+
+    case_id = selectors.case_id_for_api(
+        reference=reference.upper()[:20], organisation_id=request.api_key.organisation_id
+    )
+    if case_id is None:
+        raise HttpError(404, "No such case")
+    return cases_selectors, case_id
+
+
+def _case_action(request, reference: str, action):
+    """Run a change to a case once per Idempotency-Key; refusals in the one error shape."""
+    from commonweal.cases import services as cases_services
+
+    _require(request, "cases:update")
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if not key or len(key) > 100:
+        return _errors(
+            request,
+            400,
+            [
+                (
+                    "Idempotency-Key",
+                    "required",
+                    "Send an Idempotency-Key header (up to 100 characters)",
+                )
+            ],
+        )
+    _selectors, case_id = _case_or_404(request, reference)
+
+    def make():
+        try:
+            action(case_id)
+        except cases_services.CaseActionRefused as refused:
+            code = "stale" if isinstance(refused, cases_services.StaleCase) else "refused"
+            status = 409 if code == "stale" else 400
+            return status, {
+                "errors": [{"field": refused.field or "", "code": code, "message": refused.message}]
+            }
+        case = CaseOut(**selectors.case_for_api(reference=reference.upper()[:20]))
+        return 200, case.model_dump(mode="json")
+
+    status, body = services.idempotent(
+        api_key=request.api_key, key=key, request_body=request.body, make=make
+    )
+    return api.create_response(request, body, status=status)
+
+
+class NoteIn(Strict):
+    text: str = Field(max_length=5000)
+    visible_to_person: bool = Field(
+        default=False, description="An update the person sees on their timeline"
+    )
+
+
+@api.post(
+    "/cases/{reference}/notes/",
+    auth=ApiKeyAuth(),
+    response={200: CaseOut, 400: Errors, 401: Errors, 403: Errors, 404: Errors, 409: Errors},
+    tags=["cases"],
+)
+def add_note(request, reference: str, payload: NoteIn):
+    """Add an internal note, or an update the person sees. Needs cases:update."""
+    from commonweal.cases import services as cases_services
+
+    return _case_action(
+        request,
+        reference,
+        lambda case_id: cases_services.case_note_add(
+            case_id=case_id,
+            text=payload.text,
+            for_person=payload.visible_to_person,
+            by=request.api_key.account,
+        ),
+    )
+
+
+class StageIn(Strict):
+    stage: str = Field(max_length=60, description="A stage the service allows from here")
+    revision: int | None = Field(
+        default=None, description="The case's revision as you read it; refused if it moved on"
+    )
+
+
+@api.post(
+    "/cases/{reference}/stage/",
+    auth=ApiKeyAuth(),
+    response={200: CaseOut, 400: Errors, 401: Errors, 403: Errors, 404: Errors, 409: Errors},
+    tags=["cases"],
+)
+def move_stage(request, reference: str, payload: StageIn):
+    """Move the case to another stage, as the service's definition allows."""
+    from commonweal.cases import services as cases_services
+
+    return _case_action(
+        request,
+        reference,
+        lambda case_id: cases_services.case_move(
+            case_id=case_id,
+            stage_id=payload.stage,
+            by=request.api_key.account,
+            revision=payload.revision,
+        ),
+    )
+
+
+class DecisionIn(Strict):
+    outcome: Literal["approved", "refused", "withdrawn"]
+    reasons: list[str] = Field(default=[], description="Reason ids from the service's list")
+    explanation: str = Field(default="", max_length=5000)
+    revision: int | None = None
+
+
+@api.post(
+    "/cases/{reference}/decision/",
+    auth=ApiKeyAuth(),
+    response={200: CaseOut, 400: Errors, 401: Errors, 403: Errors, 404: Errors, 409: Errors},
+    tags=["cases"],
+)
+def record_decision(request, reference: str, payload: DecisionIn):
+    """Record a decision; the person is told through their preferred channel. A refusal
+    needs a reason; an approval is refused while a check is red."""
+    from commonweal.cases import services as cases_services
+    from commonweal.organisations import selectors as organisations
+
+    context = organisations.integration_context(
+        organisation_id=request.api_key.organisation_id, user_id=request.api_key.account_id
+    )
+    return _case_action(
+        request,
+        reference,
+        lambda case_id: cases_services.case_decide(
+            case_id=case_id,
+            outcome=payload.outcome,
+            reasons=payload.reasons,
+            explanation=payload.explanation,
+            by=request.api_key.account,
+            context=context,
+            revision=payload.revision,
+        ),
+    )
+
+
+# People
+
+
+class ContactPreferencesOut(Schema):
+    channels: list[str]
+    language: str
+    accessible_format: str
+    quiet_hours: list[str] | None
+    do_not_contact: list[str]
+
+
+class PersonOut(Schema):
+    id: str
+    given_name: str
+    family_name: str
+    date_of_birth: date | None
+    postcode: str
+    cases: list[str]
+
+
+class PeoplePage(Schema):
+    people: list[PersonOut]
+    next: str | None = Field(description="Pass as ?after= for the next page; null at the end")
+
+
+@api.get(
+    "/people/",
+    auth=ApiKeyAuth(),
+    response={200: PeoplePage, 400: Errors, 401: Errors, 403: Errors},
+    tags=["people"],
+)
+def search_people(request, q: str = "", after: str = "", limit: int = 50):
+    """People with a case held by the key's organisation, matching a name, date of birth,
+    NI number or postcode; a page at a time (cursor in `next`). Needs people:read."""
+    _require(request, "people:read")
+    if not 1 <= limit <= 100:
+        return _errors(request, 400, [("limit", "invalid", "Give a limit from 1 to 100")])
+    try:
+        page = selectors.people_for_api(
+            organisation_id=request.api_key.organisation_id, text=q, after=after, limit=limit
+        )
+    except ValueError:
+        return _errors(request, 400, [("after", "invalid", "Not a cursor this API gave")])
+    return page
+
+
+@api.get(
+    "/people/{person_id}/contact-preferences/",
+    auth=ApiKeyAuth(),
+    response={200: ContactPreferencesOut, 401: Errors, 403: Errors, 404: Errors},
+    tags=["people"],
+)
+def read_contact_preferences(request, person_id: str):
+    """How a person with a case in the key's organisation wants to hear from us."""
+    _require(request, "people:read")
+    person = selectors.person_for_api(
+        person_id=person_id, organisation_id=request.api_key.organisation_id
+    )
+    if person is None:
+        return _errors(request, 404, [("person_id", "not_found", "No such person")])
+    return selectors.contact_preferences_for_api(person=person)
+
+
+class ContactPreferencesIn(Strict):
+    channels: list[Literal["portal", "email", "sms", "letter", "phone"]]
+    language: Literal["en", "cy", "both"]
+    accessible_format: Literal["standard", "large_print", "braille", "easy_read", "audio"]
+    quiet_hours: bool = Field(description="No text messages between 21:00 and 08:00")
+    do_not_contact: list[Literal["portal", "email", "sms", "letter", "phone"]] = []
+    reason: str = Field(min_length=1, max_length=500, description="Why, for their history")
+
+
+@api.put(
+    "/people/{person_id}/contact-preferences/",
+    auth=ApiKeyAuth(),
+    response={200: ContactPreferencesOut, 400: Errors, 401: Errors, 403: Errors, 404: Errors},
+    tags=["people"],
+)
+def update_contact_preferences(request, person_id: str, payload: ContactPreferencesIn):
+    """Change how a person hears from us (recorded in their history with the reason).
+    Needs cases:update."""
+    import datetime as dt
+
+    from commonweal.people import services as people_services
+
+    _require(request, "cases:update")
+    person = selectors.person_for_api(
+        person_id=person_id, organisation_id=request.api_key.organisation_id
+    )
+    if person is None:
+        return _errors(request, 404, [("person_id", "not_found", "No such person")])
+    try:
+        people_services.contact_preferences_update(
+            person=person,
+            channels=payload.channels,
+            language=payload.language,
+            accessible_format=payload.accessible_format,
+            quiet_hours=(dt.time(21, 0), dt.time(8, 0)) if payload.quiet_hours else None,
+            do_not_contact=payload.do_not_contact,
+            changed_by=request.api_key.account,
+            reason=f"{request.api_key.name}: {payload.reason}",
+        )
+    except people_services.ContactPreferencesRefused as refused:
+        return _errors(request, 400, [(refused.field or "", "refused", refused.message)])
+    person.refresh_from_db()
+    return selectors.contact_preferences_for_api(person=person)

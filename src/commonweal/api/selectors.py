@@ -80,3 +80,105 @@ def case_for_api(*, reference: str, organisation_id: int | None = None):
 
 def api_keys_of(*, organisation_id: int) -> list[ApiKey]:
     return list(ApiKey.objects.filter(organisation_id=organisation_id))
+
+
+def case_id_for_api(*, reference: str, organisation_id: int) -> int | None:
+    from commonweal.cases.models import Case
+
+    return (
+        Case.objects.filter(reference=reference, team__organisation_id=organisation_id)
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+def _people_of(organisation_id: int):
+    """People with a case held by one of the organisation's teams."""
+    from django.db.models import Exists, OuterRef
+
+    from commonweal.cases.models import Case
+    from commonweal.people.models import Person
+
+    return Person.objects.filter(
+        Exists(Case.objects.filter(person_id=OuterRef("pk"), team__organisation_id=organisation_id))
+    )
+
+
+def people_for_api(*, organisation_id: int, text: str, after: str, limit: int) -> dict:
+    """A page of people, ordered by id, from the cursor `after` (an opaque string this API
+    gave). Two queries whatever the page size: the people, then their cases' references."""
+    import base64
+    import re
+
+    from commonweal.cases.models import Case
+    from commonweal.core.uk import normalise_ni_number, normalise_postcode
+    from commonweal.people import selectors as people_selectors
+
+    people = _people_of(organisation_id)
+    text = (text or "").strip()[:100]
+    if text:
+        ni_number, postcode = normalise_ni_number(text), normalise_postcode(text)
+        if ni_number:
+            people = people.filter(ni_number=ni_number)
+        elif postcode:
+            people = people.filter(address_postcode=postcode)
+        elif re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            people = people.filter(date_of_birth=text)
+        else:
+            words = [word for word in re.split(r"[\s,]+", text) if word][:4]
+            people = people.filter(pk__in=people_selectors.people_named(words=words, limit=5000))
+    if after:
+        try:
+            last_id = int(base64.urlsafe_b64decode(after.encode() + b"==").decode())
+        except (ValueError, UnicodeDecodeError) as error:
+            raise ValueError("bad cursor") from error
+        people = people.filter(pk__gt=last_id)
+    found = list(people.order_by("pk")[: limit + 1])
+    page, more = found[:limit], len(found) > limit
+    references: dict[int, list[str]] = {}
+    for person_id, reference in (
+        Case.objects.filter(person__in=page, team__organisation_id=organisation_id)
+        .order_by("-opened_at")
+        .values_list("person_id", "reference")
+    ):
+        references.setdefault(person_id, []).append(reference)
+    return {
+        "people": [
+            {
+                "id": str(person.public_id),
+                "given_name": person.given_name,
+                "family_name": person.family_name,
+                "date_of_birth": person.date_of_birth,
+                "postcode": person.address_postcode,
+                "cases": references.get(person.pk, []),
+            }
+            for person in page
+        ],
+        "next": base64.urlsafe_b64encode(str(page[-1].pk).encode()).decode().rstrip("=")
+        if more
+        else None,
+    }
+
+
+def person_for_api(*, person_id: str, organisation_id: int):
+    import uuid
+
+    try:
+        public_id = uuid.UUID(person_id)
+    except ValueError:
+        return None
+    return _people_of(organisation_id).filter(public_id=public_id).first()
+
+
+def contact_preferences_for_api(*, person) -> dict:
+    from commonweal.people import selectors as people_selectors
+
+    current = people_selectors.contact_preferences_of(person=person)
+    start, end = person.quiet_hours_start, person.quiet_hours_end
+    return {
+        "channels": list(current.get("channels") or person.channels or []),
+        "language": person.language or "en",
+        "accessible_format": person.accessible_format,
+        "quiet_hours": [f"{start:%H:%M}", f"{end:%H:%M}"] if start and end else None,
+        "do_not_contact": list(person.do_not_contact or []),
+    }

@@ -62,6 +62,23 @@ def api_key_authenticate(*, token: str) -> ApiKey | None:
     return key
 
 
+RATE_WINDOW_SECONDS = 60
+
+
+def api_key_within_rate(*, key: ApiKey) -> bool:
+    """Counts the call; False once the key has made COMMONWEAL_API_RATE_PER_MINUTE calls
+    in the last minute."""
+    from django.conf import settings
+
+    from commonweal.core import services as core_services
+
+    return core_services.rate_limit_hit(
+        key=f"api:{key.prefix}",
+        limit=settings.COMMONWEAL_API_RATE_PER_MINUTE,
+        window=datetime.timedelta(seconds=RATE_WINDOW_SECONDS),
+    )
+
+
 def api_key_revoke(*, key: ApiKey) -> None:
     ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
 

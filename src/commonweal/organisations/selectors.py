@@ -119,3 +119,15 @@ def organisation(*, organisation_id: int) -> Organisation | None:
 
 def organisation_by_slug(*, slug: str) -> Organisation | None:
     return Organisation.objects.filter(slug=slug).first()
+
+
+def integration_context(*, organisation_id: int, user_id: int) -> StaffContext:
+    """What an integration (an API key) may do: work every team's cases in its
+    organisation, as a caseworker would (never overriding a red check)."""
+    teams = list(Team.objects.filter(organisation_id=organisation_id))
+    return StaffContext(
+        user_id=user_id,
+        roles={team.pk: Role.CASEWORKER for team in teams},
+        team_organisations={team.pk: organisation_id for team in teams},
+        teams=tuple(teams),
+    )
