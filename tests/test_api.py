@@ -228,3 +228,26 @@ def test_too_many_calls_get_retry_after(client, writer, settings):
     limited = call(client, "get", "/api/v1/cases/BL-2345-6789/", writer)
     assert limited.status_code == 429 and limited["Retry-After"] == "60"
     assert limited.json()["errors"][0]["code"] == "rate_limited"
+
+
+def test_people_search_costs_the_same_whatever_the_page_size(
+    client, writer, django_assert_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(url):
+        with CaptureQueriesContext(connection) as context:
+            assert call(client, "get", url, writer).status_code == 200
+        return len(context.captured_queries)
+
+    post(client, writer, APPLICATION, key="reg-3")
+    one = queries("/api/v1/people/?q=Evans")
+    for number in range(4):
+        post(
+            client,
+            writer,
+            {**APPLICATION, "person": {"email": f"p{number}@example.com"}},
+            key=f"r{number}",
+        )
+    assert queries("/api/v1/people/?q=Evans") == one
