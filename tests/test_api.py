@@ -251,3 +251,19 @@ def test_people_search_costs_the_same_whatever_the_page_size(
             key=f"r{number}",
         )
     assert queries("/api/v1/people/?q=Evans") == one
+
+
+def test_bodies_must_be_json_and_the_document_says_so(client, writer):
+    response = client.post(
+        "/api/v1/applications/",
+        json.dumps(APPLICATION),
+        content_type="text/plain",
+        HTTP_AUTHORIZATION=f"Bearer {writer}",
+        HTTP_IDEMPOTENCY_KEY="plain",
+    )
+    assert response.status_code == 415
+    assert response.json()["errors"][0]["field"] == "Content-Type"
+    schema = client.get("/api/v1/schema/").json()
+    register = schema["paths"]["/api/v1/applications/"]["post"]
+    assert "429" in register["responses"] and "415" in register["responses"]
+    assert any(p["name"] == "Idempotency-Key" for p in register["parameters"])

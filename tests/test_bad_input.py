@@ -22,6 +22,7 @@ SAMPLE_ARGUMENTS = {
     "attachment_id": "6f1c2a9e-1b7d-4c55-9a53-0d6f54c0f004",
     "representative_id": "1",
     "bulk_id": "1",
+    "person_id": "6f1c2a9e-1b7d-4c55-9a53-0d6f54c0f005",
     "action": "assign",
 }
 

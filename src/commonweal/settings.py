@@ -105,6 +105,7 @@ INSTALLED_APPS = [
     "commonweal.checks",
     "commonweal.workspace",
     "commonweal.api",
+    "commonweal.webhooks",
 ]
 
 MIDDLEWARE = [

@@ -98,6 +98,22 @@ def http_error(request, error: HttpError):
     return _errors(request, error.status_code, [("", "error", str(error))])
 
 
+class NotJson(Exception):
+    pass
+
+
+@api.exception_handler(NotJson)
+def not_json(request, error):
+    return _errors(
+        request, 415, [("Content-Type", "unsupported", "Send the body as application/json")]
+    )
+
+
+def _json_only(request) -> None:
+    if request.content_type != "application/json":
+        raise NotJson()
+
+
 def _require(request, scope: str) -> None:
     if scope not in request.api_key.scopes:
         raise HttpError(403, f"This key does not have the {scope} scope")
@@ -181,12 +197,33 @@ class RegisteredOut(Schema):
 @api.post(
     "/applications/",
     auth=ApiKeyAuth(),
-    response={201: RegisteredOut, 400: Errors, 401: Errors, 403: Errors, 409: Errors},
+    response={
+        201: RegisteredOut,
+        400: Errors,
+        401: Errors,
+        403: Errors,
+        409: Errors,
+        429: Errors,
+        415: Errors,
+    },
+    openapi_extra={
+        "parameters": [
+            {
+                "in": "header",
+                "name": "Idempotency-Key",
+                "required": True,
+                "schema": {"type": "string", "maxLength": 100},
+                "description": "A key of your choosing; the same key again returns the "
+                "first answer instead of doing it twice",
+            }
+        ]
+    },
     tags=["applications"],
 )
 def register_application(request, payload: ApplicationIn):
     """Register a whole application in one call, answers and all: it is checked by the same
     rules as the online questions and opens a case. Needs an Idempotency-Key header."""
+    _json_only(request)
     _require(request, "applications:register")
     key = request.headers.get("Idempotency-Key", "").strip()
     if not key or len(key) > 100:
@@ -222,7 +259,7 @@ def register_application(request, payload: ApplicationIn):
             return 400, {
                 "errors": [{"field": f, "code": c, "message": m} for f, c, m in refused.errors]
             }
-        case = CaseOut(**selectors.case_for_api(reference=application.reference))
+        case = CaseOut(**selectors.case_summary_for_api(case=application.case, published=published))
         return 201, {"reference": application.reference, "case": case.model_dump(mode="json")}
 
     status, body = services.idempotent(
@@ -248,7 +285,7 @@ class CaseDetailOut(CaseOut):
 @api.get(
     "/cases/{reference}/",
     auth=ApiKeyAuth(),
-    response={200: CaseDetailOut, 401: Errors, 403: Errors, 404: Errors},
+    response={200: CaseDetailOut, 401: Errors, 403: Errors, 404: Errors, 429: Errors},
     tags=["cases"],
 )
 def read_case(request, reference: str):
@@ -280,6 +317,7 @@ def _case_action(request, reference: str, action):
     """Run a change to a case once per Idempotency-Key; refusals in the one error shape."""
     from commonweal.cases import services as cases_services
 
+    _json_only(request)
     _require(request, "cases:update")
     key = request.headers.get("Idempotency-Key", "").strip()
     if not key or len(key) > 100:
@@ -324,7 +362,28 @@ class NoteIn(Strict):
 @api.post(
     "/cases/{reference}/notes/",
     auth=ApiKeyAuth(),
-    response={200: CaseOut, 400: Errors, 401: Errors, 403: Errors, 404: Errors, 409: Errors},
+    response={
+        200: CaseOut,
+        400: Errors,
+        401: Errors,
+        403: Errors,
+        404: Errors,
+        409: Errors,
+        429: Errors,
+        415: Errors,
+    },
+    openapi_extra={
+        "parameters": [
+            {
+                "in": "header",
+                "name": "Idempotency-Key",
+                "required": True,
+                "schema": {"type": "string", "maxLength": 100},
+                "description": "A key of your choosing; the same key again returns the "
+                "first answer instead of doing it twice",
+            }
+        ]
+    },
     tags=["cases"],
 )
 def add_note(request, reference: str, payload: NoteIn):
@@ -353,7 +412,28 @@ class StageIn(Strict):
 @api.post(
     "/cases/{reference}/stage/",
     auth=ApiKeyAuth(),
-    response={200: CaseOut, 400: Errors, 401: Errors, 403: Errors, 404: Errors, 409: Errors},
+    response={
+        200: CaseOut,
+        400: Errors,
+        401: Errors,
+        403: Errors,
+        404: Errors,
+        409: Errors,
+        429: Errors,
+        415: Errors,
+    },
+    openapi_extra={
+        "parameters": [
+            {
+                "in": "header",
+                "name": "Idempotency-Key",
+                "required": True,
+                "schema": {"type": "string", "maxLength": 100},
+                "description": "A key of your choosing; the same key again returns the "
+                "first answer instead of doing it twice",
+            }
+        ]
+    },
     tags=["cases"],
 )
 def move_stage(request, reference: str, payload: StageIn):
@@ -382,7 +462,28 @@ class DecisionIn(Strict):
 @api.post(
     "/cases/{reference}/decision/",
     auth=ApiKeyAuth(),
-    response={200: CaseOut, 400: Errors, 401: Errors, 403: Errors, 404: Errors, 409: Errors},
+    response={
+        200: CaseOut,
+        400: Errors,
+        401: Errors,
+        403: Errors,
+        404: Errors,
+        409: Errors,
+        429: Errors,
+        415: Errors,
+    },
+    openapi_extra={
+        "parameters": [
+            {
+                "in": "header",
+                "name": "Idempotency-Key",
+                "required": True,
+                "schema": {"type": "string", "maxLength": 100},
+                "description": "A key of your choosing; the same key again returns the "
+                "first answer instead of doing it twice",
+            }
+        ]
+    },
     tags=["cases"],
 )
 def record_decision(request, reference: str, payload: DecisionIn):
@@ -437,7 +538,7 @@ class PeoplePage(Schema):
 @api.get(
     "/people/",
     auth=ApiKeyAuth(),
-    response={200: PeoplePage, 400: Errors, 401: Errors, 403: Errors},
+    response={200: PeoplePage, 400: Errors, 401: Errors, 403: Errors, 429: Errors},
     tags=["people"],
 )
 def search_people(request, q: str = "", after: str = "", limit: int = 50):
@@ -458,7 +559,7 @@ def search_people(request, q: str = "", after: str = "", limit: int = 50):
 @api.get(
     "/people/{person_id}/contact-preferences/",
     auth=ApiKeyAuth(),
-    response={200: ContactPreferencesOut, 401: Errors, 403: Errors, 404: Errors},
+    response={200: ContactPreferencesOut, 401: Errors, 403: Errors, 404: Errors, 429: Errors},
     tags=["people"],
 )
 def read_contact_preferences(request, person_id: str):
@@ -484,7 +585,15 @@ class ContactPreferencesIn(Strict):
 @api.put(
     "/people/{person_id}/contact-preferences/",
     auth=ApiKeyAuth(),
-    response={200: ContactPreferencesOut, 400: Errors, 401: Errors, 403: Errors, 404: Errors},
+    response={
+        200: ContactPreferencesOut,
+        400: Errors,
+        401: Errors,
+        403: Errors,
+        404: Errors,
+        429: Errors,
+        415: Errors,
+    },
     tags=["people"],
 )
 def update_contact_preferences(request, person_id: str, payload: ContactPreferencesIn):
@@ -494,6 +603,7 @@ def update_contact_preferences(request, person_id: str, payload: ContactPreferen
 
     from commonweal.people import services as people_services
 
+    _json_only(request)
     _require(request, "cases:update")
     person = selectors.person_for_api(
         person_id=person_id, organisation_id=request.api_key.organisation_id

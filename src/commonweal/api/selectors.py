@@ -182,3 +182,24 @@ def contact_preferences_for_api(*, person) -> dict:
         "quiet_hours": [f"{start:%H:%M}", f"{end:%H:%M}"] if start and end else None,
         "do_not_contact": list(person.do_not_contact or []),
     }
+
+
+def case_summary_for_api(*, case, published) -> dict:
+    """A just-opened case's summary, from the objects in hand (no second read)."""
+    stage = (
+        published.definition.stage(case.stage) if case.version_id == published.version.pk else None
+    )
+    if stage is None:
+        definition = catalogue.definition_for(case.version)
+        stage = definition.stage(case.stage)
+    return {
+        "reference": case.reference,
+        "service": published.service.slug,
+        "stage": case.stage,
+        "stage_title": _text(stage.title) if stage else {"en": case.stage, "cy": case.stage},
+        "opened_at": case.opened_at,
+        "due_date": case.due_date,
+        "closed_at": case.closed_at,
+        "outcome": case.outcome,
+        "channel": case.channel,
+    }

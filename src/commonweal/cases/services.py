@@ -68,6 +68,7 @@ def case_open(
     data = {"stage": first_stage.id, "channel": channel, "on_behalf": on_behalf}
     if application.taken_by_id:
         data["identity_check"] = application.identity_check
+    _publish(case, "application.submitted", {"stage": first_stage.id, "channel": channel})
     CaseEvent.objects.create(
         case=case,
         kind=CaseEvent.Kind.SUBMITTED,
@@ -78,6 +79,27 @@ def case_open(
         data=data,
     )
     return case
+
+
+def _publish(case: Case, event_type: str, data: dict) -> None:
+    """Tell the organisation's subscribed systems (webhooks), in this same transaction."""
+    if case.team_id is None:
+        return
+    from commonweal.organisations import selectors as organisations
+    from commonweal.webhooks import services as webhooks
+
+    organisation_id = organisations.organisation_of_team(team_id=case.team_id)
+    webhooks.event_publish(
+        organisation_id=organisation_id,
+        event_type=event_type,
+        subject=case.reference,
+        data={"reference": case.reference, "service": case.service_id, **data},
+    )
+
+
+def case_publish(*, case: Case, event_type: str, data: dict) -> None:
+    """For other apps: tell subscribed systems about something that happened to a case."""
+    _publish(case, event_type, data)
 
 
 def case_event_record(
@@ -403,6 +425,7 @@ def _set_stage(case: Case, definition, stage_id: str, by, data: dict | None = No
         visible_to_person=True,
         data={"stage": stage_id, "from": previous, **(data or {})},
     )
+    _publish(case, "case.stage_changed", {"stage": stage_id, "from": previous})
 
 
 def case_move(*, case_id: int, stage_id: str, by, revision) -> Case:
@@ -528,6 +551,7 @@ def case_decide(
             visible_to_person=True,
             data={"decision": decision.pk, "outcome": outcome, "reasons": reasons},
         )
+        _publish(case, "decision.made", {"outcome": outcome, "reasons": reasons})
         _tell_person(case, definition, by, notice="decision_made")
     return decision
 

@@ -623,8 +623,14 @@ def _failed_for_good(message: Message, reason: str, *, status: str = Message.Sta
                 reason=reason,
             )
         if message.case_id:
+            failed_case = cases_services.case_get(case_id=message.case_id)
+            cases_services.case_publish(
+                case=failed_case,
+                event_type="message.failed",
+                data={"channel": message.channel, "notice": message.event, "status": status},
+            )
             cases_services.case_event_record(
-                case=cases_services.case_get(case_id=message.case_id),
+                case=failed_case,
                 kind="message_failed",
                 visible_to_person=False,
                 data={

@@ -131,3 +131,15 @@ def integration_context(*, organisation_id: int, user_id: int) -> StaffContext:
         team_organisations={team.pk: organisation_id for team in teams},
         teams=tuple(teams),
     )
+
+
+_team_organisations: dict[int, int] = {}
+
+
+def organisation_of_team(*, team_id: int) -> int:
+    """A team's organisation (a team never moves between organisations; kept per process)."""
+    if team_id not in _team_organisations:
+        _team_organisations[team_id] = (
+            Team.objects.filter(pk=team_id).values_list("organisation_id", flat=True).get()
+        )
+    return _team_organisations[team_id]

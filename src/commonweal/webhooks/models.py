@@ -14,7 +14,7 @@ EVENT_TYPES = {
 
 
 def new_secret() -> str:
-    return f"whsec_{secrets.token_urlsafe(32)}"
+    return secrets.token_urlsafe(32)
 
 
 class Subscription(models.Model):
@@ -35,7 +35,7 @@ class Subscription(models.Model):
 
     class Meta:
         ordering = ["organisation", "url"]
-        indexes = [models.Index(fields=["organisation", "active"])]
+        indexes = [models.Index(fields=["organisation", "active"], name="webhook_subscription_org")]
 
     def __str__(self) -> str:
         return self.url

@@ -87,6 +87,18 @@ class Command(BaseCommand):
         messages.add_argument("--letters", type=int, default=1_000)
         messages.add_argument("--workers", type=int, default=os.cpu_count() or 2)
 
+        api = benches.add_parser(
+            "api", help="Applications registered per second through the API vs a bare insert"
+        )
+        api.add_argument("--registrations", type=int, default=4000)
+        api.add_argument("--concurrency", type=int, default=8)
+        api.add_argument(
+            "--workers", type=int, default=(os.cpu_count() or 2) * 2, help="gunicorn workers"
+        )
+        api.add_argument(
+            "--rounds", type=int, default=8, help="alternating slices of floor and API runs"
+        )
+
     def handle(self, *args, bench, **options):
         try:
             getattr(self, f"bench_{bench}")(**options)
@@ -177,6 +189,61 @@ class Command(BaseCommand):
                     "p95_ms": round(full.p95_ms, 1),
                     "floor_p95_ms": round(floor.p95_ms, 1),
                     "submissions": full.requests,
+                    "concurrency": concurrency,
+                    "workers": workers,
+                }
+            )
+        )
+
+    def bench_api(self, *, registrations, concurrency, workers, rounds, **options):
+        from commonweal.core import bench_api
+
+        warmup = min(100, max(10, registrations // 10))
+        with bench.bench_database() as database_url:
+            self.stdout.write(f"Preparing a throwaway database ({concurrency} API keys)…")
+            call_command("migrate", interactive=False, verbosity=0)
+            plan = bench_api.prepare(
+                registrations=registrations, warmup=warmup, clients=concurrency
+            )
+            self.stdout.write(
+                f"Serving with gunicorn ({workers} workers); {concurrency} concurrent clients"
+            )
+            with bench_api.rate_limit_raised(), bench.served(database_url, workers=workers) as base:
+                bench.run_load("warm-up", base=base, concurrency=concurrency, requests=plan.warmup)
+                floor, full = bench.run_alternating(
+                    ("bare insert", plan.floor),
+                    ("API registration", plan.registrations),
+                    base=base,
+                    concurrency=concurrency,
+                    rounds=rounds,
+                )
+            from commonweal.cases.models import Case
+
+            cases = Case.objects.count()
+
+        for result in (floor, full):
+            self.stdout.write(
+                f"{result.name:>16}: {result.ok}/{result.requests} ok in {result.wall_s:.1f}s, "
+                f"{result.per_second:.1f}/s, p50 {result.p50_ms:.1f} ms, p95 {result.p95_ms:.1f} ms"
+            )
+        self.stdout.write(f"Cases opened: {cases} (expected {registrations + warmup})")
+        if (
+            full.ok != full.requests
+            or floor.ok != floor.requests
+            or cases != registrations + warmup
+        ):
+            raise CommandError("Some requests failed; the figures above are not valid.")
+        ratio = full.per_second / floor.per_second if floor.per_second else 0.0
+        self.stdout.write(
+            json.dumps(
+                {
+                    "bench": "api",
+                    "registrations_per_s": round(full.per_second, 1),
+                    "floor_per_s": round(floor.per_second, 1),
+                    "ratio": round(ratio, 3),
+                    "p95_ms": round(full.p95_ms, 1),
+                    "floor_p95_ms": round(floor.p95_ms, 1),
+                    "registrations": full.requests,
                     "concurrency": concurrency,
                     "workers": workers,
                 }

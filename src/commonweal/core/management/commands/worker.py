@@ -23,6 +23,7 @@ from commonweal.accounts import services as accounts_services
 from commonweal.core import services as core_services
 from commonweal.intake import services as intake_services
 from commonweal.messaging import services as messaging_services
+from commonweal.webhooks import services as webhooks_services
 
 logger = logging.getLogger("commonweal.worker")
 
@@ -33,6 +34,7 @@ DISPATCH_EVERY_SECONDS = 1.0
 def housekeeping() -> dict:
     return {
         "messages_requeued": messaging_services.messages_sweep(),
+        "webhooks_requeued": webhooks_services.deliveries_sweep(),
         "message_statuses_asked": messaging_services.messages_poll_status(),
         "portal_messages_unread": messaging_services.portal_unread_expire(),
         "message_contents_deleted": messaging_services.message_content_expire(),
@@ -103,6 +105,7 @@ class Command(BaseCommand):
                 try:
                     now = timezone.now()
                     messaging_services.messages_dispatch()
+                    webhooks_services.deliveries_dispatch()
                     if last_beat is None or now - last_beat >= beat_every:
                         last_beat = now
                         core_services.worker_heartbeat_beat(
