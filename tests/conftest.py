@@ -80,9 +80,12 @@ def fresh_catalogue_cache():
     """Each test starts without the catalogue's few-second cache of published services."""
     from commonweal.catalogue import selectors
     from commonweal.messaging import services as messaging
+    from commonweal.organisations import selectors as organisations
 
     selectors.published_cache_clear()
     messaging.templates_cache_clear()
+    organisations.caches_clear()
     yield
     selectors.published_cache_clear()
     messaging.templates_cache_clear()
+    organisations.caches_clear()

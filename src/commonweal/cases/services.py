@@ -567,8 +567,11 @@ def _tell_person(case: Case, definition, by, *, notice: str) -> None:
     person = case.person
     application = case.application
     to_email = ""
-    reachable = messaging.plan_channels(person=person)
-    if not reachable and application.on_behalf and not application.taken_by_id:
+    if (
+        application.on_behalf
+        and not application.taken_by_id
+        and not messaging.plan_channels(person=person)
+    ):
         to_email = application.account.email
     language = person.language or application.language or "en"
     extra = {}
@@ -584,7 +587,9 @@ def _tell_person(case: Case, definition, by, *, notice: str) -> None:
         event=notice,
         person=person,
         case=case,
-        data=messaging.notice_data(case=case, person=person, language=language, extra=extra),
+        data=messaging.notice_data(
+            case=case, person=person, language=language, extra=extra, definition=definition
+        ),
         to_email=to_email,
         by=by,
     )

@@ -326,6 +326,7 @@ def _queue_confirmation(application, case, definition, person, account, language
         case=case,
         person=person,
         language=language,
+        definition=definition,
         extra={
             "due_date": date_long(case.due_date),
             "what_happens_next": definition.what_happens_next.text(

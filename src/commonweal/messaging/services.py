@@ -205,9 +205,9 @@ def _render(event: str, channel: str, language: str, data: dict) -> tuple[str, s
 # Notices
 
 
-def notice_data(*, case, person, language: str, extra: dict | None = None) -> dict:
+def notice_data(*, case, person, language: str, extra: dict | None = None, definition=None) -> dict:
     """The placeholders every notice about a case has, in the notice's language."""
-    definition = catalogue.definition_for(case.version)
+    definition = definition or catalogue.definition_for(case.version)
     text_language = "cy" if language in ("cy", "both") else "en"
     data = {
         "name": person.full_name or ("Syr neu Fadam" if text_language == "cy" else "Sir or Madam"),

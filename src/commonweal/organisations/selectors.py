@@ -77,11 +77,28 @@ def staff_context(*, user) -> StaffContext:
     )
 
 
+_SERVICE_TEAMS_SECONDS = 30
+_service_teams: dict[int, tuple[float, int | None]] = {}
+
+
 def team_for_service(*, service_id: int) -> int | None:
-    """The team new applications for a service go to (the first that handles it)."""
-    return (
+    """The team new applications for a service go to (the first that handles it); kept
+    for half a minute per process, as teams change rarely and every submission asks."""
+    import time
+
+    now = time.monotonic()
+    cached = _service_teams.get(service_id)
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    team_id = (
         Team.objects.filter(services=service_id).order_by("pk").values_list("pk", flat=True).first()
     )
+    _service_teams[service_id] = (now + _SERVICE_TEAMS_SECONDS, team_id)
+    return team_id
+
+
+def service_teams_cache_clear() -> None:
+    _service_teams.clear()
 
 
 def team_members(*, team_ids) -> list[Membership]:
@@ -143,3 +160,9 @@ def organisation_of_team(*, team_id: int) -> int:
             Team.objects.filter(pk=team_id).values_list("organisation_id", flat=True).get()
         )
     return _team_organisations[team_id]
+
+
+def caches_clear() -> None:
+    """Forget what this process remembered about teams (tests, and after admin changes)."""
+    _service_teams.clear()
+    _team_organisations.clear()
