@@ -81,10 +81,12 @@ def fresh_catalogue_cache():
     from commonweal.catalogue import selectors
     from commonweal.messaging import services as messaging
     from commonweal.organisations import selectors as organisations
+    from commonweal.webhooks import services as webhooks
 
     selectors.published_cache_clear()
     messaging.templates_cache_clear()
     organisations.caches_clear()
+    webhooks.subscribers_cache_clear()
     yield
     selectors.published_cache_clear()
     messaging.templates_cache_clear()

@@ -127,6 +127,7 @@ def subscription_create(*, organisation, url: str, event_types, by) -> Subscript
         organisation=organisation, url=url, event_types=event_types, created_by=by
     )
     logger.info("Webhook %s for organisation %s made by %s", url, organisation.pk, by)
+    _subscribers.clear()
     return subscription
 
 
@@ -140,6 +141,7 @@ def subscription_update(
     subscription.event_types = event_types
     subscription.active = active
     subscription.save(update_fields=["url", "event_types", "active"])
+    _subscribers.clear()
     return subscription
 
 
@@ -164,6 +166,32 @@ def _rfc3339(moment: datetime.datetime) -> str:
     return moment.astimezone(datetime.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+# Every submission and stage change asks whom to tell; most organisations' answer changes
+# rarely, so each process keeps it for a few seconds (changes made here clear it at once).
+_SUBSCRIBERS_SECONDS = 5
+_subscribers: dict[int, tuple[float, list]] = {}
+
+
+def _subscriptions_of(organisation_id: int) -> list:
+    import time
+
+    now = time.monotonic()
+    cached = _subscribers.get(organisation_id)
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    found = list(
+        Subscription.objects.filter(organisation_id=organisation_id, active=True).values_list(
+            "pk", "event_types"
+        )
+    )
+    _subscribers[organisation_id] = (now + _SUBSCRIBERS_SECONDS, found)
+    return found
+
+
+def subscribers_cache_clear() -> None:
+    _subscribers.clear()
+
+
 def event_publish(*, organisation_id: int, event_type: str, subject: str, data: dict) -> int:
     """Queue an event for every active subscription of the organisation that wants its type;
     returns how many. Call it inside the transaction of the change it reports, so the event
@@ -174,11 +202,7 @@ def event_publish(*, organisation_id: int, event_type: str, subject: str, data: 
     if event_type not in EVENT_TYPES:
         raise ValueError(f"Unknown webhook event type {event_type!r}")
     subscriptions = [
-        pk
-        for pk, wanted in Subscription.objects.filter(
-            organisation_id=organisation_id, active=True
-        ).values_list("pk", "event_types")
-        if event_type in (wanted or [])
+        pk for pk, wanted in _subscriptions_of(organisation_id) if event_type in (wanted or [])
     ]
     if not subscriptions:
         return 0
