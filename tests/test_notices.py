@@ -95,6 +95,8 @@ def test_a_refused_address_moves_the_notice_to_the_next_channel(smtp_server, cas
     # does not try it.
     assert ContactPoint.objects.get(value="sam.evans@example.com").failing_since is not None
     assert CaseEvent.objects.filter(case=case, kind="message_failed", visible_to_person=False)
+    case.person.refresh_from_db()
+    assert case.person.has_failing_contact
     assert messaging.plan_channels(person=case.person) == ["sms", "letter"]
 
 

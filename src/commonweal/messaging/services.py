@@ -239,7 +239,11 @@ def plan_channels(*, person, to_email: str = "") -> list[str]:
     refused = set(person.do_not_contact or [])
     failing = getattr(person, "_failing", None)
     if failing is None:
-        failing = people_selectors.failing_contacts(person=person) if person.pk else set()
+        failing = (
+            people_selectors.failing_contacts(person=person)
+            if person.pk and person.has_failing_contact
+            else set()
+        )
     has_address = bool(person.address_line_1 and person.address_postcode)
     available = {
         "portal": bool(person.account_id),

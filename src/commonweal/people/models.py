@@ -68,6 +68,9 @@ class Person(models.Model):
     quiet_hours_end = models.TimeField(null=True, blank=True, default=datetime.time(8, 0))
     # Channels never to use (for example after a request, or a safeguarding concern).
     do_not_contact = models.JSONField(default=list, blank=True)
+    # Some address or number of theirs has failed (a bounce, a returned letter): routing
+    # then checks which. Most people never have one, so most notices skip that query.
+    has_failing_contact = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -250,6 +250,7 @@ def contact_point_failing(*, person_id: int, kind: str, value: str, reason: str)
                 failing_since=now,
                 failure_reason=reason[:300],
             )
+        Person.objects.filter(pk=person_id).update(has_failing_contact=True)
         PersonChange.objects.create(
             person_id=person_id,
             fields={f"{kind} failing": ["", value[:200]]},
