@@ -721,3 +721,23 @@ def test_business_actions_reach_a_subscribed_system(webhook_receiver, run_tasks)
     assert all(event["subject"] == case.reference for event in webhook_receiver.events.values())
     # Nothing personal leaves in the event: the reference, stage and outcome only.
     assert "Evans" not in str(webhook_receiver.events)
+
+
+def test_internal_addresses_are_refused_outside_development(council, admin_user, settings):
+    settings.COMMONWEAL_WEBHOOKS_ALLOW_PRIVATE = False
+    for url in ("https://127.0.0.1/hook", "https://10.0.0.5/hook", "https://169.254.169.254/x"):
+        with pytest.raises(services.SubscriptionRefused, match="internal address"):
+            services.subscription_create(
+                organisation=council, url=url, event_types=["decision.made"], by=admin_user
+            )
+
+
+def test_a_subscription_that_now_points_inside_is_not_sent_to(
+    subscribed, council, webhook_receiver, settings
+):
+    publish(council)
+    settings.COMMONWEAL_WEBHOOKS_ALLOW_PRIVATE = False  # as in production
+    deliver_due()
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == Status.FAILED and "internal address" in delivery.last_error
+    assert webhook_receiver.events == {}

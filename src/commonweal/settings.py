@@ -312,6 +312,9 @@ COMMONWEAL_CHANNEL_PROVIDERS = dict(
     item.split("=", 1) for item in env_list("COMMONWEAL_CHANNEL_PROVIDERS", []) if "=" in item
 )
 COMMONWEAL_MESSAGE_RETRY_HOURS = env_int("COMMONWEAL_MESSAGE_RETRY_HOURS", 24)
+# Webhooks may go to internal addresses (this machine, private networks) only outside
+# production, for trying them out.
+COMMONWEAL_WEBHOOKS_ALLOW_PRIVATE = env_bool("COMMONWEAL_WEBHOOKS_ALLOW_PRIVATE", not PRODUCTION)
 # Calls each API key may make per minute; more get 429 with Retry-After.
 COMMONWEAL_API_RATE_PER_MINUTE = env_int("COMMONWEAL_API_RATE_PER_MINUTE", 600)
 # At most this many messages of each kind per second per worker (a provider's own limit:

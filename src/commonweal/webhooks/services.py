@@ -82,6 +82,27 @@ class SubscriptionRefused(Exception):
         self.field = field
 
 
+def address_refused(url: str) -> str | None:
+    """Why events must not go to this URL's host, or None. Outside development, hosts that
+    resolve to private, loopback, link-local or other internal addresses are refused, so a
+    subscription cannot be used to reach the platform's own network."""
+    import ipaddress
+    import socket
+
+    if settings.COMMONWEAL_WEBHOOKS_ALLOW_PRIVATE:
+        return None
+    host = urlsplit(url).hostname or ""
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+    except (socket.gaierror, UnicodeError):
+        return f"{host} does not resolve"
+    for address in addresses:
+        ip = ipaddress.ip_address(address.split("%")[0])
+        if not ip.is_global:
+            return f"{host} is an internal address ({ip})"
+    return None
+
+
 def subscription_url_check(*, url: str) -> str:
     """The URL cleaned: https, or http on this machine (for trying things out)."""
     url = (url or "").strip()
@@ -98,6 +119,9 @@ def subscription_url_check(*, url: str) -> str:
         raise SubscriptionRefused("The URL must start with https://", "url")
     if parts.username or parts.password:
         raise SubscriptionRefused("The URL must not contain a user name or password", "url")
+    refused = address_refused(url)
+    if refused:
+        raise SubscriptionRefused(f"Events cannot go there: {refused}", "url")
     return url
 
 
@@ -319,6 +343,12 @@ def deliveries_deliver(*, delivery_ids: list[str]) -> dict:
                     delivery, None, f"not tried: {unreachable[subscription.pk]}"
                 )
                 outcomes[outcome] += 1
+                continue
+            refused = address_refused(subscription.url)
+            if refused:
+                # Checked again when sending: a name can come to point somewhere internal.
+                _failed(delivery, None, f"not sent: {refused}")
+                outcomes["failed"] += 1
                 continue
             body, headers = signed_request(delivery=delivery, secret=subscription.secret)
             try:
