@@ -119,6 +119,21 @@ def _require(request, scope: str) -> None:
         raise HttpError(403, f"This key does not have the {scope} scope")
 
 
+# Declared on every call that creates or changes something.
+IDEMPOTENCY_KEY = {
+    "parameters": [
+        {
+            "in": "header",
+            "name": "Idempotency-Key",
+            "required": True,
+            "schema": {"type": "string", "maxLength": 100},
+            "description": "A key of your choosing; the same key again returns the "
+            "first answer instead of doing it twice",
+        }
+    ]
+}
+
+
 class Strict(Schema):
     model_config = ConfigDict(extra="forbid")
 
@@ -206,18 +221,7 @@ class RegisteredOut(Schema):
         429: Errors,
         415: Errors,
     },
-    openapi_extra={
-        "parameters": [
-            {
-                "in": "header",
-                "name": "Idempotency-Key",
-                "required": True,
-                "schema": {"type": "string", "maxLength": 100},
-                "description": "A key of your choosing; the same key again returns the "
-                "first answer instead of doing it twice",
-            }
-        ]
-    },
+    openapi_extra=IDEMPOTENCY_KEY,
     tags=["applications"],
 )
 def register_application(request, payload: ApplicationIn):
@@ -352,6 +356,18 @@ def _case_action(request, reference: str, action):
     return api.create_response(request, body, status=status)
 
 
+CASE_CHANGE_RESPONSES = {
+    200: CaseOut,
+    400: Errors,
+    401: Errors,
+    403: Errors,
+    404: Errors,
+    409: Errors,
+    429: Errors,
+    415: Errors,
+}
+
+
 class NoteIn(Strict):
     text: str = Field(max_length=5000)
     visible_to_person: bool = Field(
@@ -362,28 +378,8 @@ class NoteIn(Strict):
 @api.post(
     "/cases/{reference}/notes/",
     auth=ApiKeyAuth(),
-    response={
-        200: CaseOut,
-        400: Errors,
-        401: Errors,
-        403: Errors,
-        404: Errors,
-        409: Errors,
-        429: Errors,
-        415: Errors,
-    },
-    openapi_extra={
-        "parameters": [
-            {
-                "in": "header",
-                "name": "Idempotency-Key",
-                "required": True,
-                "schema": {"type": "string", "maxLength": 100},
-                "description": "A key of your choosing; the same key again returns the "
-                "first answer instead of doing it twice",
-            }
-        ]
-    },
+    response=CASE_CHANGE_RESPONSES,
+    openapi_extra=IDEMPOTENCY_KEY,
     tags=["cases"],
 )
 def add_note(request, reference: str, payload: NoteIn):
@@ -412,28 +408,8 @@ class StageIn(Strict):
 @api.post(
     "/cases/{reference}/stage/",
     auth=ApiKeyAuth(),
-    response={
-        200: CaseOut,
-        400: Errors,
-        401: Errors,
-        403: Errors,
-        404: Errors,
-        409: Errors,
-        429: Errors,
-        415: Errors,
-    },
-    openapi_extra={
-        "parameters": [
-            {
-                "in": "header",
-                "name": "Idempotency-Key",
-                "required": True,
-                "schema": {"type": "string", "maxLength": 100},
-                "description": "A key of your choosing; the same key again returns the "
-                "first answer instead of doing it twice",
-            }
-        ]
-    },
+    response=CASE_CHANGE_RESPONSES,
+    openapi_extra=IDEMPOTENCY_KEY,
     tags=["cases"],
 )
 def move_stage(request, reference: str, payload: StageIn):
@@ -462,28 +438,8 @@ class DecisionIn(Strict):
 @api.post(
     "/cases/{reference}/decision/",
     auth=ApiKeyAuth(),
-    response={
-        200: CaseOut,
-        400: Errors,
-        401: Errors,
-        403: Errors,
-        404: Errors,
-        409: Errors,
-        429: Errors,
-        415: Errors,
-    },
-    openapi_extra={
-        "parameters": [
-            {
-                "in": "header",
-                "name": "Idempotency-Key",
-                "required": True,
-                "schema": {"type": "string", "maxLength": 100},
-                "description": "A key of your choosing; the same key again returns the "
-                "first answer instead of doing it twice",
-            }
-        ]
-    },
+    response=CASE_CHANGE_RESPONSES,
+    openapi_extra=IDEMPOTENCY_KEY,
     tags=["cases"],
 )
 def record_decision(request, reference: str, payload: DecisionIn):
