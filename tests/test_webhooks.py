@@ -710,8 +710,9 @@ def test_business_actions_reach_a_subscribed_system(webhook_receiver, run_tasks)
         revision=None,
     )
     make_due()
-    while deliver_due():
-        pass
+    for _round in range(10):  # until nothing is left to claim
+        if not deliver_due():
+            break
     kinds = [
         event["type"].rsplit(".", 2)[-2] + "." + event["type"].rsplit(".", 1)[-1]
         for event in sorted(webhook_receiver.events.values(), key=lambda e: e["time"])

@@ -65,7 +65,7 @@ class WebhookReceiver:
         receiver = self
 
         class Handler(_Handler):
-            pass
+            """A handler class of this receiver's own (so restarts keep the same state)."""
 
         Handler.receiver = receiver
         self._server = _Server(("127.0.0.1", self.port), Handler)
@@ -165,8 +165,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(answer)
 
-    def log_message(self, format, *args):  # quiet
-        pass
+    def log_message(self, format, *args):
+        """Quiet: the tests read what the receiver recorded, not its log."""
 
 
 @pytest.fixture

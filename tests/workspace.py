@@ -52,3 +52,13 @@ def submit_case(account):
         account=account, service=published.service, language="en"
     )
     return application.case
+
+
+def citizen_case(email: str = "sam.evans@example.com"):
+    """A citizen's account (with their own record) and a Budgeting Loan case they sent."""
+    from commonweal.accounts import services as accounts_services
+    from commonweal.people import services as people_services
+
+    account = accounts_services.account_for_email(email=email)
+    people_services.person_for_account(account=account)
+    return account, submit_case(account)

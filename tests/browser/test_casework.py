@@ -8,11 +8,9 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from commonweal.accounts import services as accounts_services
 from commonweal.cases.models import Case, Decision
 from commonweal.messaging.models import Message, ThreadMessage
-from commonweal.people import services as people_services
-from tests.workspace import make_staff, submit_case
+from tests.workspace import citizen_case, make_staff
 
 from .citizen import Citizen
 from .conftest import VIEWPORT
@@ -43,9 +41,7 @@ def signed_in_context(chromium, base_url: str, user, *, javascript: bool):
 def test_caseworker_decides_and_the_person_reads_it_and_replies(chromium, demo_site, axe, mode):
     keyboard = mode == "keyboard"
     staff = make_staff()
-    account = accounts_services.account_for_email(email="sam.evans@example.com")
-    people_services.person_for_account(account=account)
-    case = submit_case(account)
+    account, case = citizen_case()
 
     context = signed_in_context(chromium, demo_site, staff.caseworker, javascript=keyboard)
     if keyboard:
@@ -121,9 +117,7 @@ def test_workspace_pages_pass_axe(chromium, demo_site, axe, mode):
     application by phone (with its error summary)."""
     keyboard = mode == "keyboard"
     staff = make_staff()
-    account = accounts_services.account_for_email(email="sam.evans@example.com")
-    people_services.person_for_account(account=account)
-    case = submit_case(account)
+    _account, case = citizen_case()
     from django.utils import timezone
 
     from commonweal.cases import services as cases_services

@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from commonweal.accounts import services as accounts_services
 from commonweal.messaging import services as messaging
-from commonweal.people import services as people_services
 from commonweal.people.models import Person
-from tests.workspace import make_staff, submit_case
+from tests.workspace import citizen_case, make_staff
 
 from .citizen import Citizen
 from .test_casework import signed_in_context
@@ -22,9 +20,7 @@ pytestmark = pytest.mark.browser
 def test_a_person_chooses_how_we_contact_them(chromium, demo_site, axe, mode):
     keyboard = mode == "keyboard"
     make_staff()
-    account = accounts_services.account_for_email(email="sam.evans@example.com")
-    people_services.person_for_account(account=account)
-    case = submit_case(account)
+    account, case = citizen_case()
     context = signed_in_context(chromium, demo_site, account, javascript=keyboard)
     if keyboard:
         axe.install(context)
@@ -61,9 +57,7 @@ def test_a_person_chooses_how_we_contact_them(chromium, demo_site, axe, mode):
 def test_staff_messaging_pages_pass_axe(chromium, demo_site, axe, mode):
     keyboard = mode == "keyboard"
     staff = make_staff()
-    account = accounts_services.account_for_email(email="sam.evans@example.com")
-    people_services.person_for_account(account=account)
-    case = submit_case(account)
+    _account, case = citizen_case()
     person = case.person
     person.channels = ["letter"]
     person.save()

@@ -24,7 +24,7 @@ from . import selectors, services
 
 
 class RateLimited(Exception):
-    pass
+    """The key has used its calls for this minute (answered 429 with Retry-After)."""
 
 
 class ApiKeyAuth(HttpBearer):
@@ -99,7 +99,7 @@ def http_error(request, error: HttpError):
 
 
 class NotJson(Exception):
-    pass
+    """A body that is not application/json (answered 415)."""
 
 
 @api.exception_handler(NotJson)
@@ -306,15 +306,13 @@ def read_case(request, reference: str):
 # Changing a case
 
 
-def _case_or_404(request, reference: str):
-    from commonweal.cases import selectors as cases_selectors
-
+def _case_id_or_404(request, reference: str) -> int:
     case_id = selectors.case_id_for_api(
         reference=reference.upper()[:20], organisation_id=request.api_key.organisation_id
     )
     if case_id is None:
         raise HttpError(404, "No such case")
-    return cases_selectors, case_id
+    return case_id
 
 
 def _case_action(request, reference: str, action):
@@ -336,7 +334,7 @@ def _case_action(request, reference: str, action):
                 )
             ],
         )
-    _selectors, case_id = _case_or_404(request, reference)
+    case_id = _case_id_or_404(request, reference)
 
     def make():
         try:

@@ -35,23 +35,25 @@ def print_batch(*, day) -> object | None:
     return PrintBatch.objects.filter(day=day).first()
 
 
-def bulk_sends(*, organisation_ids, limit: int = 10) -> list:
+def _bulk_sends_of(organisation_ids):
+    """Bulk sends made by staff of these organisations (filtered in the query)."""
     from .models import BulkSend
 
-    return [
-        bulk
-        for bulk in BulkSend.objects.select_related("service", "created_by")[:50]
-        if set(bulk.organisation_ids) & set(organisation_ids)
-    ][:limit]
+    return (
+        BulkSend.objects.filter(
+            created_by__memberships__team__organisation_id__in=list(organisation_ids)
+        )
+        .distinct()
+        .select_related("service", "created_by")
+    )
+
+
+def bulk_sends(*, organisation_ids, limit: int = 10) -> list:
+    return list(_bulk_sends_of(organisation_ids).order_by("-created_at")[:limit])
 
 
 def bulk_send(*, bulk_id: int, organisation_ids):
-    from .models import BulkSend
-
-    bulk = BulkSend.objects.select_related("service", "created_by").filter(pk=bulk_id).first()
-    if bulk is None or not set(bulk.organisation_ids) & set(organisation_ids):
-        return None
-    return bulk
+    return _bulk_sends_of(organisation_ids).filter(pk=bulk_id).first()
 
 
 def bulk_send_delivered(*, bulk) -> dict:

@@ -228,14 +228,9 @@ def plan_channels(*, person, to_email: str = "") -> list[str]:
     send to, not failing, not refused); letters last, when we have an address."""
     if to_email:
         return ["email"]
-    chosen = list(person.channels or [])
-    if not chosen:
-        chosen = {
-            "letter": ["letter"],
-            "phone": ["sms", "phone"],
-        }.get(person.preferred_contact, ["email", "sms"])
     from commonweal.people import selectors as people_selectors
 
+    chosen = people_selectors.channels_wanted(person=person)
     refused = set(person.do_not_contact or [])
     failing = getattr(person, "_failing", None)
     if failing is None:
@@ -244,14 +239,7 @@ def plan_channels(*, person, to_email: str = "") -> list[str]:
             if person.pk and person.has_failing_contact
             else set()
         )
-    has_address = bool(person.address_line_1 and person.address_postcode)
-    available = {
-        "portal": bool(person.account_id),
-        "email": bool(person.email) and "email" not in failing,
-        "sms": bool(person.phone and person.phone.startswith("+447")) and "phone" not in failing,
-        "phone": bool(person.phone) and "phone" not in failing,
-        "letter": has_address and "address" not in failing,
-    }
+    available = people_selectors.channels_usable(person=person, failing=failing)
     plan = []
     for channel in chosen:
         if available.get(channel) and channel not in refused and channel not in plan:

@@ -120,24 +120,38 @@ def failing_contacts(*, person) -> set[str]:
     return {kind for kind, value in failing if current.get(kind) == value}
 
 
+def channels_wanted(*, person: Person) -> list[str]:
+    """The person's channels in order: their own list, or else what follows from how they
+    said they prefer to be contacted when they applied."""
+    if person.channels:
+        return list(person.channels)
+    return {"letter": ["letter"], "phone": ["sms", "phone"]}.get(
+        person.preferred_contact, ["email", "sms"]
+    )
+
+
+def channels_usable(*, person: Person, failing: set[str] = frozenset()) -> dict[str, bool]:
+    """For each channel, whether we hold what it needs (and, given `failing`, whether that
+    is known not to work): an account, an email address, a mobile, a phone, an address."""
+    return {
+        "portal": bool(person.account_id),
+        "email": bool(person.email) and "email" not in failing,
+        "sms": bool(person.phone and person.phone.startswith("+447")) and "phone" not in failing,
+        "phone": bool(person.phone) and "phone" not in failing,
+        "letter": bool(person.address_line_1 and person.address_postcode)
+        and "address" not in failing,
+    }
+
+
 def contact_preferences_of(*, person: Person) -> dict:
     """How the person hears from us now, for the form that changes it. Without a list of
     their own, the channels are those we would use from `preferred_contact` and what we
     hold (as messaging routes notices)."""
     has_address = bool(person.address_line_1 and person.address_postcode)
-    usable = {
-        "portal": bool(person.account_id),
-        "email": bool(person.email),
-        "sms": person.phone.startswith("+447"),
-        "phone": bool(person.phone),
-        "letter": has_address,
-    }
     channels = list(person.channels or [])
     if not channels:
-        default = {"letter": ["letter"], "phone": ["sms", "phone"]}.get(
-            person.preferred_contact, ["email", "sms"]
-        )
-        channels = [channel for channel in default if usable[channel]]
+        usable = channels_usable(person=person)
+        channels = [channel for channel in channels_wanted(person=person) if usable[channel]]
     return {
         "channels": channels,
         "language": person.language,

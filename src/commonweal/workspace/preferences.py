@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from commonweal.intake.views import contact_preferences_form
+from commonweal.people.forms import contact_preferences_form
 
 from . import presenters
 from .views import _case_or_404, _page, staff_required

@@ -1,0 +1,158 @@
+"""The form for how a person hears from us: shown to the person on their account and to
+staff on the case (who also give a reason). One handler, so both record changes the same
+way through `services.contact_preferences_update`."""
+
+import datetime
+
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from commonweal.core import uk
+
+from . import selectors as people_selectors
+from . import services as people_services
+
+# The order of the channels on the form, and of the ones after the first choice.
+CONTACT_CHANNEL_ORDER = ("email", "sms", "portal", "phone", "letter")
+DEFAULT_QUIET_HOURS = (datetime.time(21, 0), datetime.time(8, 0))
+# Where each refused field's error leads (the id of its first input).
+_PREFERENCE_FIELD_IDS = {
+    "channels": "channels",
+    "language": "language",
+    "accessible_format": "format",
+    "do_not_contact": "do-not-contact",
+    "quiet_hours": "quiet-hours",
+    "email": "email",
+    "phone": "phone",
+    "reason": "reason",
+}
+
+
+def _clock(value: datetime.time) -> str:
+    """21:00 -> '9pm', 08:30 -> '8:30am', as GOV.UK writes times."""
+    if value.hour == 0 and value.minute == 0:
+        return _("midnight")
+    if value.hour == 12 and value.minute == 0:
+        return _("midday")
+    hour = value.hour % 12 or 12
+    time = f"{hour}:{value.minute:02d}" if value.minute else str(hour)
+    if value.hour < 12:
+        return translation.pgettext("a time before midday, like 8am", "%(time)sam") % {"time": time}
+    return translation.pgettext("a time after midday, like 9pm", "%(time)spm") % {"time": time}
+
+
+def _preference_labels(staff: bool) -> dict[str, dict[str, str]]:
+    return {
+        "channels": {
+            "email": _("Email"),
+            "sms": _("Text message"),
+            "portal": _("Message in their online account")
+            if staff
+            else _("Message in your online account"),
+            "phone": _("Phone call"),
+            "letter": _("Letter by post"),
+        },
+        "languages": {
+            "en": _("English"),
+            "cy": _("Cymraeg"),
+            "both": _("Both English and Welsh (Welsh first)"),
+        },
+        "formats": {
+            "standard": _("Standard"),
+            "large_print": _("Large print"),
+            "braille": _("Braille"),
+            "easy_read": _("Easy read"),
+            "audio": _("Audio"),
+        },
+    }
+
+
+def contact_preferences_form(request, person, *, by, reason: str | None = None):
+    """Show or save the contact preferences form for `person`. Returns (saved, form): saved
+    is True when the change was made; otherwise `form` shows the form again (its "errors"
+    for the error summary). `reason` None asks for one on the form (staff); else it is the
+    reason recorded."""
+    labels = _preference_labels(staff=reason is None)
+    current = people_selectors.contact_preferences_of(person=person)
+    values = {
+        "channels": current["channels"],
+        "first": current["channels"][0] if current["channels"] else "",
+        "email": current["email"],
+        "phone": uk.format_phone(current["phone"]) if current["phone"] else "",
+        "language": current["language"],
+        "format": current["accessible_format"],
+        "quiet": current["quiet_hours"] is not None,
+        "do_not_contact": current["do_not_contact"],
+        "reason": "",
+    }
+    errors: list[dict] = []
+    saved = False
+    if request.method == "POST":
+        post = request.POST
+        first = post.get("first", "")
+        ticked = set(post.getlist("channels"))
+        if first in CONTACT_CHANNEL_ORDER:
+            ticked.add(first)  # the first choice is one of them, ticked or not
+        else:
+            first = ""
+        refused = set(post.getlist("do_not_contact"))
+        values = {
+            "channels": [channel for channel in CONTACT_CHANNEL_ORDER if channel in ticked],
+            "first": first,
+            "email": post.get("email", "").strip()[:254],
+            "phone": post.get("phone", "").strip()[:30],
+            "language": post.get("language", ""),
+            "format": post.get("format", ""),
+            "quiet": post.get("quiet") == "yes",
+            "do_not_contact": [c for c in CONTACT_CHANNEL_ORDER if c in refused],
+            "reason": post.get("reason", "").strip()[:500],
+        }
+        if not values["channels"]:
+            errors.append(
+                {"text": _("Select at least one way to contact you"), "href": "#channels"}
+            )
+        if values["language"] not in labels["languages"]:
+            errors.append({"text": _("Select the language we should use"), "href": "#language"})
+        if values["format"] not in labels["formats"]:
+            errors.append(
+                {
+                    "text": _("Select the format you want letters and documents in"),
+                    "href": "#format",
+                }
+            )
+        if reason is None and not values["reason"]:
+            errors.append({"text": _("Enter why you are changing this"), "href": "#reason"})
+        if not errors:
+            first = values["first"] or values["channels"][0]
+            try:
+                people_services.contact_preferences_update(
+                    person=person,
+                    channels=[first, *(c for c in values["channels"] if c != first)],
+                    language=values["language"],
+                    accessible_format=values["format"],
+                    # Their own quiet hours if they have some; else 9pm to 8am.
+                    quiet_hours=(current["quiet_hours"] or DEFAULT_QUIET_HOURS)
+                    if values["quiet"]
+                    else None,
+                    do_not_contact=values["do_not_contact"],
+                    email=values["email"] or None,
+                    phone=values["phone"] or None,
+                    changed_by=by,
+                    reason=values["reason"] if reason is None else reason,
+                )
+            except people_services.ContactPreferencesRefused as refused_change:
+                field = _PREFERENCE_FIELD_IDS.get(refused_change.field, "channels")
+                errors.append({"text": refused_change.message, "href": f"#{field}"})
+            else:
+                saved = True
+    start, end = current["quiet_hours"] or DEFAULT_QUIET_HOURS
+    return saved, {
+        "values": values,
+        "errors": errors,
+        "error_for": {error["href"][1:]: error["text"] for error in reversed(errors)},
+        "quiet_from": _clock(start),
+        "quiet_until": _clock(end),
+        "has_address": current["has_address"],
+        "has_account": current["has_account"],
+        **labels,
+    }
