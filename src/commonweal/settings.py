@@ -106,6 +106,11 @@ INSTALLED_APPS = [
     "commonweal.workspace",
     "commonweal.api",
     "commonweal.webhooks",
+    "commonweal.privacy",
+    "commonweal.rights",
+    "commonweal.rules",
+    "commonweal.payments",
+    "commonweal.personindex",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,1 @@
+"""Payment instructions, batches and reconciliation: data and simple invariants."""

@@ -1,0 +1,1 @@
+"""Every write for payments (one transaction each)."""

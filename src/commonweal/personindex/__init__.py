@@ -1,0 +1,1 @@
+"""Person index: one record per person across systems."""

@@ -1,0 +1,1 @@
+"""Every read for personindex that views, the API and other apps need."""

@@ -1,0 +1,1 @@
+"""Every write for personindex (one transaction each)."""

@@ -1,0 +1,1 @@
+"""Access log, holds and who has seen a person's data."""

@@ -1,0 +1,1 @@
+"""Every read for privacy that views, the API and other apps need."""

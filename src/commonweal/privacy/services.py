@@ -1,0 +1,1 @@
+"""Every write for privacy (one transaction each)."""

@@ -1,0 +1,1 @@
+"""Data rights: download, corrections, consent and retention: data and simple invariants."""

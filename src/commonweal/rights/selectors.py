@@ -1,0 +1,1 @@
+"""Every read for rights that views, the API and other apps need."""

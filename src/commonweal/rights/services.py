@@ -1,0 +1,1 @@
+"""Every write for rights (one transaction each)."""

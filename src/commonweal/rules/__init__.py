@@ -1,0 +1,1 @@
+"""Eligibility and entitlement rules, and automation policies."""

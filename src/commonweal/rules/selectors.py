@@ -1,0 +1,1 @@
+"""Every read for rules that views, the API and other apps need."""

@@ -1,0 +1,1 @@
+"""Every write for rules (one transaction each)."""
