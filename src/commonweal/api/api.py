@@ -11,31 +11,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from django.http import HttpRequest
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
-from ninja.security import HttpBearer
 from pydantic import ConfigDict, Field
 
 from commonweal.catalogue import selectors as catalogue
 from commonweal.intake import services as intake_services
 
-from . import selectors, services
-
-
-class RateLimited(Exception):
-    """The key has used its calls for this minute (answered 429 with Retry-After)."""
-
-
-class ApiKeyAuth(HttpBearer):
-    def authenticate(self, request: HttpRequest, token: str):
-        key = services.api_key_authenticate(token=token)
-        if key is not None:
-            if not services.api_key_within_rate(key=key):
-                raise RateLimited()
-            request.api_key = key
-        return key
-
+from . import reference, selectors, services
+from .auth import ApiKeyAuth, RateLimited
+from .errors import Errors, problems
 
 api = NinjaAPI(
     title="Commonweal API",
@@ -50,22 +35,8 @@ api = NinjaAPI(
 # Errors, one shape everywhere
 
 
-class Problem(Schema):
-    field: str
-    code: str
-    message: str
-
-
-class Errors(Schema):
-    errors: list[Problem]
-
-
-def _errors(request, status: int, problems: list[tuple[str, str, str]]):
-    return api.create_response(
-        request,
-        {"errors": [{"field": f, "code": c, "message": m} for f, c, m in problems]},
-        status=status,
-    )
+def _errors(request, status: int, found: list[tuple[str, str, str]]):
+    return api.create_response(request, problems(*found), status=status)
 
 
 @api.exception_handler(ValidationError)
@@ -579,3 +550,8 @@ def update_contact_preferences(request, person_id: str, payload: ContactPreferen
         return _errors(request, 400, [(refused.field or "", "refused", refused.message)])
     person.refresh_from_db()
     return selectors.contact_preferences_for_api(person=person)
+
+
+# UK reference data (postcodes, bank holidays and working days, addresses)
+
+api.add_router("/reference/", reference.router)

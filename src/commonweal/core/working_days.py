@@ -57,3 +57,10 @@ def working_days_between(
         if is_working_day(day, region):
             count += 1
     return count
+
+
+def bank_holidays(year: int, region: str | None = None) -> list[tuple[datetime.date, str]]:
+    """The bank holidays of one year in a region, in date order, with their names."""
+    region = region or settings.COMMONWEAL_BANK_HOLIDAY_REGION
+    calendar = holidays.UnitedKingdom(subdiv=BANK_HOLIDAY_REGIONS[region], years=year)
+    return sorted(calendar.items())
