@@ -74,6 +74,23 @@ def test_register_an_application_in_one_call_once(client, token):
     assert other.json()["errors"][0]["field"] == "Idempotency-Key"
 
 
+def test_a_second_registration_for_the_same_person_finds_their_record(client, token):
+    from commonweal.people.models import ContactPoint, Person, PersonChange
+
+    first = post(client, token, APPLICATION).json()["reference"]
+    moved = {**BUDGETING_LOAN_ANSWERS, "phone": "07700 900456"}
+    second = post(client, token, {**APPLICATION, "answers": moved}, key="second").json()
+    person = Person.objects.get()
+    assert {case.reference for case in person.cases.all()} == {first, second["reference"]}
+    assert person.email == "sam.evans@example.com" and person.account.email == person.email
+    assert ContactPoint.objects.filter(person=person, kind="email", is_primary=True).count() == 1
+    history = list(PersonChange.objects.filter(person=person).order_by("id"))
+    assert history[0].fields["record"] == ["", "created"]
+    assert history[0].fields["email"] == ["", "sam.evans@example.com"]
+    assert history[0].fields["family_name"] == ["", "Evans"]
+    assert "phone" in history[-1].fields and second["reference"] in history[-1].reason
+
+
 def test_bad_answers_get_field_errors_in_one_shape(client, token):
     answers = {**BUDGETING_LOAN_ANSWERS, "ni-number": "not one", "made-up": "x"}
     response = post(client, token, {**APPLICATION, "answers": answers})
@@ -221,13 +238,22 @@ def test_people_search_pages_and_contact_preferences(client, writer, staff):
     assert call(client, "get", "/api/v1/people/?q=Evans", theirs).json()["people"] == []
 
 
-def test_too_many_calls_get_retry_after(client, writer, settings):
+def test_too_many_calls_get_retry_after(client, writer, settings, monkeypatch):
+    import datetime as dt
+
+    from django.utils import timezone
+
     settings.COMMONWEAL_API_RATE_PER_MINUTE = 3
+    clock = [dt.datetime(2026, 11, 26, 12, 0, 45, tzinfo=dt.UTC)]
+    monkeypatch.setattr(timezone, "now", lambda: clock[0])
     for _ in range(3):
         assert call(client, "get", "/api/v1/cases/BL-2345-6789/", writer).status_code == 404
     limited = call(client, "get", "/api/v1/cases/BL-2345-6789/", writer)
-    assert limited.status_code == 429 and limited["Retry-After"] == "60"
+    # The limit is counted per clock minute: 15 seconds until this one ends.
+    assert limited.status_code == 429 and limited["Retry-After"] == "15"
     assert limited.json()["errors"][0]["code"] == "rate_limited"
+    clock[0] = dt.datetime(2026, 11, 26, 12, 1, 0, tzinfo=dt.UTC)
+    assert call(client, "get", "/api/v1/cases/BL-2345-6789/", writer).status_code == 404
 
 
 def test_people_search_costs_the_same_whatever_the_page_size(

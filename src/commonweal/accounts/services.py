@@ -128,6 +128,16 @@ def account_for_email(*, email: str) -> User:
     return user
 
 
+def account_id_for_email(*, email: str) -> int:
+    """The id of the citizen account for an address, made if it does not exist yet, in one
+    statement (an insert that does nothing new when the address is known)."""
+    user = User(email=normalise_email(email), password=make_password(None))
+    User.objects.bulk_create(
+        [user], update_conflicts=True, unique_fields=["email"], update_fields=["email"]
+    )
+    return user.pk
+
+
 def staff_account_set(*, email: str, display_name: str, password: str, superuser: bool) -> User:
     """Create or update a staff account with a new password."""
     user, _created = User.objects.get_or_create(email=normalise_email(email))

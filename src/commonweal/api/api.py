@@ -60,7 +60,7 @@ def rate_limited(request, error):
         429,
         [("Authorization", "rate_limited", "Too many requests for this key: wait and retry")],
     )
-    response["Retry-After"] = str(services.RATE_WINDOW_SECONDS)
+    response["Retry-After"] = str(error.retry_after)
     return response
 
 

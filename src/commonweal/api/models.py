@@ -58,3 +58,20 @@ class IdempotentRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.api_key_id}: {self.key}"
+
+
+class ApiCallCount(models.Model):
+    """How many calls a key made in one clock minute: the rate limit's counter, kept by one
+    insert-or-add statement per call, so counting never waits on a lock held elsewhere."""
+
+    api_key = models.ForeignKey(ApiKey, on_delete=models.CASCADE, related_name="+")
+    minute = models.DateTimeField()
+    calls = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["api_key", "minute"], name="api_calls_one_row_a_minute")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.calls} calls at {self.minute:%H:%M}"

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from commonweal.accounts import services as accounts_services
 
-from .models import ApiKey, IdempotentRequest
+from .models import ApiCallCount, ApiKey, IdempotentRequest
 
 TOKEN_START = "cw_"  # noqa: S105 - the prefix every key starts with, not a secret
 LAST_USED_EVERY = datetime.timedelta(minutes=1)
@@ -65,18 +65,34 @@ def api_key_authenticate(*, token: str) -> ApiKey | None:
 RATE_WINDOW_SECONDS = 60
 
 
-def api_key_within_rate(*, key: ApiKey) -> bool:
-    """Counts the call; False once the key has made COMMONWEAL_API_RATE_PER_MINUTE calls
-    in the last minute."""
+def api_key_call_count(*, key: ApiKey) -> int | None:
+    """Counts the call in this clock minute; returns None while the key is within
+    COMMONWEAL_API_RATE_PER_MINUTE, or else the seconds until the next minute starts (for
+    Retry-After). Calls refused still count, so a client hammering a limit stays limited."""
     from django.conf import settings
+    from django.db import connection
 
-    from commonweal.core import services as core_services
+    now = timezone.now()
+    minute = now.replace(second=0, microsecond=0)
+    table = connection.ops.quote_name(ApiCallCount._meta.db_table)
+    # One statement on PostgreSQL and SQLite alike; concurrent calls add up correctly
+    # because the database serialises them on the row.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (api_key_id, minute, calls) VALUES (%s, %s, 1) "  # noqa: S608 - table name from the model
+            f"ON CONFLICT (api_key_id, minute) DO UPDATE SET calls = {table}.calls + 1 "
+            "RETURNING calls",
+            [key.pk, minute],
+        )
+        (calls,) = cursor.fetchone()
+    if calls <= settings.COMMONWEAL_API_RATE_PER_MINUTE:
+        return None
+    return max(1, RATE_WINDOW_SECONDS - now.second)
 
-    return core_services.rate_limit_hit(
-        key=f"api:{key.prefix}",
-        limit=settings.COMMONWEAL_API_RATE_PER_MINUTE,
-        window=datetime.timedelta(seconds=RATE_WINDOW_SECONDS),
-    )
+
+def api_call_counts_prune(*, older_than: datetime.timedelta = datetime.timedelta(hours=1)) -> int:
+    deleted, _ = ApiCallCount.objects.filter(minute__lt=timezone.now() - older_than).delete()
+    return deleted
 
 
 def api_key_revoke(*, key: ApiKey) -> None:

@@ -467,18 +467,81 @@ def application_register(
     if errors:
         raise RegistrationRefused(errors)
     pages = [page.id for page in definition.visible_pages(parsed)]
-    with transaction.atomic():
-        draft = assisted_application_start(
-            staff=account,
-            published=published,
-            channel=channel,
-            identity_check=identity_check,
-            person_email=person_email,
-            eligibility_answers={},
-            language=language,
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                return _register(
+                    account=account,
+                    published=published,
+                    channel=channel,
+                    identity_check=identity_check,
+                    person_email=person_email,
+                    answers=parsed,
+                    pages=pages,
+                    language=language,
+                )
+        except IntegrityError:
+            # Rolled back whole: the same new person registered at the same moment, or
+            # (about one chance in 10^11) the random reference taken. Start over.
+            continue
+    raise RuntimeError("could not register the application")
+
+
+def _register(
+    *, account, published, channel, identity_check, person_email, answers, pages, language
+) -> Application:
+    """Send checked answers as the journey sends a staff-taken application, written
+    directly as submitted: the person's record, the application, the case with its first
+    event, and the message telling the person their reference."""
+    definition = published.definition
+    if channel not in ASSISTED_CHANNELS:
+        raise ValueError(f"not an assisted channel: {channel}")
+    snapshot = definition.effective_answers(answers)
+    on_behalf = definition.is_on_behalf(snapshot)
+    reference = new_reference(definition.reference_prefix)
+    title = definition.title.text("en")
+    details = _person_details_from_answers(definition, snapshot)
+    if on_behalf:
+        person = people_services.person_create(
+            details=details,
+            created_by=account,
+            reason=f"Named in application {reference} for {title}, made on their behalf",
         )
-        Application.objects.filter(pk=draft.pk).update(answers=parsed, completed_pages=pages)
-        application = application_submit(
-            account=account, service=published.service, language=language, application_id=draft.pk
-        )
+    else:
+        reason = f"Given while applying for {title} ({reference}), {channel}"
+        if person_email:
+            person = people_services.person_for_email(
+                email=person_email, details=details, changed_by=account, reason=reason
+            )
+        else:
+            person = people_services.person_create(
+                details=details, created_by=account, reason=reason
+            )
+    now = timezone.now()
+    application = Application.objects.create(
+        account=account,
+        taken_by=account,
+        service=published.service,
+        version=published.version,
+        person=person,
+        channel=channel,
+        identity_check=identity_check[:30],
+        eligibility_answers={},
+        language=language,
+        status=Application.Status.SUBMITTED,
+        reference=reference,
+        submitted_at=now,
+        on_behalf=on_behalf,
+        answers=snapshot,
+        completed_pages=pages,
+    )
+    case = cases_services.case_open(
+        application=application,
+        person=person,
+        definition=definition,
+        submitted_by=account,
+        channel=channel,
+        on_behalf=on_behalf,
+    )
+    cases_services.case_person_tell_reference(case=case, definition=definition, by=account)
     return application

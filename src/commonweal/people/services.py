@@ -80,40 +80,47 @@ def _set_contact_point(person: Person, kind: str, value: str) -> None:
     setattr(person, kind, value)
 
 
-def person_update(*, person: Person, details: dict, changed_by, reason: str) -> list[str]:
-    """Apply the given person fields; record what changed as one history row."""
+def _details_apply(person: Person, details: dict) -> tuple[dict[str, list[str]], list[str]]:
+    """Set the given person fields on `person` in memory; returns the changes (field: [old,
+    new]) for the history row and the fields that changed."""
     changes: dict[str, list[str]] = {}
     update_fields: list[str] = []
 
     def record(field: str, old, new) -> None:
         changes[field] = ["" if old is None else str(old), "" if new is None else str(new)]
 
+    for field in _PLAIN_FIELDS:
+        if field in details and (details[field] or "") != getattr(person, field):
+            record(field, getattr(person, field), details[field])
+            setattr(person, field, details[field] or "")
+            update_fields.append(field)
+    if "date_of_birth" in details:
+        new = details["date_of_birth"]
+        new_date = datetime.date.fromisoformat(new) if new else None
+        if new_date != person.date_of_birth:
+            record("date_of_birth", person.date_of_birth, new_date)
+            person.date_of_birth = new_date
+            update_fields.append("date_of_birth")
+    if details.get("address"):
+        for part, attribute in _ADDRESS_PARTS.items():
+            new = details["address"].get(part, "") or ""
+            if new != getattr(person, attribute):
+                record(attribute, getattr(person, attribute), new)
+                setattr(person, attribute, new)
+                update_fields.append(attribute)
+    for kind in (ContactPoint.Kind.EMAIL, ContactPoint.Kind.PHONE):
+        if details.get(kind) and details[kind] != getattr(person, kind):
+            record(kind, getattr(person, kind), details[kind])
+            _set_contact_point(person, kind, details[kind])
+            update_fields.append(kind)
+    return changes, update_fields
+
+
+def person_update(*, person: Person, details: dict, changed_by, reason: str) -> list[str]:
+    """Apply the given person fields; record what changed as one history row."""
     # Part of the caller's transaction when there is one (no savepoint needed).
     with transaction.atomic(savepoint=False):
-        for field in _PLAIN_FIELDS:
-            if field in details and (details[field] or "") != getattr(person, field):
-                record(field, getattr(person, field), details[field])
-                setattr(person, field, details[field] or "")
-                update_fields.append(field)
-        if "date_of_birth" in details:
-            new = details["date_of_birth"]
-            new_date = datetime.date.fromisoformat(new) if new else None
-            if new_date != person.date_of_birth:
-                record("date_of_birth", person.date_of_birth, new_date)
-                person.date_of_birth = new_date
-                update_fields.append("date_of_birth")
-        if details.get("address"):
-            for part, attribute in _ADDRESS_PARTS.items():
-                new = details["address"].get(part, "") or ""
-                if new != getattr(person, attribute):
-                    record(attribute, getattr(person, attribute), new)
-                    setattr(person, attribute, new)
-                    update_fields.append(attribute)
-        for kind in (ContactPoint.Kind.EMAIL, ContactPoint.Kind.PHONE):
-            if details.get(kind) and details[kind] != getattr(person, kind):
-                record(kind, getattr(person, kind), details[kind])
-                _set_contact_point(person, kind, details[kind])
-                update_fields.append(kind)
+        changes, update_fields = _details_apply(person, details)
         if update_fields:
             person.updated_at = timezone.now()
             # A plain UPDATE of the changed columns (no model signals are used on Person).
@@ -125,6 +132,49 @@ def person_update(*, person: Person, details: dict, changed_by, reason: str) -> 
                 person=person, fields=changes, changed_by=changed_by, reason=reason[:500]
             )
     return list(changes)
+
+
+def person_for_email(*, email: str, details: dict, changed_by, reason: str) -> Person:
+    """The record of whoever signs in with `email`, with `details` applied and recorded: found
+    and updated, or made now with its sign-in and verified email, as on a first sign-in.
+
+    For registrations from call centres and paper forms, so it takes a handful of statements
+    and no savepoints. Two registrations making the same new record at once: the second
+    fails on the database's one-record-per-account rule and the caller's transaction is
+    retried, finding the first one's record."""
+    from commonweal.accounts import services as accounts_services
+
+    email = accounts_services.normalise_email(email)
+    found = list(Person.objects.filter(account__email=email).order_by()[:1])
+    if found:
+        person_update(person=found[0], details=details, changed_by=changed_by, reason=reason)
+        return found[0]
+    with transaction.atomic(savepoint=False):
+        account_id = accounts_services.account_id_for_email(email=email)
+        person = Person(account_id=account_id)
+        # The address they sign in with first; a different one in the answers after, as a
+        # change of the current email (the rare case costs one more update).
+        changes, _fields = _details_apply(person, {**details, "email": email})
+        changes = {"record": ["", "created"], **changes}
+        person.save(force_insert=True)
+        ContactPoint.objects.create(
+            person=person,
+            kind=ContactPoint.Kind.EMAIL,
+            value=email,
+            is_primary=True,
+            verified_at=timezone.now(),
+        )
+        PersonChange.objects.create(
+            person=person, fields=changes, changed_by=changed_by, reason=reason[:500]
+        )
+        if details.get("email") and details["email"] != email:
+            person_update(
+                person=person,
+                details={"email": details["email"]},
+                changed_by=changed_by,
+                reason=reason,
+            )
+    return person
 
 
 class RepresentativeRefused(Exception):

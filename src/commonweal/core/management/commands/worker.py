@@ -20,6 +20,7 @@ from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker
 
 from commonweal.accounts import services as accounts_services
+from commonweal.api import services as api_services
 from commonweal.core import services as core_services
 from commonweal.intake import services as intake_services
 from commonweal.messaging import services as messaging_services
@@ -42,6 +43,7 @@ def housekeeping() -> dict:
             older_than_days=settings.COMMONWEAL_DRAFT_RETENTION_DAYS
         ),
         "rate_limit_rows_pruned": core_services.rate_limits_prune(),
+        "api_call_counts_pruned": api_services.api_call_counts_prune(),
         "sign_in_codes_pruned": accounts_services.sign_in_codes_prune(),
         "stale_heartbeats_pruned": core_services.worker_heartbeats_prune(),
     }
