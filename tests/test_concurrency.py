@@ -48,3 +48,58 @@ def test_simultaneous_submissions_make_one_case():
     assert Case.objects.count() == 1
     assert Message.objects.count() == 1
     assert Application.objects.get().status == "submitted"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_api_registrations_for_one_new_person_make_one_record():
+    """Four call-centre calls for the same new person at once: four cases, one record."""
+    import json
+
+    from django.test import Client
+
+    from commonweal.api import services as api_services
+    from commonweal.core.management.commands.bench import BUDGETING_LOAN_ANSWERS
+    from commonweal.organisations import services as organisations
+    from commonweal.people.models import Person
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: SQLite serialises writers, so the race cannot happen")
+    load_demo_services()
+    council = organisations.organisations_demo_ensure()["financial-support"].organisation
+    _key, token = api_services.api_key_create(
+        organisation=council, name="Call centre", scopes=["applications:register"]
+    )
+    body = json.dumps(
+        {
+            "service": "budgeting-loan",
+            "channel": "phone",
+            "person": {"email": "new.person@example.com"},
+            "answers": BUDGETING_LOAN_ANSWERS,
+        }
+    )
+    start = threading.Barrier(4)
+    statuses = []
+
+    def register(number):
+        try:
+            start.wait()
+            answer = Client().post(
+                "/api/v1/applications/",
+                body,
+                content_type="application/json",
+                HTTP_AUTHORIZATION=f"Bearer {token}",
+                HTTP_IDEMPOTENCY_KEY=f"call-{number}",
+            )
+            statuses.append(answer.status_code)
+        finally:
+            close_old_connections()
+            connection.close()
+
+    threads = [threading.Thread(target=register, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [201] * 4
+    assert Person.objects.filter(account__email="new.person@example.com").count() == 1
+    assert Case.objects.filter(person__account__email="new.person@example.com").count() == 4

@@ -116,15 +116,20 @@ def idempotent(*, api_key: ApiKey, key: str, request_body: bytes, make) -> tuple
                 ]
             }
         return earlier.status, earlier.body
-    try:
-        with transaction.atomic():
-            status, body = make()
-            if status < 400:
-                IdempotentRequest.objects.create(
-                    api_key=api_key, key=key, request_hash=digest, status=status, body=body
-                )
-    except IntegrityError:
-        # The same key, at the same moment, from a retry that overtook this one.
-        earlier = IdempotentRequest.objects.get(api_key=api_key, key=key)
-        return earlier.status, earlier.body
-    return status, body
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                status, body = make()
+                if status < 400:
+                    IdempotentRequest.objects.create(
+                        api_key=api_key, key=key, request_hash=digest, status=status, body=body
+                    )
+            return status, body
+        except IntegrityError:
+            # Everything was rolled back. The same key at the same moment, from a retry that
+            # overtook this one: its answer. Otherwise something else clashed (the same new
+            # person registered by two calls at once): start over.
+            earlier = IdempotentRequest.objects.filter(api_key=api_key, key=key).first()
+            if earlier is not None:
+                return earlier.status, earlier.body
+    raise RuntimeError("could not complete the request")

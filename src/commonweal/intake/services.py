@@ -467,9 +467,12 @@ def application_register(
     if errors:
         raise RegistrationRefused(errors)
     pages = [page.id for page in definition.visible_pages(parsed)]
+    # Inside a caller's transaction (the API's idempotency record), no savepoint: a clash
+    # spoils the caller's transaction, which starts the whole call over itself.
+    nested = transaction.get_connection().in_atomic_block
     for _attempt in range(5):
         try:
-            with transaction.atomic():
+            with transaction.atomic(savepoint=False):
                 return _register(
                     account=account,
                     published=published,
@@ -483,7 +486,8 @@ def application_register(
         except IntegrityError:
             # Rolled back whole: the same new person registered at the same moment, or
             # (about one chance in 10^11) the random reference taken. Start over.
-            continue
+            if nested:
+                raise
     raise RuntimeError("could not register the application")
 
 
