@@ -742,3 +742,45 @@ def test_a_subscription_that_now_points_inside_is_not_sent_to(
     delivery = WebhookDelivery.objects.get()
     assert delivery.status == Status.FAILED and "internal address" in delivery.last_error
     assert webhook_receiver.events == {}
+
+
+def test_the_connection_goes_to_the_address_that_was_checked(
+    subscribed, council, webhook_receiver, settings, monkeypatch
+):
+    """DNS rebinding: a name that resolves to a public address when checked and to an
+    internal one a moment later still gets the public one, with its own name as Host."""
+    import socket
+
+    import httpcore._backends.sync as httpcore_sync
+
+    port = webhook_receiver.url.split(":")[2].split("/")[0]
+    Subscription.objects.filter(pk=subscribed.pk).update(
+        url=f"http://rebinding.example:{port}/hook"
+    )
+    services.subscribers_cache_clear()
+    lookups = []
+    real_getaddrinfo = socket.getaddrinfo
+
+    def getaddrinfo(host, *args, **kwargs):
+        if host == "rebinding.example":
+            lookups.append(host)
+            # Public the first time (the check); the receiver on loopback after that.
+            address = "93.184.216.34" if len(lookups) == 1 else "127.0.0.1"
+            return real_getaddrinfo(address, *args, **kwargs)
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    connected_to = []
+
+    def create_connection(address, *args, **kwargs):
+        connected_to.append(address)
+        raise ConnectionRefusedError("not in the tests")
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    monkeypatch.setattr(httpcore_sync.socket, "create_connection", create_connection)
+    publish(council)
+    settings.COMMONWEAL_WEBHOOKS_ALLOW_PRIVATE = False  # as in production
+    deliver_due()
+    assert lookups == ["rebinding.example"]  # resolved once, when checked
+    assert connected_to == [("93.184.216.34", int(port))]
+    assert webhook_receiver.events == {}
+    assert WebhookDelivery.objects.get().status == Status.QUEUED  # tried again later

@@ -82,25 +82,50 @@ class SubscriptionRefused(Exception):
         self.field = field
 
 
-def address_refused(url: str) -> str | None:
-    """Why events must not go to this URL's host, or None. Outside development, hosts that
-    resolve to private, loopback, link-local or other internal addresses are refused, so a
-    subscription cannot be used to reach the platform's own network."""
+def _resolve_checked(url: str) -> tuple[str | None, str | None]:
+    """(why events must not go to this URL's host, the address to connect to). Outside
+    development, hosts that resolve to private, loopback, link-local or other internal
+    addresses are refused, so a subscription cannot be used to reach the platform's own
+    network. In development there is nothing to pin (None)."""
     import ipaddress
     import socket
 
     if settings.COMMONWEAL_WEBHOOKS_ALLOW_PRIVATE:
-        return None
+        return None, None
     host = urlsplit(url).hostname or ""
     try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+        addresses = [info[4][0] for info in socket.getaddrinfo(host, None)]
     except (socket.gaierror, UnicodeError):
-        return f"{host} does not resolve"
+        return f"{host} does not resolve", None
+    if not addresses:
+        return f"{host} does not resolve", None
     for address in addresses:
         ip = ipaddress.ip_address(address.split("%")[0])
         if not ip.is_global:
-            return f"{host} is an internal address ({ip})"
-    return None
+            return f"{host} is an internal address ({ip})", None
+    return None, addresses[0]
+
+
+def address_refused(url: str) -> str | None:
+    """Why events must not go to this URL's host, or None (see `_resolve_checked`)."""
+    return _resolve_checked(url)[0]
+
+
+def _pinned(url: str, address: str | None) -> tuple[str, dict, dict]:
+    """The URL to connect to, extra headers and request extensions, so the connection goes
+    to the address that was checked, not to whatever the name resolves to a moment later
+    (DNS rebinding). The Host header, TLS server name and certificate check keep the name."""
+    if address is None:
+        return url, {}, {}
+    parts = urlsplit(url)
+    host = f"[{address}]" if ":" in address else address
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    original = parts.hostname + (f":{parts.port}" if parts.port else "")
+    return (
+        parts._replace(netloc=netloc).geturl(),
+        {"Host": original},
+        {"sni_hostname": parts.hostname},
+    )
 
 
 def subscription_url_check(*, url: str) -> str:
@@ -344,16 +369,21 @@ def deliveries_deliver(*, delivery_ids: list[str]) -> dict:
                 )
                 outcomes[outcome] += 1
                 continue
-            refused = address_refused(subscription.url)
+            refused, address = _resolve_checked(subscription.url)
             if refused:
                 # Checked again when sending: a name can come to point somewhere internal.
                 _failed(delivery, None, f"not sent: {refused}")
                 outcomes["failed"] += 1
                 continue
             body, headers = signed_request(delivery=delivery, secret=subscription.secret)
+            url, host_header, extensions = _pinned(subscription.url, address)
             try:
                 with client.stream(
-                    "POST", subscription.url, content=body, headers=headers
+                    "POST",
+                    url,
+                    content=body,
+                    headers={**headers, **host_header},
+                    extensions=extensions,
                 ) as response:
                     status_code = response.status_code
                     answer = b""
