@@ -101,21 +101,13 @@ def api_key_revoke(*, key: ApiKey) -> None:
 
 def idempotent(*, api_key: ApiKey, key: str, request_body: bytes, make) -> tuple[int, dict]:
     """Run `make()` (returning status and body) once per Idempotency-Key; a repeat with the
-    same body gets the same answer; a repeat with a different body is refused (409)."""
+    same body gets the same answer; a repeat with a different body is refused (409).
+
+    The first call does not look for an earlier one: it does the work and records the key
+    in the same transaction, and the database's one-row-per-key rule undoes all of it when
+    the key was used before. So the usual call (a new key) costs no extra query and a
+    repeat costs a rolled-back attempt."""
     digest = hashlib.sha256(request_body).hexdigest()
-    earlier = IdempotentRequest.objects.filter(api_key=api_key, key=key).first()
-    if earlier is not None:
-        if earlier.request_hash != digest:
-            return 409, {
-                "errors": [
-                    {
-                        "field": "Idempotency-Key",
-                        "code": "reused",
-                        "message": "This Idempotency-Key was used for a different request.",
-                    }
-                ]
-            }
-        return earlier.status, earlier.body
     for _attempt in range(5):
         try:
             with transaction.atomic():
@@ -126,10 +118,24 @@ def idempotent(*, api_key: ApiKey, key: str, request_body: bytes, make) -> tuple
                     )
             return status, body
         except IntegrityError:
-            # Everything was rolled back. The same key at the same moment, from a retry that
-            # overtook this one: its answer. Otherwise something else clashed (the same new
+            # Everything was rolled back. The key was used before (or by a retry that
+            # overtook this one): its answer. Otherwise something else clashed (the same new
             # person registered by two calls at once): start over.
             earlier = IdempotentRequest.objects.filter(api_key=api_key, key=key).first()
             if earlier is not None:
-                return earlier.status, earlier.body
+                return _earlier_answer(earlier, digest)
     raise RuntimeError("could not complete the request")
+
+
+def _earlier_answer(earlier: IdempotentRequest, digest: str) -> tuple[int, dict]:
+    if earlier.request_hash != digest:
+        return 409, {
+            "errors": [
+                {
+                    "field": "Idempotency-Key",
+                    "code": "reused",
+                    "message": "This Idempotency-Key was used for a different request.",
+                }
+            ]
+        }
+    return earlier.status, earlier.body
