@@ -661,3 +661,17 @@ def test_batch_and_reconcile_commands(staff, tmp_path):
     out = io.StringIO()
     call_command("payments", "formats", stdout=out)
     assert {"bacs18", "csv"} <= set(out.getvalue().split())
+
+
+def test_sealing_keys_can_be_rotated(settings):
+    from cryptography.fernet import Fernet
+
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    settings.COMMONWEAL_PAYMENTS_KEYS = [old]
+    sealed = sealing.seal("00733445")
+    settings.COMMONWEAL_PAYMENTS_KEYS = [new, old]
+    assert sealing.unseal(sealed) == "00733445"
+    assert sealing.unseal(sealing.seal("12345678")) == "12345678"
+    settings.COMMONWEAL_PAYMENTS_KEYS = [new]
+    with pytest.raises(sealing.SealBroken):
+        sealing.unseal(sealed)
