@@ -675,3 +675,26 @@ def test_sealing_keys_can_be_rotated(settings):
     settings.COMMONWEAL_PAYMENTS_KEYS = [new]
     with pytest.raises(sealing.SealBroken):
         sealing.unseal(sealed)
+
+
+def test_a_decision_and_its_payment_in_one_transaction(staff, citizen):
+    """As automation will call it: approve, then pay, in the decision's own transaction."""
+    from commonweal.cases import services as cases_services
+    from commonweal.organisations.selectors import staff_context
+
+    case = submit_case(citizen)
+    with transaction.atomic():
+        cases_services.case_decide(
+            case_id=case.pk,
+            outcome="approved",
+            reasons=["loan-approved"],
+            explanation="",
+            by=staff.leader,
+            context=staff_context(user=staff.leader),
+            revision=case.revision,
+        )
+        instruction = payments.payment_instruction_create(
+            case_id=case.pk, amount_pence=81_200, by=None, reason="Approved by the rules"
+        )
+    assert instruction.status == "pending" and instruction.created_by is None
+    assert instruction.decision.outcome == "approved"
