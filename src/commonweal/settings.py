@@ -376,6 +376,20 @@ COMMONWEAL_ADDRESS_FILE = env(
 COMMONWEAL_UPLOAD_MAX_BYTES = env_int("COMMONWEAL_UPLOAD_MAX_MB", 10) * 1024 * 1024
 COMMONWEAL_DRAFT_RETENTION_DAYS = env_int("COMMONWEAL_DRAFT_RETENTION_DAYS", 28)
 
+# Payments: the daily file (format, where it is written, the cut-off time in local time
+# after which the worker makes it on working days), the account it is paid from, and the
+# keys that seal account numbers at rest (comma-separated Fernet keys, newest first).
+COMMONWEAL_PAYMENTS_DIR = Path(env("COMMONWEAL_PAYMENTS_DIR", str(DATA_DIR / "payments")))
+COMMONWEAL_PAYMENTS_FORMAT = env("COMMONWEAL_PAYMENTS_FORMAT", "bacs18")
+COMMONWEAL_PAYMENTS_CUTOFF = env("COMMONWEAL_PAYMENTS_CUTOFF", "15:00")
+COMMONWEAL_PAYMENTS_ORIGINATOR = {
+    "sort_code": env("COMMONWEAL_PAYMENTS_SORT_CODE", "000000"),
+    "account_number": env("COMMONWEAL_PAYMENTS_ACCOUNT_NUMBER", "00000000"),
+    "account_name": env("COMMONWEAL_PAYMENTS_ACCOUNT_NAME", "COMMONWEAL DEMO"),
+    "service_user_number": env("COMMONWEAL_PAYMENTS_SERVICE_USER_NUMBER", "999999"),
+}
+COMMONWEAL_PAYMENTS_KEYS = env_list("COMMONWEAL_PAYMENTS_KEYS", [])
+
 # The worker writes a heartbeat this often; /healthz calls it stale after three misses.
 COMMONWEAL_WORKER_HEARTBEAT_SECONDS = 10
 

@@ -85,6 +85,10 @@ class CaseEvent(models.Model):
         CLOCK_RESTARTED = "clock_restarted", "Time limit restarted"
         CHECK_OVERRIDDEN = "check_overridden", "Red check overridden"
         MESSAGE_FAILED = "message_failed", "Message not delivered"
+        PAYMENT_INSTRUCTED = "payment_instructed", "Payment instructed"
+        PAYMENT_CANCELLED = "payment_cancelled", "Payment cancelled"
+        PAYMENT_PAID = "payment_paid", "Payment made"
+        PAYMENT_FAILED = "payment_failed", "Payment failed"
 
     # Indexed by the (case, created_at) index below.
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events", db_index=False)

@@ -1,1 +1,662 @@
-"""Every write for payments (one transaction each)."""
+"""Every write for payments, one transaction each, with the history row of every change.
+
+approved case ──payment_instruction_create──▶ PaymentInstruction (pending)
+daily, after the cut-off ──payment_batches_run──▶ PaymentBatch, file written, batched
+the bank's report ──payment_batch_reconcile──▶ paid / failed (+ a Task on a failure)
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import hashlib
+import io
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from commonweal.cases import services as cases_services
+from commonweal.catalogue import selectors as catalogue
+from commonweal.core import uk
+from commonweal.core.working_days import add_working_days, is_working_day
+from commonweal.organisations import selectors as organisations
+
+from . import formats, sealing
+from .models import LIVE_STATUSES, PaymentBatch, PaymentChange, PaymentInstruction
+
+logger = logging.getLogger("commonweal.payments")
+
+# What fits the Bacs amount field (11 digits of pence).
+MAX_AMOUNT_PENCE = 99_999_999_999
+
+
+class PaymentRefused(Exception):
+    """The payment cannot be made; the message says why, in words for the person who asked."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = str(message)
+
+
+# Instructions
+
+
+def _bank_details(case) -> dict | None:
+    """The bank details the person gave in the application, checked again as the answer
+    type checks them (a definition can change; the snapshot is what they sent)."""
+    definition = catalogue.definition_for(case.version)
+    answers = case.application.answers or {}
+    for page in definition.pages:
+        for question in page.questions:
+            if question.type != "bank_details":
+                continue
+            value = answers.get(question.id)
+            if not isinstance(value, dict):
+                continue
+            name = str(value.get("name") or "").strip()
+            sort_code = uk.normalise_sort_code(str(value.get("sort_code") or ""))
+            account = uk.normalise_account_number(str(value.get("account_number") or ""))
+            if name and len(name) <= 100 and sort_code and account:
+                return {"name": name, "sort_code": sort_code, "account_number": account}
+    return None
+
+
+def payment_instruction_create(*, case_id: int, amount_pence: int, by, reason: str):
+    """A payment for an approved case into the account given in its application.
+
+    Safe to call twice (a double click, two workers, a retried task): the case's row is
+    locked, and a live instruction for the same amount is handed back rather than made
+    again; the database's unique index is the backstop. Refused (PaymentRefused) when the
+    case is not approved, has no valid bank details, or already has a live instruction
+    for a different amount."""
+    if isinstance(amount_pence, bool) or not isinstance(amount_pence, int):
+        raise PaymentRefused(_("The amount must be a whole number of pence."))
+    if not 0 < amount_pence <= MAX_AMOUNT_PENCE:
+        raise PaymentRefused(_("The amount must be more than nothing and less than £1 billion."))
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        cases_services.case_lock(case_id=case_id)
+        case = cases_services.case_get(case_id=case_id)
+        existing = PaymentInstruction.objects.filter(
+            case_id=case_id, status__in=LIVE_STATUSES
+        ).first()
+        if existing is not None:
+            if existing.amount_pence == amount_pence:
+                return existing
+            raise PaymentRefused(
+                _("Case %(reference)s already has a payment of %(amount)s: cancel it first.")
+                % {"reference": case.reference, "amount": pounds(existing.amount_pence)}
+            )
+        decision = case.decisions.order_by("-decided_at", "-id").first()
+        if case.closed_at is None or decision is None or decision.outcome != "approved":
+            raise PaymentRefused(
+                _("Case %(reference)s is not approved, so nothing can be paid.")
+                % {"reference": case.reference}
+            )
+        if case.team_id is None:
+            raise PaymentRefused(
+                _("Case %(reference)s is in no team's queue, so no organisation can pay it.")
+                % {"reference": case.reference}
+            )
+        bank = _bank_details(case)
+        if bank is None:
+            raise PaymentRefused(
+                _("Case %(reference)s has no valid bank details to pay into.")
+                % {"reference": case.reference}
+            )
+        now = timezone.now()
+        try:
+            with transaction.atomic():
+                instruction = PaymentInstruction.objects.create(
+                    organisation_id=organisations.organisation_of_team(team_id=case.team_id),
+                    case_id=case.pk,
+                    decision=decision,
+                    person_id=case.person_id,
+                    amount_pence=amount_pence,
+                    payee_name=bank["name"],
+                    sort_code=bank["sort_code"],
+                    account_number_sealed=sealing.seal(bank["account_number"]),
+                    account_last_four=bank["account_number"][-4:],
+                    reference=case.reference,
+                    created_at=now,
+                    created_by=by,
+                    reason=reason,
+                    status_changed_at=now,
+                )
+        except IntegrityError:
+            # Someone else's instruction won (only possible without the case lock).
+            existing = PaymentInstruction.objects.filter(
+                case_id=case_id, status__in=LIVE_STATUSES
+            ).first()
+            if existing is not None and existing.amount_pence == amount_pence:
+                return existing
+            raise PaymentRefused(
+                _("Case %(reference)s already has a payment.") % {"reference": case.reference}
+            ) from None
+        PaymentChange.objects.create(
+            instruction=instruction, to_status="pending", at=now, by=by, reason=reason
+        )
+        cases_services.case_event_record(
+            case=case,
+            kind="payment_instructed",
+            actor=by,
+            visible_to_person=False,
+            data={
+                "payment": instruction.pk,
+                "amount_pence": amount_pence,
+                "amount": pounds(amount_pence),
+                "reason": reason,
+            },
+        )
+    return instruction
+
+
+def payment_instruction_cancel(*, instruction_id: int, by, reason: str) -> PaymentInstruction:
+    """Stop a payment that is not yet in a batch (once in a file, the bank has it)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise PaymentRefused(_("Say why the payment is cancelled."))
+    with transaction.atomic():
+        instruction = PaymentInstruction.objects.select_for_update().filter(pk=instruction_id)
+        instruction = instruction.first()
+        if instruction is None:
+            raise PaymentRefused(_("This payment does not exist."))
+        if instruction.status != PaymentInstruction.Status.PENDING:
+            raise PaymentRefused(_("Only a payment that is not yet in a batch can be cancelled."))
+        now = timezone.now()
+        instruction.status = PaymentInstruction.Status.CANCELLED
+        instruction.status_changed_at = now
+        instruction.save(update_fields=["status", "status_changed_at"])
+        PaymentChange.objects.create(
+            instruction=instruction,
+            from_status="pending",
+            to_status="cancelled",
+            at=now,
+            by=by,
+            reason=reason,
+        )
+        cases_services.case_event_record(
+            case=cases_services.case_get(case_id=instruction.case_id),
+            kind="payment_cancelled",
+            actor=by,
+            visible_to_person=False,
+            data={"payment": instruction.pk, "reason": reason},
+        )
+    return instruction
+
+
+def pounds(pence: int) -> str:
+    return f"£{pence // 100:,}.{pence % 100:02d}"
+
+
+# Batches
+
+
+def _cutoff_time() -> datetime.time:
+    text = settings.COMMONWEAL_PAYMENTS_CUTOFF
+    try:
+        return datetime.time.fromisoformat(text)
+    except ValueError:
+        raise ValueError(
+            f"COMMONWEAL_PAYMENTS_CUTOFF must be a time like 15:00, not {text!r}"
+        ) from None
+
+
+def cutoff_for(day: datetime.date) -> datetime.datetime:
+    """The moment a day's batch closes: instructions made by then go in it."""
+    return timezone.make_aware(datetime.datetime.combine(day, _cutoff_time()))
+
+
+def _originator() -> formats.Originator:
+    return formats.Originator(**settings.COMMONWEAL_PAYMENTS_ORIGINATOR)
+
+
+def _write(path: Path, content: bytes) -> None:
+    """Whole or not at all: a temporary file, flushed to disk, then renamed into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.partial")
+    with open(temporary, "wb") as handle:
+        handle.write(content)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+
+
+@dataclass
+class BatchRun:
+    made: list[PaymentBatch] = field(default_factory=list)
+    existing: list[PaymentBatch] = field(default_factory=list)
+
+
+def payment_batches_run(
+    *, day: datetime.date | None = None, format_name: str | None = None, by=None
+) -> BatchRun:
+    """The day's batch for every organisation with pending instructions made by the
+    cut-off. Running it again the same day makes nothing new: an organisation has one batch
+    a day (a unique constraint), and instructions are claimed with one UPDATE of pending
+    rows, so none can be in two batches."""
+    day = day or timezone.localdate()
+    format_name = format_name or settings.COMMONWEAL_PAYMENTS_FORMAT
+    file_format = formats.get_format(format_name)
+    cutoff = min(cutoff_for(day), timezone.now())
+    due = set(
+        PaymentInstruction.objects.filter(status="pending", created_at__lte=cutoff)
+        .values_list("organisation_id", flat=True)
+        .distinct()
+    )
+    already = {batch.organisation_id: batch for batch in PaymentBatch.objects.filter(day=day)}
+    run = BatchRun(existing=list(already.values()))
+    for organisation_id in sorted(due - set(already)):
+        try:
+            batch = _batch_make(
+                organisation_id=organisation_id,
+                day=day,
+                file_format=file_format,
+                cutoff=cutoff,
+                by=by,
+            )
+        except IntegrityError:
+            # Another worker made this organisation's batch for the day at the same moment.
+            run.existing.append(PaymentBatch.objects.get(organisation_id=organisation_id, day=day))
+            continue
+        if batch is not None:
+            run.made.append(batch)
+    return run
+
+
+def _batch_make(*, organisation_id, day, file_format, cutoff, by) -> PaymentBatch | None:
+    with transaction.atomic():
+        now = timezone.now()
+        batch = PaymentBatch.objects.create(
+            organisation_id=organisation_id,
+            day=day,
+            format=file_format.name,
+            created_at=now,
+            created_by=by,
+        )
+        claimed = PaymentInstruction.objects.filter(
+            organisation_id=organisation_id,
+            status="pending",
+            batch__isnull=True,
+            created_at__lte=cutoff,
+        ).update(status="batched", batch=batch, status_changed_at=now)
+        if not claimed:
+            transaction.set_rollback(True)
+            return None
+        rows = list(
+            PaymentInstruction.objects.filter(batch=batch)
+            .order_by("id")
+            .values_list(
+                "id",
+                "reference",
+                "payee_name",
+                "sort_code",
+                "account_number_sealed",
+                "amount_pence",
+            )
+        )
+        payments = [
+            formats.Payment(
+                reference=reference,
+                payee_name=name,
+                sort_code=sort_code,
+                account_number=sealing.unseal(sealed),
+                amount_pence=amount,
+            )
+            for _id, reference, name, sort_code, sealed, amount in rows
+        ]
+        content = file_format.render(
+            formats.BatchFile(
+                batch_id=batch.pk,
+                day=day,
+                processing_day=add_working_days(day, 1),
+                originator=_originator(),
+                payments=payments,
+            )
+        )
+        slug = organisations.organisation(organisation_id=organisation_id).slug
+        batch.file_name = f"payments-{slug}-{day:%Y-%m-%d}-{batch.pk}.{file_format.extension}"
+        batch.row_count = len(payments)
+        batch.total_pence = sum(payment.amount_pence for payment in payments)
+        batch.sha256 = hashlib.sha256(content).hexdigest()
+        batch.save(update_fields=["file_name", "row_count", "total_pence", "sha256"])
+        PaymentChange.objects.bulk_create(
+            [
+                PaymentChange(
+                    instruction_id=row[0],
+                    from_status="pending",
+                    to_status="batched",
+                    batch=batch,
+                    at=now,
+                    by=by,
+                    reason=f"Daily batch {day.isoformat()}",
+                )
+                for row in rows
+            ],
+            batch_size=500,
+        )
+        # Written last, inside the transaction: if writing fails nothing is batched; if the
+        # commit fails after it, the file is left unreferenced and the next run writes anew.
+        _write(payments_dir() / batch.file_name, content)
+    logger.info(
+        "Payment batch %s: %s payments, %s pence, sha256 %s",
+        batch.pk,
+        batch.row_count,
+        batch.total_pence,
+        batch.sha256,
+    )
+    return batch
+
+
+def payments_dir() -> Path:
+    return Path(settings.COMMONWEAL_PAYMENTS_DIR)
+
+
+def payment_batches_run_due(*, now: datetime.datetime | None = None) -> int:
+    """For the worker: after the cut-off on a working day, make the day's batches (once)."""
+    now = timezone.localtime(now or timezone.now())
+    day = now.date()
+    if not is_working_day(day) or now < cutoff_for(day):
+        return 0
+    return len(payment_batches_run(day=day).made)
+
+
+# Reconciliation
+
+RECONCILIATION_HEADER = [
+    "batch_id",
+    "batch_sha256",
+    "reference",
+    "amount_pence",
+    "status",
+    "failure_reason",
+]
+MAX_RECONCILIATION_BYTES = 20 * 1024 * 1024
+
+
+@dataclass
+class Problem:
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        if self.line is None:
+            return self.message
+        return _("Line %(line)s: %(problem)s") % {"line": self.line, "problem": self.message}
+
+
+class ReconciliationRefused(Exception):
+    """The file does not match its batch; nothing was changed. `problems` lists why."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__("; ".join(str(problem) for problem in problems[:5]))
+        self.problems = problems
+
+
+@dataclass
+class ReconciliationResult:
+    batch: PaymentBatch
+    paid: int
+    failed: int
+
+
+@dataclass
+class _Line:
+    line: int
+    reference: str
+    status: str
+    failure_reason: str
+    amount_pence: int
+
+
+def _parse(content: bytes) -> tuple[int | None, str, list[_Line], list[Problem]]:
+    problems: list[Problem] = []
+    if len(content) > MAX_RECONCILIATION_BYTES:
+        return None, "", [], [Problem(None, _("The file is too big to be a reconciliation."))]
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None, "", [], [Problem(None, _("The file must be a CSV file saved as UTF-8."))]
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as error:
+        return None, "", [], [Problem(None, _("The file is not valid CSV: %s") % error)]
+    if not rows or [cell.strip().lower() for cell in rows[0]] != RECONCILIATION_HEADER:
+        return (
+            None,
+            "",
+            [],
+            [
+                Problem(
+                    1,
+                    _("the first line must be the header %(header)s")
+                    % {"header": ",".join(RECONCILIATION_HEADER)},
+                )
+            ],
+        )
+    batch_ids, hashes, lines = set(), set(), []
+    for number, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(RECONCILIATION_HEADER):
+            problems.append(
+                Problem(
+                    number,
+                    _("expected %(expected)s values, found %(found)s")
+                    % {"expected": len(RECONCILIATION_HEADER), "found": len(row)},
+                )
+            )
+            continue
+        batch_id, digest, reference, amount, status, reason = (cell.strip() for cell in row)
+        if not batch_id.isdigit():
+            problems.append(Problem(number, _("the batch id must be a number")))
+            continue
+        batch_ids.add(int(batch_id))
+        hashes.add(digest.lower())
+        if not amount.isdigit():
+            problems.append(Problem(number, _("the amount must be a whole number of pence")))
+            continue
+        status = status.lower()
+        if status not in ("paid", "failed"):
+            problems.append(Problem(number, _("the status must be paid or failed")))
+            continue
+        if status == "failed" and not reason:
+            problems.append(Problem(number, _("a failed payment must give the reason")))
+            continue
+        lines.append(_Line(number, reference.upper(), status, reason[:1000], int(amount)))
+    if len(batch_ids) > 1 or len(hashes) > 1:
+        problems.append(Problem(None, _("Every line must be for the same batch and hash.")))
+    if not lines and not problems:
+        problems.append(Problem(None, _("The file has no payments in it.")))
+    batch_id = next(iter(batch_ids)) if len(batch_ids) == 1 else None
+    digest = next(iter(hashes)) if len(hashes) == 1 else ""
+    return batch_id, digest, lines, problems
+
+
+def payment_batch_reconcile(
+    *, content: bytes, by, organisation_ids: set[int] | None = None, batch_id: int | None = None
+) -> ReconciliationResult:
+    """Mark each payment of a batch paid or failed from the bank's report (a CSV, see
+    RECONCILIATION_HEADER). The whole file is checked first; any problem refuses it whole
+    (ReconciliationRefused, with line numbers) and nothing changes. A failed payment gets a
+    task on its case for the case's team. `organisation_ids` limits the batches a member
+    of staff may reconcile (a batch outside them is "unknown"); `batch_id`, the batch the
+    file is meant for (a file for another batch is refused)."""
+    file_batch_id, digest, lines, problems = _parse(content)
+    if problems:
+        raise ReconciliationRefused(problems)
+    if batch_id is not None and file_batch_id != batch_id:
+        raise ReconciliationRefused(
+            [
+                Problem(
+                    None,
+                    _("This file is for batch %(file)s, not batch %(batch)s.")
+                    % {"file": file_batch_id, "batch": batch_id},
+                )
+            ]
+        )
+    batch_id = file_batch_id
+    with transaction.atomic():
+        batch = PaymentBatch.objects.select_for_update().filter(pk=batch_id).first()
+        if batch is None or (
+            organisation_ids is not None and batch.organisation_id not in organisation_ids
+        ):
+            raise ReconciliationRefused([Problem(None, _("There is no batch %s.") % batch_id)])
+        if digest != batch.sha256:
+            problems.append(Problem(None, _("The hash does not match batch %s's file.") % batch.pk))
+        if batch.status == PaymentBatch.Status.RECONCILED:
+            problems.append(Problem(None, _("Batch %s is already reconciled.") % batch.pk))
+        instructions = {
+            instruction.reference: instruction
+            for instruction in PaymentInstruction.objects.filter(batch=batch).only(
+                "id", "reference", "amount_pence", "status", "case_id"
+            )
+        }
+        seen: dict[str, int] = {}
+        for line in lines:
+            instruction = instructions.get(line.reference)
+            if line.reference in seen:
+                problems.append(
+                    Problem(
+                        line.line,
+                        _("%(reference)s is already on line %(first)s")
+                        % {"reference": line.reference, "first": seen[line.reference]},
+                    )
+                )
+                continue
+            seen[line.reference] = line.line
+            if instruction is None:
+                problems.append(
+                    Problem(line.line, _("%s is not in this batch") % (line.reference or "-"))
+                )
+            elif instruction.amount_pence != line.amount_pence:
+                problems.append(
+                    Problem(
+                        line.line,
+                        _("the amount for %(reference)s is %(given)s, the batch says %(paid)s")
+                        % {
+                            "reference": line.reference,
+                            "given": line.amount_pence,
+                            "paid": instruction.amount_pence,
+                        },
+                    )
+                )
+        missing = sorted(set(instructions) - set(seen))
+        if missing:
+            problems.append(
+                Problem(
+                    None,
+                    _("The file leaves out %(count)s payments of the batch: %(references)s")
+                    % {"count": len(missing), "references": ", ".join(missing[:20])},
+                )
+            )
+        total = sum(line.amount_pence for line in lines)
+        if not problems and (total != batch.total_pence or len(lines) != batch.row_count):
+            problems.append(
+                Problem(
+                    None,
+                    _("The totals do not match the batch: %(count)s payments of %(total)s pence")
+                    % {"count": batch.row_count, "total": batch.total_pence},
+                )
+            )
+        if problems:
+            raise ReconciliationRefused(problems)
+        now = timezone.now()
+        paid = [instructions[line.reference] for line in lines if line.status == "paid"]
+        failed = [line for line in lines if line.status == "failed"]
+        PaymentInstruction.objects.filter(
+            pk__in=[instruction.pk for instruction in paid], status="batched"
+        ).update(status="paid", status_changed_at=now)
+        failed_rows = []
+        for line in failed:
+            instruction = instructions[line.reference]
+            instruction.status = "failed"
+            instruction.failure_reason = line.failure_reason
+            instruction.status_changed_at = now
+            failed_rows.append(instruction)
+        PaymentInstruction.objects.bulk_update(
+            failed_rows, ["status", "failure_reason", "status_changed_at"], batch_size=500
+        )
+        why = f"Reconciliation of batch {batch.pk}"
+        PaymentChange.objects.bulk_create(
+            [
+                PaymentChange(
+                    instruction=instruction,
+                    from_status="batched",
+                    to_status="paid",
+                    batch=batch,
+                    at=now,
+                    by=by,
+                    reason=why,
+                )
+                for instruction in paid
+            ]
+            + [
+                PaymentChange(
+                    instruction=instruction,
+                    from_status="batched",
+                    to_status="failed",
+                    batch=batch,
+                    at=now,
+                    by=by,
+                    reason=f"{why}: {instruction.failure_reason}",
+                )
+                for instruction in failed_rows
+            ],
+            batch_size=500,
+        )
+        cases_services.case_events_record_many(
+            kind="payment_paid",
+            visible_to_person=False,
+            items=[
+                (i.case_id, {"payment": i.pk, "batch": batch.pk, "amount": pounds(i.amount_pence)})
+                for i in paid
+            ],
+        )
+        cases_services.case_events_record_many(
+            kind="payment_failed",
+            visible_to_person=False,
+            items=[
+                (
+                    i.case_id,
+                    {
+                        "payment": i.pk,
+                        "batch": batch.pk,
+                        "amount": pounds(i.amount_pence),
+                        "reason": i.failure_reason,
+                    },
+                )
+                for i in failed_rows
+            ],
+        )
+        due = add_working_days(timezone.localdate(now), 1)
+        for instruction in failed_rows:
+            # Through the cases service, so the task has its event and lands in the
+            # case's team, as any other task does.
+            cases_services.task_add(
+                case_id=instruction.case_id,
+                title=_("Payment of %(amount)s failed: %(reason)s. Check the bank details.")
+                % {
+                    "amount": pounds(instruction.amount_pence),
+                    "reason": instruction.failure_reason,
+                },
+                due_date=due,
+                assignee_id=None,
+                by=by,
+                within_transaction=True,
+            )
+        batch.status = PaymentBatch.Status.RECONCILED
+        batch.reconciled_at = now
+        batch.reconciled_by = by
+        batch.paid_count = len(paid)
+        batch.failed_count = len(failed_rows)
+        batch.save(
+            update_fields=["status", "reconciled_at", "reconciled_by", "paid_count", "failed_count"]
+        )
+    return ReconciliationResult(batch=batch, paid=len(paid), failed=len(failed_rows))

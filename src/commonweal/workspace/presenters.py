@@ -224,6 +224,13 @@ def timeline(page, language: str) -> list[dict]:
             % {"channel": data.get("channel", ""), "reason": data.get("reason", "")},
             "check_overridden": _("Red check overridden: %(reason)s")
             % {"reason": data.get("reason", "")},
+            "payment_instructed": _("Payment of %(amount)s instructed")
+            % {"amount": data.get("amount", "")},
+            "payment_cancelled": _("Payment cancelled: %(reason)s")
+            % {"reason": data.get("reason", "")},
+            "payment_paid": _("Payment of %(amount)s made") % {"amount": data.get("amount", "")},
+            "payment_failed": _("Payment of %(amount)s failed: %(reason)s")
+            % {"amount": data.get("amount", ""), "reason": data.get("reason", "")},
         }
         entries.append(
             {

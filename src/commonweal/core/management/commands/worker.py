@@ -24,6 +24,7 @@ from commonweal.api import services as api_services
 from commonweal.core import services as core_services
 from commonweal.intake import services as intake_services
 from commonweal.messaging import services as messaging_services
+from commonweal.payments import services as payments_services
 from commonweal.webhooks import services as webhooks_services
 
 logger = logging.getLogger("commonweal.worker")
@@ -46,6 +47,8 @@ def housekeeping() -> dict:
         "api_call_counts_pruned": api_services.api_call_counts_prune(),
         "sign_in_codes_pruned": accounts_services.sign_in_codes_prune(),
         "stale_heartbeats_pruned": core_services.worker_heartbeats_prune(),
+        # After the cut-off on a working day, once: the day's payment files.
+        "payment_batches_made": payments_services.payment_batches_run_due(),
     }
 
 

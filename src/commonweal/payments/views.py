@@ -1,0 +1,157 @@
+"""Staff pages for payments: the day's batches and their files, reconciliation uploads,
+and the payments waiting for the next batch. For team leaders and above, for the
+organisations they lead in; a batch of any other organisation answers 404."""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from commonweal.organisations import selectors as organisations
+
+from . import formats, selectors, services
+
+
+def payments_staff(view):
+    """Signed in, staff, and leading a team somewhere; otherwise sign in, or 403."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), reverse("accounts:staff-sign-in"))
+        context = organisations.staff_context(user=request.user)
+        if not context.is_staff:
+            raise PermissionDenied("Not a member of any team")
+        organisation_ids = selectors.payment_organisations(context=context)
+        if not organisation_ids:
+            raise PermissionDenied("Payments are for team leaders and above")
+        request.staff = context
+        request.payment_organisations = organisation_ids
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _page(request, template: str, status: int = 200, **context):
+    context.setdefault("workspace", request.staff)
+    context.setdefault("flashes", [str(m) for m in messages.get_messages(request)])
+    context.setdefault("service_name", _("Casework"))
+    context.setdefault("service_url", reverse("workspace:my-work"))
+    context.setdefault("nav", "payments")
+    return render(request, template, context, status=status)
+
+
+@require_http_methods(["GET", "HEAD"])
+@payments_staff
+def batch_list(request):
+    return _page(
+        request,
+        "payments/batches.html",
+        batches=selectors.batches(organisation_ids=request.payment_organisations),
+        page_title=_("Payments"),
+    )
+
+
+@require_http_methods(["GET", "HEAD"])
+@payments_staff
+def pending_list(request):
+    return _page(
+        request,
+        "payments/pending.html",
+        page=selectors.pending(organisation_ids=request.payment_organisations),
+        page_title=_("Payments waiting for the next batch"),
+    )
+
+
+def _batch_or_404(request, batch_id: int):
+    batch = selectors.batch_for_staff(
+        organisation_ids=request.payment_organisations, batch_id=batch_id
+    )
+    if batch is None:
+        raise Http404("No such batch")
+    return batch
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@payments_staff
+def batch_detail(request, batch_id: int):
+    batch = _batch_or_404(request, batch_id)
+    errors = []
+    if request.method == "POST":
+        upload = request.FILES.get("reconciliation")
+        if upload is None or not upload.size:
+            errors.append(
+                {
+                    "text": _("Choose the bank's reconciliation file (CSV)"),
+                    "href": "#reconciliation",
+                }
+            )
+        elif upload.size > services.MAX_RECONCILIATION_BYTES:
+            errors.append(
+                {"text": _("The file must be smaller than 20MB"), "href": "#reconciliation"}
+            )
+        else:
+            try:
+                result = services.payment_batch_reconcile(
+                    content=upload.read(),
+                    by=request.user,
+                    organisation_ids={batch.organisation_id},
+                    batch_id=batch.pk,
+                )
+            except services.ReconciliationRefused as refused:
+                shown = refused.problems[:50]
+                errors = [{"text": str(problem), "href": "#reconciliation"} for problem in shown]
+                if len(refused.problems) > len(shown):
+                    errors.append(
+                        {
+                            "text": _("and %(count)s more problems")
+                            % {"count": len(refused.problems) - len(shown)},
+                            "href": "#reconciliation",
+                        }
+                    )
+            else:
+                messages.success(
+                    request,
+                    _("Batch reconciled: %(paid)s paid, %(failed)s failed.")
+                    % {"paid": result.paid, "failed": result.failed},
+                )
+                return redirect("payments:batch", batch_id=batch.pk)
+    return _page(
+        request,
+        "payments/batch.html",
+        status=400 if errors else 200,
+        errors=errors,
+        batch=batch,
+        instructions=selectors.batch_instructions(batch=batch),
+        header=",".join(services.RECONCILIATION_HEADER),
+        page_title=_("Payment batch %(id)s") % {"id": batch.pk},
+    )
+
+
+@require_http_methods(["GET", "HEAD"])
+@payments_staff
+def batch_download(request, batch_id: int):
+    batch = _batch_or_404(request, batch_id)
+    path = selectors.batch_file_path(batch=batch)
+    if path is None:
+        raise Http404("The file is not in the payments directory")
+    try:
+        content_type = formats.get_format(batch.format).content_type
+    except formats.UnknownFormat:
+        content_type = "application/octet-stream"
+    # FileResponse closes the file when the response is sent.
+    response = FileResponse(
+        open(path, "rb"),  # noqa: SIM115
+        as_attachment=True,
+        filename=batch.file_name,
+        content_type=content_type,
+    )
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

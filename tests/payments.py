@@ -1,0 +1,47 @@
+"""Approved cases with payments, for the payments tests."""
+
+import itertools
+
+from commonweal.accounts import services as accounts_services
+from commonweal.cases import services as cases_services
+from commonweal.organisations.selectors import staff_context
+from commonweal.payments import services as payments
+from commonweal.people import services as people_services
+from tests.workspace import submit_case
+
+_numbers = itertools.count(1)
+
+
+def approved_case(leader, email: str | None = None):
+    """A Budgeting Loan case, submitted and approved by `leader`."""
+    email = email or f"payee{next(_numbers)}@example.com"
+    account = accounts_services.account_for_email(email=email)
+    people_services.person_for_account(account=account)
+    case = submit_case(account)
+    cases_services.case_decide(
+        case_id=case.pk,
+        outcome="approved",
+        reasons=["loan-approved"],
+        explanation="",
+        by=leader,
+        context=staff_context(user=leader),
+        revision=case.revision,
+    )
+    case.refresh_from_db()
+    return case
+
+
+def paid_case(leader, amount_pence: int = 50_000):
+    case = approved_case(leader)
+    instruction = payments.payment_instruction_create(
+        case_id=case.pk, amount_pence=amount_pence, by=leader, reason="Loan approved"
+    )
+    return case, instruction
+
+
+def reconciliation_csv(batch, lines) -> bytes:
+    """lines: (reference, amount_pence, status, reason) tuples."""
+    rows = [",".join(payments.RECONCILIATION_HEADER)]
+    for reference, amount, status, reason in lines:
+        rows.append(f"{batch.pk},{batch.sha256},{reference},{amount},{status},{reason}")
+    return ("\n".join(rows) + "\n").encode()
