@@ -25,6 +25,7 @@ SAMPLE_ARGUMENTS = {
     "person_id": "6f1c2a9e-1b7d-4c55-9a53-0d6f54c0f005",
     "action": "assign",
     "postcode": "CF831AA",
+    "batch_id": "1",
 }
 
 NASTY_VALUES = [
