@@ -138,12 +138,16 @@ class _PolicyContext:
         return False
 
 
-def automation_consider(*, case_id: int) -> AutomationRecord | None:
+def automation_consider(*, case_id: int | None = None, case=None) -> AutomationRecord | None:
     """Called when every check on a case has a result. Under the service's automation
     policy, a case whose checks are all green and whose rules say eligible is approved by the
     policy (`automatic`) or offered to a caseworker for one-click approval (`one_click`);
     anything else stays with a person, with the reasons noted. Returns what was recorded, or
-    None when there is nothing to do (no policy, case closed, checks still running)."""
+    None when there is nothing to do (no policy, case closed, checks still running).
+
+    The checks runner calls it with `case_id`; `case` is accepted too."""
+    if case_id is None:
+        case_id = case.pk
     with transaction.atomic():
         cases_services.case_lock(case_id=case_id)
         case = cases_services.case_get(case_id=case_id)
