@@ -8,7 +8,7 @@ from html import unescape
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, transaction
 
 from commonweal.accounts.models import User
 from commonweal.cases.models import Case, CaseEvent, Decision
@@ -342,8 +342,19 @@ def test_an_evaluation_is_stored_append_only_with_its_explanation(citizen):
     evaluation.outcome = "ineligible"
     with pytest.raises(ValueError, match="appended"):
         evaluation.save()
-    with pytest.raises(IntegrityError), transaction.atomic():
-        RuleEvaluation.objects.filter(pk=evaluation.pk).update(outcome="ineligible")
+
+
+def test_what_rules_and_policies_found_cannot_be_edited_or_deleted(citizen):
+    case = make_case(citizen)
+    finish_checks(case, duplicate_ni_number="amber")
+    services.automation_consider(case_id=case.pk)
+    for table in (RuleEvaluation, AutomationRecord):
+        assert table.objects.filter(case=case).count() == 1
+        with pytest.raises(DatabaseError), transaction.atomic():
+            table.objects.update(created_at=case.opened_at)
+        with pytest.raises(DatabaseError), transaction.atomic():
+            table.objects.all().delete()
+        assert table.objects.filter(case=case).count() == 1
 
 
 def test_the_rules_check_is_green_amber_or_red(citizen):

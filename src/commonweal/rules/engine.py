@@ -288,6 +288,10 @@ def _run_table(table, values: dict, words: _Words, types: dict) -> dict:
     number, row = matches[0]
     found["row"] = number
     found["outputs"] = dict(row.then)
+    found["outputs_shown"] = {
+        name: {code: show(value, table.outputs[name], language_code=code) for code in LANGUAGES}
+        for name, value in row.then.items()
+    }
     local = {cel_name(name): (row.then[name], kind, None) for name, kind in table.outputs.items()}
     for name, value in input_values.items():
         kind, question = input_types.get(name, (None, None))

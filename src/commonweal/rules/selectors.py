@@ -101,7 +101,10 @@ def result_lines(results: dict, language: str) -> list[RuleLine]:
                 decides=None,
                 values=values(found)
                 + [
-                    (f"tables.{engine.cel_name(found['id'])}.{engine.cel_name(name)}", str(value))
+                    (
+                        f"tables.{engine.cel_name(found['id'])}.{engine.cel_name(name)}",
+                        found.get("outputs_shown", {}).get(name, {}).get(code, str(value)),
+                    )
                     for name, value in found["outputs"].items()
                 ],
                 text=text(found),
@@ -113,7 +116,7 @@ def result_lines(results: dict, language: str) -> list[RuleLine]:
         lines.append(
             RuleLine(
                 kind="entitlement",
-                name="entitlement",
+                name="",
                 expression="",
                 result=engine.show(entitlement["amount"], "money", language_code=code)
                 if entitlement["amount"] is not None
@@ -178,9 +181,13 @@ def sample_answers(definition) -> dict:
     eligibility: dict = {}
     for question in definition.eligibility.questions if definition.eligibility else []:
         if question.type == "postcode":
-            eligibility[question.id] = "CF83 1AA"
+            area = (question.postcode_areas or ["CF"])[0]
+            eligibility[question.id] = f"{area} 1AA" if area[-1].isdigit() else f"{area}1 1AA"
         else:
-            eligibility[question.id] = question.choices()[0][0]
+            # A choice that lets the person apply, so the sample starts from "eligible".
+            choices = [value for value, _label in question.choices()]
+            allowed = [value for value in choices if question.outcome_for(value) is None]
+            eligibility[question.id] = (allowed or choices)[0]
     return {"answers": answers, "eligibility": eligibility}
 
 
