@@ -635,6 +635,7 @@ class ServiceDefinition(Strict):
             row_scope = rules_language.Scope(
                 namespaces={**scope.namespaces, "inputs": inputs}, plain=scope.plain
             )
+            row_placeholders = _placeholder_scope(row_scope, outputs=table.outputs)
             for number, row in enumerate(table.rows, start=1):
                 row_at = (*at, "rows", number - 1)
                 if row.when is not None:
@@ -646,10 +647,10 @@ class ServiceDefinition(Strict):
                         at=(*row_at, "when"),
                     )
                 if row.text is not None:
-                    placeholders = _placeholder_scope(row_scope, outputs=table.outputs)
                     _check_placeholders(
-                        f"{where} row {number}", row.text, placeholders, at=(*row_at, "text")
+                        f"{where} row {number}", row.text, row_placeholders, at=(*row_at, "text")
                     )
+            scope.changed()
             tables[rules_language.cel_name(table.id)] = {
                 rules_language.cel_name(name): (table.rows[0].then[name], table.rows[-1].then[name])
                 for name in table.outputs
@@ -676,10 +677,11 @@ class ServiceDefinition(Strict):
                 "entitlement", entitlement.text, placeholders, at=("entitlement", "text")
             )
             scope.plain["entitlement"] = (81_200, 0)
+        scope.changed()
+        placeholders = _placeholder_scope(scope, entitlement=self.entitlement is not None)
         for index, rule in enumerate(self.rules):
             at = ("rules", index)
             _checked(f"rule '{rule.id}'", rule.when, scope, returns=(bool,), at=(*at, "when"))
-            placeholders = _placeholder_scope(scope, entitlement=self.entitlement is not None)
             for name in ("text", "text_otherwise"):
                 text = getattr(rule, name)
                 if text is not None:
@@ -864,7 +866,7 @@ def _checked(where: str, source: str, scope, *, returns: tuple | None = None, at
 def _samples(source: str, scope) -> tuple[Any, Any]:
     program, _references = rules_language.compiled(source)
     return tuple(  # type: ignore[return-value]
-        rules_language._run_sample(program, scope.context(which)) for which in (0, 1)
+        rules_language.run_sample(program, scope.context(which)) for which in (0, 1)
     )
 
 

@@ -198,10 +198,11 @@ def evaluate(definition, *, answers: dict, eligibility_answers: dict, today: dat
     words = _Words(definition, values)
     types = words.types
     problems: list[str] = []
+    context = language.context_for(values)
 
     tables = []
     for table in definition.decision_tables:
-        found = _run_table(table, values, words, types)
+        found = _run_table(table, values, context, words, types)
         tables.append(found)
         if found["error"]:
             problems.append(found["error"])
@@ -209,18 +210,20 @@ def evaluate(definition, *, answers: dict, eligibility_answers: dict, today: dat
             values["tables"][cel_name(table.id)] = {
                 cel_name(name): value for name, value in found["outputs"].items()
             }
+            context.add_variable("tables", values["tables"])
 
     entitlement = None
     if definition.entitlement is not None:
-        entitlement = _run_entitlement(definition.entitlement, values, words, types)
+        entitlement = _run_entitlement(definition.entitlement, values, context, words, types)
         if entitlement["amount"] is not None:
             values["entitlement"] = entitlement["amount"]
+            context.add_variable("entitlement", entitlement["amount"])
         else:
             problems.append(entitlement["error"])
 
     rules = []
     for rule in definition.rules:
-        found = _run_rule(rule, values, words, types)
+        found = _run_rule(rule, values, context, words, types)
         rules.append(found)
 
     decided = [found["decides"] for found in rules]
@@ -241,7 +244,7 @@ def evaluate(definition, *, answers: dict, eligibility_answers: dict, today: dat
     }
 
 
-def _run_table(table, values: dict, words: _Words, types: dict) -> dict:
+def _run_table(table, values: dict, context, words: _Words, types: dict) -> dict:
     found = {
         "id": table.id,
         "hit_policy": table.hit_policy,
@@ -256,7 +259,7 @@ def _run_table(table, values: dict, words: _Words, types: dict) -> dict:
     for name, source in table.inputs.items():
         found["values"].update(_values_read(source, values, types))
         try:
-            input_values[cel_name(name)] = language.evaluate(source, values)
+            input_values[cel_name(name)] = language.evaluate(source, values, context)
         except Unknown as unknown:
             found["error"] = f"table '{table.id}' input '{name}': {unknown.reason}"
             return found
@@ -264,13 +267,14 @@ def _run_table(table, values: dict, words: _Words, types: dict) -> dict:
         if len(paths) == 1 and source.strip() == ".".join(paths[0]):
             input_types[cel_name(name)] = types.get(".".join(paths[0]), (None, None))
     row_values["inputs"] = input_values
+    row_context = language.context_for(row_values)
     matches = []
     for number, row in enumerate(table.rows, start=1):
         if row.when is None:
             holds = True
         else:
             try:
-                holds = language.evaluate(row.when, row_values) is True
+                holds = language.evaluate(row.when, row_values, row_context) is True
             except Unknown as unknown:
                 found["error"] = f"table '{table.id}' row {number}: {unknown.reason}"
                 return found
@@ -300,7 +304,7 @@ def _run_table(table, values: dict, words: _Words, types: dict) -> dict:
     return found
 
 
-def _run_entitlement(entitlement, values: dict, words: _Words, types: dict) -> dict:
+def _run_entitlement(entitlement, values: dict, context, words: _Words, types: dict) -> dict:
     found = {
         "amount": None,
         "maximum": None,
@@ -310,14 +314,14 @@ def _run_entitlement(entitlement, values: dict, words: _Words, types: dict) -> d
         "text": None,
     }
     try:
-        maximum = language.evaluate(entitlement.amount, values)
+        maximum = language.evaluate(entitlement.amount, values, context)
         if not isinstance(maximum, int) or isinstance(maximum, bool):
             raise Unknown("the amount is not a whole number of pence")
         maximum = max(0, maximum)
         amount = maximum
         if entitlement.cap is not None:
             found["values"].update(_values_read(entitlement.cap, values, types))
-            cap = language.evaluate(entitlement.cap, values)
+            cap = language.evaluate(entitlement.cap, values, context)
             if not isinstance(cap, int) or isinstance(cap, bool):
                 raise Unknown("the cap is not a whole number of pence")
             if cap < amount:
@@ -341,7 +345,7 @@ _DECIDES = {
 }
 
 
-def _run_rule(rule, values: dict, words: _Words, types: dict) -> dict:
+def _run_rule(rule, values: dict, context, words: _Words, types: dict) -> dict:
     found = {
         "id": rule.id,
         "effect": rule.effect,
@@ -353,7 +357,7 @@ def _run_rule(rule, values: dict, words: _Words, types: dict) -> dict:
         "text": None,
     }
     try:
-        result = language.evaluate(rule.when, values)
+        result = language.evaluate(rule.when, values, context)
         if not isinstance(result, bool):
             raise Unknown("it did not give true or false")
     except Unknown as unknown:

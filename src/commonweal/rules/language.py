@@ -207,8 +207,20 @@ class Scope:
 
     namespaces: dict[str, dict[str, Any]] = field(default_factory=dict)
     plain: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    _contexts: dict[int, dict] = field(default_factory=dict, repr=False)
 
-    def context(self, which: int) -> dict[str, Any]:
+    def changed(self) -> None:
+        """Forget the sample contexts after adding to the scope."""
+        self._contexts.clear()
+
+    def context(self, which: int) -> cel.Context:
+        """The sample values as a CEL context (made once: converting values is the slow
+        part of running an expression)."""
+        if which not in self._contexts:
+            self._contexts[which] = context_for(self._context(which))
+        return self._contexts[which]
+
+    def _context(self, which: int) -> dict[str, Any]:
         values: dict[str, Any] = {}
         for namespace, entries in self.namespaces.items():
             if namespace == "tables":
@@ -259,7 +271,7 @@ def check(source: str, scope: Scope, *, returns: tuple[type, ...] | None = None)
     for path in references.paths:
         _check_path(path, scope)
     for which in (0, 1):
-        value = _run_sample(program, scope.context(which))
+        value = run_sample(program, scope.context(which))
         if returns is not None and not _is(value, returns):
             wanted = " or ".join(_TYPE_NAMES.get(kind, kind.__name__) for kind in returns)
             raise ExpressionError(f"must give {wanted}, but gives {_describe(value)}")
@@ -310,9 +322,9 @@ def _check_path(path: tuple[str, ...], scope: Scope) -> None:
         raise ExpressionError(f"refers to unknown {word} '{name}'{hint}")
 
 
-def _run_sample(program: cel.Program, values: dict) -> Any:
+def run_sample(program: cel.Program, context: cel.Context) -> Any:
     try:
-        return program.execute(_context(values))
+        return program.execute(context)
     except TypeError as error:
         raise ExpressionError(f"has a type problem: {_first_sentence(str(error))}") from None
     except (ZeroDivisionError, ArithmeticError) as error:
@@ -331,10 +343,17 @@ def _first_sentence(message: str) -> str:
     return first
 
 
-def _context(values: dict) -> cel.Context:
-    context = cel.Context(values)
-    cel_stdlib.add_stdlib_to_context(context, list(EXTENSIONS))
-    return context
+_FUNCTIONS = {
+    name: function
+    for library in EXTENSIONS
+    for name, function in cel_stdlib.EXTENSIONS[library].items()
+}
+
+
+def context_for(values: dict) -> cel.Context:
+    """A CEL context with these values and the extra functions; reuse it for every
+    expression that reads the same values."""
+    return cel.Context(values, functions=_FUNCTIONS)
 
 
 # Running an expression.
@@ -349,11 +368,12 @@ class Unknown(Exception):
         self.reason = reason
 
 
-def evaluate(source: str, values: dict) -> Any:
-    """The expression's value given `values` (namespace -> name -> value), or Unknown."""
+def evaluate(source: str, values: dict, context: cel.Context | None = None) -> Any:
+    """The expression's value given `values` (namespace -> name -> value), or Unknown.
+    `context` is `values` already made into a CEL context, when the caller has it."""
     program, references = compiled(source)
     try:
-        return program.execute(_context(values))
+        return program.execute(context if context is not None else context_for(values))
     except KeyError:
         missing = [".".join(path) for path in references.paths if lookup(values, path) is MISSING]
         if missing:
