@@ -563,6 +563,7 @@ def test_one_click_needs_the_team_and_a_post(citizen, client, staff):
 def test_a_service_owner_tries_rules_on_sample_answers(client, service_owner):
     version = catalogue.published_service(slug="budgeting-loan").version
     client.force_login(service_owner)
+    assert 'href="/staff/rules/"' in client.get("/staff/").content.decode()
     listing = client.get("/staff/rules/")
     assert listing.status_code == 200
     url = f"/staff/rules/budgeting-loan/v{version.number}/"
@@ -621,5 +622,6 @@ def test_odd_values_in_a_sample_are_unknown_not_errors(client, service_owner):
 
 def test_only_service_owners_try_rules(client, staff):
     client.force_login(staff.caseworker)
+    assert 'href="/staff/rules/"' not in client.get("/staff/").content.decode()
     assert client.get("/staff/rules/").status_code == 403
     assert client.get("/staff/rules/budgeting-loan/v1/").status_code == 403

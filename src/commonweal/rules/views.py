@@ -49,6 +49,7 @@ def _page(request, template: str, status: int = 200, **context):
     context.setdefault("flashes", [])
     context.setdefault("service_name", _("Casework"))
     context.setdefault("service_url", reverse("workspace:my-work"))
+    context.setdefault("nav", "rules")
     return render(request, template, context, status=status)
 
 
