@@ -625,3 +625,69 @@ def test_only_service_owners_try_rules(client, staff):
     assert 'href="/staff/rules/"' not in client.get("/staff/").content.decode()
     assert client.get("/staff/rules/").status_code == 403
     assert client.get("/staff/rules/budgeting-loan/v1/").status_code == 403
+
+
+# Reading expressions.
+
+
+def test_what_an_expression_reads_is_found_from_its_tokens():
+    from commonweal.rules import language
+
+    assert language.references(
+        'answers.purpose.exists(p, p == "rent") && has(answers.phone) '
+        "&& answers['savings'] < constants.limit // answers.in_a_comment\n"
+        "&& r'answers.in_a_string' != '' && tables.band.maximum > 0"
+    ) == (
+        ("answers", "purpose"),
+        ("answers", "phone"),
+        ("answers", "savings"),
+        ("constants", "limit"),
+        ("tables", "band", "maximum"),
+    )
+    # A name bound by a macro is not a namespace.
+    assert language.references("[1, 2].all(answers, answers > 0)") == ()
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            ("amount: tables.loan_band.maximum", "amount: entitlement + tables.loan_band.maximum"),
+            "'entitlement' cannot be used here",
+        ),
+        (
+            ("when: eligibility.qualifying_benefit", "when: size(answers) > 0"),
+            "name what to read from answers",
+        ),
+        (
+            ("when: eligibility.qualifying_benefit", "when: answers[answers.purpose[0]] == 1"),
+            "read answers by name",
+        ),
+        (
+            ("when: eligibility.qualifying_benefit", "when: person.age > 18"),
+            "'person' is not something a rule can read",
+        ),
+        (
+            ("when: eligibility.qualifying_benefit", "when: tables.savings_allowance == 1"),
+            "name the output of table 'savings_allowance'",
+        ),
+        (
+            ("when: eligibility.qualifying_benefit", "when: tables.loan_band.minimum > 1"),
+            "table 'loan_band' has no output 'minimum'",
+        ),
+        (
+            ("when: inputs.children", "when: tables.savings_allowance.allowance > 1"),
+            "refers to unknown table 'savings_allowance' (tables: none before this point)",
+        ),
+        (
+            ("cap: answers.amount", "cap: double(answers.amount)"),
+            "entitlement cap: the expression must give a whole number, but gives a number",
+        ),
+    ],
+)
+def test_more_expressions_that_cannot_work_are_refused(change, message):
+    text = BUDGETING_LOAN.replace(*change, 1)
+    assert text != BUDGETING_LOAN
+    with pytest.raises(DefinitionError) as caught:
+        parse_definition(text)
+    assert message in str(caught.value)
