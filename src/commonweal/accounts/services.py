@@ -138,6 +138,21 @@ def account_id_for_email(*, email: str) -> int:
     return user.pk
 
 
+def system_account(*, key: str, display_name: str) -> User:
+    """The account that stands for the platform itself (an automation policy) where history
+    needs someone who acted. It cannot sign in: it is inactive, has no usable password, and
+    its address (under .invalid) can never receive a code."""
+    user, _created = User.objects.get_or_create(
+        email=f"{key}@system.invalid",
+        defaults={
+            "display_name": display_name,
+            "is_active": False,
+            "password": make_password(None),
+        },
+    )
+    return user
+
+
 def staff_account_set(*, email: str, display_name: str, password: str, superuser: bool) -> User:
     """Create or update a staff account with a new password."""
     user, _created = User.objects.get_or_create(email=normalise_email(email))

@@ -468,8 +468,12 @@ def case_decide(
     by,
     context,
     revision,
+    policy: dict | None = None,
 ) -> Decision:
-    """Record a decision, close the case at the final stage for it, and tell the person."""
+    """Record a decision, close the case at the final stage for it, and tell the person.
+
+    `policy` names the automation policy that made (or suggested) the decision, with its
+    version; it is kept in the decision's event and told to subscribed systems."""
     explanation = (explanation or "").strip()
     override_reason = (override_reason or "").strip()
     with transaction.atomic():
@@ -549,9 +553,18 @@ def case_decide(
             kind=CaseEvent.Kind.DECIDED,
             actor=by,
             visible_to_person=True,
-            data={"decision": decision.pk, "outcome": outcome, "reasons": reasons},
+            data={
+                "decision": decision.pk,
+                "outcome": outcome,
+                "reasons": reasons,
+                **({"policy": policy} if policy else {}),
+            },
         )
-        _publish(case, "decision.made", {"outcome": outcome, "reasons": reasons})
+        _publish(
+            case,
+            "decision.made",
+            {"outcome": outcome, "reasons": reasons, **({"policy": policy} if policy else {})},
+        )
         _tell_person(case, definition, by, notice="decision_made")
     return decision
 

@@ -145,3 +145,14 @@ def services_overview() -> list[str]:
         versions = ", ".join(f"v{v.number} {v.status}" for v in service.versions.all())
         lines.append(f"{service.slug} ({service.reference_prefix}): {versions}")
     return lines
+
+
+def versions_of(*, slug: str | None = None) -> list[ServiceVersion]:
+    """Every version of a service (of every service when no slug), newest first, without
+    the bulky fields."""
+    versions = ServiceVersion.objects.select_related("service")
+    if slug is not None:
+        versions = versions.filter(service__slug=slug)
+    return list(
+        without_bulky_version_fields(versions, path="").order_by("service__slug", "-number")
+    )

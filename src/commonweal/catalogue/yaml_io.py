@@ -114,7 +114,9 @@ def parse_definition(text: str) -> tuple[ServiceDefinition, dict]:
     except ValidationError as error:
         problems = []
         for item in error.errors():
-            location = tuple(item["loc"])
+            # A check of the whole definition says which part it is about.
+            located = (item.get("ctx") or {}).get("error")
+            location = tuple(item["loc"]) + tuple(getattr(located, "location", ()))
             if item["type"] == "missing":
                 # A missing field is reported where its parent is named ("title:").
                 node, key_node = _node_at(root, location[:-1])

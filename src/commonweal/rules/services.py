@@ -1,1 +1,302 @@
-"""Every write for rules (one transaction each)."""
+"""Every write for rules (one transaction each): storing what the rules found on a case, and
+what the service's automation policy did with it.
+
+The automation policy never refuses anyone: when a check is red or amber, or the rules do
+not say eligible, the case stays with a person, and the policy only notes why.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from commonweal.accounts import services as accounts_services
+from commonweal.cases import services as cases_services
+from commonweal.catalogue import selectors as catalogue
+from commonweal.checks import selectors as checks_selectors
+
+from . import engine
+from .models import AutomationRecord, RuleEvaluation
+
+
+class AutomationRefused(cases_services.CaseActionRefused):
+    """One-click approval cannot go ahead; `message` says why."""
+
+
+def _inputs_hash(inputs: dict) -> str:
+    text = json.dumps(inputs, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _run(case, definition) -> tuple[dict, str, str]:
+    application = case.application
+    found = engine.evaluate(
+        definition,
+        answers=application.answers,
+        eligibility_answers=application.eligibility_answers,
+        today=timezone.localdate(),
+    )
+    return found, engine.ruleset_hash(definition), _inputs_hash(found["inputs"])
+
+
+def rules_evaluate(*, case, by=None) -> RuleEvaluation | None:
+    """Run the rules of the case's service version on its application and keep the result
+    (appended: earlier evaluations stay). None when the version has no rules."""
+    definition = catalogue.definition_for(case.version)
+    if not engine.has_rules(definition):
+        return None
+    found, ruleset_hash, inputs_hash = _run(case, definition)
+    entitlement = found["entitlement"]
+    with transaction.atomic():
+        return RuleEvaluation.objects.create(
+            case=case,
+            version_id=case.version_id,
+            ruleset_hash=ruleset_hash,
+            inputs_hash=inputs_hash,
+            inputs=found["inputs"],
+            results={key: found[key] for key in ("tables", "entitlement", "rules", "problems")},
+            outcome=found["outcome"],
+            entitlement_pence=entitlement["amount"] if entitlement else None,
+            explanation=found["explanation"],
+            created_at=timezone.now(),
+            created_by=by,
+        )
+
+
+def _current_evaluation(case, definition) -> RuleEvaluation | None:
+    """The latest evaluation, when it was made with these rules on these answers; otherwise
+    a new one."""
+    latest = RuleEvaluation.objects.filter(case=case).order_by("-created_at", "-id").first()
+    if latest is not None:
+        _found, ruleset_hash, inputs_hash = _run(case, definition)
+        if latest.ruleset_hash == ruleset_hash and latest.inputs_hash == inputs_hash:
+            return latest
+    return rules_evaluate(case=case)
+
+
+def _policy(definition, case, *, mode: str, evaluation: RuleEvaluation) -> dict:
+    return {
+        "name": f"{case.service.slug} automation policy",
+        "version": definition.automation.version,
+        "mode": mode,
+        "service_version": case.version.number,
+        "evaluation": evaluation.pk,
+    }
+
+
+def _explanation_for(case, evaluation: RuleEvaluation) -> str:
+    language = case.person.language or case.application.language or "en"
+    return evaluation.explanation.get("cy" if language == "cy" else "en", "")
+
+
+def _record(case, *, evaluation, definition, action: str, reasons: list[str], **extra):
+    return AutomationRecord.objects.create(
+        case=case,
+        evaluation=evaluation,
+        mode=definition.automation.mode,
+        policy_version=definition.automation.version,
+        action=action,
+        reasons=reasons,
+        created_at=timezone.now(),
+        **extra,
+    )
+
+
+def _note(case, text: str, data: dict) -> None:
+    cases_services.case_event_record(
+        case=case,
+        kind="note",
+        visible_to_person=False,
+        data={"text": text, "automation": data},
+    )
+
+
+def _not_green(results) -> list[str]:
+    reasons = []
+    for result in sorted(results, key=lambda result: result.check_name):
+        if result.status == "green":
+            continue
+        words = _("Check %(check)s is %(status)s") % {
+            "check": result.check_name,
+            "status": result.status,
+        }
+        if result.reasons:
+            words += ": " + "; ".join(str(reason) for reason in result.reasons)
+        reasons.append(words)
+    return reasons
+
+
+class _PolicyContext:
+    """The automation policy's standing when it decides: it leads no team, so it can never
+    approve over a red check (it only ever approves when every check is green)."""
+
+    def leads(self, team_id) -> bool:
+        return False
+
+
+def automation_consider(*, case_id: int | None = None, case=None) -> AutomationRecord | None:
+    """Called when every check on a case has a result. Under the service's automation
+    policy, a case whose checks are all green and whose rules say eligible is approved by the
+    policy (`automatic`) or offered to a caseworker for one-click approval (`one_click`);
+    anything else stays with a person, with the reasons noted. Returns what was recorded, or
+    None when there is nothing to do (no policy, case closed, checks still running).
+
+    The checks runner calls it with `case_id`; `case` is accepted too."""
+    if case_id is None:
+        case_id = case.pk
+    with transaction.atomic():
+        cases_services.case_lock(case_id=case_id)
+        case = cases_services.case_get(case_id=case_id)
+        if case.closed_at is not None:
+            return None
+        definition = catalogue.definition_for(case.version)
+        policy = definition.automation
+        if policy is None or policy.mode == "off":
+            return None
+        results = checks_selectors.current_results(case_id=case_id)
+        finished = {result.check_name for result in results}
+        if any(name not in finished for name in definition.checks):
+            return None
+        evaluation = _current_evaluation(case, definition)
+        reasons = _not_green(results)
+        if evaluation is None:
+            reasons.append(_("This service version has no rules to follow"))
+        elif evaluation.outcome != RuleEvaluation.Outcome.ELIGIBLE:
+            reasons.append(
+                _("The rules say: %(outcome)s") % {"outcome": evaluation.get_outcome_display()}
+            )
+        latest = AutomationRecord.objects.filter(case=case).order_by("-created_at", "-id").first()
+        if reasons:
+            action = AutomationRecord.Action.TO_PERSON
+        elif policy.mode == "automatic":
+            action = AutomationRecord.Action.APPROVED
+        else:
+            action = AutomationRecord.Action.OFFERED
+        if (
+            latest is not None
+            and latest.action == action
+            and latest.evaluation_id == (evaluation.pk if evaluation else None)
+            and latest.reasons == reasons
+        ):
+            return latest  # checks ran again and nothing changed
+        if action == AutomationRecord.Action.TO_PERSON:
+            record = _record(
+                case, evaluation=evaluation, definition=definition, action=action, reasons=reasons
+            )
+            _note(
+                case,
+                _("The automation policy (version %(version)s) left this case for a person: ")
+                % {"version": policy.version}
+                + "; ".join(reasons),
+                {"record": record.pk, "action": action},
+            )
+            return record
+        if action == AutomationRecord.Action.OFFERED:
+            record = _record(
+                case, evaluation=evaluation, definition=definition, action=action, reasons=[]
+            )
+            _note(
+                case,
+                _(
+                    "Every check is green and the rules say eligible. The automation policy "
+                    "(version %(version)s) suggests approving: approve as the rules suggest, "
+                    "or decide otherwise."
+                )
+                % {"version": policy.version},
+                {"record": record.pk, "action": action},
+            )
+            return record
+        actor = accounts_services.system_account(
+            key=f"automation-{case.service.slug}-v{policy.version}",
+            display_name=f"Automation policy: {case.service.slug}, version {policy.version}",
+        )
+        try:
+            with transaction.atomic():
+                decision = cases_services.case_decide(
+                    case_id=case.pk,
+                    outcome="approved",
+                    reasons=[policy.approve_reason] if policy.approve_reason else [],
+                    explanation=_explanation_for(case, evaluation),
+                    by=actor,
+                    context=_PolicyContext(),
+                    revision=None,
+                    policy=_policy(definition, case, mode="automatic", evaluation=evaluation),
+                )
+        except cases_services.CaseActionRefused as refused:
+            reasons = [refused.message]
+            record = _record(
+                case,
+                evaluation=evaluation,
+                definition=definition,
+                action=AutomationRecord.Action.TO_PERSON,
+                reasons=reasons,
+            )
+            _note(
+                case,
+                _("The automation policy (version %(version)s) left this case for a person: ")
+                % {"version": policy.version}
+                + refused.message,
+                {"record": record.pk, "action": record.action},
+            )
+            return record
+        return _record(
+            case,
+            evaluation=evaluation,
+            definition=definition,
+            action=action,
+            reasons=[],
+            decision_id=decision.pk,
+        )
+
+
+def automation_one_click_approve(*, case_id: int, by, context, revision):
+    """A caseworker approves as the rules suggest: the decision is theirs, with the rules'
+    explanation and the policy named. Refused when the rules no longer suggest it."""
+    with transaction.atomic():
+        cases_services.case_lock(case_id=case_id)
+        case = cases_services.case_get(case_id=case_id)
+        definition = catalogue.definition_for(case.version)
+        offer = AutomationRecord.objects.filter(case=case).order_by("-created_at", "-id").first()
+        if (
+            case.closed_at is not None
+            or offer is None
+            or offer.action != AutomationRecord.Action.OFFERED
+            or definition.automation is None
+        ):
+            raise AutomationRefused(
+                _("The rules do not suggest approving this case now. Make the decision yourself.")
+            )
+        evaluation = _current_evaluation(case, definition)
+        changed = _not_green(checks_selectors.current_results(case_id=case_id))
+        if evaluation is None or evaluation.pk != offer.evaluation_id or changed:
+            raise AutomationRefused(
+                _(
+                    "The answers, rules or checks changed since the rules suggested approving. "
+                    "Make the decision yourself."
+                )
+            )
+        policy = definition.automation
+        decision = cases_services.case_decide(
+            case_id=case.pk,
+            outcome="approved",
+            reasons=[policy.approve_reason] if policy.approve_reason else [],
+            explanation=_explanation_for(case, evaluation),
+            by=by,
+            context=context,
+            revision=revision,
+            policy=_policy(definition, case, mode="one_click", evaluation=evaluation),
+        )
+        _record(
+            case,
+            evaluation=evaluation,
+            definition=definition,
+            action=AutomationRecord.Action.ONE_CLICK_APPROVED,
+            reasons=[],
+            decision_id=decision.pk,
+            created_by=by,
+        )
+    return decision

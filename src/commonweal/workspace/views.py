@@ -21,6 +21,7 @@ from commonweal.messaging import services as messaging
 from commonweal.organisations import selectors as organisations
 from commonweal.people import selectors as people_selectors
 from commonweal.people import services as people_services
+from commonweal.rules import selectors as rules_selectors
 
 from . import presenters
 
@@ -174,6 +175,9 @@ def case_detail(request, reference, errors=None, status=200, values=None):
         case=page.case,
         relationships=people_selectors.representative_relationships(),
         rep_scopes=people_selectors.representative_scopes(),
+        rules_panel=rules_selectors.case_panel(case=page.case, language=get_language())
+        if page.can_act
+        else None,
         saved_replies=messaging_selectors.saved_replies(service_id=page.case.service_id)
         if page.can_act
         else [],
