@@ -458,6 +458,18 @@ def case_move(*, case_id: int, stage_id: str, by, revision) -> Case:
 # Decisions
 
 
+# What follows from a decision in other apps (a payment for an approved entitlement), run
+# inside the decision's transaction so it is made with the decision or not at all. Each is
+# called with decision=, case= and by=.
+_AFTER_DECISION: list = []
+
+
+def decision_listener_add(listener) -> None:
+    """Run `listener(decision=, case=, by=)` inside every decision's transaction."""
+    if listener not in _AFTER_DECISION:
+        _AFTER_DECISION.append(listener)
+
+
 def case_decide(
     *,
     case_id: int,
@@ -565,6 +577,8 @@ def case_decide(
             "decision.made",
             {"outcome": outcome, "reasons": reasons, **({"policy": policy} if policy else {})},
         )
+        for listener in _AFTER_DECISION:
+            listener(decision=decision, case=case, by=by)
         _tell_person(case, definition, by, notice="decision_made")
     return decision
 

@@ -5,3 +5,11 @@ class PaymentsConfig(AppConfig):
     name = "commonweal.payments"
     label = "payments"
     verbose_name = "Payment instructions, batches and reconciliation"
+
+    def ready(self) -> None:
+        from commonweal.cases import services as cases_services
+
+        from . import services
+
+        # An approved entitlement becomes a payment instruction with its decision.
+        cases_services.decision_listener_add(services.payment_for_decision)

@@ -67,6 +67,36 @@ def _bank_details(case) -> dict | None:
     return None
 
 
+def payment_for_decision(*, decision, case, by) -> PaymentInstruction | None:
+    """An approval of a case whose rules worked out an entitlement becomes a pending payment
+    instruction, in the decision's own transaction. When it cannot be made (the bank details
+    do not pass the checks) the team is given a task instead, and the decision stands."""
+    from commonweal.rules import selectors as rules_selectors
+
+    if decision.outcome != "approved":
+        return None
+    amount = rules_selectors.entitlement_for_case(case.pk)
+    if not amount:
+        return None
+    try:
+        return payment_instruction_create(
+            case_id=case.pk,
+            amount_pence=amount,
+            by=by,
+            reason=_("Approved entitlement of %(amount)s") % {"amount": pounds(amount)},
+        )
+    except PaymentRefused as refused:
+        cases_services.task_add(
+            case_id=case.pk,
+            title=_("Set up the payment by hand: %(reason)s") % {"reason": refused.message},
+            due_date=None,
+            assignee_id=None,
+            by=by,
+            within_transaction=True,
+        )
+        return None
+
+
 def payment_instruction_create(*, case_id: int, amount_pence: int, by, reason: str):
     """A payment for an approved case into the account given in its application.
 
