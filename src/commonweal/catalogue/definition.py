@@ -12,7 +12,7 @@ import re
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from commonweal.people.selectors import PERSON_FIELD_CHOICES, PERSON_FIELDS
 
@@ -410,6 +410,24 @@ class ServiceDefinition(Strict):
     # message was sent, when and how, stays.
     message_retention_days: Annotated[int, Field(ge=1, le=3650)] = 730
     checks: list[Identifier] = []
+
+    @field_validator("checks")
+    @classmethod
+    def checks_installed(cls, names: list[str], info: ValidationInfo) -> list[str]:
+        # Checked when a definition is imported or edited (the caller passes the installed
+        # checks as context), not when a stored version is read back, so removing a check
+        # plugin never makes old cases unreadable: their runs record an error instead.
+        if len(set(names)) != len(names):
+            raise ValueError("each check can be listed only once")
+        known = (info.context or {}).get("known_checks")
+        if known is not None:
+            unknown = [name for name in names if name not in known]
+            if unknown:
+                raise ValueError(
+                    f"unknown check '{unknown[0]}'; the checks installed are: "
+                    + ", ".join(sorted(known))
+                )
+        return names
 
     @model_validator(mode="after")
     def references_resolve(self) -> ServiceDefinition:
