@@ -472,3 +472,21 @@ def test_a_definition_naming_an_unknown_check_is_refused():
     parse_definition(text)
     with pytest.raises(DefinitionError, match="unknown check 'shared-bank-acount'"):
         parse_definition(text.replace("- shared-bank-account", "- shared-bank-acount"))
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")
+def test_a_check_stuck_in_a_slow_query_is_stopped_and_the_next_check_still_runs(clean_registry):
+    def slow_query(case):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_sleep(5)")
+        return {"status": "green", "reasons": [], "evidence": {}}
+
+    clean_registry("test-slow-query", slow_query, timeout=0.5)
+    case = apply()
+    _with_checks(case, ["test-slow-query", "duplicate-ni-number"])
+    started = time.monotonic()
+    results = {r.check_name: r for r in checks_services.checks_run(case_id=case.pk)}
+    assert time.monotonic() - started < 4
+    assert results["test-slow-query"].status == "error"
+    assert results["test-slow-query"].reasons == ["The check took too long and was stopped."]
+    assert results["duplicate-ni-number"].status == "green"

@@ -116,26 +116,40 @@ class CheckTimedOut(Exception):
 
 @contextlib.contextmanager
 def _time_limit(seconds: float):
-    """Interrupt the check after `seconds`. In the worker's main thread a SIGALRM timer
-    raises CheckTimedOut inside the check; on PostgreSQL a statement timeout stops a query
-    that runs on. Elsewhere the check runs to its end and is judged by the clock after."""
+    """Stop the check after `seconds`. In the worker's main thread a SIGALRM timer raises
+    CheckTimedOut inside the check, but never in the middle of a database call (that would
+    leave the connection unusable): a query under way is left to finish, which on PostgreSQL
+    its own statement timeout ensures, and the check is stopped as soon as it returns.
+    Elsewhere the check runs to its end and is judged by the clock afterwards."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL statement_timeout = %s", [int(seconds * 1000)])
-    use_alarm = (
-        hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
-    )
-    if not use_alarm:
+            cursor.execute("SET LOCAL statement_timeout = %s", [max(1, int(seconds * 1000))])
+    main_thread = threading.current_thread() is threading.main_thread()
+    if not (hasattr(signal, "setitimer") and main_thread):
         yield
         return
+    state = {"in_query": False, "expired": False}
+    message = f"took longer than {seconds:g} seconds"
 
     def on_alarm(signum, frame):
-        raise CheckTimedOut(f"took longer than {seconds:g} seconds")
+        state["expired"] = True
+        if not state["in_query"]:
+            raise CheckTimedOut(message)
+
+    def guard_queries(execute, sql, params, many, context):
+        state["in_query"] = True
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            state["in_query"] = False
+            if state["expired"]:
+                raise CheckTimedOut(message)
 
     previous = signal.signal(signal.SIGALRM, on_alarm)
     signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
-        yield
+        with connection.execute_wrapper(guard_queries):
+            yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
