@@ -440,6 +440,8 @@ def test_case_page_shows_results_and_runs_checks_again_once_per_click(client, st
     assert "Same NI number on another application" in page
     assert "Another person&#39;s open application for this service has the same NI number." in page
     assert "Other open cases" in page
+    assert "Automated checks run" in page
+    assert "Same NI number on another application: red" in page
     assert "Run checks again" in page
     url = f"/staff/cases/{case.reference}/do/run-checks/"
     response = client.post(url)

@@ -166,9 +166,12 @@ def contact_velocity(case) -> dict:
     }
     if total < limit:
         return _green(
-            _(
-                "The phone number and email address are on %(count)s application(s) within "
-                "%(hours)s hours, below the limit of %(limit)s."
+            ngettext(
+                "The phone number and email address are on %(count)s application within "
+                "%(hours)s hours, below the limit of %(limit)s.",
+                "The phone number and email address are on %(count)s applications within "
+                "%(hours)s hours, below the limit of %(limit)s.",
+                total,
             )
             % {"count": total, "hours": hours, "limit": limit},
             **evidence,
@@ -215,9 +218,12 @@ def address_velocity(case) -> dict:
     }
     if total < limit:
         return _green(
-            _(
-                "%(count)s application(s) from this address within %(days)s days, below the limit "
-                "of %(limit)s."
+            ngettext(
+                "%(count)s application from this address within %(days)s days, below the "
+                "limit of %(limit)s.",
+                "%(count)s applications from this address within %(days)s days, below the "
+                "limit of %(limit)s.",
+                total,
             )
             % {"count": total, "days": days, "limit": limit},
             **evidence,

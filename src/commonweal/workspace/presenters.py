@@ -223,8 +223,25 @@ def _evidence_text(value) -> str:
     if isinstance(value, list):
         return ", ".join(_evidence_text(item) for item in value) or "–"
     if isinstance(value, dict):
-        return "; ".join(f"{key}: {_evidence_text(item)}" for key, item in value.items())
+        return "; ".join(
+            f"{key.replace('_', ' ')}: {_evidence_text(item)}" for key, item in value.items()
+        )
     return "–" if value in (None, "") else str(value)
+
+
+def _evidence(evidence: dict) -> list[dict]:
+    """Evidence as label and text; other cases named in it link to their pages (which
+    answer 404 to anyone who may not see them)."""
+    items = []
+    for key, value in (evidence or {}).items():
+        label = str(EVIDENCE_LABELS.get(key, key.replace("_", " ").capitalize()))
+        links = []
+        if key == "cases" and isinstance(value, list):
+            for entry in value:
+                reference = str(entry).split(" ")[0]
+                links.append((str(entry), reverse("workspace:case", args=[reference])))
+        items.append({"label": label, "text": _evidence_text(value), "links": links})
+    return items
 
 
 def check_rows(results) -> list[dict]:
@@ -241,13 +258,7 @@ def check_rows(results) -> list[dict]:
             else _("Could not run"),
             "tag": CHECK_TAGS.get(result.status, "govuk-tag--grey"),
             "reasons": result.reasons,
-            "evidence": [
-                (
-                    str(EVIDENCE_LABELS.get(key, key.replace("_", " ").capitalize())),
-                    _evidence_text(value),
-                )
-                for key, value in (result.evidence or {}).items()
-            ],
+            "evidence": _evidence(result.evidence),
             "at": result.created_at,
         }
         for result in results
