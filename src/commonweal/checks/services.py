@@ -269,23 +269,30 @@ def checks_run(*, case_id: int | None = None, run_id: int | None = None) -> list
         # The matching checks then miss nothing of this case's own; others will not find it
         # until the next run. Logged for the operator.
         logger.exception("Could not index case %s for the matching checks", case.pk)
-    outcomes = [(name, _run_one(name, case)) for name in definition.checks]
+    # A name listed twice (in a version stored before that was refused) runs once.
+    outcomes = [(name, _run_one(name, case)) for name in dict.fromkeys(definition.checks)]
     previous = dict(
         CheckResult.objects.filter(case_id=case.pk, is_current=True).values_list(
             "check_name", "status"
         )
     )
     with transaction.atomic():
-        results = [
-            check_result_record(
-                case=case,
+        # The newest result of each check; the ones before stay as history.
+        CheckResult.objects.filter(
+            case_id=case.pk, check_name__in=[name for name, _o in outcomes], is_current=True
+        ).update(is_current=False)
+        now = timezone.now()
+        results = CheckResult.objects.bulk_create(
+            CheckResult(
+                case_id=case.pk,
                 check_name=name,
                 status=outcome["status"],
                 reasons=outcome["reasons"],
                 evidence=outcome["evidence"],
+                created_at=now,
             )
             for name, outcome in outcomes
-        ]
+        )
         if outcomes:
             cases_services.case_event_record(
                 case=case,
