@@ -492,3 +492,29 @@ def test_a_check_stuck_in_a_slow_query_is_stopped_and_the_next_check_still_runs(
     assert results["test-slow-query"].status == "error"
     assert results["test-slow-query"].reasons == ["The check took too long and was stopped."]
     assert results["duplicate-ni-number"].status == "green"
+
+
+def test_a_service_can_set_its_own_velocity_limits():
+    first = apply(phone="+447700900555")
+    second = apply(phone="+447700900555")
+    assert builtin.contact_velocity(second)["status"] == "green"
+    version = second.version
+    definition = dict(version.definition)
+    definition["check_settings"] = {"contact-velocity": {"limit": 2, "window_hours": 1}}
+    version.definition = definition
+    version.save(update_fields=["definition"])
+    catalogue.definitions_cache_clear()
+    second.refresh_from_db()
+    result = builtin.contact_velocity(second)
+    assert result["status"] == "red"
+    assert result["evidence"]["limit"] == 2 and result["evidence"]["window_hours"] == 1
+    assert result["evidence"]["cases"] == [first.reference]
+
+
+def test_check_settings_must_name_a_listed_check():
+    text = (DEMO / "home-adaptation.yaml").read_text(encoding="utf-8")
+    text += "check_settings:\n  shared-bank-account:\n    limit: 3\n"
+    with pytest.raises(DefinitionError, match="check_settings names 'shared-bank-account'"):
+        parse_definition(text)
+    ok = text.replace("shared-bank-account:\n    limit: 3", "address-velocity:\n    limit: 6")
+    assert parse_definition(ok)[0].check_settings["address-velocity"].limit == 6

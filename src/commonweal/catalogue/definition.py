@@ -382,6 +382,14 @@ class DecisionReason(Strict):
     text: Text
 
 
+class CheckSettings(Strict):
+    """A service's own limits for a velocity check, instead of the site's settings."""
+
+    limit: Annotated[int, Field(ge=2, le=10_000)] | None = None
+    window_hours: Annotated[int, Field(ge=1, le=24 * 366)] | None = None
+    window_days: Annotated[int, Field(ge=1, le=366)] | None = None
+
+
 # Addresses the journey uses for its own pages, so no question page may take them.
 RESERVED_PAGE_IDS = {"confirm-your-details", "check-your-answers", "saved"}
 
@@ -410,6 +418,9 @@ class ServiceDefinition(Strict):
     # message was sent, when and how, stays.
     message_retention_days: Annotated[int, Field(ge=1, le=3650)] = 730
     checks: list[Identifier] = []
+    # Per-check limits (contact-velocity: limit, window_hours; address-velocity: limit,
+    # window_days); a check not named here uses the site's settings.
+    check_settings: dict[Identifier, CheckSettings] = {}
 
     @field_validator("checks")
     @classmethod
@@ -431,6 +442,9 @@ class ServiceDefinition(Strict):
 
     @model_validator(mode="after")
     def references_resolve(self) -> ServiceDefinition:
+        for name in self.check_settings:
+            if name not in self.checks:
+                raise ValueError(f"check_settings names '{name}', which is not in checks")
         page_ids = [page.id for page in self.pages]
         if len(set(page_ids)) != len(page_ids):
             raise ValueError("page ids must be different from each other")

@@ -132,6 +132,16 @@ def shared_bank_account(case) -> dict:
     }
 
 
+def _limits(case, name: str, limit: int, window: int, window_field: str) -> tuple[int, int]:
+    """The service's own limit and window for this check, or the site's."""
+    from commonweal.catalogue import selectors as catalogue
+
+    own = catalogue.definition_for(case.version).check_settings.get(name)
+    if own is None:
+        return limit, window
+    return own.limit or limit, getattr(own, window_field) or window
+
+
 def _velocity(case, kinds: dict[str, list[str]], limit: int, window: datetime.timedelta):
     submitted = case.application.submitted_at or case.opened_at
     cases, other_people, references = _matches(
@@ -146,8 +156,13 @@ def contact_velocity(case) -> dict:
     facts = case_facts(case)
     if not facts.phones and not facts.emails:
         return _green(_("No phone number or email address was given."))
-    limit = settings.COMMONWEAL_CHECK_CONTACT_LIMIT
-    hours = settings.COMMONWEAL_CHECK_CONTACT_WINDOW_HOURS
+    limit, hours = _limits(
+        case,
+        "contact-velocity",
+        settings.COMMONWEAL_CHECK_CONTACT_LIMIT,
+        settings.COMMONWEAL_CHECK_CONTACT_WINDOW_HOURS,
+        "window_hours",
+    )
     total, other_people, references = _velocity(
         case,
         {
@@ -201,8 +216,13 @@ def address_velocity(case) -> dict:
     facts = case_facts(case)
     if not facts.addresses:
         return _green(_("No address was given."))
-    limit = settings.COMMONWEAL_CHECK_ADDRESS_LIMIT
-    days = settings.COMMONWEAL_CHECK_ADDRESS_WINDOW_DAYS
+    limit, days = _limits(
+        case,
+        "address-velocity",
+        settings.COMMONWEAL_CHECK_ADDRESS_LIMIT,
+        settings.COMMONWEAL_CHECK_ADDRESS_WINDOW_DAYS,
+        "window_days",
+    )
     total, other_people, references = _velocity(
         case,
         {"address": [digest("address", value) for value in facts.addresses]},
