@@ -271,12 +271,15 @@ def checks_run(*, case_id: int | None = None, run_id: int | None = None) -> list
         logger.exception("Could not index case %s for the matching checks", case.pk)
     # A name listed twice (in a version stored before that was refused) runs once.
     outcomes = [(name, _run_one(name, case)) for name in dict.fromkeys(definition.checks)]
-    previous = dict(
-        CheckResult.objects.filter(case_id=case.pk, is_current=True).values_list(
-            "check_name", "status"
-        )
-    )
     with transaction.atomic():
+        # Two runs of one case (two workers) record one after the other, so each check keeps
+        # exactly one current result.
+        cases_services.case_lock(case_id=case.pk)
+        previous = dict(
+            CheckResult.objects.filter(case_id=case.pk, is_current=True).values_list(
+                "check_name", "status"
+            )
+        )
         # The newest result of each check; the ones before stay as history.
         CheckResult.objects.filter(
             case_id=case.pk, check_name__in=[name for name, _o in outcomes], is_current=True
