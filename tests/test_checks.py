@@ -518,3 +518,42 @@ def test_check_settings_must_name_a_listed_check():
         parse_definition(text)
     ok = text.replace("shared-bank-account:\n    limit: 3", "address-velocity:\n    limit: 6")
     assert parse_definition(ok)[0].check_settings["address-velocity"].limit == 6
+
+
+@pytest.mark.django_db(transaction=True)
+def test_runs_of_one_case_at_the_same_moment_leave_one_current_result_per_check():
+    import threading
+
+    from django.db import close_old_connections
+
+    from tests.conftest import load_demo_services
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: SQLite serialises writers, so the race cannot happen")
+    load_demo_services()
+    case = apply(**{"ni-number": "AB987654C"})
+    start = threading.Barrier(4)
+    errors = []
+
+    def run():
+        try:
+            start.wait()
+            checks_services.checks_run(case_id=case.pk)
+        except Exception as error:  # reported below
+            errors.append(error)
+        finally:
+            close_old_connections()
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    names = catalogue.definition_for(case.version).checks
+    assert len(selectors.current_results(case_id=case.pk)) == len(names)
+    assert CheckResult.objects.filter(case=case).count() == 4 * len(names)
+    assert CaseEvent.objects.filter(case=case, kind="checks_run").count() == 4
+    # However many runs found the same broken check, the team is told once.
+    assert Task.objects.filter(case=case).count() <= 1
