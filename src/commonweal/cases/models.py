@@ -84,6 +84,7 @@ class CaseEvent(models.Model):
         CLOCK_STOPPED = "clock_stopped", "Time limit paused"
         CLOCK_RESTARTED = "clock_restarted", "Time limit restarted"
         CHECK_OVERRIDDEN = "check_overridden", "Red check overridden"
+        CHECKS_RUN = "checks_run", "Automated checks run"
         MESSAGE_FAILED = "message_failed", "Message not delivered"
         PAYMENT_INSTRUCTED = "payment_instructed", "Payment instructed"
         PAYMENT_CANCELLED = "payment_cancelled", "Payment cancelled"

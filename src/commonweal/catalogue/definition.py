@@ -12,7 +12,7 @@ import re
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from commonweal.people.selectors import PERSON_FIELD_CHOICES, PERSON_FIELDS
 from commonweal.rules import language as rules_language
@@ -523,6 +523,14 @@ class Automation(Strict):
     approve_reason: Identifier | None = None
 
 
+class CheckSettings(Strict):
+    """A service's own limits for a velocity check, instead of the site's settings."""
+
+    limit: Annotated[int, Field(ge=2, le=10_000)] | None = None
+    window_hours: Annotated[int, Field(ge=1, le=24 * 366)] | None = None
+    window_days: Annotated[int, Field(ge=1, le=366)] | None = None
+
+
 # Addresses the journey uses for its own pages, so no question page may take them.
 RESERVED_PAGE_IDS = {"confirm-your-details", "check-your-answers", "saved"}
 
@@ -556,9 +564,33 @@ class ServiceDefinition(Strict):
     entitlement: Entitlement | None = None
     rules: list[Rule] = []
     automation: Automation | None = None
+    # Per-check limits (contact-velocity: limit, window_hours; address-velocity: limit,
+    # window_days); a check not named here uses the site's settings.
+    check_settings: dict[Identifier, CheckSettings] = {}
+
+    @field_validator("checks")
+    @classmethod
+    def checks_installed(cls, names: list[str], info: ValidationInfo) -> list[str]:
+        # Checked when a definition is imported or edited (the caller passes the installed
+        # checks as context), not when a stored version is read back, so removing a check
+        # plugin never makes old cases unreadable: their runs record an error instead.
+        if len(set(names)) != len(names):
+            raise ValueError("each check can be listed only once")
+        known = (info.context or {}).get("known_checks")
+        if known is not None:
+            unknown = [name for name in names if name not in known]
+            if unknown:
+                raise ValueError(
+                    f"unknown check '{unknown[0]}'; the checks installed are: "
+                    + ", ".join(sorted(known))
+                )
+        return names
 
     @model_validator(mode="after")
     def references_resolve(self) -> ServiceDefinition:
+        for name in self.check_settings:
+            if name not in self.checks:
+                raise ValueError(f"check_settings names '{name}', which is not in checks")
         page_ids = [page.id for page in self.pages]
         if len(set(page_ids)) != len(page_ids):
             raise ValueError("page ids must be different from each other")

@@ -109,8 +109,12 @@ def parse_definition(text: str) -> tuple[ServiceDefinition, dict]:
         raise DefinitionError([Problem(mark.line + 1 if mark else None, "", reason)]) from error
     if not isinstance(data, dict) or root is None:
         raise DefinitionError([Problem(1, "", "a service definition must be a mapping of fields")])
+    from commonweal.checks.registry import check_names
+
     try:
-        definition = ServiceDefinition.model_validate(data)
+        definition = ServiceDefinition.model_validate(
+            data, context={"known_checks": set(check_names())}
+        )
     except ValidationError as error:
         problems = []
         for item in error.errors():

@@ -2,11 +2,23 @@
 
 from django.db.models import Exists, OuterRef
 
-from .models import CheckResult
+from . import registry
+from .models import CheckResult, CheckRun
+from .services import RUN_PENDING_FOR
 
 
 def current_results(*, case_id: int) -> list[CheckResult]:
-    return list(CheckResult.objects.filter(case_id=case_id, is_current=True))
+    """The newest result of each check on the case, by check name."""
+    return list(CheckResult.objects.filter(case_id=case_id, is_current=True).order_by("check_name"))
+
+
+def result_history(*, case_id: int, check_name: str) -> list[CheckResult]:
+    """Every result of one check on the case, newest first."""
+    return list(
+        CheckResult.objects.filter(case_id=case_id, check_name=check_name).order_by(
+            "-created_at", "-id"
+        )
+    )
 
 
 def has_red_check(*, case_id: int) -> bool:
@@ -16,3 +28,24 @@ def has_red_check(*, case_id: int) -> bool:
 def red_check_exists():
     """A subquery for case querysets: does the case have a current red result?"""
     return Exists(CheckResult.objects.filter(case_id=OuterRef("pk"), is_current=True, status="red"))
+
+
+def pending_run(*, case_id: int) -> CheckRun | None:
+    """A run asked for and not finished yet (recently enough that a worker may still take
+    it), for "checks are running" on the case page."""
+    from django.utils import timezone
+
+    return (
+        CheckRun.objects.filter(
+            case_id=case_id,
+            finished_at__isnull=True,
+            requested_at__gte=timezone.now() - RUN_PENDING_FOR,
+        )
+        .order_by("-requested_at")
+        .first()
+    )
+
+
+def check_label(name: str) -> str:
+    check = registry.get_check(name)
+    return str(check.label) if check else name

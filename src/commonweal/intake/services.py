@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from commonweal.cases import services as cases_services
 from commonweal.catalogue import selectors as catalogue
+from commonweal.checks import services as checks_services
 from commonweal.core.files import sha256_of
 from commonweal.core.jinja import date_long
 from commonweal.core.references import new_reference
@@ -311,6 +312,8 @@ def _submit(*, account, service, language: str, application_id=None) -> Applicat
             channel=application.channel,
             on_behalf=on_behalf,
         )
+        # The automated checks run in the worker once this transaction has committed.
+        checks_services.checks_enqueue(case_id=case.pk)
         if application.taken_by_id and application.account_id == application.taken_by_id:
             # Told in the way they asked for; without an email address, a task for the team.
             cases_services.case_person_tell_reference(case=case, definition=definition, by=account)
@@ -547,5 +550,7 @@ def _register(
         channel=channel,
         on_behalf=on_behalf,
     )
+    # The automated checks run in the worker once this transaction has committed.
+    checks_services.checks_enqueue(case_id=case.pk)
     cases_services.case_person_tell_reference(case=case, definition=definition, by=account)
     return application

@@ -5,3 +5,12 @@ class RulesConfig(AppConfig):
     name = "commonweal.rules"
     label = "rules"
     verbose_name = "Eligibility and entitlement rules, and automation policies"
+
+    def ready(self) -> None:
+        from commonweal.checks import services as checks_services
+
+        from . import services
+
+        # When every check of a case has a result, the service's automation policy decides
+        # whether it may be approved without a person (never refused).
+        checks_services.after_checks(services.automation_after_checks)

@@ -300,3 +300,8 @@ def automation_one_click_approve(*, case_id: int, by, context, revision):
             created_by=by,
         )
     return decision
+
+
+def automation_after_checks(*, case_id: int) -> None:
+    """The checks runner's callback: consider the case under its service's policy."""
+    automation_consider(case_id=case_id)

@@ -37,6 +37,22 @@ CHANNEL_LABELS = {
     "in_person": gettext_lazy("In person"),
     "paper": gettext_lazy("Paper form"),
 }
+# Automated checks record their own kind of event (docs/checks.md).
+EXTRA_EVENT_TITLES = {"checks_run": gettext_lazy("Automated checks run")}
+CHECK_STATUS_WORDS = {
+    "red": gettext_lazy("red"),
+    "amber": gettext_lazy("amber"),
+    "green": gettext_lazy("green"),
+    "error": gettext_lazy("could not run"),
+}
+
+
+def checks_label(name: str) -> str:
+    from commonweal.checks import selectors as checks_selectors
+
+    return checks_selectors.check_label(name)
+
+
 SCOPE_LABELS = {
     "person": gettext_lazy("Name and contact details"),
     "answers": gettext_lazy("Answers to the application"),
@@ -183,6 +199,72 @@ def _who(event) -> str:
     return str(event.actor)
 
 
+CHECK_TAGS = {
+    "red": "govuk-tag--red",
+    "amber": "govuk-tag--yellow",
+    "green": "govuk-tag--green",
+    "error": "govuk-tag--grey",
+}
+EVIDENCE_LABELS = {
+    "cases": gettext_lazy("Other cases"),
+    "open_cases": gettext_lazy("Other open cases"),
+    "other_people": gettext_lazy("Other people"),
+    "applications": gettext_lazy("Applications"),
+    "limit": gettext_lazy("Limit"),
+    "window_hours": gettext_lazy("Within (hours)"),
+    "window_days": gettext_lazy("Within (days)"),
+    "accounts": gettext_lazy("Accounts"),
+    "error": gettext_lazy("Error"),
+    "not_run": gettext_lazy("Not run"),
+}
+
+
+def _evidence_text(value) -> str:
+    if isinstance(value, list):
+        return ", ".join(_evidence_text(item) for item in value) or "–"
+    if isinstance(value, dict):
+        return "; ".join(
+            f"{key.replace('_', ' ')}: {_evidence_text(item)}" for key, item in value.items()
+        )
+    return "–" if value in (None, "") else str(value)
+
+
+def _evidence(evidence: dict) -> list[dict]:
+    """Evidence as label and text; other cases named in it link to their pages (which
+    answer 404 to anyone who may not see them)."""
+    items = []
+    for key, value in (evidence or {}).items():
+        label = str(EVIDENCE_LABELS.get(key, key.replace("_", " ").capitalize()))
+        links = []
+        if key == "cases" and isinstance(value, list):
+            for entry in value:
+                reference = str(entry).split(" ")[0]
+                links.append((str(entry), reverse("workspace:case", args=[reference])))
+        items.append({"label": label, "text": _evidence_text(value), "links": links})
+    return items
+
+
+def check_rows(results) -> list[dict]:
+    """The newest result of each check, in words: label, status, reasons and evidence."""
+    from commonweal.checks import selectors as checks_selectors
+
+    return [
+        {
+            "name": result.check_name,
+            "label": checks_selectors.check_label(result.check_name),
+            "status": result.status,
+            "status_label": result.get_status_display()
+            if result.status != "error"
+            else _("Could not run"),
+            "tag": CHECK_TAGS.get(result.status, "govuk-tag--grey"),
+            "reasons": result.reasons,
+            "evidence": _evidence(result.evidence),
+            "at": result.created_at,
+        }
+        for result in results
+    ]
+
+
 def timeline(page, language: str) -> list[dict]:
     """Every event, newest first, in words; whether the person sees it is shown too."""
     definition = page.definition
@@ -231,11 +313,15 @@ def timeline(page, language: str) -> list[dict]:
             "payment_paid": _("Payment of %(amount)s made") % {"amount": data.get("amount", "")},
             "payment_failed": _("Payment of %(amount)s failed: %(reason)s")
             % {"amount": data.get("amount", ""), "reason": data.get("reason", "")},
+            "checks_run": ", ".join(
+                f"{checks_label(name)}: {CHECK_STATUS_WORDS.get(status, status)}"
+                for name, status in data.get("results", {}).items()
+            ),
         }
         entries.append(
             {
                 "kind": event.kind,
-                "title": event.get_kind_display(),
+                "title": EXTRA_EVENT_TITLES.get(event.kind) or event.get_kind_display(),
                 "text": texts.get(event.kind, ""),
                 "who": _who(event),
                 "for_whom": event.on_behalf_of.full_name if event.on_behalf_of_id else "",

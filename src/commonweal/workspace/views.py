@@ -15,6 +15,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from commonweal.cases import selectors as cases_selectors
 from commonweal.cases import services as cases_services
+from commonweal.checks import selectors as checks_selectors
+from commonweal.checks import services as checks_services
 from commonweal.core.files import private_file_response
 from commonweal.messaging import selectors as messaging_selectors
 from commonweal.messaging import services as messaging
@@ -171,6 +173,8 @@ def case_detail(request, reference, errors=None, status=200, values=None):
         errors=errors or [],
         values=values or {},
         view=presenters.case_view(page, request.staff, get_language()),
+        checks=presenters.check_rows(page.check_results),
+        checks_pending=checks_selectors.pending_run(case_id=page.case.pk) if page.can_act else None,
         page=page,
         case=page.case,
         relationships=people_selectors.representative_relationships(),
@@ -285,6 +289,13 @@ def case_action(request, reference, action):
                 task_id=int(task_id), outcome=post.get("outcome", ""), by=user
             )
             message = _("Task done.")
+        elif action == "run-checks":
+            _run, queued = checks_services.checks_rerun_request(case_id=case.pk, by=user)
+            message = (
+                _("The checks will run again in a moment. Refresh the page to see the results.")
+                if queued
+                else _("The checks are already waiting to run.")
+            )
         elif action == "flag":
             code, _sep, on = post.get("flag", "").partition(":")
             cases_services.case_flag_set(case_id=case.pk, code=code, on=on == "yes", by=user)
