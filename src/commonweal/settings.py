@@ -423,6 +423,12 @@ COMMONWEAL_ADDRESS_FILE = env(
 # Uploads: what a citizen may attach to an application.
 COMMONWEAL_UPLOAD_MAX_BYTES = env_int("COMMONWEAL_UPLOAD_MAX_MB", 10) * 1024 * 1024
 COMMONWEAL_DRAFT_RETENTION_DAYS = env_int("COMMONWEAL_DRAFT_RETENTION_DAYS", 28)
+# Virus scanning of uploads and message attachments: ClamAV's daemon at a Unix socket path
+# or host:port. When set, files wait in quarantine until clamd says they are clean; when
+# not, they are stored and served as they are (see docs/security.md).
+COMMONWEAL_CLAMD_SOCKET = env("COMMONWEAL_CLAMD_SOCKET", "")
+COMMONWEAL_CLAMD_TIMEOUT = env_int("COMMONWEAL_CLAMD_TIMEOUT", 30)
+COMMONWEAL_FILE_SCANNER = env("COMMONWEAL_FILE_SCANNER", "clamd" if COMMONWEAL_CLAMD_SOCKET else "")
 
 # The worker writes a heartbeat this often; /healthz calls it stale after three misses.
 COMMONWEAL_WORKER_HEARTBEAT_SECONDS = 10
