@@ -69,7 +69,8 @@ class Route:
     kind: str
     # URL parameters by name: a key of the `world` below, or a literal value.
     params: dict = field(default_factory=dict)
-    # Whether the page changes something on POST (so it is posted to as well).
+    # Whether the page changes something on POST (so it is posted to as well; pages of one's
+    # own, by people who may use them for their own things, are checked only for A's data).
     post: bool = False
     # What POST sends (besides the CSRF token).
     data: dict = field(default_factory=dict)
@@ -107,11 +108,11 @@ ROUTES: dict[str, Route] = {
     ),
     # A has a draft of this service: strangers reach only their own (or none).
     "services/<slug:slug>/apply/": Route(OWN, {"slug": "service"}),
-    "services/<slug:slug>/apply/confirm-your-details/": Route(OWN, {"slug": "service"}),
-    "services/<slug:slug>/apply/check-your-answers/": Route(OWN, {"slug": "service"}),
+    "services/<slug:slug>/apply/confirm-your-details/": Route(OWN, {"slug": "service"}, post=True),
+    "services/<slug:slug>/apply/check-your-answers/": Route(OWN, {"slug": "service"}, post=True),
     "services/<slug:slug>/apply/saved/": Route(OWN, {"slug": "service"}),
     "services/<slug:slug>/apply/<slug:page_id>/": Route(
-        OWN, {"slug": "service", "page_id": "name"}
+        OWN, {"slug": "service", "page_id": "name"}, post=True, data={"given-name": "Robin"}
     ),
     "applications/": Route(OWN),
     "applications/drafts/<uuid:application_id>/continue/": Route(
@@ -136,13 +137,13 @@ ROUTES: dict[str, Route] = {
         CITIZEN_OBJECT, {"reference": "reference"}, seeing_is_enough=True
     ),
     "check-status/": Route(PUBLIC),
-    "staff/assisted/": Route(STAFF_PAGE),
+    "staff/assisted/": Route(STAFF_PAGE, post=True),
     "account/representatives/": Route(OWN),
-    "account/representatives/add/": Route(OWN),
+    "account/representatives/add/": Route(OWN, post=True),
     "account/representatives/<int:representative_id>/remove/": Route(
         CITIZEN_OBJECT, {"representative_id": "representative"}, post=True
     ),
-    "account/contact-preferences/": Route(OWN),
+    "account/contact-preferences/": Route(OWN, post=True),
     "files/<uuid:upload_id>/": Route(CITIZEN_OBJECT, {"upload_id": "upload"}),
     "messaging/notify/callback/": Route(INBOUND, post=True),
     "api/v1/schema/": Route(PUBLIC),
@@ -172,7 +173,11 @@ ROUTES: dict[str, Route] = {
     "staff/search/": Route(STAFF_PAGE, url="/staff/search/?q=Quillfeather"),
     "staff/workload/": Route(STAFF_PAGE),
     "staff/letters/": Route(STAFF_PAGE),
-    "staff/messages/": Route(STAFF_PAGE),
+    "staff/messages/": Route(
+        STAFF_PAGE,
+        post=True,
+        data={"service": "service", "message_en": "Hello", "message_cy": "Helo"},
+    ),
     "staff/messages/<int:bulk_id>/": Route(STAFF_OBJECT, {"bulk_id": "bulk"}),
     "staff/letters/<str:day>/build/": Route(STAFF_OBJECT, {"day": "letters_day"}, post=True),
     "staff/letters/<str:day>/download/": Route(STAFF_OBJECT, {"day": "letters_day"}),
