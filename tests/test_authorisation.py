@@ -8,8 +8,9 @@ Each pattern is requested (GET, and POST with a valid CSRF token where the page 
 something) as:
 
 - citizen B, who has their own record and nothing to do with A;
-- a representative of A whose authority was revoked, and, where seeing is not enough, a
-  representative of A allowed only to see (no authority for messages or acting);
+- representatives of A whose authority was revoked or has passed its end date, and, where
+  seeing is not enough, a representative of A allowed only to see (no authority for
+  messages or acting);
 - staff of another organisation (the provider);
 - nobody signed in;
 - for the API, with another organisation's API key as well as with the people above.
@@ -214,7 +215,13 @@ ADMIN_REGEX_URLS = {
 }
 
 # Who must not reach A's things.
-ACTORS = ("citizen B", "revoked representative", "staff of organisation B", "nobody")
+ACTORS = (
+    "citizen B",
+    "revoked representative",
+    "representative whose authority ended",
+    "staff of organisation B",
+    "nobody",
+)
 SIGN_IN_PATHS = ("/sign-in/", "/staff/sign-in/", "/staff/admin/login/")
 
 
@@ -350,6 +357,19 @@ def build_world(tmp_path) -> World:
         by=citizen_a,
     )
     people_services.representative_revoke(representative_id=ended.pk, person=person_a, by=citizen_a)
+    lapsed = people_services.representative_add(
+        person=person_a,
+        name="Lee Lapsed",
+        email="lee.lapsed@example.com",
+        relationship="advocate",
+        scope=["view", "messages", "act"],
+        ends_on=timezone.localdate() + datetime.timedelta(days=30),
+        by=citizen_a,
+    )
+    # Its end date has since passed (set directly: the service only takes future dates).
+    Representative.objects.filter(pk=lapsed.pk).update(
+        ends_on=timezone.localdate() - datetime.timedelta(days=1)
+    )
     # Organisation A's work: a message to many people, and a day of letters.
     bulk = messaging.bulk_send_start(
         service=application.service,
@@ -371,6 +391,7 @@ def build_world(tmp_path) -> World:
     actors = {
         "citizen B": account("robin.other@example.com"),
         "revoked representative": account("rex.revoked@example.com"),
+        "representative whose authority ended": account("lee.lapsed@example.com"),
         "viewing representative": account("val.viewer@example.com"),
         "staff of organisation B": staff.provider,
         "nobody": None,
