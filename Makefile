@@ -7,7 +7,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 LOCALE := src/commonweal/locale
 
-.PHONY: demo test install assets messages messages-update lint format constraints bench-intake clean
+.PHONY: demo test security install assets messages messages-update lint format constraints bench-intake clean
 
 demo: install
 	$(BIN)/commonweal demo
@@ -16,6 +16,13 @@ test: install
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
 	$(BIN)/pytest
+
+# Static security check of our code (bandit; each finding fixed or explained on its line, see
+# bandit.yaml) and the pinned dependencies against known vulnerabilities (pip-audit, which
+# needs its vulnerability service: see docs/security.md).
+security: $(BIN)/.installed
+	$(BIN)/bandit -q -r src -c bandit.yaml
+	$(BIN)/python .ci/audit_dependencies.py
 
 install: $(BIN)/.installed node_modules/.installed assets messages
 

@@ -11,6 +11,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -115,6 +116,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The Content-Security-Policy header on every response (see CONTENT_SECURITY_POLICY).
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -223,27 +226,72 @@ FILE_UPLOAD_HANDLERS = [
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 500
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
-SESSION_COOKIE_NAME = "commonweal_session"
+# In production the session cookie carries the __Host- prefix: browsers then accept it only
+# over HTTPS, for this exact host and path, so a sibling subdomain cannot plant or read it.
+SESSION_COOKIE_NAME = "__Host-commonweal_session" if PRODUCTION else "commonweal_session"
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 60) * 60
 SESSION_SAVE_EVERY_REQUEST = True  # the age above is an idle time-out, not a fixed one
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
 CSRF_FAILURE_VIEW = "commonweal.core.views.csrf_failure"
+LANGUAGE_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
+# Cookies, HSTS and the HTTPS redirect only in production: the demo serves plain HTTP on
+# this machine. `commonweal check --deploy` is clean with these (a test runs it).
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = LANGUAGE_COOKIE_SECURE = PRODUCTION
 if PRODUCTION:
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    # A load balancer's health check may come over plain HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+    # Turning these off is an operator's deliberate choice (a parent domain with other
+    # sites not yet on HTTPS); the deployment check need not repeat it on every run.
+    SILENCED_SYSTEM_CHECKS = [
+        *([] if SECURE_HSTS_INCLUDE_SUBDOMAINS else ["security.W005"]),
+        *([] if SECURE_HSTS_PRELOAD else ["security.W021"]),
+    ]
+    # Behind a proxy that ends TLS: it must set X-Forwarded-Proto and strip any the client
+    # sent, or a client could claim HTTPS.
     if env_bool("SECURE_PROXY_SSL_HEADER", False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+
+def _origin(url: str | None) -> list[str]:
+    if not url or "://" not in url:
+        return []
+    scheme, rest = url.split("://", 1)
+    return [f"{scheme}://{rest.split('/', 1)[0]}"]
+
+
+# Content Security Policy (django-csp): everything from our own origin, no inline script or
+# style anywhere (GOV.UK's inline script is served as a file, see core/jinja.py), no
+# plugins, no framing, forms post only to us. The organisation's logo may live elsewhere.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, *_origin(env("COMMONWEAL_ORGANISATION_LOGO_URL"))],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        # Sign-in with an outside provider that starts from a form needs its origin here.
+        "form-action": [SELF, *env_list("COMMONWEAL_CSP_FORM_ACTION", [])],
+        "frame-ancestors": [NONE],
+        "upgrade-insecure-requests": PRODUCTION,
+        # Where browsers report refused content, if the operator collects reports.
+        "report-uri": env("COMMONWEAL_CSP_REPORT_URI"),
+    },
+}
 
 # Background work: Django's Tasks API with the database backend, so nothing else to run.
 TASKS = {
@@ -375,6 +423,12 @@ COMMONWEAL_ADDRESS_FILE = env(
 # Uploads: what a citizen may attach to an application.
 COMMONWEAL_UPLOAD_MAX_BYTES = env_int("COMMONWEAL_UPLOAD_MAX_MB", 10) * 1024 * 1024
 COMMONWEAL_DRAFT_RETENTION_DAYS = env_int("COMMONWEAL_DRAFT_RETENTION_DAYS", 28)
+# Virus scanning of uploads and message attachments: ClamAV's daemon at a Unix socket path
+# or host:port. When set, files wait in quarantine until clamd says they are clean; when
+# not, they are stored and served as they are (see docs/security.md).
+COMMONWEAL_CLAMD_SOCKET = env("COMMONWEAL_CLAMD_SOCKET", "")
+COMMONWEAL_CLAMD_TIMEOUT = env_int("COMMONWEAL_CLAMD_TIMEOUT", 30)
+COMMONWEAL_FILE_SCANNER = env("COMMONWEAL_FILE_SCANNER", "clamd" if COMMONWEAL_CLAMD_SOCKET else "")
 
 # Payments: the daily file (format, where it is written, the cut-off time in local time
 # after which the worker makes it on working days), the account it is paid from, and the

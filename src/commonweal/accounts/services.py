@@ -105,7 +105,7 @@ def sign_in_code_verify(*, email: str, code: str, client: str) -> User:
             raise SignInRefused("expired")
         user, _created = User.objects.get_or_create(
             email=email,
-            defaults={"password": "!"},  # an unusable password: codes only
+            defaults={"password": "!"},  # an unusable password: codes only  # nosec B105
         )
     if user.is_staff:
         # Staff sign in with a password through the staff sign-in, never with an emailed code.

@@ -12,7 +12,7 @@ from commonweal.accounts import services as accounts_services
 
 from .models import ApiCallCount, ApiKey, IdempotentRequest
 
-TOKEN_START = "cw_"  # noqa: S105 - the prefix every key starts with, not a secret
+TOKEN_START = "cw_"  # noqa: S105 - the prefix every key starts with, not a secret  # nosec B105
 LAST_USED_EVERY = datetime.timedelta(minutes=1)
 
 

@@ -163,7 +163,7 @@ def served(database_url: str, *, workers: int, threads: int = 1) -> Iterator[str
         "--threads", str(threads),
         "--log-level", "warning",
     ]  # fmt: skip
-    process = subprocess.Popen(command, env=environment)  # noqa: S603
+    process = subprocess.Popen(command, env=environment)  # noqa: S603 (our own server)  # nosec B603
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30

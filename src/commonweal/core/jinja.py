@@ -1,12 +1,13 @@
 """The Jinja2 environment for every page: GOV.UK Frontend macros, Django i18n and helpers."""
 
 import datetime
+import re
 from decimal import Decimal
 
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.urls import reverse
 from django.utils import formats, timezone, translation
-from jinja2 import ChoiceLoader, Environment, PackageLoader, PrefixLoader
+from jinja2 import ChoiceLoader, Environment, PackageLoader, PrefixLoader, TemplateNotFound
 from markupsafe import Markup, escape
 
 from . import uk
@@ -92,11 +93,35 @@ def govuk_error(text: str | None) -> dict | None:
     return {"text": text, "visuallyHiddenText": translation.gettext("Error")}
 
 
+# GOV.UK Frontend's page template adds the `js-enabled` class with an inline script, which
+# our Content Security Policy refuses. The same line is served as a static file instead;
+# the template is otherwise used as published, so upgrades keep working.
+GOVUK_INLINE_SCRIPT = re.compile(r"<script[^>]*>\s*document\.body\.className[^<]*</script>")
+EXTERNAL_SCRIPT = "<script src=\"{{ static('commonweal/js-enabled.js') }}\"></script>"
+
+
+class GovukFrontendLoader(PackageLoader):
+    def __init__(self):
+        super().__init__("govuk_frontend_jinja")
+
+    def get_source(self, environment, template):
+        source, filename, uptodate = super().get_source(environment, template)
+        if template == "template.html":
+            source, found = GOVUK_INLINE_SCRIPT.subn(EXTERNAL_SCRIPT, source)
+            if found != 1:
+                # Fail loudly rather than serve a page the policy would break.
+                raise TemplateNotFound(
+                    "govuk_frontend_jinja/template.html: its inline script has changed; "
+                    "update GOVUK_INLINE_SCRIPT in commonweal.core.jinja"
+                )
+        return source, filename, uptodate
+
+
 def environment(**options) -> Environment:
     base_loader = options.pop("loader", None)
     options.pop("autoescape", None)  # always on, whatever the settings say
     loaders = [base_loader] if base_loader else []
-    loaders.append(PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}))
+    loaders.append(PrefixLoader({"govuk_frontend_jinja": GovukFrontendLoader()}))
     env = Environment(
         loader=ChoiceLoader(loaders),
         extensions=["jinja2.ext.i18n", "jinja2.ext.do"],

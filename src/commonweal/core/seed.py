@@ -413,7 +413,8 @@ def allocate_ids(model: type[models.Model], count: int) -> list[int]:
             )
             return [row[0] for row in cursor.fetchall()]
         cursor.execute(
-            f"SELECT MAX({connection.ops.quote_name(model._meta.pk.column)}) "  # noqa: S608
+            # Names from the models' own metadata, quoted: no input reaches this SQL.
+            f"SELECT MAX({connection.ops.quote_name(model._meta.pk.column)}) "  # noqa: S608  # nosec B608
             f"FROM {connection.ops.quote_name(table)}"
         )
         start = (cursor.fetchone()[0] or 0) + 1
@@ -704,7 +705,7 @@ def staff_ensure() -> int:
         for _slug, team in sorted(teams.items(), key=lambda item: item[1].pk)
         if team.organisation.kind == Organisation.Kind.COUNCIL
     ]
-    names = random.Random("staff")
+    names = random.Random("staff")  # made-up names for demo data, not secrets  # nosec B311
     created = 0
     number = 0
     for team in council_teams:
@@ -776,13 +777,15 @@ class Seeder:
         started = time.monotonic()
         loaded = demo_services_ensure()
         staff_created = staff_ensure()
-        self.plans = service_plans(random.Random(f"{self.seed}-services"))
+        self.plans = service_plans(random.Random(f"{self.seed}-services"))  # nosec B311
         if not self.plans:
             raise RuntimeError("There is no published service to seed cases for.")
         self.service_cum_weights = _cumulative([plan.weight for plan in self.plans])
         # A second run goes on from the references already used, with another stream of
         # random numbers, so it adds new people and cases rather than the same again.
-        self.rng = random.Random(f"{self.seed}-{sum(plan.next_number for plan in self.plans)}")
+        self.rng = random.Random(  # repeatable fake data, never a secret  # nosec B311
+            f"{self.seed}-{sum(plan.next_number for plan in self.plans)}"
+        )
         self.user_ids = allocate_ids(User, self.people)
         self.person_ids = allocate_ids(Person, self.people)
         self.case_ids = allocate_ids(Case, self.cases)
@@ -1126,7 +1129,8 @@ def foreign_keys_broken(tables: list[Table]) -> str:
                 parent = model_field.related_model._meta.db_table
                 column, target = model_field.column, model_field.target_field.column
                 cursor.execute(
-                    f"SELECT EXISTS (SELECT 1 FROM {quote(table.db_table)} AS child "  # noqa: S608
+                    # Table and column names from the models' metadata, quoted.
+                    f"SELECT EXISTS (SELECT 1 FROM {quote(table.db_table)} AS child "  # noqa: S608  # nosec B608
                     f"WHERE child.{quote(column)} IS NOT NULL AND NOT EXISTS ("
                     f"SELECT 1 FROM {quote(parent)} AS parent "
                     f"WHERE parent.{quote(target)} = child.{quote(column)}))"

@@ -18,9 +18,16 @@ def healthz(request):
     """The database and the task worker, as JSON. 503 when the database cannot be used."""
     database = selectors.database_health()
     worker = selectors.worker_health() if database["ok"] else {"ok": False}
-    status = "ok" if database["ok"] and worker["ok"] else ("degraded" if database["ok"] else "down")
+    body = {"database": database, "worker": worker}
+    if database["ok"] and settings.COMMONWEAL_FILE_SCANNER:
+        # Files held because the virus scanner cannot be reached: nobody can open them.
+        from commonweal.intake import selectors as intake_selectors
+
+        body["file_scanner"] = intake_selectors.file_scan_health()
+    healthy = all(part["ok"] for part in body.values())
+    status = "ok" if healthy else ("degraded" if database["ok"] else "down")
     return JsonResponse(
-        {"status": status, "database": database, "worker": worker},
+        {"status": status, **body},
         status=200 if database["ok"] else 503,
     )
 

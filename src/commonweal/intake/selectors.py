@@ -18,6 +18,11 @@ from commonweal.catalogue import selectors as catalogue
 from commonweal.people import selectors as people_selectors
 
 from .models import Application, Upload
+from .scanning import (  # noqa: F401  (the public surface for serving and list pages)
+    file_released,
+    file_scan_health,
+    scan_status_of,
+)
 
 SCOPE_VIEW = "view"
 SCOPE_MESSAGES = "messages"

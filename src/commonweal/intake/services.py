@@ -21,7 +21,14 @@ from commonweal.people import selectors as people_selectors
 from commonweal.people import services as people_services
 
 from . import journey
-from .models import Application, Upload
+from .models import Application, FileScan, Upload
+from .scanning import (  # noqa: F401  (the public surface for the worker and other apps)
+    file_hold,
+    files_forget,
+    files_scan,
+    files_scan_dispatch,
+    files_scan_sweep,
+)
 
 
 class ApplicationIncomplete(Exception):
@@ -86,6 +93,7 @@ def _store_upload(application: Application, question_id: str, parsed_file: dict,
     )
     upload.file.save("upload", upload_file, save=False)
     upload.save()
+    file_hold(name=upload.file.name, kind=FileScan.Kind.UPLOAD, object_id=upload.id)
     return {
         "upload": str(upload.id),
         "name": upload.original_name,
@@ -355,8 +363,11 @@ def drafts_expire(*, older_than_days: int) -> int:
     """Delete drafts nobody has touched for the retention period, with their uploads."""
     cutoff = timezone.now() - datetime.timedelta(days=older_than_days)
     stale = Application.objects.filter(status=Application.Status.DRAFT, updated_at__lt=cutoff)
+    names = []
     for upload in Upload.objects.filter(application__in=stale).only("file"):
+        names.append(upload.file.name)
         upload.file.delete(save=False)
+    files_forget(names=names)
     count = stale.count()
     stale.delete()
     return count

@@ -863,6 +863,12 @@ def thread_message_post(
             )
             attachment.file.save("attachment", upload, save=False)
             attachment.save()
+            # Held in quarantine until the virus scanner says it is clean (if one is set).
+            from commonweal.intake import services as intake_services
+
+            intake_services.file_hold(
+                name=attachment.file.name, kind="attachment", object_id=attachment.pk
+            )
         if from_staff:
             cases_services.case_staff_wrote(case=case, by=author, message_id=message.pk)
         else:

@@ -260,6 +260,12 @@ def unread_staff_messages_count(case_path: str = "pk"):
     return Coalesce(Subquery(unread, output_field=IntegerField()), 0)
 
 
+def _scan_status_of(field: str):
+    from commonweal.intake import selectors as intake_selectors
+
+    return intake_selectors.scan_status_of(field)
+
+
 def case_thread_for_person(*, case: Case) -> list[ThreadMessage]:
     """The case's secure messages, oldest first, with their authors and attachments, in two
     queries however many there are."""
@@ -271,7 +277,10 @@ def case_thread_for_person(*, case: Case) -> list[ThreadMessage]:
                 "attachments",
                 queryset=ThreadAttachment.objects.only(
                     "id", "message_id", "original_name", "content_type", "size"
-                ).order_by("original_name", "id"),
+                )
+                # Whether the virus scanner still holds it, in the same query.
+                .annotate(scan_status=_scan_status_of("file"))
+                .order_by("original_name", "id"),
             )
         )
         .order_by("created_at", "id")

@@ -487,6 +487,9 @@ def case_for_staff(*, context, reference: str) -> CasePage | None:
     page.decisions = list(Decision.objects.filter(case=case).select_related("decided_by"))
     if full:
         page.check_results = checks_selectors.current_results(case_id=case.pk)
+    # Whether each file is still held by the virus scanner, in the same queries.
+    from commonweal.intake import selectors as intake_selectors
+
     if page.sees("messages"):
         from commonweal.messaging.models import ThreadAttachment, ThreadMessage
 
@@ -494,11 +497,20 @@ def case_for_staff(*, context, reference: str) -> CasePage | None:
             ThreadMessage.objects.filter(case=case)
             .select_related("author", "on_behalf_of")
             .prefetch_related(
-                Prefetch("attachments", queryset=ThreadAttachment.objects.order_by("original_name"))
+                Prefetch(
+                    "attachments",
+                    queryset=ThreadAttachment.objects.annotate(
+                        scan_status=intake_selectors.scan_status_of("file")
+                    ).order_by("original_name"),
+                )
             )
         )
     if page.sees("evidence"):
-        page.uploads = list(case.application.uploads.order_by("created_at"))
+        page.uploads = list(
+            case.application.uploads.annotate(
+                scan_status=intake_selectors.scan_status_of("file")
+            ).order_by("created_at")
+        )
     if page.sees("timeline"):
         from commonweal.messaging.models import Message
 

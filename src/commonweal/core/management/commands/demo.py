@@ -157,7 +157,7 @@ class Command(BaseCommand):
         }
         commonweal = [sys.executable, "-m", "commonweal.cli"]
         processes = [
-            subprocess.Popen(  # noqa: S603 (our own executable and arguments)
+            subprocess.Popen(  # noqa: S603 (our own executable and arguments)  # nosec B603
                 [
                     sys.executable,
                     "-m",
@@ -176,7 +176,7 @@ class Command(BaseCommand):
                 ],
                 env=environment,
             ),
-            subprocess.Popen([*commonweal, "worker"], env=environment),  # noqa: S603
+            subprocess.Popen([*commonweal, "worker"], env=environment),  # noqa: S603  # nosec B603
         ]
         staff_lines = "\n".join(
             f"    {email:<26} password {password:<14} {who}"

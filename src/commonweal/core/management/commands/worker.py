@@ -40,6 +40,7 @@ def housekeeping() -> dict:
         "message_statuses_asked": messaging_services.messages_poll_status(),
         "portal_messages_unread": messaging_services.portal_unread_expire(),
         "message_contents_deleted": messaging_services.message_content_expire(),
+        "file_scans_requeued": intake_services.files_scan_sweep(),
         "drafts_expired": intake_services.drafts_expire(
             older_than_days=settings.COMMONWEAL_DRAFT_RETENTION_DAYS
         ),
@@ -88,6 +89,8 @@ class Command(BaseCommand):
                 # Everything due now: hand messages to tasks, run the tasks, until none left.
                 while messaging_services.messages_dispatch():
                     worker.run()
+                while intake_services.files_scan_dispatch():
+                    worker.run()
                 worker.run()
             else:
                 worker.configure_signals()
@@ -111,6 +114,7 @@ class Command(BaseCommand):
                     now = timezone.now()
                     messaging_services.messages_dispatch()
                     webhooks_services.deliveries_dispatch()
+                    intake_services.files_scan_dispatch()
                     if last_beat is None or now - last_beat >= beat_every:
                         last_beat = now
                         core_services.worker_heartbeat_beat(
