@@ -198,6 +198,28 @@ ROUTES: dict[str, Route] = {
     "staff/cases/<str:reference>/files/<uuid:file_id>/": Route(
         STAFF_OBJECT, {"reference": "reference", "file_id": "upload"}
     ),
+    "staff/cases/<str:reference>/approve-as-rules-suggest/": Route(
+        STAFF_OBJECT, {"reference": "reference"}, post=True, data={"revision": "revision"}
+    ),
+    "staff/rules/": Route(STAFF_PAGE),
+    "staff/rules/<slug:slug>/v<int:number>/": Route(
+        STAFF_OBJECT, {"slug": "service", "number": 1}, post=True, data={"answers": "{}"}
+    ),
+    "staff/payments/": Route(STAFF_PAGE),
+    "staff/payments/pending/": Route(STAFF_PAGE),
+    "staff/payments/batches/<int:batch_id>/": Route(STAFF_OBJECT, {"batch_id": "batch"}),
+    "staff/payments/batches/<int:batch_id>/download/": Route(STAFF_OBJECT, {"batch_id": "batch"}),
+    # UK reference data: public facts, and address look-up for any key.
+    "api/v1/reference/postcodes/<postcode>/": Route(PUBLIC, {"postcode": "CF831AA"}),
+    "api/v1/reference/bank-holidays/": Route(
+        PUBLIC, url="/api/v1/reference/bank-holidays/?year=2026"
+    ),
+    "api/v1/reference/working-days/": Route(
+        PUBLIC, url="/api/v1/reference/working-days/?start=2026-12-24&days=3"
+    ),
+    "api/v1/reference/addresses/": Route(
+        API, {}, url="/api/v1/reference/addresses/?postcode=CF831AA"
+    ),
     "staff/cases/<str:reference>/preferences/": Route(
         STAFF_OBJECT,
         {"reference": "reference"},
@@ -382,6 +404,17 @@ def build_world(tmp_path) -> World:
     )
     letters_day = timezone.localdate()
     messaging.print_batch_for(day=letters_day)
+    # And a day's payment file, paying someone else of organisation A's.
+    from django.test import override_settings
+
+    from commonweal.payments import services as payments
+    from tests.payments import paid_case
+
+    paid_case(staff.leader)
+    with override_settings(
+        COMMONWEAL_PAYMENTS_DIR=tmp_path / "payments", COMMONWEAL_PAYMENTS_CUTOFF="23:59:59"
+    ):
+        batch = payments.payment_batches_run(day=timezone.localdate(), by=staff.leader).made[0]
 
     def account(email: str):
         user = accounts_services.account_for_email(email=email)
@@ -410,6 +443,7 @@ def build_world(tmp_path) -> World:
         "upload": upload.pk,
         "bulk": bulk.pk,
         "letters_day": letters_day.isoformat(),
+        "batch": batch.pk,
         "person_id": person_a.pk,
         "revision": case.revision,
     }

@@ -77,13 +77,14 @@ def api_key_call_count(*, key: ApiKey) -> int | None:
     table = connection.ops.quote_name(ApiCallCount._meta.db_table)
     # One statement on PostgreSQL and SQLite alike; concurrent calls add up correctly
     # because the database serialises them on the row.
+    # The table name comes from the model, quoted; the values are parameters.
+    count_call = (
+        f"INSERT INTO {table} (api_key_id, minute, calls) VALUES (%s, %s, 1) "  # noqa: S608  # nosec B608
+        f"ON CONFLICT (api_key_id, minute) DO UPDATE SET calls = {table}.calls + 1 "
+        "RETURNING calls"
+    )
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (api_key_id, minute, calls) VALUES (%s, %s, 1) "  # noqa: S608 - table name from the model
-            f"ON CONFLICT (api_key_id, minute) DO UPDATE SET calls = {table}.calls + 1 "
-            "RETURNING calls",
-            [key.pk, minute],
-        )
+        cursor.execute(count_call, [key.pk, minute])
         (calls,) = cursor.fetchone()
     if calls <= settings.COMMONWEAL_API_RATE_PER_MINUTE:
         return None
