@@ -19,6 +19,7 @@ from pydantic import ConfigDict, Field
 
 from commonweal.catalogue import selectors as catalogue
 from commonweal.intake import services as intake_services
+from commonweal.privacy import services as privacy
 
 from . import selectors, services
 
@@ -300,6 +301,11 @@ def read_case(request, reference: str):
     )
     if case is None:
         return _errors(request, 404, [("reference", "not_found", "No such case")])
+    privacy.api_access_record(
+        api_key=request.api_key,
+        case_reference=case["reference"],
+        categories=[privacy.Category.TIMELINE, privacy.Category.DECISIONS],
+    )
     return case
 
 
@@ -507,6 +513,11 @@ def search_people(request, q: str = "", after: str = "", limit: int = 50):
         )
     except ValueError:
         return _errors(request, 400, [("after", "invalid", "Not a cursor this API gave")])
+    privacy.api_access_record(
+        api_key=request.api_key,
+        person_public_ids=[person["id"] for person in page["people"]],
+        categories=[privacy.Category.PERSON],
+    )
     return page
 
 
@@ -524,6 +535,13 @@ def read_contact_preferences(request, person_id: str):
     )
     if person is None:
         return _errors(request, 404, [("person_id", "not_found", "No such person")])
+    privacy.access_record(
+        person_id=person.pk,
+        purpose=privacy.Purpose.API,
+        categories=[privacy.Category.CONTACT_PREFERENCES],
+        via=privacy.Via.API,
+        api_key=request.api_key,
+    )
     return selectors.contact_preferences_for_api(person=person)
 
 
