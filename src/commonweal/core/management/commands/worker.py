@@ -117,7 +117,8 @@ class Command(BaseCommand):
                         )
                     if last_seal is None or now - last_seal >= SEAL_EVERY:
                         last_seal = now
-                        privacy_services.access_log_seal()
+                        # A short wait for writers, so message dispatch is not held up.
+                        privacy_services.access_log_seal(wait_seconds=0.5)
                     if last_housekeeping is None or now - last_housekeeping >= HOUSEKEEPING_EVERY:
                         last_housekeeping = now
                         logger.info("Housekeeping: %s", housekeeping())
