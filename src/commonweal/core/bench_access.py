@@ -4,9 +4,9 @@ The case page is requested through Django's whole stack in this process (middlew
 session, sign-in, permission filters, templates, and the access record's INSERT, committed
 on its own as in production), timed from request to rendered response. The floor is the
 same page, in the same run, with the access log's write taken out. The two alternate in
-rounds so that drift on a shared machine falls on both alike, and a sealer runs beside the
-logged rounds, every second, as the worker would (more often than the worker's ten
-seconds), so the figure includes sealing's contention.
+pairs (the same case with and without, in turn first) so that drift on a shared machine
+falls on both alike. A sealer runs beside them every second, as the worker does (more
+often than the worker's ten seconds), so the figure includes sealing's contention.
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ def sealing_beside(every_seconds: float = 1.0) -> Iterator[dict]:
         thread.join(timeout=30)
 
 
-def run(*, requests: int, rounds: int, out) -> dict:
+def run(*, requests: int, out) -> dict:
     from commonweal.cases.models import Case
     from commonweal.privacy import selectors, services
     from commonweal.privacy.models import AccessRecord
@@ -98,22 +98,19 @@ def run(*, requests: int, rounds: int, out) -> dict:
     out(f"Timing {requests} case pages with the access log and {requests} without…")
     logged = Timing("with access log", [])
     floor = Timing("without", [])
-    size = -(-requests // rounds)
     with sealing_beside() as sealing:
-        for index in range(rounds):
-            chunk = [chance.choice(references) for _ in range(size)]
-            # Which goes first alternates too.
-            order = (("with", logged), ("without", floor))
-            if index % 2:
-                order = order[::-1]
-            for kind, timing in order:
+        for index in range(requests):
+            # Pairs: the same case with and without, in turn first, so that the load of a
+            # shared machine at that moment falls on both alike.
+            reference = chance.choice(references)
+            for kind in ("with", "without") if index % 2 == 0 else ("without", "with"):
                 if kind == "with":
-                    samples = _time([get(r) for r in chunk], ok)
+                    logged.samples_ms.extend(_time([get(reference)], ok))
                 else:
                     with access_log_off():
-                        samples = _time([get(r) for r in chunk], ok)
-                timing.samples_ms.extend(samples)
-            close_old_connections()
+                        floor.samples_ms.extend(_time([get(reference)], ok))
+            if index % 100 == 99:
+                close_old_connections()
     written = AccessRecord.objects.count() - before
     # Whatever the sealer beside had not reached yet, then the whole chain checked.
     started = time.perf_counter()

@@ -92,7 +92,6 @@ class Command(BaseCommand):
         )
         access.add_argument("--cases", type=int, default=20_000)
         access.add_argument("--requests", type=int, default=600, help="per side")
-        access.add_argument("--rounds", type=int, default=6, help="alternating slices")
         access.add_argument(
             "--database",
             default="commonweal_bench_access",
@@ -307,7 +306,7 @@ class Command(BaseCommand):
             )
         )
 
-    def bench_access_log(self, *, cases, requests, rounds, database, **options):
+    def bench_access_log(self, *, cases, requests, database, **options):
         from commonweal.core import bench_access
 
         with bench.kept_database(database) as (name, new):
@@ -330,7 +329,7 @@ class Command(BaseCommand):
             total = Case.objects.count()
             if settings.STORAGES["staticfiles"]["BACKEND"].startswith("whitenoise"):
                 call_command("collectstatic", interactive=False, verbosity=0)
-            result = bench_access.run(requests=requests, rounds=rounds, out=self.stdout.write)
+            result = bench_access.run(requests=requests, out=self.stdout.write)
         logged, floor = result["with"], result["without"]
         for timing in (logged, floor):
             self.stdout.write(
