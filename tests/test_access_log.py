@@ -141,6 +141,31 @@ def test_api_reads_are_recorded_as_the_integration(client, staff, case):
     assert records[0].case_id == case.pk and {r.person_id for r in records} == {case.person_id}
 
 
+def test_downloading_letters_records_an_export_for_each_person(client, staff, case):
+    from tests.test_notices import deliver_all, tell
+
+    person = case.person
+    person.channels = ["letter"]
+    person.save()
+    letter = tell(case).messages.get()
+    deliver_all()
+    letter.refresh_from_db()
+    day = letter.print_batch.day.isoformat()
+    c = staff_client(client, staff.caseworker)
+    assert c.post(f"/staff/letters/{day}/build/").status_code == 302
+    assert not AccessRecord.objects.exists()
+    with CaptureQueriesContext(connection) as queries:
+        assert c.get(f"/staff/letters/{day}/download/").status_code == 200
+    assert inserts_into_log(queries.captured_queries) == 1
+    record = AccessRecord.objects.get()
+    assert (record.person_id, record.case_id, record.purpose, record.via) == (
+        case.person_id,
+        case.pk,
+        "export",
+        "export",
+    )
+
+
 # Break glass
 
 
