@@ -224,6 +224,18 @@ def test_break_glass_asks_for_a_reason_first_and_flags_the_read(client, staff, c
     assert staff_client(client, staff.caseworker).get("/staff/access/").status_code == 403
 
 
+def test_no_reason_is_asked_for_ones_own_work(client, staff, case):
+    c = staff_client(client, staff.caseworker)
+    asked = c.get(f"/staff/access/cases/{case.reference}/reason/")
+    assert asked.status_code == 302 and asked["Location"] == f"/staff/cases/{case.reference}/"
+    assert (
+        staff_client(client, staff.other_team)
+        .get(f"/staff/access/cases/{case.reference}/reason/")
+        .status_code
+        == 404
+    )
+
+
 def test_break_glass_needs_a_csrf_token(staff, case, service_owner):
     from django.test import Client
 

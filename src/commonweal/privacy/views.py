@@ -74,6 +74,10 @@ def break_glass(request, reference):
         next_url, {request.get_host()}
     ) or not next_url.startswith(case_url):
         next_url = case_url
+    if services.case_purpose(context=context, case=page.case, full=page.scope is None) != (
+        services.Purpose.BREAK_GLASS
+    ):
+        return redirect(next_url)  # their own work: no reason needed
     errors = []
     reason = ""
     if request.method == "POST":
