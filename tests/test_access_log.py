@@ -371,9 +371,10 @@ def test_a_hold_hides_reads_until_it_is_lifted_and_is_recorded(client, staff, ca
 
     # A caseworker cannot lift it; the leader can.
     staff_client(client, staff.caseworker)
-    assert client.post(f"/staff/access/holds/{hold.pk}/lift/").status_code == 403
+    assert client.post("/staff/access/holds/lift/", {"hold": hold.pk}).status_code == 403
     leader = staff_client(client, staff.leader)
-    assert leader.post(f"/staff/access/holds/{hold.pk}/lift/").status_code == 302
+    assert leader.post("/staff/access/holds/lift/", {"hold": "x"}).status_code == 404
+    assert leader.post("/staff/access/holds/lift/", {"hold": hold.pk}).status_code == 302
     hold.refresh_from_db()
     assert hold.lifted_by == staff.leader and hold.lifted_at is not None
 

@@ -186,12 +186,17 @@ def oversight(request):
 
 
 @require_POST
-def hold_lift(request, hold_id):
+def hold_lift(request):
     context, refused = _staff(request)
     if refused:
         return refused
     members = _led_members(context)
-    hold = selectors.hold_get(hold_id=hold_id, user_ids=members)
+    hold_id = request.POST.get("hold", "")
+    hold = (
+        selectors.hold_get(hold_id=int(hold_id), user_ids=members)
+        if hold_id.isdigit() and len(hold_id) < 12
+        else None
+    )
     if hold is None:
         raise Http404("No such hold")
     services.hold_lift(
