@@ -9,6 +9,7 @@ made afterwards by `access_log_seal`, from the worker every few seconds and from
 from __future__ import annotations
 
 import datetime
+import logging
 import time
 
 from django.db import IntegrityError, connection, transaction
@@ -17,6 +18,8 @@ from django.utils.translation import gettext as _
 
 from . import chain
 from .models import AccessHold, AccessRecord, Category, Purpose, Seal, Via
+
+logger = logging.getLogger("commonweal.privacy")
 
 # How long a typed break-glass reason lets a member of staff keep opening the same case.
 BREAK_GLASS_MINUTES = 60
@@ -398,6 +401,15 @@ def access_log_seal(
         if seal is None:
             break
         made.append(seal)
+    if made:
+        # The head in the logs too: logs shipped elsewhere keep a copy the database's
+        # administrators cannot rewrite.
+        logger.info(
+            "Access log sealed: seal %s, records up to %s, head %s",
+            made[-1].number,
+            made[-1].last_record_id,
+            made[-1].seal_hash,
+        )
     return made
 
 
