@@ -301,11 +301,16 @@ def read_case(request, reference: str):
     )
     if case is None:
         return _errors(request, 404, [("reference", "not_found", "No such case")])
-    privacy.api_access_record(
-        api_key=request.api_key,
-        case_reference=case["reference"],
-        categories=[privacy.Category.TIMELINE, privacy.Category.DECISIONS],
+    ids = selectors.case_and_person_ids(
+        reference=case["reference"], organisation_id=request.api_key.organisation_id
     )
+    if ids is not None:
+        privacy.api_access_record(
+            api_key=request.api_key,
+            person_ids=[ids[1]],
+            case_ids={ids[1]: ids[0]},
+            categories=[privacy.Category.TIMELINE, privacy.Category.DECISIONS],
+        )
     return case
 
 
@@ -515,7 +520,9 @@ def search_people(request, q: str = "", after: str = "", limit: int = 50):
         return _errors(request, 400, [("after", "invalid", "Not a cursor this API gave")])
     privacy.api_access_record(
         api_key=request.api_key,
-        person_public_ids=[person["id"] for person in page["people"]],
+        person_ids=selectors.person_ids_for_public_ids(
+            public_ids=[person["id"] for person in page["people"]]
+        ),
         categories=[privacy.Category.PERSON],
     )
     return page
@@ -535,12 +542,10 @@ def read_contact_preferences(request, person_id: str):
     )
     if person is None:
         return _errors(request, 404, [("person_id", "not_found", "No such person")])
-    privacy.access_record(
-        person_id=person.pk,
-        purpose=privacy.Purpose.API,
-        categories=[privacy.Category.CONTACT_PREFERENCES],
-        via=privacy.Via.API,
+    privacy.api_access_record(
         api_key=request.api_key,
+        person_ids=[person.pk],
+        categories=[privacy.Category.CONTACT_PREFERENCES],
     )
     return selectors.contact_preferences_for_api(person=person)
 

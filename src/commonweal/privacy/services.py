@@ -223,32 +223,10 @@ def _insert_with_asynchronous_commit(records: list[AccessRecord]) -> list[Access
 
 
 def api_access_record(
-    *, api_key, categories, person_public_ids=(), case_reference: str = ""
+    *, api_key, categories, person_ids, case_ids: dict[int, int] | None = None
 ) -> list[AccessRecord]:
-    """Record an integration's read through the API: of the people with these public ids,
-    or of the person whose case has this reference (in the key's organisation). One read of
-    their ids, then one bulk INSERT."""
-    from commonweal.cases.models import Case
-    from commonweal.people.models import Person
-
-    if case_reference:
-        found = (
-            Case.objects.filter(
-                reference=case_reference, team__organisation_id=api_key.organisation_id
-            )
-            .values_list("person_id", "pk")
-            .first()
-        )
-        case_ids = {found[0]: found[1]} if found else {}
-    else:
-        case_ids = {}
-    person_ids = list(case_ids)
-    if person_public_ids:
-        person_ids += list(
-            Person.objects.filter(public_id__in=list(person_public_ids)).values_list(
-                "pk", flat=True
-            )
-        )
+    """Record an integration's read through the API: the key's organisation, the purpose
+    "API integration", one bulk INSERT for the people it returned."""
     return access_record_many(
         person_ids=person_ids,
         case_ids=case_ids,
