@@ -7,6 +7,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import chain
@@ -118,7 +119,7 @@ def accesses_for_person(*, person_id: int, language: str = "en") -> PersonAccess
         who = role_label(record.role)
         if record.organisation_id in by_name and record.role != "integration":
             who = f"{record.actor_name} ({who})"
-        day = record.accessed_at.astimezone(datetime.UTC).date()
+        day = timezone.localtime(record.accessed_at).date()
         line_key = (*key, who, day)
         line = lines.get(line_key)
         if line is None:
