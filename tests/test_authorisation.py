@@ -201,6 +201,16 @@ ROUTES: dict[str, Route] = {
     "staff/cases/<str:reference>/approve-as-rules-suggest/": Route(
         STAFF_OBJECT, {"reference": "reference"}, post=True, data={"revision": "revision"}
     ),
+    "your-data/access/": Route(OWN),
+    "staff/access/": Route(
+        STAFF_PAGE,
+        post=True,
+        data={"reference": "reference", "reason": "Looking into a complaint"},
+    ),
+    "staff/access/holds/lift/": Route(STAFF_PAGE, post=True, data={"hold": "1", "reason": "x"}),
+    "staff/access/cases/<str:reference>/reason/": Route(
+        STAFF_OBJECT, {"reference": "reference"}, post=True, data={"reason": "Curious"}
+    ),
     "staff/rules/": Route(STAFF_PAGE),
     "staff/rules/<slug:slug>/v<int:number>/": Route(
         STAFF_OBJECT, {"slug": "service", "number": 1}, post=True, data={"answers": "{}"}

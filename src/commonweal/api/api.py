@@ -17,6 +17,7 @@ from pydantic import ConfigDict, Field
 
 from commonweal.catalogue import selectors as catalogue
 from commonweal.intake import services as intake_services
+from commonweal.privacy import services as privacy
 
 from . import reference, selectors, services
 from .auth import ApiKeyAuth, RateLimited
@@ -271,6 +272,16 @@ def read_case(request, reference: str):
     )
     if case is None:
         return _errors(request, 404, [("reference", "not_found", "No such case")])
+    ids = selectors.case_and_person_ids(
+        reference=case["reference"], organisation_id=request.api_key.organisation_id
+    )
+    if ids is not None:
+        privacy.api_access_record(
+            api_key=request.api_key,
+            person_ids=[ids[1]],
+            case_ids={ids[1]: ids[0]},
+            categories=[privacy.Category.TIMELINE, privacy.Category.DECISIONS],
+        )
     return case
 
 
@@ -478,6 +489,13 @@ def search_people(request, q: str = "", after: str = "", limit: int = 50):
         )
     except ValueError:
         return _errors(request, 400, [("after", "invalid", "Not a cursor this API gave")])
+    privacy.api_access_record(
+        api_key=request.api_key,
+        person_ids=selectors.person_ids_for_public_ids(
+            public_ids=[person["id"] for person in page["people"]]
+        ),
+        categories=[privacy.Category.PERSON],
+    )
     return page
 
 
@@ -495,6 +513,11 @@ def read_contact_preferences(request, person_id: str):
     )
     if person is None:
         return _errors(request, 404, [("person_id", "not_found", "No such person")])
+    privacy.api_access_record(
+        api_key=request.api_key,
+        person_ids=[person.pk],
+        categories=[privacy.Category.CONTACT_PREFERENCES],
+    )
     return selectors.contact_preferences_for_api(person=person)
 
 

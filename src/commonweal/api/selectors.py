@@ -160,6 +160,26 @@ def people_for_api(*, organisation_id: int, text: str, after: str, limit: int) -
     }
 
 
+def case_and_person_ids(*, reference: str, organisation_id: int) -> tuple[int, int] | None:
+    """A case's id and its person's, for the access log (None when the organisation does
+    not hold it)."""
+    from commonweal.cases.models import Case
+
+    return (
+        Case.objects.filter(reference=reference, team__organisation_id=organisation_id)
+        .values_list("pk", "person_id")
+        .first()
+    )
+
+
+def person_ids_for_public_ids(*, public_ids) -> list[int]:
+    from commonweal.people.models import Person
+
+    if not public_ids:
+        return []
+    return list(Person.objects.filter(public_id__in=list(public_ids)).values_list("pk", flat=True))
+
+
 def person_for_api(*, person_id: str, organisation_id: int):
     import uuid
 

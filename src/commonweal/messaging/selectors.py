@@ -35,6 +35,22 @@ def print_batch(*, day) -> object | None:
     return PrintBatch.objects.filter(day=day).first()
 
 
+def print_batch_recipients(*, batch) -> dict[int, int | None]:
+    """The people with a letter in a batch, each with one of their cases (for the access
+    log when the batch is downloaded)."""
+    from .models import Message
+
+    recipients: dict[int, int | None] = {}
+    for person_id, case_id in (
+        Message.objects.filter(print_batch=batch, person_id__isnull=False)
+        .values_list("person_id", "case_id")
+        .order_by("pk")
+    ):
+        if not recipients.get(person_id):
+            recipients[person_id] = case_id
+    return recipients
+
+
 def _bulk_sends_of(organisation_ids):
     """Bulk sends made by staff of these organisations (filtered in the query)."""
     from .models import BulkSend

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from commonweal.core.files import private_file_response
 from commonweal.messaging import selectors as messaging_selectors
 from commonweal.messaging import services as messaging
+from commonweal.privacy import services as privacy
 
 from . import presenters
 from .views import _page, staff_required
@@ -72,4 +73,15 @@ def print_batch_download(request, day):
         original_name = f"letters-{batch.day:%Y-%m-%d}.zip"
         content_type = "application/zip"
 
+    # Every person with a letter in the batch: one access record each (one bulk INSERT).
+    recipients = messaging_selectors.print_batch_recipients(batch=batch)
+    privacy.access_record_many(
+        person_ids=list(recipients),
+        case_ids={person: case for person, case in recipients.items() if case},
+        purpose=privacy.Purpose.EXPORT,
+        categories=[privacy.Category.PERSON, privacy.Category.MESSAGES],
+        via=privacy.Via.EXPORT,
+        actor=request.user,
+        context=request.staff,
+    )
     return private_file_response(Stored)

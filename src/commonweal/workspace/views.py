@@ -23,6 +23,7 @@ from commonweal.messaging import services as messaging
 from commonweal.organisations import selectors as organisations
 from commonweal.people import selectors as people_selectors
 from commonweal.people import services as people_services
+from commonweal.privacy import services as privacy
 from commonweal.rules import selectors as rules_selectors
 
 from . import presenters
@@ -58,6 +59,24 @@ def _case_or_404(request, reference: str) -> cases_selectors.CasePage:
         # The same answer whether the case does not exist or is not one they may see.
         raise Http404("No such case")
     return page
+
+
+def _record_read(request, page, via=privacy.Via.CASE_PAGE):
+    """The access log's record of this read (one INSERT). A case outside the reader's own
+    work needs their reason first: the answer is then privacy's break-glass page."""
+    try:
+        privacy.case_read_record(
+            context=request.staff,
+            actor=request.user,
+            case=page.case,
+            scope=page.scope,
+            session=request.session,
+            via=via,
+        )
+    except privacy.BreakGlassNeeded:
+        url = reverse("privacy:break-glass", args=[page.case.reference])
+        return redirect(f"{url}?next={request.path}")
+    return None
 
 
 @require_http_methods(["GET", "HEAD"])
@@ -125,6 +144,17 @@ def search(request):
     errors = []
     if "q" in request.GET and result.kind == "empty":
         errors.append({"text": _("Enter at least 2 characters to search"), "href": "#q"})
+    if result.rows:
+        # One access record per person shown (one bulk INSERT).
+        privacy.access_record_many(
+            person_ids=[row.case.person_id for row in result.rows],
+            case_ids={row.case.person_id: row.case.pk for row in reversed(result.rows)},
+            purpose=privacy.Purpose.SEARCH,
+            categories=[privacy.Category.PERSON],
+            via=privacy.Via.SEARCH,
+            actor=request.user,
+            context=request.staff,
+        )
     return _page(
         request,
         "workspace/search.html",
@@ -164,6 +194,8 @@ def workload(request):
 @staff_required
 def case_detail(request, reference, errors=None, status=200, values=None):
     page = _case_or_404(request, reference)
+    if (reason_first := _record_read(request, page)) is not None:
+        return reason_first
     if page.sees("messages") and page.can_act:
         messaging.thread_mark_read(case=page.case, by_staff=True)
     return _page(
@@ -480,4 +512,6 @@ def case_file(request, reference, file_id):
         )
     if found is None:
         raise Http404("No such file")
+    if (reason_first := _record_read(request, page, via=privacy.Via.CASE_FILE)) is not None:
+        return reason_first
     return private_file_response(found)

@@ -87,6 +87,17 @@ class Command(BaseCommand):
         messages.add_argument("--letters", type=int, default=1_000)
         messages.add_argument("--workers", type=int, default=os.cpu_count() or 2)
 
+        access = benches.add_parser(
+            "access-log", help="The case page's p95 with and without the access log"
+        )
+        access.add_argument("--cases", type=int, default=20_000)
+        access.add_argument("--requests", type=int, default=600, help="per side")
+        access.add_argument(
+            "--database",
+            default="commonweal_bench_access",
+            help="PostgreSQL database to use, kept between runs (seeded when it has too few cases)",
+        )
+
         api = benches.add_parser(
             "api", help="Applications registered per second through the API vs a bare insert"
         )
@@ -101,7 +112,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, bench, **options):
         try:
-            getattr(self, f"bench_{bench}")(**options)
+            getattr(self, f"bench_{bench.replace('-', '_')}")(**options)
         except RuntimeError as error:
             raise CommandError(str(error)) from error
 
@@ -291,6 +302,70 @@ class Command(BaseCommand):
                     "floor_p95_ms": round(timings["floor"].p95_ms, 1),
                     "cases": total,
                     "open_cases": open_total,
+                }
+            )
+        )
+
+    def bench_access_log(self, *, cases, requests, database, **options):
+        from commonweal.core import bench_access
+
+        with bench.kept_database(database) as (name, new):
+            call_command("migrate", interactive=False, verbosity=0)
+            from commonweal.cases.models import Case
+
+            have = Case.objects.count()
+            self.stdout.write(f"Database {name}: {have:,} cases" + (" (new)" if new else ""))
+            if have < cases:
+                self.stdout.write(f"Seeding {cases - have:,} more cases…")
+                call_command(
+                    "seed",
+                    cases=cases - have,
+                    people=max(1, (cases - have) // 2),
+                    open_share=0.2,
+                    seed=have + 1,
+                    stdout=self.stdout,
+                    stderr=self.stderr,
+                )
+            total = Case.objects.count()
+            if settings.STORAGES["staticfiles"]["BACKEND"].startswith("whitenoise"):
+                call_command("collectstatic", interactive=False, verbosity=0)
+            result = bench_access.run(requests=requests, out=self.stdout.write)
+        logged, floor = result["with"], result["without"]
+        for timing in (logged, floor):
+            self.stdout.write(
+                f"{timing.name:>16}: p50 {timing.p50_ms:6.1f} ms, p95 {timing.p95_ms:6.1f} ms"
+                f" ({len(timing.samples_ms)} case pages)"
+            )
+        sealing, verify = result["sealing"], result["verify"]
+        self.stdout.write(
+            f"Access records written: {result['written']:,} (expected {result['expected']:,}); "
+            f"sealed beside the pages: {sealing['records']:,} in {sealing['seals']} seals, "
+            f"{sealing['seconds']:.2f} s of sealing"
+        )
+        self.stdout.write(
+            f"Chain verified: {verify.records:,} records, {verify.seals} seals in "
+            f"{result['verify_s']:.1f} s"
+        )
+        if result["written"] != result["expected"]:
+            raise CommandError("Some reads were not recorded; the figures above are not valid.")
+        overhead = logged.p95_ms / floor.p95_ms - 1 if floor.p95_ms else 0.0
+        # The same case with and without, moments apart: the typical added time, which a
+        # shared machine's swings disturb far less than either p95.
+        paired = sorted(a - b for a, b in zip(logged.samples_ms, floor.samples_ms, strict=True))
+        paired_median = paired[len(paired) // 2]
+        self.stdout.write(f"Median added time per page (paired): {paired_median:.2f} ms")
+        self.stdout.write(
+            json.dumps(
+                {
+                    "bench": "access-log",
+                    "with_p95_ms": round(logged.p95_ms, 1),
+                    "without_p95_ms": round(floor.p95_ms, 1),
+                    "overhead": round(overhead, 3),
+                    "with_p50_ms": round(logged.p50_ms, 1),
+                    "without_p50_ms": round(floor.p50_ms, 1),
+                    "paired_median_added_ms": round(paired_median, 2),
+                    "requests": len(logged.samples_ms),
+                    "cases": total,
                 }
             )
         )

@@ -25,12 +25,15 @@ from commonweal.core import services as core_services
 from commonweal.intake import services as intake_services
 from commonweal.messaging import services as messaging_services
 from commonweal.payments import services as payments_services
+from commonweal.privacy import services as privacy_services
 from commonweal.webhooks import services as webhooks_services
 
 logger = logging.getLogger("commonweal.worker")
 
 HOUSEKEEPING_EVERY = datetime.timedelta(minutes=5)
 DISPATCH_EVERY_SECONDS = 1.0
+# The access log is sealed (chained by hash) in batches this often.
+SEAL_EVERY = datetime.timedelta(seconds=10)
 
 
 def housekeeping() -> dict:
@@ -92,6 +95,7 @@ class Command(BaseCommand):
                 while intake_services.files_scan_dispatch():
                     worker.run()
                 worker.run()
+                privacy_services.access_log_seal()
             else:
                 worker.configure_signals()
                 worker.run()
@@ -105,7 +109,7 @@ class Command(BaseCommand):
     def _beat(self, worker_id, started_at, stop: threading.Event) -> None:
         """Every second: hand due messages to tasks. Every few seconds: the heartbeat.
         Every few minutes: housekeeping."""
-        last_beat = last_housekeeping = None
+        last_beat = last_housekeeping = last_seal = None
         beat_every = datetime.timedelta(seconds=settings.COMMONWEAL_WORKER_HEARTBEAT_SECONDS)
         try:
             while not stop.wait(DISPATCH_EVERY_SECONDS):
@@ -120,6 +124,10 @@ class Command(BaseCommand):
                         core_services.worker_heartbeat_beat(
                             worker_id=worker_id, started_at=started_at
                         )
+                    if last_seal is None or now - last_seal >= SEAL_EVERY:
+                        last_seal = now
+                        # A short wait for writers, so message dispatch is not held up.
+                        privacy_services.access_log_seal(wait_seconds=0.5)
                     if last_housekeeping is None or now - last_housekeeping >= HOUSEKEEPING_EVERY:
                         last_housekeeping = now
                         logger.info("Housekeeping: %s", housekeeping())

@@ -1,0 +1,140 @@
+"""`commonweal bench access-log`: what the access log costs the case page.
+
+The case page is requested through Django's whole stack in this process (middleware,
+session, sign-in, permission filters, templates, and the access record's INSERT, committed
+on its own as in production), timed from request to rendered response. The floor is the
+same page, in the same run, with the access log's write taken out. The two alternate in
+pairs (the same case with and without, in turn first) so that drift on a shared machine
+falls on both alike. A sealer runs beside them every second, as the worker does (more
+often than the worker's ten seconds), so the figure includes sealing's contention.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import threading
+import time
+from collections.abc import Iterator
+
+from django.db import close_old_connections, connection
+from django.test import Client
+
+from commonweal.core.bench_workspace import Timing, bench_user
+
+
+@contextlib.contextmanager
+def access_log_off() -> Iterator[None]:
+    """The case page without its access record (the floor)."""
+    from commonweal.privacy import services
+
+    original = services.case_read_record
+    services.case_read_record = lambda **kwargs: None
+    try:
+        yield
+    finally:
+        services.case_read_record = original
+
+
+@contextlib.contextmanager
+def sealing_beside(every_seconds: float = 1.0) -> Iterator[dict]:
+    """A sealer in another thread (its own database connection), as the worker runs it."""
+    from commonweal.privacy import services
+
+    stop = threading.Event()
+    totals = {"seals": 0, "records": 0, "seconds": 0.0}
+
+    def run() -> None:
+        try:
+            while not stop.wait(every_seconds):
+                started = time.perf_counter()
+                seals = services.access_log_seal()
+                totals["seconds"] += time.perf_counter() - started
+                totals["seals"] += len(seals)
+                totals["records"] += sum(seal.record_count for seal in seals)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run, name="sealer", daemon=True)
+    thread.start()
+    try:
+        yield totals
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+
+
+def run(*, requests: int, out) -> dict:
+    from commonweal.cases.models import Case
+    from commonweal.privacy import selectors, services
+    from commonweal.privacy.models import AccessRecord
+
+    user, team = bench_user()
+    client = Client()
+    client.force_login(user)
+    references = list(
+        Case.objects.filter(closed_at__isnull=True, team=team)
+        .order_by("?")
+        .values_list("reference", flat=True)[: requests * 2]
+    )
+    if not references:
+        raise RuntimeError("The database has no open cases: seed it first.")
+    chance = random.Random(11)
+
+    def ok(response) -> None:
+        if response.status_code != 200:
+            raise RuntimeError(f"{response.status_code} from the case page during the bench")
+
+    # Warm up caches and the connection, as a running server would be.
+    for reference in references[:20]:
+        ok(client.get(f"/staff/cases/{reference}/"))
+        with access_log_off():
+            ok(client.get(f"/staff/cases/{reference}/"))
+
+    def get(reference: str):
+        return lambda: client.get(f"/staff/cases/{reference}/")
+
+    before = AccessRecord.objects.count()
+    out(f"Timing {requests} case pages with the access log and {requests} without…")
+    logged = Timing("with access log", [])
+    floor = Timing("without", [])
+    with sealing_beside() as sealing:
+        for index in range(requests):
+            # Pairs: the same case with and without, in turn first, so that the load of a
+            # shared machine at that moment falls on both alike.
+            reference = chance.choice(references)
+            for kind in ("with", "without") if index % 2 == 0 else ("without", "with"):
+                if kind == "with":
+                    logged.samples_ms.extend(_time([get(reference)], ok))
+                else:
+                    with access_log_off():
+                        floor.samples_ms.extend(_time([get(reference)], ok))
+            if index % 100 == 99:
+                close_old_connections()
+    written = AccessRecord.objects.count() - before
+    # Whatever the sealer beside had not reached yet, then the whole chain checked.
+    started = time.perf_counter()
+    services.access_log_seal()
+    verify = selectors.access_log_verify()
+    verify_s = time.perf_counter() - started
+    if not verify.intact:
+        raise RuntimeError(f"the chain is broken after the bench: {verify.problem}")
+    return {
+        "with": logged,
+        "without": floor,
+        "written": written,
+        "expected": len(logged.samples_ms),
+        "sealing": sealing,
+        "verify": verify,
+        "verify_s": verify_s,
+    }
+
+
+def _time(calls, check) -> list[float]:
+    samples = []
+    for call in calls:
+        started = time.perf_counter()
+        response = call()
+        samples.append((time.perf_counter() - started) * 1000)
+        check(response)
+    return samples

@@ -1,0 +1,205 @@
+"""Pages: "Who has seen your data" for the person, the break-glass reason for staff, and the
+team leader's page of break-glass reads and investigation holds."""
+
+import datetime
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from commonweal.cases import selectors as cases_selectors
+from commonweal.organisations import selectors as organisations
+from commonweal.people import selectors as people_selectors
+
+from . import selectors, services
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def accesses(request):
+    """Who has seen my data: reads of the signed-in person's record."""
+    person = people_selectors.person_for_account_get(account=request.user)
+    report = (
+        selectors.accesses_for_person(person_id=person.pk, language=get_language())
+        if person is not None
+        else None
+    )
+    return render(
+        request,
+        "privacy/accesses.html",
+        {"report": report, "page_title": _("Who has seen your data"), "nav": "applications"},
+    )
+
+
+def _staff(request):
+    if not request.user.is_authenticated:
+        from django.contrib.auth.views import redirect_to_login
+
+        return None, redirect_to_login(request.get_full_path(), reverse("accounts:staff-sign-in"))
+    context = organisations.staff_context(user=request.user)
+    if not context.is_staff:
+        raise PermissionDenied("Not a member of any team")
+    return context, None
+
+
+def _staff_page(request, context, template, status=200, **values):
+    values.setdefault("workspace", context)
+    values.setdefault("service_name", _("Casework"))
+    values.setdefault("service_url", reverse("workspace:my-work"))
+    values.setdefault("flashes", [])
+    return render(request, template, values, status=status)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def break_glass(request, reference):
+    """Ask why a member of staff is opening a case outside their own work, before they see
+    it; the reason is recorded with every read of it for the next hour and flagged to their
+    team leaders."""
+    context, refused = _staff(request)
+    if refused:
+        return refused
+    page = cases_selectors.case_for_staff(context=context, reference=reference.upper())
+    if page is None:
+        raise Http404("No such case")
+    case_url = reverse("workspace:case", args=[page.case.reference])
+    next_url = request.POST.get("next") or request.GET.get("next") or case_url
+    if not url_has_allowed_host_and_scheme(
+        next_url, {request.get_host()}
+    ) or not next_url.startswith(case_url):
+        next_url = case_url
+    if services.case_purpose(context=context, case=page.case, full=page.scope is None) != (
+        services.Purpose.BREAK_GLASS
+    ):
+        return redirect(next_url)  # their own work: no reason needed
+    errors = []
+    reason = ""
+    if request.method == "POST":
+        reason = request.POST.get("reason", "")
+        try:
+            services.break_glass_grant(session=request.session, case_id=page.case.pk, reason=reason)
+        except services.AccessRefused as refused:
+            errors.append({"text": refused.message, "href": "#reason"})
+        else:
+            return redirect(next_url)
+    return _staff_page(
+        request,
+        context,
+        "privacy/break_glass.html",
+        status=400 if errors else 200,
+        errors=errors,
+        reason=reason,
+        reference=page.case.reference,
+        next_url=next_url,
+        minutes=services.BREAK_GLASS_MINUTES,
+        page_title=_("Why do you need to open this case?"),
+    )
+
+
+def _led_members(context) -> set[int]:
+    led = sorted(context.led_team_ids)
+    if not led:
+        raise PermissionDenied("Only team leaders see this page")
+    return {m.user_id for m in organisations.team_members(team_ids=led)} | {context.user_id}
+
+
+def _date(post, prefix: str):
+    parts = [post.get(f"{prefix}-{part}", "").strip() for part in ("day", "month", "year")]
+    if not any(parts):
+        return None, None
+    try:
+        day, month, year = (int(part) for part in parts)
+        return datetime.date(year, month, day), None
+    except ValueError:
+        return None, _("Enter a real date, like 27 3 2027")
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def oversight(request):
+    """For team leaders: their team members' reads outside their own work, and the
+    investigation holds they placed (with a form to place one)."""
+    context, refused = _staff(request)
+    if refused:
+        return refused
+    members = _led_members(context)
+    errors = []
+    values = {}
+    if request.method == "POST":
+        values = {key: request.POST.get(key, "") for key in request.POST}
+        reference = values.get("reference", "").strip().upper()
+        page = (
+            cases_selectors.case_for_staff(context=context, reference=reference)
+            if reference
+            else None
+        )
+        held_from, from_error = _date(request.POST, "held-from")
+        held_until, until_error = _date(request.POST, "held-until")
+        if page is None:
+            errors.append(
+                {"text": _("Enter the reference of a case you can see"), "href": "#reference"}
+            )
+        if from_error:
+            errors.append({"text": from_error, "href": "#held-from-day"})
+        if until_error:
+            errors.append({"text": until_error, "href": "#held-until-day"})
+        if not errors:
+            zone = timezone.get_current_timezone()
+            try:
+                services.hold_place(
+                    person_id=page.case.person_id,
+                    reason=values.get("reason", ""),
+                    by=request.user,
+                    context=context,
+                    held_from=datetime.datetime.combine(held_from, datetime.time.min, zone)
+                    if held_from
+                    else None,
+                    held_until=datetime.datetime.combine(held_until, datetime.time.max, zone)
+                    if held_until
+                    else None,
+                )
+            except services.AccessRefused as refused:
+                anchor = {"held_until": "held-until-day", "person": "reference"}
+                errors.append(
+                    {"text": refused.message, "href": "#" + anchor.get(refused.field, "reason")}
+                )
+            else:
+                return redirect("privacy:oversight")
+    return _staff_page(
+        request,
+        context,
+        "privacy/oversight.html",
+        status=400 if errors else 200,
+        errors=errors,
+        values=values,
+        error_for={error["href"][1:]: error["text"] for error in errors},
+        reads=selectors.break_glass_reads(user_ids=members),
+        holds=selectors.holds_placed_by(user_ids=members),
+        page_title=_("Access oversight"),
+        nav="oversight",
+    )
+
+
+@require_POST
+def hold_lift(request):
+    context, refused = _staff(request)
+    if refused:
+        return refused
+    members = _led_members(context)
+    hold_id = request.POST.get("hold", "")
+    hold = (
+        selectors.hold_get(hold_id=int(hold_id), user_ids=members)
+        if hold_id.isdigit() and len(hold_id) < 12
+        else None
+    )
+    if hold is None:
+        raise Http404("No such hold")
+    services.hold_lift(
+        hold_id=hold.pk, by=request.user, context=context, reason=request.POST.get("reason", "")
+    )
+    return redirect("privacy:oversight")
