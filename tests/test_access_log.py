@@ -141,6 +141,46 @@ def test_api_reads_are_recorded_as_the_integration(client, staff, case):
     assert records[0].case_id == case.pk and {r.person_id for r in records} == {case.person_id}
 
 
+def test_api_changes_are_recorded_as_the_integration_too(client, staff, case):
+    """Every call through a key: registering, a note, a changed preference."""
+    import json
+
+    from commonweal.core.management.commands.bench import BUDGETING_LOAN_ANSWERS
+
+    council = staff.teams["financial-support"].organisation
+    key, token = api_services.api_key_create(
+        organisation=council,
+        name="Call centre",
+        scopes=["applications:register", "cases:update", "people:read"],
+    )
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+
+    def post(url, body, number):
+        return client.post(
+            url,
+            json.dumps(body),
+            content_type="application/json",
+            HTTP_IDEMPOTENCY_KEY=number,
+            **auth,
+        )
+
+    registered = post(
+        "/api/v1/applications/",
+        {"service": "budgeting-loan", "channel": "phone", "answers": BUDGETING_LOAN_ANSWERS},
+        "1",
+    )
+    assert registered.status_code == 201, registered.content
+    noted = post(f"/api/v1/cases/{case.reference}/notes/", {"text": "Rang back"}, "2")
+    assert noted.status_code == 200, noted.content
+    # A refused change is not a look at anyone's data.
+    assert post("/api/v1/cases/BL-2345-6789/notes/", {"text": "x"}, "3").status_code == 404
+    records = list(AccessRecord.objects.order_by("id"))
+    assert [(r.via, r.purpose, r.api_key_id) for r in records] == [("api", "api", key.pk)] * 2
+    assert records[0].categories == ["answers", "person"]
+    assert records[0].case.reference == registered.json()["reference"]
+    assert records[1].case_id == case.pk and records[1].person_id == case.person_id
+
+
 def test_downloading_letters_records_an_export_for_each_person(client, staff, case):
     from tests.test_notices import deliver_all, tell
 

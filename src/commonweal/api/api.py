@@ -235,6 +235,12 @@ def register_application(request, payload: ApplicationIn):
             return 400, {
                 "errors": [{"field": f, "code": c, "message": m} for f, c, m in refused.errors]
             }
+        privacy.api_access_record(
+            api_key=request.api_key,
+            person_ids=[application.person_id],
+            case_ids={application.person_id: application.case.pk},
+            categories=[privacy.Category.PERSON, privacy.Category.ANSWERS],
+        )
         case = CaseOut(**selectors.case_summary_for_api(case=application.case, published=published))
         return 201, {"reference": application.reference, "case": case.model_dump(mode="json")}
 
@@ -288,13 +294,13 @@ def read_case(request, reference: str):
 # Changing a case
 
 
-def _case_id_or_404(request, reference: str) -> int:
-    case_id = selectors.case_id_for_api(
+def _case_and_person_or_404(request, reference: str) -> tuple[int, int]:
+    ids = selectors.case_and_person_ids(
         reference=reference.upper()[:20], organisation_id=request.api_key.organisation_id
     )
-    if case_id is None:
+    if ids is None:
         raise HttpError(404, "No such case")
-    return case_id
+    return ids
 
 
 def _case_action(request, reference: str, action):
@@ -316,7 +322,7 @@ def _case_action(request, reference: str, action):
                 )
             ],
         )
-    case_id = _case_id_or_404(request, reference)
+    case_id, person_id = _case_and_person_or_404(request, reference)
 
     def make():
         try:
@@ -327,6 +333,13 @@ def _case_action(request, reference: str, action):
             return status, {
                 "errors": [{"field": refused.field or "", "code": code, "message": refused.message}]
             }
+        # Every call through a key is in the person's access log, as that integration.
+        privacy.api_access_record(
+            api_key=request.api_key,
+            person_ids=[person_id],
+            case_ids={person_id: case_id},
+            categories=[privacy.Category.TIMELINE, privacy.Category.DECISIONS],
+        )
         case = CaseOut(**selectors.case_for_api(reference=reference.upper()[:20]))
         return 200, case.model_dump(mode="json")
 
@@ -571,6 +584,11 @@ def update_contact_preferences(request, person_id: str, payload: ContactPreferen
         )
     except people_services.ContactPreferencesRefused as refused:
         return _errors(request, 400, [(refused.field or "", "refused", refused.message)])
+    privacy.api_access_record(
+        api_key=request.api_key,
+        person_ids=[person.pk],
+        categories=[privacy.Category.CONTACT_PREFERENCES],
+    )
     person.refresh_from_db()
     return selectors.contact_preferences_for_api(person=person)
 

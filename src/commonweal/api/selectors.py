@@ -82,16 +82,6 @@ def api_keys_of(*, organisation_id: int) -> list[ApiKey]:
     return list(ApiKey.objects.filter(organisation_id=organisation_id))
 
 
-def case_id_for_api(*, reference: str, organisation_id: int) -> int | None:
-    from commonweal.cases.models import Case
-
-    return (
-        Case.objects.filter(reference=reference, team__organisation_id=organisation_id)
-        .values_list("pk", flat=True)
-        .first()
-    )
-
-
 def _people_of(organisation_id: int):
     """People with a case held by one of the organisation's teams."""
     from django.db.models import Exists, OuterRef
