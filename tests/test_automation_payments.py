@@ -63,3 +63,82 @@ def test_a_refusal_pays_nothing(citizen, staff):
     )
     assert not PaymentInstruction.objects.exists()
     assert not Task.objects.filter(case=case).exists()
+
+
+def _register(client, token, key, eligibility, **answers):
+    import json
+
+    from commonweal.core.management.commands.bench import BUDGETING_LOAN_ANSWERS
+
+    return client.post(
+        "/api/v1/applications/",
+        json.dumps(
+            {
+                "service": "budgeting-loan",
+                "channel": "phone",
+                "identity_check": "knowledge",
+                "person": {"email": f"caller{key}@example.com"},
+                "answers": {**BUDGETING_LOAN_ANSWERS, **answers},
+                "eligibility": eligibility,
+            }
+        ),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+        HTTP_IDEMPOTENCY_KEY=key,
+    )
+
+
+ELIGIBLE_BY_PHONE = {
+    "universal-credit": False,
+    "qualifying-benefit": True,
+    "existing-debt": False,
+    "industrial-action": False,
+}
+
+
+def test_a_phone_application_goes_from_the_call_to_a_payment_without_a_person(
+    client, staff, run_tasks
+):
+    """The whole way: registered through the API with the eligibility answers, the checks
+    run in the worker, all green and eligible, approved by the policy, a payment set up."""
+    from commonweal.api import services as api_services
+    from commonweal.cases.models import Case
+
+    council = staff.teams["financial-support"].organisation
+    _key, token = api_services.api_key_create(
+        organisation=council, name="Call centre", scopes=["applications:register"]
+    )
+    green = _register(client, token, "1", ELIGIBLE_BY_PHONE)
+    assert green.status_code == 201, green.content
+    # Involved in industrial action: the rules refer it to a person.
+    referred = _register(
+        client,
+        token,
+        "2",
+        {**ELIGIBLE_BY_PHONE, "industrial-action": True},
+        **{"ni-number": "JR123456C", "phone": "+447700900123"},
+    )
+    assert referred.status_code == 201, referred.content
+    run_tasks()
+    approved = Case.objects.get(reference=green.json()["reference"])
+    assert approved.outcome == "approved"
+    assert str(approved.decisions.get().decided_by).startswith("Automation policy")
+    assert PaymentInstruction.objects.get(case=approved).status == "pending"
+    waiting = Case.objects.get(reference=referred.json()["reference"])
+    assert waiting.closed_at is None
+    assert not PaymentInstruction.objects.filter(case=waiting).exists()
+
+
+def test_eligibility_answers_that_do_not_fit_are_refused_with_their_field(client, staff):
+    from commonweal.api import services as api_services
+
+    council = staff.teams["financial-support"].organisation
+    _key, token = api_services.api_key_create(
+        organisation=council, name="Call centre", scopes=["applications:register"]
+    )
+    answer = _register(
+        client, token, "3", {"universal-credit": "perhaps", "favourite-colour": "blue"}
+    )
+    assert answer.status_code == 400
+    fields = {error["field"] for error in answer.json()["errors"]}
+    assert fields == {"eligibility.universal-credit", "eligibility.favourite-colour"}

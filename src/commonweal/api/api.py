@@ -162,6 +162,12 @@ class ApplicationIn(Strict):
         description="Answers keyed by question id, in the form the questions list gives "
         "(dates as YYYY-MM-DD, yes/no as true/false, addresses and bank details as objects)"
     )
+    eligibility: dict[str, Any] = Field(
+        default={},
+        description="Answers to the service's 'check if you can apply' questions, when they "
+        "were asked (yes/no as true/false, choices by value, postcodes as written); the "
+        "service's rules read them, so without them a case that needs them goes to a person",
+    )
 
 
 class CaseOut(Schema):
@@ -229,6 +235,7 @@ def register_application(request, payload: ApplicationIn):
                 identity_check=payload.identity_check,
                 person_email=(payload.person.email or "").strip().lower(),
                 answers=payload.answers,
+                eligibility_answers=payload.eligibility,
                 language=payload.language,
             )
         except intake_services.RegistrationRefused as refused:

@@ -16,6 +16,7 @@ from commonweal.checks import services as checks_services
 from commonweal.core.files import sha256_of
 from commonweal.core.jinja import date_long
 from commonweal.core.references import new_reference
+from commonweal.core.uk import normalise_postcode
 from commonweal.messaging import services as messaging
 from commonweal.people import selectors as people_selectors
 from commonweal.people import services as people_services
@@ -436,12 +437,16 @@ def application_register(
     person_email: str,
     answers: dict,
     language: str,
+    eligibility_answers: dict | None = None,
 ) -> Application:
     """An application registered in one call (a call centre, a paper form keyed in): the
     answers are checked by the same rules as the pages, then it is sent, in one
-    transaction, exactly as the journey sends it."""
+    transaction, exactly as the journey sends it. `eligibility_answers` are the "check if
+    you can apply" answers when the caller asked those questions too; the service's rules
+    read them (without them, rules that need them send the case to a person)."""
     definition = published.definition
     errors: list[tuple[str, str, str]] = []
+    eligibility = _eligibility_checked(definition, eligibility_answers or {}, errors)
     known = {question.id for question in definition.questions()}
     for question_id in answers:
         if question_id not in known:
@@ -494,6 +499,7 @@ def application_register(
                     identity_check=identity_check,
                     person_email=person_email,
                     answers=parsed,
+                    eligibility_answers=eligibility,
                     pages=pages,
                     language=language,
                 )
@@ -505,8 +511,49 @@ def application_register(
     raise RuntimeError("could not register the application")
 
 
+def _eligibility_checked(definition, given: dict, errors: list) -> dict:
+    """The "check if you can apply" answers in the form the journey stores them; each
+    problem added to `errors` as (field, code, message)."""
+    asked = definition.eligibility.questions if definition.eligibility else []
+    questions = {question.id: question for question in asked}
+    checked: dict[str, str] = {}
+    for question_id, value in given.items():
+        question = questions.get(question_id)
+        field = f"eligibility.{question_id}"
+        if question is None:
+            errors.append((field, "unknown", "No such eligibility question"))
+            continue
+        if question.type == "yes_no":
+            if isinstance(value, bool):
+                value = "yes" if value else "no"
+            if value not in ("yes", "no"):
+                errors.append((field, "invalid", "Answer true or false"))
+                continue
+        elif question.type == "radios":
+            allowed = [option.value for option in question.options]
+            if value not in allowed:
+                errors.append((field, "invalid", "Answer one of: " + ", ".join(allowed)))
+                continue
+        else:
+            value = normalise_postcode(value) if isinstance(value, str) else None
+            if value is None:
+                errors.append((field, "invalid", "Enter a real UK postcode, like SW1A 1AA"))
+                continue
+        checked[question_id] = value
+    return checked
+
+
 def _register(
-    *, account, published, channel, identity_check, person_email, answers, pages, language
+    *,
+    account,
+    published,
+    channel,
+    identity_check,
+    person_email,
+    answers,
+    eligibility_answers,
+    pages,
+    language,
 ) -> Application:
     """Send checked answers as the journey sends a staff-taken application, written
     directly as submitted: the person's record, the application, the case with its first
@@ -544,7 +591,7 @@ def _register(
         person=person,
         channel=channel,
         identity_check=identity_check[:30],
-        eligibility_answers={},
+        eligibility_answers=eligibility_answers,
         language=language,
         status=Application.Status.SUBMITTED,
         reference=reference,
