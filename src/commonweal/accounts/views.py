@@ -1,6 +1,10 @@
 """Sign in with a code sent by email; sign out."""
 
-from django.contrib.auth import login, logout
+import time
+from urllib.parse import quote
+
+from django.conf import settings
+from django.contrib.auth import login
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -11,11 +15,15 @@ from commonweal.core.clients import client_key
 from commonweal.organisations import selectors as organisations
 from commonweal.people import services as people_services
 
-from . import services
+from . import oidc, selectors, services
 from .forms import CodeForm, EmailForm
+from .middleware import TIMED_OUT, session_end, session_signed_in
 
 NEXT_KEY = "sign_in_next"
 EMAIL_KEY = "sign_in_email"
+# A member of staff who gave the right password but not yet the second factor.
+PENDING_STAFF_KEY = "accounts_pending_staff"
+PENDING_STAFF_SECONDS = 5 * 60
 
 
 def _safe_next(request, value: str | None) -> str | None:
@@ -43,18 +51,49 @@ def _refusal_message(reason: str) -> str:
         "inactive": _("This account cannot be used. Contact us for help."),
         "staff_wrong": _("The email address or password is not correct."),
         "staff_limit": _(
-            "There have been too many attempts to sign in. Wait 15 minutes and try again."
+            "There have been too many attempts to sign in. Wait %(minutes)s minutes and try again."
+        )
+        % {"minutes": settings.COMMONWEAL_SIGN_IN_LOCK_MINUTES},
+        "wrong_totp": _(
+            "The code is not correct. Enter the 6-digit code your authenticator app shows now, "
+            "or one of your recovery codes."
         ),
+        "not_enrolling": _("Start setting up your authenticator app again."),
+        "not_enrolled": _("Set up your authenticator app first."),
+        "already_enrolled": _("Your authenticator app is already set up."),
     }[reason]
+
+
+LOCKED_REASONS = {"staff_limit", "client_limit", "address_limit"}
+
+
+def _staff_page(request, template: str, context: dict, status: int = 200):
+    context.setdefault("service_name", _("Casework"))
+    return render(request, template, context, status=status)
+
+
+def _status_for(reason: str) -> int:
+    return 429 if reason in LOCKED_REASONS else 400
+
+
+def _timed_out_message(request) -> str | None:
+    minutes = request.session.pop(TIMED_OUT, None)
+    if not minutes:
+        return None
+    return _(
+        "You were signed out because you had not done anything for %(minutes)s minutes. "
+        "Sign in again to carry on."
+    ) % {"minutes": minutes}
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def staff_sign_in(request):
-    """Staff sign in with their email address and password (an organisation's own
-    sign-in provider can replace this)."""
+    """Staff sign in with their email address and password, then a one-time code; or with
+    their organisation's provider."""
     next_url = _safe_next(request, request.GET.get("next") or request.POST.get("next"))
     values = {"email": (request.POST.get("email") or "").strip()[:254]}
     errors = []
+    status = 200
     if request.method == "POST":
         password = request.POST.get("password") or ""
         if not values["email"]:
@@ -68,10 +107,21 @@ def staff_sign_in(request):
                 )
             except services.SignInRefused as refused:
                 errors.append({"text": _refusal_message(refused.reason), "href": "#email"})
+                status = _status_for(refused.reason)
             else:
-                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-                return redirect(next_url or reverse("workspace:my-work"))
-    return render(
+                # Not signed in yet: the second factor comes first.
+                request.session.cycle_key()
+                request.session[PENDING_STAFF_KEY] = {
+                    "user": user.pk,
+                    "at": int(time.time()),
+                    "next": next_url or "",
+                }
+                if selectors.totp_active(user=user):
+                    return redirect("accounts:staff-second-factor")
+                return redirect("accounts:staff-totp-set-up")
+        else:
+            status = 400
+    return _staff_page(
         request,
         "accounts/staff_sign_in.html",
         {
@@ -79,10 +129,118 @@ def staff_sign_in(request):
             "errors": errors,
             "next_url": next_url or "",
             "page_title": _("Staff sign in"),
-            "service_name": _("Casework"),
+            "timed_out": _timed_out_message(request),
+            "providers": [
+                {
+                    "label": p.display_label(_language()),
+                    "url": reverse("accounts:oidc-start", args=[p.name])
+                    + (f"?next={quote(next_url)}" if next_url else ""),
+                }
+                for p in oidc.providers_for(purpose="staff")
+            ],
         },
-        status=(429 if "Wait 15" in errors[0]["text"] else 400) if errors else 200,
+        status=status,
     )
+
+
+def _pending_staff(request):
+    pending = request.session.get(PENDING_STAFF_KEY)
+    if not pending or time.time() - pending["at"] > PENDING_STAFF_SECONDS:
+        request.session.pop(PENDING_STAFF_KEY, None)
+        return None, ""
+    user = selectors.active_staff_user(user_id=pending["user"])
+    return user, pending.get("next") or ""
+
+
+def _finish_staff_sign_in(request, user, method: str, next_url: str):
+    request.session.pop(PENDING_STAFF_KEY, None)
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    session_signed_in(request, method=method, staff_verified=True)
+    return redirect(next_url or reverse("workspace:my-work"))
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def staff_second_factor(request):
+    """The one-time code from the authenticator app (or a recovery code)."""
+    user, next_url = _pending_staff(request)
+    if user is None:
+        return redirect("accounts:staff-sign-in")
+    errors, status = [], 200
+    if request.method == "POST":
+        code = (request.POST.get("code") or "").strip()[:20]
+        if not code:
+            errors.append(
+                {"text": _("Enter the code from your authenticator app"), "href": "#code"}
+            )
+            status = 400
+        else:
+            try:
+                method = services.staff_second_factor_check(
+                    user=user, code=code, client=client_key(request)
+                )
+            except services.SignInRefused as refused:
+                errors.append({"text": _refusal_message(refused.reason), "href": "#code"})
+                status = _status_for(refused.reason)
+            else:
+                return _finish_staff_sign_in(request, user, f"password+{method}", next_url)
+    return _staff_page(
+        request,
+        "accounts/staff_second_factor.html",
+        {"errors": errors, "page_title": _("Enter the code from your authenticator app")},
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def staff_totp_set_up(request):
+    """First sign-in: show a new secret as text and as an otpauth link; active once a code
+    from the app is checked, then recovery codes are shown once."""
+    user, next_url = _pending_staff(request)
+    if user is None:
+        return redirect("accounts:staff-sign-in")
+    if selectors.totp_active(user=user):
+        return redirect("accounts:staff-second-factor")
+    errors, status = [], 200
+    if request.method == "POST":
+        code = (request.POST.get("code") or "").strip()[:20]
+        try:
+            if not code:
+                raise services.SignInRefused("wrong_totp")
+            codes = services.totp_enrol_confirm(user=user, code=code, client=client_key(request))
+        except services.SignInRefused as refused:
+            errors.append({"text": _refusal_message(refused.reason), "href": "#code"})
+            status = _status_for(refused.reason)
+        else:
+            response = _finish_staff_sign_in(request, user, "password+totp", next_url)
+            return _staff_page(
+                request,
+                "accounts/staff_recovery_codes.html",
+                {
+                    "codes": codes,
+                    "continue_url": response["Location"],
+                    "page_title": _("Save your recovery codes"),
+                },
+            )
+        secret = selectors.totp_pending_secret(user=user) or services.totp_enrol_start(user=user)
+    else:
+        secret = services.totp_enrol_start(user=user)
+    return _staff_page(
+        request,
+        "accounts/staff_totp_set_up.html",
+        {
+            "errors": errors,
+            "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+            "otpauth_uri": services.totp_uri(user=user, secret=secret),
+            "page_title": _("Set up your authenticator app"),
+        },
+        status=status,
+    )
+
+
+def _language() -> str:
+    from django.utils.translation import get_language
+
+    return "cy" if (get_language() or "").startswith("cy") else "en"
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -115,6 +273,14 @@ def sign_in(request):
             "errors": [{"text": e, "href": "#email"} for e in form.errors.get("email", [])],
             "page_title": _("Sign in or create an account"),
             "nav": "sign-in",
+            "timed_out": _timed_out_message(request),
+            "providers": [
+                {
+                    "label": p.display_label(_language()),
+                    "url": reverse("accounts:oidc-start", args=[p.name]),
+                }
+                for p in oidc.providers_for(purpose="citizen")
+            ],
         },
         status=status,
     )
@@ -139,7 +305,15 @@ def sign_in_code(request):
             else:
                 next_url = request.session.get(NEXT_KEY)
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-                people_services.person_for_account(account=user)
+                session_signed_in(request, method="email_code", staff_verified=False)
+                person = people_services.person_for_account(account=user)
+                people_services.person_identity_raise(
+                    person=person,
+                    level="low",
+                    source="email_code",
+                    by=user,
+                    reason="Signed in with a code sent to their email address",
+                )
                 request.session.pop(EMAIL_KEY, None)
                 request.session.pop(NEXT_KEY, None)
                 if not next_url and organisations.staff_context(user=user).is_staff:
@@ -164,7 +338,7 @@ def sign_in_code(request):
 
 @require_POST
 def sign_out(request):
-    logout(request)
+    session_end(request)
     return redirect(reverse("accounts:signed-out"))
 
 

@@ -410,6 +410,9 @@ class ServiceDefinition(Strict):
     # message was sent, when and how, stays.
     message_retention_days: Annotated[int, Field(ge=1, le=3650)] = 730
     checks: list[Identifier] = []
+    # How sure we must be of who the applicant is before they apply online (docs/sign-in.md);
+    # left out, signing in with an emailed code is enough.
+    identity_level: Literal["low", "medium", "high"] | None = None
 
     @model_validator(mode="after")
     def references_resolve(self) -> ServiceDefinition:
