@@ -571,3 +571,27 @@ def test_our_public_key_is_published(provider):
     keys = httpx.get(provider.site + "/oidc/jwks.json").json()["keys"]
     assert len(keys) == 1 and keys[0]["kty"] == "RSA" and "d" not in keys[0]
     assert keys[0]["kid"] == oidc.client_key().kid
+
+
+def test_signing_out_here_signs_out_at_the_provider_too(browser, provider):
+    callback, _sent = sign_in_at_provider(
+        browser, provider, "/sign-in/with/one-login/", "citizen-medium"
+    )
+    assert browser.get(callback).status_code == 302
+    page = browser.get(provider.site + "/applications/").text
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    response = browser.post(
+        provider.site + "/sign-out/",
+        data={"csrfmiddlewaretoken": token},
+        headers={"Referer": provider.site + "/applications/"},
+    )
+    assert response.status_code == 302
+    end = response.headers["location"]
+    assert end.startswith(provider.issuer + "/session/end?id_token_hint=")
+    assert _signed_in_as(browser, provider) is None
+    assert ProviderSession.objects.get().ended_at is not None
+    # The provider asks the person to confirm, then sends them back to us.
+    page = browser.get(end)
+    action, fields = _form(page.text)
+    done = browser.post(urljoin(provider.issuer, action), data={**fields, "logout": "yes"})
+    assert done.headers["location"].startswith(provider.site + "/signed-out/")

@@ -16,6 +16,8 @@ SIGNED_IN_WITH = "accounts_signed_in_with"
 STAFF_VERIFIED = "accounts_staff_verified"
 LAST_ACTIVITY = "accounts_last_activity"
 TIMED_OUT = "accounts_timed_out"
+# The provider and ID token of a provider sign-in, to sign out there too.
+PROVIDER_SIGN_IN = "accounts_provider_sign_in"
 
 
 def session_signed_in(request, *, method: str, staff_verified: bool) -> None:
@@ -25,11 +27,14 @@ def session_signed_in(request, *, method: str, staff_verified: bool) -> None:
     request.session[LAST_ACTIVITY] = int(time.time())
 
 
-def session_end(request) -> None:
+def session_end(request) -> dict | None:
+    """Sign out; returns the provider sign-in this session began with, if any."""
     session_key = request.session.session_key
+    provider_sign_in = request.session.get(PROVIDER_SIGN_IN)
     logout(request)
     if session_key:
         services.provider_session_ended(session_key=session_key)
+    return provider_sign_in
 
 
 class IdleTimeoutMiddleware:

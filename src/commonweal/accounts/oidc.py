@@ -310,6 +310,7 @@ class SignInResult:
     level: str
     identity_proved: bool
     claims: dict
+    id_token: str
 
 
 def _token_request(config: ProviderConfig, document: dict, code: str, verifier: str) -> dict:
@@ -446,7 +447,26 @@ def sign_in_finish(
         level=level,
         identity_proved=identity_proved,
         claims={k: v for k, v in merged.items() if k != ONE_LOGIN_IDENTITY_CLAIM},
+        id_token=tokens["id_token"],
     )
+
+
+def end_session_url(config: ProviderConfig, *, id_token: str) -> str | None:
+    """Where to send someone who signs out here so they are signed out at the provider too
+    (RP-initiated logout, which One Login asks services to do); None when it has no such
+    endpoint or cannot be reached."""
+    try:
+        endpoint = discovery(config).get("end_session_endpoint")
+    except Refused:
+        return None
+    if not endpoint:
+        return None
+    params = {
+        "id_token_hint": id_token,
+        "post_logout_redirect_uri": f"{settings.COMMONWEAL_BASE_URL}/signed-out/",
+        "state": generate_token(16),
+    }
+    return f"{endpoint}{'&' if '?' in endpoint else '?'}{urlencode(params)}"
 
 
 @dataclass

@@ -21,7 +21,7 @@ from commonweal.people import selectors as people_selectors
 from commonweal.people import services as people_services
 
 from . import oidc, services
-from .middleware import session_signed_in
+from .middleware import PROVIDER_SIGN_IN, session_signed_in
 from .views import NEXT_KEY, _safe_next
 
 STATES_KEY = "accounts_oidc_states"
@@ -185,6 +185,10 @@ def oidc_callback(request, name):
             session_signed_in(
                 request, method=f"oidc:{config.name}", staff_verified=config.purpose == "staff"
             )
+            request.session[PROVIDER_SIGN_IN] = {
+                "provider": config.name,
+                "id_token": result.id_token,
+            }
             request.session.save()
             services.provider_session_record(
                 result=result, user=user, session_key=request.session.session_key

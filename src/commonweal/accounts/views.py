@@ -338,7 +338,13 @@ def sign_in_code(request):
 
 @require_POST
 def sign_out(request):
-    session_end(request)
+    provider_sign_in = session_end(request)
+    if provider_sign_in:
+        config = oidc.provider(provider_sign_in["provider"])
+        url = config and oidc.end_session_url(config, id_token=provider_sign_in["id_token"])
+        if url:
+            # Signed out here already; the provider then signs them out there and comes back.
+            return redirect(url)
     return redirect(reverse("accounts:signed-out"))
 
 
