@@ -17,6 +17,8 @@ from .conftest import VIEWPORT
 
 pytestmark = pytest.mark.browser
 PASSWORD = "correct horse battery staple"
+# The form's button, not the password field's "Show" toggle.
+SUBMIT = "main form button.govuk-button:not(.govuk-password-input__toggle)"
 
 
 @pytest.mark.parametrize("mode", ["js-off", "keyboard"])
@@ -38,18 +40,18 @@ def test_staff_sign_in_and_set_up_of_the_authenticator_app(chromium, demo_site, 
         assert worker.path.startswith("/staff/sign-in/")
         worker.fill('[name="email"]', staff.caseworker.email)
         worker.fill('[name="password"]', "not the password")
-        worker.submit("main form button.govuk-button:not(.govuk-password-input__toggle)", "with an error")
+        worker.submit(SUBMIT, "with an error")
         assert page.locator(".govuk-error-summary").count() == 1
         worker.fill('[name="email"]', staff.caseworker.email)
         worker.fill('[name="password"]', PASSWORD)
-        worker.submit("main form button.govuk-button:not(.govuk-password-input__toggle)")
+        worker.submit(SUBMIT)
         assert worker.path == "/staff/sign-in/set-up/"
         secret = page.locator("#secret").inner_text().replace(" ", "")
         worker.fill('[name="code"]', "12")
-        worker.submit("main form button.govuk-button:not(.govuk-password-input__toggle)", "with an error")
+        worker.submit(SUBMIT, "with an error")
         assert page.locator(".govuk-error-summary").count() == 1
         worker.fill('[name="code"]', totp_code(secret))
-        worker.submit("main form button.govuk-button:not(.govuk-password-input__toggle)")
+        worker.submit(SUBMIT)
         assert page.locator("#recovery-codes li").count() == 10
         worker.activate("main a.govuk-button")
         assert worker.path == "/staff/queue/"
@@ -71,9 +73,9 @@ def test_the_identity_page_passes_axe(chromium, demo_site, axe, settings):
 
     from commonweal.catalogue import services as catalogue_services
 
-    text = (
-        Path(catalogue_services.__file__).parent / "demo" / "budgeting-loan.yaml"
-    ).read_text(encoding="utf-8")
+    text = (Path(catalogue_services.__file__).parent / "demo" / "budgeting-loan.yaml").read_text(
+        encoding="utf-8"
+    )
     catalogue_services.service_import(yaml_text=text + "\nidentity_level: high\n")
     context = chromium.new_context(base_url=demo_site, java_script_enabled=False, viewport=VIEWPORT)
     page = context.new_page()
