@@ -304,3 +304,26 @@ def test_totp_codes_from_the_next_and_last_step_are_accepted(staff, enrolled):
                 accounts_services.staff_second_factor_check(
                     user=staff.caseworker, code=code, client="c"
                 )
+
+
+def test_staff_record_documents_seen_in_person_from_the_case(client, staff, citizen):
+    from tests.workspace import submit_case
+
+    case = submit_case(citizen)
+    client.force_login(staff.caseworker)
+    page = client.get(f"/staff/cases/{case.reference}/").content.decode()
+    assert "Identity checked:" in page and f"/staff/cases/{case.reference}/identity/" in page
+    url = f"/staff/cases/{case.reference}/identity/"
+    refused = client.post(url, {"documents": ""})
+    assert refused.status_code == 400
+    html = refused.content.decode()
+    assert "Say which documents you saw" in html and "Confirm you saw the original" in html
+    assert not PersonChange.objects.filter(person=case.person, fields__has_key="identity_level")
+    done = client.post(url, {"documents": "Passport", "seen": "yes"})
+    assert done["Location"] == f"/staff/cases/{case.reference}/"
+    case.person.refresh_from_db()
+    assert (case.person.identity_level, case.person.identity_source) == ("high", "in_person")
+    # Staff who may not see the case get the same answer as for a case that does not exist.
+    client.force_login(staff.other_team)
+    assert client.get(url).status_code == 404
+    assert client.get("/staff/cases/XX-0000-0000/identity/").status_code == 404

@@ -14,6 +14,12 @@ urlpatterns = [
     path("staff/sign-in/code/", views.staff_second_factor, name="staff-second-factor"),
     path("staff/sign-in/set-up/", views.staff_totp_set_up, name="staff-totp-set-up"),
     path("signed-out/", views.signed_out, name="signed-out"),
+    # Under /staff/ (so the second factor is needed), beside the case it belongs to.
+    path(
+        "staff/cases/<str:reference>/identity/",
+        views.identity_in_person,
+        name="identity-in-person",
+    ),
     path("oidc/jwks.json", oidc_views.jwks, name="oidc-jwks"),
     path(
         "oidc/back-channel-logout/<slug:name>/",

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from commonweal.core.clients import client_key
@@ -351,3 +352,63 @@ def sign_out(request):
 @require_http_methods(["GET", "HEAD"])
 def signed_out(request):
     return render(request, "accounts/signed_out.html", {"page_title": _("You have signed out")})
+
+
+IDENTITY_LEVEL_LABELS = {
+    "none": gettext_lazy("Not checked"),
+    "low": gettext_lazy("Low: controls their email address"),
+    "medium": gettext_lazy("Medium: signs in with two factors"),
+    "high": gettext_lazy("High: identity proved"),
+}
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def identity_in_person(request, reference):
+    """A member of staff records that they saw a case's person's identity documents in
+    person, which proves their identity (the highest level). Kept in the person's history."""
+    from django.core.exceptions import PermissionDenied
+    from django.http import Http404
+
+    from commonweal.cases import selectors as cases_selectors
+
+    context = organisations.staff_context(user=request.user)
+    if not context.is_staff:
+        raise PermissionDenied("Not a member of any team")
+    page = cases_selectors.case_for_staff(context=context, reference=reference.upper())
+    if page is None:
+        raise Http404("No such case")
+    if not page.can_act or not page.sees("person"):
+        raise PermissionDenied("Referral access is read-only")
+    person = page.case.person
+    documents = (request.POST.get("documents") or "").strip()[:300]
+    errors = []
+    if request.method == "POST":
+        if not documents:
+            errors.append({"text": _("Say which documents you saw"), "href": "#documents"})
+        if request.POST.get("seen") != "yes":
+            errors.append(
+                {
+                    "text": _("Confirm you saw the original documents and they match the person"),
+                    "href": "#seen",
+                }
+            )
+        if not errors:
+            people_services.person_identity_seen_in_person(
+                person=person, by=request.user, documents=documents
+            )
+            return redirect("workspace:case", reference=page.case.reference)
+    return _staff_page(
+        request,
+        "accounts/identity_in_person.html",
+        {
+            "errors": errors,
+            "documents": documents,
+            "case": page.case,
+            "person": person,
+            "level": IDENTITY_LEVEL_LABELS.get(person.identity_level, person.identity_level),
+            "page_title": _("Record identity documents seen in person"),
+            "back_url": reverse("workspace:case", args=[page.case.reference]),
+            "service_url": reverse("workspace:my-work"),
+        },
+        status=400 if errors else 200,
+    )
