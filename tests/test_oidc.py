@@ -189,6 +189,19 @@ def oidc_provider(live_server, tmp_path_factory):
         },
         "staff-member": {"email": "case.worker@council.example", "email_verified": True},
         "staff-stranger": {"email": "not.staff@council.example", "email_verified": True},
+        # A member of staff of another organisation (the charity), at the council's provider.
+        "staff-other-organisation": {"email": "help@care.example", "email_verified": True},
+        # A staff account's address at a citizen provider.
+        "citizen-is-staff": {
+            "email": "case.worker@council.example",
+            "email_verified": True,
+            "vot": "Cl.Cm",
+        },
+        "citizen-unverified-email": {
+            "email": "una.verified@example.com",
+            "email_verified": False,
+            "vot": "Cl.Cm",
+        },
     }
     config = {
         "port": port,
@@ -337,18 +350,31 @@ def test_staff_sign_in_with_the_organisations_provider(browser, provider):
     assert ExternalIdentity.objects.get(provider="council-staff").user == staff.caseworker
 
 
-def test_a_staff_provider_never_makes_staff_accounts(browser, provider):
+@pytest.mark.parametrize(
+    ("start", "account", "message"),
+    [
+        # Never made from a provider's claims.
+        ("council-staff", "staff-stranger", "There is no staff account for you here"),
+        # Staff of another organisation cannot use this organisation's provider.
+        ("council-staff", "staff-other-organisation", "There is no staff account for you here"),
+        # A staff account cannot be reached through a citizen provider.
+        ("one-login", "citizen-is-staff", "This is a staff account"),
+        ("one-login", "citizen-unverified-email", "did not give us a confirmed email address"),
+    ],
+)
+def test_provider_sign_ins_that_match_no_allowed_account_are_refused(
+    browser, provider, start, account, message
+):
     from tests.workspace import make_staff
 
     make_staff()
     users = User.objects.count()
-    callback, _sent = sign_in_at_provider(
-        browser, provider, "/sign-in/with/council-staff/", "staff-stranger"
-    )
+    callback, _sent = sign_in_at_provider(browser, provider, f"/sign-in/with/{start}/", account)
     response = browser.get(callback)
     assert response.status_code == 400
-    assert "There is no staff account for you here" in response.text
+    assert message in response.text
     assert User.objects.count() == users
+    assert not ExternalIdentity.objects.exists() and not ProviderSession.objects.exists()
     assert browser.get(provider.site + "/staff/").status_code == 302
 
 

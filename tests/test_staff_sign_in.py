@@ -327,3 +327,32 @@ def test_staff_record_documents_seen_in_person_from_the_case(client, staff, citi
     client.force_login(staff.other_team)
     assert client.get(url).status_code == 404
     assert client.get("/staff/cases/XX-0000-0000/identity/").status_code == 404
+
+
+def test_provider_configuration_mistakes_show_at_start(settings):
+    from commonweal.accounts.checks import oidc_configuration
+
+    settings.COMMONWEAL_OIDC_PROVIDERS = '[{"name": "x", "purpose": "staff"}]'
+    assert [e.id for e in oidc_configuration(None)] == ["accounts.E001"]
+    settings.COMMONWEAL_OIDC_PROVIDERS = (
+        '[{"name": "x", "label": "X", "purpose": "citizen", "issuer": "https://x/",'
+        ' "client_id": "c"}]'
+    )
+    settings.COMMONWEAL_OIDC_CLIENT_KEY = None
+    settings.COMMONWEAL_OIDC_CLIENT_KEY_FILE = None
+    assert [e.id for e in oidc_configuration(None)] == ["accounts.E002"]
+    settings.COMMONWEAL_OIDC_PROVIDERS = "[]"
+    assert oidc_configuration(None) == []
+
+
+def test_an_administrator_resets_a_lost_authenticator_app(client, staff, enrolled):
+    admin_user = User.objects.create_superuser("root@council.example", "x" * 16)
+    client.force_login(admin_user)
+    response = client.post(
+        "/staff/admin/accounts/user/",
+        {"action": "reset_authenticator_app", "_selected_action": [staff.caseworker.pk]},
+    )
+    assert response.status_code == 302
+    assert not TotpDevice.objects.filter(user=staff.caseworker).exists()
+    client.logout()
+    assert password_step(client, staff.caseworker.email)["Location"] == "/staff/sign-in/set-up/"

@@ -13,7 +13,7 @@ import json
 import threading
 import time
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Literal
 from urllib.parse import urlencode
 
@@ -101,6 +101,7 @@ class ProviderConfig(_Strict):
         return (self.label_cy or self.label) if language == "cy" else self.label
 
 
+@lru_cache(maxsize=8)
 def _parse_providers(raw: str) -> dict[str, ProviderConfig]:
     try:
         items = json.loads(raw or "[]")
@@ -111,8 +112,8 @@ def _parse_providers(raw: str) -> dict[str, ProviderConfig]:
 
 
 def providers() -> dict[str, ProviderConfig]:
-    """The configured providers, by name (read from settings each time, so tests can change
-    them; parsing a few entries costs microseconds)."""
+    """The configured providers, by name (parsed once per distinct setting, so a changed
+    setting, as in tests, is seen at once)."""
     return _parse_providers(settings.COMMONWEAL_OIDC_PROVIDERS)
 
 
