@@ -2,7 +2,6 @@
 client key they need, so a mistake shows when the site starts rather than at someone's
 sign-in."""
 
-from django.conf import settings
 from django.core.checks import Error, register
 from django.core.exceptions import ImproperlyConfigured
 
