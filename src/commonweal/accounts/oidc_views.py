@@ -258,6 +258,8 @@ def identity_needed(request, slug):
     required = definition.identity_level
     language = _language()
     apply_url = reverse("intake:apply", args=[slug])
+    if not required:
+        return redirect(apply_url)
     return render(
         request,
         "accounts/identity_needed.html",
