@@ -359,16 +359,17 @@ def _userinfo(document: dict, access_token: str) -> dict:
         raise Refused("token", f"userinfo: {error}") from error
 
 
-def _identity_keys(identity: IdentityClaimConfig) -> tuple[KeySet | None, str | None]:
+def _identity_keys(identity: IdentityClaimConfig):
+    """The key set (or, from a PEM, the one key, whatever `kid` the token names) or the URL
+    of the key set that signs identity claims."""
     if identity.jwks_url:
         return None, identity.jwks_url
     if identity.jwks:
         return KeySet.import_key_set(identity.jwks), None
     try:
-        key = ECKey.import_key(identity.public_key_pem)
-    except Exception:
-        key = RSAKey.import_key(identity.public_key_pem)
-    return KeySet([key]), None
+        return ECKey.import_key(identity.public_key_pem), None
+    except Exception:  # an RSA key is the other kind
+        return RSAKey.import_key(identity.public_key_pem), None
 
 
 def identity_claim_check(config: ProviderConfig, token: str, *, subject: str) -> dict:
