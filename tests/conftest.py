@@ -76,6 +76,23 @@ def run_tasks(db, monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def force_login_completes_sign_in(monkeypatch):
+    """`client.force_login(user)` stands for a finished sign-in, second factor included, so
+    tests of other pages reach /staff/ as before (the sign-in itself has its own tests)."""
+    from django.test.client import ClientMixin
+
+    from tests.signin import complete_second_factor
+
+    original = ClientMixin.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        complete_second_factor(self)
+
+    monkeypatch.setattr(ClientMixin, "force_login", force_login)
+
+
+@pytest.fixture(autouse=True)
 def fresh_catalogue_cache():
     """Each test starts without the catalogue's few-second cache of published services."""
     from commonweal.catalogue import selectors

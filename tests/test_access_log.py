@@ -630,7 +630,10 @@ def test_the_worker_seals_the_log(case, run_tasks):
 def emptied_after():
     """A transactional test's flush, with the append-only tables emptied first (SQLite)."""
     from tests.browser.conftest import _empty_append_only_tables
+    from tests.conftest import load_demo_services
 
+    # An earlier transactional test's flush may have emptied the catalogue.
+    load_demo_services()
     yield
     _empty_append_only_tables()
 

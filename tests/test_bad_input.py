@@ -27,6 +27,7 @@ SAMPLE_ARGUMENTS = {
     "postcode": "CF831AA",
     "batch_id": "1",
     "number": "1",
+    "name": "one-login",
 }
 
 NASTY_VALUES = [

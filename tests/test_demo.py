@@ -13,6 +13,8 @@ import time
 import httpx
 import pytest
 
+from tests.signin import totp_code
+
 
 def free_port() -> int:
     with socket.socket() as probe:
@@ -77,7 +79,9 @@ def test_the_demo_serves_the_catalogue_and_the_citizen_can_sign_in(demo):
         line = process.stdout.readline()
         assert line, "the demo printed no staff accounts"
         printed += line
-    password = re.search(r"caseworker@example.com\s+password (\S+)", printed).group(1)
+    password, key = re.search(
+        r"caseworker@example.com\s+password (\S+)\s+key (\S+)", printed
+    ).groups()
     # The demo integration's key, printed on start, works at once.
     api_key = re.search(r"key \(new on every start\): (\S+)", printed).group(1)
     missing = httpx.get(
@@ -95,6 +99,11 @@ def test_the_demo_serves_the_catalogue_and_the_citizen_can_sign_in(demo):
                 "password": password,
                 "csrfmiddlewaretoken": token,
             },
+        )
+        # Then the one-time code from the authenticator key printed beside the password.
+        assert response.headers["location"] == "/staff/sign-in/code/"
+        response = browser.post(
+            "/staff/sign-in/code/", data={"code": totp_code(key), "csrfmiddlewaretoken": token}
         )
         assert response.headers["location"] == "/staff/"
         queue = browser.get("/staff/queue/").text

@@ -472,8 +472,12 @@ def test_a_double_click_writes_once(client, staff, case):
 
 
 def test_staff_sign_in_with_a_password(client, staff):
+    from commonweal.accounts import services as accounts_services
+    from tests.signin import totp_code
+
     staff.caseworker.set_password("correct horse battery")
     staff.caseworker.save()
+    secret = accounts_services.staff_totp_demo_set(user=staff.caseworker)
     response = client.get("/staff/queue/")
     assert response["Location"].startswith("/staff/sign-in/?next=/staff/queue/")
     wrong = client.post("/staff/sign-in/", {"email": staff.caseworker.email, "password": "nope"})
@@ -487,7 +491,11 @@ def test_staff_sign_in_with_a_password(client, staff):
             "next": "/staff/queue/",
         },
     )
-    assert ok.status_code == 302 and ok["Location"] == "/staff/queue/"
+    # The password alone is not enough: the one-time code comes next.
+    assert ok.status_code == 302 and ok["Location"] == "/staff/sign-in/code/"
+    assert client.get("/staff/queue/").status_code == 302
+    done = client.post("/staff/sign-in/code/", {"code": totp_code(secret)})
+    assert done.status_code == 302 and done["Location"] == "/staff/queue/"
 
 
 def test_staff_sign_in_limits_guessing(client, staff):

@@ -125,6 +125,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "commonweal.accounts.middleware.IdleTimeoutMiddleware",
+    "commonweal.accounts.middleware.StaffSecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -178,6 +180,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:sign-in"
+
+# Argon2 for new and changed passwords; the others check older hashes, which are upgraded to
+# Argon2 at the next sign-in.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -411,6 +422,20 @@ COMMONWEAL_CHECK_STATUS_ATTEMPTS_PER_CLIENT_PER_HOUR = env_int(
     "CHECK_STATUS_ATTEMPTS_PER_CLIENT_PER_HOUR", 10
 )
 COMMONWEAL_CHECK_STATUS_ATTEMPTS_PER_REFERENCE_PER_HOUR = 5
+# Lock-out on every sign-in path (staff password, one-time code, provider sign-in): this many
+# failures within the lock time lock the account, or the client address, for that long.
+COMMONWEAL_SIGN_IN_FAILURES_PER_ACCOUNT = env_int("SIGN_IN_FAILURES_PER_ACCOUNT", 5)
+COMMONWEAL_SIGN_IN_FAILURES_PER_CLIENT = env_int("SIGN_IN_FAILURES_PER_CLIENT", 20)
+COMMONWEAL_SIGN_IN_LOCK_MINUTES = env_int("SIGN_IN_LOCK_MINUTES", 15)
+# Idle time-outs: a staff session (signed in with a second factor) ends sooner.
+COMMONWEAL_STAFF_IDLE_MINUTES = env_int("STAFF_IDLE_MINUTES", 30)
+COMMONWEAL_CITIZEN_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 60)
+# OpenID Connect providers (GOV.UK One Login, NHS login, an organisation's own), as JSON:
+# see docs/sign-in.md. The client's private key (PEM) signs private_key_jwt assertions; its
+# public half is served at /oidc/jwks.json for providers to register.
+COMMONWEAL_OIDC_PROVIDERS = env("COMMONWEAL_OIDC_PROVIDERS", "[]")
+COMMONWEAL_OIDC_CLIENT_KEY = env("COMMONWEAL_OIDC_CLIENT_KEY")
+COMMONWEAL_OIDC_CLIENT_KEY_FILE = env("COMMONWEAL_OIDC_CLIENT_KEY_FILE")
 # Client address for rate limits: REMOTE_ADDR unless a trusted proxy sets the header.
 COMMONWEAL_CLIENT_IP_HEADER = env("COMMONWEAL_CLIENT_IP_HEADER")
 

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from . import services
 from .models import User
 
 
@@ -19,3 +20,11 @@ class UserAdmin(BaseUserAdmin):
         ("Dates", {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
+
+    actions = ["reset_authenticator_app"]
+
+    @admin.action(description="Reset the authenticator app (they set it up again at sign-in)")
+    def reset_authenticator_app(self, request, queryset):
+        for user in queryset:
+            services.totp_reset(user=user)
+        self.message_user(request, f"Reset for {queryset.count()} account(s).")

@@ -60,3 +60,107 @@ class SignInCode(models.Model):
 
     def __str__(self) -> str:
         return f"Sign-in code for {self.email} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class SignInFailure(models.Model):
+    """One failed sign-in step (a wrong password or one-time code, a refused provider
+    response), counted per account and per client to lock out guessing for a while.
+
+    `key` names what failed and for whom, e.g. "password:account:<email>" or
+    "client:<keyed hash of the address>"; addresses themselves are never stored."""
+
+    key = models.CharField(max_length=200)
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["key", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.key} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class TotpDevice(models.Model):
+    """A member of staff's authenticator app: the shared secret (encrypted with a key derived
+    from SECRET_KEY), active once a code from it has been checked."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="totp_device")
+    secret_encrypted = models.TextField()
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    # The last time step accepted: a code works once, even within its 30 seconds.
+    last_used_step = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Authenticator app of {self.user}"
+
+
+class RecoveryCode(models.Model):
+    """A one-use code for a member of staff who has lost their authenticator app. Only a
+    keyed hash is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(max_length=64)
+    used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Recovery code of {self.user}"
+
+
+class ExternalIdentity(models.Model):
+    """An account at an OpenID Connect provider (its `sub`) linked to a User here."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="external_identities")
+    provider = models.CharField(max_length=60)
+    subject = models.CharField(max_length=255)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_sign_in_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "external identities"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "subject"], name="one_user_per_provider_subject"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider}:{self.subject}"
+
+
+class ProviderSession(models.Model):
+    """A session here that began with a sign-in at a provider, with the provider's session id
+    (`sid`), so the provider's back-channel logout can end it."""
+
+    provider = models.CharField(max_length=60)
+    sid = models.CharField(max_length=255, blank=True)
+    subject = models.CharField(max_length=255)
+    session_key = models.CharField(max_length=40)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["provider", "sid"]),
+            models.Index(fields=["provider", "subject"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} session {self.sid or self.subject}"
+
+
+class UsedTokenId(models.Model):
+    """The `jti` of a logout token already acted on, so a replayed one is refused."""
+
+    provider = models.CharField(max_length=60)
+    jti = models.CharField(max_length=255)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "jti"], name="token_id_used_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider}:{self.jti}"

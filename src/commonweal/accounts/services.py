@@ -4,18 +4,28 @@ import datetime
 import hashlib
 import hmac
 import secrets
+import time
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from commonweal.core import services as core_services
 
-from .models import SignInCode, User
+from .models import (
+    ExternalIdentity,
+    ProviderSession,
+    RecoveryCode,
+    SignInCode,
+    SignInFailure,
+    TotpDevice,
+    UsedTokenId,
+    User,
+)
 
 
 class SignInRefused(Exception):
@@ -116,7 +126,11 @@ def sign_in_code_verify(*, email: str, code: str, client: str) -> User:
 
 
 def sign_in_codes_prune(*, older_than: datetime.timedelta = datetime.timedelta(days=1)) -> int:
-    deleted, _ = SignInCode.objects.filter(created_at__lt=timezone.now() - older_than).delete()
+    """Housekeeping: old codes, failures past any lock-out, spent logout token ids."""
+    cutoff = timezone.now() - older_than
+    deleted, _ = SignInCode.objects.filter(created_at__lt=cutoff).delete()
+    SignInFailure.objects.filter(created_at__lt=cutoff).delete()
+    UsedTokenId.objects.filter(expires_at__lt=cutoff).delete()
     return deleted
 
 
@@ -180,28 +194,313 @@ def staff_group_set(*, name: str, view_apps: list[str], users: list[User]) -> No
         user.groups.add(group)
 
 
-STAFF_SIGN_IN_LIMIT = 10
-STAFF_SIGN_IN_WINDOW = datetime.timedelta(minutes=15)
+# Lock-out --------------------------------------------------------------------------------------
+
+
+def _lock_window() -> datetime.timedelta:
+    return datetime.timedelta(minutes=settings.COMMONWEAL_SIGN_IN_LOCK_MINUTES)
+
+
+def _failure_keys(*, path: str, account: str | None, client: str) -> list[tuple[str, int]]:
+    keys = [(f"client:{client}", settings.COMMONWEAL_SIGN_IN_FAILURES_PER_CLIENT)]
+    if account:
+        keys.append((f"{path}:account:{account}", settings.COMMONWEAL_SIGN_IN_FAILURES_PER_ACCOUNT))
+    return keys
+
+
+def sign_in_locked(*, path: str, account: str | None, client: str) -> bool:
+    """Whether this account (on this path) or this client has failed too often lately."""
+    since = timezone.now() - _lock_window()
+    return any(
+        SignInFailure.objects.filter(key=key, created_at__gt=since).count() >= limit
+        for key, limit in _failure_keys(path=path, account=account, client=client)
+    )
+
+
+def sign_in_failure_record(*, path: str, account: str | None, client: str) -> None:
+    now = timezone.now()
+    SignInFailure.objects.bulk_create(
+        [
+            SignInFailure(key=key, created_at=now)
+            for key, _limit in _failure_keys(path=path, account=account, client=client)
+        ]
+    )
+
+
+def sign_in_failures_clear(*, path: str, account: str) -> None:
+    """A success ends the account's count (the client's stays, so guessing many accounts from
+    one place is still limited)."""
+    SignInFailure.objects.filter(key=f"{path}:account:{account}").delete()
+
+
+# Staff: password, then a one-time code ------------------------------------------------------
 
 
 def staff_sign_in_check(*, email: str, password: str, client: str) -> User:
-    """A member of staff's email and password, with attempts limited per address and per
-    device so a password cannot be guessed by trying."""
+    """A member of staff's email and password (the first factor). Five failures lock the
+    account, and twenty the client address, for 15 minutes (settings)."""
     from django.contrib.auth import authenticate
 
-    from commonweal.core import services as core_services
-
     email = normalise_email(email)
-    window = STAFF_SIGN_IN_WINDOW
-    # rate_limit_hit counts the attempt and says whether it is still within the limit.
-    if not core_services.rate_limit_hit(
-        key=f"staff-sign-in:client:{client}", limit=STAFF_SIGN_IN_LIMIT * 3, window=window
-    ) or not core_services.rate_limit_hit(
-        key=f"staff-sign-in:email:{email}", limit=STAFF_SIGN_IN_LIMIT, window=window
-    ):
+    if sign_in_locked(path="password", account=email, client=client):
         raise SignInRefused("staff_limit")
     user = authenticate(username=email, password=password)
     if user is None or not user.is_staff:
+        sign_in_failure_record(path="password", account=email, client=client)
         raise SignInRefused("staff_wrong")
-    core_services.rate_limit_clear(key=f"staff-sign-in:email:{email}")
+    sign_in_failures_clear(path="password", account=email)
     return user
+
+
+def _fernet():
+    """The key that encrypts authenticator secrets, derived from SECRET_KEY (and its
+    fallbacks, so rotating the key keeps enrolled apps working)."""
+    import base64
+
+    from cryptography.fernet import Fernet, MultiFernet
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    def derive(secret: str) -> Fernet:
+        key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"commonweal-totp").derive(
+            secret.encode()
+        )
+        return Fernet(base64.urlsafe_b64encode(key))
+
+    secrets_ = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    return MultiFernet([derive(secret) for secret in secrets_])
+
+
+def totp_secret(device: TotpDevice) -> str:
+    return _fernet().decrypt(device.secret_encrypted.encode()).decode()
+
+
+def totp_uri(*, user: User, secret: str) -> str:
+    import pyotp
+
+    return pyotp.TOTP(secret).provisioning_uri(
+        name=user.email, issuer_name=settings.COMMONWEAL_ORGANISATION_NAME
+    )
+
+
+def totp_enrol_start(*, user: User) -> str:
+    """A new secret for the member of staff's authenticator app, not active until a code
+    from it is checked (`totp_enrol_confirm`). Refused when one is already active."""
+    import pyotp
+
+    with transaction.atomic():
+        device = TotpDevice.objects.select_for_update().filter(user=user).first()
+        if device is not None and device.confirmed_at is not None:
+            raise SignInRefused("already_enrolled")
+        secret = pyotp.random_base32()
+        encrypted = _fernet().encrypt(secret.encode()).decode()
+        TotpDevice.objects.update_or_create(
+            user=user, defaults={"secret_encrypted": encrypted, "confirmed_at": None}
+        )
+    return secret
+
+
+def _totp_step_matching(secret: str, code: str) -> int | None:
+    """The time step whose code this is, allowing one step either side for clock drift."""
+    import pyotp
+
+    totp = pyotp.TOTP(secret)
+    now = int(time.time())
+    for drift in (0, -1, 1):
+        at = now + drift * totp.interval
+        if hmac.compare_digest(totp.at(at), code):
+            return totp.timecode(datetime.datetime.fromtimestamp(at, tz=datetime.UTC))
+    return None
+
+
+def _clean_code(code: str) -> str:
+    return "".join((code or "").split()).replace("-", "")
+
+
+def _recovery_hash(user_id: int, code: str) -> str:
+    message = f"recovery:{user_id}:{code.upper()}".encode()
+    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
+
+
+RECOVERY_CODES = 10
+
+
+def recovery_codes_issue(*, user: User) -> list[str]:
+    """Ten new one-use recovery codes (the old ones stop working); shown once, stored as keyed
+    hashes."""
+    import base64
+
+    codes = [
+        base64.b32encode(secrets.token_bytes(5)).decode().rstrip("=") for _ in range(RECOVERY_CODES)
+    ]
+    with transaction.atomic():
+        RecoveryCode.objects.filter(user=user).delete()
+        RecoveryCode.objects.bulk_create(
+            [RecoveryCode(user=user, code_hash=_recovery_hash(user.pk, code)) for code in codes]
+        )
+    return [f"{code[:4]}-{code[4:]}" for code in codes]
+
+
+def totp_enrol_confirm(*, user: User, code: str, client: str) -> list[str]:
+    """Activate the authenticator app once a code from it matches; returns new recovery
+    codes to show once."""
+    code = _clean_code(code)
+    if sign_in_locked(path="totp", account=user.email, client=client):
+        raise SignInRefused("staff_limit")
+    device = TotpDevice.objects.filter(user=user, confirmed_at__isnull=True).first()
+    if device is None:
+        raise SignInRefused("not_enrolling")
+    step = _totp_step_matching(totp_secret(device), code) if code.isdigit() else None
+    if step is None:
+        sign_in_failure_record(path="totp", account=user.email, client=client)
+        raise SignInRefused("wrong_totp")
+    with transaction.atomic():
+        claimed = TotpDevice.objects.filter(pk=device.pk, confirmed_at__isnull=True).update(
+            confirmed_at=timezone.now(), last_used_step=step
+        )
+        if not claimed:
+            raise SignInRefused("not_enrolling")
+        codes = recovery_codes_issue(user=user)
+    sign_in_failures_clear(path="totp", account=user.email)
+    return codes
+
+
+def staff_second_factor_check(*, user: User, code: str, client: str) -> str:
+    """The one-time code from the authenticator app, or a recovery code (used up). Returns
+    which was used; five failures lock the account for 15 minutes."""
+    code = _clean_code(code)
+    if sign_in_locked(path="totp", account=user.email, client=client):
+        raise SignInRefused("staff_limit")
+    device = TotpDevice.objects.filter(user=user, confirmed_at__isnull=False).first()
+    if device is None:
+        raise SignInRefused("not_enrolled")
+    if code.isdigit() and len(code) == 6:
+        step = _totp_step_matching(totp_secret(device), code)
+        # A code is accepted once: the step must be later than the last one used.
+        if step is not None and TotpDevice.objects.filter(
+            pk=device.pk, last_used_step__lt=step
+        ).update(last_used_step=step):
+            sign_in_failures_clear(path="totp", account=user.email)
+            return "totp"
+    elif len(code) == 8:
+        used = RecoveryCode.objects.filter(
+            user=user, code_hash=_recovery_hash(user.pk, code), used_at__isnull=True
+        ).update(used_at=timezone.now())
+        if used:
+            sign_in_failures_clear(path="totp", account=user.email)
+            return "recovery_code"
+    sign_in_failure_record(path="totp", account=user.email, client=client)
+    raise SignInRefused("wrong_totp")
+
+
+def totp_reset(*, user: User) -> None:
+    """An administrator's reset for someone who lost their app and their recovery codes: they
+    enrol again at their next sign-in."""
+    with transaction.atomic():
+        TotpDevice.objects.filter(user=user).delete()
+        RecoveryCode.objects.filter(user=user).delete()
+
+
+def staff_totp_demo_set(*, user: User) -> str:
+    """The demo's staff accounts come with an authenticator secret already active (printed on
+    start), so a visitor can sign in with any authenticator app straight away."""
+    with transaction.atomic():
+        totp_reset(user=user)
+        secret = totp_enrol_start(user=user)
+        TotpDevice.objects.filter(user=user).update(confirmed_at=timezone.now())
+    return secret
+
+
+# OpenID Connect --------------------------------------------------------------------------------
+
+
+def oidc_account_for(*, result) -> User:
+    """The account a provider's sign-in belongs to. Citizens: the one linked to this subject,
+    else the one for the verified email address (made if new). Staff: only an existing member
+    of the provider's organisation; staff accounts are never made from a provider's claims."""
+    from commonweal.organisations import selectors as organisations
+
+    from . import oidc
+
+    config = oidc.provider(result.provider)
+    now = timezone.now()
+    with transaction.atomic():
+        link = (
+            ExternalIdentity.objects.select_related("user")
+            .filter(provider=result.provider, subject=result.subject)
+            .first()
+        )
+        if link is not None:
+            user = link.user
+        elif result.purpose == "staff":
+            user = User.objects.filter(email=result.email).first() if result.email else None
+        else:
+            if not (result.email and result.email_verified):
+                raise SignInRefused("oidc_no_email")
+            user = User.objects.filter(email=result.email).first()
+            if user is None:
+                user = User.objects.create_user(result.email)
+        if user is None or not user.is_active:
+            raise SignInRefused("oidc_no_membership" if result.purpose == "staff" else "inactive")
+        if result.purpose == "staff":
+            organisation = organisations.organisation_by_slug(slug=config.organisation)
+            context = organisations.staff_context(user=user)
+            if organisation is None or organisation.pk not in context.organisation_ids:
+                raise SignInRefused("oidc_no_membership")
+        elif user.is_staff:
+            # Staff accounts sign in through the staff sign-in, never a citizen provider.
+            raise SignInRefused("staff_account")
+        if link is None:
+            ExternalIdentity.objects.create(
+                user=user, provider=result.provider, subject=result.subject, last_sign_in_at=now
+            )
+        else:
+            ExternalIdentity.objects.filter(pk=link.pk).update(last_sign_in_at=now)
+    return user
+
+
+def provider_session_record(*, result, user: User, session_key: str) -> ProviderSession:
+    return ProviderSession.objects.create(
+        provider=result.provider,
+        sid=result.sid,
+        subject=result.subject,
+        session_key=session_key,
+        user=user,
+        started_at=timezone.now(),
+    )
+
+
+def provider_session_ended(*, session_key: str) -> None:
+    ProviderSession.objects.filter(session_key=session_key, ended_at__isnull=True).update(
+        ended_at=timezone.now()
+    )
+
+
+def back_channel_logout(*, token) -> int:
+    """End every session here that the provider's logout token names (by `sid`, else by
+    `sub`). A token id seen before is refused. Returns how many sessions ended."""
+    from importlib import import_module
+
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                UsedTokenId.objects.create(
+                    provider=token.provider,
+                    jti=token.jti,
+                    expires_at=datetime.datetime.fromtimestamp(token.expires_at, tz=datetime.UTC),
+                )
+        except IntegrityError as error:
+            raise SignInRefused("logout_replayed") from error
+        sessions = ProviderSession.objects.select_for_update().filter(
+            provider=token.provider, ended_at__isnull=True
+        )
+        if token.sid:
+            sessions = sessions.filter(sid=token.sid)
+        else:
+            sessions = sessions.filter(subject=token.subject)
+        keys = list(sessions.values_list("session_key", flat=True))
+        for key in keys:
+            store(session_key=key).delete()
+        sessions.update(ended_at=timezone.now())
+    return len(keys)

@@ -1,21 +1,30 @@
 """Sign in with a code sent by email; sign out."""
 
-from django.contrib.auth import login, logout
+import time
+from urllib.parse import quote
+
+from django.conf import settings
+from django.contrib.auth import login
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from commonweal.core.clients import client_key
 from commonweal.organisations import selectors as organisations
 from commonweal.people import services as people_services
 
-from . import services
+from . import oidc, selectors, services
 from .forms import CodeForm, EmailForm
+from .middleware import TIMED_OUT, session_end, session_signed_in
 
 NEXT_KEY = "sign_in_next"
 EMAIL_KEY = "sign_in_email"
+# A member of staff who gave the right password but not yet the second factor.
+PENDING_STAFF_KEY = "accounts_pending_staff"
+PENDING_STAFF_SECONDS = 5 * 60
 
 
 def _safe_next(request, value: str | None) -> str | None:
@@ -43,18 +52,49 @@ def _refusal_message(reason: str) -> str:
         "inactive": _("This account cannot be used. Contact us for help."),
         "staff_wrong": _("The email address or password is not correct."),
         "staff_limit": _(
-            "There have been too many attempts to sign in. Wait 15 minutes and try again."
+            "There have been too many attempts to sign in. Wait %(minutes)s minutes and try again."
+        )
+        % {"minutes": settings.COMMONWEAL_SIGN_IN_LOCK_MINUTES},
+        "wrong_totp": _(
+            "The code is not correct. Enter the 6-digit code your authenticator app shows now, "
+            "or one of your recovery codes."
         ),
+        "not_enrolling": _("Start setting up your authenticator app again."),
+        "not_enrolled": _("Set up your authenticator app first."),
+        "already_enrolled": _("Your authenticator app is already set up."),
     }[reason]
+
+
+LOCKED_REASONS = {"staff_limit", "client_limit", "address_limit"}
+
+
+def _staff_page(request, template: str, context: dict, status: int = 200):
+    context.setdefault("service_name", _("Casework"))
+    return render(request, template, context, status=status)
+
+
+def _status_for(reason: str) -> int:
+    return 429 if reason in LOCKED_REASONS else 400
+
+
+def _timed_out_message(request) -> str | None:
+    minutes = request.session.pop(TIMED_OUT, None)
+    if not minutes:
+        return None
+    return _(
+        "You were signed out because you had not done anything for %(minutes)s minutes. "
+        "Sign in again to carry on."
+    ) % {"minutes": minutes}
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def staff_sign_in(request):
-    """Staff sign in with their email address and password (an organisation's own
-    sign-in provider can replace this)."""
+    """Staff sign in with their email address and password, then a one-time code; or with
+    their organisation's provider."""
     next_url = _safe_next(request, request.GET.get("next") or request.POST.get("next"))
     values = {"email": (request.POST.get("email") or "").strip()[:254]}
     errors = []
+    status = 200
     if request.method == "POST":
         password = request.POST.get("password") or ""
         if not values["email"]:
@@ -68,10 +108,21 @@ def staff_sign_in(request):
                 )
             except services.SignInRefused as refused:
                 errors.append({"text": _refusal_message(refused.reason), "href": "#email"})
+                status = _status_for(refused.reason)
             else:
-                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-                return redirect(next_url or reverse("workspace:my-work"))
-    return render(
+                # Not signed in yet: the second factor comes first.
+                request.session.cycle_key()
+                request.session[PENDING_STAFF_KEY] = {
+                    "user": user.pk,
+                    "at": int(time.time()),
+                    "next": next_url or "",
+                }
+                if selectors.totp_active(user=user):
+                    return redirect("accounts:staff-second-factor")
+                return redirect("accounts:staff-totp-set-up")
+        else:
+            status = 400
+    return _staff_page(
         request,
         "accounts/staff_sign_in.html",
         {
@@ -79,10 +130,118 @@ def staff_sign_in(request):
             "errors": errors,
             "next_url": next_url or "",
             "page_title": _("Staff sign in"),
-            "service_name": _("Casework"),
+            "timed_out": _timed_out_message(request),
+            "providers": [
+                {
+                    "label": p.display_label(_language()),
+                    "url": reverse("accounts:oidc-start", args=[p.name])
+                    + (f"?next={quote(next_url)}" if next_url else ""),
+                }
+                for p in oidc.providers_for(purpose="staff")
+            ],
         },
-        status=(429 if "Wait 15" in errors[0]["text"] else 400) if errors else 200,
+        status=status,
     )
+
+
+def _pending_staff(request):
+    pending = request.session.get(PENDING_STAFF_KEY)
+    if not pending or time.time() - pending["at"] > PENDING_STAFF_SECONDS:
+        request.session.pop(PENDING_STAFF_KEY, None)
+        return None, ""
+    user = selectors.active_staff_user(user_id=pending["user"])
+    return user, pending.get("next") or ""
+
+
+def _finish_staff_sign_in(request, user, method: str, next_url: str):
+    request.session.pop(PENDING_STAFF_KEY, None)
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    session_signed_in(request, method=method, staff_verified=True)
+    return redirect(next_url or reverse("workspace:my-work"))
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def staff_second_factor(request):
+    """The one-time code from the authenticator app (or a recovery code)."""
+    user, next_url = _pending_staff(request)
+    if user is None:
+        return redirect("accounts:staff-sign-in")
+    errors, status = [], 200
+    if request.method == "POST":
+        code = (request.POST.get("code") or "").strip()[:20]
+        if not code:
+            errors.append(
+                {"text": _("Enter the code from your authenticator app"), "href": "#code"}
+            )
+            status = 400
+        else:
+            try:
+                method = services.staff_second_factor_check(
+                    user=user, code=code, client=client_key(request)
+                )
+            except services.SignInRefused as refused:
+                errors.append({"text": _refusal_message(refused.reason), "href": "#code"})
+                status = _status_for(refused.reason)
+            else:
+                return _finish_staff_sign_in(request, user, f"password+{method}", next_url)
+    return _staff_page(
+        request,
+        "accounts/staff_second_factor.html",
+        {"errors": errors, "page_title": _("Enter the code from your authenticator app")},
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def staff_totp_set_up(request):
+    """First sign-in: show a new secret as text and as an otpauth link; active once a code
+    from the app is checked, then recovery codes are shown once."""
+    user, next_url = _pending_staff(request)
+    if user is None:
+        return redirect("accounts:staff-sign-in")
+    if selectors.totp_active(user=user):
+        return redirect("accounts:staff-second-factor")
+    errors, status = [], 200
+    if request.method == "POST":
+        code = (request.POST.get("code") or "").strip()[:20]
+        try:
+            if not code:
+                raise services.SignInRefused("wrong_totp")
+            codes = services.totp_enrol_confirm(user=user, code=code, client=client_key(request))
+        except services.SignInRefused as refused:
+            errors.append({"text": _refusal_message(refused.reason), "href": "#code"})
+            status = _status_for(refused.reason)
+        else:
+            response = _finish_staff_sign_in(request, user, "password+totp", next_url)
+            return _staff_page(
+                request,
+                "accounts/staff_recovery_codes.html",
+                {
+                    "codes": codes,
+                    "continue_url": response["Location"],
+                    "page_title": _("Save your recovery codes"),
+                },
+            )
+        secret = selectors.totp_pending_secret(user=user) or services.totp_enrol_start(user=user)
+    else:
+        secret = services.totp_enrol_start(user=user)
+    return _staff_page(
+        request,
+        "accounts/staff_totp_set_up.html",
+        {
+            "errors": errors,
+            "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+            "otpauth_uri": services.totp_uri(user=user, secret=secret),
+            "page_title": _("Set up your authenticator app"),
+        },
+        status=status,
+    )
+
+
+def _language() -> str:
+    from django.utils.translation import get_language
+
+    return "cy" if (get_language() or "").startswith("cy") else "en"
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -115,6 +274,14 @@ def sign_in(request):
             "errors": [{"text": e, "href": "#email"} for e in form.errors.get("email", [])],
             "page_title": _("Sign in or create an account"),
             "nav": "sign-in",
+            "timed_out": _timed_out_message(request),
+            "providers": [
+                {
+                    "label": p.display_label(_language()),
+                    "url": reverse("accounts:oidc-start", args=[p.name]),
+                }
+                for p in oidc.providers_for(purpose="citizen")
+            ],
         },
         status=status,
     )
@@ -139,7 +306,15 @@ def sign_in_code(request):
             else:
                 next_url = request.session.get(NEXT_KEY)
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-                people_services.person_for_account(account=user)
+                session_signed_in(request, method="email_code", staff_verified=False)
+                person = people_services.person_for_account(account=user)
+                people_services.person_identity_raise(
+                    person=person,
+                    level="low",
+                    source="email_code",
+                    by=user,
+                    reason="Signed in with a code sent to their email address",
+                )
                 request.session.pop(EMAIL_KEY, None)
                 request.session.pop(NEXT_KEY, None)
                 if not next_url and organisations.staff_context(user=user).is_staff:
@@ -164,10 +339,76 @@ def sign_in_code(request):
 
 @require_POST
 def sign_out(request):
-    logout(request)
+    provider_sign_in = session_end(request)
+    if provider_sign_in:
+        config = oidc.provider(provider_sign_in["provider"])
+        url = config and oidc.end_session_url(config, id_token=provider_sign_in["id_token"])
+        if url:
+            # Signed out here already; the provider then signs them out there and comes back.
+            return redirect(url)
     return redirect(reverse("accounts:signed-out"))
 
 
 @require_http_methods(["GET", "HEAD"])
 def signed_out(request):
     return render(request, "accounts/signed_out.html", {"page_title": _("You have signed out")})
+
+
+IDENTITY_LEVEL_LABELS = {
+    "none": gettext_lazy("Not checked"),
+    "low": gettext_lazy("Low: controls their email address"),
+    "medium": gettext_lazy("Medium: signs in with two factors"),
+    "high": gettext_lazy("High: identity proved"),
+}
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def identity_in_person(request, reference):
+    """A member of staff records that they saw a case's person's identity documents in
+    person, which proves their identity (the highest level). Kept in the person's history."""
+    from django.core.exceptions import PermissionDenied
+    from django.http import Http404
+
+    from commonweal.cases import selectors as cases_selectors
+
+    context = organisations.staff_context(user=request.user)
+    if not context.is_staff:
+        raise PermissionDenied("Not a member of any team")
+    page = cases_selectors.case_for_staff(context=context, reference=reference.upper())
+    if page is None:
+        raise Http404("No such case")
+    if not page.can_act or not page.sees("person"):
+        raise PermissionDenied("Referral access is read-only")
+    person = page.case.person
+    documents = (request.POST.get("documents") or "").strip()[:300]
+    errors = []
+    if request.method == "POST":
+        if not documents:
+            errors.append({"text": _("Say which documents you saw"), "href": "#documents"})
+        if request.POST.get("seen") != "yes":
+            errors.append(
+                {
+                    "text": _("Confirm you saw the original documents and they match the person"),
+                    "href": "#seen",
+                }
+            )
+        if not errors:
+            people_services.person_identity_seen_in_person(
+                person=person, by=request.user, documents=documents
+            )
+            return redirect("workspace:case", reference=page.case.reference)
+    return _staff_page(
+        request,
+        "accounts/identity_in_person.html",
+        {
+            "errors": errors,
+            "documents": documents,
+            "case": page.case,
+            "person": person,
+            "level": IDENTITY_LEVEL_LABELS.get(person.identity_level, person.identity_level),
+            "page_title": _("Record identity documents seen in person"),
+            "back_url": reverse("workspace:case", args=[page.case.reference]),
+            "service_url": reverse("workspace:my-work"),
+        },
+        status=400 if errors else 200,
+    )

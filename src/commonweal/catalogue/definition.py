@@ -567,6 +567,9 @@ class ServiceDefinition(Strict):
     # Per-check limits (contact-velocity: limit, window_hours; address-velocity: limit,
     # window_days); a check not named here uses the site's settings.
     check_settings: dict[Identifier, CheckSettings] = {}
+    # How sure we must be of who the applicant is before they apply online (docs/sign-in.md);
+    # left out, signing in with an emailed code is enough.
+    identity_level: Literal["low", "medium", "high"] | None = None
 
     @field_validator("checks")
     @classmethod

@@ -306,6 +306,13 @@ def apply(request, slug):
             if unanswered:
                 return redirect("intake:eligibility", slug, unanswered)
         assisted = _assisted(request, slug)
+        if assisted is None and not people_selectors.identity_level_meets(
+            level=people_selectors.identity_level_of_account(account=request.user),
+            required=definition.identity_level,
+        ):
+            # The service needs to be surer who they are (staff taking an application check
+            # identity themselves).
+            return redirect("accounts:identity-needed", slug)
         if assisted is not None:
             draft = services.assisted_application_start(
                 staff=request.user,

@@ -5,6 +5,26 @@ from django.conf import settings
 from django.db import models
 
 
+class IdentityLevel(models.TextChoices):
+    """How sure we are that a person is who they say, lowest first (see docs/sign-in.md)."""
+
+    NONE = "none", "None"
+    LOW = "low", "Low: controls an email address"
+    MEDIUM = "medium", "Medium: two-factor sign-in (Cl.Cm)"
+    HIGH = "high", "High: identity proved (Cl.Cm.P2, or documents seen in person)"
+
+
+IDENTITY_LEVEL_ORDER = [level.value for level in IdentityLevel]
+
+
+class IdentitySource(models.TextChoices):
+    NONE = "", "None"
+    EMAIL_CODE = "email_code", "Signed in with a code sent by email"
+    PROVIDER_SIGN_IN = "provider_sign_in", "Signed in with a two-factor provider"
+    ONLINE_PROOF = "online_proof", "Proved their identity online"
+    IN_PERSON = "in_person", "Staff saw identity documents in person"
+
+
 class Person(models.Model):
     """One record per human, whoever applies for them and however they contact us."""
 
@@ -71,6 +91,14 @@ class Person(models.Model):
     # Some address or number of theirs has failed (a bounce, a returned letter): routing
     # then checks which. Most people never have one, so most notices skip that query.
     has_failing_contact = models.BooleanField(default=False)
+    # The highest level at which we know who they are, where it came from and when.
+    identity_level = models.CharField(
+        max_length=10, choices=IdentityLevel.choices, default=IdentityLevel.NONE
+    )
+    identity_source = models.CharField(
+        max_length=20, choices=IdentitySource.choices, blank=True, default=IdentitySource.NONE
+    )
+    identity_verified_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -1,6 +1,6 @@
 """Reads of people's records, shaped as the answers a service's questions expect."""
 
-from .models import Person
+from .models import IDENTITY_LEVEL_ORDER, Person
 
 # The parts of a person's record a service question can fill in (`person_field`), and the
 # question types that can hold each. An answer given in a journey updates the record; a
@@ -188,3 +188,16 @@ def failing_contacts_many(*, people) -> dict[int, set[str]]:
         if current == value:
             result.setdefault(person_id, set()).add(kind)
     return result
+
+
+def identity_level_meets(*, level: str | None, required: str | None) -> bool:
+    """Whether a person known at `level` may use something that needs `required`."""
+    if not required:
+        return True
+    return IDENTITY_LEVEL_ORDER.index(level or "none") >= IDENTITY_LEVEL_ORDER.index(required)
+
+
+def identity_level_of_account(*, account) -> str:
+    """The identity level of the signed-in person's own record ("none" without one)."""
+    found = Person.objects.filter(account=account).values_list("identity_level", flat=True)[:1]
+    return found[0] if found else "none"

@@ -5,7 +5,15 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from .models import ContactPoint, Person, PersonChange, Representative
+from .models import (
+    IDENTITY_LEVEL_ORDER,
+    ContactPoint,
+    IdentityLevel,
+    IdentitySource,
+    Person,
+    PersonChange,
+    Representative,
+)
 
 _ADDRESS_PARTS = {
     "line_1": "address_line_1",
@@ -486,3 +494,48 @@ def contact_preferences_update(
                 person=current, fields=changes, changed_by=changed_by, reason=reason[:500]
             )
     return list(changes)
+
+
+def person_identity_raise(*, person: Person, level: str, source: str, by, reason: str) -> bool:
+    """Record that we know who `person` is at `level` (from `source`), if that is higher than
+    what we knew; the history row says who and why. Returns whether anything changed."""
+    if level not in IDENTITY_LEVEL_ORDER or source not in IdentitySource.values:
+        raise ValueError(f"unknown identity level {level!r} or source {source!r}")
+    with transaction.atomic():
+        current = (
+            Person.objects.select_for_update()
+            .only("identity_level", "identity_source")
+            .get(pk=person.pk)
+        )
+        if IDENTITY_LEVEL_ORDER.index(level) <= IDENTITY_LEVEL_ORDER.index(current.identity_level):
+            return False
+        now = timezone.now()
+        Person.objects.filter(pk=person.pk).update(
+            identity_level=level, identity_source=source, identity_verified_at=now, updated_at=now
+        )
+        PersonChange.objects.create(
+            person=person,
+            fields={
+                "identity_level": [current.identity_level, level],
+                "identity_source": [current.identity_source, source],
+            },
+            changed_by=by,
+            reason=reason[:500],
+        )
+    person.identity_level, person.identity_source, person.identity_verified_at = level, source, now
+    return True
+
+
+def person_identity_seen_in_person(*, person: Person, by, documents: str) -> bool:
+    """A member of staff saw the person's identity documents (named in `documents`, e.g.
+    "passport and council tax bill"): the highest level, recorded with who saw what."""
+    documents = (documents or "").strip()
+    if not documents:
+        raise ValueError("say which documents were seen")
+    return person_identity_raise(
+        person=person,
+        level=IdentityLevel.HIGH,
+        source=IdentitySource.IN_PERSON,
+        by=by,
+        reason=f"Identity documents seen in person: {documents}",
+    )

@@ -90,7 +90,9 @@ def load_demo_people() -> dict[str, str]:
             email=email, display_name=name, password=password, superuser=superuser
         )
         organisations.membership_ensure(user=user, team=teams[team], role=role)
-        passwords[email] = (password, f"{name}, {role.replace('_', ' ')}")
+        # Staff need a second factor: each demo account's authenticator key is printed.
+        totp_key = accounts_services.staff_totp_demo_set(user=user)
+        passwords[email] = (password, totp_key, f"{name}, {role.replace('_', ' ')}")
         if not superuser:
             caseworkers.append(user)
     for service in catalogue_selectors.published_services():
@@ -179,15 +181,15 @@ class Command(BaseCommand):
             subprocess.Popen([*commonweal, "worker"], env=environment),  # noqa: S603  # nosec B603
         ]
         staff_lines = "\n".join(
-            f"    {email:<26} password {password:<14} {who}"
-            for email, (password, who) in passwords.items()
+            f"    {email:<26} password {password:<14} key {key}  {who}"
+            for email, (password, key, who) in passwords.items()
         )
         self.stdout.write(
             f"""
 Commonweal demo is running.
 
   Citizen site   {base}/
-  Workspace      {base}/staff/        (staff: sign in with an email address and password below)
+  Workspace      {base}/staff/        (staff: email address, password and code, below)
   Staff admin    {base}/staff/admin/
   API            {base}/api/v1/schema/   key (new on every start): {api_key}
   Health         {base}/healthz
@@ -196,8 +198,10 @@ Commonweal demo is running.
   Sign in as the demo citizen: go to {base}/sign-in/, enter {DEMO_CITIZEN},
   then read the 6-digit code in the dev mailbox (it is also logged below).
 
-  Staff accounts (new passwords on every start):
+  Staff accounts (new passwords and authenticator keys on every start):
 {staff_lines}
+  After the password, staff enter a 6-digit code: add the key to any authenticator app
+  (time-based, 6 digits), or print the code now with: commonweal totp EMAIL
 
   Services: {", ".join(services)}
   Press Ctrl+C to stop.

@@ -1,0 +1,23 @@
+"""Reads about accounts: staff second factors and provider sessions."""
+
+from .models import TotpDevice, User
+
+
+def totp_active(*, user) -> bool:
+    return TotpDevice.objects.filter(user=user, confirmed_at__isnull=False).exists()
+
+
+def totp_pending_secret(*, user) -> str | None:
+    """The secret being set up (shown again after a wrong code)."""
+    from .services import totp_secret
+
+    device = TotpDevice.objects.filter(user=user, confirmed_at__isnull=True).first()
+    return totp_secret(device) if device else None
+
+
+def active_staff_user(*, user_id: int) -> User | None:
+    return User.objects.filter(pk=user_id, is_active=True, is_staff=True).first()
+
+
+def totp_device_of(*, email: str) -> TotpDevice | None:
+    return TotpDevice.objects.filter(user__email=email, confirmed_at__isnull=False).first()
