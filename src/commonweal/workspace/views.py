@@ -21,6 +21,7 @@ from commonweal.messaging import services as messaging
 from commonweal.organisations import selectors as organisations
 from commonweal.people import selectors as people_selectors
 from commonweal.people import services as people_services
+from commonweal.rights import selectors as rights_selectors
 
 from . import presenters
 
@@ -172,6 +173,7 @@ def case_detail(request, reference, errors=None, status=200, values=None):
         view=presenters.case_view(page, request.staff, get_language()),
         page=page,
         case=page.case,
+        consent_warning=rights_selectors.case_consent_warning(case=page.case),
         relationships=people_selectors.representative_relationships(),
         rep_scopes=people_selectors.representative_scopes(),
         saved_replies=messaging_selectors.saved_replies(service_id=page.case.service_id)

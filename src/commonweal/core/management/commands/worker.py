@@ -23,6 +23,7 @@ from commonweal.accounts import services as accounts_services
 from commonweal.core import services as core_services
 from commonweal.intake import services as intake_services
 from commonweal.messaging import services as messaging_services
+from commonweal.rights import services as rights_services
 from commonweal.webhooks import services as webhooks_services
 
 logger = logging.getLogger("commonweal.worker")
@@ -44,6 +45,8 @@ def housekeeping() -> dict:
         "rate_limit_rows_pruned": core_services.rate_limits_prune(),
         "sign_in_codes_pruned": accounts_services.sign_in_codes_prune(),
         "stale_heartbeats_pruned": core_services.worker_heartbeats_prune(),
+        # Once a night (the first worker to claim the day runs it): None on other passes.
+        "retention": rights_services.retention_run_nightly(),
     }
 
 
