@@ -195,7 +195,11 @@ def test_not_corrected_needs_a_reason_that_the_person_is_told(citizen, case, sta
     context = organisations.staff_context(user=staff.caseworker)
     with pytest.raises(services.RightsRefused):
         services.data_request_resolve(
-            request_id=request.pk, corrected=False, reason="", values={}, by=staff.caseworker,
+            request_id=request.pk,
+            corrected=False,
+            reason="",
+            values={},
+            by=staff.caseworker,
             context=context,
         )
     services.data_request_resolve(
@@ -291,13 +295,21 @@ def test_staff_list_costs_the_same_queries_however_many_requests(citizen, staff,
         return len(captured)
 
     services.data_request_create(
-        person=case.person, subject="person", field="phone", what_is_wrong="a", should_be="b",
+        person=case.person,
+        subject="person",
+        field="phone",
+        what_is_wrong="a",
+        should_be="b",
         by=citizen,
     )
     one = queries()
     for field in ("email", "address", "ni_number"):
         services.data_request_create(
-            person=case.person, subject="person", field=field, what_is_wrong="a", should_be="b",
+            person=case.person,
+            subject="person",
+            field=field,
+            what_is_wrong="a",
+            should_be="b",
             by=citizen,
         )
     assert queries() == one
@@ -326,9 +338,7 @@ def test_withdrawing_sharing_ends_provider_referrals_at_once(citizen, case, staf
     person_client = logged_in(citizen)
     confirm = person_client.get("/account/your-data/consents/provider_sharing/")
     assert "Yes, withdraw my consent" in page_text(confirm)
-    response = person_client.post(
-        "/account/your-data/consents/provider_sharing/", {"given": "no"}
-    )
+    response = person_client.post("/account/your-data/consents/provider_sharing/", {"given": "no"})
     assert response.status_code == 302
     referral.refresh_from_db()
     assert referral.ended_at is not None
@@ -336,7 +346,8 @@ def test_withdrawing_sharing_ends_provider_referrals_at_once(citizen, case, staf
     assert ended.data["reason"] == "consent_withdrawn" and ended.visible_to_person
     # The provider has lost access, a new referral is refused, and the team sees why.
     provider_context = organisations.staff_context(user=staff.provider)
-    assert cases_selectors.case_for_staff(context=provider_context, reference=case.reference) is None
+    seen = cases_selectors.case_for_staff(context=provider_context, reference=case.reference)
+    assert seen is None
     with pytest.raises(cases_services.CaseActionRefused, match="withdrawn"):
         refer_to_provider(case, staff)
     page = logged_in(staff.caseworker).get(f"/staff/cases/{case.reference}/")
