@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime
 import re
 
+from django.utils.translation import gettext
+
 from .sections import data_sections
 
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
@@ -25,9 +27,9 @@ def readable(value, language: str = "en") -> str:
     if value is None or value == "":
         return "–"
     if value is True:
-        return "Ie" if language == "cy" else "Yes"
+        return gettext("Yes")
     if value is False:
-        return "Na" if language == "cy" else "No"
+        return gettext("No")
     if isinstance(value, str) and _ISO_DATETIME.match(value):
         try:
             return datetime_long(datetime.datetime.fromisoformat(value))

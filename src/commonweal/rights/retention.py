@@ -197,6 +197,7 @@ def _erase_people(case_ids: list[int], counts: dict) -> None:
     if not people:
         return
     _raw_delete(Message.objects.filter(person_id__in=people))
+    _raw_delete(Message.objects.filter(notice__person_id__in=people))
     _raw_delete(Notice.objects.filter(person_id__in=people))
     _raw_delete(ContactPoint.objects.filter(person_id__in=people))
     _raw_delete(Representative.objects.filter(person_id__in=people))
