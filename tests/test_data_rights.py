@@ -488,3 +488,24 @@ def test_the_nightly_run_happens_once_a_night(citizen, case, settings):
     assert services.retention_run_nightly()["cases_anonymised"] == 1
     assert services.retention_run_nightly() is None
     assert RetentionRun.objects.filter(day=timezone.localdate()).count() == 1
+
+
+def test_the_team_records_consent_given_by_phone(citizen, case, staff):
+    referral = refer_to_provider(case, staff)
+    url = f"/staff/cases/{case.reference}/consents/"
+    caseworker = logged_in(staff.caseworker)
+    assert caseworker.get(url).status_code == 200
+    refused = caseworker.post(url, {"purpose": "provider_sharing"})
+    assert refused.status_code == 400 and "govuk-error-summary" in refused.content.decode()
+    response = caseworker.post(
+        url,
+        {"purpose": "provider_sharing", "given": "no", "method": "phone", "note": "Rang us"},
+    )
+    assert response.status_code == 302
+    consent = Consent.objects.get()
+    assert (consent.given, consent.method, consent.recorded_by) == (False, "phone", staff.caseworker)
+    referral.refresh_from_db()
+    assert referral.ended_at is not None
+    # A provider or another team cannot record consent on the case.
+    assert logged_in(staff.provider).get(url).status_code == 404
+    assert logged_in(staff.other_team).get(url).status_code == 404

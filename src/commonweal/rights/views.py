@@ -385,3 +385,55 @@ def staff_request(request, request_id):
         statuses=_status_labels(),
         page_title=_("Correction request"),
     )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@staff_required
+def staff_consents(request, reference):
+    """Consent the person gave or withdrew by phone, in person or on paper, recorded by the
+    case team (a referred organisation cannot)."""
+    from commonweal.cases import selectors as cases_selectors
+
+    page = cases_selectors.case_for_staff(context=request.staff, reference=reference.upper())
+    if page is None or not page.can_act:
+        raise Http404("No such case")
+    case = page.case
+    labels = _consent_labels()
+    methods = {k: v for k, v in _method_labels().items() if k != Consent.Method.ONLINE}
+    values = {"purpose": "", "given": "", "method": "", "note": ""}
+    errors = []
+    if request.method == "POST":
+        values = {key: (request.POST.get(key) or "").strip()[:500] for key in values}
+        if values["purpose"] not in labels:
+            errors.append({"text": _("Choose what the consent is for"), "href": "#purpose"})
+        if values["given"] not in ("yes", "no"):
+            errors.append({"text": _("Choose whether they gave or withdrew it"), "href": "#given"})
+        if values["method"] not in methods:
+            errors.append({"text": _("Choose how they told us"), "href": "#method"})
+        if not errors:
+            services.consent_record(
+                person=case.person,
+                purpose=values["purpose"],
+                given=values["given"] == "yes",
+                method=values["method"],
+                by=request.user,
+                note=values["note"],
+            )
+            messages.success(request, _("Consent recorded."))
+            return redirect("rights:staff-consents", reference=case.reference)
+    return _staff_page(
+        request,
+        "rights/staff_consents.html",
+        status=400 if errors else 200,
+        case=case,
+        consents=selectors.consents_for_person(person=case.person),
+        consent_labels=labels,
+        methods=methods,
+        all_methods=_method_labels(),
+        values=values,
+        errors=errors,
+        error_for={error["href"][1:]: error["text"] for error in reversed(errors)},
+        page_title=_("Consent"),
+        back_url=reverse("workspace:case", args=[case.reference]),
+        nav="",
+    )
