@@ -482,12 +482,20 @@ def test_retention_command_prints_counts_as_json(citizen, case, capsys):
     assert json.loads(capsys.readouterr().out)["cases_anonymised"] == 1
 
 
-def test_the_nightly_run_happens_once_a_night(citizen, case, settings):
+def test_the_nightly_run_happens_once_a_night_on_the_task_queue(
+    citizen, case, settings, run_tasks, django_capture_on_commit_callbacks
+):
     settings.COMMONWEAL_RETENTION_HOUR = 0
     close(case, days_ago=3000)
-    assert services.retention_run_nightly()["cases_anonymised"] == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        run_id = services.retention_run_nightly()
+    assert run_id is not None
     assert services.retention_run_nightly() is None
-    assert RetentionRun.objects.filter(day=timezone.localdate()).count() == 1
+    run_tasks()
+    run = RetentionRun.objects.get(day=timezone.localdate())
+    assert run.pk == run_id and run.finished_at is not None
+    assert run.counts["cases_anonymised"] == 1
+    assert ErasedCase.objects.filter(case=case).exists()
 
 
 def test_the_team_records_consent_given_by_phone(citizen, case, staff):

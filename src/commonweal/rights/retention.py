@@ -267,9 +267,10 @@ def retention_run(
     return counts
 
 
-def retention_run_nightly(*, now: datetime.datetime | None = None) -> dict | None:
-    """Run the job once a night (from COMMONWEAL_RETENTION_HOUR, 2 a.m. by default): the
-    first worker to claim the day's row runs it; others, and later calls, do nothing."""
+def retention_run_nightly(*, now: datetime.datetime | None = None) -> int | None:
+    """Once a night (from COMMONWEAL_RETENTION_HOUR, 2 a.m. by default) the first worker to
+    claim the day's row queues the run as a task; others, and later calls, do nothing.
+    Returns the claimed run's id."""
     now = now or timezone.now()
     local = timezone.localtime(now)
     if local.hour < getattr(settings, "COMMONWEAL_RETENTION_HOUR", 2):
@@ -279,8 +280,16 @@ def retention_run_nightly(*, now: datetime.datetime | None = None) -> dict | Non
     try:
         with transaction.atomic():
             claim = RetentionRun.objects.create(day=local.date(), started_at=now)
+            from .tasks import run_retention
+
+            transaction.on_commit(lambda: run_retention.enqueue(claim.pk))
     except IntegrityError:
         return None
-    counts = retention_run(now=now, record=False)
-    RetentionRun.objects.filter(pk=claim.pk).update(finished_at=timezone.now(), counts=counts)
+    return claim.pk
+
+
+def retention_run_claimed(*, run_id: int) -> dict:
+    """The claimed nightly run: do it and keep its counts on its row."""
+    counts = retention_run(record=False)
+    RetentionRun.objects.filter(pk=run_id).update(finished_at=timezone.now(), counts=counts)
     return counts

@@ -20,7 +20,12 @@ from commonweal.people import services as people_services
 
 from . import selectors
 from .models import Consent, DataRequest, LegalHold
-from .retention import register_case_eraser, retention_run, retention_run_nightly
+from .retention import (
+    register_case_eraser,
+    retention_run,
+    retention_run_claimed,
+    retention_run_nightly,
+)
 
 __all__ = [
     "consent_record",
@@ -30,6 +35,7 @@ __all__ = [
     "legal_hold_place",
     "register_case_eraser",
     "retention_run",
+    "retention_run_claimed",
     "retention_run_nightly",
 ]
 

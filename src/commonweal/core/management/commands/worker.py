@@ -45,8 +45,9 @@ def housekeeping() -> dict:
         "rate_limit_rows_pruned": core_services.rate_limits_prune(),
         "sign_in_codes_pruned": accounts_services.sign_in_codes_prune(),
         "stale_heartbeats_pruned": core_services.worker_heartbeats_prune(),
-        # Once a night (the first worker to claim the day runs it): None on other passes.
-        "retention": rights_services.retention_run_nightly(),
+        # Once a night the first worker to claim the day queues the retention run as a task
+        # (the run's id; None on every other pass).
+        "retention_run_queued": rights_services.retention_run_nightly(),
     }
 
 
