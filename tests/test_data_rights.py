@@ -18,6 +18,7 @@ from django.utils import timezone
 from commonweal.cases import selectors as cases_selectors
 from commonweal.cases import services as cases_services
 from commonweal.cases.models import Case, CaseEvent, Referral, Task
+from commonweal.catalogue import selectors as catalogue
 from commonweal.intake import selectors as intake_selectors
 from commonweal.intake.models import Application
 from commonweal.messaging import services as messaging
@@ -518,3 +519,27 @@ def test_the_team_records_consent_given_by_phone(citizen, case, staff):
     # A provider or another team cannot record consent on the case.
     assert logged_in(staff.provider).get(url).status_code == 404
     assert logged_in(staff.other_team).get(url).status_code == 404
+
+
+def test_retention_works_in_batches_not_row_by_row(citizen, other_citizen, staff):
+    def due_cases(account, count):
+        for _ in range(count):
+            made = submit_case(account)
+            messaging.thread_message_post(
+                case=made, author=account, from_staff=False, body="Hello", files=[]
+            )
+            close(made, days_ago=2500)
+
+    def queries() -> int:
+        # Each run reads the services' periods afresh.
+        catalogue.published_cache_clear()
+        catalogue.definitions_cache_clear()
+        with CaptureQueriesContext(connection) as captured:
+            services.retention_run()
+        return len(captured)
+
+    due_cases(citizen, 1)
+    one = queries()
+    due_cases(other_citizen, 4)
+    assert queries() == one
+    assert ErasedCase.objects.count() == 5
