@@ -24,6 +24,10 @@ SAMPLE_ARGUMENTS = {
     "bulk_id": "1",
     "person_id": "6f1c2a9e-1b7d-4c55-9a53-0d6f54c0f005",
     "action": "assign",
+    "extension": "json",
+    "field": "phone",
+    "purpose": "research_contact",
+    "request_id": "1",
 }
 
 NASTY_VALUES = [
