@@ -5,6 +5,7 @@ whatever its shape, so a section registered by another app needs no template of 
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 
 from django.utils.translation import gettext
@@ -59,7 +60,15 @@ def document_context(data: dict, *, language: str) -> dict:
     }
 
 
+@functools.cache
+def _font_config():
+    # Finding the system's fonts takes a second or two: once per process, as for letters.
+    from weasyprint.text.fonts import FontConfiguration
+
+    return FontConfiguration()
+
+
 def pdf_from_html(html: str) -> bytes:
     import weasyprint
 
-    return weasyprint.HTML(string=html).write_pdf()
+    return weasyprint.HTML(string=html).write_pdf(font_config=_font_config())
