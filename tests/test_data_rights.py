@@ -27,6 +27,7 @@ from commonweal.organisations import selectors as organisations
 from commonweal.people.models import ContactPoint, Person, PersonChange
 from commonweal.rights import selectors, services
 from commonweal.rights.models import Consent, DataRequest, ErasedCase, LegalHold, RetentionRun
+from tests.journeys import BUDGETING_LOAN, answer_eligibility, path_of
 from tests.workspace import make_staff, submit_case
 
 pytestmark = pytest.mark.django_db
@@ -380,6 +381,18 @@ def test_withdrawing_reuse_stops_details_being_offered(citizen, case):
         person=case.person, purpose="answer_reuse", given=False, method="online", by=citizen
     )
     assert intake_selectors.person_details_for(account=citizen) == {}
+
+
+def test_after_withdrawing_reuse_the_journey_asks_every_question_again(citizen_client, case):
+    citizen_client.post("/account/your-data/consents/answer_reuse/", {"given": "no"})
+    answer_eligibility(citizen_client, "budgeting-loan", BUDGETING_LOAN["eligibility"])
+    response = citizen_client.get("/services/budgeting-loan/apply/", follow=True)
+    assert path_of(response) != "/services/budgeting-loan/apply/confirm-your-details/"
+    assert "Check the details we hold" not in response.content.decode()
+    # Giving it back offers them again.
+    citizen_client.post("/account/your-data/consents/answer_reuse/", {"given": "yes"})
+    response = citizen_client.get("/services/budgeting-loan/apply/", follow=True)
+    assert path_of(response) == "/services/budgeting-loan/apply/confirm-your-details/"
 
 
 def test_consent_page_refuses_unknown_purposes_and_needs_csrf(citizen):
