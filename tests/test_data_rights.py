@@ -441,6 +441,9 @@ def test_retention_anonymises_closed_cases_past_the_period_and_keeps_held_ones(
     assert counts["case_events_deleted"] >= 1 and counts["secure_messages_deleted"] == 1
     person = Person.objects.get(pk=old.person_id)
     assert person.full_name == "" and person.date_of_birth is None and person.account is None
+    citizen.refresh_from_db()
+    assert not citizen.is_active and citizen.email.endswith("@erased.invalid")
+    assert counts["accounts_closed"] == 1
     assert not ContactPoint.objects.filter(person=person).exists()
     assert not PersonChange.objects.filter(person=person).exists()
     assert not Consent.objects.filter(person=person).exists()

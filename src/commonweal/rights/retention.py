@@ -196,6 +196,7 @@ def _erase_people(case_ids: list[int], counts: dict) -> None:
     people = sorted(person_ids - still_kept - held)
     if not people:
         return
+    _close_accounts(people, counts)
     _raw_delete(Message.objects.filter(person_id__in=people))
     _raw_delete(Message.objects.filter(notice__person_id__in=people))
     _raw_delete(Notice.objects.filter(person_id__in=people))
@@ -233,6 +234,41 @@ def _erase_people(case_ids: list[int], counts: dict) -> None:
     _add(counts, "people_anonymised", len(people))
 
 
+def _close_accounts(people: list[int], counts: dict) -> None:
+    """The sign-in accounts of people being anonymised: their address is replaced and they
+    can no longer sign in (an existing session ends with them). An account is kept as it
+    is while it has applications for anyone else (a carer's), and staff accounts always."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.hashers import make_password
+    from django.db.models import CharField, Value
+    from django.db.models.functions import Cast, Concat
+
+    from commonweal.intake.models import Application
+    from commonweal.people.models import Person
+
+    others = Application.objects.filter(account_id=OuterRef("pk"), person__isnull=False).exclude(
+        person_id__in=people
+    )
+    accounts = (
+        get_user_model()
+        .objects.filter(
+            pk__in=Person.objects.filter(pk__in=people, account__isnull=False).values("account_id"),
+            is_staff=False,
+        )
+        .exclude(Exists(others))
+    )
+    _add(
+        counts,
+        "accounts_closed",
+        accounts.update(
+            email=Concat(Value("erased-"), Cast("pk", CharField()), Value("@erased.invalid")),
+            display_name="",
+            is_active=False,
+            password=make_password(None),  # unusable
+        ),
+    )
+
+
 def retention_run(
     *,
     dry_run: bool = False,
@@ -245,7 +281,7 @@ def retention_run(
     does the same work and rolls it back."""
     now = now or timezone.now()
     started = timezone.now()
-    counts: dict[str, int] = {"cases_anonymised": 0, "people_anonymised": 0}
+    counts: dict[str, int] = {"cases_anonymised": 0, "people_anonymised": 0, "accounts_closed": 0}
     with transaction.atomic():
         due, held = _due_cases(now)
         counts["cases_kept_under_legal_hold"] = held.count()
