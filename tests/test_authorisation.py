@@ -217,6 +217,37 @@ ROUTES: dict[str, Route] = {
         post=True,
         data={"seen": "yes", "documents": "Passport", "revision": "revision"},
     ),
+    # The person's data rights: their own record, A's applications, A's requests.
+    "account/your-data/": Route(OWN),
+    "account/your-data/download.<str:extension>": Route(OWN, {"extension": "json"}),
+    "account/your-data/correct/<slug:field>/": Route(
+        OWN, {"field": "phone"}, post=True, data={"what_is_wrong": "x", "should_be": "y"}
+    ),
+    "account/your-data/applications/<str:reference>/": Route(
+        CITIZEN_OBJECT, {"reference": "reference"}, seeing_is_enough=True
+    ),
+    "account/your-data/applications/<str:reference>/correct/<slug:question_id>/": Route(
+        CITIZEN_OBJECT,
+        {"reference": "reference", "question_id": "given-name"},
+        post=True,
+        data={"what_is_wrong": "A stranger says so", "should_be": "Robin"},
+    ),
+    "account/your-data/consents/<slug:purpose>/": Route(
+        OWN, {"purpose": "research_contact"}, post=True, data={"given": "yes"}
+    ),
+    "staff/data-requests/": Route(STAFF_PAGE),
+    "staff/data-requests/<int:request_id>/": Route(
+        STAFF_OBJECT,
+        {"request_id": "data_request"},
+        post=True,
+        data={"outcome": "corrected", "value": "Robin"},
+    ),
+    "staff/cases/<str:reference>/consents/": Route(
+        STAFF_OBJECT,
+        {"reference": "reference"},
+        post=True,
+        data={"purpose": "research_contact", "given": "no", "method": "phone"},
+    ),
     "your-data/access/": Route(OWN),
     "staff/access/": Route(
         STAFF_PAGE,
@@ -430,6 +461,17 @@ def build_world(tmp_path) -> World:
     )
     letters_day = timezone.localdate()
     messaging.print_batch_for(day=letters_day)
+    # A's request to correct their record, waiting for the team.
+    from commonweal.rights import services as rights
+
+    data_request, _new = rights.data_request_create(
+        person=person_a,
+        subject="person",
+        field="date_of_birth",
+        what_is_wrong="Wrong year",
+        should_be="1 1 1990",
+        by=citizen_a,
+    )
     # And a day's payment file, paying someone else of organisation A's.
     from django.test import override_settings
 
@@ -470,6 +512,7 @@ def build_world(tmp_path) -> World:
         "bulk": bulk.pk,
         "letters_day": letters_day.isoformat(),
         "batch": batch.pk,
+        "data_request": data_request.pk,
         "person_id": person_a.pk,
         "revision": case.revision,
     }

@@ -28,6 +28,10 @@ SAMPLE_ARGUMENTS = {
     "batch_id": "1",
     "number": "1",
     "name": "one-login",
+    "extension": "json",
+    "field": "phone",
+    "purpose": "research_contact",
+    "request_id": "1",
 }
 
 NASTY_VALUES = [

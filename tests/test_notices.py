@@ -412,4 +412,7 @@ def test_templates_load_adds_only_what_is_missing(db):
     MessageTemplate.objects.filter(event="delay", channel="sms", language="cy").delete()
     call_command("templates", "load")
     assert MessageTemplate.objects.filter(event="delay", channel="sms", language="cy").exists()
-    assert MessageTemplate.objects.count() == 70
+    from commonweal.messaging.events import EVENTS
+
+    # Every event in both languages on all five channels.
+    assert MessageTemplate.objects.count() == len(EVENTS) * 2 * 5

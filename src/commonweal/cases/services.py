@@ -319,6 +319,15 @@ def case_refer(
         target = organisations.organisation(organisation_id=organisation_id)
         if target is None or organisation_id in context.organisation_ids:
             raise CaseActionRefused(_("Choose another organisation."), field="organisation")
+        if target.is_provider and not _provider_sharing_allowed(case.person_id):
+            raise CaseActionRefused(
+                _(
+                    "The person has withdrawn their consent to sharing their case with "
+                    "organisations that help, so it cannot be referred to %(organisation)s."
+                )
+                % {"organisation": target.name},
+                field="organisation",
+            )
         if Referral.objects.filter(
             case=case, organisation_id=organisation_id, ended_at__isnull=True
         ).exists():
@@ -375,6 +384,50 @@ def referral_end(*, referral_id: int, by, revision) -> Referral:
             },
         )
     return referral
+
+
+def _provider_sharing_allowed(person_id: int) -> bool:
+    from commonweal.rights import selectors as rights_selectors
+
+    return rights_selectors.provider_sharing_allowed(person_id=person_id)
+
+
+def referrals_end_for_person(*, person_id: int, by, reason: str) -> int:
+    """End, at once, every active referral of the person's cases to a provider (a charity
+    or contractor), for example because they withdrew their consent to sharing: the
+    providers lose access in this transaction. Each case records why, for its team and
+    the person. A few statements however many there are; returns how many ended."""
+    now = timezone.now()
+    with transaction.atomic(savepoint=False):
+        active = list(
+            Referral.objects.select_for_update(of=("self",))
+            .filter(case__person_id=person_id, ended_at__isnull=True)
+            .filter(organisation__kind__in=["charity", "contractor"])
+            .select_related("organisation")
+        )
+        if not active:
+            return 0
+        Referral.objects.filter(pk__in=[r.pk for r in active]).update(ended_at=now, ended_by=by)
+        CaseEvent.objects.bulk_create(
+            [
+                CaseEvent(
+                    case_id=referral.case_id,
+                    kind=CaseEvent.Kind.REFERRAL_ENDED,
+                    created_at=now,
+                    actor=by,
+                    visible_to_person=True,
+                    data={
+                        "organisation": referral.organisation_id,
+                        "organisation_name": referral.organisation.name,
+                        "referral": referral.pk,
+                        "reason": reason,
+                    },
+                )
+                for referral in active
+            ]
+        )
+        Case.objects.filter(pk__in={r.case_id for r in active}).update(revision=F("revision") + 1)
+    return len(active)
 
 
 # Stages and the time limit

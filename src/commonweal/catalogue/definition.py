@@ -558,6 +558,10 @@ class ServiceDefinition(Strict):
     # How long the words of messages about this service's cases are kept; the record that a
     # message was sent, when and how, stays.
     message_retention_days: Annotated[int, Field(ge=1, le=3650)] = 730
+    # How long a closed case is kept before the nightly retention job anonymises it (the
+    # person's details, answers, messages and history go; the reference, dates and outcome
+    # stay for statistics). Six years after closing by default, as for most UK casework.
+    retention_days: Annotated[int, Field(ge=30, le=36500)] = 2190
     checks: list[Identifier] = []
     constants: list[Constant] = []
     decision_tables: list[DecisionTable] = []

@@ -32,7 +32,7 @@ SCOPE_ACT = "act"
 def person_details_for(*, account) -> dict:
     """What the record already holds for the signed-in person, as answers."""
     person = people_selectors.person_for_account_get(account=account)
-    if person is None:
+    if person is None or not _reuse_allowed(person):
         return {}
     return people_selectors.person_details(person=person)
 
@@ -40,7 +40,17 @@ def person_details_for(*, account) -> dict:
 def person_details_of(*, person_id: int) -> dict:
     """What the record holds for a person a member of staff is applying for."""
     person = people_selectors.person_get(person_id=person_id)
-    return people_selectors.person_details(person=person) if person else {}
+    return (
+        people_selectors.person_details(person=person) if person and _reuse_allowed(person) else {}
+    )
+
+
+def _reuse_allowed(person) -> bool:
+    """Whether the person lets us offer details they gave before (their consent to reuse
+    answers for another service); when withdrawn, every question is asked again."""
+    from commonweal.rights import selectors as rights_selectors
+
+    return rights_selectors.answer_reuse_allowed(person_id=person.pk)
 
 
 def draft_get(*, account, service) -> Application | None:
@@ -258,5 +268,83 @@ def upload_for_account(*, account, upload_id) -> Upload | None:
         Upload.objects.select_related("application")
         .filter(Q(application__account=account) | Q(application__person__account=account))
         .filter(pk=upload_id)
+        .first()
+    )
+
+
+# The person's own download, and the answers they can say are wrong (the rights app)
+
+
+def answers_shown(*, application: Application, definition, language: str) -> list[dict]:
+    """Each answered question of an application with its label and the answer as the
+    person reads it (one line per part), in the order the questions are asked."""
+    shown = []
+    for question in definition.questions():
+        if question.id not in application.answers:
+            continue
+        lines = catalogue.answer_type(question).display(
+            question, application.answers[question.id], language
+        )
+        shown.append(
+            {
+                "question_id": question.id,
+                "question": (question.summary_label or question.label).text(language),
+                "answer": [str(line) for line in lines],
+            }
+        )
+    return shown
+
+
+def applications_for_export(*, person, language: str) -> list[dict]:
+    """The person's submitted applications, and the drafts their own account has started
+    for themselves, with every answer: two queries whatever their number."""
+    applications = list(
+        catalogue.without_bulky_version_fields(
+            Application.objects.select_related("version", "service")
+            .filter(
+                Q(person=person, status=Application.Status.SUBMITTED)
+                | Q(
+                    account_id=person.account_id,
+                    status=Application.Status.DRAFT,
+                    on_behalf=False,
+                    taken_by__isnull=True,
+                )
+                if person.account_id
+                else Q(person=person, status=Application.Status.SUBMITTED)
+            )
+            .order_by("created_at")
+        )
+    )
+    catalogue.definitions_for([application.version for application in applications])
+    exported = []
+    for application in applications:
+        definition = catalogue.definition_for(application.version)
+        exported.append(
+            {
+                "reference": application.reference,
+                "service": definition.title.text(language),
+                "status": application.status,
+                "channel": application.channel,
+                "made_for_you_by_someone_else": application.on_behalf,
+                "started_at": application.created_at.isoformat(),
+                "sent_at": application.submitted_at.isoformat()
+                if application.submitted_at
+                else None,
+                "answers": answers_shown(
+                    application=application, definition=definition, language=language
+                ),
+            }
+        )
+    return exported
+
+
+def submitted_application_of_person(*, person, reference: str) -> Application | None:
+    """The person's own submitted application with this reference (None for anyone
+    else's), with its case."""
+    return (
+        catalogue.without_bulky_version_fields(
+            Application.objects.select_related("version", "service", "case")
+        )
+        .filter(person=person, reference=reference, status=Application.Status.SUBMITTED)
         .first()
     )

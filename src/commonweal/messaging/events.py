@@ -38,6 +38,11 @@ EVENTS = {
             (*COMMON, "date", "time", "place"),
         ),
         Event(
+            "data_request_outcome",
+            "We answered the person's request to correct their details or answers",
+            ("name", "organisation", "url", "field", "outcome"),
+        ),
+        Event(
             "service_update",
             "A message staff write to many people at once",
             (*COMMON, "message"),

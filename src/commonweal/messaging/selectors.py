@@ -84,3 +84,46 @@ def bulk_send_delivered(*, bulk) -> dict:
         .annotate(count=Count("pk"))
     )
     return {row["status"]: row["count"] for row in rows}
+
+
+def messages_for_export(*, person) -> list[dict]:
+    """Every message we sent the person (their words while the retention period keeps
+    them), oldest first, for their own download: one query."""
+    from .models import Message
+
+    def iso(value):
+        return value.isoformat() if value is not None else None
+
+    return [
+        {
+            "about": message.event,
+            "case": message.case.reference if message.case_id else None,
+            "channel": message.channel,
+            "to": message.to_address,
+            "subject": message.subject,
+            "body": message.body,
+            "status": message.status,
+            "sent_at": iso(message.sent_at),
+            "delivered_at": iso(message.delivered_at),
+            "read_at": iso(message.read_at),
+            "words_deleted_at": iso(message.content_deleted_at),
+        }
+        for message in Message.objects.filter(person=person)
+        .exclude(status=Message.Status.CANCELLED)
+        .select_related("case")
+        .only(
+            "event",
+            "channel",
+            "to_address",
+            "subject",
+            "body",
+            "status",
+            "sent_at",
+            "delivered_at",
+            "read_at",
+            "content_deleted_at",
+            "created_at",
+            "case__reference",
+        )
+        .order_by("created_at", "id")
+    ]

@@ -5,3 +5,22 @@ class PrivacyConfig(AppConfig):
     name = "commonweal.privacy"
     label = "privacy"
     verbose_name = "Access log, holds and who has seen a person's data"
+
+    def ready(self) -> None:
+        from django.utils.translation import gettext_lazy
+
+        from commonweal.rights import selectors as rights_selectors
+
+        from . import selectors
+
+        # The person's download includes who has seen their data. The log itself is kept
+        # when retention removes a closed case's contents: it is the audit trail, holds no
+        # answers, and its hash chain must stay whole.
+        rights_selectors.register_data_section(
+            name="access_log",
+            title=gettext_lazy("Who has seen your data"),
+            gather=lambda person, language: selectors.accesses_for_export(
+                person_id=person.pk, language=language
+            ),
+            order=70,
+        )

@@ -292,3 +292,21 @@ def access_log_verify() -> Verification:
         unsealed=unsealed,
         head=previous_seal,
     )
+
+
+def accesses_for_export(*, person_id: int, language: str = "en") -> list[dict]:
+    """Who has seen the person's data, as their download holds it: the same lines as the
+    "Who has seen your data" page (holds respected)."""
+    found = accesses_for_person(person_id=person_id, language=language)
+    return [
+        {
+            "organisation": group.name,
+            "purpose": purpose.label,
+            "day": line.day.isoformat(),
+            "who": line.who,
+            "times": line.times,
+        }
+        for group in found.organisations
+        for purpose in group.purposes
+        for line in purpose.lines
+    ]

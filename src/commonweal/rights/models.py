@@ -1,1 +1,215 @@
-"""Data rights: download, corrections, consent and retention: data and simple invariants."""
+"""Data rights: consents, correction requests, legal holds and what retention removed."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Consent(models.Model):
+    """One event in a person's consent for one purpose: given or withdrawn, when and how.
+    Appended, never edited (the database refuses UPDATE, and DELETE outside retention);
+    the current state for a purpose is its latest row."""
+
+    class Purpose(models.TextChoices):
+        PROVIDER_SHARING = "provider_sharing", _("Sharing your case with organisations that help")
+        ANSWER_REUSE = "answer_reuse", _("Using details you gave us before in new applications")
+        RESEARCH_CONTACT = "research_contact", _("Being contacted to take part in research")
+
+    class Method(models.TextChoices):
+        ONLINE = "online", _("Online")
+        PHONE = "phone", _("By phone")
+        IN_PERSON = "in_person", _("In person")
+        PAPER = "paper", _("On paper")
+
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
+    purpose = models.CharField(max_length=30, choices=Purpose.choices)
+    given = models.BooleanField()
+    method = models.CharField(max_length=10, choices=Method.choices)
+    # Who recorded it: the person, someone acting for them, or a member of staff.
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField()
+    # 1, 2, 3... per person and purpose: two requests that both read the same latest row
+    # cannot both append after it (a double click records one change).
+    sequence = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "purpose", "sequence"], name="consent_sequence"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.purpose}: {'given' if self.given else 'withdrawn'}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValueError("Consents are appended, never changed")
+        super().save(*args, **kwargs)
+
+
+class DataRequest(models.Model):
+    """A person saying "this is wrong" about a field of their record or an answer on an
+    application. It is work for a team (a task on the case when there is one) and ends
+    with an outcome the person is told about."""
+
+    class Kind(models.TextChoices):
+        CORRECTION = "correction", _("Correction")
+
+    class Subject(models.TextChoices):
+        PERSON = "person", _("Your details")
+        ANSWER = "answer", _("An answer on an application")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Being looked at")
+        CORRECTED = "corrected", _("Corrected")
+        NOT_CORRECTED = "not_corrected", _("Not corrected")
+
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.CORRECTION)
+    subject = models.CharField(max_length=10, choices=Subject.choices)
+    # A person field ("family_name", "address") or a question id on the application.
+    field = models.CharField(max_length=60)
+    # subject, application and field in one value, for the one-open-request rule below.
+    field_key = models.CharField(max_length=120)
+    # The field's name and value as the person saw them when they asked.
+    field_label = models.CharField(max_length=300)
+    value_shown = models.TextField(blank=True)
+    application = models.ForeignKey(
+        "intake.Application", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    case = models.ForeignKey(
+        "cases.Case", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    what_is_wrong = models.TextField()
+    should_be = models.TextField()
+    # The team whose work it is, and its task on the case (none when there is no case).
+    team = models.ForeignKey(
+        "organisations.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    task_id = models.BigIntegerField(null=True, blank=True)
+    status = models.CharField(max_length=14, choices=Status.choices, default=Status.OPEN)
+    # Said to the person: what was changed, or why nothing was.
+    outcome_reason = models.TextField(blank=True)
+    corrected_value = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # One open request per field (and application): a double submit, or asking
+            # again before we answer, finds the one already open.
+            models.UniqueConstraint(
+                fields=["person", "field_key"],
+                condition=models.Q(status="open"),
+                name="one_open_request_per_field",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["team", "created_at"],
+                condition=models.Q(status="open"),
+                name="data_request_open_team",
+            ),
+            models.Index(fields=["person", "-created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of {self.field_label} ({self.status})"
+
+
+class LegalHold(models.Model):
+    """Keeps a case, or everything about a person, from the retention job (a claim, an
+    investigation, a court order) until it is lifted."""
+
+    case = models.ForeignKey(
+        "cases.Case", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    person = models.ForeignKey(
+        "people.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField()
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    placed_at = models.DateTimeField()
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lift_reason = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(case__isnull=False, person__isnull=True)
+                    | models.Q(case__isnull=True, person__isnull=False)
+                ),
+                name="legal_hold_on_case_or_person",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["case"], condition=models.Q(lifted_at__isnull=True), name="hold_case"
+            ),
+            models.Index(
+                fields=["person"], condition=models.Q(lifted_at__isnull=True), name="hold_person"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        target = f"case {self.case_id}" if self.case_id else f"person {self.person_id}"
+        return f"Legal hold on {target}"
+
+
+class ErasedCase(models.Model):
+    """A case the retention job has anonymised: so it is never done twice, and so the count
+    of what was removed can be checked later. The case row itself stays, without anything
+    that identifies the person."""
+
+    case = models.OneToOneField("cases.Case", on_delete=models.PROTECT, related_name="+")
+    erased_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"Case {self.case_id} anonymised"
+
+
+class RetentionRun(models.Model):
+    """One run of the retention job, with the counts of what it removed. The nightly run is
+    claimed by the first worker to create the day's row."""
+
+    day = models.DateField(null=True, blank=True, unique=True)  # nightly runs only
+    dry_run = models.BooleanField(default=False)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    counts = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"Retention run {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class ErasurePass(models.Model):
+    """While the retention job's transaction holds a row here, the database lets it delete
+    rows of the append-only history tables (case events, decisions, person changes,
+    consents). Other transactions never see the uncommitted row, so for them the history
+    stays append-only; the row is deleted before the job commits."""
+
+    started_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"Erasure pass {self.pk}"

@@ -1,1 +1,266 @@
-"""Every read for rights that views, the API and other apps need."""
+"""Every read for data rights that views, the API and other apps need: consents now and
+before, correction requests, and the person's data download."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from commonweal.core.uk import format_ni_number
+
+from .models import Consent, DataRequest, LegalHold
+from .sections import data_sections, register_data_section
+
+__all__ = [
+    "answer_reuse_allowed",
+    "data_sections",
+    "person_export",
+    "provider_sharing_allowed",
+    "register_data_section",
+]
+
+# What holds for a purpose nobody has asked the person about yet: sharing with a provider
+# and reusing answers are part of how the services work (the person can refuse either at
+# any time); being contacted for research needs a yes.
+DEFAULTS = {
+    Consent.Purpose.PROVIDER_SHARING: True,
+    Consent.Purpose.ANSWER_REUSE: True,
+    Consent.Purpose.RESEARCH_CONTACT: False,
+}
+
+
+def _latest(person_id: int, purpose: str) -> Consent | None:
+    return (
+        Consent.objects.filter(person_id=person_id, purpose=purpose)
+        .only("given", "created_at", "sequence")
+        .order_by("-sequence")
+        .first()
+    )
+
+
+def consent_given(*, person_id: int, purpose: str) -> bool:
+    latest = _latest(person_id, purpose)
+    return DEFAULTS[purpose] if latest is None else latest.given
+
+
+def provider_sharing_allowed(*, person_id: int) -> bool:
+    return consent_given(person_id=person_id, purpose=Consent.Purpose.PROVIDER_SHARING)
+
+
+def answer_reuse_allowed(*, person_id: int) -> bool:
+    return consent_given(person_id=person_id, purpose=Consent.Purpose.ANSWER_REUSE)
+
+
+@dataclass(frozen=True)
+class ConsentState:
+    purpose: str
+    label: str
+    given: bool
+    # The latest event, or None when the default holds.
+    latest: Consent | None
+    history: list
+
+
+def consents_for_person(*, person) -> list[ConsentState]:
+    """Each purpose with where it stands and every change to it: one query."""
+    rows = list(
+        Consent.objects.filter(person=person)
+        .select_related("recorded_by")
+        .order_by("-sequence", "-id")
+    )
+    states = []
+    for purpose, label in Consent.Purpose.choices:
+        history = [row for row in rows if row.purpose == purpose]
+        latest = history[0] if history else None
+        states.append(
+            ConsentState(
+                purpose=purpose,
+                label=str(label),
+                given=DEFAULTS[purpose] if latest is None else latest.given,
+                latest=latest,
+                history=history,
+            )
+        )
+    return states
+
+
+def consents_for_export(*, person) -> list[dict]:
+    return [
+        {
+            "purpose": state.purpose,
+            "description": state.label,
+            "given_now": state.given,
+            "as_recorded": state.latest is not None,
+            "history": [
+                {
+                    "given": row.given,
+                    "when": row.created_at.isoformat(),
+                    "how": row.method,
+                    "note": row.note,
+                }
+                for row in reversed(state.history)
+            ],
+        }
+        for state in consents_for_person(person=person)
+    ]
+
+
+def case_consent_warning(*, case) -> dict | None:
+    """For the team and any provider: the person withdrew consent to sharing with providers
+    (referrals to providers ended then and cannot be made again until they give it back)."""
+    latest = _latest(case.person_id, Consent.Purpose.PROVIDER_SHARING)
+    if latest is None or latest.given:
+        return None
+    return {"withdrawn_at": latest.created_at}
+
+
+# Correction requests
+
+# The parts of a person's record they can say are wrong, with how each is shown.
+CORRECTABLE_FIELDS = (
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "ni_number",
+    "address",
+    "email",
+    "phone",
+)
+
+
+def field_labels() -> dict[str, str]:
+    return {
+        "given_name": _("First name"),
+        "family_name": _("Last name"),
+        "date_of_birth": _("Date of birth"),
+        "ni_number": _("National Insurance number"),
+        "address": _("Address"),
+        "email": _("Email address"),
+        "phone": _("Phone number"),
+    }
+
+
+def person_fields_shown(*, person) -> list[dict]:
+    """The person's record, field by field, as they read it."""
+    from commonweal.core.jinja import date_long
+
+    address = ", ".join(
+        part
+        for part in (
+            person.address_line_1,
+            person.address_line_2,
+            person.address_town,
+            person.address_county,
+            person.address_postcode,
+        )
+        if part
+    )
+    values = {
+        "given_name": person.given_name,
+        "family_name": person.family_name,
+        "date_of_birth": date_long(person.date_of_birth) if person.date_of_birth else "",
+        "ni_number": format_ni_number(person.ni_number) if person.ni_number else "",
+        "address": address,
+        "email": person.email,
+        "phone": person.phone,
+    }
+    labels = field_labels()
+    return [{"field": f, "label": labels[f], "value": values[f]} for f in CORRECTABLE_FIELDS]
+
+
+def application_answers_for_correction(*, person, reference: str, language: str):
+    """The person's own submitted application and its answers as they read them; None
+    for any reference that is not theirs."""
+    from commonweal.catalogue import selectors as catalogue
+    from commonweal.intake import selectors as intake
+
+    application = intake.submitted_application_of_person(person=person, reference=reference)
+    if application is None:
+        return None, []
+    definition = catalogue.definition_for(application.version)
+    return application, intake.answers_shown(
+        application=application, definition=definition, language=language
+    )
+
+
+def data_requests_for_person(*, person) -> list[DataRequest]:
+    return list(DataRequest.objects.filter(person=person).order_by("-created_at", "-id"))
+
+
+def data_requests_for_export(*, person) -> list[dict]:
+    return [
+        {
+            "about": request.field_label,
+            "application": request.application.reference if request.application_id else None,
+            "value_we_held": request.value_shown,
+            "what_is_wrong": request.what_is_wrong,
+            "should_be": request.should_be,
+            "asked_at": request.created_at.isoformat(),
+            "status": request.status,
+            "answered_at": request.resolved_at.isoformat() if request.resolved_at else None,
+            "our_answer": request.outcome_reason,
+            "corrected_to": request.corrected_value,
+        }
+        for request in DataRequest.objects.filter(person=person)
+        .select_related("application")
+        .order_by("created_at", "id")
+    ]
+
+
+def _staff_requests_q(context) -> Q:
+    """The requests a member of staff works: their teams', or their organisation's."""
+    return Q(team_id__in=context.work_team_ids) | Q(
+        team__organisation_id__in=context.organisation_wide_ids
+    )
+
+
+def data_requests_for_staff(*, context, open_only: bool = True) -> list[DataRequest]:
+    """Correction requests for the member of staff's teams, oldest first: two queries."""
+    requests = DataRequest.objects.filter(_staff_requests_q(context)).select_related(
+        "person", "case", "team", "application"
+    )
+    if open_only:
+        requests = requests.filter(status=DataRequest.Status.OPEN)
+    return list(requests.order_by("created_at", "id")[:500])
+
+
+def data_request_for_staff(*, context, request_id: int) -> DataRequest | None:
+    return (
+        DataRequest.objects.filter(_staff_requests_q(context), pk=request_id)
+        .select_related("person", "case", "team", "application", "resolved_by")
+        .first()
+    )
+
+
+# Legal holds
+
+
+def legal_holds_active(*, case=None, person=None) -> list[LegalHold]:
+    holds = LegalHold.objects.filter(lifted_at__isnull=True)
+    if case is not None:
+        holds = holds.filter(Q(case=case) | Q(person_id=case.person_id))
+    elif person is not None:
+        holds = holds.filter(person=person)
+    return list(holds.order_by("placed_at"))
+
+
+# The download
+
+
+def person_export(*, person, language: str) -> dict:
+    """Everything held about the person, section by section, as plain JSON data."""
+    return {
+        "about": person.full_name,
+        "generated_at": timezone.now().isoformat(),
+        "organisation": settings.COMMONWEAL_ORGANISATION_NAME,
+        "sections": {section.name: section.gather(person, language) for section in data_sections()},
+    }
+
+
+def export_filename(*, person, extension: str) -> str:
+    return f"your-data-{datetime.date.today():%Y-%m-%d}.{extension}"

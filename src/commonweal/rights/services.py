@@ -1,1 +1,408 @@
-"""Every write for rights (one transaction each)."""
+"""Every write for data rights (one transaction each): consents given and withdrawn,
+correction requests and their outcomes, legal holds, and the retention job."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from commonweal.cases import selectors as cases_selectors
+from commonweal.cases import services as cases_services
+from commonweal.core import uk
+from commonweal.messaging import services as messaging_services
+from commonweal.organisations import selectors as organisations
+from commonweal.people import services as people_services
+
+from . import selectors
+from .models import Consent, DataRequest, LegalHold
+from .retention import (
+    register_case_eraser,
+    retention_run,
+    retention_run_claimed,
+    retention_run_nightly,
+)
+
+__all__ = [
+    "consent_record",
+    "data_request_create",
+    "data_request_resolve",
+    "legal_hold_lift",
+    "legal_hold_place",
+    "register_case_eraser",
+    "retention_run",
+    "retention_run_claimed",
+    "retention_run_nightly",
+]
+
+
+class RightsRefused(Exception):
+    """A request that cannot be done as asked, with words for the person and the field."""
+
+    def __init__(self, message: str, field: str = ""):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+# Consent
+
+
+def consent_record(
+    *, person, purpose: str, given: bool, method: str, by, note: str = ""
+) -> Consent:
+    """Give or withdraw consent for a purpose, taking effect in this transaction. Withdrawing
+    consent to sharing with providers ends every active referral of the person's cases to
+    a provider at once. Asking for what already holds records nothing new (a double click)."""
+    if purpose not in Consent.Purpose.values:
+        raise RightsRefused(_("Choose what the consent is for."), "purpose")
+    if method not in Consent.Method.values:
+        raise RightsRefused(_("Choose how the consent was given."), "method")
+    for _attempt in range(3):
+        try:
+            with transaction.atomic():
+                latest = (
+                    Consent.objects.filter(person=person, purpose=purpose)
+                    .order_by("-sequence")
+                    .first()
+                )
+                current = selectors.DEFAULTS[purpose] if latest is None else latest.given
+                if latest is not None and latest.given == given:
+                    return latest
+                consent = Consent.objects.create(
+                    person=person,
+                    purpose=purpose,
+                    given=given,
+                    method=method,
+                    recorded_by=by,
+                    note=(note or "")[:500],
+                    created_at=timezone.now(),
+                    sequence=(latest.sequence + 1) if latest else 1,
+                )
+                if purpose == Consent.Purpose.PROVIDER_SHARING and not given and current:
+                    cases_services.referrals_end_for_person(
+                        person_id=person.pk, by=by, reason="consent_withdrawn"
+                    )
+                return consent
+        except IntegrityError:
+            # Another request appended first: read again, and do nothing if it did this.
+            continue
+    raise RightsRefused(_("Your choice could not be saved. Try again."), "purpose")
+
+
+# Correction requests
+
+
+def _default_team_id() -> int | None:
+    """Where a correction to someone's record goes when they have no case: the team named
+    by COMMONWEAL_DATA_REQUESTS_TEAM ("organisation-slug/team-slug"), or else the first
+    team of the first organisation that is not a provider."""
+    wanted = getattr(settings, "COMMONWEAL_DATA_REQUESTS_TEAM", "")
+    everyone = organisations.organisations_for_referral(exclude_ids=[])
+    if wanted and "/" in wanted:
+        org_slug, team_slug = wanted.split("/", 1)
+        organisation = organisations.organisation_by_slug(slug=org_slug)
+        if organisation is not None:
+            for team in organisations.teams_for_transfer(organisation_ids=[organisation.pk]):
+                if team.slug == team_slug:
+                    return team.pk
+    public = sorted((o for o in everyone if not o.is_provider), key=lambda o: o.pk)
+    for organisation in public:
+        teams = organisations.teams_for_transfer(organisation_ids=[organisation.pk])
+        if teams:
+            return min(teams, key=lambda t: t.pk).pk
+    return None
+
+
+def data_request_create(
+    *,
+    person,
+    subject: str,
+    field: str,
+    what_is_wrong: str,
+    should_be: str,
+    by,
+    application=None,
+    language: str = "en",
+) -> tuple[DataRequest, bool]:
+    """The person says a field of their record, or an answer on their application, is
+    wrong. Makes the request and a task for the team on the case (the application's case;
+    for their record, their latest case); with no case, the request waits in the default
+    team's list. Returns the request and whether it is new: a request for the same field
+    that is still open is returned as it is."""
+    what_is_wrong = (what_is_wrong or "").strip()[:2000]
+    should_be = (should_be or "").strip()[:2000]
+    if subject == DataRequest.Subject.PERSON:
+        shown = {row["field"]: row for row in selectors.person_fields_shown(person=person)}
+        if field not in shown:
+            raise RightsRefused(_("Choose which detail is wrong."), "field")
+        label, value = str(shown[field]["label"]), shown[field]["value"]
+        application = None
+    elif subject == DataRequest.Subject.ANSWER:
+        if application is None or application.person_id != person.pk:
+            raise RightsRefused(_("Choose which answer is wrong."), "field")
+        _app, answers = selectors.application_answers_for_correction(
+            person=person, reference=application.reference, language=language
+        )
+        row = next((a for a in answers if a["question_id"] == field), None)
+        if row is None:
+            raise RightsRefused(_("Choose which answer is wrong."), "field")
+        label, value = row["question"], "\n".join(row["answer"])
+    else:
+        raise RightsRefused(_("Choose which detail is wrong."), "field")
+    if not what_is_wrong:
+        raise RightsRefused(_("Tell us what is wrong"), "what-is-wrong")
+    if not should_be:
+        raise RightsRefused(_("Tell us what it should be"), "should-be")
+    field_key = f"{subject}:{application.pk if application else ''}:{field}"[:120]
+    existing = DataRequest.objects.filter(
+        person=person, field_key=field_key, status=DataRequest.Status.OPEN
+    ).first()
+    if existing is not None:
+        return existing, False
+    if application is not None:
+        case = application.case
+    else:
+        case = cases_selectors.latest_case_of_person(person_id=person.pk)
+    try:
+        with transaction.atomic():
+            request = DataRequest.objects.create(
+                person=person,
+                subject=subject,
+                field=field,
+                field_key=field_key,
+                field_label=label[:300],
+                value_shown=value or "",
+                application=application,
+                case=case,
+                what_is_wrong=what_is_wrong,
+                should_be=should_be,
+                team_id=case.team_id if case and case.team_id else _default_team_id(),
+                created_by=by,
+                created_at=timezone.now(),
+            )
+            if case is not None:
+                task = cases_services.task_add(
+                    case_id=case.pk,
+                    title=f"Correction asked for: {label}"[:180] + f" (request {request.pk})",
+                    due_date=None,
+                    assignee_id=None,
+                    by=by,
+                    within_transaction=True,
+                )
+                request.task_id = task.pk
+                request.save(update_fields=["task_id"])
+    except IntegrityError:
+        # The same request from a second click, a moment earlier: that one stands.
+        existing = DataRequest.objects.filter(
+            person=person, field_key=field_key, status=DataRequest.Status.OPEN
+        ).first()
+        if existing is None:
+            raise
+        return existing, False
+    return request, True
+
+
+def _parse_correction(request: DataRequest, values: dict) -> tuple[dict, str]:
+    """The record's new value from what the member of staff typed, and how it reads."""
+    field = request.field
+    if field == "address":
+        parts = {part: (values.get(part) or "").strip()[:200] for part in _ADDRESS}
+        postcode = uk.normalise_postcode(parts["postcode"])
+        if not parts["line_1"] or postcode is None:
+            raise RightsRefused(
+                _("Enter the first line of the address and a real postcode"), "line_1"
+            )
+        parts["postcode"] = postcode
+        return {"address": parts}, ", ".join(p for p in parts.values() if p)
+    value = (values.get("value") or "").strip()[:200]
+    if not value:
+        raise RightsRefused(_("Enter the corrected value"), "value")
+    if field == "date_of_birth":
+        day = _parse_date(value)
+        if day is None or day >= timezone.localdate():
+            raise RightsRefused(_("Enter a real date of birth, like 27/3/1980"), "value")
+        return {"date_of_birth": day.isoformat()}, day.isoformat()
+    if field == "ni_number":
+        normalised = uk.normalise_ni_number(value)
+        if normalised is None:
+            raise RightsRefused(_("Enter a real National Insurance number"), "value")
+        return {"ni_number": normalised}, normalised
+    if field == "phone":
+        if uk.normalise_uk_phone(value) is None:
+            raise RightsRefused(_("Enter a real UK phone number"), "value")
+        return {"phone": value}, value
+    if field == "email" and "@" not in value:
+        raise RightsRefused(_("Enter a real email address"), "value")
+    return {field: value}, value
+
+
+_ADDRESS = ("line_1", "line_2", "town", "county", "postcode")
+
+
+def _parse_date(value: str) -> datetime.date | None:
+    for form in ("%d/%m/%Y", "%d %m %Y", "%Y-%m-%d", "%d-%m-%Y"):
+        try:
+            return datetime.datetime.strptime(value, form).date()
+        except ValueError:
+            continue
+    return None
+
+
+def data_request_resolve(
+    *, request_id: int, corrected: bool, reason: str, values: dict, by, context
+) -> DataRequest:
+    """Staff answer a correction request: corrected (the person's record changes through
+    `people.services`, with its history row; a corrected answer is recorded on the case,
+    the submitted answers staying as they were sent) or not corrected, with the reason.
+    The task is marked done and the person is told by their usual channels."""
+    reason = (reason or "").strip()[:2000]
+    if not corrected and not reason:
+        raise RightsRefused(_("Say why it is not being corrected"), "reason")
+    with transaction.atomic():
+        request = (
+            DataRequest.objects.select_for_update()
+            .filter(pk=request_id)
+            .filter(selectors._staff_requests_q(context))
+            .first()
+        )
+        if request is None:
+            raise RightsRefused(_("This request does not exist."), "form")
+        if request.status != DataRequest.Status.OPEN:
+            raise RightsRefused(_("This request has already been answered."), "form")
+        request = DataRequest.objects.select_related("person", "case", "application").get(
+            pk=request.pk
+        )
+        person = request.person
+        if corrected:
+            if request.subject == DataRequest.Subject.PERSON:
+                details, shown = _parse_correction(request, values)
+                people_services.person_update(
+                    person=person,
+                    details=details,
+                    changed_by=by,
+                    reason=f"Corrected at the person's request (data request {request.pk})",
+                )
+            else:
+                shown = (values.get("value") or "").strip()[:2000]
+                if not shown:
+                    raise RightsRefused(_("Enter the corrected answer"), "value")
+                cases_services.case_event_record(
+                    case=request.case,
+                    kind="update",
+                    actor=by,
+                    visible_to_person=True,
+                    data={
+                        "text": _(
+                            "We corrected your answer to “%(question)s”: it is now “%(value)s”."
+                        )
+                        % {"question": request.field_label, "value": shown},
+                        "data_request": request.pk,
+                        "question": request.field,
+                        "was": request.value_shown,
+                        "now": shown,
+                    },
+                )
+            request.status = DataRequest.Status.CORRECTED
+            request.corrected_value = shown
+        else:
+            request.status = DataRequest.Status.NOT_CORRECTED
+        request.outcome_reason = reason
+        request.resolved_by = by
+        request.resolved_at = timezone.now()
+        request.save(
+            update_fields=[
+                "status",
+                "corrected_value",
+                "outcome_reason",
+                "resolved_by",
+                "resolved_at",
+            ]
+        )
+        if request.task_id:
+            # Someone may already have ticked the task off on the case page.
+            with contextlib.suppress(cases_services.CaseActionRefused):
+                cases_services.task_complete(
+                    task_id=request.task_id,
+                    outcome=(
+                        f"Corrected to: {request.corrected_value}"
+                        if corrected
+                        else f"Not corrected: {reason}"
+                    ),
+                    by=by,
+                )
+        _tell_person(request, by)
+    return request
+
+
+def _tell_person(request: DataRequest, by) -> None:
+    person = request.person
+    language = "cy" if person.language in ("cy", "both") else "en"
+    with_translation = _in_language(language)
+    with with_translation:
+        if request.status == DataRequest.Status.CORRECTED:
+            outcome = _("We have corrected it to: %(value)s.") % {"value": request.corrected_value}
+            if request.outcome_reason:
+                outcome += " " + request.outcome_reason
+        else:
+            outcome = _("We have not changed it, because: %(reason)s") % {
+                "reason": request.outcome_reason
+            }
+        name = person.full_name or _("Sir or Madam")
+    messaging_services.notice_send(
+        event="data_request_outcome",
+        person=person,
+        case=request.case,
+        data={
+            "name": name,
+            "organisation": settings.COMMONWEAL_ORGANISATION_NAME_CY
+            if language == "cy"
+            else settings.COMMONWEAL_ORGANISATION_NAME,
+            "url": f"{settings.COMMONWEAL_BASE_URL}/account/your-data/",
+            "field": request.field_label,
+            "outcome": outcome,
+        },
+        by=by,
+    )
+
+
+def _in_language(language: str):
+    from django.utils import translation
+
+    return translation.override(language)
+
+
+# Legal holds
+
+
+def legal_hold_place(*, reason: str, by, case=None, person=None) -> LegalHold:
+    reason = (reason or "").strip()
+    if not reason:
+        raise RightsRefused(_("Say why the data must be kept"), "reason")
+    if (case is None) == (person is None):
+        raise RightsRefused(_("Choose a case or a person to hold"), "case")
+    with transaction.atomic():
+        return LegalHold.objects.create(
+            case=case, person=person, reason=reason, placed_by=by, placed_at=timezone.now()
+        )
+
+
+def legal_hold_lift(*, hold_id: int, reason: str, by) -> LegalHold:
+    reason = (reason or "").strip()
+    if not reason:
+        raise RightsRefused(_("Say why the hold can be lifted"), "reason")
+    with transaction.atomic():
+        hold = LegalHold.objects.select_for_update().filter(pk=hold_id).first()
+        if hold is None:
+            raise RightsRefused(_("This hold does not exist."), "hold")
+        if hold.lifted_at is not None:
+            return hold
+        hold.lifted_at = timezone.now()
+        hold.lifted_by = by
+        hold.lift_reason = reason
+        hold.save(update_fields=["lifted_at", "lifted_by", "lift_reason"])
+    return hold

@@ -24,6 +24,7 @@ from commonweal.organisations import selectors as organisations
 from commonweal.people import selectors as people_selectors
 from commonweal.people import services as people_services
 from commonweal.privacy import services as privacy
+from commonweal.rights import selectors as rights_selectors
 from commonweal.rules import selectors as rules_selectors
 
 from . import presenters
@@ -209,6 +210,7 @@ def case_detail(request, reference, errors=None, status=200, values=None):
         checks_pending=checks_selectors.pending_run(case_id=page.case.pk) if page.can_act else None,
         page=page,
         case=page.case,
+        consent_warning=rights_selectors.case_consent_warning(case=page.case),
         relationships=people_selectors.representative_relationships(),
         rep_scopes=people_selectors.representative_scopes(),
         rules_panel=rules_selectors.case_panel(case=page.case, language=get_language())

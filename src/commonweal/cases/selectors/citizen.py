@@ -5,7 +5,7 @@ import datetime
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery
+from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -295,3 +295,135 @@ def case_thread_attachment(*, case: Case, attachment_id) -> ThreadAttachment | N
         .only("id", "file", "original_name", "content_type", "message_id")
         .first()
     )
+
+
+# The person's own download (the rights app gathers it)
+
+
+def cases_for_export(*, person, language: str) -> list[dict]:
+    """Every case about the person, with what they can see of it: the timeline they see,
+    every decision with its reasons, the secure messages and who it was shared with. A
+    fixed number of queries however many cases there are."""
+    from commonweal.catalogue import selectors as catalogue
+
+    from ..models import Referral
+
+    def iso(value):
+        return value.isoformat() if value is not None else None
+
+    cases = list(
+        catalogue.without_bulky_version_fields(
+            Case.objects.select_related("version", "service").filter(person=person)
+        ).order_by("opened_at", "id")
+    )
+    if not cases:
+        return []
+    catalogue.definitions_for([case.version for case in cases])
+    by_id = {case.pk: case for case in cases}
+    for case in cases:
+        case.person = person  # the timeline's wording reads the person's name
+    events: dict[int, list] = {case.pk: [] for case in cases}
+    for event in (
+        CaseEvent.objects.filter(case_id__in=by_id, visible_to_person=True)
+        .order_by("created_at", "id")
+        .iterator(chunk_size=2000)
+    ):
+        event.case = by_id[event.case_id]
+        events[event.case_id].append(event)
+    decisions: dict[int, list] = {case.pk: [] for case in cases}
+    for decision in Decision.objects.filter(case_id__in=by_id).order_by("decided_at", "id"):
+        decisions[decision.case_id].append(decision)
+    threads: dict[int, list] = {case.pk: [] for case in cases}
+    for message in (
+        ThreadMessage.objects.filter(case_id__in=by_id)
+        .prefetch_related(
+            Prefetch(
+                "attachments", queryset=ThreadAttachment.objects.only("message_id", "original_name")
+            )
+        )
+        .order_by("created_at", "id")
+    ):
+        threads[message.case_id].append(message)
+    referrals: dict[int, list] = {case.pk: [] for case in cases}
+    for referral in (
+        Referral.objects.filter(case_id__in=by_id)
+        .select_related("organisation")
+        .order_by("created_at", "id")
+    ):
+        referrals[referral.case_id].append(referral)
+    exported = []
+    for case in cases:
+        definition = catalogue.definition_for(case.version)
+        stage = definition.stage(case.stage)
+        exported.append(
+            {
+                "reference": case.reference,
+                "service": definition.title.text(language),
+                "stage": stage.title.text(language) if stage else case.stage,
+                "opened_at": iso(case.opened_at),
+                "closed_at": iso(case.closed_at),
+                "outcome": case.outcome,
+                "timeline": [
+                    {
+                        "when": iso(entry.when),
+                        "what": entry.title,
+                        "description": entry.description,
+                    }
+                    for entry in (
+                        _entry(event, definition, language, VIEWER_PERSON)
+                        for event in events[case.pk]
+                    )
+                ],
+                "decisions": [
+                    {
+                        "decided_at": iso(decision.decided_at),
+                        "outcome": decision.outcome,
+                        "reasons": [
+                            reason.text.text(language)
+                            for reason in (
+                                definition.decision_reason(reason_id)
+                                for reason_id in decision.reasons or []
+                            )
+                            if reason is not None
+                        ],
+                        "explanation": decision.explanation,
+                    }
+                    for decision in decisions[case.pk]
+                ],
+                "secure_messages": [
+                    {
+                        "sent_at": iso(message.created_at),
+                        "from": "us" if message.from_staff else "you",
+                        "text": message.body,
+                        "attachments": [a.original_name for a in message.attachments.all()],
+                    }
+                    for message in threads[case.pk]
+                ],
+                "shared_with": [
+                    {
+                        "organisation": referral.organisation.name,
+                        "what": list(referral.scope or []),
+                        "from": iso(referral.created_at),
+                        "until": iso(referral.ended_at),
+                    }
+                    for referral in referrals[case.pk]
+                ],
+            }
+        )
+    return exported
+
+
+def latest_case_of_person(*, person_id: int) -> Case | None:
+    """The person's most recent open case, or else their most recent case: the team that
+    knows them best, for work about the person rather than one case."""
+    return (
+        Case.objects.filter(person_id=person_id)
+        .only("id", "team_id", "person_id", "reference", "application_id", "closed_at")
+        .order_by(F("closed_at").asc(nulls_first=True), "-opened_at", "-id")  # open first
+        .first()
+    )
+
+
+def case_by_reference(*, reference: str) -> Case | None:
+    """For operators' commands (a legal hold): the case with this reference."""
+    return Case.objects.filter(reference=reference).only("id", "person_id", "reference").first()

@@ -26,6 +26,7 @@ from commonweal.intake import services as intake_services
 from commonweal.messaging import services as messaging_services
 from commonweal.payments import services as payments_services
 from commonweal.privacy import services as privacy_services
+from commonweal.rights import services as rights_services
 from commonweal.webhooks import services as webhooks_services
 
 logger = logging.getLogger("commonweal.worker")
@@ -53,6 +54,9 @@ def housekeeping() -> dict:
         "stale_heartbeats_pruned": core_services.worker_heartbeats_prune(),
         # After the cut-off on a working day, once: the day's payment files.
         "payment_batches_made": payments_services.payment_batches_run_due(),
+        # Once a night the first worker to claim the day queues the retention run as a task
+        # (the run's id; None on every other pass).
+        "retention_run_queued": rights_services.retention_run_nightly(),
     }
 
 

@@ -1,0 +1,11 @@
+"""Background tasks for data rights: the nightly retention run, on the task queue so a
+long run never holds up the worker's message dispatch."""
+
+from django_tasks import task
+
+from . import retention
+
+
+@task()
+def run_retention(run_id: int) -> dict:
+    return retention.retention_run_claimed(run_id=run_id)

@@ -1,0 +1,439 @@
+"""The person's data pages (download, "this is wrong", consents) under /account/your-data/,
+and the team's correction requests under /staff/data-requests/.
+
+A citizen only ever reaches their own record: every page starts from the signed-in
+account's person, and no URL names a person."""
+
+from __future__ import annotations
+
+import json
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from commonweal.organisations import selectors as organisations
+from commonweal.people import services as people_services
+
+from . import documents, selectors, services
+from .models import Consent, DataRequest
+
+
+def _language() -> str:
+    return translation.get_language() or "en"
+
+
+def _flashes(request) -> list[dict]:
+    return [
+        {"text": str(message), "success": message.level == messages.SUCCESS}
+        for message in messages.get_messages(request)
+    ]
+
+
+def _me(request):
+    return people_services.person_for_account(account=request.user)
+
+
+def _consent_labels() -> dict[str, dict[str, str]]:
+    return {
+        Consent.Purpose.PROVIDER_SHARING: {
+            "title": _("Sharing your case with organisations that help"),
+            "what": _(
+                "We may ask a charity or contractor to help with your application, and share "
+                "the parts of your case they need. If you say no, any sharing ends at once."
+            ),
+        },
+        Consent.Purpose.ANSWER_REUSE: {
+            "title": _("Using details you gave us before"),
+            "what": _(
+                "When you apply for another service, we offer the details we already hold "
+                "instead of asking again. If you say no, every question is asked each time."
+            ),
+        },
+        Consent.Purpose.RESEARCH_CONTACT: {
+            "title": _("Being contacted for research"),
+            "what": _(
+                "We may invite you to tell us what it was like to use our services. "
+                "Saying no makes no difference to your applications."
+            ),
+        },
+    }
+
+
+def _method_labels() -> dict[str, str]:
+    return {value: str(label) for value, label in Consent.Method.choices}
+
+
+def _status_labels() -> dict[str, str]:
+    return {
+        DataRequest.Status.OPEN: _("Being looked at"),
+        DataRequest.Status.CORRECTED: _("Corrected"),
+        DataRequest.Status.NOT_CORRECTED: _("Not corrected"),
+    }
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def your_data(request):
+    person = _me(request)
+    from commonweal.intake import selectors as intake
+
+    return render(
+        request,
+        "rights/your_data.html",
+        {
+            "fields": selectors.person_fields_shown(person=person),
+            "applications": [
+                item
+                for item in intake.applications_for_account(account=request.user)
+                if item.application.status == "submitted"
+                and item.application.person_id == person.pk
+            ],
+            "consents": selectors.consents_for_person(person=person),
+            "consent_labels": _consent_labels(),
+            "methods": _method_labels(),
+            "requests": selectors.data_requests_for_person(person=person),
+            "statuses": _status_labels(),
+            "flashes": _flashes(request),
+            "page_title": _("Your data"),
+            "back_url": reverse("intake:application-list"),
+            "nav": "your-data",
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def download(request, extension):
+    if extension not in ("json", "html", "pdf"):
+        raise Http404("No such format")
+    person = _me(request)
+    language = _language()
+    data = selectors.person_export(person=person, language=language)
+    filename = selectors.export_filename(person=person, extension=extension)
+    if extension == "json":
+        body = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
+        response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    else:
+        html = render_to_string(
+            "rights/export_document.html",
+            documents.document_context(data, language=language),
+        )
+        if extension == "html":
+            response = HttpResponse(html, content_type="text/html; charset=utf-8")
+        else:
+            response = HttpResponse(documents.pdf_from_html(html), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _correction_form(request, *, person, subject, field, label, value, application, back_url):
+    raw = {"what-is-wrong": "", "should-be": ""}
+    errors = []
+    if request.method == "POST":
+        raw = {key: (request.POST.get(key) or "").strip()[:2000] for key in raw}
+        if not raw["what-is-wrong"]:
+            errors.append({"text": _("Tell us what is wrong"), "href": "#what-is-wrong"})
+        if not raw["should-be"]:
+            errors.append({"text": _("Tell us what it should be"), "href": "#should-be"})
+        if not errors:
+            try:
+                made, new = services.data_request_create(
+                    person=person,
+                    subject=subject,
+                    field=field,
+                    application=application,
+                    what_is_wrong=raw["what-is-wrong"],
+                    should_be=raw["should-be"],
+                    by=request.user,
+                    language=_language(),
+                )
+            except services.RightsRefused as refused:
+                errors.append({"text": refused.message, "href": f"#{refused.field}"})
+            else:
+                messages.success(
+                    request,
+                    _("We have your request to correct %(field)s. We will tell you what we do.")
+                    % {"field": made.field_label}
+                    if new
+                    else _("You have already asked us to correct %(field)s. We are looking at it.")
+                    % {"field": made.field_label},
+                )
+                return redirect(reverse("rights:your-data") + "#requests")
+    return render(
+        request,
+        "rights/correction.html",
+        {
+            "label": label,
+            "value": value,
+            "raw": raw,
+            "errors": errors,
+            "error_for": {error["href"][1:]: error["text"] for error in reversed(errors)},
+            "page_title": _("Tell us what is wrong"),
+            "back_url": back_url,
+            "nav": "your-data",
+        },
+        status=400 if errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def correct_detail(request, field):
+    person = _me(request)
+    shown = {row["field"]: row for row in selectors.person_fields_shown(person=person)}
+    if field not in shown:
+        raise Http404("No such detail")
+    return _correction_form(
+        request,
+        person=person,
+        subject=DataRequest.Subject.PERSON,
+        field=field,
+        label=shown[field]["label"],
+        value=shown[field]["value"],
+        application=None,
+        back_url=reverse("rights:your-data"),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def application_answers(request, reference):
+    person = _me(request)
+    application, answers = selectors.application_answers_for_correction(
+        person=person, reference=reference.upper(), language=_language()
+    )
+    if application is None:
+        raise Http404("No such application")
+    from commonweal.catalogue import selectors as catalogue
+
+    return render(
+        request,
+        "rights/application_answers.html",
+        {
+            "application": application,
+            "service": catalogue.definition_for(application.version).title.text(_language()),
+            "answers": answers,
+            "page_title": _("Your answers"),
+            "back_url": reverse("rights:your-data"),
+            "nav": "your-data",
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def correct_answer(request, reference, question_id):
+    person = _me(request)
+    application, answers = selectors.application_answers_for_correction(
+        person=person, reference=reference.upper(), language=_language()
+    )
+    row = next((a for a in answers if a["question_id"] == question_id), None)
+    if application is None or row is None:
+        raise Http404("No such answer")
+    return _correction_form(
+        request,
+        person=person,
+        subject=DataRequest.Subject.ANSWER,
+        field=question_id,
+        label=row["question"],
+        value="\n".join(row["answer"]),
+        application=application,
+        back_url=reverse("rights:application-answers", args=[application.reference]),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def consent_change(request, purpose):
+    """Give or withdraw one consent, after a page that says what it means."""
+    labels = _consent_labels()
+    if purpose not in labels:
+        raise Http404("No such consent")
+    person = _me(request)
+    state = next(s for s in selectors.consents_for_person(person=person) if s.purpose == purpose)
+    if request.method == "POST":
+        wanted = request.POST.get("given")
+        if wanted not in ("yes", "no"):
+            raise Http404("No such choice")
+        services.consent_record(
+            person=person,
+            purpose=purpose,
+            given=wanted == "yes",
+            method=Consent.Method.ONLINE,
+            by=request.user,
+        )
+        messages.success(
+            request,
+            (
+                _("You have given your consent: %(what)s.")
+                if wanted == "yes"
+                else _("You have withdrawn your consent: %(what)s. This has taken effect.")
+            )
+            % {"what": labels[purpose]["title"]},
+        )
+        return redirect(reverse("rights:your-data") + "#consents")
+    return render(
+        request,
+        "rights/consent_change.html",
+        {
+            "purpose": purpose,
+            "label": labels[purpose],
+            "state": state,
+            "page_title": _("Withdraw your consent") if state.given else _("Give your consent"),
+            "back_url": reverse("rights:your-data"),
+            "nav": "your-data",
+        },
+    )
+
+
+# Staff
+
+
+def staff_required(view):
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), reverse("accounts:staff-sign-in"))
+        context = organisations.staff_context(user=request.user)
+        if not context.is_staff:
+            raise PermissionDenied("Not a member of any team")
+        request.staff = context
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _staff_page(request, template, status=200, **context):
+    context.setdefault("workspace", request.staff)
+    context.setdefault("flashes", [str(m) for m in messages.get_messages(request)])
+    context.setdefault("service_name", _("Casework"))
+    context.setdefault("service_url", reverse("workspace:my-work"))
+    context.setdefault("nav", "data-requests")
+    return render(request, template, context, status=status)
+
+
+@require_http_methods(["GET", "HEAD"])
+@staff_required
+def staff_requests(request):
+    return _staff_page(
+        request,
+        "rights/staff_requests.html",
+        requests=selectors.data_requests_for_staff(context=request.staff),
+        page_title=_("Correction requests"),
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@staff_required
+def staff_request(request, request_id):
+    data_request = selectors.data_request_for_staff(context=request.staff, request_id=request_id)
+    if data_request is None:
+        raise Http404("No such request")
+    errors = []
+    values = {}
+    if request.method == "POST":
+        values = {
+            key: (request.POST.get(key) or "").strip()
+            for key in (
+                "outcome",
+                "reason",
+                "value",
+                "line_1",
+                "line_2",
+                "town",
+                "county",
+                "postcode",
+            )
+        }
+        if values["outcome"] not in ("corrected", "not_corrected"):
+            errors.append({"text": _("Choose whether it was corrected"), "href": "#outcome"})
+        else:
+            try:
+                services.data_request_resolve(
+                    request_id=data_request.pk,
+                    corrected=values["outcome"] == "corrected",
+                    reason=values["reason"],
+                    values=values,
+                    by=request.user,
+                    context=request.staff,
+                )
+            except services.RightsRefused as refused:
+                errors.append({"text": refused.message, "href": f"#{refused.field}"})
+            else:
+                messages.success(request, _("Request answered. The person will be told."))
+                return redirect("rights:staff-requests")
+    return _staff_page(
+        request,
+        "rights/staff_request.html",
+        status=400 if errors else 200,
+        data_request=data_request,
+        errors=errors,
+        error_for={error["href"][1:]: error["text"] for error in reversed(errors)},
+        values=values,
+        statuses=_status_labels(),
+        page_title=_("Correction request"),
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@staff_required
+def staff_consents(request, reference):
+    """Consent the person gave or withdrew by phone, in person or on paper, recorded by the
+    case team (a referred organisation cannot)."""
+    from commonweal.cases import selectors as cases_selectors
+
+    page = cases_selectors.case_for_staff(context=request.staff, reference=reference.upper())
+    if page is None or not page.can_act:
+        raise Http404("No such case")
+    case = page.case
+    labels = _consent_labels()
+    methods = {k: v for k, v in _method_labels().items() if k != Consent.Method.ONLINE}
+    values = {"purpose": "", "given": "", "method": "", "note": ""}
+    errors = []
+    if request.method == "POST":
+        values = {key: (request.POST.get(key) or "").strip()[:500] for key in values}
+        if values["purpose"] not in labels:
+            errors.append({"text": _("Choose what the consent is for"), "href": "#purpose"})
+        if values["given"] not in ("yes", "no"):
+            errors.append({"text": _("Choose whether they gave or withdrew it"), "href": "#given"})
+        if values["method"] not in methods:
+            errors.append({"text": _("Choose how they told us"), "href": "#method"})
+        if not errors:
+            services.consent_record(
+                person=case.person,
+                purpose=values["purpose"],
+                given=values["given"] == "yes",
+                method=values["method"],
+                by=request.user,
+                note=values["note"],
+            )
+            messages.success(request, _("Consent recorded."))
+            return redirect("rights:staff-consents", reference=case.reference)
+    return _staff_page(
+        request,
+        "rights/staff_consents.html",
+        status=400 if errors else 200,
+        case=case,
+        consents=selectors.consents_for_person(person=case.person),
+        consent_labels=labels,
+        methods=methods,
+        all_methods=_method_labels(),
+        values=values,
+        errors=errors,
+        error_for={error["href"][1:]: error["text"] for error in reversed(errors)},
+        page_title=_("Consent"),
+        back_url=reverse("workspace:case", args=[case.reference]),
+        nav="",
+    )
