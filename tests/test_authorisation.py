@@ -180,8 +180,10 @@ ROUTES: dict[str, Route] = {
         data={"service": "service", "message_en": "Hello", "message_cy": "Helo"},
     ),
     "staff/messages/<int:bulk_id>/": Route(STAFF_OBJECT, {"bulk_id": "bulk"}),
-    "staff/letters/<str:day>/build/": Route(STAFF_OBJECT, {"day": "letters_day"}, post=True),
-    "staff/letters/<str:day>/download/": Route(STAFF_OBJECT, {"day": "letters_day"}),
+    "staff/letters/<int:batch_id>/build/": Route(
+        STAFF_OBJECT, {"batch_id": "print_batch"}, post=True
+    ),
+    "staff/letters/<int:batch_id>/download/": Route(STAFF_OBJECT, {"batch_id": "print_batch"}),
     "staff/cases/<str:reference>/": Route(STAFF_OBJECT, {"reference": "reference"}),
     "staff/cases/<str:reference>/decision/": Route(
         STAFF_OBJECT,
@@ -449,7 +451,8 @@ def build_world(tmp_path) -> World:
     Representative.objects.filter(pk=lapsed.pk).update(
         ends_on=timezone.localdate() - datetime.timedelta(days=1)
     )
-    # Organisation A's work: a message to many people, and a day of letters.
+    # Organisation A's work: a message to many people, and a day of letters (built, so a
+    # download that was let through would answer).
     bulk = messaging.bulk_send_start(
         service=application.service,
         stage="",
@@ -459,8 +462,10 @@ def build_world(tmp_path) -> World:
         by=staff.leader,
         context=staff_context(user=staff.leader),
     )
-    letters_day = timezone.localdate()
-    messaging.print_batch_for(day=letters_day)
+    print_batch = messaging.print_batch_for(
+        day=timezone.localdate(), organisation_id=case.team.organisation_id
+    )
+    messaging.print_batch_build(batch=print_batch, by=staff.leader)
     # A's request to correct their record, waiting for the team.
     from commonweal.rights import services as rights
 
@@ -510,7 +515,7 @@ def build_world(tmp_path) -> World:
         "representative": viewer.pk,
         "upload": upload.pk,
         "bulk": bulk.pk,
-        "letters_day": letters_day.isoformat(),
+        "print_batch": print_batch.pk,
         "batch": batch.pk,
         "data_request": data_request.pk,
         "person_id": person_a.pk,
@@ -768,10 +773,11 @@ def test_a_viewing_representative_cannot_act(tmp_path):
     assert viewer.get(f"/files/{world.values['upload']}/").status_code == 404
 
 
-def test_dates_in_urls_are_refused_cleanly(tmp_path):
-    """A day that is not a date is a 404 for staff, never a server error."""
+def test_batch_ids_in_urls_are_refused_cleanly(tmp_path):
+    """A batch id that is not a number, or of no batch, is a 404 for staff, never a server
+    error."""
     world = build_world(tmp_path)
     client, _token = client_for(world.actors["staff of organisation B"])
-    tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
-    for day in ("not-a-day", tomorrow):
-        assert client.get(f"/staff/letters/{day}/download/").status_code in (403, 404)
+    missing = world.values["print_batch"] + 1000
+    for batch_id in ("not-a-batch", "2026-11-26", missing):
+        assert client.get(f"/staff/letters/{batch_id}/download/").status_code in (403, 404)

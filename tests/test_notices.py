@@ -353,9 +353,10 @@ def test_letters_are_printed_in_a_daily_batch(client, case, staff):
     client.force_login(staff.caseworker)
     page = client.get("/staff/letters/").content.decode()
     assert "Build the batch" in page
-    day = letter.print_batch.day.isoformat()
-    assert client.post(f"/staff/letters/{day}/build/").status_code == 302
-    download = client.get(f"/staff/letters/{day}/download/")
+    batch = letter.print_batch
+    assert batch.organisation == case.team.organisation
+    assert client.post(f"/staff/letters/{batch.pk}/build/").status_code == 302
+    download = client.get(f"/staff/letters/{batch.pk}/download/")
     assert download.status_code == 200
     archive = zipfile.ZipFile(io.BytesIO(b"".join(download.streaming_content)))
     assert f"{letter.pk}.pdf" in archive.namelist()

@@ -68,3 +68,37 @@ def test_an_applications_timeline(citizen_client, citizen):
             data={"channel": "email"},
         )
     assert queries_for(citizen_client, url) == few
+
+
+def test_the_letters_page(client, citizen):
+    """The print batches of every organisation the member works for, in a fixed number of
+    queries however many batches and organisations there are."""
+    import datetime
+
+    from django.utils import timezone
+
+    from commonweal.messaging import services as messaging
+    from commonweal.organisations import services as organisations
+    from commonweal.organisations.models import Role
+    from tests.workspace import make_staff
+
+    staff = make_staff()
+    client.force_login(staff.caseworker)
+    council = staff.teams["financial-support"].organisation
+    today = timezone.localdate()
+    messaging.print_batch_for(day=today, organisation_id=council.pk)
+    few = queries_for(client, "/staff/letters/")
+    other = organisations.organisation_ensure(
+        slug="other-borough", name="Other Borough Council", kind="council"
+    )
+    team = organisations.team_ensure(organisation=other, slug="benefits", name="Benefits")
+    organisations.membership_ensure(user=staff.caseworker, team=team, role=Role.CASEWORKER)
+    for days in range(1, 8):
+        for organisation in (council, other):
+            batch = messaging.print_batch_for(
+                day=today - datetime.timedelta(days=days), organisation_id=organisation.pk
+            )
+            if days % 2:
+                messaging.print_batch_build(batch=batch, by=staff.caseworker)
+    many = queries_for(client, "/staff/letters/")
+    assert many == few

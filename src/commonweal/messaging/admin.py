@@ -8,7 +8,7 @@ from django.utils.html import format_html, format_html_join
 
 from . import services, templating
 from .events import EVENTS
-from .models import Message, MessageTemplate, SavedReply
+from .models import Message, MessageTemplate, PrintBatch, SavedReply
 
 
 @admin.register(Message)
@@ -28,6 +28,23 @@ class MessageAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in Message._meta.fields]
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(PrintBatch)
+class PrintBatchAdmin(admin.ModelAdmin):
+    """Each organisation's letters of each day. Read only: batches are made by the print
+    channel and built from the workspace, where each organisation sees its own."""
+
+    list_display = ["day", "organisation", "letters", "built_at", "built_by"]
+    list_filter = ["organisation", "day"]
+    list_select_related = ["organisation", "built_by"]
+    readonly_fields = [f.name for f in PrintBatch._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
 

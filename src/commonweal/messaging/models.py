@@ -89,13 +89,21 @@ def _letter_path(instance: "Message", filename: str) -> str:
 
 
 def _batch_path(instance: "PrintBatch", filename: str) -> str:
-    return f"print-batches/{instance.day:%Y/%m}/letters-{instance.day:%Y-%m-%d}-{instance.pk}.zip"
+    return (
+        f"print-batches/{instance.day:%Y/%m}/"
+        f"letters-{instance.organisation_id}-{instance.day:%Y-%m-%d}-{instance.pk}.zip"
+    )
 
 
 class PrintBatch(models.Model):
-    """A day's letters for the print house: a zip of PDFs and a manifest, made on request."""
+    """One organisation's letters of one day for the print house: a zip of PDFs and a
+    manifest, made on request. A letter belongs to the organisation of the team holding its
+    case, and only that organisation's staff see, build or download the batch."""
 
-    day = models.DateField(unique=True)
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    day = models.DateField()
     file = models.FileField(upload_to=_batch_path, max_length=200, blank=True)
     letters = models.PositiveIntegerField(default=0)
     built_at = models.DateTimeField(null=True, blank=True)
@@ -104,10 +112,15 @@ class PrintBatch(models.Model):
     )
 
     class Meta:
-        ordering = ["-day"]
+        ordering = ["-day", "organisation_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "day"], name="one_print_batch_per_organisation_day"
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"Letters for {self.day:%Y-%m-%d}"
+        return f"Letters for {self.day:%Y-%m-%d} (organisation {self.organisation_id})"
 
 
 class Message(models.Model):

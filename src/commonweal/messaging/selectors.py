@@ -20,19 +20,39 @@ def portal_messages(*, person, case) -> list:
     )
 
 
-def print_batches(*, limit: int = 60) -> list:
-    """The recent days' letter batches, with how many letters each holds now."""
-    from django.db.models import Count
+def print_batch_organisations(*, context) -> set[int]:
+    """The organisations whose post this member of staff handles: those where they work in
+    a team (provider staff, who only see referred cases, handle nobody's)."""
+    return {context.team_organisations[team] for team in context.work_team_ids}
+
+
+def print_batches(*, organisation_ids, limit: int = 60) -> list:
+    """These organisations' recent letter batches, with how many letters each holds now
+    (counted in the same query)."""
+    from django.db.models import Count, F, Q
 
     from .models import PrintBatch
 
-    return list(PrintBatch.objects.annotate(waiting=Count("messages")).order_by("-day")[:limit])
+    # Counted as the build takes them: letters whose case the organisation still holds.
+    own = Q(messages__case__team__organisation_id=F("organisation_id"))
+    return list(
+        PrintBatch.objects.filter(organisation_id__in=list(organisation_ids))
+        .annotate(waiting=Count("messages", filter=own))
+        .select_related("organisation")
+        .order_by("-day", "organisation__name")[:limit]
+    )
 
 
-def print_batch(*, day) -> object | None:
+def print_batch(*, organisation_ids, batch_id: int):
+    """One batch, only if it belongs to one of these organisations (None otherwise, as if
+    it did not exist)."""
     from .models import PrintBatch
 
-    return PrintBatch.objects.filter(day=day).first()
+    return (
+        PrintBatch.objects.filter(organisation_id__in=list(organisation_ids), pk=batch_id)
+        .select_related("organisation")
+        .first()
+    )
 
 
 def print_batch_recipients(*, batch) -> dict[int, int | None]:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -250,6 +250,19 @@ def plan_channels(*, person, to_email: str = "") -> list[str]:
     return plan
 
 
+def _postable(plan: list[str], case) -> list[str]:
+    """A printed letter goes in the print batch of the organisation holding its case; with
+    no case, or a case in no team's queue, there is nobody to print it, so no letter is
+    planned. (Letters sent through another provider, such as Notify, need no batch.)"""
+    if (
+        "letter" in plan
+        and (case is None or case.team_id is None)
+        and channel_registry.provider_for("letter") == "print"
+    ):
+        return [channel for channel in plan if channel != "letter"]
+    return plan
+
+
 def _address_of(person, channel: str, to_email: str) -> str:
     if channel == "email":
         return to_email or person.email
@@ -296,7 +309,7 @@ def notice_send(
         case=case,
         data=data,
         language=language,
-        channels=plan_channels(person=person, to_email=to_email),
+        channels=_postable(plan_channels(person=person, to_email=to_email), case),
         large_print=person.accessible_format == "large_print",
         created_at=now,
     )
@@ -328,8 +341,8 @@ def notices_send_many(*, event: str, people: list, data_for, cases=None) -> int:
     notices, messages, singles = [], [], []
     for person in people:
         person._failing = failing.get(person.pk, set())
-        plan = plan_channels(person=person)
         case = cases.get(person.pk)
+        plan = _postable(plan_channels(person=person), case)
         data = data_for(person)
         if not plan or person.accessible_format in FORMATS_FOR_THE_TEAM:
             singles.append((person, case, data))
@@ -522,7 +535,9 @@ def messages_deliver(*, message_ids: list[str]) -> dict:
                 message, idempotency_key=str(message.pk)
             )
         except channel_registry.PermanentFailure as error:
-            _failed_for_good(message, str(error))
+            _failed_for_good(
+                message, str(error), address_failed=getattr(error, "address_failed", True)
+            )
             outcomes["failed"] = outcomes.get("failed", 0) + 1
             continue
         except Exception as error:
@@ -597,15 +612,22 @@ def _failed_for_now(message: Message, error: Exception) -> str:
     return "retry"
 
 
-def _failed_for_good(message: Message, reason: str, *, status: str = Message.Status.FAILED):
+def _failed_for_good(
+    message: Message,
+    reason: str,
+    *,
+    status: str = Message.Status.FAILED,
+    address_failed: bool = True,
+):
     """This channel will not work for this person: say so on the case, mark the address as
-    failing, and move the notice on to the next channel."""
+    failing (unless the address is not the reason), and move the notice on to the next
+    channel."""
     with transaction.atomic():
         now = timezone.now()
         Message.objects.filter(pk=message.pk).update(
             status=status, failed_at=now, last_error=reason[:2000], attempts=F("attempts") + 1
         )
-        if message.person_id and message.channel in ("email", "sms", "letter"):
+        if address_failed and message.person_id and message.channel in ("email", "sms", "letter"):
             from commonweal.people import services as people_services
 
             people_services.contact_point_failing(
@@ -783,8 +805,25 @@ def message_content_expire(*, now: datetime.datetime | None = None) -> int:
     return cleared
 
 
-def print_batch_for(*, day: datetime.date) -> PrintBatch:
-    batch, _created = PrintBatch.objects.get_or_create(day=day)
+def letter_organisation_id(*, message_id) -> int | None:
+    """The organisation whose post a letter is: that of the team holding its case now."""
+    return (
+        Message.objects.filter(pk=message_id)
+        .values_list("case__team__organisation_id", flat=True)
+        .first()
+    )
+
+
+def print_batch_for(*, day: datetime.date, organisation_id: int) -> PrintBatch:
+    """The organisation's batch of the day, made the first time a letter needs it (two
+    workers racing make one: the constraint refuses the second, which then reads it)."""
+    try:
+        with transaction.atomic():
+            batch, _created = PrintBatch.objects.get_or_create(
+                day=day, organisation_id=organisation_id
+            )
+    except IntegrityError:
+        batch = PrintBatch.objects.get(day=day, organisation_id=organisation_id)
     return batch
 
 
@@ -893,15 +932,24 @@ def saved_reply_ensure(*, service, title: str, body_en: str, body_cy: str = "") 
 
 
 def print_batch_build(*, batch: PrintBatch, by) -> PrintBatch:
-    """Write the day's letters into one zip (PDFs and a manifest) for the print house, kept
-    so it can be downloaded again; letters in it count as sent to print."""
+    """Write the organisation's letters of the day into one zip (PDFs and a manifest) for
+    the print house, kept so it can be downloaded again; letters in it count as sent to
+    print."""
     import tempfile
 
     from django.core.files import File
 
     from . import letters
 
-    messages = Message.objects.filter(print_batch=batch).exclude(letter_pdf="").order_by("pk")
+    # Only the batch's own organisation's letters, selected in the query, whatever else
+    # points at the batch (cases move only between teams of one organisation, but a case
+    # changed in the admin must not put its letter in the wrong organisation's post).
+    messages = (
+        Message.objects.filter(print_batch=batch, case__team__organisation_id=batch.organisation_id)
+        .exclude(letter_pdf="")
+        .select_related("case")
+        .order_by("pk")
+    )
 
     def items():
         for message in messages.iterator(chunk_size=200):
@@ -923,7 +971,9 @@ def print_batch_build(*, batch: PrintBatch, by) -> PrintBatch:
         out.seek(0)
         if batch.file:
             batch.file.delete(save=False)
-        batch.file.save(f"letters-{batch.day:%Y-%m-%d}.zip", File(out), save=False)
+        batch.file.save(
+            f"letters-{batch.organisation_id}-{batch.day:%Y-%m-%d}.zip", File(out), save=False
+        )
     batch.letters = count
     batch.built_at = timezone.now()
     batch.built_by = by

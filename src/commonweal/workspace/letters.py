@@ -1,6 +1,6 @@
-"""Letters for the print house: each day's batch, built into a zip on request."""
-
-import datetime
+"""Letters for the print house: each organisation's batch of each day, built into a zip on
+request. Staff see, build and download only the batches of organisations where they work in
+a team; another organisation's batch answers 404, as if it did not exist."""
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -17,41 +17,41 @@ from . import presenters
 from .views import _page, staff_required
 
 
-def _council_staff(request) -> None:
-    # Provider staff see referred cases only, never the post for everyone.
-    if not request.staff.work_team_ids:
+def _organisations(request) -> set[int]:
+    # Provider staff see referred cases only, never the post.
+    organisation_ids = messaging_selectors.print_batch_organisations(context=request.staff)
+    if not organisation_ids:
         raise PermissionDenied("Only the organisation's own staff handle letters")
+    return organisation_ids
 
 
 @require_http_methods(["GET", "HEAD"])
 @staff_required
 def print_batches(request):
-    _council_staff(request)
+    organisation_ids = _organisations(request)
     return _page(
         request,
         "workspace/letters.html",
-        batches=messaging_selectors.print_batches(),
+        batches=messaging_selectors.print_batches(organisation_ids=organisation_ids),
+        several_organisations=len(organisation_ids) > 1,
         page_title=_("Letters to print"),
         nav="letters",
     )
 
 
-def _batch_or_404(day: str):
-    try:
-        when = datetime.date.fromisoformat(day)
-    except ValueError:
-        raise Http404("No such day") from None
-    batch = messaging_selectors.print_batch(day=when)
+def _batch_or_404(request, batch_id: int):
+    batch = messaging_selectors.print_batch(
+        organisation_ids=_organisations(request), batch_id=batch_id
+    )
     if batch is None:
-        raise Http404("No letters that day")
+        raise Http404("No such batch")
     return batch
 
 
 @require_POST
 @staff_required
-def print_batch_build(request, day):
-    _council_staff(request)
-    batch = messaging.print_batch_build(batch=_batch_or_404(day), by=request.user)
+def print_batch_build(request, batch_id):
+    batch = messaging.print_batch_build(batch=_batch_or_404(request, batch_id), by=request.user)
     presenters.flash(
         request,
         _("The batch for %(day)s holds %(count)s letters. Download it below.")
@@ -62,15 +62,14 @@ def print_batch_build(request, day):
 
 @require_http_methods(["GET", "HEAD"])
 @staff_required
-def print_batch_download(request, day):
-    _council_staff(request)
-    batch = _batch_or_404(day)
+def print_batch_download(request, batch_id):
+    batch = _batch_or_404(request, batch_id)
     if not batch.file:
         raise Http404("Not built yet")
 
     class Stored:
         file = batch.file
-        original_name = f"letters-{batch.day:%Y-%m-%d}.zip"
+        original_name = f"letters-{batch.organisation.slug}-{batch.day:%Y-%m-%d}.zip"
         content_type = "application/zip"
 
     # Every person with a letter in the batch: one access record each (one bulk INSERT).

@@ -50,7 +50,12 @@ class TemporaryFailure(Exception):
 
 
 class PermanentFailure(Exception):
-    """This message will never reach the person this way (an address that does not exist)."""
+    """This message will never reach the person this way (an address that does not exist).
+    `address_failed=False` when the address is not to blame (a letter nobody can post)."""
+
+    def __init__(self, *args, address_failed: bool = True):
+        super().__init__(*args)
+        self.address_failed = address_failed
 
 
 class OutgoingMessage(Protocol):

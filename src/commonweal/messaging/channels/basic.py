@@ -126,7 +126,7 @@ class PhoneTaskChannel:
 
 
 class PrintChannel:
-    """Letters: a PDF made with WeasyPrint, in the day's print batch for the print house."""
+    """Letters: a PDF made with WeasyPrint, in its organisation's print batch of the day."""
 
     name = "print"
     kinds = ("letter",)
@@ -136,11 +136,18 @@ class PrintChannel:
         from commonweal.messaging import letters
         from commonweal.messaging import services as messaging
 
+        # The letter is the post of the organisation whose team holds its case now.
+        organisation_id = messaging.letter_organisation_id(message_id=message.pk)
+        if organisation_id is None:
+            raise PermanentFailure(
+                "the letter's case is in no team's queue, so no organisation can print it",
+                address_failed=False,
+            )
         if not message.letter_pdf:
             pdf = letters.render_letter_pdf(letters_content_for(message))
             message.letter_pdf.save(f"{idempotency_key}.pdf", ContentFile(pdf), save=False)
             type(message).objects.filter(pk=message.pk).update(letter_pdf=message.letter_pdf.name)
-        batch = messaging.print_batch_for(day=timezone.localdate())
+        batch = messaging.print_batch_for(day=timezone.localdate(), organisation_id=organisation_id)
         type(message).objects.filter(pk=message.pk).update(print_batch=batch)
         return Sent(provider_reference=f"print:{batch.day:%Y-%m-%d}")
 
