@@ -190,12 +190,12 @@ def test_downloading_letters_records_an_export_for_each_person(client, staff, ca
     letter = tell(case).messages.get()
     deliver_all()
     letter.refresh_from_db()
-    day = letter.print_batch.day.isoformat()
+    batch = letter.print_batch_id
     c = staff_client(client, staff.caseworker)
-    assert c.post(f"/staff/letters/{day}/build/").status_code == 302
+    assert c.post(f"/staff/letters/{batch}/build/").status_code == 302
     assert not AccessRecord.objects.exists()
     with CaptureQueriesContext(connection) as queries:
-        assert c.get(f"/staff/letters/{day}/download/").status_code == 200
+        assert c.get(f"/staff/letters/{batch}/download/").status_code == 200
     assert inserts_into_log(queries.captured_queries) == 1
     record = AccessRecord.objects.get()
     assert (record.person_id, record.case_id, record.purpose, record.via) == (
