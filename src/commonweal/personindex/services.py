@@ -1,1 +1,242 @@
 """Every write for personindex (one transaction each)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import identity, linkage, storage
+from .models import IdentityChange, ImportBatch, IndexPerson, LinkRun, ReviewPair, SourceRecord
+from .normalise import FileRefused, RecordReader
+
+__all__ = [
+    "FileRefused",
+    "ReviewRefused",
+    "index_link",
+    "records_import",
+    "review_decide",
+]
+
+SOURCE_NAME_MAX = SourceRecord._meta.get_field("source").max_length
+
+
+class ReviewRefused(ValueError):
+    pass
+
+
+def records_import(*, source: str, path: Path | str, file_format: str | None = None) -> ImportBatch:
+    """Import a CSV or Parquet file of person records from one source system. Rows that
+    cannot be read are refused and listed (line and reason) on the batch; the rest are
+    imported in one transaction. A record imported before under the same source and id is
+    replaced by the new one."""
+    source = source.strip()
+    if not source or len(source) > SOURCE_NAME_MAX:
+        raise FileRefused(_("Give the source a name of 1 to 60 characters"))
+    reader = RecordReader(Path(path), file_format)
+    with transaction.atomic():
+        batch = ImportBatch.objects.create(
+            source=source, file_name=Path(path).name[:300], created_at=timezone.now()
+        )
+        imported = storage.records_upsert(reader.rows(), source=source, batch_id=batch.pk)
+        batch.imported = imported
+        batch.rejected = reader.rejected
+        batch.errors = [error.as_dict() for error in reader.errors]
+        batch.save(update_fields=["imported", "rejected", "errors"])
+    return batch
+
+
+@dataclass
+class LinkResult:
+    run: LinkRun
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def index_link(
+    *,
+    match_threshold: float = linkage.MATCH_THRESHOLD,
+    review_threshold: float = linkage.REVIEW_THRESHOLD,
+    model: dict | None = None,
+    duckdb_connection=None,
+) -> LinkResult:
+    """Link every source record into people: read the records into DuckDB, train the
+    model (unless one is given), score the blocked pairs, cluster them with caseworkers'
+    decisions applied, keep person ids stable, queue uncertain pairs for review, and write
+    the assignment back. The database is written in one transaction at the end."""
+    import duckdb
+
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[name] = round(now - clock, 3)
+        clock = now
+
+    con = duckdb_connection or duckdb.connect()
+    started = timezone.now()
+    count = storage.records_to_duckdb(con, "raw_records")
+    con.execute(
+        "CREATE OR REPLACE TABLE records AS SELECT *, "  # noqa: S608 (our own SQL)
+        f"{linkage.INITIALS_SQL} AS initials FROM raw_records"
+    )
+    con.execute("DROP TABLE raw_records")
+    decisions = linkage.Decisions(
+        confirmed=list(
+            ReviewPair.objects.filter(status=ReviewPair.Status.CONFIRMED).values_list(
+                "record_a_id", "record_b_id"
+            )
+        ),
+        rejected=list(
+            ReviewPair.objects.filter(status=ReviewPair.Status.REJECTED).values_list(
+                "record_a_id", "record_b_id"
+            )
+        ),
+    )
+    lap("export")
+    pairs_scored = 0
+    if count:
+        db_api = linkage.duckdb_api(con)
+        linker = linkage.make_linker(db_api, "records", model)
+        if model is None:
+            model = linkage.train(linker)
+        lap("train")
+        predictions = linker.inference.predict(
+            threshold_match_probability=review_threshold, warning_mode="never"
+        ).physical_name
+        pairs_scored = con.execute(f"SELECT count(*) FROM {predictions}").fetchone()[0]  # noqa: S608
+        lap("predict")
+        linkage.cluster(
+            con,
+            predictions=predictions,
+            nodes="records",
+            decisions=decisions,
+            threshold=match_threshold,
+        )
+        uncertain = con.execute(
+            f"SELECT record_id_l, record_id_r, match_probability FROM {predictions} "  # noqa: S608
+            f"WHERE match_probability < {float(match_threshold)}"
+        ).fetchall()
+    else:
+        con.execute("CREATE OR REPLACE TABLE clusters (record_id BIGINT, cluster_id VARCHAR)")
+        uncertain = []
+    lap("cluster")
+
+    overlaps = con.execute(
+        "SELECT c.cluster_id, r.old_person_id, count(*) FROM clusters c "
+        "JOIN records r USING (record_id) WHERE r.old_person_id IS NOT NULL GROUP BY ALL"
+    ).fetchall()
+    clusters = [
+        row[0] for row in con.execute("SELECT DISTINCT cluster_id FROM clusters").fetchall()
+    ]
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                # One linkage at a time; a second waits for the first to finish.
+                cursor.execute("SELECT pg_advisory_xact_lock(hashtext('personindex.link'))")
+        old_ids = set(
+            IndexPerson.objects.filter(retired_run__isnull=True).values_list("pk", flat=True)
+        )
+        plan = identity.assign(overlaps, clusters, old_ids)
+        run = LinkRun.objects.create(
+            started_at=started,
+            records=count,
+            people=len(clusters),
+            pairs_scored=pairs_scored,
+            match_threshold=match_threshold,
+            review_threshold=review_threshold,
+            model=model or {},
+        )
+        minted = storage.allocate_person_ids(len(plan.unassigned_clusters))
+        storage.people_insert(minted, run_id=run.pk)
+        person_of_cluster = dict(plan.person_of_cluster)
+        person_of_cluster.update(zip(plan.unassigned_clusters, minted, strict=True))
+        con.execute("CREATE OR REPLACE TEMP TABLE cluster_person (cluster_id VARCHAR, pid BIGINT)")
+        if person_of_cluster:
+            import pyarrow as pa
+
+            mapping = pa.table(
+                {
+                    "cluster_id": pa.array([str(c) for c in person_of_cluster], pa.string()),
+                    "pid": pa.array(list(person_of_cluster.values()), pa.int64()),
+                }
+            )
+            con.register("mapping", mapping)
+            con.execute("INSERT INTO cluster_person SELECT * FROM mapping")
+            con.unregister("mapping")
+        changed = con.execute(
+            "SELECT r.record_id, m.pid FROM records r JOIN clusters c USING (record_id) "
+            "JOIN cluster_person m ON m.cluster_id = c.cluster_id::VARCHAR "
+            "WHERE r.old_person_id IS DISTINCT FROM m.pid"
+        ).fetchall()
+        moved = storage.assignments_write(changed)
+        if plan.retired:
+            IndexPerson.objects.filter(pk__in=plan.retired).update(retired_run=run)
+        history = identity.changes(overlaps, person_of_cluster, plan.retired, set(minted))
+        IdentityChange.objects.bulk_create(
+            [
+                IdentityChange(run=run, kind=kind, from_person_id=a, to_person_id=b,
+                               records_moved=n)
+                for kind, a, b, n in history
+            ],
+            batch_size=1000,
+        )  # fmt: skip
+        new_reviews = _queue_reviews(uncertain, run)
+        run.finished_at = timezone.now()
+        run.summary = {
+            "merges": sum(1 for h in history if h[0] == "merge"),
+            "splits": sum(1 for h in history if h[0] == "split"),
+            "moves": sum(1 for h in history if h[0] == "move"),
+            "new_people": len(minted),
+            "retired_people": len(plan.retired),
+            "records_reassigned": moved,
+            "queued_for_review": new_reviews,
+        }
+        run.save(update_fields=["finished_at", "summary"])
+    lap("write")
+    run.summary["timings"] = timings
+    LinkRun.objects.filter(pk=run.pk).update(summary=run.summary)
+    if duckdb_connection is None:
+        con.close()
+    return LinkResult(run=run, timings=timings)
+
+
+def _queue_reviews(uncertain: list[tuple], run: LinkRun) -> int:
+    """Queue the pairs the model was unsure of, unless the pair is already queued or
+    decided (a decision is never overwritten by a later run)."""
+    if not uncertain:
+        return 0
+    before = ReviewPair.objects.count()
+    ReviewPair.objects.bulk_create(
+        [
+            ReviewPair(record_a_id=min(a, b), record_b_id=max(a, b), match_probability=p, run=run)
+            for a, b, p in uncertain
+        ],
+        batch_size=1000,
+        ignore_conflicts=True,
+    )
+    return ReviewPair.objects.count() - before
+
+
+def review_decide(*, pair_id: int, same_person: bool, by) -> ReviewPair:
+    """A caseworker's decision on a queued pair: the same person or not. Binding on every
+    later linkage run. Deciding a pair already decided the same way changes nothing."""
+    status = ReviewPair.Status.CONFIRMED if same_person else ReviewPair.Status.REJECTED
+    with transaction.atomic():
+        pair = ReviewPair.objects.select_for_update().filter(pk=pair_id).first()
+        if pair is None:
+            raise ReviewRefused(_("There is no such pair to review"))
+        if pair.status == status:
+            return pair
+        if pair.status != ReviewPair.Status.PENDING:
+            raise ReviewRefused(_("Someone else has already decided this pair"))
+        pair.status = status
+        pair.decided_by = by
+        pair.decided_at = timezone.now()
+        pair.save(update_fields=["status", "decided_by", "decided_at"])
+    return pair

@@ -1,0 +1,263 @@
+"""Reading person records from other systems' files and putting each field in one form, so
+the linkage compares like with like. A row that cannot be read is refused with its line and
+the reason; the rest of the file is imported."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import json
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.utils.translation import gettext as _
+
+FIELDS = (
+    "source_id",
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "postcode",
+    "address_line_1",
+    "town",
+    "ni_number",
+    "email",
+    "phone",
+)
+# Normalised record as written to the table: the fields above, then extra attributes (JSON).
+RECORD_COLUMNS = (*FIELDS, "extra")
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_POSTCODE = re.compile(r"[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}")
+# HMRC's format: two letters (not D, F, I, Q, U, V; second not O), six digits, A to D.
+_NI = re.compile(r"[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z][0-9]{6}[A-D]?")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_NOT_NAME = re.compile(r"[^A-Z' -]+")
+_SPACES = re.compile(r"\s+")
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+class FileRefused(ValueError):
+    """The whole file cannot be imported (unknown format, missing columns)."""
+
+
+class RowRefused(ValueError):
+    pass
+
+
+@dataclass
+class RowError:
+    line: int
+    reason: str
+
+    def as_dict(self) -> dict:
+        return {"line": self.line, "reason": self.reason}
+
+
+def name(value: str) -> str | None:
+    value = value.strip()
+    if not value:
+        return None
+    if not value.isascii():
+        value = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
+    value = _SPACES.sub(" ", _NOT_NAME.sub(" ", value.upper())).strip()
+    return value or None
+
+
+def postcode(value: str) -> str | None:
+    value = value.replace(" ", "").upper()
+    if not value:
+        return None
+    if not _POSTCODE.fullmatch(value):
+        raise RowRefused(_("postcode %(value)s is not a UK postcode") % {"value": value})
+    return f"{value[:-3]} {value[-3:]}"
+
+
+def date_of_birth(value: str) -> str | None:
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        if not _DATE.fullmatch(value):
+            raise ValueError
+        when = datetime.date.fromisoformat(value)
+    except ValueError:
+        raise RowRefused(
+            _("date_of_birth %(value)s is not a date in the form YYYY-MM-DD") % {"value": value}
+        ) from None
+    if when > datetime.date.today() or when.year < 1880:
+        raise RowRefused(_("date_of_birth %(value)s is not a possible date") % {"value": value})
+    return value
+
+
+def ni_number(value: str) -> str | None:
+    value = value.replace(" ", "").upper()
+    if not value:
+        return None
+    if not _NI.fullmatch(value):
+        raise RowRefused(
+            _("ni_number %(value)s is not a National Insurance number") % {"value": value}
+        )
+    return value[:8]  # the suffix letter is not part of the person's number
+
+
+def email(value: str) -> str | None:
+    value = value.strip().lower()
+    if not value:
+        return None
+    if not _EMAIL.fullmatch(value):
+        raise RowRefused(_("email %(value)s is not an email address") % {"value": value})
+    return value
+
+
+def phone(value: str) -> str | None:
+    digits = "".join(ch for ch in value if ch.isdigit())
+    if not digits:
+        return None
+    if value.strip().startswith("+44") or (digits.startswith("44") and len(digits) == 12):
+        digits = "0" + digits[2:]
+    if not 10 <= len(digits) <= 11:
+        raise RowRefused(_("phone %(value)s is not a UK phone number") % {"value": value.strip()})
+    return digits
+
+
+def text(value: str) -> str | None:
+    value = _SPACES.sub(" ", value.strip().upper())
+    return value or None
+
+
+NORMALISERS = {
+    "given_name": name,
+    "family_name": name,
+    "date_of_birth": date_of_birth,
+    "postcode": postcode,
+    "address_line_1": text,
+    "town": text,
+    "ni_number": ni_number,
+    "email": email,
+    "phone": phone,
+}
+
+
+def normalise(values: dict[str, str]) -> dict[str, str | None]:
+    """A record (as strings) in normalised form, for scoring a single new record."""
+    return {field: NORMALISERS[field](str(values.get(field) or "")) for field in NORMALISERS}
+
+
+class RecordReader:
+    """Rows of a CSV or Parquet file as normalised tuples (RECORD_COLUMNS), with the rows
+    refused collected in `errors`. For Parquet, the "line" is the row number plus one, as
+    the line would be in the same data written as CSV with a header."""
+
+    def __init__(self, path: Path, file_format: str | None = None):
+        self.path = Path(path)
+        self.format = (file_format or self.path.suffix.lstrip(".")).lower()
+        if self.format not in ("csv", "parquet"):
+            raise FileRefused(_("%(name)s is not a CSV or Parquet file") % {"name": self.path.name})
+        self.errors: list[RowError] = []
+        self.rejected = 0
+
+    def _columns(self, header: list[str]) -> tuple[list[int], list[tuple[int, str]]]:
+        header = [column.strip().lower() for column in header]
+        missing = [field for field in FIELDS if field not in header]
+        if missing:
+            raise FileRefused(
+                _("The file has no column %(columns)s") % {"columns": ", ".join(missing)}
+            )
+        positions = [header.index(field) for field in FIELDS]
+        extras = [(i, column) for i, column in enumerate(header) if column not in FIELDS]
+        return positions, extras
+
+    def _refuse(self, line: int, reason: str) -> None:
+        self.rejected += 1
+        if len(self.errors) < 1000:
+            self.errors.append(RowError(line, reason))
+
+    def rows(self) -> Iterator[tuple]:
+        raw = self._csv_rows() if self.format == "csv" else self._parquet_rows()
+        positions, extras = next(raw)
+        width = max(positions + [i for i, _ in extras]) + 1
+        seen: set[str] = set()
+        normalisers = [NORMALISERS[field] for field in FIELDS[1:]]
+        for line, cells in raw:
+            if len(cells) < width:
+                self._refuse(line, _("the row has %(n)s fields, not %(m)s") % {
+                    "n": len(cells), "m": width,
+                })  # fmt: skip
+                continue
+            source_id = (cells[positions[0]] or "").strip()
+            if not source_id:
+                self._refuse(line, _("source_id is empty"))
+                continue
+            if len(source_id) > 100:
+                self._refuse(line, _("source_id is longer than 100 characters"))
+                continue
+            if source_id in seen:
+                self._refuse(
+                    line, _("source_id %(value)s appears twice in the file") % {"value": source_id}
+                )
+                continue
+            try:
+                values = [
+                    normalise_field(cells[position] or "")
+                    for normalise_field, position in zip(normalisers, positions[1:], strict=True)
+                ]
+            except RowRefused as refused:
+                self._refuse(line, str(refused))
+                continue
+            seen.add(source_id)
+            extra = {column: cells[i] for i, column in extras if cells[i] not in (None, "")}
+            yield (source_id, *values, _encode(extra) if extra else "{}")
+
+    def _csv_rows(self):
+        with self.path.open(newline="", encoding="utf-8-sig", errors="replace") as handle:
+            reader = csv.reader(handle)
+            try:
+                header = next(reader)
+            except StopIteration:
+                raise FileRefused(_("The file is empty")) from None
+            yield self._columns(header)
+            line = reader.line_num + 1
+            try:
+                for cells in reader:
+                    yield line, cells
+                    line = reader.line_num + 1
+            except csv.Error as error:
+                self._refuse(line, _("the CSV cannot be read from here on: %(error)s") % {
+                    "error": error,
+                })  # fmt: skip
+
+    def _parquet_rows(self):
+        import pyarrow.parquet as pq
+
+        try:
+            parquet = pq.ParquetFile(self.path)
+        except Exception as error:  # pyarrow raises several kinds for a bad file
+            raise FileRefused(
+                _("%(name)s cannot be read as Parquet: %(error)s")
+                % {"name": self.path.name, "error": error}
+            ) from None
+        header = parquet.schema_arrow.names
+        yield self._columns(header)
+        line = 2
+        for batch in parquet.iter_batches(batch_size=65536):
+            columns = [
+                [None if v is None else str(v) for v in column.to_pylist()]
+                for column in batch.columns
+            ]
+            for cells in zip(*columns, strict=True):
+                yield line, list(cells)
+                line += 1
+
+
+def csv_text(rows: list[dict]) -> str:
+    """Rows as CSV text with the standard columns (for tests and the benchmark)."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]) if rows else list(FIELDS))
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()

@@ -1,0 +1,204 @@
+"""Moving records in bulk between the database and DuckDB: COPY on PostgreSQL, batched
+statements on SQLite, never one ORM object per row. Called inside the services'
+transactions; nothing here commits."""
+
+# ruff: noqa: S608 (the SQL here names only our own tables and columns; values go as parameters or through COPY)
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from itertools import islice
+
+from django.db import connection
+
+from .models import IndexPerson, SourceRecord
+
+RECORDS = SourceRecord._meta.db_table
+PEOPLE = IndexPerson._meta.db_table
+CHUNK = 50_000
+
+# The columns an import writes, in the order RecordReader yields them, then batch_id.
+IMPORT_COLUMNS = (
+    "source",
+    "source_id",
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "postcode",
+    "address_line_1",
+    "town",
+    "ni_number",
+    "email",
+    "phone",
+    "extra",
+    "batch_id",
+)
+LINK_COLUMNS = (
+    "id",
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "postcode",
+    "address_line_1",
+    "ni_number",
+    "email",
+    "phone",
+    "index_person_id",
+)
+
+
+def _chunks(rows: Iterable[tuple], size: int = CHUNK) -> Iterator[list[tuple]]:
+    iterator = iter(rows)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def records_upsert(rows: Iterable[tuple], *, source: str, batch_id: int) -> int:
+    """Write normalised rows (source_id, fields..., extra JSON text); a record already
+    imported from the same source under the same id is replaced. Returns the count."""
+    updates = ", ".join(f"{c} = excluded.{c}" for c in IMPORT_COLUMNS[2:])
+    columns = ", ".join(IMPORT_COLUMNS)
+    written = 0
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS personindex_staging "
+                f"(LIKE {RECORDS} INCLUDING DEFAULTS) ON COMMIT DROP"
+            )
+            cursor.execute("TRUNCATE personindex_staging")
+            raw = cursor.connection
+            statement = f"COPY personindex_staging ({columns}) FROM STDIN"
+            with raw.cursor() as copy_cursor, copy_cursor.copy(statement) as copy:
+                for row in rows:
+                    copy.write_row((source, *row, batch_id))
+                    written += 1
+            cursor.execute(
+                f"INSERT INTO {RECORDS} ({columns}) "
+                f"SELECT {columns} FROM personindex_staging "
+                f"ON CONFLICT (source, source_id) DO UPDATE SET {updates}"
+            )
+            cursor.execute("DROP TABLE personindex_staging")
+        else:
+            placeholders = ", ".join(["%s"] * len(IMPORT_COLUMNS))
+            statement = (
+                f"INSERT INTO {RECORDS} ({columns}) VALUES ({placeholders}) "
+                f"ON CONFLICT (source, source_id) DO UPDATE SET {updates}"
+            )
+            for chunk in _chunks(rows):
+                cursor.executemany(statement, [(source, *row, batch_id) for row in chunk])
+                written += len(chunk)
+    return written
+
+
+def records_to_duckdb(con, table: str = "records") -> int:
+    """Every source record's linkage fields into a DuckDB table; returns the count."""
+    select = f"SELECT {', '.join(LINK_COLUMNS)} FROM {RECORDS}"
+    types = {
+        "record_id": "BIGINT",
+        "given_name": "VARCHAR",
+        "family_name": "VARCHAR",
+        "date_of_birth": "VARCHAR",
+        "postcode": "VARCHAR",
+        "address_line_1": "VARCHAR",
+        "ni_number": "VARCHAR",
+        "email": "VARCHAR",
+        "phone": "VARCHAR",
+        "old_person_id": "BIGINT",
+    }
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            handle, path = tempfile.mkstemp(suffix=".csv")
+            try:
+                with (
+                    os.fdopen(handle, "wb") as out,
+                    cursor.connection.cursor() as raw,
+                    raw.copy(f"COPY ({select}) TO STDOUT WITH (FORMAT csv)") as copy,
+                ):
+                    for block in copy:
+                        out.write(block)
+                con.execute(
+                    f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM read_csv(?, "
+                    f"header = false, columns = {types!r}, auto_detect = false)",
+                    [path],
+                )
+            finally:
+                os.unlink(path)
+        else:
+            import pyarrow as pa
+
+            cursor.execute(select)
+            schema = pa.schema(
+                [
+                    (name, pa.int64() if kind == "BIGINT" else pa.string())
+                    for name, kind in types.items()
+                ]
+            )
+            con.execute(
+                f"CREATE OR REPLACE TABLE {table} ("
+                + ", ".join(f"{n} {k}" for n, k in types.items())
+                + ")"
+            )
+            while rows := cursor.fetchmany(CHUNK):
+                columns = list(zip(*rows, strict=True))
+                columns[3] = [None if v is None else str(v) for v in columns[3]]
+                batch = pa.Table.from_arrays([pa.array(c) for c in columns], schema=schema)
+                con.register("records_batch", batch)
+                con.execute(f"INSERT INTO {table} SELECT * FROM records_batch")
+                con.unregister("records_batch")
+    return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+
+def allocate_person_ids(count: int) -> list[int]:
+    from commonweal.core.seed import allocate_ids
+
+    return allocate_ids(IndexPerson, count)
+
+
+def people_insert(ids: list[int], *, run_id: int) -> None:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with (
+                cursor.connection.cursor() as raw,
+                raw.copy(f"COPY {PEOPLE} (id, created_run_id) FROM STDIN") as copy,
+            ):
+                for person_id in ids:
+                    copy.write_row((person_id, run_id))
+        else:
+            for chunk in _chunks((i,) for i in ids):
+                cursor.executemany(
+                    f"INSERT INTO {PEOPLE} (id, created_run_id) VALUES (%s, {int(run_id)})",
+                    chunk,
+                )
+
+
+def assignments_write(pairs: Iterable[tuple[int, int]]) -> int:
+    """Set each record's index person from (record id, person id) pairs."""
+    written = 0
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "CREATE TEMP TABLE personindex_assign (record_id bigint, person_id bigint) "
+                "ON COMMIT DROP"
+            )
+            with (
+                cursor.connection.cursor() as raw,
+                raw.copy("COPY personindex_assign FROM STDIN") as copy,
+            ):
+                for pair in pairs:
+                    copy.write_row(pair)
+                    written += 1
+            cursor.execute(
+                f"UPDATE {RECORDS} r SET index_person_id = a.person_id "
+                "FROM personindex_assign a WHERE r.id = a.record_id"
+            )
+            cursor.execute("DROP TABLE personindex_assign")
+        else:
+            for chunk in _chunks(pairs):
+                cursor.executemany(
+                    f"UPDATE {RECORDS} SET index_person_id = %s WHERE id = %s",
+                    [(person, record) for record, person in chunk],
+                )
+                written += len(chunk)
+    return written
