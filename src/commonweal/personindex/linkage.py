@@ -14,6 +14,8 @@ so swapped names still meet).
 from __future__ import annotations
 
 import logging
+import math
+import re
 from dataclasses import dataclass, field
 
 import splink.comparison_level_library as cll
@@ -88,6 +90,149 @@ def _date_of_birth() -> ComparisonCreator:
     )
 
 
+# The same comparison levels in Python, in the same order (the null level first), for
+# scoring one record without a database round trip (scoring.py). A condition on a NULL is
+# false, as in SQL. tests/test_person_index.py checks these against Splink's own SQL.
+_SECTOR = re.compile(r"^[A-Za-z]{1,2}[0-9][A-Za-z0-9]? [0-9]")
+_DISTRICT = re.compile(r"^[A-Za-z]{1,2}[0-9][A-Za-z0-9]?")
+_AREA = re.compile(r"^[A-Za-z]{1,2}")
+
+
+def _same(field):
+    return lambda l, r: l[field] is not None and r[field] is not None and l[field] == r[field]
+
+
+def _null(field):
+    return lambda l, r: l[field] is None or r[field] is None
+
+
+def _similar(field, threshold):
+    def level(l, r):
+        a, b = l[field], r[field]
+        return a is not None and b is not None and jaro_winkler(a, b) >= threshold
+
+    return level
+
+
+def _part(pattern, field):
+    def level(l, r):
+        a, b = l[field], r[field]
+        if a is None or b is None:
+            return False
+        ma, mb = pattern.match(a), pattern.match(b)
+        return bool(ma and mb and ma.group(0) == mb.group(0))
+
+    return level
+
+
+def _all(*levels):
+    return lambda l, r: all(level(l, r) for level in levels)
+
+
+def _always(l, r):
+    return True
+
+
+PYTHON_LEVELS = {
+    "name": [
+        _all(_null("given_name"), _null("family_name")),
+        _all(_same("given_name"), _same("family_name")),
+        lambda l, r: (
+            None not in (l["given_name"], l["family_name"], r["given_name"], r["family_name"])
+            and l["given_name"] == r["family_name"]
+            and r["given_name"] == l["family_name"]
+        ),
+        _all(_similar("given_name", 0.92), _similar("family_name", 0.92)),
+        _all(_similar("given_name", 0.8), _similar("family_name", 0.8)),
+        _same("family_name"),
+        _same("given_name"),
+        _always,
+    ],
+    "date_of_birth": [
+        _null("date_of_birth"),
+        _same("date_of_birth"),
+        lambda l, r: (
+            l["date_of_birth"] is not None
+            and r["date_of_birth"] is not None
+            and within_one_edit(l["date_of_birth"], r["date_of_birth"])
+        ),
+        _always,
+    ],
+    "postcode": [
+        _null("postcode"),
+        _same("postcode"),
+        _part(_SECTOR, "postcode"),
+        _part(_DISTRICT, "postcode"),
+        _part(_AREA, "postcode"),
+        _always,
+    ],
+    "address_line_1": [
+        _null("address_line_1"),
+        _same("address_line_1"),
+        _similar("address_line_1", 0.9),
+        _always,
+    ],
+    "ni_number": [_null("ni_number"), _same("ni_number"), _always],
+    "email": [_null("email"), _same("email"), _always],
+    "phone": [_null("phone"), _same("phone"), _always],
+}
+
+
+def jaro_winkler(a: str, b: str) -> float:
+    """Jaro–Winkler similarity as DuckDB's jaro_winkler_similarity computes it."""
+    if a == b:
+        return 1.0
+    la, lb = len(a), len(b)
+    if not la or not lb:
+        return 0.0
+    window = max(max(la, lb) // 2 - 1, 0)
+    taken = [False] * lb
+    matched_a = []
+    for i, ch in enumerate(a):
+        for j in range(max(0, i - window), min(i + window + 1, lb)):
+            if not taken[j] and b[j] == ch:
+                taken[j] = True
+                matched_a.append(ch)
+                break
+    matches = len(matched_a)
+    if not matches:
+        return 0.0
+    matched_b = [b[j] for j in range(lb) if taken[j]]
+    transpositions = sum(x != y for x, y in zip(matched_a, matched_b, strict=True)) // 2
+    jaro = (matches / la + matches / lb + (matches - transpositions) / matches) / 3
+    if jaro > 0.7:
+        prefix = 0
+        for x, y in zip(a[:4], b[:4], strict=False):
+            if x != y:
+                break
+            prefix += 1
+        jaro += prefix * 0.1 * (1 - jaro)
+    return jaro
+
+
+def within_one_edit(a: str, b: str) -> bool:
+    """Damerau–Levenshtein distance at most 1: one letter changed, added, dropped, or two
+    neighbours swapped."""
+    if a == b:
+        return True
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diffs = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diffs) == 1 or (
+            len(diffs) == 2
+            and diffs[1] == diffs[0] + 1
+            and a[diffs[0]] == b[diffs[1]]
+            and a[diffs[1]] == b[diffs[0]]
+        )
+    if len(a) > len(b):
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    return a[i:] == b[i + 1 :]
+
+
 def settings() -> SettingsCreator:
     return SettingsCreator(
         link_type="dedupe_only",
@@ -154,6 +299,20 @@ def train(linker: Linker) -> dict:
         block_on("date_of_birth", "postcode"), estimate_without_term_frequencies=True
     )
     return _floored(linker.misc.save_model_to_json())
+
+
+def parameters(model: dict) -> tuple[float, dict[str, list[float | None]]]:
+    """The prior match weight and, per comparison, each level's log2 Bayes factor (None
+    for the null level), as Splink itself reads them from the saved model."""
+    parsed = SettingsCreator.from_path_or_dict(model).get_settings("duckdb")
+    prior = parsed._probability_two_random_records_match
+    weights = {}
+    for comparison in parsed.comparisons:
+        weights[comparison.output_column_name] = [
+            None if level.is_null_level else level._log2_bayes_factor
+            for level in comparison.comparison_levels
+        ]
+    return math.log2(prior / (1 - prior)), weights
 
 
 def _floored(model: dict, floor: float = 1e-6) -> dict:

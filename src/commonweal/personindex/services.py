@@ -104,7 +104,10 @@ def index_link(
         db_api = linkage.duckdb_api(con)
         linker = linkage.make_linker(db_api, "records", model)
         if model is None:
+            # Predict with the model exactly as saved (levels never seen floored), so a
+            # single record scored later gets the same probability as in this run.
             model = linkage.train(linker)
+            linker = linkage.make_linker(db_api, "records", model)
         lap("train")
         predictions = linker.inference.predict(
             threshold_match_probability=review_threshold, warning_mode="never"
