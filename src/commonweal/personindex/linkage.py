@@ -99,24 +99,26 @@ _AREA = re.compile(r"^[A-Za-z]{1,2}")
 
 
 def _same(field):
-    return lambda l, r: l[field] is not None and r[field] is not None and l[field] == r[field]
+    return lambda left, right: (
+        left[field] is not None and right[field] is not None and left[field] == right[field]
+    )
 
 
 def _null(field):
-    return lambda l, r: l[field] is None or r[field] is None
+    return lambda left, right: left[field] is None or right[field] is None
 
 
 def _similar(field, threshold):
-    def level(l, r):
-        a, b = l[field], r[field]
+    def level(left, right):
+        a, b = left[field], right[field]
         return a is not None and b is not None and jaro_winkler(a, b) >= threshold
 
     return level
 
 
 def _part(pattern, field):
-    def level(l, r):
-        a, b = l[field], r[field]
+    def level(left, right):
+        a, b = left[field], right[field]
         if a is None or b is None:
             return False
         ma, mb = pattern.match(a), pattern.match(b)
@@ -126,10 +128,10 @@ def _part(pattern, field):
 
 
 def _all(*levels):
-    return lambda l, r: all(level(l, r) for level in levels)
+    return lambda left, right: all(level(left, right) for level in levels)
 
 
-def _always(l, r):
+def _always(left, right):
     return True
 
 
@@ -137,10 +139,16 @@ PYTHON_LEVELS = {
     "name": [
         _all(_null("given_name"), _null("family_name")),
         _all(_same("given_name"), _same("family_name")),
-        lambda l, r: (
-            None not in (l["given_name"], l["family_name"], r["given_name"], r["family_name"])
-            and l["given_name"] == r["family_name"]
-            and r["given_name"] == l["family_name"]
+        lambda left, right: (
+            None
+            not in (
+                left["given_name"],
+                left["family_name"],
+                right["given_name"],
+                right["family_name"],
+            )
+            and left["given_name"] == right["family_name"]
+            and right["given_name"] == left["family_name"]
         ),
         _all(_similar("given_name", 0.92), _similar("family_name", 0.92)),
         _all(_similar("given_name", 0.8), _similar("family_name", 0.8)),
@@ -151,10 +159,10 @@ PYTHON_LEVELS = {
     "date_of_birth": [
         _null("date_of_birth"),
         _same("date_of_birth"),
-        lambda l, r: (
-            l["date_of_birth"] is not None
-            and r["date_of_birth"] is not None
-            and within_one_edit(l["date_of_birth"], r["date_of_birth"])
+        lambda left, right: (
+            left["date_of_birth"] is not None
+            and right["date_of_birth"] is not None
+            and within_one_edit(left["date_of_birth"], right["date_of_birth"])
         ),
         _always,
     ],
