@@ -373,8 +373,8 @@ def cluster(con, *, predictions: str, nodes: str, decisions: Decisions, threshol
         nodes, "edges", db_api, node_id_column_name="record_id"
     )
     con.execute(
-        f"CREATE OR REPLACE TABLE clusters AS SELECT record_id, cluster_id "  # noqa: S608
-        f"FROM {result.physical_name}"
+        "CREATE OR REPLACE TABLE clusters AS "  # noqa: S608
+        f"SELECT record_id, cluster_id::VARCHAR AS cluster_id FROM {result.physical_name}"
     )
     if decisions.rejected:
         _separate_rejected(con, decisions)
