@@ -64,10 +64,9 @@ def records_upsert(rows: Iterable[tuple], *, source: str, batch_id: int) -> int:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
-                "CREATE TEMP TABLE IF NOT EXISTS personindex_staging "
-                f"(LIKE {RECORDS} INCLUDING DEFAULTS) ON COMMIT DROP"
+                "CREATE TEMP TABLE personindex_staging ON COMMIT DROP AS "
+                f"SELECT {columns} FROM {RECORDS} WITH NO DATA"
             )
-            cursor.execute("TRUNCATE personindex_staging")
             raw = cursor.connection
             statement = f"COPY personindex_staging ({columns}) FROM STDIN"
             with raw.cursor() as copy_cursor, copy_cursor.copy(statement) as copy:
