@@ -173,7 +173,7 @@ def _person_of_truth(truth: dict[tuple[str, str], int]) -> dict[int, int]:
     from commonweal.personindex.models import SourceRecord
 
     votes: dict[int, dict[int, int]] = {}
-    rows = SourceRecord.objects.values_list("source", "source_id", "index_person_id").iterator(
+    rows = SourceRecord.objects.values_list("source", "source_id", "link__person_id").iterator(
         chunk_size=20_000
     )
     for source, source_id, person_id in rows:

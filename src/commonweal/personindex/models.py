@@ -48,10 +48,6 @@ class SourceRecord(models.Model):
     batch = models.ForeignKey(
         ImportBatch, on_delete=models.PROTECT, related_name="+", db_index=False
     )
-    # The cluster this record is in since the last linkage run (NULL before the first).
-    index_person = models.ForeignKey(
-        "IndexPerson", null=True, on_delete=models.PROTECT, related_name="records"
-    )
 
     class Meta:
         constraints = [
@@ -67,6 +63,35 @@ class SourceRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source}:{self.source_id}"
+
+
+class RecordLink(models.Model):
+    """Which index person a record belongs to since the last linkage run (no row before
+    the first). A narrow table of its own, because a run rewrites up to millions of these
+    at once: rewriting the wide, many-indexed record rows cost ten times as much.
+    No database constraints, for the same reason: only the linkage run writes here, always
+    to records and people that exist (records are never deleted)."""
+
+    record = models.OneToOneField(
+        SourceRecord,
+        primary_key=True,
+        on_delete=models.DO_NOTHING,
+        related_name="link",
+        db_constraint=False,
+    )
+    person = models.ForeignKey(
+        "IndexPerson",
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["person"], name="record_link_person")]
+
+    def __str__(self) -> str:
+        return f"{self.record_id} → {self.person_id}"
 
 
 class LinkRun(models.Model):

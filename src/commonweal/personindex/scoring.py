@@ -22,7 +22,7 @@ import threading
 from django.db import connection
 
 from . import linkage
-from .models import LinkRun, SourceRecord
+from .models import LinkRun, RecordLink, SourceRecord
 
 CANDIDATES_PER_KEY = 200
 COMPARED = (
@@ -82,9 +82,10 @@ def match_weight(model, left: dict, right: dict) -> float:
 
 def candidates(record: dict) -> list[tuple]:
     """Records sharing a blocking key with `record` (normalised):
-    (id, COMPARED..., index_person_id, source, source_id)."""
+    (id, COMPARED..., person id, source, source_id)."""
     table = SourceRecord._meta.db_table
-    columns = ", ".join(("id", *COMPARED, "index_person_id", "source", "source_id"))
+    links = RecordLink._meta.db_table
+    columns = ", ".join(("id", *COMPARED, "source", "source_id"))
     parts, params = [], []
     keys = [
         ("ni_number = %s", [record.get("ni_number")]),
@@ -101,8 +102,12 @@ def candidates(record: dict) -> list[tuple]:
             params.extend(values)
     if not parts:
         return []
+    select = (
+        f"SELECT c.id, c.{', c.'.join(COMPARED)}, l.person_id, c.source, c.source_id "
+        f"FROM ({' UNION '.join(parts)}) AS c LEFT JOIN {links} l ON l.record_id = c.id"
+    )
     with connection.cursor() as cursor:
-        cursor.execute(" UNION ".join(parts), params)
+        cursor.execute(select, params)
         return cursor.fetchall()
 
 

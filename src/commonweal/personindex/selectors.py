@@ -21,7 +21,7 @@ def links_rows() -> Iterator[tuple[str, str, int | None]]:
     """(source, source_id, person_id) for every imported record, streamed in order."""
     return (
         SourceRecord.objects.order_by("source", "source_id")
-        .values_list("source", "source_id", "index_person_id")
+        .values_list("source", "source_id", "link__person_id")
         .iterator(chunk_size=20_000)
     )
 
@@ -169,7 +169,7 @@ def score_case(case_id: int) -> dict:
             {
                 person
                 for person in SourceRecord.objects.filter(ni_number=ni).values_list(
-                    "index_person_id", flat=True
+                    "link__person_id", flat=True
                 )
                 if person not in matched_ids
             },

@@ -157,6 +157,7 @@ def index_link(
         )
         minted = storage.allocate_person_ids(len(plan.unassigned_clusters))
         storage.people_insert(minted, run_id=run.pk)
+        lap("write_people")
         person_of_cluster = dict(plan.person_of_cluster)
         person_of_cluster.update(zip(plan.unassigned_clusters, minted, strict=True))
         con.execute("CREATE OR REPLACE TEMP TABLE cluster_person (cluster_id VARCHAR, pid BIGINT)")
@@ -177,7 +178,9 @@ def index_link(
             "JOIN cluster_person m ON m.cluster_id = c.cluster_id::VARCHAR "
             "WHERE r.old_person_id IS DISTINCT FROM m.pid"
         ).fetchall()
+        lap("plan_changes")
         moved = storage.assignments_write(changed)
+        lap("write_assignments")
         if plan.retired:
             IndexPerson.objects.filter(pk__in=plan.retired).update(retired_run=run)
         history = identity.changes(overlaps, person_of_cluster, plan.retired, set(minted))
@@ -201,7 +204,8 @@ def index_link(
             "queued_for_review": new_reviews,
         }
         run.save(update_fields=["finished_at", "summary"])
-    lap("write")
+        lap("write_history")
+    lap("commit")
     run.summary["timings"] = timings
     LinkRun.objects.filter(pk=run.pk).update(summary=run.summary)
     if duckdb_connection is None:
