@@ -45,8 +45,14 @@ class SourceRecord(models.Model):
     phone = models.CharField(max_length=20, null=True)  # noqa: DJ001
     # Columns of the source file beyond the standard ones, kept as they came.
     extra = models.JSONField(default=dict, blank=True)
+    # No database constraint: checking a million of these at commit costs seconds, and
+    # only the import (services.records_import) writes it, with the batch it just made.
     batch = models.ForeignKey(
-        ImportBatch, on_delete=models.PROTECT, related_name="+", db_index=False
+        ImportBatch,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
 
     class Meta:

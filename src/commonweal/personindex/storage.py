@@ -115,6 +115,8 @@ def _indexes_rebuilt_if_large(model, rows: int, cursor):
         for index in model._meta.indexes:
             editor.remove_index(model, index)
     yield
+    # An index cannot be built while checks deferred to the commit are pending.
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     with connection.schema_editor(atomic=False) as editor:
         for index in model._meta.indexes:
             editor.add_index(model, index)
