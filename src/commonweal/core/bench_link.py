@@ -85,7 +85,7 @@ def pairwise_accuracy(truth: dict[tuple[str, str], int]) -> tuple[float, float]:
           (SELECT sum(n * (n - 1) / 2) FROM (SELECT count(*) n FROM j
                                               GROUP BY person_id, true_person))
         """
-    ).fetchone()
+    ).fetchall()[0]
     con.close()
     precision = both / together if together else 1.0
     recall = both / same if same else 1.0

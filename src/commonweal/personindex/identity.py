@@ -17,14 +17,13 @@ from dataclasses import dataclass, field
 
 @dataclass
 class Assignment:
-    person_of_cluster: dict  # cluster id -> person id (old ids only; new ones minted later)
-    unassigned_clusters: list  # clusters that need a new id
+    person_of_cluster: dict  # cluster id -> old person id; the other clusters get new ids
     retired: set[int] = field(default_factory=set)  # old ids given to no cluster
 
 
-def assign(overlaps: list[tuple], clusters: list, old_ids: set[int]) -> Assignment:
-    """`overlaps`: (cluster id, old person id, records in both); `clusters`: every new
-    cluster id; `old_ids`: every person id records held before the run."""
+def assign(overlaps: list[tuple], old_ids: set[int]) -> Assignment:
+    """`overlaps`: (cluster id, old person id, records in both); `old_ids`: every person
+    id in use before the run."""
     ranked = sorted(overlaps, key=lambda o: (-o[2], o[1], str(o[0])))
     person_of_cluster: dict = {}
     taken: set[int] = set()
@@ -33,11 +32,10 @@ def assign(overlaps: list[tuple], clusters: list, old_ids: set[int]) -> Assignme
             continue
         person_of_cluster[cluster_id] = person_id
         taken.add(person_id)
-    unassigned = [c for c in clusters if c not in person_of_cluster]
-    return Assignment(person_of_cluster, unassigned, old_ids - taken)
+    return Assignment(person_of_cluster, old_ids - taken)
 
 
-def changes(overlaps: list[tuple], person_of_cluster: dict, retired: set[int], minted: set[int]):
+def changes(overlaps: list[tuple], person_of_cluster: dict, retired: set[int], minted):
     """(kind, from person, to person, records moved) for every flow of records between
     two different ids."""
     out = []

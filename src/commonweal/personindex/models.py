@@ -123,12 +123,32 @@ class IndexPerson(models.Model):
     """One person as the index knows them: a cluster of source records with an id that
     outlives linkage runs."""
 
+    # A run makes up to a million at once, on the server, so these carry no database
+    # constraint or index of their own (only the linkage run writes them).
     id = models.BigAutoField(primary_key=True)
-    created_run = models.ForeignKey(LinkRun, on_delete=models.PROTECT, related_name="+")
+    created_run = models.ForeignKey(
+        LinkRun,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
     # Set when a run left this id without records (merged into another person).
-    retired_run = models.ForeignKey(LinkRun, null=True, on_delete=models.PROTECT, related_name="+")
+    retired_run = models.ForeignKey(
+        LinkRun,
+        null=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
     person = models.ForeignKey(
-        "people.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "people.Person",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
     )
 
     def __str__(self) -> str:

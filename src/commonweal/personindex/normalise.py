@@ -9,6 +9,7 @@ import datetime
 import io
 import json
 import re
+import time
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ _NI = re.compile(r"[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z][0-9]{6}[A-D]?")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _NOT_NAME = re.compile(r"[^A-Z' -]+")
 _SPACES = re.compile(r"\s+")
+_NOT_DIGIT = re.compile(r"\D")
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
@@ -59,6 +61,8 @@ class RowError:
 
 
 def name(value: str) -> str | None:
+    if value.isascii() and value.isalpha():  # most names: one plain word
+        return value.upper()
     value = value.strip()
     if not value:
         return None
@@ -77,6 +81,17 @@ def postcode(value: str) -> str | None:
     return f"{value[:-3]} {value[-3:]}"
 
 
+def _today() -> str:
+    # Read once a minute, not once a row: a million rows are read in seconds.
+    now = time.monotonic()
+    if now - _today_cache[0] > 60:
+        _today_cache[:] = [now, datetime.date.today().isoformat()]
+    return _today_cache[1]
+
+
+_today_cache: list = [-1e9, ""]
+
+
 def date_of_birth(value: str) -> str | None:
     value = value.strip()
     if not value:
@@ -89,7 +104,7 @@ def date_of_birth(value: str) -> str | None:
         raise RowRefused(
             _("date_of_birth %(value)s is not a date in the form YYYY-MM-DD") % {"value": value}
         ) from None
-    if when > datetime.date.today() or when.year < 1880:
+    if value > _today() or when.year < 1880:
         raise RowRefused(_("date_of_birth %(value)s is not a possible date") % {"value": value})
     return value
 
@@ -115,7 +130,7 @@ def email(value: str) -> str | None:
 
 
 def phone(value: str) -> str | None:
-    digits = "".join(ch for ch in value if ch.isdigit())
+    digits = value if value.isdigit() else _NOT_DIGIT.sub("", value)
     if not digits:
         return None
     if value.strip().startswith("+44") or (digits.startswith("44") and len(digits) == 12):
@@ -126,8 +141,7 @@ def phone(value: str) -> str | None:
 
 
 def text(value: str) -> str | None:
-    value = _SPACES.sub(" ", value.strip().upper())
-    return value or None
+    return " ".join(value.split()).upper() or None
 
 
 NORMALISERS = {

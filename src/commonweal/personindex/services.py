@@ -112,7 +112,7 @@ def index_link(
         predictions = linker.inference.predict(
             threshold_match_probability=review_threshold, warning_mode="never"
         ).physical_name
-        pairs_scored = con.execute(f"SELECT count(*) FROM {predictions}").fetchone()[0]  # noqa: S608
+        pairs_scored = con.execute(f"SELECT count(*) FROM {predictions}").fetchall()[0][0]  # noqa: S608
         lap("predict")
         linkage.cluster(
             con,
@@ -130,13 +130,13 @@ def index_link(
         uncertain = []
     lap("cluster")
 
-    overlaps = con.execute(
-        "SELECT c.cluster_id, r.old_person_id, count(*) FROM clusters c "
-        "JOIN records r USING (record_id) WHERE r.old_person_id IS NOT NULL GROUP BY ALL"
-    ).fetchall()
-    clusters = [
-        row[0] for row in con.execute("SELECT DISTINCT cluster_id FROM clusters").fetchall()
-    ]
+    con.execute(
+        "CREATE OR REPLACE TABLE overlap AS SELECT c.cluster_id, r.old_person_id, count(*) AS n "
+        "FROM clusters c JOIN records r USING (record_id) "
+        "WHERE r.old_person_id IS NOT NULL GROUP BY ALL"
+    )
+    overlaps = con.execute("SELECT cluster_id, old_person_id, n FROM overlap").fetchall()
+    cluster_count = con.execute("SELECT count(DISTINCT cluster_id) FROM clusters").fetchall()[0][0]
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
@@ -145,45 +145,51 @@ def index_link(
         old_ids = set(
             IndexPerson.objects.filter(retired_run__isnull=True).values_list("pk", flat=True)
         )
-        plan = identity.assign(overlaps, clusters, old_ids)
+        plan = identity.assign(overlaps, old_ids)
         run = LinkRun.objects.create(
             started_at=started,
             records=count,
-            people=len(clusters),
+            people=cluster_count,
             pairs_scored=pairs_scored,
             match_threshold=match_threshold,
             review_threshold=review_threshold,
             model=model or {},
         )
-        minted = storage.allocate_person_ids(len(plan.unassigned_clusters))
-        storage.people_insert(minted, run_id=run.pk)
+        # Clusters that kept an old id, then new ids for the rest, numbered in one block.
+        _kept_table(con, plan.person_of_cluster)
+        new_count = cluster_count - len(plan.person_of_cluster)
+        first_new = storage.allocate_person_ids(new_count)
+        storage.people_insert(first_new, new_count, run_id=run.pk)
+        con.execute(
+            "CREATE OR REPLACE TABLE cluster_person AS "
+            "SELECT cluster_id, pid FROM kept UNION ALL "
+            "SELECT cluster_id, ? + row_number() OVER (ORDER BY cluster_id) - 1 FROM "
+            "(SELECT DISTINCT cluster_id FROM clusters ANTI JOIN kept USING (cluster_id))",
+            [first_new],
+        )
         lap("write_people")
-        person_of_cluster = dict(plan.person_of_cluster)
-        person_of_cluster.update(zip(plan.unassigned_clusters, minted, strict=True))
-        con.execute("CREATE OR REPLACE TEMP TABLE cluster_person (cluster_id VARCHAR, pid BIGINT)")
-        if person_of_cluster:
-            import pyarrow as pa
-
-            mapping = pa.table(
-                {
-                    "cluster_id": pa.array([str(c) for c in person_of_cluster], pa.string()),
-                    "pid": pa.array(list(person_of_cluster.values()), pa.int64()),
-                }
-            )
-            con.register("mapping", mapping)
-            con.execute("INSERT INTO cluster_person SELECT * FROM mapping")
-            con.unregister("mapping")
-        changed = con.execute(
-            "SELECT r.record_id, m.pid FROM records r JOIN clusters c USING (record_id) "
-            "JOIN cluster_person m ON m.cluster_id = c.cluster_id::VARCHAR "
-            "WHERE r.old_person_id IS DISTINCT FROM m.pid"
-        ).fetchall()
+        con.execute(
+            "CREATE OR REPLACE TABLE changed AS SELECT r.record_id, m.pid AS person_id "
+            "FROM records r JOIN clusters c USING (record_id) JOIN cluster_person m "
+            "USING (cluster_id) WHERE r.old_person_id IS DISTINCT FROM m.pid"
+        )
         lap("plan_changes")
-        moved = storage.assignments_write(changed)
+        moved = storage.assignments_write_from_duckdb(con, "changed")
         lap("write_assignments")
+        minted = range(first_new, first_new + new_count)
+        flows = con.execute(
+            "SELECT o.cluster_id, m.pid FROM overlap o JOIN cluster_person m USING (cluster_id) "
+            "WHERE m.pid <> o.old_person_id"
+        ).fetchall()
+        person_of_cluster = {**dict(flows), **plan.person_of_cluster}
         if plan.retired:
             IndexPerson.objects.filter(pk__in=plan.retired).update(retired_run=run)
-        history = identity.changes(overlaps, person_of_cluster, plan.retired, set(minted))
+        history = identity.changes(
+            [o for o in overlaps if o[0] in person_of_cluster],
+            person_of_cluster,
+            plan.retired,
+            minted,
+        )
         IdentityChange.objects.bulk_create(
             [
                 IdentityChange(run=run, kind=kind, from_person_id=a, to_person_id=b,
@@ -198,7 +204,7 @@ def index_link(
             "merges": sum(1 for h in history if h[0] == "merge"),
             "splits": sum(1 for h in history if h[0] == "split"),
             "moves": sum(1 for h in history if h[0] == "move"),
-            "new_people": len(minted),
+            "new_people": new_count,
             "retired_people": len(plan.retired),
             "records_reassigned": moved,
             "queued_for_review": new_reviews,
@@ -211,6 +217,22 @@ def index_link(
     if duckdb_connection is None:
         con.close()
     return LinkResult(run=run, timings=timings)
+
+
+def _kept_table(con, person_of_cluster: dict) -> None:
+    import pyarrow as pa
+
+    con.register(
+        "kept_arrow",
+        pa.table(
+            {
+                "cluster_id": pa.array(list(person_of_cluster), pa.string()),
+                "pid": pa.array(list(person_of_cluster.values()), pa.int64()),
+            }
+        ),
+    )
+    con.execute("CREATE OR REPLACE TABLE kept AS SELECT * FROM kept_arrow")
+    con.unregister("kept_arrow")
 
 
 def _queue_reviews(uncertain: list[tuple], run: LinkRun) -> int:

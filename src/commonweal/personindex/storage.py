@@ -182,70 +182,85 @@ def records_to_duckdb(con, table: str = "records") -> int:
                 con.register("records_batch", batch)
                 con.execute(f"INSERT INTO {table} SELECT * FROM records_batch")
                 con.unregister("records_batch")
-    return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    return con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
 
 
-def allocate_person_ids(count: int) -> list[int]:
-    """`count` new person ids in one block. Only the linkage run makes people, and it
-    holds the linkage lock, so moving the sequence on by the block is safe."""
-    if count <= 0:
-        return []
+def allocate_person_ids(count: int) -> int:
+    """The first of `count` new person ids, numbered in one block. Only the linkage run
+    makes people, and it holds the linkage lock, so moving the sequence on by the block
+    is safe."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [PEOPLE])
             sequence = cursor.fetchone()[0]
             cursor.execute("SELECT nextval(%s)", [sequence])
             start = cursor.fetchone()[0]
-            cursor.execute("SELECT setval(%s, %s)", [sequence, start + count - 1])
-        else:
-            cursor.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {PEOPLE}")
-            start = cursor.fetchone()[0]
-    return list(range(start, start + count))
+            if count > 1:
+                cursor.execute("SELECT setval(%s, %s)", [sequence, start + count - 1])
+            return start
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {PEOPLE}")
+        return cursor.fetchone()[0]
 
 
-def people_insert(ids: list[int], *, run_id: int) -> None:
+def people_insert(first: int, count: int, *, run_id: int) -> None:
+    """Index people first … first + count - 1, made by the run, written on the server."""
+    if count <= 0:
+        return
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with (
-                cursor.connection.cursor() as raw,
-                raw.copy(f"COPY {PEOPLE} (id, created_run_id) FROM STDIN") as copy,
-            ):
-                for person_id in ids:
-                    copy.write_row((person_id, run_id))
+            cursor.execute(
+                f"INSERT INTO {PEOPLE} (id, created_run_id) "
+                "SELECT generate_series(%s::bigint, %s::bigint), %s",
+                [first, first + count - 1, run_id],
+            )
         else:
-            for chunk in _chunks((i,) for i in ids):
+            for chunk in _chunks((i, run_id) for i in range(first, first + count)):
                 cursor.executemany(
-                    f"INSERT INTO {PEOPLE} (id, created_run_id) VALUES (%s, {int(run_id)})",
-                    chunk,
+                    f"INSERT INTO {PEOPLE} (id, created_run_id) VALUES (%s, %s)", chunk
                 )
 
 
-def assignments_write(pairs: list[tuple[int, int]]) -> int:
-    """Set each record's index person from (record id, person id) pairs."""
+def assignments_write_from_duckdb(con, table: str) -> int:
+    """Set each record's index person from a DuckDB table of (record_id, person_id):
+    through a CSV file that PostgreSQL copies in, so no row passes through Python."""
+    count = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+    if not count:
+        return 0
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+        if connection.vendor != "postgresql":
+            rows = con.execute(f"SELECT record_id, person_id FROM {table}").fetchall()
+            for chunk in _chunks(rows):
+                cursor.executemany(
+                    f"INSERT INTO {LINKS} (record_id, person_id) VALUES (%s, %s) "
+                    "ON CONFLICT (record_id) DO UPDATE SET person_id = excluded.person_id",
+                    chunk,
+                )
+            return count
+        handle, path = tempfile.mkstemp(suffix=".csv")
+        os.close(handle)
+        try:
+            con.execute(
+                f"COPY (SELECT record_id, person_id FROM {table}) TO '{path}' "
+                "(FORMAT csv, HEADER false)"
+            )
             cursor.execute(
                 "CREATE TEMP TABLE personindex_assign (record_id bigint, person_id bigint) "
                 "ON COMMIT DROP"
             )
             with (
                 cursor.connection.cursor() as raw,
-                raw.copy("COPY personindex_assign FROM STDIN") as copy,
+                raw.copy("COPY personindex_assign FROM STDIN WITH (FORMAT csv)") as copy,
+                open(path, "rb") as source,
             ):
-                for pair in pairs:
-                    copy.write_row(pair)
-            with _indexes_rebuilt_if_large(RecordLink, len(pairs), cursor):
+                while block := source.read(1 << 20):
+                    copy.write(block)
+            with _indexes_rebuilt_if_large(RecordLink, count, cursor):
                 cursor.execute(
                     f"INSERT INTO {LINKS} (record_id, person_id) "
                     "SELECT record_id, person_id FROM personindex_assign "
                     "ON CONFLICT (record_id) DO UPDATE SET person_id = excluded.person_id"
                 )
             cursor.execute("DROP TABLE personindex_assign")
-        else:
-            for chunk in _chunks(pairs):
-                cursor.executemany(
-                    f"INSERT INTO {LINKS} (record_id, person_id) VALUES (%s, %s) "
-                    "ON CONFLICT (record_id) DO UPDATE SET person_id = excluded.person_id",
-                    chunk,
-                )
-    return len(pairs)
+        finally:
+            os.unlink(path)
+    return count
