@@ -99,6 +99,56 @@ def records_upsert(rows: Iterable[tuple], *, source: str, batch_id: int) -> int:
     return written
 
 
+def records_upsert_from_duckdb(con, table: str, *, source: str, batch_id: int) -> int:
+    """records_upsert for rows already normalised in a DuckDB table (RECORD_COLUMNS): on
+    PostgreSQL through a CSV file that the server copies in, so no row passes through
+    Python."""
+    count = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+    if not count:
+        return 0
+    if connection.vendor != "postgresql":
+        cursor = con.execute(f"SELECT * FROM {table}")
+        return records_upsert(_fetched(cursor), source=source, batch_id=batch_id)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in IMPORT_COLUMNS[2:])
+    columns = ", ".join(IMPORT_COLUMNS)
+    handle, path = tempfile.mkstemp(suffix=".csv")
+    os.close(handle)
+    try:
+        con.execute(
+            f"COPY (SELECT ?, *, ? FROM {table}) TO '{path}' (FORMAT csv, HEADER false)",
+            [source, batch_id],
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "CREATE TEMP TABLE personindex_staging ON COMMIT DROP AS "
+                f"SELECT {columns} FROM {RECORDS} WITH NO DATA"
+            )
+            with (
+                cursor.connection.cursor() as raw,
+                raw.copy(
+                    f"COPY personindex_staging ({columns}) FROM STDIN WITH (FORMAT csv)"
+                ) as copy,
+                open(path, "rb") as rows,
+            ):
+                while block := rows.read(1 << 20):
+                    copy.write(block)
+            with _indexes_rebuilt_if_large(SourceRecord, count, cursor):
+                cursor.execute(
+                    f"INSERT INTO {RECORDS} ({columns}) "
+                    f"SELECT {columns} FROM personindex_staging "
+                    f"ON CONFLICT (source, source_id) DO UPDATE SET {updates}"
+                )
+            cursor.execute("DROP TABLE personindex_staging")
+    finally:
+        os.unlink(path)
+    return count
+
+
+def _fetched(cursor) -> Iterator[tuple]:
+    while rows := cursor.fetchmany(CHUNK):
+        yield from rows
+
+
 @contextmanager
 def _indexes_rebuilt_if_large(model, rows: int, cursor):
     """Drop the model's secondary indexes (Meta.indexes) around a large bulk write on
