@@ -119,26 +119,31 @@ def records_upsert_from_duckdb(con, table: str, *, source: str, batch_id: int) -
             [source, batch_id],
         )
         with connection.cursor() as cursor:
-            cursor.execute(
-                "CREATE TEMP TABLE personindex_staging ON COMMIT DROP AS "
-                f"SELECT {columns} FROM {RECORDS} WITH NO DATA"
-            )
-            with (
-                cursor.connection.cursor() as raw,
-                raw.copy(
-                    f"COPY personindex_staging ({columns}) FROM STDIN WITH (FORMAT csv)"
-                ) as copy,
-                open(path, "rb") as rows,
-            ):
-                while block := rows.read(1 << 20):
-                    copy.write(block)
-            with _indexes_rebuilt_if_large(SourceRecord, count, cursor):
+            # A source's first import cannot clash with anything: straight into the table.
+            cursor.execute(f"SELECT 1 FROM {RECORDS} WHERE source = %s LIMIT 1", [source])
+            first = cursor.fetchone() is None
+            target = RECORDS if first else "personindex_staging"
+            if not first:
                 cursor.execute(
-                    f"INSERT INTO {RECORDS} ({columns}) "
-                    f"SELECT {columns} FROM personindex_staging "
-                    f"ON CONFLICT (source, source_id) DO UPDATE SET {updates}"
+                    "CREATE TEMP TABLE personindex_staging ON COMMIT DROP AS "
+                    f"SELECT {columns} FROM {RECORDS} WITH NO DATA"
                 )
-            cursor.execute("DROP TABLE personindex_staging")
+            with _indexes_rebuilt_if_large(SourceRecord, count, cursor):
+                with (
+                    cursor.connection.cursor() as raw,
+                    raw.copy(f"COPY {target} ({columns}) FROM STDIN WITH (FORMAT csv)") as copy,
+                    open(path, "rb") as rows,
+                ):
+                    while block := rows.read(1 << 20):
+                        copy.write(block)
+                if not first:
+                    cursor.execute(
+                        f"INSERT INTO {RECORDS} ({columns}) "
+                        f"SELECT {columns} FROM personindex_staging "
+                        f"ON CONFLICT (source, source_id) DO UPDATE SET {updates}"
+                    )
+            if not first:
+                cursor.execute("DROP TABLE personindex_staging")
     finally:
         os.unlink(path)
     return count
