@@ -102,6 +102,7 @@ def _page(request, *, errors=None, status=200):
             "service_name": _("Casework"),
             "service_url": reverse("workspace:my-work"),
             "page_title": _("Records to review"),
+            "nav": "person-index",
             "page": page,
             "pairs": [{"pair": pair, "rows": _rows(pair)} for pair in page.pairs],
             "pagination": pagination,
