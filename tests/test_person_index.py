@@ -576,3 +576,25 @@ def test_the_vectorised_reader_gives_what_the_row_by_row_reader_gives(tmp_path):
     quoted = tmp_path / "quoted.csv"
     quoted.write_text(f'{HEADER}\nq1,"Sam\nEvans",Jones,,,,,,,\n', encoding="utf-8")
     assert normalise.fast_read(quoted, "csv", con) is None
+
+
+def test_the_platforms_own_people_are_linked_to_their_index_person(db, tmp_path):
+    _account, case = citizen_case()  # Sam Evans, 1979-11-04, AB123456C, CF83 1AA
+    batch = services.platform_people_import()
+    assert batch.source == "commonweal" and batch.imported >= 1
+    services.records_import(
+        source="housing",
+        path=write(
+            tmp_path,
+            "h.csv",
+            f"{HEADER}\nh1,Sam,Evans,1979-11-04,CF83 1AA,2 High Street,Caerphilly,,,\n",
+        ),
+    )
+    services.index_link(model=trained_model())
+    sam = _person("h1")
+    assert IndexPerson.objects.get(pk=sam).person_id == case.person_id
+    assert selectors.index_person_of(person_id=case.person_id) == sam
+    assert selectors.score_case(case.pk)["evidence"]["applicant_person_id"] == sam
+    out = io.StringIO()
+    call_command("people", "import-platform", stdout=out)
+    assert "imported as 'commonweal'" in out.getvalue()

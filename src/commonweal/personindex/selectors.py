@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from . import scoring
-from .models import IdentityChange, LinkRun, ReviewPair, SourceRecord
+from .models import IdentityChange, IndexPerson, LinkRun, ReviewPair, SourceRecord
 from .normalise import RowRefused, normalise
 
 REVIEW_PAGE_SIZE = 20
@@ -28,6 +28,16 @@ def links_rows() -> Iterator[tuple[str, str, int | None]]:
 
 def link_run_latest() -> LinkRun | None:
     return LinkRun.objects.filter(finished_at__isnull=False).order_by("-pk").first()
+
+
+def index_person_of(*, person_id: int) -> int | None:
+    """The index person tied to a platform Person, if the platform's people were imported."""
+    return (
+        IndexPerson.objects.filter(person_id=person_id, retired_run__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
 
 
 def person_history(*, person_id: int) -> list[IdentityChange]:
@@ -200,4 +210,8 @@ def score_case(case_id: int) -> dict:
         status, reasons = "green", [_("Nobody in the person index matches the applicant.")]
     if ni_elsewhere:
         evidence["ni_number_held_by"] = ni_elsewhere
+    own = index_person_of(person_id=row["person_id"])
+    if own is not None:
+        # The applicant's own record is in the index (imported from the platform).
+        evidence["applicant_person_id"] = own
     return {"status": status, "reasons": [str(r) for r in reasons], "evidence": evidence}

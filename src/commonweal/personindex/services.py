@@ -15,12 +15,18 @@ from .models import IdentityChange, ImportBatch, IndexPerson, LinkRun, ReviewPai
 from .normalise import FileRefused, RecordReader
 
 __all__ = [
+    "PLATFORM_SOURCE",
     "FileRefused",
     "ReviewRefused",
     "index_link",
+    "platform_people_import",
     "records_import",
     "review_decide",
 ]
+
+# The source name of the platform's own people (people.Person), whose source_id is the
+# Person's id: an index person holding such a record is linked to that Person.
+PLATFORM_SOURCE = "commonweal"
 
 SOURCE_NAME_MAX = SourceRecord._meta.get_field("source").max_length
 
@@ -65,6 +71,30 @@ def records_import(*, source: str, path: Path | str, file_format: str | None = N
     finally:
         con.close()
     return batch
+
+
+def platform_people_import() -> ImportBatch:
+    """Import the platform's own people (people.Person) as one more source, so the index
+    links each to the records other systems hold about them. Read in bulk, written
+    through the same import as any file."""
+    import csv
+    import tempfile
+
+    from django.apps import apps
+
+    Person = apps.get_model("people", "Person")
+    columns = (
+        "pk", "given_name", "family_name", "date_of_birth", "address_postcode",
+        "address_line_1", "address_town", "ni_number", "email", "phone",
+    )  # fmt: skip
+    with tempfile.TemporaryDirectory(prefix="commonweal-people-") as folder:
+        path = Path(folder) / "platform-people.csv"
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(normalise.FIELDS)
+            for row in Person.objects.order_by("pk").values_list(*columns).iterator(5000):
+                writer.writerow(["" if value is None else value for value in row])
+        return records_import(source=PLATFORM_SOURCE, path=path)
 
 
 @dataclass
@@ -193,6 +223,7 @@ def index_link(
         lap("plan_changes")
         moved = storage.assignments_write_from_duckdb(con, "changed")
         lap("write_assignments")
+        storage.platform_people_link(PLATFORM_SOURCE)
         minted = range(first_new, first_new + new_count)
         flows = con.execute(
             "SELECT o.cluster_id, m.pid FROM overlap o JOIN cluster_person m USING (cluster_id) "

@@ -319,3 +319,21 @@ def assignments_write_from_duckdb(con, table: str) -> int:
         finally:
             os.unlink(path)
     return count
+
+
+def platform_people_link(source: str) -> None:
+    """Tie each index person holding a record of the platform's own people to that
+    Person (the lowest, should one human have two), and untie those that no longer do."""
+    holding = (
+        f"SELECT l.person_id FROM {LINKS} l JOIN {RECORDS} r ON r.id = l.record_id "
+        "WHERE r.source = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {PEOPLE} SET person_id = ("
+            f"SELECT min(CAST(r.source_id AS bigint)) FROM {LINKS} l "
+            f"JOIN {RECORDS} r ON r.id = l.record_id "
+            f"WHERE r.source = %s AND l.person_id = {PEOPLE}.id) "
+            f"WHERE id IN ({holding}) OR person_id IS NOT NULL",
+            [source, source],
+        )

@@ -22,6 +22,10 @@ class Command(BaseCommand):
         importing.add_argument(
             "--format", choices=["csv", "parquet"], help="Default: from the file's extension"
         )
+        actions.add_parser(
+            "import-platform",
+            help="Import the platform's own people as the source 'commonweal' (ids: Person ids)",
+        )
         linking = actions.add_parser("link", help="Link every record into people (Splink)")
         linking.add_argument("--match-threshold", type=float, default=linkage.MATCH_THRESHOLD)
         linking.add_argument("--review-threshold", type=float, default=linkage.REVIEW_THRESHOLD)
@@ -33,7 +37,7 @@ class Command(BaseCommand):
         links.add_argument("--format", choices=["csv"], default="csv")
 
     def handle(self, *args, action, **options):
-        getattr(self, f"handle_{action}")(**options)
+        getattr(self, f"handle_{action.replace('-', '_')}")(**options)
 
     def handle_import(self, *, source, file, format, **options):
         path = Path(file)
@@ -50,6 +54,15 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{file}: {batch.imported} records imported from {source}, "
             f"{batch.rejected} rows refused"
+        )
+
+    def handle_import_platform(self, **options):
+        batch = services.platform_people_import()
+        for error in batch.errors:
+            self.stderr.write(f"people export, line {error['line']}: {error['reason']}")
+        self.stdout.write(
+            f"{batch.imported} of the platform's people imported as "
+            f"'{services.PLATFORM_SOURCE}', {batch.rejected} refused"
         )
 
     def handle_link(self, *, match_threshold, review_threshold, model, save_model, **options):
