@@ -1,1 +1,319 @@
 """Every write for personindex (one transaction each)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import identity, linkage, normalise, storage
+from .models import IdentityChange, ImportBatch, IndexPerson, LinkRun, ReviewPair, SourceRecord
+from .normalise import FileRefused, RecordReader
+
+__all__ = [
+    "PLATFORM_SOURCE",
+    "FileRefused",
+    "ReviewRefused",
+    "index_link",
+    "platform_people_import",
+    "records_import",
+    "review_decide",
+]
+
+# The source name of the platform's own people (people.Person), whose source_id is the
+# Person's id: an index person holding such a record is linked to that Person.
+PLATFORM_SOURCE = "commonweal"
+
+SOURCE_NAME_MAX = SourceRecord._meta.get_field("source").max_length
+
+
+class ReviewRefused(ValueError):
+    pass
+
+
+def records_import(*, source: str, path: Path | str, file_format: str | None = None) -> ImportBatch:
+    """Import a CSV or Parquet file of person records from one source system. Rows that
+    cannot be read are refused and listed (line and reason) on the batch; the rest are
+    imported in one transaction. A record imported before under the same source and id is
+    replaced by the new one."""
+    source = source.strip()
+    if not source or len(source) > SOURCE_NAME_MAX:
+        raise FileRefused(_("Give the source a name of 1 to 60 characters"))
+    import duckdb
+
+    reader = RecordReader(Path(path), file_format)
+    con = duckdb.connect()
+    try:
+        # Most files are read and checked in DuckDB at once; a file whose rows cannot be
+        # placed by line that way (line breaks inside values, rows of the wrong length)
+        # is read row by row, with the same result.
+        fast = normalise.fast_read(Path(path), reader.format, con)
+        with transaction.atomic():
+            batch = ImportBatch.objects.create(
+                source=source, file_name=Path(path).name[:300], created_at=timezone.now()
+            )
+            if fast is not None:
+                table, rejected, errors = fast
+                imported = storage.records_upsert_from_duckdb(
+                    con, table, source=source, batch_id=batch.pk
+                )
+            else:
+                imported = storage.records_upsert(reader.rows(), source=source, batch_id=batch.pk)
+                rejected, errors = reader.rejected, reader.errors
+            batch.imported = imported
+            batch.rejected = rejected
+            batch.errors = [error.as_dict() for error in errors]
+            batch.save(update_fields=["imported", "rejected", "errors"])
+    finally:
+        con.close()
+    return batch
+
+
+def platform_people_import() -> ImportBatch:
+    """Import the platform's own people (people.Person) as one more source, so the index
+    links each to the records other systems hold about them. Read in bulk, written
+    through the same import as any file."""
+    import csv
+    import tempfile
+
+    from django.apps import apps
+
+    Person = apps.get_model("people", "Person")
+    columns = (
+        "pk", "given_name", "family_name", "date_of_birth", "address_postcode",
+        "address_line_1", "address_town", "ni_number", "email", "phone",
+    )  # fmt: skip
+    with tempfile.TemporaryDirectory(prefix="commonweal-people-") as folder:
+        path = Path(folder) / "platform-people.csv"
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(normalise.FIELDS)
+            for row in Person.objects.order_by("pk").values_list(*columns).iterator(5000):
+                writer.writerow(["" if value is None else value for value in row])
+        return records_import(source=PLATFORM_SOURCE, path=path)
+
+
+@dataclass
+class LinkResult:
+    run: LinkRun
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def index_link(
+    *,
+    match_threshold: float = linkage.MATCH_THRESHOLD,
+    review_threshold: float = linkage.REVIEW_THRESHOLD,
+    model: dict | None = None,
+    duckdb_connection=None,
+) -> LinkResult:
+    """Link every source record into people: read the records into DuckDB, train the
+    model (unless one is given), score the blocked pairs, cluster them with caseworkers'
+    decisions applied, keep person ids stable, queue uncertain pairs for review, and write
+    the assignment back. The database is written in one transaction at the end."""
+    import duckdb
+
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[name] = round(now - clock, 3)
+        clock = now
+
+    con = duckdb_connection or duckdb.connect()
+    started = timezone.now()
+    count = storage.records_to_duckdb(con, "raw_records")
+    con.execute(
+        "CREATE OR REPLACE TABLE records AS SELECT *, "  # noqa: S608 (our own SQL)
+        f"{linkage.INITIALS_SQL} AS initials FROM raw_records"
+    )
+    con.execute("DROP TABLE raw_records")
+    decisions = linkage.Decisions(
+        confirmed=list(
+            ReviewPair.objects.filter(status=ReviewPair.Status.CONFIRMED).values_list(
+                "record_a_id", "record_b_id"
+            )
+        ),
+        rejected=list(
+            ReviewPair.objects.filter(status=ReviewPair.Status.REJECTED).values_list(
+                "record_a_id", "record_b_id"
+            )
+        ),
+    )
+    lap("export")
+    pairs_scored = 0
+    if count:
+        db_api = linkage.duckdb_api(con)
+        linker = linkage.make_linker(db_api, "records", model)
+        if model is None:
+            # Predict with the model exactly as saved (levels never seen floored), so a
+            # single record scored later gets the same probability as in this run.
+            model = linkage.train(linker)
+            linker = linkage.make_linker(db_api, "records", model)
+        lap("train")
+        predictions = linker.inference.predict(
+            threshold_match_probability=review_threshold, warning_mode="never"
+        ).physical_name
+        pairs_scored = con.execute(f"SELECT count(*) FROM {predictions}").fetchall()[0][0]  # noqa: S608
+        lap("predict")
+        linkage.cluster(
+            con,
+            predictions=predictions,
+            nodes="records",
+            decisions=decisions,
+            threshold=match_threshold,
+        )
+        uncertain = con.execute(
+            f"SELECT record_id_l, record_id_r, match_probability FROM {predictions} "  # noqa: S608
+            f"WHERE match_probability < {float(match_threshold)}"
+        ).fetchall()
+    else:
+        con.execute("CREATE OR REPLACE TABLE clusters (record_id BIGINT, cluster_id VARCHAR)")
+        uncertain = []
+    lap("cluster")
+
+    con.execute(
+        "CREATE OR REPLACE TABLE overlap AS SELECT c.cluster_id, r.old_person_id, count(*) AS n "
+        "FROM clusters c JOIN records r USING (record_id) "
+        "WHERE r.old_person_id IS NOT NULL GROUP BY ALL"
+    )
+    overlaps = con.execute("SELECT cluster_id, old_person_id, n FROM overlap").fetchall()
+    cluster_count = con.execute("SELECT count(DISTINCT cluster_id) FROM clusters").fetchall()[0][0]
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                # One linkage at a time; a second waits for the first to finish.
+                cursor.execute("SELECT pg_advisory_xact_lock(hashtext('personindex.link'))")
+        old_ids = set(
+            IndexPerson.objects.filter(retired_run__isnull=True).values_list("pk", flat=True)
+        )
+        plan = identity.assign(overlaps, old_ids)
+        run = LinkRun.objects.create(
+            started_at=started,
+            records=count,
+            people=cluster_count,
+            pairs_scored=pairs_scored,
+            match_threshold=match_threshold,
+            review_threshold=review_threshold,
+            model=model or {},
+        )
+        # Clusters that kept an old id, then new ids for the rest, numbered in one block.
+        _kept_table(con, plan.person_of_cluster)
+        new_count = cluster_count - len(plan.person_of_cluster)
+        first_new = storage.allocate_person_ids(new_count)
+        storage.people_insert(first_new, new_count, run_id=run.pk)
+        con.execute(
+            "CREATE OR REPLACE TABLE cluster_person AS "
+            "SELECT cluster_id, pid FROM kept UNION ALL "
+            "SELECT cluster_id, ? + row_number() OVER (ORDER BY cluster_id) - 1 FROM "
+            "(SELECT DISTINCT cluster_id FROM clusters ANTI JOIN kept USING (cluster_id))",
+            [first_new],
+        )
+        lap("write_people")
+        con.execute(
+            "CREATE OR REPLACE TABLE changed AS SELECT r.record_id, m.pid AS person_id "
+            "FROM records r JOIN clusters c USING (record_id) JOIN cluster_person m "
+            "USING (cluster_id) WHERE r.old_person_id IS DISTINCT FROM m.pid"
+        )
+        lap("plan_changes")
+        moved = storage.assignments_write_from_duckdb(con, "changed")
+        lap("write_assignments")
+        storage.platform_people_link(PLATFORM_SOURCE)
+        minted = range(first_new, first_new + new_count)
+        flows = con.execute(
+            "SELECT o.cluster_id, m.pid FROM overlap o JOIN cluster_person m USING (cluster_id) "
+            "WHERE m.pid <> o.old_person_id"
+        ).fetchall()
+        person_of_cluster = {**dict(flows), **plan.person_of_cluster}
+        if plan.retired:
+            IndexPerson.objects.filter(pk__in=plan.retired).update(retired_run=run)
+        history = identity.changes(
+            [o for o in overlaps if o[0] in person_of_cluster],
+            person_of_cluster,
+            plan.retired,
+            minted,
+        )
+        IdentityChange.objects.bulk_create(
+            [
+                IdentityChange(run=run, kind=kind, from_person_id=a, to_person_id=b,
+                               records_moved=n)
+                for kind, a, b, n in history
+            ],
+            batch_size=1000,
+        )  # fmt: skip
+        new_reviews = _queue_reviews(uncertain, run)
+        run.finished_at = timezone.now()
+        run.summary = {
+            "merges": sum(1 for h in history if h[0] == "merge"),
+            "splits": sum(1 for h in history if h[0] == "split"),
+            "moves": sum(1 for h in history if h[0] == "move"),
+            "new_people": new_count,
+            "retired_people": len(plan.retired),
+            "records_reassigned": moved,
+            "queued_for_review": new_reviews,
+        }
+        run.save(update_fields=["finished_at", "summary"])
+        lap("write_history")
+    lap("commit")
+    run.summary["timings"] = timings
+    LinkRun.objects.filter(pk=run.pk).update(summary=run.summary)
+    if duckdb_connection is None:
+        con.close()
+    return LinkResult(run=run, timings=timings)
+
+
+def _kept_table(con, person_of_cluster: dict) -> None:
+    import pyarrow as pa
+
+    con.register(
+        "kept_arrow",
+        pa.table(
+            {
+                "cluster_id": pa.array(list(person_of_cluster), pa.string()),
+                "pid": pa.array(list(person_of_cluster.values()), pa.int64()),
+            }
+        ),
+    )
+    con.execute("CREATE OR REPLACE TABLE kept AS SELECT * FROM kept_arrow")
+    con.unregister("kept_arrow")
+
+
+def _queue_reviews(uncertain: list[tuple], run: LinkRun) -> int:
+    """Queue the pairs the model was unsure of, unless the pair is already queued or
+    decided (a decision is never overwritten by a later run)."""
+    if not uncertain:
+        return 0
+    before = ReviewPair.objects.count()
+    ReviewPair.objects.bulk_create(
+        [
+            ReviewPair(record_a_id=min(a, b), record_b_id=max(a, b), match_probability=p, run=run)
+            for a, b, p in uncertain
+        ],
+        batch_size=1000,
+        ignore_conflicts=True,
+    )
+    return ReviewPair.objects.count() - before
+
+
+def review_decide(*, pair_id: int, same_person: bool, by) -> ReviewPair:
+    """A caseworker's decision on a queued pair: the same person or not. Binding on every
+    later linkage run. Deciding a pair already decided the same way changes nothing."""
+    status = ReviewPair.Status.CONFIRMED if same_person else ReviewPair.Status.REJECTED
+    with transaction.atomic():
+        pair = ReviewPair.objects.select_for_update().filter(pk=pair_id).first()
+        if pair is None:
+            raise ReviewRefused(_("There is no such pair to review"))
+        if pair.status == status:
+            return pair
+        if pair.status != ReviewPair.Status.PENDING:
+            raise ReviewRefused(_("Someone else has already decided this pair"))
+        pair.status = status
+        pair.decided_by = by
+        pair.decided_at = timezone.now()
+        pair.save(update_fields=["status", "decided_by", "decided_at"])
+    return pair

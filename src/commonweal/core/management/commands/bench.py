@@ -110,6 +110,13 @@ class Command(BaseCommand):
             "--rounds", type=int, default=8, help="alternating slices of floor and API runs"
         )
 
+        link = benches.add_parser(
+            "link", help="Person index: build time, pairwise precision and recall, scoring p95"
+        )
+        link.add_argument("--records", type=int, default=1_000_000)
+        link.add_argument("--seed", type=int, default=1)
+        link.add_argument("--samples", type=int, default=200, help="single records scored")
+
     def handle(self, *args, bench, **options):
         try:
             getattr(self, f"bench_{bench.replace('-', '_')}")(**options)
@@ -411,6 +418,18 @@ class Command(BaseCommand):
                 }
             )
         )
+
+    def bench_link(self, *, records, seed, samples, **options):
+        from commonweal.core import bench_link
+
+        if records < 100 or samples < 2:
+            raise CommandError("Use at least 100 records and 2 samples")
+        with bench_link.throwaway_database() as where:
+            self.stdout.write(f"Throwaway database: {where}")
+            figures = bench_link.run(
+                records=records, seed=seed, samples=samples, out=self.stdout.write
+            )
+        self.stdout.write(json.dumps(figures))
 
 
 def _flatten(answers: dict, prefix: str = "") -> dict:
