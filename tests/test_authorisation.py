@@ -250,6 +250,10 @@ ROUTES: dict[str, Route] = {
         post=True,
         data={"purpose": "research_contact", "given": "no", "method": "phone"},
     ),
+    "staff/person-index/review/": Route(STAFF_PAGE),
+    "staff/person-index/review/<int:pair_id>/": Route(
+        STAFF_OBJECT, {"pair_id": "1"}, post=True, data={"decision": "confirm"}
+    ),
     "your-data/access/": Route(OWN),
     "staff/access/": Route(
         STAFF_PAGE,

@@ -26,6 +26,7 @@ SAMPLE_ARGUMENTS = {
     "action": "assign",
     "postcode": "CF831AA",
     "batch_id": "1",
+    "pair_id": "1",
     "number": "1",
     "name": "one-login",
     "extension": "json",
