@@ -75,7 +75,7 @@ def test_the_demo_serves_the_catalogue_and_the_citizen_can_sign_in(demo):
         assert browser.get("/static/commonweal/build/app.css").status_code == 200
     # The demo caseworker signs in with the password printed on start and finds cases.
     printed = ""
-    while "leader@example.com" not in printed:
+    while "Press Ctrl+C to stop" not in printed:
         line = process.stdout.readline()
         assert line, "the demo printed no staff accounts"
         printed += line
@@ -109,6 +109,23 @@ def test_the_demo_serves_the_catalogue_and_the_citizen_can_sign_in(demo):
         queue = browser.get("/staff/queue/").text
         assert re.search(r"\d+ open cases", queue), queue[:2000]
         assert "Financial support" in queue
+        # Automation: the green phone application is approved by the rules and its payment
+        # set up by the worker, with no one touching it; the other waits for a caseworker.
+        green, referred = re.search(
+            r"Budgeting Loans were taken by phone.*?(BL-\S+) is all green.*?(BL-\S+) says",
+            printed,
+            re.S,
+        ).groups()
+        deadline = time.monotonic() + 60
+        while True:
+            page = browser.get(f"/staff/cases/{green}/").text
+            if "Payment of £400.00 instructed" in page:
+                break
+            assert time.monotonic() < deadline, page[:3000]
+            time.sleep(1)
+        assert "Automation policy: budgeting-loan, version 1" in page
+        waiting = browser.get(f"/staff/cases/{referred}/").text
+        assert "Automation policy" not in waiting and "Payment of" not in waiting
     process.send_signal(signal.SIGINT)
     output, _ = process.communicate(timeout=30)
     output = printed + output

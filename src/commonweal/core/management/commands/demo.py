@@ -108,6 +108,70 @@ def load_demo_people() -> dict[str, str]:
     return passwords
 
 
+# Two Budgeting Loans taken by phone when the demo is first set up, to show automation: the
+# worker runs their checks; the first is all green and eligible, so the policy approves it
+# and its payment instruction is made; the second says the person is involved in industrial
+# action, which the rules refer to a caseworker.
+DEMO_PHONE_APPLICATIONS = [
+    (
+        "jordan.price@example.com",
+        {"given-name": "Jordan", "family-name": "Price", "ni-number": "JP123456A"},
+        False,
+    ),
+    (
+        "rhian.davies@example.com",
+        {
+            "given-name": "Rhian",
+            "family-name": "Davies",
+            "ni-number": "RW654321B",
+            "phone": "+447700900456",
+            "address": {
+                "line_1": "3 Ffordd y Parc",
+                "line_2": "",
+                "town": "Caerphilly",
+                "county": "",
+                "postcode": "CF83 1AA",
+            },
+            "bank-details": {
+                "name": "R Davies",
+                "sort_code": "309430",
+                "account_number": "12345678",
+            },
+        },
+        True,
+    ),
+]
+
+
+def demo_phone_applications() -> list[str]:
+    """The two phone applications above, registered as the demo caseworker took them;
+    returns their references."""
+    from commonweal.core.management.commands.bench import BUDGETING_LOAN_ANSWERS
+    from commonweal.intake import services as intake_services
+
+    caseworker = accounts_services.account_for_email(email=DEMO_STAFF[0][0])
+    published = catalogue_selectors.published_service(slug="budgeting-loan")
+    references = []
+    for email, answers, on_strike in DEMO_PHONE_APPLICATIONS:
+        application = intake_services.application_register(
+            account=caseworker,
+            published=published,
+            channel="phone",
+            identity_check="knowledge",
+            person_email=email,
+            answers={**BUDGETING_LOAN_ANSWERS, **answers},
+            eligibility_answers={
+                "universal-credit": "no",
+                "qualifying-benefit": "yes",
+                "existing-debt": "no",
+                "industrial-action": "yes" if on_strike else "no",
+            },
+            language="en",
+        )
+        references.append(application.reference)
+    return references
+
+
 def demo_api_key() -> str:
     """A fresh key for the demo integration (the last one is revoked), printed on start so
     an integrator can try the API at once."""
@@ -146,9 +210,11 @@ class Command(BaseCommand):
         services = load_demo_services()
         passwords = load_demo_people()
         api_key = demo_api_key()
+        phone_applications = []
         if not cases_selectors.any_cases():
             # Enough cases that the queues, search and workload have something to show.
             call_command("seed", people=150, cases=400, verbosity=0)
+            phone_applications = demo_phone_applications()
         if setup_only:
             self.stdout.write("Demo data loaded: " + ", ".join(services))
             return
@@ -184,6 +250,17 @@ class Command(BaseCommand):
             f"    {email:<26} password {password:<14} key {key}  {who}"
             for email, (password, key, who) in passwords.items()
         )
+        automation_lines = ""
+        if phone_applications:
+            green, referred = phone_applications
+            automation_lines = f"""
+  Automation: two Budgeting Loans were taken by phone as the demo was set up. The worker
+  runs their checks in the background. {green} is all green and eligible, so the rules
+  approve it and its payment appears in {base}/staff/payments/pending/ (sign in as the
+  team leader). {referred} says the person is on strike: the rules refer it to a
+  caseworker, and it waits in the queue.
+
+"""
         self.stdout.write(
             f"""
 Commonweal demo is running.
@@ -204,7 +281,7 @@ Commonweal demo is running.
   (time-based, 6 digits), or print the code now with: commonweal totp EMAIL
 
   Services: {", ".join(services)}
-  Press Ctrl+C to stop.
+{automation_lines}  Press Ctrl+C to stop.
 """
         )
         self._wait(processes)
