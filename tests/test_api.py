@@ -293,3 +293,35 @@ def test_bodies_must_be_json_and_the_document_says_so(client, writer):
     register = schema["paths"]["/api/v1/applications/"]["post"]
     assert "429" in register["responses"] and "415" in register["responses"]
     assert any(p["name"] == "Idempotency-Key" for p in register["parameters"])
+
+
+def test_the_bench_floor_writes_the_same_rows_as_a_registration(client, token, settings):
+    """`commonweal bench api` compares registrations with their floor: the same inserts and
+    nothing else. The floor must write every row a registration writes, no more, no less."""
+    from django.apps import apps
+
+    def counts() -> dict:
+        return {
+            model._meta.label: model.objects.count()
+            for model in apps.get_models()
+            if model._meta.app_label not in ("sessions", "contenttypes", "auth", "admin")
+        }
+
+    before = counts()
+    first = post(client, token, APPLICATION)
+    assert first.status_code == 201
+    after_registration = counts()
+    # Off unless the bench turns it on.
+    url = f"/bench/registration-inserts/?sample={first.json()['reference']}"
+    body = json.dumps({**APPLICATION, "person": {"email": "floor@example.com"}})
+    assert client.post(url, body, content_type="application/json").status_code == 404
+    settings.COMMONWEAL_BENCH_ENDPOINTS = True
+    assert client.post(url, body, content_type="application/json").status_code == 201
+    after_floor = counts()
+    registration = {k: after_registration[k] - before[k] for k in before}
+    floor = {k: after_floor[k] - after_registration[k] for k in before}
+    # The key's call count is one row a minute (both count the call in it).
+    for changed in (registration, floor):
+        changed.pop("api.ApiCallCount")
+    assert {k: v for k, v in registration.items() if v} == {k: v for k, v in floor.items() if v}
+    assert registration["cases.Case"] == 1 and registration["privacy.AccessRecord"] == 1

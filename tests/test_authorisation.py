@@ -94,6 +94,7 @@ ROUTES: dict[str, Route] = {
     "contact/": Route(PUBLIC),
     "dev/mailbox/": Route(DEV_ONLY),
     "bench/bare-insert/": Route(DEV_ONLY, post=True),
+    "bench/registration-inserts/": Route(DEV_ONLY, post=True),
     "sign-in/": Route(PUBLIC),
     "sign-in/code/": Route(PUBLIC),
     "sign-out/": Route(PUBLIC),

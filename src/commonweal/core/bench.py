@@ -222,17 +222,14 @@ def run_load(
 
 
 def run_alternating(
-    first: tuple[str, list], second: tuple[str, list], *, base: str, concurrency: int, rounds: int
-) -> tuple[LoadResult, LoadResult]:
-    """Run two loads in alternating slices, so drift on the machine (caches, autovacuum,
-    other work) falls on both alike. Returns each load's combined result."""
-    totals = {}
-    for name, _requests in (first, second):
-        totals[name] = LoadResult(name, 0, 0, 0.0, [])
-    size_first = -(-len(first[1]) // rounds)
-    size_second = -(-len(second[1]) // rounds)
+    *loads: tuple[str, list], base: str, concurrency: int, rounds: int
+) -> tuple[LoadResult, ...]:
+    """Run the loads in alternating slices, so drift on the machine (caches, autovacuum,
+    other work) falls on all alike. Returns each load's combined result, in order."""
+    totals = {name: LoadResult(name, 0, 0, 0.0, []) for name, _requests in loads}
+    sizes = [-(-len(requests) // rounds) for _name, requests in loads]
     for index in range(rounds):
-        for (name, requests), size in ((first, size_first), (second, size_second)):
+        for (name, requests), size in zip(loads, sizes, strict=True):
             chunk = requests[index * size : (index + 1) * size]
             if not chunk:
                 continue
@@ -242,4 +239,4 @@ def run_alternating(
             total.ok += result.ok
             total.wall_s += result.wall_s
             total.latencies_ms.extend(result.latencies_ms)
-    return totals[first[0]], totals[second[0]]
+    return tuple(totals[name] for name, _requests in loads)

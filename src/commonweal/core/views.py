@@ -6,6 +6,7 @@ from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from . import selectors, services
@@ -134,3 +135,18 @@ def bench_bare_insert(request):
         raise Http404("Not available")
     services.bench_insert(payload=request.POST.dict())
     return HttpResponseRedirect("/bench/done/")
+
+
+@csrf_exempt  # a bench-only endpoint, off (404) unless the bench turns it on
+@require_http_methods(["POST"])
+def bench_registration_inserts(request):
+    """The floor for `commonweal bench api`: the rows one registration writes, inserted with
+    nothing read or checked (see core/bench_api.py). Off unless the bench asks."""
+    if not settings.COMMONWEAL_BENCH_ENDPOINTS:
+        raise Http404("Not available")
+    from . import bench_api
+
+    bench_api.registration_rows_insert(
+        sample_reference=request.GET.get("sample", ""), body=request.body
+    )
+    return HttpResponse(status=201)

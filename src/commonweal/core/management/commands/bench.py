@@ -99,7 +99,7 @@ class Command(BaseCommand):
         )
 
         api = benches.add_parser(
-            "api", help="Applications registered per second through the API vs a bare insert"
+            "api", help="Applications registered per second through the API vs the same inserts"
         )
         api.add_argument("--registrations", type=int, default=4000)
         api.add_argument("--concurrency", type=int, default=8)
@@ -227,31 +227,42 @@ class Command(BaseCommand):
                 f"Serving with gunicorn ({workers} workers); {concurrency} concurrent clients"
             )
             with bench_api.rate_limit_raised(), bench.served(database_url, workers=workers) as base:
-                bench.run_load("warm-up", base=base, concurrency=concurrency, requests=plan.warmup)
-                floor, full = bench.run_alternating(
-                    ("bare insert", plan.floor),
+                bench.run_load(
+                    "warm-up",
+                    base=base,
+                    concurrency=concurrency,
+                    requests=plan.warmup_registrations,
+                )
+                # The floor copies the rows of a registration made just now.
+                from commonweal.cases.models import Case
+
+                plan.sample["reference"] = (
+                    Case.objects.order_by("pk").values_list("reference", flat=True).first()
+                )
+                bench.run_load(
+                    "warm-up", base=base, concurrency=concurrency, requests=plan.warmup_floor
+                )
+                floor, bare, full = bench.run_alternating(
+                    ("same inserts", plan.floor),
+                    ("bare insert", plan.bare),
                     ("API registration", plan.registrations),
                     base=base,
                     concurrency=concurrency,
                     rounds=rounds,
                 )
-            from commonweal.cases.models import Case
-
             cases = Case.objects.count()
 
-        for result in (floor, full):
+        for result in (floor, bare, full):
             self.stdout.write(
                 f"{result.name:>16}: {result.ok}/{result.requests} ok in {result.wall_s:.1f}s, "
                 f"{result.per_second:.1f}/s, p50 {result.p50_ms:.1f} ms, p95 {result.p95_ms:.1f} ms"
             )
-        self.stdout.write(f"Cases opened: {cases} (expected {registrations + warmup})")
-        if (
-            full.ok != full.requests
-            or floor.ok != floor.requests
-            or cases != registrations + warmup
-        ):
+        expected = 2 * (registrations + warmup)  # each registration, and each floor copy
+        self.stdout.write(f"Cases opened: {cases} (expected {expected})")
+        if any(r.ok != r.requests for r in (floor, bare, full)) or cases != expected:
             raise CommandError("Some requests failed; the figures above are not valid.")
         ratio = full.per_second / floor.per_second if floor.per_second else 0.0
+        bare_ratio = full.per_second / bare.per_second if bare.per_second else 0.0
         self.stdout.write(
             json.dumps(
                 {
@@ -261,6 +272,8 @@ class Command(BaseCommand):
                     "ratio": round(ratio, 3),
                     "p95_ms": round(full.p95_ms, 1),
                     "floor_p95_ms": round(floor.p95_ms, 1),
+                    "bare_insert_per_s": round(bare.per_second, 1),
+                    "ratio_to_bare_insert": round(bare_ratio, 3),
                     "registrations": full.requests,
                     "concurrency": concurrency,
                     "workers": workers,
