@@ -5,15 +5,13 @@ organisations they lead in; a batch of any other organisation answers 404."""
 from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
-from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from commonweal.organisations import selectors as organisations
+from commonweal.core.staff import staff_page, staff_required
 
 from . import formats, selectors, services
 
@@ -21,17 +19,12 @@ from . import formats, selectors, services
 def payments_staff(view):
     """Signed in, staff, and leading a team somewhere; otherwise sign in, or 403."""
 
+    @staff_required
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path(), reverse("accounts:staff-sign-in"))
-        context = organisations.staff_context(user=request.user)
-        if not context.is_staff:
-            raise PermissionDenied("Not a member of any team")
-        organisation_ids = selectors.payment_organisations(context=context)
+        organisation_ids = selectors.payment_organisations(context=request.staff)
         if not organisation_ids:
             raise PermissionDenied("Payments are for team leaders and above")
-        request.staff = context
         request.payment_organisations = organisation_ids
         return view(request, *args, **kwargs)
 
@@ -39,12 +32,8 @@ def payments_staff(view):
 
 
 def _page(request, template: str, status: int = 200, **context):
-    context.setdefault("workspace", request.staff)
-    context.setdefault("flashes", [str(m) for m in messages.get_messages(request)])
-    context.setdefault("service_name", _("Casework"))
-    context.setdefault("service_url", reverse("workspace:my-work"))
     context.setdefault("nav", "payments")
-    return render(request, template, context, status=status)
+    return staff_page(request, template, status=status, **context)
 
 
 @require_http_methods(["GET", "HEAD"])

@@ -124,7 +124,7 @@ def _address(rng: random.Random, postcodes) -> tuple[str, str, str]:
 def population(records: int, seed: int = 1) -> Population:
     """About `records` rows (exactly that many) for people of whom about three in ten
     are held by more than one system."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # seeded test data, not secrets  # nosec B311
     given_names = [n.upper() for n in GIVEN_NAMES + MORE_GIVEN]
     family_names = [n.upper().replace("'", "") for n in FAMILY_NAMES + MORE_FAMILY]
     postcodes = _postcodes(rng, max(50, records // 12))
@@ -207,7 +207,7 @@ def new_applicants(known: Population, count: int, seed: int = 1) -> list[tuple[d
     """New applications to score against the index: half from people it holds (another
     variant of one of their records), half from people it has never seen. Each comes with
     the true person (None for a stranger)."""
-    rng = random.Random(seed + 7)
+    rng = random.Random(seed + 7)  # seeded test data, not secrets  # nosec B311
     strangers = population(count, seed + 1_000_003)
     out = []
     for i in range(count):

@@ -1,16 +1,12 @@
 """The person index's staff page: the queue of uncertain pairs a caseworker decides."""
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from commonweal.organisations import selectors as organisations
+from commonweal.core.staff import staff_required
 
 from . import selectors, services
 
@@ -27,21 +23,12 @@ SHOWN = (
 )
 
 
-def _caseworker_required(view):
-    """Signed-in staff of the organisation's own teams; provider staff work only on what
-    is referred to them and never see the index."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path(), reverse("accounts:staff-sign-in"))
-        context = organisations.staff_context(user=request.user)
-        if not context.work_team_ids:
-            raise PermissionDenied("Only the organisation's own staff review the person index")
-        request.staff = context
-        return view(request, *args, **kwargs)
-
-    return wrapper
+# Signed-in staff of the organisation's own teams; provider staff work only on what is
+# referred to them and never see the index.
+_caseworker_required = staff_required(
+    allowed=lambda context: bool(context.work_team_ids),
+    refused="Only the organisation's own staff review the person index",
+)
 
 
 def _labels() -> dict[str, str]:

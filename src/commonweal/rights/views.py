@@ -7,12 +7,9 @@ account's person, and no URL names a person."""
 from __future__ import annotations
 
 import json
-from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -22,7 +19,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from commonweal.organisations import selectors as organisations
+from commonweal.core.staff import staff_page, staff_required
 from commonweal.people import services as people_services
 
 from . import documents, selectors, services
@@ -301,27 +298,9 @@ def consent_change(request, purpose):
 # Staff
 
 
-def staff_required(view):
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path(), reverse("accounts:staff-sign-in"))
-        context = organisations.staff_context(user=request.user)
-        if not context.is_staff:
-            raise PermissionDenied("Not a member of any team")
-        request.staff = context
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
 def _staff_page(request, template, status=200, **context):
-    context.setdefault("workspace", request.staff)
-    context.setdefault("flashes", [str(m) for m in messages.get_messages(request)])
-    context.setdefault("service_name", _("Casework"))
-    context.setdefault("service_url", reverse("workspace:my-work"))
     context.setdefault("nav", "data-requests")
-    return render(request, template, context, status=status)
+    return staff_page(request, template, status=status, **context)
 
 
 @require_http_methods(["GET", "HEAD"])

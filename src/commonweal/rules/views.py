@@ -2,10 +2,8 @@
 approving a case as the rules suggest (one-click approval)."""
 
 import json
-from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -16,26 +14,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from commonweal.cases import selectors as cases_selectors
 from commonweal.cases import services as cases_services
-from commonweal.organisations import selectors as organisations
+from commonweal.core.staff import staff_required
 
 from . import selectors, services
 
 # A pasted sample bigger than this is refused rather than parsed.
 SAMPLE_LIMIT = 100_000
-
-
-def staff_required(view):
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path(), reverse("accounts:staff-sign-in"))
-        context = organisations.staff_context(user=request.user)
-        if not context.is_staff:
-            raise PermissionDenied("Not a member of any team")
-        request.staff = context
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _owner_only(request) -> None:

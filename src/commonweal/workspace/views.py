@@ -2,9 +2,7 @@
 selectors (filtered in SQL to what they may see) and writes through services."""
 
 import datetime
-from functools import wraps
 
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -18,6 +16,7 @@ from commonweal.cases import services as cases_services
 from commonweal.checks import selectors as checks_selectors
 from commonweal.checks import services as checks_services
 from commonweal.core.files import private_file_response
+from commonweal.core.staff import staff_required
 from commonweal.messaging import selectors as messaging_selectors
 from commonweal.messaging import services as messaging
 from commonweal.organisations import selectors as organisations
@@ -28,22 +27,6 @@ from commonweal.rights import selectors as rights_selectors
 from commonweal.rules import selectors as rules_selectors
 
 from . import presenters
-
-
-def staff_required(view):
-    """Signed in and a member of a team; everyone else is refused (401 to sign in, 403)."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path(), reverse("accounts:staff-sign-in"))
-        context = organisations.staff_context(user=request.user)
-        if not context.is_staff:
-            raise PermissionDenied("Not a member of any team")
-        request.staff = context
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _page(request, template: str, status: int = 200, **context):
