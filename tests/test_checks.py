@@ -397,12 +397,12 @@ def test_checks_are_queued_after_submission_and_run_by_the_worker(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         case = apply(**{"ni-number": "AB987654C"})
-    run = CheckRun.objects.get(case=case)
-    assert run.requested_by is None and run.finished_at is None
+    # The submission wrote the task's row only; the worker records the run as it starts.
+    assert not CheckRun.objects.filter(case=case).exists()
     assert DBTaskResult.objects.filter(status="READY").count() == 1
     run_tasks()
-    run.refresh_from_db()
-    assert run.finished_at is not None
+    run = CheckRun.objects.get(case=case)
+    assert run.requested_by is None and run.finished_at is not None
     definition = catalogue.definition_for(case.version)
     results = {r.check_name: r.status for r in selectors.current_results(case_id=case.pk)}
     assert set(results) == set(definition.checks)
@@ -425,7 +425,8 @@ def test_checks_are_queued_after_registration_through_the_api_service(
             answers={**BUDGETING_LOAN_ANSWERS, "ni-number": "AB 12 34 56 C"},
             language="en",
         )
-    assert CheckRun.objects.filter(case=application.case).count() == 1
+    queued = DBTaskResult.objects.filter(status="READY", task_path__endswith="run_checks")
+    assert [task.args_kwargs["kwargs"] for task in queued] == [{"case_id": application.case.pk}]
 
 
 # The case page
@@ -435,7 +436,7 @@ def test_case_page_shows_results_and_runs_checks_again_once_per_click(client, st
     case = apply(**{"ni-number": "AB987654C"})
     apply(**{"ni-number": "AB987654C"})
     # The run queued with the submission, as the worker does it.
-    checks_services.checks_run(run_id=CheckRun.objects.get(case=case).pk)
+    checks_services.checks_run(run_id=checks_services.check_run_start(case_id=case.pk).pk)
     client.force_login(staff.caseworker)
     page = client.get(f"/staff/cases/{case.reference}/").content.decode()
     assert "Same NI number on another application" in page

@@ -85,9 +85,18 @@ def _queue(case_id: int, by) -> CheckRun:
 
 
 def checks_enqueue(*, case_id: int) -> None:
-    """Queue the case's checks in the caller's transaction (a submission): the worker runs
-    them once it has committed."""
-    _queue(case_id, None)
+    """Queue the case's checks in the caller's transaction (a submission): the task row is
+    the outbox, written with the case or not at all; the worker records the run when it
+    starts, so a submission pays for one row only."""
+    from .tasks import run_checks
+
+    with transaction.atomic(savepoint=False):
+        run_checks.enqueue(case_id=case_id)
+
+
+def check_run_start(*, case_id: int) -> CheckRun:
+    """The run of the checks a submission queued, recorded as the worker starts it."""
+    return CheckRun.objects.create(case_id=case_id, requested_by=None, requested_at=timezone.now())
 
 
 def checks_rerun_request(*, case_id: int, by) -> tuple[CheckRun, bool]:

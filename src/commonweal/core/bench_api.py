@@ -11,7 +11,7 @@ with its due date, its first event and the notice in the outbox, in one transact
 The floor is "the same inserts": `/bench/registration-inserts/` on the same server, through
 the same middleware, with the same JSON body, writes in one transaction exactly the rows a
 registration writes (the person with their sign-in, contact point and history; the
-application; the case, its first event, its checks run and task row; the notice and its
+application; the case, its first event, its checks' task row; the notice and its
 message; the access record; the idempotency record; the key's call count), copied from a
 registration made in the warm-up with fresh keys and the body's person. Nothing is read,
 checked or validated. The ratio is then what the platform's own work costs on top of the
@@ -217,7 +217,6 @@ def _templates(sample_reference: str) -> dict:
     from commonweal.accounts.models import User
     from commonweal.api.models import IdempotentRequest
     from commonweal.cases.models import Case, CaseEvent
-    from commonweal.checks.models import CheckRun
     from commonweal.intake.models import Application
     from commonweal.messaging.models import Message, Notice
     from commonweal.people.models import ContactPoint, Person, PersonChange
@@ -237,7 +236,6 @@ def _templates(sample_reference: str) -> dict:
         "contact_point": row(ContactPoint.objects.filter(person_id=case.person_id)),
         "person_change": row(PersonChange.objects.filter(person_id=case.person_id)),
         "event": row(CaseEvent.objects.filter(case=case)),
-        "check_run": row(CheckRun.objects.filter(case=case)),
         "notice": row(Notice.objects.filter(case=case)),
         "message": row(Message.objects.filter(case=case)),
         "access": row(AccessRecord.objects.filter(case_id=case.pk)),
@@ -250,7 +248,7 @@ def _templates(sample_reference: str) -> dict:
 def registration_rows_insert(*, sample_reference: str, body: bytes) -> None:
     """The work of the floor: the rows one registration writes (its person with their
     sign-in, contact point and history; the application; the case, its first event, its
-    checks run and task; the notice and message; the access record; the idempotency record
+    checks' task; the notice and message; the access record; the idempotency record
     and the key's call count), copied from a sample registration with fresh keys and this
     body's person and answers, inserted in one transaction. Nothing is read, checked or
     validated: the difference from a registration is everything the platform does besides
@@ -261,7 +259,6 @@ def registration_rows_insert(*, sample_reference: str, body: bytes) -> None:
     from commonweal.accounts.models import User
     from commonweal.api.models import ApiCallCount, IdempotentRequest
     from commonweal.cases.models import Case, CaseEvent
-    from commonweal.checks.models import CheckRun
     from commonweal.checks.tasks import run_checks
     from commonweal.core.references import new_reference
     from commonweal.intake.models import Application
@@ -334,10 +331,7 @@ def registration_rows_insert(*, sample_reference: str, body: bytes) -> None:
             ]
         )
         CaseEvent.objects.bulk_create([CaseEvent(**{**t["event"], "case_id": case.pk})])
-        (run,) = CheckRun.objects.bulk_create(
-            [CheckRun(**{**t["check_run"], "case_id": case.pk, "requested_at": now})]
-        )
-        run_checks.enqueue(run.pk)
+        run_checks.enqueue(case_id=case.pk)
         (notice,) = Notice.objects.bulk_create(
             [
                 Notice(
