@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone, translation
@@ -240,10 +241,15 @@ def _submit(*, account, service, language: str, application_id=None) -> Applicat
             drafts = drafts.filter(pk=application_id)
         else:
             drafts = drafts.exclude(taken_by=F("account"))
-        found = list(drafts.order_by()[:1])
+        # The applicant's own record comes with the draft (one query, not two).
+        found = list(drafts.select_related("account__person").order_by()[:1])
         if not found:
             return None
         application = found[0]
+        try:
+            own_record = application.account.person
+        except ObjectDoesNotExist:
+            own_record = None
         application.service = service
         application.account = account
         published = catalogue.published_service(slug=service.slug)
@@ -281,7 +287,7 @@ def _submit(*, account, service, language: str, application_id=None) -> Applicat
                 reason=f"Named in application {reference} for {title}, made on their behalf",
             )
         else:
-            person = people_services.person_for_account(account=account)
+            person = own_record or people_services.person_for_account(account=account)
             people_services.person_update(
                 person=person,
                 details=details,
