@@ -240,3 +240,20 @@ def run_alternating(
             total.wall_s += result.wall_s
             total.latencies_ms.extend(result.latencies_ms)
     return tuple(totals[name] for name, _requests in loads)
+
+
+def staff_client(user):
+    """A test client signed in as this member of staff with both factors, as the staff
+    sign-in leaves a session after the one-time code."""
+    from types import SimpleNamespace
+
+    from django.test import Client
+
+    from commonweal.accounts.middleware import session_signed_in
+
+    client = Client()
+    client.force_login(user)
+    session = client.session
+    session_signed_in(SimpleNamespace(session=session), method="password+totp", staff_verified=True)
+    session.save()
+    return client

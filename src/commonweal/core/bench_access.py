@@ -18,8 +18,8 @@ import time
 from collections.abc import Iterator
 
 from django.db import close_old_connections, connection
-from django.test import Client
 
+from commonweal.core import bench
 from commonweal.core.bench_workspace import Timing, bench_user
 
 
@@ -70,8 +70,7 @@ def run(*, requests: int, out) -> dict:
     from commonweal.privacy.models import AccessRecord
 
     user, team = bench_user()
-    client = Client()
-    client.force_login(user)
+    client = bench.staff_client(user)
     references = list(
         Case.objects.filter(closed_at__isnull=True, team=team)
         .order_by("?")

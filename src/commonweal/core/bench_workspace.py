@@ -14,7 +14,6 @@ import time
 from dataclasses import dataclass
 
 from django.db import connection
-from django.test import Client
 
 from commonweal.core import bench
 
@@ -66,8 +65,7 @@ def run(*, requests: int, out) -> dict:
     from commonweal.people.models import Person
 
     user, team = bench_user()
-    client = Client()
-    client.force_login(user)
+    client = bench.staff_client(user)
     chance = random.Random(7)  # which pages the benchmark opens, not a secret  # nosec B311
 
     open_references = list(
