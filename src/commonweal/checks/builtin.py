@@ -195,12 +195,16 @@ def contact_velocity(case) -> dict:
         "The same phone number or email address is on %(count)s applications within %(hours)s "
         "hours (the limit is %(limit)s)."
     ) % {"count": total, "hours": hours, "limit": limit}
+    return _over_the_limit(
+        reason, other_people, _("They are for different people: check who is applying."), evidence
+    )
+
+
+def _over_the_limit(reason: str, other_people: int, when_others: str, evidence: dict) -> dict:
+    """Red when the applications over the limit are for different people; amber when they
+    are all for this person (perhaps the same request twice)."""
     if other_people:
-        return {
-            "status": "red",
-            "reasons": [reason, _("They are for different people: check who is applying.")],
-            "evidence": evidence,
-        }
+        return {"status": "red", "reasons": [reason, when_others], "evidence": evidence}
     return {
         "status": "amber",
         "reasons": [
@@ -251,20 +255,12 @@ def address_velocity(case) -> dict:
     reason = _(
         "%(count)s applications from this address within %(days)s days (the limit is %(limit)s)."
     ) % {"count": total, "days": days, "limit": limit}
-    if other_people:
-        return {
-            "status": "red",
-            "reasons": [reason, _("They are for different people: check they all live there.")],
-            "evidence": evidence,
-        }
-    return {
-        "status": "amber",
-        "reasons": [
-            reason,
-            _("They are all for this person: check they are not the same request twice."),
-        ],
-        "evidence": evidence,
-    }
+    return _over_the_limit(
+        reason,
+        other_people,
+        _("They are for different people: check they all live there."),
+        evidence,
+    )
 
 
 @register_check("bank-details-format", label=gettext_lazy("Bank details"))
