@@ -20,8 +20,8 @@ answer, and the ORM.
 
 For comparison the bench also times the intake bench's floor, `/bench/bare-insert/`: one row
 holding the same body, posted as a signed-in person with a CSRF token. That is the cost of
-the request path alone, and far stricter (a registration writes fourteen rows); its ratio
-is printed too.
+the request path alone, and far stricter (a registration writes twelve rows and counts the
+call); its ratio is printed too.
 
 Each concurrent client has its own key (an integration), so no one key's rate-limit window
 holds every call; the limit itself is raised for the served process, as a fast run would
