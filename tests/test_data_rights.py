@@ -574,3 +574,28 @@ def test_the_download_says_who_has_seen_the_data(citizen_client, citizen, case, 
     assert len(seen) == 1
     assert seen[0]["organisation"] == staff.teams["financial-support"].organisation.name
     assert seen[0]["purpose"] and seen[0]["times"] == 1
+
+
+def test_retention_takes_the_copies_other_apps_keep(citizen):
+    """The rules' evaluation copies the answers it read, and the matching checks keep keyed
+    digests of the identifiers: an emptied case keeps neither."""
+    from commonweal.checks import services as checks_services
+    from commonweal.checks.models import MatchKey
+    from commonweal.rules.models import RuleEvaluation
+
+    old = submit_case(citizen)
+    checks_services.checks_run(run_id=checks_services.check_run_start(case_id=old.pk).pk)
+    assert RuleEvaluation.objects.filter(case_id=old.pk).exists()
+    assert MatchKey.objects.filter(case=old).exists()
+    close(old, days_ago=2200)
+    counts = services.retention_run()
+    assert counts["rule_evaluations_deleted"] >= 1 and counts["match_keys_deleted"] >= 1
+    assert not RuleEvaluation.objects.filter(case_id=old.pk).exists()
+    assert not MatchKey.objects.filter(case=old).exists()
+    # Outside the retention job the evaluations stay append-only.
+    from django.db import DatabaseError, transaction
+
+    recent = submit_case(citizen)
+    checks_services.checks_run(run_id=checks_services.check_run_start(case_id=recent.pk).pk)
+    with pytest.raises(DatabaseError), transaction.atomic():
+        RuleEvaluation.objects.filter(case_id=recent.pk).delete()

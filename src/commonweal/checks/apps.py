@@ -11,3 +11,10 @@ class ChecksConfig(AppConfig):
 
         # The built-in checks and the due-diligence adapters register themselves.
         registry.check_names()
+
+        from commonweal.rights import services as rights_services
+
+        from . import services
+
+        # Retention empties a closed case: its identifiers' digests go with it.
+        rights_services.register_case_eraser("match_keys_deleted", services.match_keys_erase)

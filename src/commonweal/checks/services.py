@@ -124,7 +124,7 @@ def checks_rerun_request(*, case_id: int, by) -> tuple[CheckRun, bool]:
 
 
 class CheckTimedOut(Exception):
-    pass
+    """A check ran past its time limit (raised by the SIGALRM timer, outside database calls)."""
 
 
 @contextlib.contextmanager
@@ -355,3 +355,10 @@ def match_keys_reindex(*, batch_size: int = 500) -> int:
             match_keys_index(case=case)
         done += len(cases)
         last_id = cases[-1].pk
+
+
+def match_keys_erase(case_ids: list[int]) -> int:
+    """The retention job's step for checks: the keyed digests of these cases' identifiers,
+    in one statement, so an emptied case no longer matches anyone."""
+    keys = MatchKey.objects.filter(case_id__in=case_ids)
+    return keys._raw_delete(keys.db)

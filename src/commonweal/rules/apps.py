@@ -14,3 +14,10 @@ class RulesConfig(AppConfig):
         # When every check of a case has a result, the service's automation policy decides
         # whether it may be approved without a person (never refused).
         checks_services.after_checks(services.automation_after_checks)
+
+        from commonweal.rights import services as rights_services
+
+        # Retention empties a closed case: the evaluations that copied its answers go too.
+        rights_services.register_case_eraser(
+            "rule_evaluations_deleted", services.rule_evaluations_erase
+        )

@@ -305,3 +305,13 @@ def automation_one_click_approve(*, case_id: int, by, context, revision):
 def automation_after_checks(*, case_id: int) -> None:
     """The checks runner's callback: consider the case under its service's policy."""
     automation_consider(case_id=case_id)
+
+
+def rule_evaluations_erase(case_ids: list[int]) -> int:
+    """The retention job's step for rules: the evaluations of these cases (they copy the
+    answers they read) and what the policy did with them, in two statements. Runs inside
+    the retention job's transaction, the only one the append-only triggers let delete."""
+    records = AutomationRecord.objects.filter(case_id__in=case_ids)
+    records._raw_delete(records.db)
+    evaluations = RuleEvaluation.objects.filter(case_id__in=case_ids)
+    return evaluations._raw_delete(evaluations.db)

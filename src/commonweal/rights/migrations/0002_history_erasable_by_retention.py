@@ -13,60 +13,11 @@ import yaml
 from django.db import migrations
 from django.utils import timezone
 
+from commonweal.core.db import append_only_unless_erasing
+
 TABLES = ("cases_caseevent", "cases_decision", "people_personchange", "rights_consent")
 TEMPLATES = Path(__file__).resolve().parents[2] / "messaging" / "default_templates.yaml"
 EVENTS = ("data_request_outcome",)
-
-
-def _sqlite(table: str) -> list[str]:
-    return [
-        f"DROP TRIGGER IF EXISTS {table}_no_update",
-        f"DROP TRIGGER IF EXISTS {table}_no_delete",
-        f"CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table} "
-        f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END",
-        f"CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table} "
-        "WHEN NOT EXISTS (SELECT 1 FROM rights_erasurepass) "
-        f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END",
-    ]
-
-
-def _postgresql(table: str) -> list[str]:
-    return [
-        f"DROP TRIGGER IF EXISTS {table}_no_update ON {table}",
-        f"""
-        CREATE OR REPLACE FUNCTION {table}_append_only() RETURNS trigger AS $$
-        BEGIN
-            IF TG_OP = 'DELETE' AND EXISTS (SELECT 1 FROM rights_erasurepass) THEN
-                RETURN OLD;
-            END IF;
-            RAISE EXCEPTION '{table} is append-only: % refused', TG_OP;
-        END;
-        $$ LANGUAGE plpgsql
-        """,
-        f"CREATE TRIGGER {table}_no_update BEFORE UPDATE OR DELETE ON {table} "
-        f"FOR EACH ROW EXECUTE FUNCTION {table}_append_only()",
-    ]
-
-
-def forwards(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    for table in TABLES:
-        statements = {"sqlite": _sqlite, "postgresql": _postgresql}.get(vendor)
-        for statement in statements(table) if statements else []:
-            schema_editor.execute(statement, params=None)
-
-
-def backwards(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    for table in TABLES:
-        if vendor == "sqlite":
-            schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_no_update")
-            schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_no_delete")
-        elif vendor == "postgresql":
-            schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_no_update ON {table}")
-            schema_editor.execute(f"DROP FUNCTION IF EXISTS {table}_append_only()")
-    # The earlier migrations' triggers (no exception) come back with theirs re-run; rolling
-    # back this far is for development only.
 
 
 def load_templates(apps, schema_editor):
@@ -102,6 +53,6 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(forwards, backwards),
+        append_only_unless_erasing(*TABLES),
         migrations.RunPython(load_templates, migrations.RunPython.noop),
     ]
