@@ -1,6 +1,7 @@
 """Helpers for tests that need a member of staff signed in with both factors."""
 
 import time
+from types import SimpleNamespace
 
 import pyotp
 
@@ -11,13 +12,8 @@ def complete_second_factor(client) -> None:
     from commonweal.accounts.middleware import session_signed_in
 
     session = client.session
-
-    class _Request:  # session_signed_in only touches request.session
-        pass
-
-    request = _Request()
-    request.session = session
-    session_signed_in(request, method="password+totp", staff_verified=True)
+    # session_signed_in only touches request.session.
+    session_signed_in(SimpleNamespace(session=session), method="password+totp", staff_verified=True)
     session.save()
 
 

@@ -12,6 +12,7 @@ batch into bytes; the caller writes them and records their SHA-256 and totals.
 
 from __future__ import annotations
 
+import abc
 import csv
 import datetime
 import io
@@ -52,17 +53,18 @@ class BatchFile:
         return sum(payment.amount_pence for payment in self.payments)
 
 
-class PaymentFormat:
+class PaymentFormat(abc.ABC):
     name = ""
     extension = "txt"
     content_type = "text/plain"
 
+    @abc.abstractmethod
     def render(self, batch: BatchFile) -> bytes:
-        raise NotImplementedError
+        """The whole file for the bank, as bytes."""
 
 
 class UnknownFormat(Exception):
-    pass
+    """No format is registered under that name."""
 
 
 _FORMATS: dict[str, type[PaymentFormat]] = {}

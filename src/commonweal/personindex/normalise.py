@@ -50,7 +50,7 @@ class FileRefused(ValueError):
 
 
 class RowRefused(ValueError):
-    pass
+    """One row cannot be imported; the message is the reason reported with its line."""
 
 
 @dataclass

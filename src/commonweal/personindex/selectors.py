@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from django.apps import apps
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
@@ -110,22 +109,9 @@ def score_record(record: dict) -> list[dict]:
 def _case_person(case_id: int) -> dict | None:
     # The checks registry hands us a case id; the applicant's details are on their Person,
     # kept up to date from each submitted application.
-    Case = apps.get_model("cases", "Case")
-    return (
-        Case.objects.filter(pk=case_id)
-        .values(
-            "person_id",
-            "person__given_name",
-            "person__family_name",
-            "person__date_of_birth",
-            "person__ni_number",
-            "person__address_postcode",
-            "person__address_line_1",
-            "person__email",
-            "person__phone",
-        )
-        .first()
-    )
+    from commonweal.cases import selectors as cases_selectors
+
+    return cases_selectors.case_person_details(case_id=case_id)
 
 
 def score_case(case_id: int) -> dict:

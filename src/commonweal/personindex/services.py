@@ -32,7 +32,7 @@ SOURCE_NAME_MAX = SourceRecord._meta.get_field("source").max_length
 
 
 class ReviewRefused(ValueError):
-    pass
+    """A review decision that cannot be taken (the pair is gone or already decided)."""
 
 
 def records_import(*, source: str, path: Path | str, file_format: str | None = None) -> ImportBatch:

@@ -544,3 +544,23 @@ def bulk_recipients(*, context, service_id: int, stage: str = "", open_only: boo
     if open_only:
         cases = cases.filter(closed_at__isnull=True)
     return cases
+
+
+def case_person_details(*, case_id: int) -> dict | None:
+    """The details of a case's person that matching needs (the person index's check), as
+    `person__<field>` values; one query, None when there is no such case."""
+    return (
+        Case.objects.filter(pk=case_id)
+        .values(
+            "person_id",
+            "person__given_name",
+            "person__family_name",
+            "person__date_of_birth",
+            "person__ni_number",
+            "person__address_postcode",
+            "person__address_line_1",
+            "person__email",
+            "person__phone",
+        )
+        .first()
+    )

@@ -53,6 +53,17 @@ BUDGETING_LOAN_ANSWERS = {
 }
 
 
+def _served_load_arguments(parser) -> None:
+    """The options of a bench that serves the app with gunicorn and alternates two loads."""
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument(
+        "--workers", type=int, default=(os.cpu_count() or 2) * 2, help="gunicorn workers"
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=8, help="alternating slices of the floor and the full path"
+    )
+
+
 class Command(BaseCommand):
     help = "Measure throughput against a floor measured in the same run (on PostgreSQL)."
 
@@ -60,13 +71,7 @@ class Command(BaseCommand):
         benches = parser.add_subparsers(dest="bench", required=True)
         intake = benches.add_parser("intake", help="Full submissions per second vs a bare insert")
         intake.add_argument("--submissions", type=int, default=4000)
-        intake.add_argument("--concurrency", type=int, default=8)
-        intake.add_argument(
-            "--workers", type=int, default=(os.cpu_count() or 2) * 2, help="gunicorn workers"
-        )
-        intake.add_argument(
-            "--rounds", type=int, default=8, help="alternating slices of floor and full runs"
-        )
+        _served_load_arguments(intake)
 
         workspace = benches.add_parser(
             "workspace", help="Server time of the queue, search and case page on 1M cases"
@@ -102,13 +107,7 @@ class Command(BaseCommand):
             "api", help="Applications registered per second through the API vs the same inserts"
         )
         api.add_argument("--registrations", type=int, default=4000)
-        api.add_argument("--concurrency", type=int, default=8)
-        api.add_argument(
-            "--workers", type=int, default=(os.cpu_count() or 2) * 2, help="gunicorn workers"
-        )
-        api.add_argument(
-            "--rounds", type=int, default=8, help="alternating slices of floor and API runs"
-        )
+        _served_load_arguments(api)
 
         link = benches.add_parser(
             "link", help="Person index: build time, pairwise precision and recall, scoring p95"
