@@ -147,6 +147,20 @@ def services_overview() -> list[str]:
     return lines
 
 
+def review_stage_versions() -> dict[str, list[int]]:
+    """Each review stage's id (where a case reopens when the person asks for the decision to
+    be looked at again) with the versions, of any service, whose review stage it is. One
+    query for the versions, and one more for any definition not cached yet."""
+    versions = list(without_bulky_version_fields(ServiceVersion.objects.order_by("pk"), path=""))
+    definitions_for(versions)
+    found: dict[str, list[int]] = {}
+    for version in versions:
+        for stage in definition_for(version).stages:
+            if stage.review:
+                found.setdefault(stage.id, []).append(version.pk)
+    return found
+
+
 def versions_of(*, slug: str | None = None) -> list[ServiceVersion]:
     """Every version of a service (of every service when no slug), newest first, without
     the bulky fields."""

@@ -224,11 +224,22 @@ def _filtered(context, filters: QueueFilters):
         cases = cases.filter(awaiting_reply_since__isnull=False)
     elif filters.flag == "red_check":
         cases = cases.filter(checks_selectors.red_check_exists())
+    elif filters.flag == "reconsideration":
+        cases = cases.filter(_at_review_stage_q())
     elif filters.flag in CaseFlag.Code.values:
         cases = cases.filter(
             Exists(CaseFlag.objects.filter(case_id=OuterRef("pk"), code=filters.flag))
         )
     return cases
+
+
+def _at_review_stage_q() -> Q:
+    """Cases at their service version's review stage: what the rows flag "reconsideration"
+    (the queue holds open cases only)."""
+    at_review = Q(pk__in=[])
+    for stage_id, version_ids in catalogue.review_stage_versions().items():
+        at_review |= Q(stage=stage_id, version_id__in=version_ids)
+    return at_review
 
 
 def queue_rows_queryset(*, context, filters: QueueFilters):
