@@ -79,7 +79,8 @@ def test_a_phone_application_without_email_opens_a_case_and_a_task(client, worke
     assert case.reference in told.body
     assert told.notice.channels == ["sms", "letter"]
     page = client.get(sent["Location"]).content.decode()
-    assert "By phone" in page and "knowledge" in page
+    # How their identity was checked, in words (not the stored code "knowledge").
+    assert "By phone" in page and "answered questions only they would know" in page
 
 
 def test_with_an_email_the_person_is_told_and_can_continue_online(client, worker):

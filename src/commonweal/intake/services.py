@@ -271,14 +271,22 @@ def _submit(*, account, service, language: str, application_id=None) -> Applicat
             # Taken by staff (or started by staff and carried on online): the record is the
             # one found when it was started, or a new one from the answers.
             reason = f"Given while applying for {title} ({reference}), {application.channel}"
+            # The check the member of staff made is kept on the record, with the details.
+            identity = people_selectors.identity_from_staff_check(
+                check=application.identity_check, channel=application.channel
+            )
             if application.person_id:
                 person = people_selectors.person_get(person_id=application.person_id)
                 people_services.person_update(
-                    person=person, details=details, changed_by=account, reason=reason
+                    person=person,
+                    details=details,
+                    changed_by=account,
+                    reason=reason,
+                    identity=identity,
                 )
             else:
                 person = people_services.person_create(
-                    details=details, created_by=account, reason=reason
+                    details=details, created_by=account, reason=reason, identity=identity
                 )
         elif on_behalf:
             person = people_services.person_create(
@@ -580,13 +588,19 @@ def _register(
         )
     else:
         reason = f"Given while applying for {title} ({reference}), {channel}"
+        # The check the member of staff made is kept on the record, with the details.
+        identity = people_selectors.identity_from_staff_check(check=identity_check, channel=channel)
         if person_email:
             person = people_services.person_for_email(
-                email=person_email, details=details, changed_by=account, reason=reason
+                email=person_email,
+                details=details,
+                changed_by=account,
+                reason=reason,
+                identity=identity,
             )
         else:
             person = people_services.person_create(
-                details=details, created_by=account, reason=reason
+                details=details, created_by=account, reason=reason, identity=identity
             )
     now = timezone.now()
     application = Application.objects.create(

@@ -58,12 +58,19 @@ def person_for_account(*, account) -> Person:
     return person
 
 
-def person_create(*, details: dict, created_by, reason: str) -> Person:
-    """A new record for someone else (for example the person a carer applies for)."""
+def person_create(
+    *, details: dict, created_by, reason: str, identity: tuple[str, str] | None = None
+) -> Person:
+    """A new record for someone else (for example the person a carer applies for).
+    `identity` is (level, source) when whoever made it checked who the person is."""
     with transaction.atomic():
         person = Person.objects.create()
         changed = person_update(
-            person=person, details=details, changed_by=created_by, reason=reason
+            person=person,
+            details=details,
+            changed_by=created_by,
+            reason=reason,
+            identity=identity,
         )
         if not changed:
             PersonChange.objects.create(
@@ -88,14 +95,28 @@ def _set_contact_point(person: Person, kind: str, value: str) -> None:
     setattr(person, kind, value)
 
 
-def _details_apply(person: Person, details: dict) -> tuple[dict[str, list[str]], list[str]]:
+def _details_apply(
+    person: Person, details: dict, identity: tuple[str, str] | None = None
+) -> tuple[dict[str, list[str]], list[str]]:
     """Set the given person fields on `person` in memory; returns the changes (field: [old,
-    new]) for the history row and the fields that changed."""
+    new]) for the history row and the fields that changed. `identity` (level, source) is
+    taken only when it is higher than what the record knows: a level only goes up."""
     changes: dict[str, list[str]] = {}
     update_fields: list[str] = []
 
     def record(field: str, old, new) -> None:
         changes[field] = ["" if old is None else str(old), "" if new is None else str(new)]
+
+    if identity is not None:
+        level, source = identity
+        if level not in IDENTITY_LEVEL_ORDER or source not in IdentitySource.values:
+            raise ValueError(f"unknown identity level {level!r} or source {source!r}")
+        if IDENTITY_LEVEL_ORDER.index(level) > IDENTITY_LEVEL_ORDER.index(person.identity_level):
+            record("identity_level", person.identity_level, level)
+            record("identity_source", person.identity_source, source)
+            person.identity_level, person.identity_source = level, source
+            person.identity_verified_at = timezone.now()
+            update_fields += ["identity_level", "identity_source", "identity_verified_at"]
 
     for field in _PLAIN_FIELDS:
         if field in details and (details[field] or "") != getattr(person, field):
@@ -124,11 +145,19 @@ def _details_apply(person: Person, details: dict) -> tuple[dict[str, list[str]],
     return changes, update_fields
 
 
-def person_update(*, person: Person, details: dict, changed_by, reason: str) -> list[str]:
-    """Apply the given person fields; record what changed as one history row."""
+def person_update(
+    *,
+    person: Person,
+    details: dict,
+    changed_by,
+    reason: str,
+    identity: tuple[str, str] | None = None,
+) -> list[str]:
+    """Apply the given person fields (and `identity`, as `_details_apply` takes it); record
+    what changed as one history row."""
     # Part of the caller's transaction when there is one (no savepoint needed).
     with transaction.atomic(savepoint=False):
-        changes, update_fields = _details_apply(person, details)
+        changes, update_fields = _details_apply(person, details, identity)
         if update_fields:
             person.updated_at = timezone.now()
             # A plain UPDATE of the changed columns (no model signals are used on Person).
@@ -142,7 +171,14 @@ def person_update(*, person: Person, details: dict, changed_by, reason: str) -> 
     return list(changes)
 
 
-def person_for_email(*, email: str, details: dict, changed_by, reason: str) -> Person:
+def person_for_email(
+    *,
+    email: str,
+    details: dict,
+    changed_by,
+    reason: str,
+    identity: tuple[str, str] | None = None,
+) -> Person:
     """The record of whoever signs in with `email`, with `details` applied and recorded: found
     and updated, or made now with its sign-in and verified email, as on a first sign-in.
 
@@ -155,14 +191,20 @@ def person_for_email(*, email: str, details: dict, changed_by, reason: str) -> P
     email = accounts_services.normalise_email(email)
     found = list(Person.objects.filter(account__email=email).order_by()[:1])
     if found:
-        person_update(person=found[0], details=details, changed_by=changed_by, reason=reason)
+        person_update(
+            person=found[0],
+            details=details,
+            changed_by=changed_by,
+            reason=reason,
+            identity=identity,
+        )
         return found[0]
     with transaction.atomic(savepoint=False):
         account_id = accounts_services.account_id_for_email(email=email)
         person = Person(account_id=account_id)
         # The address they sign in with first; a different one in the answers after, as a
         # change of the current email (the rare case costs one more update).
-        changes, _fields = _details_apply(person, {**details, "email": email})
+        changes, _fields = _details_apply(person, {**details, "email": email}, identity)
         changes = {"record": ["", "created"], **changes}
         person.save(force_insert=True)
         ContactPoint.objects.create(

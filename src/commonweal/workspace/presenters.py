@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy
 
 from commonweal.catalogue import selectors as catalogue
 from commonweal.core.jinja import date_long, localised
+from commonweal.people import selectors as people_selectors
 
 DUE_STATE_LABELS = {
     "on_track": (gettext_lazy("On track"), "govuk-tag--green"),
@@ -265,6 +266,27 @@ def check_rows(results) -> list[dict]:
     ]
 
 
+IDENTITY_CHECK_LABELS = {
+    "knowledge": gettext_lazy("answered questions only they would know"),
+    "document": gettext_lazy("identity document seen"),
+    "not_checked": gettext_lazy("not checked"),
+}
+
+
+def _submitted_text(data: dict) -> str:
+    """How the application arrived, and how the member of staff who took it checked who the
+    person is (what the person's record was then raised by)."""
+    channel = CHANNEL_LABELS.get(data.get("channel"), data.get("channel", ""))
+    check = data.get("identity_check", "")
+    if not check:
+        return _("Application received (%(channel)s)") % {"channel": channel}
+    how = IDENTITY_CHECK_LABELS.get(check.partition(":")[0], check)
+    return _("Application received (%(channel)s; identity: %(how)s)") % {
+        "channel": channel,
+        "how": how,
+    }
+
+
 def timeline(page, language: str) -> list[dict]:
     """Every event, newest first, in words; whether the person sees it is shown too."""
     definition = page.definition
@@ -274,8 +296,7 @@ def timeline(page, language: str) -> list[dict]:
         stage = definition.stage(data.get("stage", "")) if "stage" in data else None
         stage_title = stage.title.text(language) if stage else data.get("stage", "")
         texts = {
-            "submitted": _("Application received (%(channel)s)")
-            % {"channel": CHANNEL_LABELS.get(data.get("channel"), data.get("channel", ""))},
+            "submitted": _submitted_text(data),
             "stage_changed": _("Stage: %(stage)s") % {"stage": stage_title},
             "message_sent": _("Message sent by %(channel)s") % {"channel": data.get("channel", "")},
             "note": data.get("text", ""),
@@ -362,6 +383,10 @@ def case_view(page, context, language: str) -> dict:
         "due_label": label,
         "due_tag": tag,
         "channel": CHANNEL_LABELS.get(case.channel, case.channel),
+        # From the person's record: the summary and the Person panel say the same.
+        "identity": people_selectors.identity_described(
+            level=case.person.identity_level, source=case.person.identity_source
+        ),
         "flags": [FLAG_LABELS.get(flag, flag) for flag in page.flags],
         "manual_flags": [(code, FLAG_LABELS[code], code in page.flags) for code in MANUAL_FLAGS],
         "next_stages": [(s.id, s.title.text(language)) for s in definition.next_stages(case.stage)],
