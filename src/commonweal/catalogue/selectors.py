@@ -36,6 +36,9 @@ def _key(version: ServiceVersion) -> tuple[int, str]:
 
 
 def _remember(key: tuple[int, str], data: dict) -> ServiceDefinition:
+    if "name" not in data and "title" in data:
+        # A version stored before services had a plain name: its title stands in for it.
+        data = {**data, "name": data["title"]}
     definition = ServiceDefinition.model_validate(data)
     if len(_parsed) > 512:
         _parsed.clear()

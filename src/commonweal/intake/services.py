@@ -265,12 +265,12 @@ def _submit(*, account, service, language: str, application_id=None) -> Applicat
         snapshot = definition.effective_answers(application.answers)
         on_behalf = definition.is_on_behalf(snapshot)
         reference = new_reference(definition.reference_prefix)
-        title = definition.title.text("en")
+        name = definition.name.text("en")
         details = _person_details_from_answers(definition, snapshot)
         if application.taken_by_id and not on_behalf:
             # Taken by staff (or started by staff and carried on online): the record is the
             # one found when it was started, or a new one from the answers.
-            reason = f"Given while applying for {title} ({reference}), {application.channel}"
+            reason = f"Given in application {reference} ({name}), {application.channel}"
             # The check the member of staff made is kept on the record, with the details.
             identity = people_selectors.identity_from_staff_check(
                 check=application.identity_check, channel=application.channel
@@ -292,7 +292,7 @@ def _submit(*, account, service, language: str, application_id=None) -> Applicat
             person = people_services.person_create(
                 details=details,
                 created_by=account,
-                reason=f"Named in application {reference} for {title}, made on their behalf",
+                reason=f"Named in application {reference} ({name}), made on their behalf",
             )
         else:
             person = own_record or people_services.person_for_account(account=account)
@@ -300,7 +300,7 @@ def _submit(*, account, service, language: str, application_id=None) -> Applicat
                 person=person,
                 details=details,
                 changed_by=account,
-                reason=f"Given while applying for {title} ({reference})",
+                reason=f"Given in application {reference} ({name})",
             )
         now = timezone.now()
         claimed = Application.objects.filter(
@@ -578,16 +578,16 @@ def _register(
     snapshot = definition.effective_answers(answers)
     on_behalf = definition.is_on_behalf(snapshot)
     reference = new_reference(definition.reference_prefix)
-    title = definition.title.text("en")
+    name = definition.name.text("en")
     details = _person_details_from_answers(definition, snapshot)
     if on_behalf:
         person = people_services.person_create(
             details=details,
             created_by=account,
-            reason=f"Named in application {reference} for {title}, made on their behalf",
+            reason=f"Named in application {reference} ({name}), made on their behalf",
         )
     else:
-        reason = f"Given while applying for {title} ({reference}), {channel}"
+        reason = f"Given in application {reference} ({name}), {channel}"
         # The check the member of staff made is kept on the record, with the details.
         identity = people_selectors.identity_from_staff_check(check=identity_check, channel=channel)
         if person_email:

@@ -17,6 +17,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
@@ -813,7 +814,7 @@ def application_detail(request, reference):
             ),
             "rows": _summary_rows(definition, application, "", language, change=False),
             "flashes": _flashes(request),
-            "page_title": definition.title.text(language),
+            "page_title": capfirst(definition.name.text(language)),
             "back_url": reverse("intake:application-list"),
             "nav": "applications",
         },

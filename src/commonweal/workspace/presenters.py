@@ -3,6 +3,7 @@ language, GOV.UK component parameters, and plain-English timeline lines."""
 
 from django.contrib import messages
 from django.urls import reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -87,7 +88,7 @@ def case_rows(rows) -> list[dict]:
                 if case.person.date_of_birth
                 else "",
                 "postcode": case.person.address_postcode,
-                "service": localised(row.service_title, language),
+                "service": capfirst(localised(row.service_name, language)),
                 "stage": localised(row.stage_title, language) if row.stage_title else case.stage,
                 "due_date": date_long(case.due_date),
                 "due_label": label,
@@ -143,7 +144,9 @@ def queue_choices(context, filters) -> dict:
                 stages.append((stage.id, localised(stage.title, None)))
     return {
         "teams": [(team.pk, team.name) for team in teams],
-        "services": [(p.service.slug, localised(p.definition.title, None)) for p in services],
+        "services": [
+            (p.service.slug, capfirst(localised(p.definition.name, None))) for p in services
+        ],
         "stages": stages,
         "due": [(key, label) for key, (label, _tag) in DUE_STATE_LABELS.items() if key != "closed"],
         "flags": list(FLAG_LABELS.items()),
@@ -378,7 +381,7 @@ def case_view(page, context, language: str) -> dict:
     label, tag = DUE_STATE_LABELS[page.due_state]
     decision = page.decisions[0] if page.decisions else None
     view = {
-        "service": definition.title.text(language),
+        "service": capfirst(definition.name.text(language)),
         "stage": stage.title.text(language) if stage else case.stage,
         "due_label": label,
         "due_tag": tag,

@@ -374,7 +374,7 @@ def cases_for_export(*, person, language: str) -> list[dict]:
         exported.append(
             {
                 "reference": case.reference,
-                "service": definition.title.text(language),
+                "service": definition.name.text(language),
                 "stage": stage.title.text(language) if stage else case.stage,
                 "opened_at": iso(case.opened_at),
                 "closed_at": iso(case.closed_at),

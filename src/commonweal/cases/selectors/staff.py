@@ -118,7 +118,7 @@ def _rows(queryset):
 class CaseRow:
     case: Case
     stage_title: object
-    service_title: object
+    service_name: object  # the plain name ("Budgeting Loan"), in both languages
     due_state: str
     flags: list[str]
 
@@ -141,7 +141,7 @@ def _shape(cases: list[Case]) -> list[CaseRow]:
             CaseRow(
                 case=case,
                 stage_title=stage.title if stage else None,
-                service_title=definition.title,
+                service_name=definition.name,
                 due_state="closed" if case.closed_at else due_state(case, today),
                 flags=flags,
             )
