@@ -192,6 +192,49 @@ def catalogue_definition():
     return catalogue.published_service(slug="budgeting-loan").definition
 
 
+def test_the_bank_details_page_shows_every_error_at_once(citizen_client):
+    """A wrong sort code and a wrong account number: both in the error summary, each
+    linking to its own field, and each field with its own message."""
+    import re
+
+    answer_eligibility(citizen_client, "budgeting-loan", BUDGETING_LOAN["eligibility"])
+    pages = {**BUDGETING_LOAN["pages"]}
+    citizen_client.get("/services/budgeting-loan/apply/")
+    for page_id in list(pages)[: list(pages).index("bank-details")]:
+        if page_id in ("single-child-benefit", "single-savings"):
+            continue
+        citizen_client.post(f"/services/budgeting-loan/apply/{page_id}/", pages[page_id])
+    response = citizen_client.post(
+        "/services/budgeting-loan/apply/bank-details/",
+        {
+            "bank-details-name": "S Evans",
+            "bank-details-sort-code": "30-94",
+            "bank-details-account-number": "12AB5678",
+        },
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    summary = html[html.index("govuk-error-summary__list") :]
+    summary = summary[: summary.index("</ul>")]
+    assert re.findall(r'<a href="#([\w-]+)">\s*(.*?)\s*</a>', summary) == [
+        ("bank-details-sort-code", "Enter a valid sort code like 309430"),
+        ("bank-details-account-number", "Enter a valid account number like 00733445"),
+    ]
+    for field, message in (
+        ("bank-details-sort-code", "Enter a valid sort code like 309430"),
+        ("bank-details-account-number", "Enter a valid account number like 00733445"),
+    ):
+        assert re.search(
+            rf'<p id="{field}-error" class="govuk-error-message">\s*'
+            rf'<span class="govuk-visually-hidden">Error:</span> {message}\s*</p>',
+            html,
+        ), field
+        assert re.search(rf'<input\s[^>]*class="[^"]*govuk-input--error[^"]*" id="{field}"', html)
+    assert "bank-details-name-error" not in html
+    # What was typed is kept, to correct.
+    assert 'value="30-94"' in html and 'value="12AB5678"' in html
+
+
 def test_changing_an_answer_can_reveal_a_page_that_is_then_asked(citizen_client):
     pages = dict(BUDGETING_LOAN["pages"])
     pages["partner"] = {"has-partner": "no"}

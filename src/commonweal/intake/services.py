@@ -494,7 +494,10 @@ def application_register(
                     continue
                 result = answer_type.parse(question, raw, {}, language)
                 if result.error is not None:
-                    errors.append((f"answers.{question.id}", "invalid", str(result.error.message)))
+                    errors.extend(
+                        (f"answers.{question.id}", "invalid", str(problem.message))
+                        for problem in result.errors
+                    )
                 elif result.value is not None:
                     parsed[question.id] = result.value
     if errors:

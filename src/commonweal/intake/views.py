@@ -460,10 +460,10 @@ def question_page(request, slug, page_id):
                 if existing and not request.FILES.get(question.id):
                     parsed = catalogue.Parsed(value=existing)
             if parsed.error:
-                errors.append(parsed.error)
+                errors.extend(parsed.errors)
             else:
                 values[question.id] = parsed.value
-            fields.append((question, parsed.raw, parsed.error))
+            fields.append((question, parsed.raw, parsed.errors))
         if action == "save" and not any(_typed(raw) for _q, raw, _e in fields):
             # "Save and come back later" on a page left blank: keep what was saved before.
             return redirect("intake:saved", slug)
@@ -486,7 +486,7 @@ def question_page(request, slug, page_id):
             value = draft.answers.get(question.id)
             if value is None and not on_behalf:
                 value = journey.known_value(question, details)
-            fields.append((question, answer_type.raw_from_value(question, value), None))
+            fields.append((question, answer_type.raw_from_value(question, value), []))
     title = page.title.text(language) if page.title else page.questions[0].label.text(language)
     lookup_url = None
     if page.lookup_question is not None:
