@@ -87,6 +87,9 @@ def test_apply_and_track(chromium, demo_site, axe, mailoutbox, tmp_path, slug, l
     journey = DEMO_JOURNEYS[slug]
     definition = catalogue.published_service(slug=slug).definition
     title = definition.title.text(language)
+    # After applying, pages name the application by the service's plain name.
+    name = definition.name.text(language)
+    name = name[0].upper() + name[1:]
     first_stage = definition.stages[0].title.text(language)
 
     context = chromium.new_context(
@@ -191,7 +194,7 @@ def test_apply_and_track(chromium, demo_site, axe, mailoutbox, tmp_path, slug, l
         # Where the application is.
         citizen.activate(f'main a[href="/applications/{reference}/"]')
         main = page.locator("main").inner_text()
-        assert reference in main and first_stage in main and title in main
+        assert reference in main and first_stage in main and name in main
 
         # Sign out, then check the status with the reference, date of birth and postcode.
         citizen.activate('form[action="/sign-out/"] button')
@@ -210,7 +213,7 @@ def test_apply_and_track(chromium, demo_site, axe, mailoutbox, tmp_path, slug, l
         )
         citizen.submit("main form button.govuk-button", "result")
         main = page.locator("main").inner_text()
-        assert reference in main and first_stage in main and title in main
+        assert reference in main and first_stage in main and name in main
     finally:
         context.close()
         axe.finish()
