@@ -82,7 +82,6 @@ def load_demo_people() -> dict[str, str]:
             reason="Demo data",
         )
     passwords = {}
-    caseworkers = []
     teams = organisations.organisations_demo_ensure()
     for email, name, superuser, team, role in DEMO_STAFF:
         password = secrets.token_urlsafe(9)
@@ -93,18 +92,15 @@ def load_demo_people() -> dict[str, str]:
         # Staff need a second factor: each demo account's authenticator key is printed.
         totp_key = accounts_services.staff_totp_demo_set(user=user)
         passwords[email] = (password, totp_key, f"{name}, {role.replace('_', ' ')}")
-        if not superuser:
-            caseworkers.append(user)
     for service in catalogue_selectors.published_services():
         for title, body_en, body_cy in DEMO_SAVED_REPLIES:
             messaging.saved_reply_ensure(
                 service=service.service, title=title, body_en=body_en, body_cy=body_cy
             )
-    accounts_services.staff_group_set(
-        name="Caseworkers",
-        view_apps=["cases", "intake", "people", "messaging", "catalogue"],
-        users=caseworkers,
-    )
+    # The admin is for administrators alone (their role gives them their organisation's
+    # rows); a demo database made before that still has the group that let every member
+    # of staff read every person, case and message there.
+    accounts_services.staff_group_remove(name="Caseworkers")
     return passwords
 
 
