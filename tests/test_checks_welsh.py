@@ -10,9 +10,6 @@ from django.utils import translation
 
 from commonweal.catalogue import selectors as catalogue
 from commonweal.checks import services as checks_services
-from commonweal.checks.reasons import Message, shown
-from commonweal.checks.reasons import message as _
-from commonweal.checks.reasons import message_plural as ngettext
 from commonweal.core.management.commands.bench import BUDGETING_LOAN_ANSWERS
 from commonweal.intake import services as intake_services
 from commonweal.rules import services as rules_services
@@ -28,6 +25,10 @@ def main_text(response) -> str:
 
 
 def test_a_reason_is_stored_in_english_and_shown_in_the_readers_language():
+    from commonweal.checks.reasons import Message, shown
+    from commonweal.checks.reasons import message as _
+    from commonweal.checks.reasons import message_plural as ngettext
+
     reason = ngettext(
         "%(count)s other person has given the same bank account.",
         "%(count)s other people have given the same bank account.",
