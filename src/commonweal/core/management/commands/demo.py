@@ -298,9 +298,8 @@ class Command(BaseCommand):
         passwords = load_demo_people()
         api_key = demo_api_key()
         # The checks need their data: the bank modulus table (a few rows of Pay.UK's, for the
-        # demo's sort codes) for this process and the worker, unless one is set already.
+        # demo's sort codes) for the worker that runs them, unless one is set already.
         os.environ.setdefault("COMMONWEAL_SORT_CODE_FILE", str(DEMO_SORT_CODE_FILE))
-        settings.COMMONWEAL_SORT_CODE_FILE = os.environ["COMMONWEAL_SORT_CODE_FILE"]
         phone_applications = []
         if not cases_selectors.any_cases():
             # Enough cases that the queues, search and workload have something to show.
