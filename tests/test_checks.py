@@ -210,6 +210,10 @@ def test_bank_details_in_the_wrong_format_are_red():
     result = builtin.bank_details_format(case)
     assert result["status"] == "red"
     assert "is not 6 digits" in result["reasons"][0]
+    # Nothing to compare with other applications: not run, with why (not "nobody else").
+    shared = builtin.shared_bank_account(case)
+    assert shared["status"] == "not_run"
+    assert shared["reasons"][0].startswith("The sort code or account number is not in the right")
 
 
 def test_modulus_check_with_the_published_table(settings):

@@ -114,6 +114,13 @@ def shared_bank_account(case) -> dict:
     """The same sort code and account number given by different people, on any application."""
     facts = case_facts(case)
     accounts = facts.valid_bank_accounts()
+    if not accounts and facts.bank_accounts:
+        return not_run(
+            _(
+                "The sort code or account number is not in the right form, so the account "
+                "could not be compared with others."
+            )
+        )
     if not accounts:
         return not_run(_("This application has no bank details to compare."))
     cases, other_people, references = _matches(
