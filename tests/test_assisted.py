@@ -79,7 +79,9 @@ def test_a_phone_application_without_email_opens_a_case_and_a_task(client, worke
     assert case.reference in told.body
     assert told.notice.channels == ["sms", "letter"]
     page = client.get(sent["Location"]).content.decode()
-    assert "By phone" in page and "knowledge" in page
+    # How identity was checked, in words (the code "knowledge" is not for people to read).
+    assert "By phone" in page
+    assert "identity checked: they answered questions only they would know" in page
 
 
 def test_with_an_email_the_person_is_told_and_can_continue_online(client, worker):
