@@ -111,6 +111,9 @@ ROUTES: dict[str, Route] = {
     # A has a draft of this service: strangers reach only their own (or none).
     "services/<slug:slug>/apply/": Route(OWN, {"slug": "service"}),
     "services/<slug:slug>/apply/confirm-your-details/": Route(OWN, {"slug": "service"}, post=True),
+    "services/<slug:slug>/apply/use-details-we-hold/": Route(
+        OWN, {"slug": "service"}, post=True, data={"reuse": "yes"}
+    ),
     "services/<slug:slug>/apply/check-your-answers/": Route(OWN, {"slug": "service"}, post=True),
     "services/<slug:slug>/apply/saved/": Route(OWN, {"slug": "service"}),
     "services/<slug:slug>/apply/<slug:page_id>/": Route(
@@ -246,10 +249,13 @@ ROUTES: dict[str, Route] = {
         data={"outcome": "corrected", "value": "Robin"},
     ),
     "staff/cases/<str:reference>/consents/": Route(
+        STAFF_OBJECT, {"reference": "reference"}, post=True, data={"request": "1"}
+    ),
+    "staff/cases/<str:reference>/consents/<slug:purpose>/": Route(
         STAFF_OBJECT,
-        {"reference": "reference"},
+        {"reference": "reference", "purpose": "research_contact"},
         post=True,
-        data={"purpose": "research_contact", "given": "no", "method": "phone"},
+        data={"given": "no", "method": "phone"},
     ),
     "staff/person-index/review/": Route(STAFF_PAGE),
     "staff/person-index/review/<int:pair_id>/": Route(

@@ -24,6 +24,11 @@ urlpatterns = [
         name="confirm-details",
     ),
     path(
+        "services/<slug:slug>/apply/use-details-we-hold/",
+        views.use_details,
+        name="use-details",
+    ),
+    path(
         "services/<slug:slug>/apply/check-your-answers/", views.check_answers, name="check-answers"
     ),
     path("services/<slug:slug>/apply/saved/", views.saved, name="saved"),
