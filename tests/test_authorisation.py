@@ -102,6 +102,10 @@ ROUTES: dict[str, Route] = {
     "signed-out/": Route(PUBLIC),
     "": Route(PUBLIC),
     "services/<slug:slug>/": Route(PUBLIC, {"slug": "service"}),
+    # The service's paper form: made from the definition, it holds no one's data.
+    "services/<slug:slug>/form-<str:language>.pdf": Route(
+        PUBLIC, {"slug": "service", "language": "cy"}
+    ),
     "services/<slug:slug>/eligibility/<slug:question_id>/": Route(
         PUBLIC, {"slug": "service", "question_id": "universal-credit"}
     ),

@@ -1,12 +1,14 @@
-"""Consent in a real browser, with JavaScript off (mouse) and by keyboard
+"""Consent and the paper form in a real browser, with JavaScript off (mouse) and by keyboard
 alone (JavaScript on), every page checked with axe-core: the question before details held are
-offered, the data page showing exactly what was said and when, and a caseworker recording an
-answer given by phone."""
+offered, the data page showing exactly what was said and when, a caseworker recording an
+answer given by phone, and the start page's paper form."""
 
 from __future__ import annotations
 
+import io
 import re
 
+import pypdf
 import pytest
 
 from commonweal.core.jinja import datetime_long
@@ -141,3 +143,40 @@ def test_a_caseworker_records_an_answer_given_by_phone(chromium, demo_site, axe,
     assert axe.problems == []
     consent = Consent.objects.get()
     assert (consent.method, consent.recorded_by) == ("phone", staff.caseworker)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_the_start_page_offers_the_services_own_paper_form(chromium, demo_site, axe, mode):
+    keyboard = mode == "keyboard"
+    context, person = browser(chromium, demo_site, axe, keyboard)
+    page = person.page
+    try:
+        person.visit("/services/budgeting-loan/")
+        main = page.locator("main").inner_text()
+        assert "Get the form" not in main
+        assert "By phone" in main and "In person" in main
+        link = 'main a[href="/services/budgeting-loan/form-en.pdf"]'
+        label = page.locator(link).inner_text()
+        assert label == "Download the paper form"
+        details = page.locator(f"{link} + span").inner_text()
+        assert re.fullmatch(r"\(PDF, \d+ KB, \d+ pages\)", details), details
+        # Following the link gets the PDF (Chromium shows it in its own viewer).
+        with page.expect_response(lambda r: r.url.endswith("/form-en.pdf")) as info:
+            if keyboard:
+                person.tab_to(link)
+                page.keyboard.press("Enter")
+            else:
+                page.click(link)
+        response = info.value
+        assert response.status == 200
+        assert response.headers["content-type"] == "application/pdf"
+        # The viewer keeps the body to itself: the same address, fetched by the browser.
+        pdf = page.context.request.get(response.url).body()
+        text = " ".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf)).pages)
+        assert "Apply for a Budgeting Loan" in text and "Do you live with a partner?" in text
+        assert f"{round(len(pdf) / 1024)} KB" in details
+        assert person.focus_problems == []
+    finally:
+        context.close()
+    axe.finish()
+    assert axe.problems == []

@@ -7,6 +7,7 @@ app_name = "intake"
 urlpatterns = [
     path("", views.service_list, name="service-list"),
     path("services/<slug:slug>/", views.service_start, name="service-start"),
+    path("services/<slug:slug>/form-<str:language>.pdf", views.paper_form, name="paper-form"),
     path(
         "services/<slug:slug>/eligibility/<slug:question_id>/",
         views.eligibility_question,

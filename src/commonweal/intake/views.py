@@ -13,12 +13,12 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
 from commonweal.cases import selectors as cases_selectors
@@ -103,9 +103,60 @@ def service_start(request, slug):
             published,
             start_url=start_url,
             draft=draft,
+            paper_forms=_paper_form_links(published)
+            if any(way.channel == "paper" for way in definition.other_ways_to_apply)
+            else [],
             page_title=definition.title.text(_language()),
         ),
     )
+
+
+def _paper_form_links(published) -> list[dict]:
+    """The paper form in the page's language first, then in the other one, each with its
+    type, size and length (GOV.UK's attachment pattern), in the form's own language."""
+    page_language = "cy" if _language() == "cy" else "en"
+    links = []
+    for language in (page_language, "en" if page_language == "cy" else "cy"):
+        form = catalogue.paper_form(published=published, language=language)
+        with translation.override(language):
+            if language == page_language:
+                text = _("Download the paper form")
+            elif language == "cy":
+                text = _("Download the paper form in Welsh")
+            else:
+                text = _("Download the paper form in English")
+            kilobytes = max(1, round(form.size / 1024))
+            details = _("PDF, %(size)s KB, %(pages)s") % {
+                "size": kilobytes,
+                "pages": ngettext("%(count)s page", "%(count)s pages", form.pages)
+                % {"count": form.pages},
+            }
+        links.append(
+            {
+                "url": reverse("intake:paper-form", args=[published.service.slug, language]),
+                "language": language,
+                "text": text,
+                "details": details,
+            }
+        )
+    return links
+
+
+@require_http_methods(["GET", "HEAD"])
+def paper_form(request, slug, language):
+    """The service's paper form, made from its published definition (public: it holds no
+    one's data). Browsers and caches may keep it for five minutes, so a newly published
+    version reaches everyone soon after."""
+    if language not in ("en", "cy"):
+        raise Http404("No such language")
+    published = _published_or_404(slug)
+    form = catalogue.paper_form(published=published, language=language)
+    response = HttpResponse(form.pdf, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'inline; filename="{slug}-v{published.version.number}-{language}.pdf"'
+    )
+    response["Cache-Control"] = "public, max-age=300"
+    return response
 
 
 # Check if you can apply
