@@ -10,6 +10,7 @@ from html import unescape
 
 import pypdf
 import pytest
+from django.db import DatabaseError, connection, transaction
 from django.test import Client
 from django.utils import translation
 
@@ -157,6 +158,17 @@ def test_answers_are_appended_and_a_double_click_records_one(citizen_client, cit
     text = page_text(citizen_client.get("/account/your-data/"))
     assert f"You said no on {datetime_long(history[1].created_at)}, online." in text
     assert f"You said yes on {datetime_long(history[0].created_at)}, online." in text  # earlier
+
+
+def test_answers_stay_append_only_in_the_database(citizen, case):
+    """Adding the words to the table rebuilds it on SQLite: its triggers are made again."""
+    consent = say(case.person, "research_contact", True, citizen)
+    with pytest.raises(DatabaseError), transaction.atomic():
+        Consent.objects.filter(pk=consent.pk).update(given=False, words="Changed")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        Consent.objects.filter(pk=consent.pk)._raw_delete(connection.alias)
+    consent.refresh_from_db()
+    assert consent.given and consent.words == "Asked."
 
 
 def test_in_welsh_the_words_kept_are_welsh(citizen_client):

@@ -114,7 +114,7 @@ def _settle_requests(*, person, purpose: str, consent: Consent, by) -> None:
     """The requests that waited for this answer: a yes makes each waiting referral (as the
     member of staff who asked), a no leaves it unmade with a task for them saying so."""
     waiting = list(
-        ConsentRequest.objects.select_for_update()
+        ConsentRequest.objects.select_for_update(of=("self",))
         .filter(person=person, purpose=purpose, outcome=ConsentRequest.Outcome.WAITING)
         .select_related("organisation")
         .order_by("asked_at", "id")
