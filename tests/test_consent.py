@@ -272,6 +272,9 @@ def test_the_team_records_the_answer_given_by_phone_with_the_words_read(citizen,
     with translation.override("cy"):
         welsh = translation.gettext("Can we share your details with organisations that help?")
     assert welsh in unescape(page.content.decode()), "read in the person's language"
+    with translation.override("cy"):
+        yes = translation.gettext("Yes, you can share my details")
+    assert f'<span lang="cy">{yes}</span>' in unescape(page.content.decode())
     refused = caseworker.post(url, {"given": "yes"})
     assert refused.status_code == 400 and "Select how they told us" in page_text(refused)
     response = caseworker.post(url, {"given": "yes", "method": "phone", "note": "Rang us"})

@@ -491,7 +491,8 @@ def staff_consent(request, reference, purpose):
         status=400 if errors else 200,
         case=case,
         words=words,
-        language=language,
+        # The language the words are read in (not "language": that is the page's own).
+        read_language=language,
         answer_now=wording.answer_sentence(state.latest),
         methods=methods,
         values=values,
