@@ -429,3 +429,28 @@ def test_after_saying_no_to_reuse_the_journey_asks_every_question_again(citizen_
     citizen_client.post("/account/your-data/consents/answer_reuse/", {"given": "yes"})
     response = citizen_client.get("/services/budgeting-loan/apply/", follow=True)
     assert path_of(response) == "/services/budgeting-loan/apply/confirm-your-details/"
+
+
+def test_staff_taking_an_application_read_the_question_and_record_the_answer(
+    client, citizen, case, staff
+):
+    client.force_login(staff.caseworker)
+    client.post(
+        "/staff/assisted/",
+        {
+            "service": "budgeting-loan",
+            "channel": "phone",
+            "identity": "knowledge",
+            "document": "",
+            "email": "sam.evans@example.com",
+        },
+    )
+    answer_eligibility(client, "budgeting-loan", BUDGETING_LOAN["eligibility"])
+    response = client.get("/services/budgeting-loan/apply/", follow=True)
+    assert path_of(response) == "/services/budgeting-loan/apply/use-details-we-hold/"
+    assert "Read this to them and record what they say." in page_text(response)
+    response = client.post(path_of(response), {"reuse": "yes"}, follow=True)
+    assert path_of(response) == "/services/budgeting-loan/apply/confirm-your-details/"
+    consent = Consent.objects.get()
+    assert consent.person_id == case.person_id and consent.given
+    assert (consent.method, consent.recorded_by) == ("phone", staff.caseworker)
