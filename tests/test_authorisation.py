@@ -102,6 +102,10 @@ ROUTES: dict[str, Route] = {
     "signed-out/": Route(PUBLIC),
     "": Route(PUBLIC),
     "services/<slug:slug>/": Route(PUBLIC, {"slug": "service"}),
+    # The service's paper form: made from the definition, it holds no one's data.
+    "services/<slug:slug>/form-<str:language>.pdf": Route(
+        PUBLIC, {"slug": "service", "language": "cy"}
+    ),
     "services/<slug:slug>/eligibility/<slug:question_id>/": Route(
         PUBLIC, {"slug": "service", "question_id": "universal-credit"}
     ),
@@ -111,6 +115,9 @@ ROUTES: dict[str, Route] = {
     # A has a draft of this service: strangers reach only their own (or none).
     "services/<slug:slug>/apply/": Route(OWN, {"slug": "service"}),
     "services/<slug:slug>/apply/confirm-your-details/": Route(OWN, {"slug": "service"}, post=True),
+    "services/<slug:slug>/apply/use-details-we-hold/": Route(
+        OWN, {"slug": "service"}, post=True, data={"reuse": "yes"}
+    ),
     "services/<slug:slug>/apply/check-your-answers/": Route(OWN, {"slug": "service"}, post=True),
     "services/<slug:slug>/apply/saved/": Route(OWN, {"slug": "service"}),
     "services/<slug:slug>/apply/<slug:page_id>/": Route(
@@ -246,10 +253,13 @@ ROUTES: dict[str, Route] = {
         data={"outcome": "corrected", "value": "Robin"},
     ),
     "staff/cases/<str:reference>/consents/": Route(
+        STAFF_OBJECT, {"reference": "reference"}, post=True, data={"request": "1"}
+    ),
+    "staff/cases/<str:reference>/consents/<slug:purpose>/": Route(
         STAFF_OBJECT,
-        {"reference": "reference"},
+        {"reference": "reference", "purpose": "research_contact"},
         post=True,
-        data={"purpose": "research_contact", "given": "no", "method": "phone"},
+        data={"given": "no", "method": "phone"},
     ),
     "staff/person-index/review/": Route(STAFF_PAGE),
     "staff/person-index/review/<int:pair_id>/": Route(

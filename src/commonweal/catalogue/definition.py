@@ -536,7 +536,7 @@ class CheckSettings(Strict):
 
 
 # Addresses the journey uses for its own pages, so no question page may take them.
-RESERVED_PAGE_IDS = {"confirm-your-details", "check-your-answers", "saved"}
+RESERVED_PAGE_IDS = {"confirm-your-details", "use-details-we-hold", "check-your-answers", "saved"}
 
 
 class ServiceDefinition(Strict):

@@ -573,3 +573,19 @@ def case_person_details(*, case_id: int) -> dict | None:
         )
         .first()
     )
+
+
+# The parts of a case a referral can share besides the summary, in the order they are shown.
+REFERRAL_SCOPES = tuple(Referral.Scope.values)
+
+
+def case_by_id(*, case_id: int) -> Case | None:
+    """A case by its id, for work other apps do on it (a task after a consent answer)."""
+    return Case.objects.filter(pk=case_id).only("id", "team_id", "closed_at").first()
+
+
+def case_referred_to(*, case_id: int, organisation_id: int) -> bool:
+    """Whether the case is referred to the organisation now."""
+    return Referral.objects.filter(
+        case_id=case_id, organisation_id=organisation_id, ended_at__isnull=True
+    ).exists()
