@@ -212,8 +212,9 @@ def answer_address_lookup(client, path: str, question_id: str, answers: dict):
     )
 
 
-def complete_pages(client, slug: str, pages: dict, max_steps: int = 60):
-    """Follow the journey from /apply/, answering each page it asks, confirming held details,
+def complete_pages(client, slug: str, pages: dict, max_steps: int = 60, reuse: str = "yes"):
+    """Follow the journey from /apply/, answering each page it asks, saying `reuse` ("yes"
+    or "no") when asked whether the details held may be used, confirming held details,
     until "Check your answers". Returns the check-answers response.
 
     A page's answers are the form fields it posts; for an address look-up page they can be
@@ -224,6 +225,9 @@ def complete_pages(client, slug: str, pages: dict, max_steps: int = 60):
         match = resolve(path_of(response))
         if match.url_name == "check-answers":
             return response
+        if match.url_name == "use-details":
+            response = client.post(path_of(response), {"reuse": reuse}, follow=True)
+            continue
         if match.url_name == "confirm-details":
             response = client.post(path_of(response), follow=True)
             continue

@@ -18,7 +18,7 @@ from commonweal.organisations import services as organisations
 from commonweal.organisations.models import Role
 from commonweal.privacy import selectors, services
 from commonweal.privacy.models import AccessHold, AccessRecord, OrganisationPolicy, Seal
-from tests.workspace import citizen_case, make_staff
+from tests.workspace import agree_to_sharing, citizen_case, make_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -79,6 +79,7 @@ def test_the_case_page_records_one_read_with_its_purpose(client, staff, case):
 def test_a_referred_organisation_reads_for_the_referral(client, staff, case):
     from commonweal.organisations import selectors as organisation_selectors
 
+    agree_to_sharing(case)
     cases_services.case_refer(
         case_id=case.pk,
         organisation_id=staff.teams["provider"].organisation_id,

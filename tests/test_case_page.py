@@ -80,7 +80,7 @@ def test_a_phone_application_checked_by_questions_says_the_same_in_summary_and_p
     # The staff timeline keeps how this application's caller was checked.
     html = staff_client(client, staff.caseworker).get(f"/staff/cases/{case.reference}/")
     assert (
-        "Application received (By phone; identity: answered questions only they would know)"
+        "Application received (By phone; identity: they answered questions only they would know)"
         in html.content.decode()
     )
 

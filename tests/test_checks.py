@@ -194,11 +194,15 @@ def test_different_flats_in_one_building_do_not_match(settings):
 # Bank details format and modulus
 
 
-def test_bank_details_in_the_right_format_without_a_table_are_green(settings):
+def test_bank_details_in_the_right_format_without_a_table_are_not_run_never_green(settings):
+    # The format was right, but the number itself was not checked: that is not a pass.
     settings.COMMONWEAL_SORT_CODE_FILE = None
     result = builtin.bank_details_format(apply())
-    assert result["status"] == "green"
+    assert result["status"] == "not_run"
     assert "modulus check is not set up" in result["reasons"][0]
+    # A wrong format is still red without the table: that much was checked.
+    wrong = apply(**{"bank-details": {"name": "X", "sort_code": "30943", "account_number": "1"}})
+    assert builtin.bank_details_format(wrong)["status"] == "red"
 
 
 def test_bank_details_in_the_wrong_format_are_red():
@@ -206,6 +210,10 @@ def test_bank_details_in_the_wrong_format_are_red():
     result = builtin.bank_details_format(case)
     assert result["status"] == "red"
     assert "is not 6 digits" in result["reasons"][0]
+    # Nothing to compare with other applications: not run, with why (not "nobody else").
+    shared = builtin.shared_bank_account(case)
+    assert shared["status"] == "not_run"
+    assert shared["reasons"][0].startswith("The sort code or account number is not in the right")
 
 
 def test_modulus_check_with_the_published_table(settings):
@@ -223,6 +231,65 @@ def test_modulus_check_with_the_published_table(settings):
     result = builtin.bank_details_format(unknown)
     assert result["status"] == "green"
     assert "not in the modulus table" in result["reasons"][0]
+
+
+# Nothing to check is "not run", never green.
+
+
+def test_a_check_with_nothing_to_look_at_is_not_run_never_green():
+    """The finding: checks that could not run showed Green. Each built-in check that was
+    given nothing to look at says so, as "not run" with the reason."""
+    case = apply()
+    # An application whose questions about these were optional and left out.
+    answers = dict(case.application.answers)
+    for question in ("ni-number", "bank-details", "address"):
+        del answers[question]
+    case.application.answers = answers
+    person = case.person
+    person.ni_number, person.address_line_1, person.address_postcode = "", "", ""
+    for check, reason in (
+        (builtin.duplicate_ni_number, "No National Insurance number was given"),
+        (builtin.shared_bank_account, "This application has no bank details to compare."),
+        (builtin.bank_details_format, "This application has no bank details to check."),
+        (builtin.address_velocity, "No address was given, so there was nothing to count."),
+        (builtin.account_holder_name, "This application has no bank details"),
+    ):
+        result = check(case)
+        assert result["status"] == "not_run", check.__name__
+        assert result["reasons"][0].startswith(reason)
+    del answers["phone"]
+    person.email, person.phone = "", ""
+    result = builtin.contact_velocity(case)
+    assert result["status"] == "not_run"
+    assert result["reasons"][0].startswith("No phone number or email address was given")
+
+
+def test_a_check_saying_it_did_not_run_must_say_why(clean_registry):
+    clean_registry("test-silent", lambda case: {"status": "not_run", "reasons": []})
+    clean_registry("test-honest", lambda case: {"status": "not_run", "reasons": ["No key."]})
+    case = apply()
+    _with_checks(case, ["test-silent", "test-honest"])
+    results = {r.check_name: r for r in checks_services.checks_run(case_id=case.pk)}
+    assert results["test-silent"].status == "error"
+    assert results["test-honest"].status == "not_run"
+    assert results["test-honest"].reasons == ["No key."]
+
+
+def test_the_rules_check_without_rules_is_not_run():
+    from commonweal.rules.checks import eligibility_rules_check
+
+    case = apply()
+    version = case.version
+    definition = dict(version.definition)
+    for key in ("rules", "decision_tables", "entitlement", "constants", "automation"):
+        definition.pop(key, None)
+    version.definition = definition
+    version.save(update_fields=["definition"])
+    catalogue.definitions_cache_clear()
+    case.refresh_from_db()
+    result = eligibility_rules_check(case)
+    assert result["status"] == "not_run"
+    assert result["reasons"] == ["This service version has no eligibility rules to check against."]
 
 
 # Every matching check asks the same number of questions however many rows there are.

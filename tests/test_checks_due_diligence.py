@@ -189,9 +189,11 @@ def test_no_api_key_means_no_call(registers, settings):
     charity = due_diligence.charity_commission(case_with(**{"charity-number": "1100001"}))
     assert registers.requests == []
     for result in (company, charity):
-        assert result["status"] == "amber"
+        # Nothing was looked up: "not run", never a pass (nor a finding about the organisation).
+        assert result["status"] == "not_run"
         assert result["evidence"] == {"not_run": "no_api_key"}
-        assert result["reasons"][0].startswith("Not run: no API key")
+        assert result["reasons"][0].startswith("No API key is set for")
+        assert "Look the organisation up by hand." in result["reasons"][0]
 
 
 def test_a_number_that_cannot_be_one_is_red_without_a_call(registers):
@@ -227,6 +229,12 @@ def test_an_unreachable_register_raises(settings):
         due_diligence.companies_house(case_with(**{"company-number": "01234567"}))
 
 
-def test_no_number_given_is_green():
-    assert due_diligence.companies_house(case_with())["status"] == "green"
-    assert due_diligence.charity_commission(case_with())["status"] == "green"
+def test_no_number_given_is_not_run_never_green():
+    # A service that lists the check expects an organisation to check: without a number
+    # there was nothing to look up, which must not read as a pass.
+    for result in (
+        due_diligence.companies_house(case_with()),
+        due_diligence.charity_commission(case_with()),
+    ):
+        assert result["status"] == "not_run"
+        assert "was given, so there was nothing to look up" in result["reasons"][0]

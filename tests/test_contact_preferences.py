@@ -9,7 +9,7 @@ from commonweal.messaging import services as messaging_services
 from commonweal.people import services as people_services
 from commonweal.people.models import ContactPoint, Person, PersonChange
 from tests.test_portal_decisions import page_text
-from tests.workspace import make_staff, submit_case
+from tests.workspace import agree_to_sharing, make_staff, submit_case
 
 pytestmark = pytest.mark.django_db
 
@@ -229,6 +229,7 @@ def test_staff_who_cannot_see_the_case_get_not_found(client, staff, case):
 
 
 def test_referral_only_access_is_refused(client, staff, case):
+    agree_to_sharing(case)
     worker = _as(client, staff.caseworker)
     response = worker.post(
         f"/staff/cases/{case.reference}/do/refer/",

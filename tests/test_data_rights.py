@@ -15,11 +15,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from commonweal.cases import selectors as cases_selectors
 from commonweal.cases import services as cases_services
-from commonweal.cases.models import Case, CaseEvent, Referral, Task
+from commonweal.cases.models import Case, CaseEvent, Task
 from commonweal.catalogue import selectors as catalogue
-from commonweal.intake import selectors as intake_selectors
 from commonweal.intake.models import Application
 from commonweal.messaging import services as messaging
 from commonweal.messaging.models import Notice, ThreadMessage
@@ -27,7 +25,6 @@ from commonweal.organisations import selectors as organisations
 from commonweal.people.models import ContactPoint, Person, PersonChange
 from commonweal.rights import selectors, services
 from commonweal.rights.models import Consent, DataRequest, ErasedCase, LegalHold, RetentionRun
-from tests.journeys import BUDGETING_LOAN, answer_eligibility, path_of
 from tests.workspace import make_staff, submit_case
 
 pytestmark = pytest.mark.django_db
@@ -317,93 +314,6 @@ def test_staff_list_costs_the_same_queries_however_many_requests(citizen, staff,
     assert queries() == one
 
 
-# Consent
-
-
-def refer_to_provider(case, staff):
-    case = Case.objects.get(pk=case.pk)
-    return cases_services.case_refer(
-        case_id=case.pk,
-        organisation_id=staff.teams["provider"].organisation_id,
-        scope=["person", "answers"],
-        reason="Help with furniture",
-        by=staff.caseworker,
-        context=organisations.staff_context(user=staff.caseworker),
-        revision=case.revision,
-    )
-
-
-def test_withdrawing_sharing_ends_provider_referrals_at_once(citizen, case, staff):
-    referral = refer_to_provider(case, staff)
-    provider_context = organisations.staff_context(user=staff.provider)
-    assert cases_selectors.case_for_staff(context=provider_context, reference=case.reference)
-    person_client = logged_in(citizen)
-    confirm = person_client.get("/account/your-data/consents/provider_sharing/")
-    assert "Yes, withdraw my consent" in page_text(confirm)
-    response = person_client.post("/account/your-data/consents/provider_sharing/", {"given": "no"})
-    assert response.status_code == 302
-    referral.refresh_from_db()
-    assert referral.ended_at is not None
-    ended = CaseEvent.objects.get(case=case, kind="referral_ended")
-    assert ended.data["reason"] == "consent_withdrawn" and ended.visible_to_person
-    # The provider has lost access, a new referral is refused, and the team sees why.
-    provider_context = organisations.staff_context(user=staff.provider)
-    seen = cases_selectors.case_for_staff(context=provider_context, reference=case.reference)
-    assert seen is None
-    with pytest.raises(cases_services.CaseActionRefused, match="withdrawn"):
-        refer_to_provider(case, staff)
-    page = logged_in(staff.caseworker).get(f"/staff/cases/{case.reference}/")
-    assert 'id="consent-withdrawn"' in page.content.decode()
-    # Giving it back allows a referral again.
-    person_client.post("/account/your-data/consents/provider_sharing/", {"given": "yes"})
-    assert refer_to_provider(case, staff).ended_at is None
-    assert Referral.objects.filter(case=case).count() == 2
-
-
-def test_consent_changes_are_appended_and_a_double_click_records_one(citizen_client, citizen):
-    person = person_of(citizen)
-    for _ in range(2):
-        citizen_client.post("/account/your-data/consents/research_contact/", {"given": "yes"})
-    assert Consent.objects.filter(person=person).count() == 1
-    citizen_client.post("/account/your-data/consents/research_contact/", {"given": "no"})
-    history = list(Consent.objects.filter(person=person).order_by("sequence"))
-    assert [c.given for c in history] == [True, False]
-    assert all(c.method == "online" and c.recorded_by == citizen for c in history)
-    with pytest.raises(ValueError):
-        history[0].save()
-    text = page_text(citizen_client.get("/account/your-data/"))
-    assert "Withdrawn on" in text
-
-
-def test_withdrawing_reuse_stops_details_being_offered(citizen, case):
-    assert intake_selectors.person_details_for(account=citizen)
-    services.consent_record(
-        person=case.person, purpose="answer_reuse", given=False, method="online", by=citizen
-    )
-    assert intake_selectors.person_details_for(account=citizen) == {}
-
-
-def test_after_withdrawing_reuse_the_journey_asks_every_question_again(citizen_client, case):
-    citizen_client.post("/account/your-data/consents/answer_reuse/", {"given": "no"})
-    answer_eligibility(citizen_client, "budgeting-loan", BUDGETING_LOAN["eligibility"])
-    response = citizen_client.get("/services/budgeting-loan/apply/", follow=True)
-    assert path_of(response) != "/services/budgeting-loan/apply/confirm-your-details/"
-    assert "Check the details we hold" not in response.content.decode()
-    # Giving it back offers them again.
-    citizen_client.post("/account/your-data/consents/answer_reuse/", {"given": "yes"})
-    response = citizen_client.get("/services/budgeting-loan/apply/", follow=True)
-    assert path_of(response) == "/services/budgeting-loan/apply/confirm-your-details/"
-
-
-def test_consent_page_refuses_unknown_purposes_and_needs_csrf(citizen):
-    client = Client(enforce_csrf_checks=True)
-    client.force_login(citizen)
-    assert client.get("/account/your-data/consents/selling/").status_code == 404
-    refused = client.post("/account/your-data/consents/research_contact/", {"given": "yes"})
-    assert refused.status_code == 403
-    assert not Consent.objects.exists()
-
-
 # Retention
 
 
@@ -515,28 +425,6 @@ def test_the_nightly_run_happens_once_a_night_on_the_task_queue(
     assert ErasedCase.objects.filter(case=case).exists()
 
 
-def test_the_team_records_consent_given_by_phone(citizen, case, staff):
-    referral = refer_to_provider(case, staff)
-    url = f"/staff/cases/{case.reference}/consents/"
-    caseworker = logged_in(staff.caseworker)
-    assert caseworker.get(url).status_code == 200
-    refused = caseworker.post(url, {"purpose": "provider_sharing"})
-    assert refused.status_code == 400 and "govuk-error-summary" in refused.content.decode()
-    response = caseworker.post(
-        url,
-        {"purpose": "provider_sharing", "given": "no", "method": "phone", "note": "Rang us"},
-    )
-    assert response.status_code == 302
-    consent = Consent.objects.get()
-    assert (consent.given, consent.method) == (False, "phone")
-    assert consent.recorded_by == staff.caseworker
-    referral.refresh_from_db()
-    assert referral.ended_at is not None
-    # A provider or another team cannot record consent on the case.
-    assert logged_in(staff.provider).get(url).status_code == 404
-    assert logged_in(staff.other_team).get(url).status_code == 404
-
-
 def test_retention_works_in_batches_not_row_by_row(citizen, other_citizen, staff):
     def due_cases(account, count):
         for _ in range(count):
@@ -562,8 +450,6 @@ def test_retention_works_in_batches_not_row_by_row(citizen, other_citizen, staff
 
 
 def test_the_download_says_who_has_seen_the_data(citizen_client, citizen, case, staff):
-    from commonweal.cases import services as cases_services
-
     cases_services.case_assign(
         case_id=case.pk, assignee_id=staff.caseworker.pk, by=staff.leader, revision=None
     )

@@ -39,7 +39,8 @@ def demo(tmp_path):
         text=True,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
+    # Setting up builds the demo data and a small person index first.
+    deadline = time.monotonic() + 240
     while True:
         with contextlib.suppress(httpx.TransportError, ValueError):  # still starting
             if httpx.get(f"{base}/healthz", timeout=2).json()["worker"]["ok"]:
@@ -66,7 +67,7 @@ def test_the_emails_sent_while_the_demo_sets_up_link_to_the_port_it_serves(setti
     settings.COMMONWEAL_BASE_URL = "http://127.0.0.1:8000"  # the default, and restored after
     call_command("demo", "--setup-only", "--port", "8765")
     emails = list(Message.objects.filter(channel="email", event="application_received"))
-    assert len(emails) == 2
+    assert emails  # one for each phone application with an email address
     for email in emails:
         assert f"http://127.0.0.1:8765/applications/{email.case.reference}/" in email.body
         assert "http://127.0.0.1:8765/check-status/" in email.body
@@ -128,10 +129,14 @@ def test_the_demo_serves_the_catalogue_and_the_citizen_can_sign_in(demo):
         queue = browser.get("/staff/queue/").text
         assert re.search(r"\d+ open cases", queue), queue[:2000]
         assert "Financial support" in queue
-        # Automation: the green phone application is approved by the rules and its payment
-        # set up by the worker, with no one touching it; the other waits for a caseworker.
-        green, referred = re.search(
-            r"Budgeting Loans were taken by phone.*?(BL-\S+) is all green.*?(BL-\S+) says",
+        # Automation: the phone application whose every check truly ran and passed is
+        # approved by the rules and its payment set up by the worker, with no one touching
+        # it; the one paying into someone else's account and the strike case wait for a
+        # caseworker.
+        green, other_name, referred = re.search(
+            r"Budgeting Loans were taken by phone.*?(BL-\S+) passes every check.*?"
+            r"(BL-\S+) asks for the\s+money to go to an account in someone else's name.*?"
+            r"(BL-\S+) says",
             printed,
             re.S,
         ).groups()
@@ -143,8 +148,28 @@ def test_the_demo_serves_the_catalogue_and_the_citizen_can_sign_in(demo):
             assert time.monotonic() < deadline, page[:3000]
             time.sleep(1)
         assert "Automation policy: budgeting-loan, version 1" in page
-        waiting = browser.get(f"/staff/cases/{referred}/").text
-        assert "Automation policy" not in waiting and "Payment of" not in waiting
+        # Truly all green: every check the service lists ran (the demo builds a person index
+        # and has the modulus table for its sort codes) and passed.
+        checks = page[page.index('class="govuk-summary-list app-checks"') :]
+        checks = checks[: checks.index("</dl>")]
+        tags = re.findall(r'<strong class="govuk-tag ([^"]+)">([^<]+)</strong>', checks)
+        assert len(tags) == 8 and {tag for tag, _words in tags} == {"govuk-tag--green"}, tags
+        assert "The applicant matches one person in the person index." in page
+        assert "passes the banks&#39; modulus check" in page
+        for reference in (other_name, referred):
+            while True:
+                waiting = browser.get(f"/staff/cases/{reference}/").text
+                if "left this case for a person" in waiting:
+                    break
+                assert time.monotonic() < deadline, waiting[:3000]
+                time.sleep(1)
+            assert "Automation policy:" not in waiting and "Payment of" not in waiting
+        assert "Name on the bank account: amber (The name on the account, S Evans" in (
+            browser.get(f"/staff/cases/{other_name}/").text
+        )
+        # The strike case can be refused for the reason the rules referred it.
+        decide = browser.get(f"/staff/cases/{referred}/decision/").text
+        assert "You are involved in industrial action" in decide
         # The emails made as the demo set itself up (sent by now) link to where it serves.
         mailbox = browser.get("/dev/mailbox/").text
         assert f"{base}/applications/{green}/" in mailbox

@@ -10,6 +10,7 @@ from commonweal.core.working_days import add_working_days
 from commonweal.intake.models import Application
 from commonweal.messaging.models import Message
 from commonweal.people.models import Person, PersonChange
+from commonweal.rights.models import Consent
 from tests.journeys import BUDGETING_LOAN, answer_eligibility, apply, complete_pages, path_of
 
 pytestmark = pytest.mark.django_db
@@ -267,12 +268,31 @@ def test_pressing_accept_and_send_twice_creates_one_case(citizen_client):
     assert Message.objects.count() == 1
 
 
-def test_second_application_offers_the_details_held_instead_of_asking_again(citizen_client):
+def test_second_application_asks_before_offering_the_details_held(citizen_client, citizen):
     apply(citizen_client, "budgeting-loan", BUDGETING_LOAN)
-    # The same person applies again (a new draft of the same service).
+    # The same person applies again (a new draft of the same service). Nobody has asked
+    # whether their details may be used, so the journey asks before offering them.
     answer_eligibility(citizen_client, "budgeting-loan", BUDGETING_LOAN["eligibility"])
     response = citizen_client.get("/services/budgeting-loan/apply/", follow=True)
+    assert path_of(response) == "/services/budgeting-loan/apply/use-details-we-hold/"
+    html = response.content.decode()
+    assert "Can we use the details we already hold about you?" in html
+    assert "your name, your date of birth, your National Insurance number, your address" in html
+    assert "we will ask you for them again" in html
+    assert "AB 12 34 56 C" not in html, "nothing held is shown before they say yes"
+    # The details cannot be reached round the question.
+    assert citizen_client.get("/services/budgeting-loan/apply/confirm-your-details/")[
+        "Location"
+    ].endswith("/use-details-we-hold/")
+    missing = citizen_client.post(path_of(response), {})
+    assert missing.status_code == 400
+    assert "Select yes if we can use the details we hold" in missing.content.decode()
+    response = citizen_client.post(path_of(response), {"reuse": "yes"}, follow=True)
     assert path_of(response) == "/services/budgeting-loan/apply/confirm-your-details/"
+    consent = Consent.objects.get(purpose="answer_reuse")
+    assert consent.given and consent.method == "online" and consent.recorded_by == citizen
+    assert consent.words.startswith("Can we use the details we already hold about you?")
+    assert "your National Insurance number" in consent.words
     html = response.content.decode()
     assert "Check the details we hold" in html
     assert "AB 12 34 56 C" in html and "CF83 1AA" in html
@@ -282,6 +302,24 @@ def test_second_application_offers_the_details_held_instead_of_asking_again(citi
     draft = Application.objects.get(status="draft")
     assert draft.answers["ni-number"] == "AB123456C"
     assert {"given_name", "ni_number", "address"} <= set(draft.confirmed_details)
+
+
+def test_saying_no_to_reusing_details_asks_every_question_and_is_asked_once(citizen_client):
+    apply(citizen_client, "budgeting-loan", BUDGETING_LOAN)
+    answer_eligibility(citizen_client, "budgeting-loan", BUDGETING_LOAN["eligibility"])
+    citizen_client.get("/services/budgeting-loan/apply/")
+    response = citizen_client.post(
+        "/services/budgeting-loan/apply/use-details-we-hold/", {"reuse": "no"}, follow=True
+    )
+    assert path_of(response) == "/services/budgeting-loan/apply/name/"
+    assert 'value="Sam"' not in response.content.decode(), "nothing is filled in from the record"
+    assert Consent.objects.get(purpose="answer_reuse").given is False
+    # Their answer holds for the next application: it is not asked again.
+    citizen_client.post("/services/budgeting-loan/apply/check-your-answers/")
+    Application.objects.filter(status="draft").delete()
+    response = citizen_client.get("/services/budgeting-loan/apply/", follow=True)
+    assert path_of(response) == "/services/budgeting-loan/apply/name/"
+    assert Consent.objects.filter(purpose="answer_reuse").count() == 1
 
 
 def test_saving_and_coming_back_keeps_the_answers(citizen_client):

@@ -189,6 +189,50 @@ def test_a_refused_rule_is_reported_on_its_own_line():
     assert problem.where == "rules[0].when"
 
 
+def test_every_kind_of_referral_has_a_reason_a_caseworker_can_give():
+    """The finding: the strike case was referred for industrial action, but no decision
+    reason said so. The demo's referral names its reason, in English and Welsh..."""
+    parsed = definition()
+    refer_rules = [rule for rule in parsed.rules if rule.effect == "refer"]
+    assert [rule.id for rule in refer_rules] == ["industrial-action"]
+    reason = parsed.decision_reason(refer_rules[0].reason)
+    assert reason.outcome == "refused"
+    assert "industrial action" in reason.text.en
+    assert "weithredu diwydiannol" in reason.text.cy
+    # ... and a definition whose rules refer without one is refused, at the rule's line.
+    text = BUDGETING_LOAN.replace("    reason: involved-in-industrial-action\n", "", 1)
+    assert text != BUDGETING_LOAN
+    with pytest.raises(DefinitionError) as caught:
+        parse_definition(text)
+    [problem] = caught.value.problems
+    assert "rule 'industrial-action' refers cases to a person, so it needs a reason" in str(
+        caught.value
+    )
+    assert problem.where == "rules[3].effect"
+    assert problem.line == line_of(text, "effect: refer")
+    # A reason that is not one of the service's, or is only for withdrawing, is refused too.
+    for wrong in ("strike", "no-reply"):
+        text = BUDGETING_LOAN.replace(
+            "reason: involved-in-industrial-action", f"reason: {wrong}", 1
+        )
+        with pytest.raises(DefinitionError) as caught:
+            parse_definition(text)
+        [problem] = caught.value.problems
+        assert f"reason '{wrong}' is not an approved or refused decision reason" in str(
+            caught.value
+        )
+        assert problem.line == line_of(text, f"reason: {wrong}")
+
+
+def test_the_caseworker_can_give_the_referral_reason_for_the_strike_case(client, citizen, staff):
+    case = make_case(citizen, eligibility={**ELIGIBLE, "industrial-action": "yes"})
+    finish_checks(case)
+    assert services.automation_consider(case_id=case.pk).action == "to_person"
+    client.force_login(staff.caseworker)
+    page = page_text(client.get(f"/staff/cases/{case.reference}/decision/"))
+    assert "You are involved in industrial action (a strike or other trade dispute)" in page
+
+
 def test_a_question_id_inside_a_string_is_not_a_reference():
     text = BUDGETING_LOAN.replace(
         "when: eligibility.qualifying_benefit",
@@ -460,8 +504,8 @@ def test_a_welsh_speaker_is_told_why_in_welsh(citizen):
 @pytest.mark.parametrize(
     ("statuses", "eligibility", "reason"),
     [
-        ({"duplicate_ni_number": "amber"}, None, "Check duplicate-ni-number is amber"),
-        ({"shared_bank_account": "red"}, None, "Check shared-bank-account is red"),
+        ({"duplicate_ni_number": "amber"}, None, "Same NI number on another application: amber"),
+        ({"shared_bank_account": "red"}, None, "Bank account used by other people: red"),
         ({}, {**ELIGIBLE, "existing-debt": "yes"}, "The rules say: Not eligible"),
         ({}, {**ELIGIBLE, "industrial-action": "yes"}, "The rules say: A person must decide"),
     ],
@@ -483,6 +527,51 @@ def test_anything_not_green_or_not_eligible_goes_to_a_person(
     # Nothing new is noted when the checks run again and find the same.
     assert services.automation_consider(case_id=case.pk) == record
     assert AutomationRecord.objects.filter(case=case).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("status", "words"),
+    [
+        ("not_run", "Matches in the person index: not run (The person index is not built.)"),
+        ("error", "Matches in the person index: could not run (The person index is not built.)"),
+    ],
+)
+def test_a_check_that_did_not_run_is_never_taken_as_passed(citizen, status, words):
+    """The finding: "person index not built" showed green and the policy approved. A check
+    that did not look at anything leaves the case with a person, saying which and why."""
+    case = make_case(citizen)
+    finish_checks(case)
+    checks_services.check_result_record(
+        case=case,
+        check_name="person-match",
+        status=status,
+        reasons=["The person index is not built."],
+    )
+    record = services.automation_consider(case_id=case.pk)
+    assert record.action == "to_person"
+    assert record.reasons == [words]
+    case.refresh_from_db()
+    assert case.closed_at is None
+    assert not Decision.objects.filter(case=case).exists()
+    assert words in CaseEvent.objects.get(case=case, kind="note").data["text"]
+
+
+def test_a_check_from_an_older_version_that_is_not_green_holds_the_case_too(citizen):
+    case = make_case(citizen)
+    finish_checks(case)
+    checks_services.check_result_record(
+        case=case, check_name="companies-house", status="not_run", reasons=["No number."]
+    )
+    record = services.automation_consider(case_id=case.pk)
+    assert record.action == "to_person"
+    assert record.reasons == ["Companies House: not run (No number.)"]
+
+
+def test_one_click_is_not_offered_while_a_check_has_not_run(citizen):
+    use_policy("one_click")
+    case = make_case(citizen)
+    finish_checks(case, bank_details_format="not_run")
+    assert services.automation_consider(case_id=case.pk).action == "to_person"
 
 
 def test_nothing_happens_until_every_check_has_a_result(citizen):

@@ -10,7 +10,7 @@ from commonweal.cases.models import Case, CaseEvent, Decision
 from commonweal.checks import services as checks_services
 from commonweal.messaging.models import Message
 from commonweal.organisations.selectors import staff_context
-from tests.workspace import make_staff, submit_case
+from tests.workspace import agree_to_sharing, make_staff, submit_case
 
 pytestmark = pytest.mark.django_db
 
@@ -292,6 +292,7 @@ def test_the_reconsideration_filter_shows_only_cases_looked_at_again(client, sta
 
 
 def test_referral_shows_only_the_shared_parts(client, staff, case):
+    agree_to_sharing(case)
     c = staff_client(client, staff.caseworker)
     provider_org = staff.teams["provider"].organisation
     response = c.post(

@@ -62,3 +62,18 @@ def citizen_case(email: str = "sam.evans@example.com"):
     account = accounts_services.account_for_email(email=email)
     people_services.person_for_account(account=account)
     return account, submit_case(account)
+
+
+def agree_to_sharing(case):
+    """The person has said yes to sharing their details with organisations that help (which
+    a referral that shares anything beyond the summary needs)."""
+    from commonweal.rights import services as rights_services
+
+    return rights_services.consent_record(
+        person=case.person,
+        purpose="provider_sharing",
+        given=True,
+        method="online",
+        by=case.person.account,
+        words="Can we share your details with organisations that help?",
+    )

@@ -10,7 +10,7 @@ from django.test import Client
 
 from commonweal.cases.models import Case, Decision
 from commonweal.messaging.models import Message, ThreadMessage
-from tests.workspace import citizen_case, make_staff
+from tests.workspace import agree_to_sharing, citizen_case, make_staff
 
 from .citizen import Citizen
 from .conftest import VIEWPORT
@@ -126,6 +126,7 @@ def test_workspace_pages_pass_axe(chromium, demo_site, axe, mode):
     # Due today, so it is in the workload's "due this week".
     Case.objects.filter(pk=case.pk).update(due_date=timezone.localdate())
 
+    agree_to_sharing(case)
     cases_services.case_refer(
         case_id=case.pk,
         organisation_id=staff.teams["provider"].organisation_id,

@@ -61,3 +61,55 @@ def test_caseworker_reads_the_checks_and_runs_them_again(chromium, demo_site, ax
         assert worker.focus_problems == []
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("mode", ["js-off", "keyboard"])
+def test_checks_that_did_not_run_never_look_green_in_either_language(
+    chromium, demo_site, axe, mode
+):
+    """The finding: "person index not built" and "modulus check not set up" showed Green,
+    and in Welsh the statuses and reasons were English. A check that did not run is "Not
+    run" (never the green tag), with why, in the reader's language."""
+    keyboard = mode == "keyboard"
+    staff = make_staff()
+    _account, case = citizen_case()
+    checks_services.checks_run(case_id=case.pk)
+    CheckRun.objects.filter(case=case).update(finished_at=timezone.now())
+
+    context = signed_in_context(chromium, demo_site, staff.caseworker, javascript=keyboard)
+    if keyboard:
+        axe.install(context)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    worker = Citizen(page, keyboard=keyboard, language="en", axe=axe)
+    try:
+        worker.visit(f"/staff/cases/{case.reference}/")
+        person_match = page.locator("#check-person-match")
+        assert person_match.locator(".govuk-tag").inner_text() == "Not run"
+        assert "govuk-tag--green" not in person_match.locator(".govuk-tag").get_attribute("class")
+        assert "The person index has not been built yet" in person_match.inner_text()
+        bank = page.locator("#check-bank-details-format")
+        assert bank.locator(".govuk-tag").inner_text() == "Not run"
+        assert "The modulus check is not set up" in bank.inner_text()
+        # A green check is still green.
+        assert page.locator("#check-account-holder-name .govuk-tag").inner_text() == "Green"
+        # The evidence opens from the keyboard (or with a click, JavaScript off).
+        if keyboard:
+            worker.tab_to("#check-person-match summary")
+            page.keyboard.press("Enter")
+        else:
+            page.click("#check-person-match summary")
+        assert person_match.locator("details").get_attribute("open") is not None
+        assert "Linkage run" in person_match.inner_text()
+        # In Welsh.
+        worker.language = "cy"
+        worker.visit(f"/language/cy/?next=/staff/cases/{case.reference}/")
+        assert person_match.locator(".govuk-tag").inner_text() == "Heb ei redeg"
+        assert "Nid yw'r mynegai pobl wedi'i adeiladu eto" in person_match.inner_text()
+        assert page.locator("#check-account-holder-name .govuk-tag").inner_text() == "Gwyrdd"
+        checks = page.locator(".app-checks").inner_text()
+        for english in ("Not run", "Green", "The person index", "modulus check is not set up"):
+            assert english not in checks, english
+        assert worker.focus_problems == []
+    finally:
+        context.close()

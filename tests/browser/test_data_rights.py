@@ -81,10 +81,11 @@ def test_a_person_downloads_their_data_and_asks_for_a_correction(
         assert "We have your request to correct Phone number" in main
         assert "Being looked at" in main
 
-        # Consent: the button leads to a page that says what it means, then takes effect.
+        # Consent: "Answer" leads to a question that says what it means, then takes effect.
         person.activate('main a[href="/account/your-data/consents/research_contact/"]')
+        person.choose("given", "yes")
         person.submit("main form button.govuk-button")
-        assert "You have given your consent" in page.locator("main").inner_text()
+        assert "You said yes: Being contacted for research" in page.locator("main").inner_text()
         assert person.focus_problems == []
     finally:
         context.close()

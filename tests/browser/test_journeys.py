@@ -144,6 +144,12 @@ def test_apply_and_track(chromium, demo_site, axe, mailoutbox, tmp_path, slug, l
             path = citizen.path
             if path.endswith("/check-your-answers/"):
                 break
+            if path.endswith("/use-details-we-hold/"):
+                # The address they signed in with is held: may it be used?
+                citizen.answer({"reuse": "yes"})
+                citizen.submit("main form button.govuk-button")
+                assert citizen.path.endswith("/confirm-your-details/"), citizen.path
+                continue
             if path.endswith("/confirm-your-details/"):
                 citizen.submit("main form button.govuk-button")
                 continue

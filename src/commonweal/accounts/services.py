@@ -179,19 +179,13 @@ def staff_account_set(*, email: str, display_name: str, password: str, superuser
     return user
 
 
-def staff_group_set(*, name: str, view_apps: list[str], users: list[User]) -> None:
-    """A group that can see (not change) everything in the given apps, with these members.
-    Until the caseworker workspace arrives, caseworkers read cases in the admin."""
-    from django.contrib.auth.models import Group, Permission
+def staff_group_remove(*, name: str) -> None:
+    """Take away a permission group and the model permissions it gave its members. (The
+    demo once gave every member of staff view rights in the admin through a group; the
+    admin now goes by the administrator role, and the group is removed where it is left.)"""
+    from django.contrib.auth.models import Group
 
-    group, _created = Group.objects.get_or_create(name=name)
-    group.permissions.set(
-        Permission.objects.filter(
-            content_type__app_label__in=view_apps, codename__startswith="view_"
-        )
-    )
-    for user in users:
-        user.groups.add(group)
+    Group.objects.filter(name=name).delete()
 
 
 # Lock-out --------------------------------------------------------------------------------------

@@ -1,22 +1,25 @@
 from django.contrib import admin
 
+from commonweal.core.admin_site import OrganisationScoped
+
 from .models import ApiKey
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(admin.ModelAdmin):
+class ApiKeyAdmin(OrganisationScoped, admin.ModelAdmin):
     """Keys are made with `commonweal api key` (the secret is shown once); here they are
-    listed and revoked."""
+    listed and revoked, by a superuser or an administrator of the key's organisation."""
 
     list_display = ["name", "organisation", "prefix", "scopes", "last_used_at", "revoked_at"]
-    list_filter = ["organisation"]
+    list_filter = [("organisation", admin.RelatedOnlyFieldListFilter)]
     readonly_fields = [f.name for f in ApiKey._meta.fields]
     actions = ["revoke"]
+    administrator_may = frozenset({"view", "change"})
 
     def has_add_permission(self, request):
         return False
 
-    @admin.action(description="Revoke the selected keys")
+    @admin.action(description="Revoke the selected keys", permissions=["change"])
     def revoke(self, request, queryset):
         from django.utils import timezone
 

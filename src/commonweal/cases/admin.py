@@ -1,9 +1,12 @@
 from django.contrib import admin
+from django.db.models import Q
+
+from commonweal.core.admin_site import PersonalData, ScopedInline
 
 from .models import Case, CaseEvent, Decision
 
 
-class CaseEventInline(admin.TabularInline):
+class CaseEventInline(ScopedInline, admin.TabularInline):
     model = CaseEvent
     extra = 0
     can_delete = False
@@ -15,7 +18,7 @@ class CaseEventInline(admin.TabularInline):
         return False
 
 
-class DecisionInline(admin.TabularInline):
+class DecisionInline(ScopedInline, admin.TabularInline):
     model = Decision
     extra = 0
     can_delete = False
@@ -27,13 +30,36 @@ class DecisionInline(admin.TabularInline):
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
-    list_display = ["reference", "service", "stage", "team", "assigned_to", "due_date", "outcome"]
-    list_filter = ["service", "stage", "team", "outcome"]
+class CaseAdmin(PersonalData, admin.ModelAdmin):
+    list_display = [
+        "reference",
+        "person",
+        "service",
+        "stage",
+        "team",
+        "assigned_to",
+        "due_date",
+        "outcome",
+    ]
+    list_filter = ["service", "stage", ("team", admin.RelatedOnlyFieldListFilter), "outcome"]
     search_fields = ["reference", "person__family_name"]
     list_select_related = ["service", "person", "team", "assigned_to"]
     readonly_fields = [f.name for f in Case._meta.fields]
     inlines = [CaseEventInline, DecisionInline]
+    page_shows = ("person", "timeline", "decisions")
+    list_shows = ("person",)
+
+    def rows_in_scope(self, scope):
+        return Q(pk__in=scope.cases.values("pk"))
+
+    def person_id_of(self, obj):
+        return obj.person_id
+
+    def case_id_of(self, obj):
+        return obj.pk
+
+    def team_id_of(self, obj):
+        return obj.team_id
 
     def has_add_permission(self, request):
         return False

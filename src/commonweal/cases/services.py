@@ -308,7 +308,9 @@ def case_transfer(*, case_id: int, team_id: int, reason: str, by, context, revis
 def case_refer(
     *, case_id: int, organisation_id: int, scope: list[str], reason: str, by, context, revision
 ) -> Referral:
-    """Share the case with another organisation, limited to the parts in `scope`."""
+    """Share the case with another organisation, limited to the parts in `scope`. A
+    provider (a charity or contractor) sees any of the person's details only once the person
+    has said yes to sharing; without it, only the summary can go."""
     reason = (reason or "").strip()
     scope = [part for part in Referral.Scope.values if part in set(scope or [])]
     if not reason:
@@ -319,11 +321,12 @@ def case_refer(
         target = organisations.organisation(organisation_id=organisation_id)
         if target is None or organisation_id in context.organisation_ids:
             raise CaseActionRefused(_("Choose another organisation."), field="organisation")
-        if target.is_provider and not _provider_sharing_allowed(case.person_id):
+        if target.is_provider and scope and not _provider_sharing_allowed(case.person_id):
             raise CaseActionRefused(
                 _(
-                    "The person has withdrawn their consent to sharing their case with "
-                    "organisations that help, so it cannot be referred to %(organisation)s."
+                    "The person has not said yes to sharing their details with organisations "
+                    "that help, so %(organisation)s can be sent the summary only. Record their "
+                    "answer, or ask them first."
                 )
                 % {"organisation": target.name},
                 field="organisation",
@@ -336,30 +339,55 @@ def case_refer(
                 % {"organisation": target.name},
                 field="organisation",
             )
-        referral = Referral.objects.create(
-            case=case,
-            organisation_id=organisation_id,
-            scope=scope,
-            reason=reason,
-            referred_by=by,
-            created_at=timezone.now(),
-        )
-        _save(case)
-        case_event_record(
-            case=case,
-            kind=CaseEvent.Kind.REFERRED,
-            actor=by,
-            # The person sees that another organisation is helping with their case.
-            visible_to_person=True,
-            data={
-                "organisation": organisation_id,
-                "organisation_name": target.name,
-                "scope": scope,
-                "reason": reason,
-                "referral": referral.pk,
-            },
-        )
+        referral = _referral_create(case, target, scope, reason, by)
     return referral
+
+
+def _referral_create(case: Case, target, scope: list[str], reason: str, by, **extra) -> Referral:
+    referral = Referral.objects.create(
+        case=case,
+        organisation_id=target.pk,
+        scope=scope,
+        reason=reason,
+        referred_by=by,
+        created_at=timezone.now(),
+    )
+    _save(case)
+    case_event_record(
+        case=case,
+        kind=CaseEvent.Kind.REFERRED,
+        actor=by,
+        # The person sees that another organisation is helping with their case.
+        visible_to_person=True,
+        data={
+            "organisation": target.pk,
+            "organisation_name": target.name,
+            "scope": scope,
+            "reason": reason,
+            "referral": referral.pk,
+            **extra,
+        },
+    )
+    return referral
+
+
+def case_refer_after_consent(
+    *, case_id: int, organisation_id: int, scope: list[str], reason: str, by, consent_id: int
+) -> Referral | None:
+    """The referral that waited for the person's yes, made in the transaction that records
+    it, as the member of staff who asked (`by`). None when it can no longer be made: the
+    case has closed, or it is already referred there."""
+    with transaction.atomic(savepoint=False):
+        case = _locked(case_id, None)
+        target = organisations.organisation(organisation_id=organisation_id)
+        if case.closed_at is not None or target is None:
+            return None
+        if Referral.objects.filter(
+            case=case, organisation_id=organisation_id, ended_at__isnull=True
+        ).exists():
+            return None
+        scope = [part for part in Referral.Scope.values if part in set(scope or [])]
+        return _referral_create(case, target, scope, reason, by, after_consent=consent_id)
 
 
 def referral_end(*, referral_id: int, by, revision) -> Referral:

@@ -2,6 +2,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.html import format_html_join
 
+from commonweal.core.admin_site import PlatformSettings, ScopedInline
+
 from . import services
 from .models import Service, ServiceVersion
 from .yaml_io import DefinitionError, parse_definition
@@ -30,7 +32,7 @@ class ServiceVersionForm(forms.ModelForm):
 
 
 @admin.register(ServiceVersion)
-class ServiceVersionAdmin(admin.ModelAdmin):
+class ServiceVersionAdmin(PlatformSettings, admin.ModelAdmin):
     form = ServiceVersionForm
     list_display = ["service", "number", "status", "published_at", "created_at"]
     list_filter = ["status", "service"]
@@ -66,7 +68,7 @@ class ServiceVersionAdmin(admin.ModelAdmin):
             self.message_user(request, f"Made {draft}", messages.SUCCESS)
 
 
-class VersionInline(admin.TabularInline):
+class VersionInline(ScopedInline, admin.TabularInline):
     model = ServiceVersion
     fields = ["number", "status", "published_at", "created_at"]
     readonly_fields = fields
@@ -79,7 +81,7 @@ class VersionInline(admin.TabularInline):
 
 
 @admin.register(Service)
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(PlatformSettings, admin.ModelAdmin):
     list_display = ["slug", "reference_prefix", "versions_summary"]
     inlines = [VersionInline]
     readonly_fields = ["slug", "reference_prefix"]

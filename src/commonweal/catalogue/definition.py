@@ -507,6 +507,10 @@ class Rule(Strict):
     # Said to the person when the expression holds; `text_otherwise` when it does not.
     text: Text
     text_otherwise: Text | None = None
+    # The decision reason (an `approved` or `refused` one) that says this rule's reason to
+    # the person, for the caseworker to give. A `refer` rule must name one: the case comes
+    # to a person because of it, so they must be able to decide because of it.
+    reason: Identifier | None = None
 
     _when_parses = field_validator("when")(_parses)
 
@@ -532,7 +536,7 @@ class CheckSettings(Strict):
 
 
 # Addresses the journey uses for its own pages, so no question page may take them.
-RESERVED_PAGE_IDS = {"confirm-your-details", "check-your-answers", "saved"}
+RESERVED_PAGE_IDS = {"confirm-your-details", "use-details-we-hold", "check-your-answers", "saved"}
 
 
 class ServiceDefinition(Strict):
@@ -730,6 +734,7 @@ class ServiceDefinition(Strict):
                 text = getattr(rule, name)
                 if text is not None:
                     _check_placeholders(f"rule '{rule.id}'", text, placeholders, at=(*at, name))
+        self._check_rule_reasons()
         if self.automation is not None and self.automation.mode != "off" and not self.rules:
             raise LocatedError(
                 "automation needs rules to follow: add rules, or set mode: off",
@@ -742,6 +747,28 @@ class ServiceDefinition(Strict):
                     f"automation approve_reason '{self.automation.approve_reason}' is not an "
                     "approved decision reason",
                     ("automation", "approve_reason"),
+                )
+
+    def _check_rule_reasons(self) -> None:
+        """Every kind of referral the rules make has a decision reason a caseworker can give:
+        a `refer` rule names one, and a rule's reason is an approval or refusal reason."""
+        for index, rule in enumerate(self.rules):
+            if rule.reason is None:
+                if rule.effect == "refer":
+                    raise LocatedError(
+                        f"rule '{rule.id}' refers cases to a person, so it needs a reason: name "
+                        "the decision reason a caseworker gives when they decide because of it "
+                        "(reason: <a decision reason id>)",
+                        ("rules", index, "effect"),
+                    )
+                continue
+            reason = self.decision_reason(rule.reason)
+            if reason is None or reason.outcome == "withdrawn":
+                raise LocatedError(
+                    f"rule '{rule.id}': reason '{rule.reason}' is not an approved or refused "
+                    "decision reason; the decision reasons are: "
+                    + ", ".join(r.id for r in self.decision_reasons if r.outcome != "withdrawn"),
+                    ("rules", index, "reason"),
                 )
 
     def rules_scope(self) -> rules_language.Scope:

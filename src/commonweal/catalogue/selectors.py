@@ -173,3 +173,28 @@ def versions_of(*, slug: str | None = None) -> list[ServiceVersion]:
     return list(
         without_bulky_version_fields(versions, path="").order_by("service__slug", "-number")
     )
+
+
+@dataclass(frozen=True)
+class PaperForm:
+    language: str
+    pdf: bytes
+    pages: int
+
+    @property
+    def size(self) -> int:
+        return len(self.pdf)
+
+
+def paper_form(*, published: PublishedService, language: str) -> PaperForm:
+    """The published version's paper form in English or Welsh, made once per version and
+    kept (see `paper_form.py`)."""
+    from . import paper_form as forms
+
+    pdf, pages = forms.form_pdf(
+        published.definition,
+        version_key=_key(published.version),
+        version=published.version.number,
+        language=language,
+    )
+    return PaperForm(language=language, pdf=pdf, pages=pages)

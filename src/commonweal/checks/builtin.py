@@ -3,8 +3,11 @@ the match-key index a fixed number of questions (one or two SQL aggregates on th
 `match_key_find` index), so a check costs the same on the first case and the millionth.
 
 A red or amber result is a referral to a person, never a refusal: nothing here changes the
-case. Reasons are plain sentences for a caseworker; evidence holds what they would look up
-(other cases' references, counts, the limits used)."""
+case. Green means the check looked and found nothing wrong; a check with nothing to look at
+(the application gave no NI number, no bank details…) or without what it needs (no modulus
+table) is "not run", with the reason, never green. Reasons are plain sentences for a
+caseworker, kept as messages so each reader sees them in their own language (reasons.py);
+evidence holds what they would look up (other cases' references, counts, the limits used)."""
 
 from __future__ import annotations
 
@@ -12,13 +15,14 @@ import datetime
 
 from django.conf import settings
 from django.db.models import Count, Q
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 
 from commonweal.core import uk
 
-from . import modulus
+from . import modulus, names
 from .facts import case_facts, digest
+from .reasons import message as _
+from .reasons import message_plural as ngettext
 from .registry import register_check
 
 # Other cases named in a result's evidence, newest first.
@@ -27,6 +31,11 @@ EVIDENCE_LIMIT = 10
 
 def _green(*reasons: str, **evidence) -> dict:
     return {"status": "green", "reasons": list(reasons), "evidence": evidence}
+
+
+def not_run(*reasons: str, **evidence) -> dict:
+    """The check did not look at anything: the reasons say why."""
+    return {"status": "not_run", "reasons": list(reasons), "evidence": evidence}
 
 
 def _matches(case, kind_digests: dict[str, list[str]], *, since=None, until=None, **filters):
@@ -65,7 +74,7 @@ def duplicate_ni_number(case) -> dict:
     """The same NI number on another open case of the same service."""
     facts = case_facts(case)
     if not facts.ni_numbers:
-        return _green(_("No National Insurance number was given, so there was nothing to match."))
+        return not_run(_("No National Insurance number was given, so there was nothing to match."))
     cases, other_people, references = _matches(
         case,
         {"ni": [digest("ni", value) for value in facts.ni_numbers]},
@@ -105,8 +114,15 @@ def shared_bank_account(case) -> dict:
     """The same sort code and account number given by different people, on any application."""
     facts = case_facts(case)
     accounts = facts.valid_bank_accounts()
+    if not accounts and facts.bank_accounts:
+        return not_run(
+            _(
+                "The sort code or account number is not in the right form, so the account "
+                "could not be compared with others."
+            )
+        )
     if not accounts:
-        return _green(_("This application has no bank details to compare."))
+        return not_run(_("This application has no bank details to compare."))
     cases, other_people, references = _matches(
         case,
         {"bank": [digest("bank", f"{sort}{number}") for sort, number in accounts]},
@@ -155,7 +171,9 @@ def _velocity(case, kinds: dict[str, list[str]], limit: int, window: datetime.ti
 def contact_velocity(case) -> dict:
     facts = case_facts(case)
     if not facts.phones and not facts.emails:
-        return _green(_("No phone number or email address was given."))
+        return not_run(
+            _("No phone number or email address was given, so there was nothing to count.")
+        )
     limit, hours = _limits(
         case,
         "contact-velocity",
@@ -219,7 +237,7 @@ def _over_the_limit(reason: str, other_people: int, when_others: str, evidence: 
 def address_velocity(case) -> dict:
     facts = case_facts(case)
     if not facts.addresses:
-        return _green(_("No address was given."))
+        return not_run(_("No address was given, so there was nothing to count."))
     limit, days = _limits(
         case,
         "address-velocity",
@@ -265,11 +283,12 @@ def address_velocity(case) -> dict:
 
 @register_check("bank-details-format", label=gettext_lazy("Bank details"))
 def bank_details_format(case) -> dict:
-    """Sort code of 6 digits, account number of 8; and, with the Vocalink (Pay.UK) table
-    configured, the modulus check the banks publish."""
+    """Sort code of 6 digits, account number of 8, and the modulus check the banks publish,
+    with the Vocalink (Pay.UK) table. Without the table only the format can be checked, so
+    details in the right format are "not run": the number itself was not checked."""
     facts = case_facts(case)
     if not facts.bank_accounts:
-        return _green(_("This application has no bank details to check."))
+        return not_run(_("This application has no bank details to check."))
     path = settings.COMMONWEAL_SORT_CODE_FILE
     table = (
         modulus.load_table(path, settings.COMMONWEAL_SORT_CODE_SUBSTITUTIONS_FILE) if path else None
@@ -291,10 +310,12 @@ def bank_details_format(case) -> dict:
             continue
         if table is None:
             entry["modulus"] = "not configured"
+            if status == "green":
+                status = "not_run"
             reasons.append(
                 _(
-                    "The sort code and account number are in the right format. The modulus check "
-                    "is not set up, so the number itself was not checked."
+                    "The modulus check is not set up, so the account number itself was not "
+                    "checked. The sort code and account number are in the right format."
                 )
             )
             continue
@@ -324,6 +345,97 @@ def bank_details_format(case) -> dict:
                 )
                 % {"sort_code": shown}
             )
+    return {"status": status, "reasons": reasons, "evidence": evidence}
+
+
+# Representatives who may manage the person's money, so an account in their name is the
+# person's money in safe hands, not someone else's.
+MONEY_AUTHORITIES = {"appointee", "power_of_attorney"}
+AUTHORITY_WORDS = {
+    "appointee": _("appointee"),
+    "power_of_attorney": _("power of attorney"),
+}
+
+
+def _money_representatives(person) -> list:
+    """The person's appointees and attorneys whose authority is in force today."""
+    from django.utils import timezone
+
+    from commonweal.people import selectors as people_selectors
+
+    today = timezone.localdate()
+    return [
+        representative
+        for representative in people_selectors.representatives_of(person=person)
+        if representative.revoked_at is None
+        and (representative.ends_on is None or representative.ends_on >= today)
+        and (representative.relationship in MONEY_AUTHORITIES or representative.legal_authority)
+    ]
+
+
+def _account_name_verdict(account_name: str, applicant_names, representatives) -> tuple[str, dict]:
+    """Whose name the account is in: "applicant", "representative" or "nobody"."""
+    for given, family in applicant_names:
+        if names.name_on_account_matches(account_name, given_names=given, family_name=family):
+            return "applicant", {}
+    for representative in representatives:
+        given, family = names.split_full_name(representative.name)
+        if names.name_on_account_matches(account_name, given_names=given, family_name=family):
+            return "representative", {
+                "representative": representative.name,
+                "relationship": AUTHORITY_WORDS.get(
+                    representative.relationship, _("legal authority")
+                ),
+            }
+    return "nobody", {}
+
+
+@register_check("account-holder-name", label=gettext_lazy("Name on the bank account"))
+def account_holder_name(case) -> dict:
+    """The name on the bank account is the applicant's, or their appointee's or attorney's,
+    allowing for initials, titles, order and joint accounts (names.py). Amber when it is
+    nobody's of theirs: money may be about to go to someone else."""
+    facts = case_facts(case)
+    if not facts.bank_account_names:
+        return not_run(_("This application has no bank details, so there is no name to compare."))
+    given, family = facts.applicant_names[0] if facts.applicant_names else ("", "")
+    applicant = " ".join(part for part in (given, family) if part)
+    if not given or not family:
+        return not_run(
+            _("The applicant's name is not known, so the name on the account was not compared.")
+        )
+    representatives = _money_representatives(case.person)
+    status, reasons, accounts = "green", [], []
+    for account_name in facts.bank_account_names:
+        whose, found = _account_name_verdict(account_name, facts.applicant_names, representatives)
+        accounts.append({"name_on_account": account_name, "matches": whose, **found})
+        values = {"account": account_name, "applicant": applicant}
+        if whose == "applicant":
+            reasons.append(
+                _("The name on the account, %(account)s, matches the applicant, %(applicant)s.")
+                % values
+            )
+        elif whose == "representative":
+            reasons.append(
+                _(
+                    "The name on the account, %(account)s, matches %(representative)s, who is "
+                    "recorded as acting for the applicant (%(relationship)s)."
+                )
+                % {**values, **found}
+            )
+        else:
+            status = "amber"
+            reasons.append(
+                _(
+                    "The name on the account, %(account)s, does not match the applicant, "
+                    "%(applicant)s, or anyone recorded as managing their money. Check the "
+                    "account is theirs before paying."
+                )
+                % values
+            )
+    evidence = {"accounts": accounts, "applicant": applicant}
+    if representatives:
+        evidence["representatives"] = [representative.name for representative in representatives]
     return {"status": status, "reasons": reasons, "evidence": evidence}
 
 

@@ -8,9 +8,9 @@
   JSON with `charity_name`, `reg_status` ("R" registered, "RM" removed), `date_of_removal`.
 
 The number comes from the application's answer to the question `company-number` or
-`charity-number`, and the name (if asked) from `organisation-name`. With no API key set,
-nothing is sent anywhere and the result is amber, "not run": a person must look the
-organisation up by hand, and nothing can treat the organisation as checked. A register that
+`charity-number`, and the name (if asked) from `organisation-name`. With no number given, or
+no API key set, nothing is sent anywhere and the result is "not run": a person must look the
+organisation up by hand, and nothing (automation above all) treats it as checked. A register that
 is down, slow or limiting us (429, 5xx, time-out) raises, so the runner records an error
 and tells the team."""
 
@@ -20,9 +20,9 @@ import re
 
 import httpx
 from django.conf import settings
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from .reasons import message as _
 from .registry import register_check
 
 COMPANY_NUMBER_QUESTION = "company-number"
@@ -65,15 +65,22 @@ def _name_key(name: str) -> str:
     return " ".join(name.split())
 
 
-def _not_run(register: str) -> dict:
+def _not_run(register) -> dict:
     return {
-        "status": "amber",
+        "status": "not_run",
         "reasons": [
-            _("Not run: no API key is set for %(register)s. Look the organisation up by hand.")
+            _(
+                "No API key is set for %(register)s, so nothing was looked up. Look the "
+                "organisation up by hand."
+            )
             % {"register": register}
         ],
         "evidence": {"not_run": "no_api_key"},
     }
+
+
+def _nothing_given(reason) -> dict:
+    return {"status": "not_run", "reasons": [reason], "evidence": {"not_run": "nothing_given"}}
 
 
 def _raise_for_trouble(response: httpx.Response, register: str) -> None:
@@ -108,7 +115,7 @@ def companies_house_company(number: str) -> httpx.Response:
 def companies_house(case) -> dict:
     given = _answer(case, COMPANY_NUMBER_QUESTION)
     if not given:
-        return {"status": "green", "reasons": [_("No company number was given.")], "evidence": {}}
+        return _nothing_given(_("No company number was given, so there was nothing to look up."))
     number = normalise_company_number(given)
     if number is None:
         return {
@@ -117,7 +124,7 @@ def companies_house(case) -> dict:
             "evidence": {"company_number": given},
         }
     if not settings.COMMONWEAL_COMPANIES_HOUSE_API_KEY:
-        return _not_run("Companies House")
+        return _not_run(_("Companies House"))
     response = companies_house_company(number)
     if response.status_code == 404:
         return {
@@ -191,7 +198,7 @@ def charity_commission_charity(number: str) -> httpx.Response:
 def charity_commission(case) -> dict:
     given = _answer(case, CHARITY_NUMBER_QUESTION)
     if not given:
-        return {"status": "green", "reasons": [_("No charity number was given.")], "evidence": {}}
+        return _nothing_given(_("No charity number was given, so there was nothing to look up."))
     number = re.sub(r"\s+", "", given)
     if not re.fullmatch(r"[0-9]{6,8}", number):
         return {
@@ -200,7 +207,7 @@ def charity_commission(case) -> dict:
             "evidence": {"charity_number": given},
         }
     if not settings.COMMONWEAL_CHARITY_COMMISSION_API_KEY:
-        return _not_run("the Charity Commission")
+        return _not_run(_("the Charity Commission"))
     response = charity_commission_charity(number)
     charity = response.json() if response.status_code == 200 and response.content else None
     if response.status_code == 404 or (response.status_code == 200 and not charity):

@@ -19,6 +19,10 @@ class Facts:
     ni_numbers: set[str] = field(default_factory=set)
     # (sort code, account number) as typed after the form's normalisation.
     bank_accounts: list[tuple[str, str]] = field(default_factory=list)
+    # The name on each of those accounts, as typed.
+    bank_account_names: list[str] = field(default_factory=list)
+    # (given names, family name) of the applicant, from the answers and their record.
+    applicant_names: list[tuple[str, str]] = field(default_factory=list)
     phones: set[str] = field(default_factory=set)
     emails: set[str] = field(default_factory=set)
     # "POSTCODE|FIRST LINE", both upper-cased without punctuation or extra spaces.
@@ -80,6 +84,7 @@ def case_facts(case) -> Facts:
             facts.bank_accounts.append(
                 (str(value.get("sort_code", "")), str(value.get("account_number", "")))
             )
+            facts.bank_account_names.append(str(value.get("name", "")).strip())
         elif question.type == "phone":
             number = uk.normalise_uk_phone(str(value))
             if number:
@@ -91,6 +96,17 @@ def case_facts(case) -> Facts:
             if key:
                 facts.addresses.add(key)
     person = case.person
+    answered = {
+        question.person_field: str(answers.get(question.id) or "").strip()
+        for question in definition.questions()
+        if question.person_field in ("given_name", "family_name")
+    }
+    for given, family in (
+        (answered.get("given_name", ""), answered.get("family_name", "")),
+        (person.given_name, person.family_name),
+    ):
+        if (given or family) and (given, family) not in facts.applicant_names:
+            facts.applicant_names.append((given, family))
     if person.ni_number and not facts.ni_numbers:
         number = uk.normalise_ni_number(person.ni_number)
         if number:

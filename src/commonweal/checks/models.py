@@ -1,23 +1,32 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 
 class CheckResult(models.Model):
     """What one automated check found on a case: red, amber or green, with reasons a
-    caseworker can read, or "error" when the check crashed or ran out of time. Each run
-    appends a row; the newest per check counts and the older ones stay as history."""
+    caseworker can read; "not run" when it had nothing to check or what it needs is not
+    set up; or "error" when the check crashed or ran out of time. Each run appends a row;
+    the newest per check counts and the older ones stay as history."""
 
     class Status(models.TextChoices):
-        RED = "red", "Red"
-        AMBER = "amber", "Amber"
-        GREEN = "green", "Green"
+        RED = "red", gettext_lazy("Red")
+        AMBER = "amber", gettext_lazy("Amber")
+        GREEN = "green", gettext_lazy("Green")
+        # The check did not look at anything (no person index, no modulus table, no API key,
+        # nothing given to check): nothing is known, and the reasons say why.
+        NOT_RUN = "not_run", gettext_lazy("Not run")
         # The check crashed or timed out: nothing is known, the team was told.
-        ERROR = "error", "Could not run"
+        ERROR = "error", gettext_lazy("Could not run")
 
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="check_results")
     check_name = models.CharField(max_length=60)
-    status = models.CharField(max_length=5, choices=Status.choices)
+    status = models.CharField(max_length=7, choices=Status.choices)
+    # In English, as the check ran in the worker: for logs, exports and plain readers.
     reasons = models.JSONField(default=list)
+    # The same reasons as messages (checks/reasons.py), one per reason or null for plain
+    # text, so the case page shows them in the reader's language.
+    reason_messages = models.JSONField(default=list, blank=True)
     evidence = models.JSONField(default=dict, blank=True)
     # Newest result of this check on this case; older ones are kept as history.
     is_current = models.BooleanField(default=True)

@@ -1,14 +1,18 @@
 """The registry of automated checks.
 
 A check is a function `check(case) -> dict` returning
-`{"status": "green" | "amber" | "red", "reasons": [str], "evidence": dict}`. It is
-registered under the name service definitions list in `checks:`:
+`{"status": "green" | "amber" | "red" | "not_run", "reasons": [str], "evidence": dict}`. It
+is registered under the name service definitions list in `checks:`:
 
     @register_check("duplicate-ni-number", label=gettext_lazy("Same NI number"))
     def duplicate_ni_number(case): ...
 
 A deployment adds its own from its app's `ready()`. A check only reads: it never changes the
-case, and a red result is a referral to a person, never a refusal. The runner
+case, and a red result is a referral to a person, never a refusal. Green means the check
+looked and found nothing wrong: a check that could not look (nothing given to check, or
+what it needs is not set up) answers "not_run" with a reason saying why, never green, so
+nothing (automation above all) takes an unchecked case as checked. Reasons are best made
+with `reasons.message` (see reasons.py), so each reader sees them in their own language. The runner
 (`services.checks_run`) gives each check a time limit and records a crash or a time-out as
 an "error" result instead of letting it stop the case.
 
@@ -21,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-STATUSES = ("green", "amber", "red")
+STATUSES = ("green", "amber", "red", "not_run")
 
 
 @dataclass(frozen=True)
@@ -110,7 +114,11 @@ def validated(outcome) -> dict:
     reasons = outcome.get("reasons") or []
     if not isinstance(reasons, list | tuple):
         raise CheckOutcomeInvalid("reasons must be a list of sentences")
+    if status == "not_run" and not reasons:
+        raise CheckOutcomeInvalid("a check that did not run must say why in its reasons")
     evidence = outcome.get("evidence") or {}
     if not isinstance(evidence, dict):
         raise CheckOutcomeInvalid("evidence must be a dict")
-    return {"status": status, "reasons": [str(reason) for reason in reasons], "evidence": evidence}
+    # Messages stay messages (the runner keeps them translatable); anything else is text.
+    reasons = [reason if isinstance(reason, str) else str(reason) for reason in reasons]
+    return {"status": status, "reasons": reasons, "evidence": evidence}

@@ -4,6 +4,7 @@ from django.db.models import Exists, OuterRef
 
 from . import registry
 from .models import CheckResult, CheckRun
+from .reasons import Message, as_message, english_message, shown_all
 from .services import RUN_PENDING_FOR
 
 
@@ -49,3 +50,23 @@ def pending_run(*, case_id: int) -> CheckRun | None:
 def check_label(name: str) -> str:
     check = registry.get_check(name)
     return str(check.label) if check else name
+
+
+def check_label_message(name: str) -> Message:
+    """A check's label as a Message, to put into words shown later in any language."""
+    check = registry.get_check(name)
+    return english_message(check.label) if check else Message(name)
+
+
+def result_reasons(result: CheckResult) -> list[Message]:
+    """A result's reasons as Messages again (see reasons.py)."""
+    messages = list(result.reason_messages or [])
+    return [
+        as_message(text, messages[index] if index < len(messages) else None)
+        for index, text in enumerate(result.reasons or [])
+    ]
+
+
+def result_reasons_shown(result: CheckResult) -> list[str]:
+    """A result's reasons in the active language."""
+    return shown_all(result.reasons, result.reason_messages)

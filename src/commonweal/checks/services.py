@@ -5,7 +5,8 @@ one transaction); staff ask again with `checks_rerun_request`. The worker's task
 `checks_run`, which indexes the case's identifiers for the matching checks, runs every check
 the service lists, each with a time limit and inside its own savepoint, and records:
 
-- a `CheckResult` per check (appended; the newest is current),
+- a `CheckResult` per check (appended; the newest is current), its reasons in English and
+  as messages to show in the reader's language (reasons.py),
 - an "error" result for a check that crashed, timed out or is not installed, and a task for
   the team (once, not on every failed run), so the case is never held up by a broken check,
 - one internal `CaseEvent` ("checks_run") with every status, by whoever asked.
@@ -24,8 +25,8 @@ import time
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from commonweal.catalogue import selectors as catalogue
 from commonweal.core.working_days import add_working_days
@@ -33,6 +34,8 @@ from commonweal.core.working_days import add_working_days
 from . import registry
 from .facts import case_facts, digest
 from .models import CheckResult, CheckRun, MatchKey
+from .reasons import STORED_LANGUAGE, stored
+from .reasons import message as _
 
 logger = logging.getLogger("commonweal.checks")
 
@@ -48,12 +51,19 @@ register_check = registry.register_check
 after_checks = registry.after_checks
 
 
+def _stored_reasons(reasons) -> tuple[list[str], list[dict | None]]:
+    """The reasons' English words, and their messages for other languages."""
+    pairs = [stored(reason) for reason in reasons]
+    return [text for text, _data in pairs], [data for _text, data in pairs]
+
+
 def check_result_record(
-    *, case, check_name: str, status: str, reasons: list[str], evidence: dict | None = None
+    *, case, check_name: str, status: str, reasons: list, evidence: dict | None = None
 ) -> CheckResult:
     """The newest result of a check on a case; the one before it stays as history."""
     if status not in CheckResult.Status.values:
         raise ValueError(f"unknown check status {status!r}")
+    texts, messages = _stored_reasons(reasons)
     with transaction.atomic():
         CheckResult.objects.filter(case=case, check_name=check_name, is_current=True).update(
             is_current=False
@@ -62,7 +72,8 @@ def check_result_record(
             case=case,
             check_name=check_name,
             status=status,
-            reasons=reasons,
+            reasons=texts,
+            reason_messages=messages,
             evidence=evidence or {},
             created_at=timezone.now(),
         )
@@ -168,7 +179,7 @@ def _time_limit(seconds: float):
         signal.signal(signal.SIGALRM, previous)
 
 
-def _error(summary: str, detail: str) -> dict:
+def _error(summary, detail: str) -> dict:
     return {"status": "error", "reasons": [summary], "evidence": {"error": detail[:500]}}
 
 
@@ -180,7 +191,8 @@ def _run_one(name: str, case) -> dict:
     started = time.monotonic()
     try:
         # A savepoint: a check that breaks mid-query cannot spoil what is recorded after it.
-        with transaction.atomic(), _time_limit(limit):
+        # Reasons given as plain text are stored in English, whoever asked for the run.
+        with transaction.atomic(), _time_limit(limit), translation.override(STORED_LANGUAGE):
             outcome = registry.validated(check.run(case))
     except CheckTimedOut as error:
         logger.error("Check %s timed out on case %s", name, case.pk)
@@ -243,9 +255,9 @@ def _alert_team(case, failed: list[tuple[str, dict]]) -> None:
     for name, _outcome in failed:
         check = registry.get_check(name)
         labels.append(str(check.label) if check else name)
-    title = _("Automated checks could not run (%(checks)s): check by hand or run them again") % {
-        "checks": ", ".join(labels)
-    }
+    title = gettext(
+        "Automated checks could not run (%(checks)s): check by hand or run them again"
+    ) % {"checks": ", ".join(labels)}
     due = add_working_days(timezone.localdate(), 1)
     try:
         cases_services.task_add(
@@ -303,11 +315,13 @@ def checks_run(*, case_id: int | None = None, run_id: int | None = None) -> list
                 case_id=case.pk,
                 check_name=name,
                 status=outcome["status"],
-                reasons=outcome["reasons"],
+                reasons=texts,
+                reason_messages=messages,
                 evidence=outcome["evidence"],
                 created_at=now,
             )
             for name, outcome in outcomes
+            for texts, messages in [_stored_reasons(outcome["reasons"])]
         )
         if outcomes:
             cases_services.case_event_record(

@@ -87,6 +87,16 @@ def localised(value, language: str | None = None) -> str:
     return value.text(language)
 
 
+def local_name(thing, language: str | None = None) -> str:
+    """A team's or organisation's name in the reader's language: its Welsh name (`name_cy`)
+    under Welsh when it has one, otherwise its name."""
+    if thing is None:
+        return ""
+    language = (language or translation.get_language() or "en").split("-")[0]
+    welsh = getattr(thing, "name_cy", "") if language == "cy" else ""
+    return welsh or thing.name
+
+
 def govuk_error(text: str | None) -> dict | None:
     """A GOV.UK error message with its visually hidden prefix in the active language."""
     if not text:
@@ -140,6 +150,7 @@ def environment(**options) -> Environment:
         url=url,
         static=staticfiles_storage.url,
         localised=localised,
+        local_name=local_name,
         get_language=translation.get_language,
         govuk_error=govuk_error,
     )
@@ -151,6 +162,7 @@ def environment(**options) -> Environment:
         localised=localised,
         # The first letter only ("Energy bills grant"); Jinja's capitalize lowers the rest.
         capfirst=lambda value: capfirst(str(value)) if value else "",
+        local_name=local_name,
         phone=lambda value: uk.format_phone(value) if value else "",
         ni_number=lambda value: uk.format_ni_number(value) if value else "",
     )

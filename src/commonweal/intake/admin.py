@@ -1,9 +1,12 @@
 from django.contrib import admin
+from django.db.models import Q
+
+from commonweal.core.admin_site import PersonalData, ScopedInline
 
 from .models import Application, Upload
 
 
-class UploadInline(admin.TabularInline):
+class UploadInline(ScopedInline, admin.TabularInline):
     model = Upload
     extra = 0
     can_delete = False
@@ -15,13 +18,19 @@ class UploadInline(admin.TabularInline):
 
 
 @admin.register(Application)
-class ApplicationAdmin(admin.ModelAdmin):
+class ApplicationAdmin(PersonalData, admin.ModelAdmin):
     list_display = ["__str__", "service", "status", "channel", "submitted_at", "updated_at"]
     list_filter = ["status", "service", "channel"]
     search_fields = ["reference"]
     list_select_related = ["service"]
     readonly_fields = [f.name for f in Application._meta.fields]
     inlines = [UploadInline]
+    # The list shows references, not whose they are; a page shows everything.
+    page_shows = ("person", "answers", "evidence")
+
+    def rows_in_scope(self, scope):
+        # Submitted applications of the cases in scope; nobody's draft.
+        return Q(pk__in=scope.cases.values("application_id"))
 
     def has_add_permission(self, request):
         return False

@@ -10,11 +10,24 @@ from dataclasses import dataclass
 
 CONFIRM_DETAILS = "confirm-details"
 CHECK_ANSWERS = "check-answers"
+# "Can we use the details we already hold?": asked before details are first offered, when
+# the person has not answered it yet.
+ASK_REUSE = "ask-reuse"
+
+
+class HeldDetails(dict):
+    """What the person's record holds that the journey may offer, as answers keyed by
+    person field (any dict will do). `awaiting_answer` holds what it could offer once the
+    person says yes to reusing their details: they have not been asked yet."""
+
+    def __init__(self, offered=None, *, awaiting_answer: dict | None = None):
+        super().__init__(offered or {})
+        self.awaiting_answer = awaiting_answer or {}
 
 
 @dataclass(frozen=True)
 class Step:
-    kind: str  # "page", CONFIRM_DETAILS or CHECK_ANSWERS
+    kind: str  # "page", ASK_REUSE, CONFIRM_DETAILS or CHECK_ANSWERS
     page_id: str | None = None
 
 
@@ -41,14 +54,25 @@ def prefillable_pages(definition, application, details: dict) -> list:
     ]
 
 
+def pages_awaiting_answer(definition, application, details: dict) -> list:
+    """The pages that could be offered once the person says yes to reusing their details."""
+    awaiting = getattr(details, "awaiting_answer", None)
+    if not awaiting:
+        return []
+    return prefillable_pages(definition, application, awaiting)
+
+
 def next_step(definition, application, details: dict) -> Step:
     answers = application.answers
     offer = {page.id for page in prefillable_pages(definition, application, details)}
+    ask = {page.id for page in pages_awaiting_answer(definition, application, details)}
     for page in definition.visible_pages(answers):
         if page.id in application.completed_pages:
             continue
         if page.id in offer:
             return Step(CONFIRM_DETAILS)
+        if page.id in ask:
+            return Step(ASK_REUSE)
         return Step("page", page.id)
     return Step(CHECK_ANSWERS)
 
@@ -61,6 +85,9 @@ def can_visit(definition, application, page_id: str, details: dict) -> bool:
     if page_id in application.completed_pages:
         return True
     step = next_step(definition, application, details)
+    if step.kind == ASK_REUSE:
+        # The question comes first; answering it leads to the page or to the details held.
+        return False
     if step.kind == "page":
         return step.page_id == page_id
     if step.kind == CONFIRM_DETAILS:

@@ -17,6 +17,7 @@ from commonweal.cases import selectors as cases_selectors
 from commonweal.catalogue import selectors as catalogue
 from commonweal.people import selectors as people_selectors
 
+from .journey import HeldDetails
 from .models import Application, Upload
 from .scanning import (  # noqa: F401  (the public surface for serving and list pages)
     file_released,
@@ -29,28 +30,32 @@ SCOPE_MESSAGES = "messages"
 SCOPE_ACT = "act"
 
 
-def person_details_for(*, account) -> dict:
-    """What the record already holds for the signed-in person, as answers."""
+def person_details_for(*, account) -> HeldDetails:
+    """What the record already holds for the signed-in person, as answers: offered when
+    they said yes to reusing their details, awaiting their answer when nobody has asked."""
     person = people_selectors.person_for_account_get(account=account)
-    if person is None or not _reuse_allowed(person):
-        return {}
-    return people_selectors.person_details(person=person)
+    return _held(person)
 
 
-def person_details_of(*, person_id: int) -> dict:
+def person_details_of(*, person_id: int) -> HeldDetails:
     """What the record holds for a person a member of staff is applying for."""
-    person = people_selectors.person_get(person_id=person_id)
-    return (
-        people_selectors.person_details(person=person) if person and _reuse_allowed(person) else {}
-    )
+    return _held(people_selectors.person_get(person_id=person_id))
 
 
-def _reuse_allowed(person) -> bool:
-    """Whether the person lets us offer details they gave before (their consent to reuse
-    answers for another service); when withdrawn, every question is asked again."""
+def _held(person) -> HeldDetails:
+    """Their consent to reusing answers decides: yes offers the details, not asked keeps
+    them until the journey has asked, no (refused or withdrawn) asks every question again."""
     from commonweal.rights import selectors as rights_selectors
 
-    return rights_selectors.answer_reuse_allowed(person_id=person.pk)
+    if person is None:
+        return HeldDetails()
+    state = rights_selectors.answer_reuse_state(person_id=person.pk)
+    if state == rights_selectors.REFUSED:
+        return HeldDetails()
+    details = people_selectors.person_details(person=person)
+    if state == rights_selectors.GIVEN:
+        return HeldDetails(details)
+    return HeldDetails(awaiting_answer=details)
 
 
 def draft_get(*, account, service) -> Application | None:

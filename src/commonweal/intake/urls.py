@@ -7,6 +7,7 @@ app_name = "intake"
 urlpatterns = [
     path("", views.service_list, name="service-list"),
     path("services/<slug:slug>/", views.service_start, name="service-start"),
+    path("services/<slug:slug>/form-<str:language>.pdf", views.paper_form, name="paper-form"),
     path(
         "services/<slug:slug>/eligibility/<slug:question_id>/",
         views.eligibility_question,
@@ -22,6 +23,11 @@ urlpatterns = [
         "services/<slug:slug>/apply/confirm-your-details/",
         views.confirm_details,
         name="confirm-details",
+    ),
+    path(
+        "services/<slug:slug>/apply/use-details-we-hold/",
+        views.use_details,
+        name="use-details",
     ),
     path(
         "services/<slug:slug>/apply/check-your-answers/", views.check_answers, name="check-answers"

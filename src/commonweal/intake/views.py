@@ -13,13 +13,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
 from commonweal.cases import selectors as cases_selectors
@@ -36,6 +36,8 @@ from commonweal.messaging import services as messaging_services
 from commonweal.people import forms as people_forms
 from commonweal.people import selectors as people_selectors
 from commonweal.people import services as people_services
+from commonweal.rights import selectors as rights_selectors
+from commonweal.rights import services as rights_services
 
 from . import journey, selectors, services
 
@@ -102,9 +104,60 @@ def service_start(request, slug):
             published,
             start_url=start_url,
             draft=draft,
+            paper_forms=_paper_form_links(published)
+            if any(way.channel == "paper" for way in definition.other_ways_to_apply)
+            else [],
             page_title=definition.title.text(_language()),
         ),
     )
+
+
+def _paper_form_links(published) -> list[dict]:
+    """The paper form in the page's language first, then in the other one, each with its
+    type, size and length (GOV.UK's attachment pattern), in the form's own language."""
+    page_language = "cy" if _language() == "cy" else "en"
+    links = []
+    for language in (page_language, "en" if page_language == "cy" else "cy"):
+        form = catalogue.paper_form(published=published, language=language)
+        with translation.override(language):
+            if language == page_language:
+                text = _("Download the paper form")
+            elif language == "cy":
+                text = _("Download the paper form in Welsh")
+            else:
+                text = _("Download the paper form in English")
+            kilobytes = max(1, round(form.size / 1024))
+            details = _("PDF, %(size)s KB, %(pages)s") % {
+                "size": kilobytes,
+                "pages": ngettext("%(count)s page", "%(count)s pages", form.pages)
+                % {"count": form.pages},
+            }
+        links.append(
+            {
+                "url": reverse("intake:paper-form", args=[published.service.slug, language]),
+                "language": language,
+                "text": text,
+                "details": details,
+            }
+        )
+    return links
+
+
+@require_http_methods(["GET", "HEAD"])
+def paper_form(request, slug, language):
+    """The service's paper form, made from its published definition (public: it holds no
+    one's data). Browsers and caches may keep it for five minutes, so a newly published
+    version reaches everyone soon after."""
+    if language not in ("en", "cy"):
+        raise Http404("No such language")
+    published = _published_or_404(slug)
+    form = catalogue.paper_form(published=published, language=language)
+    response = HttpResponse(form.pdf, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'inline; filename="{slug}-v{published.version.number}-{language}.pdf"'
+    )
+    response["Cache-Control"] = "public, max-age=300"
+    return response
 
 
 # Check if you can apply
@@ -284,6 +337,8 @@ def _draft_or_redirect(request, published):
 
 
 def _step_url(slug: str, step: journey.Step) -> str:
+    if step.kind == journey.ASK_REUSE:
+        return reverse("intake:use-details", args=[slug])
     if step.kind == journey.CONFIRM_DETAILS:
         return reverse("intake:confirm-details", args=[slug])
     if step.kind == journey.CHECK_ANSWERS:
@@ -422,6 +477,67 @@ def confirm_details(request, slug):
         _service_context(
             published, rows=rows, back_url=back_url, page_title=_("Check the details we hold")
         ),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def use_details(request, slug):
+    """Before details held are first offered: may we use them? Asked once for the person
+    (their consent to reusing answers); yes offers them now and in later applications, no
+    asks every question. Staff taking an application read it to the person."""
+    published = _published_or_404(slug)
+    draft, response = _draft_or_redirect(request, published)
+    if response:
+        return response
+    definition = catalogue.definition_for(draft.version)
+    details = _person_details(request, draft)
+    pages = journey.pages_awaiting_answer(definition, draft, details)
+    if not pages:
+        return redirect(_step_url(slug, journey.next_step(definition, draft, details)))
+    fields = [q.person_field for page in pages for q in page.questions if q.person_field]
+    words = rights_selectors.consent_wording("answer_reuse", fields=fields)
+    assisted = bool(draft.taken_by_id and draft.account_id == draft.taken_by_id)
+    chosen = request.POST.get("reuse", "") if request.method == "POST" else ""
+    errors = []
+    if request.method == "POST":
+        if chosen not in ("yes", "no"):
+            errors.append(
+                {"text": _("Select yes if we can use the details we hold"), "href": "#reuse"}
+            )
+        else:
+            person = (
+                people_selectors.person_get(person_id=draft.person_id)
+                if assisted
+                else people_selectors.person_for_account_get(account=request.user)
+            )
+            rights_services.consent_record(
+                person=person,
+                purpose="answer_reuse",
+                given=chosen == "yes",
+                method=draft.channel if assisted else "online",
+                by=request.user,
+                words=words.text(),
+                language=_language()[:2],
+            )
+            details = _person_details(request, draft)
+            return redirect(_step_url(slug, journey.next_step(definition, draft, details)))
+    previous = journey.previous_page_id(definition, draft, pages[0].id)
+    return render(
+        request,
+        "intake/use_details.html",
+        _service_context(
+            published,
+            words=words,
+            chosen=chosen,
+            assisted=assisted,
+            errors=errors,
+            back_url=reverse("intake:page", args=[slug, previous])
+            if previous
+            else reverse("intake:service-start", args=[slug]),
+            page_title=words.question,
+        ),
+        status=400 if errors else 200,
     )
 
 

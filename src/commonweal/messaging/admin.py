@@ -1,10 +1,13 @@
 from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
+from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+
+from commonweal.core.admin_site import OrganisationScoped, PersonalData, PlatformSettings
 
 from . import services, templating
 from .events import EVENTS
@@ -12,7 +15,7 @@ from .models import Message, MessageTemplate, PrintBatch, SavedReply
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(PersonalData, admin.ModelAdmin):
     list_display = [
         "notice",
         "to_address",
@@ -26,18 +29,26 @@ class MessageAdmin(admin.ModelAdmin):
     list_filter = ["status", "channel", "event", "provider", "created_at"]
     list_select_related = ["notice"]
     readonly_fields = [f.name for f in Message._meta.fields]
+    page_shows = ("person", "messages")
+    list_shows = ("person",)
+
+    def rows_in_scope(self, scope):
+        # A case's messages go with the case; a person's others with the person.
+        return Q(case__in=scope.cases.values("pk")) | Q(
+            case__isnull=True, person__in=scope.cases.values("person_id")
+        )
 
     def has_add_permission(self, request):
         return False
 
 
 @admin.register(PrintBatch)
-class PrintBatchAdmin(admin.ModelAdmin):
+class PrintBatchAdmin(OrganisationScoped, admin.ModelAdmin):
     """Each organisation's letters of each day. Read only: batches are made by the print
     channel and built from the workspace, where each organisation sees its own."""
 
     list_display = ["day", "organisation", "letters", "built_at", "built_by"]
-    list_filter = ["organisation", "day"]
+    list_filter = [("organisation", admin.RelatedOnlyFieldListFilter), "day"]
     list_select_related = ["organisation", "built_by"]
     readonly_fields = [f.name for f in PrintBatch._meta.fields]
 
@@ -49,7 +60,7 @@ class PrintBatchAdmin(admin.ModelAdmin):
 
 
 @admin.register(SavedReply)
-class SavedReplyAdmin(admin.ModelAdmin):
+class SavedReplyAdmin(PlatformSettings, admin.ModelAdmin):
     """Replies staff start secure messages from, per service, in English and Welsh."""
 
     list_display = ["title", "service"]
@@ -195,7 +206,7 @@ def _sms_length_html(text: str):
 
 
 @admin.register(MessageTemplate)
-class MessageTemplateAdmin(admin.ModelAdmin):
+class MessageTemplateAdmin(PlatformSettings, admin.ModelAdmin):
     """The words of each notice. A published version never changes: editing it makes a new
     draft version, which is published (retiring the old one) when ready."""
 

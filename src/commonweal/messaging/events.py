@@ -43,6 +43,12 @@ EVENTS = {
             ("name", "organisation", "url", "field", "outcome"),
         ),
         Event(
+            "consent_asked",
+            "We ask the person whether we may share their details with an organisation "
+            "that helps (a referral waits for their answer)",
+            (*COMMON, "provider"),
+        ),
+        Event(
             "service_update",
             "A message staff write to many people at once",
             (*COMMON, "message"),

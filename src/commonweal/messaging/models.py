@@ -2,6 +2,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 
 class Notice(models.Model):
@@ -129,22 +130,23 @@ class Message(models.Model):
     is lost if a worker dies: the sweeper hands back messages stuck "sending", and the
     channel is given the message's id as its idempotency key."""
 
+    # Labels in the reader's language (the case page lists the messages sent).
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        SENDING = "sending", "Sending"
-        SENT = "sent", "Sent"
-        DELIVERED = "delivered", "Delivered"
-        FAILED = "failed", "Failed"
-        RETURNED = "returned", "Returned"
-        UNREAD = "unread", "Not read in time"
-        CANCELLED = "cancelled", "Cancelled"
+        QUEUED = "queued", gettext_lazy("Queued")
+        SENDING = "sending", gettext_lazy("Sending")
+        SENT = "sent", gettext_lazy("Sent")
+        DELIVERED = "delivered", gettext_lazy("Delivered")
+        FAILED = "failed", gettext_lazy("Failed")
+        RETURNED = "returned", gettext_lazy("Returned")
+        UNREAD = "unread", gettext_lazy("Not read in time")
+        CANCELLED = "cancelled", gettext_lazy("Cancelled")
 
     class Channel(models.TextChoices):
-        PORTAL = "portal", "Portal"
-        EMAIL = "email", "Email"
-        SMS = "sms", "Text message"
-        LETTER = "letter", "Letter"
-        PHONE = "phone", "Phone call"
+        PORTAL = "portal", gettext_lazy("Portal")
+        EMAIL = "email", gettext_lazy("Email")
+        SMS = "sms", gettext_lazy("Text message")
+        LETTER = "letter", gettext_lazy("Letter")
+        PHONE = "phone", gettext_lazy("Phone call")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     notice = models.ForeignKey(

@@ -17,6 +17,16 @@ class Organisation(models.Model):
     name = models.CharField(max_length=200)
     name_cy = models.CharField("name in Welsh", max_length=200, blank=True)
     kind = models.CharField(max_length=20, choices=Kind.choices)
+    # How people can reach the organisation themselves (a phone number, a website): told to
+    # someone who is asked to let us share their case with a provider, so that saying no
+    # still leaves them a way to get its help.
+    public_contact = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="For charities and contractors: how people can contact you themselves "
+        "(a phone number and hours, a website). Told to people asked to let a council share "
+        "their details with you.",
+    )
     # Whether a provider's staff see a named person or only "a member of staff" (issue 5 will
     # show this to people); kept here because it is the organisation's policy.
     created_at = models.DateTimeField(auto_now_add=True)

@@ -62,6 +62,27 @@ class StaffContext:
     def is_leader(self) -> bool:
         return bool(self.led_team_ids)
 
+    @property
+    def administered_organisation_ids(self) -> set[int]:
+        """Organisations in which this person is an administrator (what the staff admin
+        goes by)."""
+        return {
+            self.team_organisations[team]
+            for team, role in self.roles.items()
+            if role == Role.ADMINISTRATOR
+        }
+
+    def administering(self) -> "StaffContext":
+        """The same person with only their administrator memberships: what they may see in
+        the staff admin, where their other roles give nothing."""
+        teams = {team for team, role in self.roles.items() if role == Role.ADMINISTRATOR}
+        return StaffContext(
+            user_id=self.user_id,
+            roles={team: self.roles[team] for team in teams},
+            team_organisations={team: self.team_organisations[team] for team in teams},
+            teams=tuple(team for team in self.teams if team.pk in teams),
+        )
+
 
 def staff_context(*, user) -> StaffContext:
     if not user.is_authenticated:
@@ -109,6 +130,12 @@ def team_members(*, team_ids) -> list[Membership]:
         .select_related("user", "team")
         .order_by("user__display_name", "user__email")
     )
+
+
+def staff_of_organisations(*, organisation_ids):
+    """The ids of everyone with a membership in these organisations' teams, as a subquery
+    (the staff admin's accounts and holds filter by it)."""
+    return Membership.objects.filter(team__organisation_id__in=organisation_ids).values("user_id")
 
 
 def is_team_member(*, user_id: int, team_id: int) -> bool:

@@ -7,9 +7,17 @@ from django.db import transaction
 from .models import Membership, Organisation, Team
 
 
-def organisation_ensure(*, slug: str, name: str, kind: str, name_cy: str = "") -> Organisation:
+def organisation_ensure(
+    *, slug: str, name: str, kind: str, name_cy: str = "", public_contact: str = ""
+) -> Organisation:
     organisation, _created = Organisation.objects.get_or_create(
-        slug=slug, defaults={"name": name, "kind": kind, "name_cy": name_cy}
+        slug=slug,
+        defaults={
+            "name": name,
+            "kind": kind,
+            "name_cy": name_cy,
+            "public_contact": public_contact,
+        },
     )
     return organisation
 
@@ -48,6 +56,7 @@ DEMO_STRUCTURE = {
         ("adaptations", "Home adaptations", "Addasiadau yn y cartref", ["home-adaptation"]),
     ],
     "provider": ("care-and-repair", "Care and Repair Cymru", "Gofal a Thrwsio Cymru", "charity"),
+    "provider_contact": "0808 157 0192 (Monday to Friday, 9am to 5pm)",
     "provider_team": ("caseworkers", "Caseworkers", "Gweithwyr achos"),
 }
 
@@ -74,7 +83,13 @@ def organisations_demo_ensure() -> dict[str, Team]:
             services=list(Service.objects.filter(slug__in=service_slugs)),
         )
     slug, name, name_cy, kind = DEMO_STRUCTURE["provider"]
-    provider = organisation_ensure(slug=slug, name=name, name_cy=name_cy, kind=kind)
+    provider = organisation_ensure(
+        slug=slug,
+        name=name,
+        name_cy=name_cy,
+        kind=kind,
+        public_contact=DEMO_STRUCTURE["provider_contact"],
+    )
     team_slug, team_name, team_name_cy = DEMO_STRUCTURE["provider_team"]
     teams["provider"] = team_ensure(
         organisation=provider, slug=team_slug, name=team_name, name_cy=team_name_cy

@@ -3,6 +3,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 
 class IdentityLevel(models.TextChoices):
@@ -56,9 +57,9 @@ class Person(models.Model):
         AUDIO = "audio", "Audio"
 
     class ContactMethod(models.TextChoices):
-        EMAIL = "email", "Email"
-        PHONE = "phone", "Phone"
-        LETTER = "letter", "Letter"
+        EMAIL = "email", gettext_lazy("Email")
+        PHONE = "phone", gettext_lazy("Phone")
+        LETTER = "letter", gettext_lazy("Letter")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     account = models.OneToOneField(
@@ -198,17 +199,21 @@ class Representative(models.Model):
     legal authority (appointee, power of attorney) recorded by staff. They sign in as
     themselves and see only what the scope covers, until the end date or until revoked."""
 
+    # Labels in the reader's language (the workspace and the portal both show them).
     class Relationship(models.TextChoices):
-        CARER = "carer", "Carer"
-        APPOINTEE = "appointee", "Appointee"
-        ADVOCATE = "advocate", "Advocate"
-        POWER_OF_ATTORNEY = "power_of_attorney", "Power of attorney"
-        FAMILY = "family", "Family member or friend"
+        CARER = "carer", gettext_lazy("Carer")
+        APPOINTEE = "appointee", gettext_lazy("Appointee")
+        ADVOCATE = "advocate", gettext_lazy("Advocate")
+        POWER_OF_ATTORNEY = "power_of_attorney", gettext_lazy("Power of attorney")
+        FAMILY = "family", gettext_lazy("Family member or friend")
 
     class Scope(models.TextChoices):
-        VIEW = "view", "See applications, their progress and decisions"
-        MESSAGES = "messages", "Read and send secure messages"
-        ACT = "act", "Apply, answer questions and ask for a decision to be looked at again"
+        VIEW = "view", gettext_lazy("See applications, their progress and decisions")
+        MESSAGES = "messages", gettext_lazy("Read and send secure messages")
+        ACT = (
+            "act",
+            gettext_lazy("Apply, answer questions and ask for a decision to be looked at again"),
+        )
 
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="representatives")
     # The representative's sign-in address; their account is found by it when they sign in.

@@ -119,7 +119,8 @@ def score_case(case_id: int) -> dict:
     knows, and is that clear? Green: one clear match, or nobody like them. Amber: a
     possible match the model is unsure of. Red: their details match more than one
     different person, or their NI number belongs to someone who otherwise does not match.
-    Amber and red mean "a person should look", never a refusal."""
+    Not run: the index has not been built, so nothing was looked at. Amber and red mean "a
+    person should look", never a refusal."""
     row = _case_person(case_id)
     if row is None:
         raise LookupError(f"no case {case_id}")
@@ -135,9 +136,12 @@ def score_case(case_id: int) -> dict:
     }
     run = scoring.current_run()
     if run is None:
+        # Nothing was looked at: never green, so no one takes the applicant as checked.
         return {
-            "status": "green",
-            "reasons": [_("The person index has not been built yet, so nobody was matched.")],
+            "status": "not_run",
+            "reasons": [
+                _("The person index has not been built yet, so the applicant was not matched.")
+            ],
             "evidence": {"run": None, "candidates": []},
         }
     matches = score_record(record)
@@ -172,13 +176,13 @@ def score_case(case_id: int) -> dict:
             key=lambda p: (p is None, p),
         )
     if len(strong) > 1:
+        # Reasons are whole sentences (no values), so the case page can show them in the
+        # reader's language; the people matched are in the evidence.
         status, reasons = (
             "red",
-            [
-                _("The applicant's details match %(count)s different people in the person index.")
-                % {"count": len(strong)}
-            ],
+            [_("The applicant's details match more than one person in the person index.")],
         )
+        evidence["people_matched"] = len(strong)
     elif ni_elsewhere:
         status, reasons = "red", [
             _("The applicant's National Insurance number is held for someone whose other "

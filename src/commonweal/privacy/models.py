@@ -20,6 +20,7 @@ class Purpose(models.TextChoices):
     EXPORT = "export", _("Printing letters to send to you")
     API = "api", _("A connected computer system read your details")
     BREAK_GLASS = "break_glass", _("Opened outside their usual work, with a reason recorded")
+    ADMINISTRATION = "administration", _("Looked at in the administration pages, to run the system")
 
 
 class Category(models.TextChoices):
@@ -43,6 +44,7 @@ class Via(models.TextChoices):
     SEARCH = "search", "Search results"
     EXPORT = "export", "Export"
     API = "api", "API"
+    ADMIN = "admin", "Administration pages"
 
 
 class AccessRecord(models.Model):

@@ -25,6 +25,7 @@ def role_label(role: str) -> str:
         "administrator": _("Administrator"),
         "provider_staff": _("Member of staff"),
         "integration": _("A connected computer system"),
+        "superuser": _("System administrator"),
     }.get(role, _("Member of staff"))
 
 
@@ -97,19 +98,24 @@ def accesses_for_person(*, person_id: int, language: str = "en") -> PersonAccess
         ).values_list("organisation_id", flat=True)
     )
     labels = dict(Purpose.choices)
-    organisations: dict[int | None, OrganisationGroup] = {}
+    organisations: dict[int | str | None, OrganisationGroup] = {}
     purposes: dict[tuple, PurposeGroup] = {}
     lines: dict[tuple, AccessLine] = {}
     for record in records:
         organisation = record.organisation
-        if organisation is None:
+        group_key = record.organisation_id
+        if organisation is None and record.role == "superuser":
+            # The system's administrators work for whoever runs it, not one organisation.
+            group_key = "system"
+            name = _("Administrators of this system")
+        elif organisation is None:
             name = _("Unknown organisation")
         else:
             name = (language == "cy" and organisation.name_cy) or organisation.name
-        group = organisations.get(record.organisation_id)
+        group = organisations.get(group_key)
         if group is None:
-            group = organisations[record.organisation_id] = OrganisationGroup(name)
-        key = (record.organisation_id, record.purpose)
+            group = organisations[group_key] = OrganisationGroup(name)
+        key = (group_key, record.purpose)
         purpose = purposes.get(key)
         if purpose is None:
             purpose = purposes[key] = PurposeGroup(

@@ -28,6 +28,10 @@ SEAL_BATCH = 5000
 # The longest the sealer waits for transactions still writing records to end.
 SEAL_WAIT_SECONDS = 5.0
 
+# The role an access record gives a superuser (the system's administrators, in no
+# organisation), as the person's page of who has seen their data names it.
+SUPERUSER_ROLE = "superuser"
+
 # What the whole case page shows; a referral shows only its shared parts and decisions.
 CASE_PAGE_CATEGORIES = [
     Category.PERSON,
@@ -161,6 +165,20 @@ def access_record_many(
         who = _staff_fields(
             actor=actor, context=context, team_id=team_id, organisation_id=organisation_id
         )
+    return _records_insert(
+        person_ids=person_ids,
+        case_ids=case_ids,
+        purpose=purpose,
+        categories=categories,
+        via=via,
+        reason=reason,
+        who=who,
+    )
+
+
+def _records_insert(
+    *, person_ids, case_ids, purpose: str, categories, via: str, reason: str, who: dict
+) -> list[AccessRecord]:
     now = timezone.now()
     case_ids = case_ids or {}
     records = [
@@ -220,6 +238,41 @@ def _insert_with_asynchronous_commit(records: list[AccessRecord]) -> list[Access
         record._state.adding = False
         record._state.db = connection.alias
     return records
+
+
+def admin_read_record(
+    *,
+    actor,
+    context,
+    person_ids,
+    categories,
+    case_ids: dict[int, int] | None = None,
+    team_id: int | None = None,
+) -> list[AccessRecord]:
+    """Record reads in the staff admin: a record's page, or every row of a list that shows
+    people. Purpose "administration", one bulk INSERT for the whole page. A superuser reads
+    as the system's administrator, for no organisation; anyone else as an administrator of
+    their organisation (`context`: their administrator memberships; the team's
+    organisation when the record has one)."""
+    categories, reason = _validated(Purpose.ADMINISTRATION, categories, Via.ADMIN, "")
+    if getattr(actor, "is_superuser", False):
+        who = {
+            "actor_id": actor.pk,
+            "actor_name": str(actor)[:200],
+            "organisation_id": None,
+            "role": SUPERUSER_ROLE,
+        }
+    else:
+        who = _staff_fields(actor=actor, context=context, team_id=team_id)
+    return _records_insert(
+        person_ids=person_ids,
+        case_ids=case_ids,
+        purpose=Purpose.ADMINISTRATION,
+        categories=categories,
+        via=Via.ADMIN,
+        reason=reason,
+        who=who,
+    )
 
 
 def api_access_record(

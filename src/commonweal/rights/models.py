@@ -6,9 +6,11 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Consent(models.Model):
-    """One event in a person's consent for one purpose: given or withdrawn, when and how.
+    """One answer a person gave about one purpose: yes (given) or no (refused, or withdrawn
+    after a yes), when, how, who recorded it and the exact words they were shown or read.
     Appended, never edited (the database refuses UPDATE, and DELETE outside retention);
-    the current state for a purpose is its latest row."""
+    the current answer for a purpose is its latest row. A purpose with no row has not been
+    asked, which counts as no for everything that needs consent."""
 
     class Purpose(models.TextChoices):
         PROVIDER_SHARING = "provider_sharing", _("Sharing your case with organisations that help")
@@ -30,6 +32,10 @@ class Consent(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     note = models.CharField(max_length=500, blank=True)
+    # The words the person was shown online, or that staff read to them, in the language
+    # used: what they said yes or no to.
+    words = models.TextField(blank=True)
+    language = models.CharField(max_length=2, blank=True)
     created_at = models.DateTimeField()
     # 1, 2, 3... per person and purpose: two requests that both read the same latest row
     # cannot both append after it (a double click records one change).
@@ -50,6 +56,70 @@ class Consent(models.Model):
         if not self._state.adding:
             raise ValueError("Consents are appended, never changed")
         super().save(*args, **kwargs)
+
+
+class ConsentRequest(models.Model):
+    """We asked the person to say yes or no to a purpose in their account (and told them
+    by a notice), because work waits on their answer: a referral of their case to a
+    provider, with what it would share. Their next answer for the purpose settles it,
+    however it comes (online, or by phone to staff): a yes makes the referral, a no does
+    not and tells the team."""
+
+    class Outcome(models.TextChoices):
+        WAITING = "waiting", _("Waiting for their answer")
+        REFERRED = "referred", _("They said yes; the case was referred")
+        NOT_REFERRED = "not_referred", _("They said yes, but the case could not be referred")
+        REFUSED = "refused", _("They said no")
+        CANCELLED = "cancelled", _("Stopped waiting")
+
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
+    purpose = models.CharField(max_length=30, choices=Consent.Purpose.choices)
+    case = models.ForeignKey(
+        "cases.Case", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # The referral that waits: to whom, what it would share, and why.
+    organisation = models.ForeignKey(
+        "organisations.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    scope = models.JSONField(default=list, blank=True)
+    reason = models.TextField(blank=True)
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    asked_at = models.DateTimeField()
+    outcome = models.CharField(max_length=14, choices=Outcome.choices, default=Outcome.WAITING)
+    answer = models.ForeignKey(
+        Consent, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-asked_at", "-id"]
+        constraints = [
+            # One waiting request per case and provider: a double click asks once.
+            models.UniqueConstraint(
+                fields=["case", "organisation"],
+                condition=models.Q(outcome="waiting"),
+                name="one_waiting_consent_request",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["person", "purpose"],
+                condition=models.Q(outcome="waiting"),
+                name="consent_request_waiting",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Consent request {self.pk} ({self.purpose}, {self.outcome})"
 
 
 class DataRequest(models.Model):

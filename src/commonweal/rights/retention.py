@@ -30,7 +30,15 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from .models import Consent, DataRequest, ErasedCase, ErasurePass, LegalHold, RetentionRun
+from .models import (
+    Consent,
+    ConsentRequest,
+    DataRequest,
+    ErasedCase,
+    ErasurePass,
+    LegalHold,
+    RetentionRun,
+)
 
 logger = logging.getLogger("commonweal.rights")
 
@@ -146,6 +154,7 @@ def _erase_batch(case_ids: list[int], counts: dict, now: datetime.datetime) -> N
         ),
     )
     _raw_delete(LegalHold.objects.filter(case_id__in=case_ids))  # only lifted ones are left
+    _raw_delete(ConsentRequest.objects.filter(case_id__in=case_ids))
     for name, erase in _ERASERS.items():
         _add(counts, name, erase(case_ids))
     _add(counts, "decisions_deleted", _raw_delete(Decision.objects.filter(case_id__in=case_ids)))
@@ -207,6 +216,7 @@ def _erase_people(case_ids: list[int], counts: dict) -> None:
         "person_changes_deleted",
         _raw_delete(PersonChange.objects.filter(person_id__in=people)),
     )
+    _raw_delete(ConsentRequest.objects.filter(person_id__in=people))
     _add(counts, "consents_deleted", _raw_delete(Consent.objects.filter(person_id__in=people)))
     _raw_delete(DataRequest.objects.filter(person_id__in=people))
     _raw_delete(LegalHold.objects.filter(person_id__in=people))

@@ -4,7 +4,7 @@ before, correction requests, and the person's data download."""
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db.models import Q
@@ -13,39 +13,43 @@ from django.utils.translation import gettext as _
 
 from commonweal.core.uk import format_ni_number
 
-from .models import Consent, DataRequest, LegalHold
+from .models import Consent, ConsentRequest, DataRequest, LegalHold
 from .sections import data_sections, register_data_section
+from .wording import answer_sentence as consent_answer_sentence  # noqa: F401 (for pages)
+from .wording import wording as consent_wording  # noqa: F401 (for pages)
 
 __all__ = [
+    "GIVEN",
+    "NOT_ASKED",
+    "REFUSED",
     "answer_reuse_allowed",
+    "answer_reuse_state",
+    "case_sharing_consent",
     "data_sections",
     "person_export",
     "provider_sharing_allowed",
     "register_data_section",
 ]
 
-# What holds for a purpose nobody has asked the person about yet: sharing with a provider
-# and reusing answers are part of how the services work (the person can refuse either at
-# any time); being contacted for research needs a yes.
-DEFAULTS = {
-    Consent.Purpose.PROVIDER_SHARING: True,
-    Consent.Purpose.ANSWER_REUSE: True,
-    Consent.Purpose.RESEARCH_CONTACT: False,
-}
+# Where a person stands on a purpose: they said yes, they said no (refused, or withdrew a
+# yes), or nobody has asked them. Not asked counts as no for everything that needs consent:
+# there is no default yes anywhere.
+GIVEN, REFUSED, NOT_ASKED = "given", "refused", "not_asked"
 
 
 def _latest(person_id: int, purpose: str) -> Consent | None:
     return (
         Consent.objects.filter(person_id=person_id, purpose=purpose)
-        .only("given", "created_at", "sequence")
+        .select_related("recorded_by")
         .order_by("-sequence")
         .first()
     )
 
 
 def consent_given(*, person_id: int, purpose: str) -> bool:
+    """Whether the person's latest answer for the purpose is yes (never asked is no)."""
     latest = _latest(person_id, purpose)
-    return DEFAULTS[purpose] if latest is None else latest.given
+    return latest is not None and latest.given
 
 
 def provider_sharing_allowed(*, person_id: int) -> bool:
@@ -56,51 +60,86 @@ def answer_reuse_allowed(*, person_id: int) -> bool:
     return consent_given(person_id=person_id, purpose=Consent.Purpose.ANSWER_REUSE)
 
 
+def answer_reuse_state(*, person_id: int) -> str:
+    """GIVEN, REFUSED or NOT_ASKED: the journey asks the question only when not asked."""
+    return _state_of(_latest(person_id, Consent.Purpose.ANSWER_REUSE))
+
+
+def _state_of(latest: Consent | None) -> str:
+    if latest is None:
+        return NOT_ASKED
+    return GIVEN if latest.given else REFUSED
+
+
 @dataclass(frozen=True)
 class ConsentState:
     purpose: str
     label: str
-    given: bool
-    # The latest event, or None when the default holds.
+    # The latest answer, or None when the person has not been asked.
     latest: Consent | None
     history: list
+    # Requests waiting for the person's answer (a referral waits on provider sharing).
+    waiting: list = field(default_factory=list)
+
+    @property
+    def state(self) -> str:
+        return _state_of(self.latest)
+
+    @property
+    def given(self) -> bool:
+        return self.state == GIVEN
 
 
 def consents_for_person(*, person) -> list[ConsentState]:
-    """Each purpose with where it stands and every change to it: one query."""
+    """Each purpose with the person's answer now and every answer before: two queries."""
     rows = list(
         Consent.objects.filter(person=person)
         .select_related("recorded_by")
         .order_by("-sequence", "-id")
     )
+    waiting = list(
+        ConsentRequest.objects.filter(person=person, outcome=ConsentRequest.Outcome.WAITING)
+        .select_related("organisation", "case")
+        .order_by("asked_at", "id")
+    )
     states = []
     for purpose, label in Consent.Purpose.choices:
         history = [row for row in rows if row.purpose == purpose]
-        latest = history[0] if history else None
         states.append(
             ConsentState(
                 purpose=purpose,
                 label=str(label),
-                given=DEFAULTS[purpose] if latest is None else latest.given,
-                latest=latest,
+                latest=history[0] if history else None,
                 history=history,
+                waiting=[request for request in waiting if request.purpose == purpose],
             )
         )
     return states
 
 
+def consent_state(*, person, purpose: str) -> ConsentState:
+    return next(s for s in consents_for_person(person=person) if s.purpose == purpose)
+
+
+_ANSWERS = {GIVEN: "yes", REFUSED: "no", NOT_ASKED: "not asked"}
+
+
 def consents_for_export(*, person) -> list[dict]:
+    """Every answer the person gave, oldest first, with the words they said it to."""
     return [
         {
             "purpose": state.purpose,
             "description": state.label,
+            "answer_now": _ANSWERS[state.state],
             "given_now": state.given,
-            "as_recorded": state.latest is not None,
             "history": [
                 {
-                    "given": row.given,
+                    "answer": "yes" if row.given else "no",
                     "when": row.created_at.isoformat(),
                     "how": row.method,
+                    "recorded_by": _recorder(row, person),
+                    "words_shown": row.words,
+                    "language": row.language,
                     "note": row.note,
                 }
                 for row in reversed(state.history)
@@ -110,13 +149,54 @@ def consents_for_export(*, person) -> list[dict]:
     ]
 
 
+def _recorder(row: Consent, person) -> str:
+    """Who recorded an answer, as the person reads it: themselves, or the member of staff."""
+    if row.recorded_by_id is None:
+        return ""
+    if row.recorded_by_id == person.account_id:
+        return "you"
+    return row.recorded_by.display_name or "a member of staff"
+
+
+@dataclass(frozen=True)
+class CaseSharingConsent:
+    """For the case page: where the person stands on sharing with providers, and the
+    referrals waiting for their answer."""
+
+    state: str
+    latest: Consent | None
+    waiting: list
+
+
+def case_sharing_consent(*, case) -> CaseSharingConsent:
+    """Two queries: the latest answer and the requests waiting on this case."""
+    latest = _latest(case.person_id, Consent.Purpose.PROVIDER_SHARING)
+    waiting = list(
+        ConsentRequest.objects.filter(case=case, outcome=ConsentRequest.Outcome.WAITING)
+        .select_related("organisation", "asked_by")
+        .order_by("asked_at", "id")
+    )
+    return CaseSharingConsent(state=_state_of(latest), latest=latest, waiting=waiting)
+
+
 def case_consent_warning(*, case) -> dict | None:
-    """For the team and any provider: the person withdrew consent to sharing with providers
-    (referrals to providers ended then and cannot be made again until they give it back)."""
+    """For the team and any provider: the person said no to sharing with providers
+    (referrals to providers ended then, and none can share their details until they say
+    yes)."""
     latest = _latest(case.person_id, Consent.Purpose.PROVIDER_SHARING)
     if latest is None or latest.given:
         return None
     return {"withdrawn_at": latest.created_at}
+
+
+def consent_request_for_staff(*, case, request_id: int) -> ConsentRequest | None:
+    return (
+        ConsentRequest.objects.filter(
+            pk=request_id, case=case, outcome=ConsentRequest.Outcome.WAITING
+        )
+        .select_related("organisation")
+        .first()
+    )
 
 
 # Correction requests

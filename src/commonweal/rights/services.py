@@ -19,7 +19,7 @@ from commonweal.organisations import selectors as organisations
 from commonweal.people import services as people_services
 
 from . import selectors
-from .models import Consent, DataRequest, LegalHold
+from .models import Consent, ConsentRequest, DataRequest, LegalHold
 from .retention import (
     register_case_eraser,
     retention_run,
@@ -28,7 +28,9 @@ from .retention import (
 )
 
 __all__ = [
+    "consent_ask",
     "consent_record",
+    "consent_request_cancel",
     "data_request_create",
     "data_request_resolve",
     "legal_hold_lift",
@@ -53,11 +55,22 @@ class RightsRefused(Exception):
 
 
 def consent_record(
-    *, person, purpose: str, given: bool, method: str, by, note: str = ""
+    *,
+    person,
+    purpose: str,
+    given: bool,
+    method: str,
+    by,
+    note: str = "",
+    words: str = "",
+    language: str = "",
 ) -> Consent:
-    """Give or withdraw consent for a purpose, taking effect in this transaction. Withdrawing
-    consent to sharing with providers ends every active referral of the person's cases to
-    a provider at once. Asking for what already holds records nothing new (a double click)."""
+    """Record the person's answer for a purpose (yes or no), with how it came, who recorded
+    it and the words they were shown or read, taking effect in this transaction. A no to
+    sharing with providers ends every active referral of the person's cases to a provider
+    at once. Requests waiting for this answer are settled with it: a yes makes the waiting
+    referrals, a no tells the team. Giving the answer that already holds records nothing new
+    (a double click)."""
     if purpose not in Consent.Purpose.values:
         raise RightsRefused(_("Choose what the consent is for."), "purpose")
     if method not in Consent.Method.values:
@@ -70,8 +83,8 @@ def consent_record(
                     .order_by("-sequence")
                     .first()
                 )
-                current = selectors.DEFAULTS[purpose] if latest is None else latest.given
                 if latest is not None and latest.given == given:
+                    _settle_requests(person=person, purpose=purpose, consent=latest, by=by)
                     return latest
                 consent = Consent.objects.create(
                     person=person,
@@ -80,18 +93,188 @@ def consent_record(
                     method=method,
                     recorded_by=by,
                     note=(note or "")[:500],
+                    words=words or "",
+                    language=(language or "")[:2],
                     created_at=timezone.now(),
                     sequence=(latest.sequence + 1) if latest else 1,
                 )
-                if purpose == Consent.Purpose.PROVIDER_SHARING and not given and current:
+                if purpose == Consent.Purpose.PROVIDER_SHARING and not given:
                     cases_services.referrals_end_for_person(
                         person_id=person.pk, by=by, reason="consent_withdrawn"
                     )
+                _settle_requests(person=person, purpose=purpose, consent=consent, by=by)
                 return consent
         except IntegrityError:
             # Another request appended first: read again, and do nothing if it did this.
             continue
     raise RightsRefused(_("Your choice could not be saved. Try again."), "purpose")
+
+
+def _settle_requests(*, person, purpose: str, consent: Consent, by) -> None:
+    """The requests that waited for this answer: a yes makes each waiting referral (as the
+    member of staff who asked), a no leaves it unmade with a task for them saying so."""
+    waiting = list(
+        ConsentRequest.objects.select_for_update(of=("self",))
+        .filter(person=person, purpose=purpose, outcome=ConsentRequest.Outcome.WAITING)
+        .select_related("organisation")
+        .order_by("asked_at", "id")
+    )
+    now = timezone.now()
+    for request in waiting:
+        if consent.given:
+            referral = None
+            if request.case_id and request.organisation_id:
+                referral = cases_services.case_refer_after_consent(
+                    case_id=request.case_id,
+                    organisation_id=request.organisation_id,
+                    scope=request.scope,
+                    reason=request.reason,
+                    by=request.asked_by,
+                    consent_id=consent.pk,
+                )
+            request.outcome = (
+                ConsentRequest.Outcome.REFERRED
+                if referral is not None
+                else ConsentRequest.Outcome.NOT_REFERRED
+            )
+        else:
+            request.outcome = ConsentRequest.Outcome.REFUSED
+            if request.case_id and request.organisation_id:
+                _tell_team_refused(request, by)
+        request.answer = consent
+        request.closed_by = by
+        request.closed_at = now
+        request.save(update_fields=["outcome", "answer", "closed_by", "closed_at"])
+
+
+def _tell_team_refused(request: ConsentRequest, by) -> None:
+    """A task on the case for whoever asked: the person said no, so nothing was shared."""
+    case = cases_selectors.case_by_id(case_id=request.case_id)
+    if case is None or case.closed_at is not None:
+        return
+    assignee = request.asked_by_id
+    if not (case.team_id and organisations.is_team_member(user_id=assignee, team_id=case.team_id)):
+        assignee = None
+    cases_services.task_add(
+        case_id=case.pk,
+        title=(
+            f"They said no to sharing their details with {request.organisation.name}: "
+            "the referral was not made"
+        )[:200],
+        due_date=None,
+        assignee_id=assignee,
+        by=by,
+        within_transaction=True,
+    )
+
+
+def consent_ask(
+    *, case, organisation_id: int, scope: list[str], reason: str, by, context
+) -> ConsentRequest:
+    """Ask the person, in their account and by a notice through their usual channels,
+    whether we may share their details with a provider; the referral (to whom, what it
+    shares, why) waits for their answer. Asking twice while waiting asks once."""
+    reason = (reason or "").strip()
+    scope = [part for part in cases_selectors.REFERRAL_SCOPES if part in set(scope or [])]
+    if not reason:
+        raise RightsRefused(_("Say why you are referring the case."), "reason")
+    target = organisations.organisation(organisation_id=organisation_id)
+    if target is None or not target.is_provider or organisation_id in context.organisation_ids:
+        raise RightsRefused(
+            _("Choose a charity or contractor: only sharing with them needs the person's yes."),
+            "organisation",
+        )
+    if not scope:
+        raise RightsRefused(
+            _("Choose what they would see: a referral of the summary only needs no consent."),
+            "scope",
+        )
+    if case.closed_at is not None:
+        raise RightsRefused(_("This case is closed: a decision has been made."), "organisation")
+    if selectors.provider_sharing_allowed(person_id=case.person_id):
+        raise RightsRefused(
+            _("They have already said yes to sharing their details: refer the case."),
+            "organisation",
+        )
+    if cases_selectors.case_referred_to(case_id=case.pk, organisation_id=organisation_id):
+        raise RightsRefused(
+            _("The case is already referred to %(organisation)s.") % {"organisation": target.name},
+            "organisation",
+        )
+    person = case.person
+    existing = ConsentRequest.objects.filter(
+        case=case, organisation_id=organisation_id, outcome=ConsentRequest.Outcome.WAITING
+    ).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            request = ConsentRequest.objects.create(
+                person=person,
+                purpose=Consent.Purpose.PROVIDER_SHARING,
+                case=case,
+                organisation=target,
+                scope=scope,
+                reason=reason,
+                asked_by=by,
+                asked_at=timezone.now(),
+            )
+            cases_services.case_event_record(
+                case=case,
+                kind="note",
+                actor=by,
+                visible_to_person=False,
+                data={
+                    "text": f"Asked them whether we may share their details with "
+                    f"{target.name}; the referral waits for their answer.",
+                    "consent_request": request.pk,
+                },
+            )
+            language = person.language or case.application.language or "en"
+            text_language = "cy" if language in ("cy", "both") else "en"
+            provider = (target.name_cy or target.name) if text_language == "cy" else target.name
+            messaging_services.notice_send(
+                event="consent_asked",
+                person=person,
+                case=case,
+                data=messaging_services.notice_data(
+                    case=case,
+                    person=person,
+                    language=language,
+                    extra={
+                        "provider": provider,
+                        "url": f"{settings.COMMONWEAL_BASE_URL}/account/your-data/consents/"
+                        f"{Consent.Purpose.PROVIDER_SHARING}/",
+                    },
+                ),
+                by=by,
+            )
+    except IntegrityError:
+        # The same question from a second click, a moment earlier: that one stands.
+        existing = ConsentRequest.objects.filter(
+            case=case, organisation_id=organisation_id, outcome=ConsentRequest.Outcome.WAITING
+        ).first()
+        if existing is None:
+            raise
+        return existing
+    return request
+
+
+def consent_request_cancel(*, case, request_id: int, by) -> ConsentRequest:
+    """Stop waiting for the person's answer: the referral will not be made by it."""
+    with transaction.atomic():
+        request = (
+            ConsentRequest.objects.select_for_update()
+            .filter(pk=request_id, case=case, outcome=ConsentRequest.Outcome.WAITING)
+            .first()
+        )
+        if request is None:
+            raise RightsRefused(_("This request has already been answered."), "form")
+        request.outcome = ConsentRequest.Outcome.CANCELLED
+        request.closed_by = by
+        request.closed_at = timezone.now()
+        request.save(update_fields=["outcome", "closed_by", "closed_at"])
+    return request
 
 
 # Correction requests

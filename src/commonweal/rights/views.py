@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods
 from commonweal.core.staff import staff_page, staff_required
 from commonweal.people import services as people_services
 
-from . import documents, selectors, services
+from . import documents, selectors, services, wording
 from .models import Consent, DataRequest
 
 
@@ -41,34 +41,52 @@ def _me(request):
     return people_services.person_for_account(account=request.user)
 
 
-def _consent_labels() -> dict[str, dict[str, str]]:
+def _method_labels() -> dict[str, str]:
+    return {value: str(label) for value, label in Consent.Method.choices}
+
+
+def _waiting_context(request_row) -> dict:
+    """The words about the referral a request waits for: to whom, for which application,
+    what they would see, and how to reach them instead."""
+    if request_row is None or request_row.organisation_id is None:
+        return {}
+    organisation = request_row.organisation
+    welsh = translation.get_language() == "cy"
     return {
-        Consent.Purpose.PROVIDER_SHARING: {
-            "title": _("Sharing your case with organisations that help"),
-            "what": _(
-                "We may ask a charity or contractor to help with your application, and share "
-                "the parts of your case they need. If you say no, any sharing ends at once."
-            ),
-        },
-        Consent.Purpose.ANSWER_REUSE: {
-            "title": _("Using details you gave us before"),
-            "what": _(
-                "When you apply for another service, we offer the details we already hold "
-                "instead of asking again. If you say no, every question is asked each time."
-            ),
-        },
-        Consent.Purpose.RESEARCH_CONTACT: {
-            "title": _("Being contacted for research"),
-            "what": _(
-                "We may invite you to tell us what it was like to use our services. "
-                "Saying no makes no difference to your applications."
-            ),
-        },
+        "provider": (organisation.name_cy or organisation.name) if welsh else organisation.name,
+        "reference": request_row.case.reference if request_row.case_id else "",
+        "parts": wording.scope_phrases(request_row.scope),
+        "contact": organisation.public_contact,
     }
 
 
-def _method_labels() -> dict[str, str]:
-    return {value: str(label) for value, label in Consent.Method.choices}
+def _consent_cards(person) -> list[dict]:
+    """Each purpose as the data page shows it: the answer now in a sentence, the words it
+    was given to, the answers before, and any question waiting for an answer."""
+    cards = []
+    for state in selectors.consents_for_person(person=person):
+        wording = selectors.consent_wording(state.purpose)
+        cards.append(
+            {
+                "purpose": state.purpose,
+                "state": state.state,
+                "title": wording.title,
+                "what": wording.paragraphs[0],
+                "sentence": selectors.consent_answer_sentence(state.latest, person=person),
+                "words": state.latest.words if state.latest else "",
+                "earlier": [
+                    selectors.consent_answer_sentence(row, person=person)
+                    for row in state.history[1:]
+                ],
+                "waiting": [
+                    _("%(provider)s would like to help with your application %(reference)s.")
+                    % _waiting_context(row)
+                    for row in state.waiting
+                    if row.organisation_id
+                ],
+            }
+        )
+    return cards
 
 
 def _status_labels() -> dict[str, str]:
@@ -96,9 +114,7 @@ def your_data(request):
                 if item.application.status == "submitted"
                 and item.application.person_id == person.pk
             ],
-            "consents": selectors.consents_for_person(person=person),
-            "consent_labels": _consent_labels(),
-            "methods": _method_labels(),
+            "consents": _consent_cards(person),
             "requests": selectors.data_requests_for_person(person=person),
             "statuses": _status_labels(),
             "flashes": _flashes(request),
@@ -254,44 +270,57 @@ def correct_answer(request, reference, question_id):
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def consent_change(request, purpose):
-    """Give or withdraw one consent, after a page that says what it means."""
-    labels = _consent_labels()
-    if purpose not in labels:
+    """The person says yes or no to one purpose, on a page that says what it means and what
+    happens if they say no; a referral waiting for their answer is named."""
+    if purpose not in Consent.Purpose.values:
         raise Http404("No such consent")
     person = _me(request)
-    state = next(s for s in selectors.consents_for_person(person=person) if s.purpose == purpose)
+    state = selectors.consent_state(person=person, purpose=purpose)
+    waiting = state.waiting[0] if state.waiting else None
+    words = wording.wording(purpose, **_waiting_context(waiting))
+    chosen = request.POST.get("given", "") if request.method == "POST" else ""
+    errors = []
     if request.method == "POST":
-        wanted = request.POST.get("given")
-        if wanted not in ("yes", "no"):
-            raise Http404("No such choice")
-        services.consent_record(
-            person=person,
-            purpose=purpose,
-            given=wanted == "yes",
-            method=Consent.Method.ONLINE,
-            by=request.user,
-        )
-        messages.success(
-            request,
-            (
-                _("You have given your consent: %(what)s.")
-                if wanted == "yes"
-                else _("You have withdrawn your consent: %(what)s. This has taken effect.")
+        if chosen not in ("yes", "no"):
+            errors.append({"text": _("Select yes or no"), "href": "#given"})
+        else:
+            services.consent_record(
+                person=person,
+                purpose=purpose,
+                given=chosen == "yes",
+                method=Consent.Method.ONLINE,
+                by=request.user,
+                words=words.text(),
+                language=_language()[:2],
             )
-            % {"what": labels[purpose]["title"]},
-        )
-        return redirect(reverse("rights:your-data") + "#consents")
+            messages.success(
+                request,
+                (
+                    _("You said yes: %(what)s.")
+                    if chosen == "yes"
+                    else _("You said no: %(what)s. This has taken effect.")
+                )
+                % {"what": words.title},
+            )
+            return redirect(reverse("rights:your-data") + "#consents")
+    elif state.latest is not None:
+        chosen = "yes" if state.given else "no"
     return render(
         request,
         "rights/consent_change.html",
         {
             "purpose": purpose,
-            "label": labels[purpose],
-            "state": state,
-            "page_title": _("Withdraw your consent") if state.given else _("Give your consent"),
+            "words": words,
+            "answer_now": wording.answer_sentence(state.latest, person=person)
+            if state.latest
+            else "",
+            "chosen": chosen,
+            "errors": errors,
+            "page_title": words.question,
             "back_url": reverse("rights:your-data"),
             "nav": "your-data",
         },
+        status=400 if errors else 200,
     )
 
 
@@ -366,53 +395,110 @@ def staff_request(request, request_id):
     )
 
 
-@require_http_methods(["GET", "HEAD", "POST"])
-@staff_required
-def staff_consents(request, reference):
-    """Consent the person gave or withdrew by phone, in person or on paper, recorded by the
-    case team (a referred organisation cannot)."""
+def _case_for_consent(request, reference):
+    """The case, for its own team only (a referred organisation cannot record consent)."""
     from commonweal.cases import selectors as cases_selectors
 
     page = cases_selectors.case_for_staff(context=request.staff, reference=reference.upper())
     if page is None or not page.can_act:
         raise Http404("No such case")
-    case = page.case
-    labels = _consent_labels()
+    return page.case
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@staff_required
+def staff_consents(request, reference):
+    """Where each of the person's consents stands, every answer with the words it was given
+    to, and the referrals waiting for an answer (which the team can stop waiting for)."""
+    case = _case_for_consent(request, reference)
+    if request.method == "POST":
+        value = request.POST.get("request", "")
+        if (
+            not value.isdigit()
+            or selectors.consent_request_for_staff(case=case, request_id=int(value)) is None
+        ):
+            raise Http404("No such request")
+        try:
+            services.consent_request_cancel(case=case, request_id=int(value), by=request.user)
+        except services.RightsRefused:
+            pass  # answered a moment ago: the page shows what happened
+        else:
+            messages.success(request, _("Stopped waiting. The case was not referred."))
+        return redirect("rights:staff-consents", reference=case.reference)
+    states = selectors.consents_for_person(person=case.person)
+    return _staff_page(
+        request,
+        "rights/staff_consents.html",
+        case=case,
+        consents=[
+            {
+                "purpose": state.purpose,
+                "title": wording.wording(state.purpose).title,
+                "sentence": wording.answer_sentence(state.latest),
+                "history": [
+                    {"sentence": wording.answer_sentence(row), "words": row.words, "note": row.note}
+                    for row in state.history
+                ],
+                "waiting": [row for row in state.waiting if row.case_id == case.pk],
+            }
+            for state in states
+        ],
+        page_title=_("Consent"),
+        back_url=reverse("workspace:case", args=[case.reference]),
+        nav="",
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@staff_required
+def staff_consent(request, reference, purpose):
+    """The answer a person gave by phone, in person or on paper, recorded by the case team
+    with the words read to them (shown here, in the person's language)."""
+    if purpose not in Consent.Purpose.values:
+        raise Http404("No such consent")
+    case = _case_for_consent(request, reference)
+    person = case.person
+    language = "cy" if person.language in ("cy", "both") else "en"
+    state = selectors.consent_state(person=person, purpose=purpose)
+    waiting = next((row for row in state.waiting if row.case_id == case.pk), None)
+    with translation.override(language):
+        words = wording.wording(purpose, **_waiting_context(waiting))
     methods = {k: v for k, v in _method_labels().items() if k != Consent.Method.ONLINE}
-    values = {"purpose": "", "given": "", "method": "", "note": ""}
+    values = {"given": "", "method": "", "note": ""}
     errors = []
     if request.method == "POST":
         values = {key: (request.POST.get(key) or "").strip()[:500] for key in values}
-        if values["purpose"] not in labels:
-            errors.append({"text": _("Choose what the consent is for"), "href": "#purpose"})
         if values["given"] not in ("yes", "no"):
-            errors.append({"text": _("Choose whether they gave or withdrew it"), "href": "#given"})
+            errors.append({"text": _("Select what they said"), "href": "#given"})
         if values["method"] not in methods:
-            errors.append({"text": _("Choose how they told us"), "href": "#method"})
+            errors.append({"text": _("Select how they told us"), "href": "#method"})
         if not errors:
             services.consent_record(
-                person=case.person,
-                purpose=values["purpose"],
+                person=person,
+                purpose=purpose,
                 given=values["given"] == "yes",
                 method=values["method"],
                 by=request.user,
                 note=values["note"],
+                words=words.text(),
+                language=language,
             )
-            messages.success(request, _("Consent recorded."))
-            return redirect("rights:staff-consents", reference=case.reference)
+            messages.success(request, _("Their answer is recorded."))
+            return redirect("workspace:case", reference=case.reference)
     return _staff_page(
         request,
-        "rights/staff_consents.html",
+        "rights/staff_consent.html",
         status=400 if errors else 200,
         case=case,
-        consents=selectors.consents_for_person(person=case.person),
-        consent_labels=labels,
+        words=words,
+        # The language the words are read in (not "language": that is the page's own).
+        read_language=language,
+        answer_now=wording.answer_sentence(state.latest),
         methods=methods,
-        all_methods=_method_labels(),
         values=values,
         errors=errors,
         error_for={error["href"][1:]: error["text"] for error in reversed(errors)},
-        page_title=_("Consent"),
+        page_title=_("Record their answer"),
         back_url=reverse("workspace:case", args=[case.reference]),
         nav="",
     )

@@ -80,8 +80,13 @@ class AutomationRecord(AppendOnly):
     mode = models.CharField(max_length=10)
     policy_version = models.PositiveIntegerField()
     action = models.CharField(max_length=20, choices=Action.choices)
-    # Why, in words for caseworkers (each red or amber check, the rules' outcome).
+    # Why, in words for caseworkers (each check that did not pass, the rules' outcome), in
+    # English as the policy ran in the worker.
     reasons = models.JSONField(default=list)
+    # The same reasons as messages (checks/reasons.py), shown in the reader's language. Null
+    # for records made before they were kept (a nullable column: added without rebuilding
+    # the append-only table and its triggers).
+    reason_messages = models.JSONField(null=True, blank=True)
     # The decision it made or led to (cases.Decision), when there is one.
     decision_id = models.BigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField()

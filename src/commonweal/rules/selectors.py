@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
+from commonweal.checks.reasons import shown_all
+
 from . import engine
 from .models import AutomationRecord, RuleEvaluation
 
@@ -53,6 +55,8 @@ class CasePanel:
     lines: list[RuleLine] = field(default_factory=list)
     explanation: str = ""
     automation: AutomationRecord | None = None
+    # Why the policy left the case for a person, in the reader's language.
+    automation_reasons: list[str] = field(default_factory=list)
     # The rules suggest approving, and a caseworker may do it with one button.
     one_click: bool = False
 
@@ -65,6 +69,8 @@ def case_panel(*, case, language: str) -> CasePanel | None:
     if evaluation is None and automation is None:
         return None
     panel = CasePanel(evaluation=evaluation, automation=automation)
+    if automation is not None:
+        panel.automation_reasons = shown_all(automation.reasons, automation.reason_messages)
     if evaluation is not None:
         panel.lines = result_lines(evaluation.results, language)
         panel.explanation = evaluation.explanation.get(language) or evaluation.explanation.get(

@@ -1,8 +1,11 @@
 """Every write for rules (one transaction each): storing what the rules found on a case, and
 what the service's automation policy did with it.
 
-The automation policy never refuses anyone: when a check is red or amber, or the rules do
-not say eligible, the case stays with a person, and the policy only notes why.
+The automation policy never refuses anyone, and approves only what was truly checked: every
+check the service lists must have run and passed (green). A check that is red or amber, did
+not run (no person index, no modulus table, nothing given to check) or could not run, or the
+rules not saying eligible, leaves the case with a person, and the policy only notes why, in
+words each reader sees in their own language.
 """
 
 from __future__ import annotations
@@ -12,12 +15,15 @@ import json
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext
 
 from commonweal.accounts import services as accounts_services
 from commonweal.cases import services as cases_services
 from commonweal.catalogue import selectors as catalogue
 from commonweal.checks import selectors as checks_selectors
+from commonweal.checks.models import CheckResult
+from commonweal.checks.reasons import Message, english_message, stored
+from commonweal.checks.reasons import message as _
 
 from . import engine
 from .models import AutomationRecord, RuleEvaluation
@@ -93,46 +99,76 @@ def _explanation_for(case, evaluation: RuleEvaluation) -> str:
     return evaluation.explanation.get("cy" if language == "cy" else "en", "")
 
 
-def _record(case, *, evaluation, definition, action: str, reasons: list[str], **extra):
+def _record(case, *, evaluation, definition, action: str, reasons: list, **extra):
+    pairs = [stored(reason) for reason in reasons]
     return AutomationRecord.objects.create(
         case=case,
         evaluation=evaluation,
         mode=definition.automation.mode,
         policy_version=definition.automation.version,
         action=action,
-        reasons=reasons,
+        reasons=[text for text, _data in pairs],
+        reason_messages=[data for _text, data in pairs],
         created_at=timezone.now(),
         **extra,
     )
 
 
-def _note(case, text: str, data: dict) -> None:
+def _note(case, words: list, data: dict) -> None:
+    """An internal note in English, with its words kept to be shown in any language."""
+    pairs = [stored(part) for part in words]
     cases_services.case_event_record(
         case=case,
         kind="note",
         visible_to_person=False,
-        data={"text": text, "automation": data},
+        data={
+            "text": " ".join(text for text, _data in pairs),
+            "words": [data or text for text, data in pairs],
+            "automation": data,
+        },
     )
 
 
-def _not_green(results) -> list[str]:
+STATUS_WORDS = {
+    "red": _("red"),
+    "amber": _("amber"),
+    "green": _("green"),
+    "not_run": _("not run"),
+    "error": _("could not run"),
+}
+
+
+def _checks_not_passed(definition, results) -> list[Message]:
+    """Why the checks do not let the policy approve: each check the service lists that has
+    no result, or whose result is anything but green (red, amber, not run, could not run),
+    with its reasons; and any other current result that is not green."""
+    by_name = {result.check_name: result for result in results}
     reasons = []
+    for name in definition.checks:
+        if name not in by_name:
+            reasons.append(
+                _("%(check)s: no result yet")
+                % {"check": checks_selectors.check_label_message(name)}
+            )
     for result in sorted(results, key=lambda result: result.check_name):
-        if result.status == "green":
+        if result.status == CheckResult.Status.GREEN:
             continue
-        words = _("Check %(check)s is %(status)s") % {
-            "check": result.check_name,
-            "status": result.status,
+        values = {
+            "check": checks_selectors.check_label_message(result.check_name),
+            "status": STATUS_WORDS.get(result.status, english_message(result.status)),
+            "why": checks_selectors.result_reasons(result),
         }
-        if result.reasons:
-            words += ": " + "; ".join(str(reason) for reason in result.reasons)
-        reasons.append(words)
+        if values["why"]:
+            reasons.append(_("%(check)s: %(status)s (%(why)s)") % values)
+        else:
+            reasons.append(_("%(check)s: %(status)s") % values)
     return reasons
 
 
 class _PolicyContext:
     """The automation policy's standing when it decides: it leads no team, so it can never
-    approve over a red check (it only ever approves when every check is green)."""
+    approve over a red check (it only ever approves when every listed check ran and is
+    green)."""
 
     def leads(self, team_id) -> bool:
         return False
@@ -140,10 +176,12 @@ class _PolicyContext:
 
 def automation_consider(*, case_id: int | None = None, case=None) -> AutomationRecord | None:
     """Called when every check on a case has a result. Under the service's automation
-    policy, a case whose checks are all green and whose rules say eligible is approved by the
-    policy (`automatic`) or offered to a caseworker for one-click approval (`one_click`);
-    anything else stays with a person, with the reasons noted. Returns what was recorded, or
-    None when there is nothing to do (no policy, case closed, checks still running).
+    policy, a case whose listed checks all ran and are all green, and whose rules say
+    eligible, is approved by the policy (`automatic`) or offered to a caseworker for
+    one-click approval (`one_click`); anything else (a check red, amber, not run or unable to
+    run; the rules not saying eligible) stays with a person, with the reasons noted. Returns
+    what was recorded, or None when there is nothing to do (no policy, case closed, checks
+    still running).
 
     The checks runner calls it with `case_id`; `case` is accepted too."""
     if case_id is None:
@@ -162,12 +200,13 @@ def automation_consider(*, case_id: int | None = None, case=None) -> AutomationR
         if any(name not in finished for name in definition.checks):
             return None
         evaluation = _current_evaluation(case, definition)
-        reasons = _not_green(results)
+        reasons = _checks_not_passed(definition, results)
         if evaluation is None:
             reasons.append(_("This service version has no rules to follow"))
         elif evaluation.outcome != RuleEvaluation.Outcome.ELIGIBLE:
             reasons.append(
-                _("The rules say: %(outcome)s") % {"outcome": evaluation.get_outcome_display()}
+                _("The rules say: %(outcome)s")
+                % {"outcome": english_message(evaluation.get_outcome_display())}
             )
         latest = AutomationRecord.objects.filter(case=case).order_by("-created_at", "-id").first()
         if reasons:
@@ -180,7 +219,7 @@ def automation_consider(*, case_id: int | None = None, case=None) -> AutomationR
             latest is not None
             and latest.action == action
             and latest.evaluation_id == (evaluation.pk if evaluation else None)
-            and latest.reasons == reasons
+            and latest.reasons == [stored(reason)[0] for reason in reasons]
         ):
             return latest  # checks ran again and nothing changed
         if action == AutomationRecord.Action.TO_PERSON:
@@ -189,9 +228,7 @@ def automation_consider(*, case_id: int | None = None, case=None) -> AutomationR
             )
             _note(
                 case,
-                _("The automation policy (version %(version)s) left this case for a person: ")
-                % {"version": policy.version}
-                + "; ".join(reasons),
+                [_left_for_a_person(policy, reasons)],
                 {"record": record.pk, "action": action},
             )
             return record
@@ -201,12 +238,14 @@ def automation_consider(*, case_id: int | None = None, case=None) -> AutomationR
             )
             _note(
                 case,
-                _(
-                    "Every check is green and the rules say eligible. The automation policy "
-                    "(version %(version)s) suggests approving: approve as the rules suggest, "
-                    "or decide otherwise."
-                )
-                % {"version": policy.version},
+                [
+                    _(
+                        "Every check ran and is green, and the rules say eligible. The automation "
+                        "policy (version %(version)s) suggests approving: approve as the rules "
+                        "suggest, or decide otherwise."
+                    )
+                    % {"version": policy.version}
+                ],
                 {"record": record.pk, "action": action},
             )
             return record
@@ -237,9 +276,7 @@ def automation_consider(*, case_id: int | None = None, case=None) -> AutomationR
             )
             _note(
                 case,
-                _("The automation policy (version %(version)s) left this case for a person: ")
-                % {"version": policy.version}
-                + refused.message,
+                [_left_for_a_person(policy, reasons)],
                 {"record": record.pk, "action": record.action},
             )
             return record
@@ -268,13 +305,15 @@ def automation_one_click_approve(*, case_id: int, by, context, revision):
             or definition.automation is None
         ):
             raise AutomationRefused(
-                _("The rules do not suggest approving this case now. Make the decision yourself.")
+                gettext(
+                    "The rules do not suggest approving this case now. Make the decision yourself."
+                )
             )
         evaluation = _current_evaluation(case, definition)
-        changed = _not_green(checks_selectors.current_results(case_id=case_id))
+        changed = _checks_not_passed(definition, checks_selectors.current_results(case_id=case_id))
         if evaluation is None or evaluation.pk != offer.evaluation_id or changed:
             raise AutomationRefused(
-                _(
+                gettext(
                     "The answers, rules or checks changed since the rules suggested approving. "
                     "Make the decision yourself."
                 )
@@ -300,6 +339,13 @@ def automation_one_click_approve(*, case_id: int, by, context, revision):
             created_by=by,
         )
     return decision
+
+
+def _left_for_a_person(policy, reasons: list) -> Message:
+    return _("The automation policy (version %(version)s) left this case for a person: %(why)s") % {
+        "version": policy.version,
+        "why": list(reasons),
+    }
 
 
 def automation_after_checks(*, case_id: int) -> None:

@@ -1,5 +1,6 @@
 """Webhooks in the admin: an organisation's administrators manage its subscriptions and see
-their delivery history; other staff see nothing here. Superusers see every organisation's."""
+their delivery history (core/admin_site.py keeps everyone else out). Superusers see every
+organisation's."""
 
 import json
 
@@ -8,48 +9,10 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
-from . import selectors, services
+from commonweal.core.admin_site import OrganisationScoped
+
+from . import services
 from .models import EVENT_TYPES, Subscription, WebhookDelivery
-
-
-class OrganisationScoped:
-    """Admin permissions and rows limited to the organisations the user administers."""
-
-    organisation_path = "organisation_id"
-
-    def organisation_ids(self, request) -> set[int] | None:
-        """None for a superuser (everything); else the organisations they administer."""
-        if request.user.is_superuser:
-            return None
-        if not hasattr(request, "_webhook_organisation_ids"):
-            request._webhook_organisation_ids = selectors.administered_organisation_ids(
-                user=request.user
-            )
-        return request._webhook_organisation_ids
-
-    def _allowed(self, request, obj=None) -> bool:
-        ids = self.organisation_ids(request)
-        if ids is None:
-            return True
-        if not ids:
-            return False
-        return obj is None or self.organisation_of(obj) in ids
-
-    def organisation_of(self, obj) -> int:
-        return obj.organisation_id
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        ids = self.organisation_ids(request)
-        return (
-            queryset if ids is None else queryset.filter(**{f"{self.organisation_path}__in": ids})
-        )
-
-    def has_module_permission(self, request):
-        return self._allowed(request)
-
-    def has_view_permission(self, request, obj=None):
-        return self._allowed(request, obj)
 
 
 class SubscriptionForm(forms.ModelForm):
@@ -90,27 +53,16 @@ class SubscriptionAdmin(OrganisationScoped, admin.ModelAdmin):
     search_fields = ["url"]
     readonly_fields = ["secret", "signing", "created_at", "created_by", "history"]
     actions = ["rotate_secret"]
+    # The organisation's choices are the ones they administer (core/admin_site.py).
+    administrator_may = frozenset({"view", "add", "change"})
 
     def get_fields(self, request, obj=None):
         fields = ["organisation", "url", "event_types", "active"]
         return fields if obj is None else [*fields, *self.readonly_fields]
 
-    def has_add_permission(self, request):
-        return self._allowed(request)
-
-    def has_change_permission(self, request, obj=None):
-        return self._allowed(request, obj)
-
     def has_delete_permission(self, request, obj=None):
         # Switch a subscription off instead: its delivery history stays.
         return False
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "organisation":
-            ids = self.organisation_ids(request)
-            if ids is not None:
-                kwargs["queryset"] = db_field.related_model.objects.filter(pk__in=ids)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
@@ -199,9 +151,6 @@ class WebhookDeliveryAdmin(OrganisationScoped, admin.ModelAdmin):
     readonly_fields = fields
     actions = ["send_again"]
 
-    def organisation_of(self, obj) -> int:
-        return obj.subscription.organisation_id
-
     def has_add_permission(self, request):
         return False
 
@@ -212,7 +161,7 @@ class WebhookDeliveryAdmin(OrganisationScoped, admin.ModelAdmin):
         return False
 
     def has_retry_permission(self, request):
-        return self._allowed(request)
+        return self.has_view_permission(request)
 
     @admin.display(description="Subject")
     def subject(self, obj):

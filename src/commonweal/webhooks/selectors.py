@@ -1,7 +1,5 @@
 """Reading webhooks: subscriptions and their delivery history, per organisation."""
 
-from commonweal.organisations import selectors as organisations
-
 from .models import Subscription, WebhookDelivery
 
 
@@ -17,13 +15,3 @@ def deliveries_for(*, organisation_id: int, limit: int = 100) -> list[WebhookDel
         .select_related("subscription")
         .order_by("-created_at", "pk")[:limit]
     )
-
-
-def administered_organisation_ids(*, user) -> set[int]:
-    """Organisations whose webhooks this member of staff manages (as an administrator)."""
-    context = organisations.staff_context(user=user)
-    return {
-        context.team_organisations[team]
-        for team, role in context.roles.items()
-        if role == organisations.Role.ADMINISTRATOR
-    }

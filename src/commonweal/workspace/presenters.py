@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from commonweal.catalogue import selectors as catalogue
-from commonweal.core.jinja import date_long, localised
+from commonweal.core.jinja import date_long, local_name, localised
 from commonweal.people import selectors as people_selectors
 
 DUE_STATE_LABELS = {
@@ -39,14 +39,69 @@ CHANNEL_LABELS = {
     "in_person": gettext_lazy("In person"),
     "paper": gettext_lazy("Paper form"),
 }
-# Automated checks record their own kind of event (docs/checks.md).
-EXTRA_EVENT_TITLES = {"checks_run": gettext_lazy("Automated checks run")}
+# Each kind of timeline event, in the reader's language (a kind added later without a title
+# here shows its model label).
+EVENT_TITLES = {
+    "submitted": gettext_lazy("Application submitted"),
+    "stage_changed": gettext_lazy("Stage changed"),
+    "message_sent": gettext_lazy("Message sent"),
+    "note": gettext_lazy("Internal note"),
+    "update": gettext_lazy("Update for the person"),
+    "assigned": gettext_lazy("Assigned"),
+    "transferred": gettext_lazy("Moved to another team"),
+    "referred": gettext_lazy("Referred"),
+    "referral_ended": gettext_lazy("Referral ended"),
+    "decided": gettext_lazy("Decision made"),
+    "reconsideration": gettext_lazy("Asked to look at the decision again"),
+    "task_added": gettext_lazy("Task added"),
+    "task_done": gettext_lazy("Task done"),
+    "flagged": gettext_lazy("Flag added"),
+    "unflagged": gettext_lazy("Flag removed"),
+    "thread_message": gettext_lazy("Secure message"),
+    "clock_stopped": gettext_lazy("Time limit paused"),
+    "clock_restarted": gettext_lazy("Time limit restarted"),
+    "check_overridden": gettext_lazy("Red check overridden"),
+    # Automated checks record their own kind of event (docs/checks.md).
+    "checks_run": gettext_lazy("Automated checks run"),
+    "message_failed": gettext_lazy("Message not delivered"),
+    "payment_instructed": gettext_lazy("Payment instructed"),
+    "payment_cancelled": gettext_lazy("Payment cancelled"),
+    "payment_paid": gettext_lazy("Payment made"),
+    "payment_failed": gettext_lazy("Payment failed"),
+}
+# How staff checked who a person is when they took an application (phone, in person,
+# paper): stored as a code, "document:<kind>" for a document seen.
+IDENTITY_CHECK_WORDS = {
+    "knowledge": gettext_lazy("they answered questions only they would know"),
+    "not_checked": gettext_lazy("not checked yet"),
+    "document": gettext_lazy("an identity document seen"),
+}
+IDENTITY_DOCUMENT_WORDS = {
+    "passport": gettext_lazy("passport seen"),
+    "driving_licence": gettext_lazy("driving licence seen"),
+    "benefit_letter": gettext_lazy("benefit award letter seen"),
+    "other": gettext_lazy("another identity document seen"),
+}
+LANGUAGE_WORDS = {
+    "en": gettext_lazy("English"),
+    "cy": gettext_lazy("Welsh"),
+    "both": gettext_lazy("English and Welsh (Welsh first)"),
+}
 CHECK_STATUS_WORDS = {
     "red": gettext_lazy("red"),
     "amber": gettext_lazy("amber"),
     "green": gettext_lazy("green"),
+    "not_run": gettext_lazy("not run"),
     "error": gettext_lazy("could not run"),
 }
+
+
+def identity_check_words(code: str) -> str:
+    """How a person's identity was checked, in words ("document:passport": passport seen)."""
+    kind, _colon, document = (code or "").partition(":")
+    if kind == "document" and document:
+        return str(IDENTITY_DOCUMENT_WORDS.get(document, IDENTITY_CHECK_WORDS["document"]))
+    return str(IDENTITY_CHECK_WORDS.get(kind, code))
 
 
 def checks_label(name: str) -> str:
@@ -143,7 +198,7 @@ def queue_choices(context, filters) -> dict:
                 seen.add(stage.id)
                 stages.append((stage.id, localised(stage.title, None)))
     return {
-        "teams": [(team.pk, team.name) for team in teams],
+        "teams": [(team.pk, local_name(team)) for team in teams],
         "services": [
             (p.service.slug, capfirst(localised(p.definition.name, None))) for p in services
         ],
@@ -207,6 +262,8 @@ CHECK_TAGS = {
     "red": "govuk-tag--red",
     "amber": "govuk-tag--yellow",
     "green": "govuk-tag--green",
+    # Nothing was checked: never green; amber's colour says a person must look.
+    "not_run": "govuk-tag--orange",
     "error": "govuk-tag--grey",
 }
 EVIDENCE_LABELS = {
@@ -220,7 +277,61 @@ EVIDENCE_LABELS = {
     "accounts": gettext_lazy("Accounts"),
     "error": gettext_lazy("Error"),
     "not_run": gettext_lazy("Not run"),
+    "sort_code": gettext_lazy("Sort code"),
+    "account_ends": gettext_lazy("Account number ends"),
+    "modulus": gettext_lazy("Modulus check"),
+    "name_on_account": gettext_lazy("Name on the account"),
+    "matches": gettext_lazy("Matches"),
+    "applicant": gettext_lazy("Applicant"),
+    "representative": gettext_lazy("Acting for them"),
+    "representatives": gettext_lazy("Appointees and attorneys"),
+    "relationship": gettext_lazy("Relationship"),
+    "evaluation": gettext_lazy("Evaluation"),
+    "outcome": gettext_lazy("Outcome"),
+    "entitlement_pence": gettext_lazy("Entitlement (pence)"),
+    "ruleset_hash": gettext_lazy("Rules fingerprint"),
+    "service_version": gettext_lazy("Service version"),
+    "run": gettext_lazy("Linkage run"),
+    "candidates": gettext_lazy("Candidates"),
+    "person_id": gettext_lazy("Index person"),
+    "applicant_person_id": gettext_lazy("The applicant's index person"),
+    "match_probability": gettext_lazy("Match probability"),
+    "records": gettext_lazy("Records"),
+    "source": gettext_lazy("Source"),
+    "source_id": gettext_lazy("Source id"),
+    "ni_number_held_by": gettext_lazy("NI number held by"),
+    "people_matched": gettext_lazy("People matched"),
+    "company_number": gettext_lazy("Company number"),
+    "company_name": gettext_lazy("Company name"),
+    "company_status": gettext_lazy("Company status"),
+    "charity_number": gettext_lazy("Charity number"),
+    "charity_name": gettext_lazy("Charity name"),
+    "reg_status": gettext_lazy("Registration status"),
+    "date_of_creation": gettext_lazy("Incorporated on"),
+    "date_of_cessation": gettext_lazy("Closed on"),
+    "date_of_registration": gettext_lazy("Registered on"),
+    "date_of_removal": gettext_lazy("Removed on"),
+    "found": gettext_lazy("Found"),
 }
+# Words the checks write in their evidence, in the reader's language.
+EVIDENCE_VALUES = {
+    "not configured": gettext_lazy("not set up"),
+    "pass": gettext_lazy("passes"),
+    "fail": gettext_lazy("fails"),
+    "sort code not in table": gettext_lazy("sort code not in the table"),
+    "applicant": gettext_lazy("the applicant"),
+    "representative": gettext_lazy("someone acting for them"),
+    "nobody": gettext_lazy("nobody known"),
+    "eligible": gettext_lazy("eligible"),
+    "ineligible": gettext_lazy("not eligible"),
+    "refer": gettext_lazy("a person must decide"),
+    "no_api_key": gettext_lazy("no API key"),
+    "nothing_given": gettext_lazy("nothing given"),
+}
+
+
+def _evidence_label(key: str) -> str:
+    return str(EVIDENCE_LABELS.get(key, key.replace("_", " ").capitalize()))
 
 
 def _evidence_text(value) -> str:
@@ -228,8 +339,12 @@ def _evidence_text(value) -> str:
         return ", ".join(_evidence_text(item) for item in value) or "–"
     if isinstance(value, dict):
         return "; ".join(
-            f"{key.replace('_', ' ')}: {_evidence_text(item)}" for key, item in value.items()
+            f"{_evidence_label(key)}: {_evidence_text(item)}" for key, item in value.items()
         )
+    if isinstance(value, bool):
+        return str(_("yes") if value else _("no"))
+    if isinstance(value, str) and value in EVIDENCE_VALUES:
+        return str(EVIDENCE_VALUES[value])
     return "–" if value in (None, "") else str(value)
 
 
@@ -238,7 +353,7 @@ def _evidence(evidence: dict) -> list[dict]:
     answer 404 to anyone who may not see them)."""
     items = []
     for key, value in (evidence or {}).items():
-        label = str(EVIDENCE_LABELS.get(key, key.replace("_", " ").capitalize()))
+        label = _evidence_label(key)
         links = []
         if key == "cases" and isinstance(value, list):
             for entry in value:
@@ -257,23 +372,14 @@ def check_rows(results) -> list[dict]:
             "name": result.check_name,
             "label": checks_selectors.check_label(result.check_name),
             "status": result.status,
-            "status_label": result.get_status_display()
-            if result.status != "error"
-            else _("Could not run"),
+            "status_label": str(result.get_status_display()),
             "tag": CHECK_TAGS.get(result.status, "govuk-tag--grey"),
-            "reasons": result.reasons,
+            "reasons": checks_selectors.result_reasons_shown(result),
             "evidence": _evidence(result.evidence),
             "at": result.created_at,
         }
         for result in results
     ]
-
-
-IDENTITY_CHECK_LABELS = {
-    "knowledge": gettext_lazy("answered questions only they would know"),
-    "document": gettext_lazy("identity document seen"),
-    "not_checked": gettext_lazy("not checked"),
-}
 
 
 def _submitted_text(data: dict) -> str:
@@ -283,11 +389,23 @@ def _submitted_text(data: dict) -> str:
     check = data.get("identity_check", "")
     if not check:
         return _("Application received (%(channel)s)") % {"channel": channel}
-    how = IDENTITY_CHECK_LABELS.get(check.partition(":")[0], check)
     return _("Application received (%(channel)s; identity: %(how)s)") % {
         "channel": channel,
-        "how": how,
+        "how": identity_check_words(check),
     }
+
+
+def _note_text(data: dict) -> str:
+    """A note's words; a note the system wrote (the automation policy) keeps its words as
+    messages too, shown in the reader's language."""
+    from commonweal.checks.reasons import shown
+
+    words = data.get("words")
+    if not words:
+        return data.get("text", "")
+    return " ".join(
+        shown("", part) if isinstance(part, dict) else shown(str(part)) for part in words
+    )
 
 
 def timeline(page, language: str) -> list[dict]:
@@ -302,7 +420,7 @@ def timeline(page, language: str) -> list[dict]:
             "submitted": _submitted_text(data),
             "stage_changed": _("Stage: %(stage)s") % {"stage": stage_title},
             "message_sent": _("Message sent by %(channel)s") % {"channel": data.get("channel", "")},
-            "note": data.get("text", ""),
+            "note": _note_text(data),
             "update": data.get("text", ""),
             "assigned": _("Assigned"),
             "transferred": _("Moved to another team: %(reason)s")
@@ -345,7 +463,7 @@ def timeline(page, language: str) -> list[dict]:
         entries.append(
             {
                 "kind": event.kind,
-                "title": EXTRA_EVENT_TITLES.get(event.kind) or event.get_kind_display(),
+                "title": EVENT_TITLES.get(event.kind) or event.get_kind_display(),
                 "text": texts.get(event.kind, ""),
                 "who": _who(event),
                 "for_whom": event.on_behalf_of.full_name if event.on_behalf_of_id else "",
@@ -390,6 +508,8 @@ def case_view(page, context, language: str) -> dict:
         "identity": people_selectors.identity_described(
             level=case.person.identity_level, source=case.person.identity_source
         ),
+        "team": local_name(case.team) if case.team_id else "",
+        "person_language": str(LANGUAGE_WORDS.get(case.person.language, "")),
         "flags": [FLAG_LABELS.get(flag, flag) for flag in page.flags],
         "manual_flags": [(code, FLAG_LABELS[code], code in page.flags) for code in MANUAL_FLAGS],
         "next_stages": [(s.id, s.title.text(language)) for s in definition.next_stages(case.stage)],
@@ -427,12 +547,12 @@ def case_view(page, context, language: str) -> dict:
             for m in organisations.team_members(team_ids=[case.team_id] if case.team_id else [])
         ]
         view["teams"] = [
-            (team.pk, f"{team.name} ({team.organisation.name})")
+            (team.pk, f"{local_name(team)} ({local_name(team.organisation)})")
             for team in organisations.teams_for_transfer(organisation_ids=context.organisation_ids)
             if team.pk != case.team_id
         ]
         view["organisations"] = [
-            (o.pk, o.name)
+            (o.pk, local_name(o))
             for o in organisations.organisations_for_referral(exclude_ids=context.organisation_ids)
         ]
     return view

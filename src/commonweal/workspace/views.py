@@ -24,6 +24,7 @@ from commonweal.people import selectors as people_selectors
 from commonweal.people import services as people_services
 from commonweal.privacy import services as privacy
 from commonweal.rights import selectors as rights_selectors
+from commonweal.rights import services as rights_services
 from commonweal.rules import selectors as rules_selectors
 
 from . import presenters
@@ -193,7 +194,8 @@ def case_detail(request, reference, errors=None, status=200, values=None):
         checks_pending=checks_selectors.pending_run(case_id=page.case.pk) if page.can_act else None,
         page=page,
         case=page.case,
-        consent_warning=rights_selectors.case_consent_warning(case=page.case),
+        sharing=rights_selectors.case_sharing_consent(case=page.case),
+        consent_answer=rights_selectors.consent_answer_sentence,
         relationships=people_selectors.representative_relationships(),
         rep_scopes=people_selectors.representative_scopes(),
         rules_panel=rules_selectors.case_panel(case=page.case, language=get_language())
@@ -329,6 +331,21 @@ def case_action(request, reference, action):
             )
             presenters.flash(request, _("Case moved to another team."))
             return redirect("workspace:queue")
+        elif action == "refer" and post.get("then") == "ask":
+            # Sharing the person's details with a provider waits for their yes.
+            organisation = post.get("organisation", "")
+            asked = rights_services.consent_ask(
+                case=case,
+                organisation_id=int(organisation) if organisation.isdigit() else 0,
+                scope=post.getlist("scope"),
+                reason=post.get("reason", ""),
+                by=user,
+                context=request.staff,
+            )
+            message = _(
+                "We have asked them. The case will be referred to %(organisation)s when they "
+                "say yes."
+            ) % {"organisation": asked.organisation.name}
         elif action == "refer":
             organisation = post.get("organisation", "")
             cases_services.case_refer(
@@ -397,6 +414,8 @@ def case_action(request, reference, action):
         return _refused(request, reference, refused.message, f"message-{refused.field}")
     except people_services.RepresentativeRefused as refused:
         return _refused(request, reference, refused.message, f"representative-{refused.field}")
+    except rights_services.RightsRefused as refused:
+        return _refused(request, reference, refused.message, f"refer-{refused.field}")
     presenters.flash(request, message)
     return redirect("workspace:case", reference=case.reference)
 

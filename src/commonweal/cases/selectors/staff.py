@@ -93,16 +93,25 @@ def _has_referrals(context) -> bool:
     return cache["has_referrals"]
 
 
-def case_access_q(context) -> Q:
-    """The cases this member of staff may open, as one filter."""
+def case_access_q(context, *, referrals: bool = True) -> Q:
+    """The cases this member of staff may open, as one filter (without the cases referred
+    to their organisation when `referrals` is false)."""
     if not context.is_staff:
         return Q(pk__in=[])
     allowed = Q(team_id__in=context.work_team_ids)
     if context.organisation_wide_ids:
         allowed |= Q(team__organisation_id__in=context.organisation_wide_ids)
-    if _has_referrals(context):
+    if referrals and _has_referrals(context):
         allowed |= Q(_active_referral(context))
     return allowed
+
+
+def administered_cases(*, context):
+    """The cases an administrator sees in the staff admin, as a queryset to filter other
+    rows by (a subquery): the workspace's rule for their administrator memberships, which
+    is every case of the organisations they administer. Cases only referred to them are
+    left out: a referral shares some parts of a case, and the admin shows whole records."""
+    return Case.objects.filter(case_access_q(context.administering(), referrals=False))
 
 
 def _rows(queryset):
@@ -575,3 +584,19 @@ def case_person_details(*, case_id: int) -> dict | None:
         )
         .first()
     )
+
+
+# The parts of a case a referral can share besides the summary, in the order they are shown.
+REFERRAL_SCOPES = tuple(Referral.Scope.values)
+
+
+def case_by_id(*, case_id: int) -> Case | None:
+    """A case by its id, for work other apps do on it (a task after a consent answer)."""
+    return Case.objects.filter(pk=case_id).only("id", "team_id", "closed_at").first()
+
+
+def case_referred_to(*, case_id: int, organisation_id: int) -> bool:
+    """Whether the case is referred to the organisation now."""
+    return Referral.objects.filter(
+        case_id=case_id, organisation_id=organisation_id, ended_at__isnull=True
+    ).exists()

@@ -19,6 +19,7 @@ OLD_TO_NEW = [
     ),
     ("your application for ((service))", "your ((service)) application"),
     ("eich cais am ((service))", "eich cais ar gyfer ((service))"),
+    ("gyda'ch cais am ((service))", "gyda'ch cais ar gyfer ((service))"),
 ]
 
 

@@ -18,6 +18,7 @@ from commonweal.accounts import services as accounts_services
 from commonweal.cases import selectors as cases_selectors
 from commonweal.catalogue import selectors as catalogue_selectors
 from commonweal.catalogue import services as catalogue_services
+from commonweal.checks import services as checks_services
 from commonweal.messaging import services as messaging
 from commonweal.organisations import services as organisations
 from commonweal.people import services as people_services
@@ -82,7 +83,6 @@ def load_demo_people() -> dict[str, str]:
             reason="Demo data",
         )
     passwords = {}
-    caseworkers = []
     teams = organisations.organisations_demo_ensure()
     for email, name, superuser, team, role in DEMO_STAFF:
         password = secrets.token_urlsafe(9)
@@ -93,29 +93,69 @@ def load_demo_people() -> dict[str, str]:
         # Staff need a second factor: each demo account's authenticator key is printed.
         totp_key = accounts_services.staff_totp_demo_set(user=user)
         passwords[email] = (password, totp_key, f"{name}, {role.replace('_', ' ')}")
-        if not superuser:
-            caseworkers.append(user)
     for service in catalogue_selectors.published_services():
         for title, body_en, body_cy in DEMO_SAVED_REPLIES:
             messaging.saved_reply_ensure(
                 service=service.service, title=title, body_en=body_en, body_cy=body_cy
             )
-    accounts_services.staff_group_set(
-        name="Caseworkers",
-        view_apps=["cases", "intake", "people", "messaging", "catalogue"],
-        users=caseworkers,
-    )
+    # The admin is for administrators alone (their role gives them their organisation's
+    # rows); a demo database made before that still has the group that let every member
+    # of staff read every person, case and message there.
+    accounts_services.staff_group_remove(name="Caseworkers")
     return passwords
 
 
-# Two Budgeting Loans taken by phone when the demo is first set up, to show automation: the
-# worker runs their checks; the first is all green and eligible, so the policy approves it
-# and its payment instruction is made; the second says the person is involved in industrial
-# action, which the rules refer to a caseworker.
+# Three Budgeting Loans taken by phone when the demo is first set up, to show automation: the
+# worker runs their checks. Megan Ellis's every check runs and passes and the rules say
+# eligible, so the policy approves it and its payment instruction is made. Jordan Price asks
+# for the loan to be paid into an account in someone else's name (S Evans), so the account
+# holder check is amber and the case waits for a caseworker. Rhian Davies is involved in
+# industrial action, which the rules refer to a caseworker. Each has their own details, so
+# no matching check finds one in another.
 DEMO_PHONE_APPLICATIONS = [
     (
+        "megan.ellis@example.com",
+        {
+            "given-name": "Megan",
+            "family-name": "Ellis",
+            "date-of-birth": "1986-03-14",
+            "ni-number": "MH246813C",
+            "phone": "+447700900611",
+            "address": {
+                "line_1": "7 Heol y Nant",
+                "line_2": "",
+                "town": "Caerphilly",
+                "county": "",
+                "postcode": "CF83 2BB",
+            },
+            "bank-details": {
+                "name": "MISS M ELLIS",
+                "sort_code": "309430",
+                "account_number": "28112759",
+            },
+        },
+        False,
+    ),
+    (
         "jordan.price@example.com",
-        {"given-name": "Jordan", "family-name": "Price", "ni-number": "JP123456A"},
+        {
+            "given-name": "Jordan",
+            "family-name": "Price",
+            "ni-number": "JP123456A",
+            "phone": "+447700900622",
+            "address": {
+                "line_1": "12 Castle Street",
+                "line_2": "",
+                "town": "Caerphilly",
+                "county": "",
+                "postcode": "CF83 1JE",
+            },
+            "bank-details": {
+                "name": "S Evans",
+                "sort_code": "309430",
+                "account_number": "83604450",
+            },
+        },
         False,
     ),
     (
@@ -141,10 +181,14 @@ DEMO_PHONE_APPLICATIONS = [
         True,
     ),
 ]
+# The person index the demo builds: records from the council's other systems (synthetic).
+DEMO_INDEX_RECORDS = 2_000
+# A few rows of Pay.UK's modulus tables, for the sort codes the demo uses (checks/demo/).
+DEMO_SORT_CODE_FILE = Path(__file__).resolve().parents[3] / "checks" / "demo" / "valacdos.txt"
 
 
 def demo_phone_applications() -> list[str]:
-    """The two phone applications above, registered as the demo caseworker took them;
+    """The phone applications above, registered as the demo caseworker took them;
     returns their references."""
     from commonweal.core.management.commands.bench import BUDGETING_LOAN_ANSWERS
     from commonweal.intake import services as intake_services
@@ -170,6 +214,45 @@ def demo_phone_applications() -> list[str]:
         )
         references.append(application.reference)
     return references
+
+
+def demo_person_index() -> int:
+    """A small person index, so the person-match check truly runs in the demo: records from
+    the council's other systems (a synthetic population, plus council tax records of the
+    people in the phone applications) and the platform's own people, linked with Splink.
+    Returns how many records were linked."""
+    import tempfile
+
+    from commonweal.core.management.commands.bench import BUDGETING_LOAN_ANSWERS
+    from commonweal.personindex import services as personindex
+    from commonweal.personindex import synthetic
+
+    population = synthetic.population(DEMO_INDEX_RECORDS, seed=1)
+    by_source: dict[str, list[dict]] = {}
+    for row in population.rows:
+        by_source.setdefault(row["source"], []).append(row)
+    for number, (email, changes, _on_strike) in enumerate(DEMO_PHONE_APPLICATIONS, start=1):
+        answers = {**BUDGETING_LOAN_ANSWERS, **changes}
+        by_source["council-tax"].append(
+            {
+                "source_id": f"ct-demo-{number}",
+                "given_name": answers["given-name"],
+                "family_name": answers["family-name"],
+                "date_of_birth": answers["date-of-birth"],
+                "postcode": answers["address"]["postcode"],
+                "address_line_1": answers["address"]["line_1"],
+                "town": answers["address"]["town"],
+                "ni_number": answers["ni-number"],
+                "email": email,
+                "phone": "",
+            }
+        )
+    with tempfile.TemporaryDirectory(prefix="commonweal-demo-") as folder:
+        for source, rows in by_source.items():
+            path = synthetic.write_csv(rows, Path(folder) / f"{source}.csv")
+            personindex.records_import(source=source, path=path)
+    personindex.platform_people_import()
+    return personindex.index_link().run.records
 
 
 def demo_api_key() -> str:
@@ -221,10 +304,17 @@ class Command(BaseCommand):
         services = load_demo_services()
         passwords = load_demo_people()
         api_key = demo_api_key()
+        # The checks need their data: the bank modulus table (a few rows of Pay.UK's, for the
+        # demo's sort codes) for the worker that runs them, unless one is set already.
+        os.environ.setdefault("COMMONWEAL_SORT_CODE_FILE", str(DEMO_SORT_CODE_FILE))
         phone_applications = []
         if not cases_selectors.any_cases():
             # Enough cases that the queues, search and workload have something to show.
             call_command("seed", people=150, cases=400, verbosity=0)
+            # The matching checks compare with every application, seeded ones included.
+            checks_services.match_keys_reindex()
+            self.stdout.write("Building the person index…")
+            demo_person_index()
             phone_applications = demo_phone_applications()
         if setup_only:
             self.stdout.write("Demo data loaded: " + ", ".join(services))
@@ -259,13 +349,14 @@ class Command(BaseCommand):
         )
         automation_lines = ""
         if phone_applications:
-            green, referred = phone_applications
+            green, other_name, referred = phone_applications
             automation_lines = f"""
-  Automation: two Budgeting Loans were taken by phone as the demo was set up. The worker
-  runs their checks in the background. {green} is all green and eligible, so the rules
-  approve it and its payment appears in {base}/staff/payments/pending/ (sign in as the
-  team leader). {referred} says the person is on strike: the rules refer it to a
-  caseworker, and it waits in the queue.
+  Automation: three Budgeting Loans were taken by phone as the demo was set up. The worker
+  runs their checks in the background. {green} passes every check and the rules say
+  eligible, so the policy approves it and its payment appears in
+  {base}/staff/payments/pending/ (sign in as the team leader). {other_name} asks for the
+  money to go to an account in someone else's name: that check is amber, so it waits for a
+  caseworker. {referred} says the person is on strike: the rules refer it to a caseworker.
 
 """
         self.stdout.write(
