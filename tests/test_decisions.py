@@ -394,6 +394,13 @@ def test_a_team_leader_corrects_a_decision_with_a_new_one(client, staff, case, c
     assert "We corrected a mistake in our decision of" in text
     assert "We read the savings of £180 as £1,800." in text
     assert "Decision corrected" in text  # on the timeline
+    # Both are in the person's own download, the correction saying what it corrected.
+    from commonweal.cases import selectors as cases_selectors
+
+    exported = cases_selectors.cases_for_export(person=case.person, language="en")[0]
+    assert [d["outcome"] for d in exported["decisions"]] == ["refused", "approved"]
+    assert exported["decisions"][1]["corrects_an_earlier_decision"] is True
+    assert exported["decisions"][1]["amount"] == "£400"
     # Staff see both decisions in the case's history.
     staff_page = text_of(signed_in(client, staff.leader).get(f"/staff/cases/{case.reference}/"))
     assert "Corrected decision" in staff_page and "1 earlier decision" in staff_page
@@ -537,6 +544,7 @@ def test_after_a_reconsideration_the_person_reads_that_it_changed_and_where_to_g
     assert "We have looked at our decision again" in text
     assert "We have changed our decision." in text
     assert "Your application was approved." in text and "Loan amount £400" in text
+    assert "What we decided before Your application was not successful." in text
     assert LOAN_APPROVED in text and "your savings are £180" in text
     assert "If you still think the decision is wrong" in text
     assert 'href="https://www.ombudsman.wales/"' in html
@@ -646,3 +654,46 @@ def test_the_definition_names_the_amount_question_and_automation_gives_a_reason(
         parse_definition(
             loan.replace("url: https://www.ombudsman.wales/", "url: http://ombudsman.example/")
         )
+
+
+def test_subscribed_systems_are_told_the_amount_and_what_a_decision_replaced(staff, case):
+    from commonweal.webhooks import services as webhooks
+    from commonweal.webhooks.models import WebhookDelivery
+
+    webhooks.subscription_create(
+        organisation=staff.teams["financial-support"].organisation,
+        url="http://127.0.0.1:9/hook",
+        event_types=["decision.made"],
+        by=staff.leader,
+    )
+    webhooks.subscribers_cache_clear()
+    context = staff_context(user=staff.leader)
+    first = cases_services.case_decide(
+        case_id=case.pk,
+        outcome="approved",
+        reasons=["loan-approved"],
+        explanation="You can borrow £400.",
+        amount_pence=40_000,
+        by=staff.leader,
+        context=context,
+        revision=None,
+    )
+    corrected = cases_services.case_decision_correct(
+        case_id=case.pk,
+        outcome="refused",
+        reasons=["existing-debt-too-high"],
+        explanation="You already owe too much.",
+        correction_reason="The debt check was wrong.",
+        by=staff.leader,
+        context=context,
+        revision=None,
+    )
+    made, correction = (
+        delivery.payload["data"]
+        for delivery in WebhookDelivery.objects.order_by("created_at", "id")
+    )
+    assert made["decision"] == first.pk and made["amount_pence"] == 40_000
+    assert correction["decision"] == corrected.pk and correction["supersedes"] == first.pk
+    assert correction["outcome"] == "refused" and "amount_pence" not in correction
+    # Why it was corrected is for the person and staff, not sent to other systems.
+    assert "reason" not in correction

@@ -164,9 +164,9 @@ def _checked(
     """The decision as it would be recorded (not saved), or DecisionRefused naming every
     problem with what was given."""
     reasons = list(dict.fromkeys(str(reason) for reason in reasons or []))
-    explanation = (explanation or "").strip()
-    amount_reason = (amount_reason or "").strip()
-    override_reason = (override_reason or "").strip()
+    explanation = _text(explanation)
+    amount_reason = _text(amount_reason)
+    override_reason = _text(override_reason)
     problems: list[tuple[str, str]] = []
     known_outcome = outcome in Decision.Outcome.values
     if not known_outcome:
@@ -200,7 +200,7 @@ def _checked(
     else:
         override_reason = ""  # nothing to override
     if supersedes is not None:
-        correction_reason = (correction_reason or "").strip()
+        correction_reason = _text(correction_reason)
         if not correction_reason:
             problems.append(("correction_reason", _("Say why the decision is being corrected")))
         elif len(correction_reason) > TEXT_LIMIT:
@@ -239,6 +239,11 @@ def _checked(
     return decision
 
 
+def _text(value: str | None) -> str:
+    """Words as they are kept: a form's line breaks (\r\n) as \n, so paragraphs show."""
+    return (value or "").replace("\r\n", "\n").strip()
+
+
 def _same(decision: Decision, other: Decision) -> bool:
     return (
         decision.outcome == other.outcome
@@ -267,7 +272,7 @@ def _repeat_of(case: Case, by, decision_fields: dict, correction: bool) -> Decis
     candidate = Decision(
         outcome=decision_fields["outcome"],
         reasons=list(dict.fromkeys(str(r) for r in decision_fields["reasons"] or [])),
-        explanation=(decision_fields["explanation"] or "").strip(),
+        explanation=_text(decision_fields["explanation"]),
         amount_pence=decision_fields["amount_pence"],
     )
     return latest if _same(candidate, latest) else None

@@ -56,13 +56,16 @@ def _posted(request, correcting: bool) -> dict:
     return values
 
 
-def _starting_values(page, correcting: bool) -> dict:
+def _entitlement(page) -> int | None:
+    if not page.definition.carries_amount:
+        return None
+    return cases_services.decision_entitlement(case=page.case)
+
+
+def _starting_values(page, correcting: bool, entitlement: int | None) -> dict:
     """What the form starts with: the rules' entitlement as the amount; when correcting,
     the decision being corrected."""
     values: dict = {"reasons": []}
-    entitlement = None
-    if page.definition.carries_amount:
-        entitlement = cases_services.decision_entitlement(case=page.case)
     if entitlement:
         values["amount"] = pounds_from_pence(entitlement)
     if correcting and page.decisions:
@@ -86,7 +89,9 @@ def _decision_page(request, reference: str, *, correcting: bool):
     if correcting and not page.leads:
         raise PermissionDenied("Only team leaders correct decisions")
     if request.method != "POST":
-        return _form(request, page, _starting_values(page, correcting), [], correcting)
+        entitlement = _entitlement(page)
+        values = _starting_values(page, correcting, entitlement)
+        return _form(request, page, values, [], correcting, entitlement=entitlement)
     values = _posted(request, correcting)
     step = request.POST.get("step", "")
     revision = _revision(request)
@@ -179,8 +184,12 @@ def _anchor(page, values: dict, field: str) -> str:
     return "outcome-approved"
 
 
-def _form(request, page, values, errors, correcting, *, revision=None, status=None):
+def _form(
+    request, page, values, errors, correcting, *, revision=None, status=None, entitlement=False
+):
     case = page.case
+    if entitlement is False:  # not worked out yet
+        entitlement = _entitlement(page)
     return _page(
         request,
         "workspace/decide.html",
@@ -195,9 +204,7 @@ def _form(request, page, values, errors, correcting, *, revision=None, status=No
         if correcting
         else None,
         outcomes=presenters.decision_outcomes(page.definition, translation.get_language()),
-        entitlement=cases_services.decision_entitlement(case=case)
-        if page.definition.carries_amount
-        else None,
+        entitlement=entitlement,
         form_url=request.path,
         page_title=(
             _("Correct the decision on %(reference)s")

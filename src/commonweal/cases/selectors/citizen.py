@@ -228,6 +228,8 @@ class DecisionForPerson:
     # The answer to their request to look at the decision again: whether it changed.
     after_review: bool = False
     changed: bool = False
+    # After a review: what the decision looked at again said, in a sentence.
+    before_review: str = ""
     # A correction: the date of the decision it replaced, and why.
     replaces_decision_of: datetime.datetime | None = None
     correction_reason: str = ""
@@ -250,15 +252,15 @@ def _money(pence: int) -> str:
 
 
 def _decision_details(decision: Decision, definition, answers: dict, language: str) -> list:
-    """What the person asked for and what they get, for a service whose approvals carry an
-    amount."""
-    if not definition.carries_amount or decision.outcome != Decision.Outcome.APPROVED:
+    """What the person asked for and (when approved) what they get, for a service whose
+    approvals carry an amount."""
+    if not definition.carries_amount or decision.outcome == Decision.Outcome.WITHDRAWN:
         return []
     rows = []
     asked_for = definition.asked_for_pence(answers)
     if asked_for is not None:
         rows.append((_("You asked for"), _money(asked_for)))
-    if decision.amount_pence is not None:
+    if decision.outcome == Decision.Outcome.APPROVED and decision.amount_pence is not None:
         label = definition.decision_amount.label if definition.decision_amount else None
         rows.append(
             (
@@ -267,6 +269,13 @@ def _decision_details(decision: Decision, definition, answers: dict, language: s
             )
         )
     return rows
+
+
+def _before_review(earlier: Decision, viewer: str) -> str:
+    sentence = _outcome_sentence(earlier.outcome, viewer)
+    if earlier.amount_pence is not None:
+        sentence += " " + _("Amount: %(amount)s") % {"amount": _money(earlier.amount_pence)}
+    return sentence
 
 
 def decision_for_person(
@@ -302,6 +311,7 @@ def decision_for_person(
         amount_pence=decision.amount_pence,
         after_review=after_review,
         changed=after_review and decision_changed(decision, decision.reconsiders),
+        before_review=_before_review(decision.reconsiders, viewer) if after_review else "",
         replaces_decision_of=superseded.decided_at if superseded is not None else None,
         correction_reason=decision.correction_reason,
     )
@@ -475,6 +485,13 @@ def cases_for_export(*, person, language: str) -> list[dict]:
                             if reason is not None
                         ],
                         "explanation": decision.explanation,
+                        "amount": _money(decision.amount_pence)
+                        if decision.amount_pence is not None
+                        else None,
+                        # A decision after a reconsideration, or one correcting an error.
+                        "after_looking_again": True if decision.reconsiders_id else None,
+                        "corrects_an_earlier_decision": True if decision.supersedes_id else None,
+                        "why_corrected": decision.correction_reason or None,
                     }
                     for decision in decisions[case.pk]
                 ],
