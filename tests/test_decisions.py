@@ -272,7 +272,7 @@ def test_the_api_refuses_a_reason_of_another_outcome(client, staff, case):
 
 
 def _panel_text(html: str) -> str:
-    start = html.index('<section class="app-decision"')
+    start = html.index('<section class="app-decision')
     part = html[start : html.index("</section>", start)]
     return " ".join(unescape(re.sub(r"<[^>]+>", " ", part)).split())
 

@@ -262,7 +262,7 @@ def _in_threads(*targets):
 def test_two_workers_at_once_make_one_instruction(demo_services):
     _postgresql_only()
     staff = make_staff()
-    case = approved_case(staff.leader)
+    case = approved_case_unpaid(staff.leader)
     start = threading.Barrier(4)
     made = []
 
@@ -276,7 +276,7 @@ def test_two_workers_at_once_make_one_instruction(demo_services):
 
     assert _in_threads(*[create] * 4) == []
     assert len(made) == 4 and len(set(made)) == 1
-    assert PaymentInstruction.objects.filter(case=case).count() == 1
+    assert PaymentInstruction.objects.filter(case=case, status="pending").count() == 1
 
 
 @pytest.mark.django_db(transaction=True)
