@@ -697,3 +697,37 @@ def test_subscribed_systems_are_told_the_amount_and_what_a_decision_replaced(sta
     assert correction["outcome"] == "refused" and "amount_pence" not in correction
     # Why it was corrected is for the person and staff, not sent to other systems.
     assert "reason" not in correction
+
+
+def test_a_changed_amount_after_a_reconsideration_replaces_the_waiting_payment(
+    staff, case, citizen
+):
+    context = staff_context(user=staff.leader)
+    cases_services.case_decide(
+        case_id=case.pk,
+        outcome="approved",
+        reasons=["loan-approved"],
+        explanation="We can lend you £350.",
+        amount_pence=35_000,
+        amount_reason="The cooker costs £350.",
+        by=staff.caseworker,
+        context=staff_context(user=staff.caseworker),
+        revision=None,
+    )
+    first = PaymentInstruction.objects.get(case=case)
+    cases_services.case_reconsideration_request(
+        case_id=case.pk, account=citizen, reason="The cooker costs £400."
+    )
+    cases_services.case_decide(
+        case_id=case.pk,
+        outcome="approved",
+        reasons=["loan-approved"],
+        explanation="You sent the price: we can lend you £400.",
+        amount_pence=40_000,
+        by=staff.leader,
+        context=context,
+        revision=None,
+    )
+    first.refresh_from_db()
+    assert first.status == "cancelled"
+    assert PaymentInstruction.objects.get(case=case, status="pending").amount_pence == 40_000
