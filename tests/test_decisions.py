@@ -347,6 +347,15 @@ def test_sending_twice_records_once(client, staff, case):
         assert response.status_code == 302
     assert Decision.objects.filter(case=case).count() == 1
     assert Message.objects.filter(case=case, event="decision_made").count() == 1
+    # Another decision on the closed case is refused, and the summary leads somewhere real.
+    other = c.post(
+        decision_url(case), refusal(refresh(case), explanation="Something else entirely.")
+    )
+    html = other.content.decode()
+    assert other.status_code == 400 and "This case is closed" in text_of(other)
+    targets = re.findall(r'govuk-error-summary__list.*?href="#([^"]+)"', html, re.S)
+    assert targets and all(f'id="{target}"' in html for target in targets), targets
+    assert Decision.objects.filter(case=case).count() == 1
 
 
 # Corrections

@@ -156,7 +156,8 @@ def _problems_besides_amount(arguments: dict) -> list[tuple[str, str]]:
 
 
 def _errors(page, values: dict, refused) -> list[dict]:
-    problems = getattr(refused, "problems", None) or [(refused.field or "outcome", refused.message)]
+    # A refusal of the whole decision (a closed case) has no field: it leads to the page.
+    problems = getattr(refused, "problems", None) or [(refused.field or "", refused.message)]
     problems = sorted(
         problems,
         key=lambda problem: (
@@ -181,7 +182,7 @@ def _anchor(page, values: dict, field: str) -> str:
         return f"reason-{reasons[0].id}" if reasons else "explanation"
     if field in ("amount", "amount_reason", "explanation", "override_reason", "correction_reason"):
         return field
-    return "outcome-approved"
+    return "outcome-approved" if field == "outcome" else "main-content"
 
 
 def _form(
