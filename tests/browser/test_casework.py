@@ -72,7 +72,9 @@ def test_caseworker_decides_and_the_person_reads_it_and_replies(chromium, demo_s
         worker.choose("outcome", "refused")
         worker.tick("reasons", ["savings-too-high"])
         worker.fill('[name="explanation"]', "Your savings were £1,800 on the day you applied.")
-        worker.submit("main form button.govuk-button")
+        worker.submit("main form button.govuk-button", "to the preview")
+        assert "Check the decision before you send it" in page.locator("h1").inner_text()
+        worker.submit('main form button[value="send"]')
         assert "Decision: Refused" in page.locator("main").inner_text()
         assert worker.focus_problems == []
     finally:

@@ -337,8 +337,12 @@ def _case_action(request, reference: str, action):
         except cases_services.CaseActionRefused as refused:
             code = "stale" if isinstance(refused, cases_services.StaleCase) else "refused"
             status = 409 if code == "stale" else 400
+            problems = getattr(refused, "problems", None) or [(refused.field, refused.message)]
             return status, {
-                "errors": [{"field": refused.field or "", "code": code, "message": refused.message}]
+                "errors": [
+                    {"field": _api_field(field), "code": code, "message": message}
+                    for field, message in problems
+                ]
             }
         # Every call through a key is in the person's access log, as that integration.
         privacy.api_access_record(
@@ -354,6 +358,13 @@ def _case_action(request, reference: str, action):
         api_key=request.api_key, key=key, request_body=request.body, make=make
     )
     return api.create_response(request, body, status=status)
+
+
+def _api_field(field: str | None) -> str:
+    """A field as the request names it: a wrong reason is in `reasons`; the amount is
+    given in pence."""
+    field = (field or "").split(":")[0]
+    return {"amount": "amount_pence"}.get(field, field)
 
 
 CASE_CHANGE_RESPONSES = {
@@ -430,8 +441,27 @@ def move_stage(request, reference: str, payload: StageIn):
 
 class DecisionIn(Strict):
     outcome: Literal["approved", "refused", "withdrawn"]
-    reasons: list[str] = Field(default=[], description="Reason ids from the service's list")
-    explanation: str = Field(default="", max_length=5000)
+    reasons: list[str] = Field(
+        default=[],
+        max_length=50,
+        description="Reason ids from the service's list, each of this outcome; every outcome "
+        "the service lists reasons for needs at least one",
+    )
+    explanation: str = Field(
+        min_length=1, max_length=5000, description="What the person reads with the reasons"
+    )
+    amount_pence: int | None = Field(
+        default=None,
+        ge=1,
+        le=99_999_999_999,
+        description="What the person gets, in pence: required for an approval of a service "
+        "whose approvals carry an amount, refused otherwise",
+    )
+    amount_reason: str = Field(
+        default="",
+        max_length=5000,
+        description="Why the amount is not the rules' entitlement (required when it is not)",
+    )
     revision: int | None = None
 
 
@@ -443,8 +473,11 @@ class DecisionIn(Strict):
     tags=["cases"],
 )
 def record_decision(request, reference: str, payload: DecisionIn):
-    """Record a decision; the person is told through their preferred channel. A refusal
-    needs a reason; an approval is refused while a check is red."""
+    """Record a decision; the person is told through their preferred channel. Refused (with
+    every problem) when a reason belongs to another outcome, an outcome the service lists
+    reasons for has none, or an approval's amount is missing or differs from the rules'
+    entitlement without a reason; an approval is refused while a check is red. A decision
+    recorded in error is corrected by a team leader in the workspace."""
     from commonweal.cases import services as cases_services
     from commonweal.organisations import selectors as organisations
 
@@ -459,6 +492,8 @@ def record_decision(request, reference: str, payload: DecisionIn):
             outcome=payload.outcome,
             reasons=payload.reasons,
             explanation=payload.explanation,
+            amount_pence=payload.amount_pence,
+            amount_reason=payload.amount_reason,
             by=request.api_key.account,
             context=context,
             revision=payload.revision,

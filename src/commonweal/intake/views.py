@@ -987,6 +987,11 @@ def reconsideration(request, reference):
         )
     elif decision.outcome == "withdrawn":
         refusal = _("This application was withdrawn. You can make a new application instead.")
+    elif decision.after_review:
+        refusal = _(
+            "We have already looked at this decision again, so you cannot ask us to look at "
+            "it a second time."
+        )
     elif not decision.can_reconsider:
         refusal = _(
             "It is more than %(days)s days since the decision, so you cannot ask "
