@@ -125,6 +125,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A NUL or a lone surrogate in a query or form field: a clear 400, never a 500.
+    "commonweal.core.middleware.UnreadableInputMiddleware",
     "commonweal.accounts.middleware.IdleTimeoutMiddleware",
     "commonweal.accounts.middleware.StaffSecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

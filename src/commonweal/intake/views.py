@@ -450,9 +450,7 @@ def question_page(request, slug, page_id):
         action = request.POST.get("action", "continue")
         values = {}
         for question in page.questions:
-            parsed = catalogue.answer_type(question).parse(
-                question, request.POST, request.FILES, language
-            )
+            parsed = catalogue.parse_answer(question, request.POST, request.FILES, language)
             if question.type == "file" and parsed.value is None and parsed.error is not None:
                 # A file already uploaded stays unless a new one replaces it.
                 existing = draft.answers.get(question.id)
