@@ -66,10 +66,8 @@ def _wait_message(wait: services.SignInWait) -> str:
     minutes = -(-seconds // 60)
     if wait.reason == "staff_wait":
         return ngettext(
-            "You have entered the wrong details too many times. Wait %(seconds)s second and "
-            "try again.",
-            "You have entered the wrong details too many times. Wait %(seconds)s seconds and "
-            "try again.",
+            "There have been too many attempts to sign in. Wait %(seconds)s second and try again.",
+            "There have been too many attempts to sign in. Wait %(seconds)s seconds and try again.",
             seconds,
         ) % {"seconds": seconds}
     if wait.reason == "account_locked":
