@@ -339,7 +339,8 @@ def test_search_by_reference_and_not_other_teams(client, staff, case):
     ],
 )
 def test_bad_input_is_not_a_server_error(client, staff, url):
-    assert staff_client(client, staff.caseworker).get(url).status_code in (200, 404)
+    # A NUL (%00) is refused before the page with a 400 that says why.
+    assert staff_client(client, staff.caseworker).get(url).status_code in (200, 400, 404)
 
 
 def test_unknown_action_and_missing_revision(client, staff, case):
@@ -561,3 +562,39 @@ def test_evidence_is_served_only_to_staff_who_may_see_the_case(client, staff, ca
         assert other.get(url).status_code == 404
         # Nor through the citizens' address for the same file.
         assert other.get(f"/files/{upload.pk}/").status_code == 404
+
+
+def test_a_saved_reply_fills_the_message_box(client, staff, case, citizen):
+    import html
+
+    from commonweal.catalogue.models import Service
+    from commonweal.messaging.models import SavedReply
+    from commonweal.people.models import Person
+
+    statement = SavedReply.objects.create(
+        service=case.service,
+        title="Ask for a bank statement",
+        body_en="Please send your latest bank statement.",
+        body_cy="Anfonwch eich cyfriflen banc ddiweddaraf.",
+    )
+    elsewhere = SavedReply.objects.create(
+        service=Service.objects.exclude(pk=case.service_id).first(),
+        title="Another service's reply",
+        body_en="Not for this case.",
+    )
+    c = staff_client(client, staff.caseworker)
+    url = f"/staff/cases/{case.reference}/"
+
+    def message_box(query: str) -> str:
+        page = c.get(url + query).content.decode()
+        found = page.split('id="message-body"', 1)[1].split(">", 1)[1].split("</textarea>")[0]
+        return html.unescape(found).strip()
+
+    assert f'href="?reply={statement.pk}#message-body"' in c.get(url).content.decode()
+    assert message_box(f"?reply={statement.pk}") == "Please send your latest bank statement."
+    # Only a reply this page offers: not another service's, not nonsense.
+    assert message_box(f"?reply={elsewhere.pk}") == ""
+    assert message_box("?reply=nonsense") == ""
+    # In the person's language.
+    Person.objects.filter(account=citizen).update(language="cy")
+    assert message_box(f"?reply={statement.pk}") == "Anfonwch eich cyfriflen banc ddiweddaraf."

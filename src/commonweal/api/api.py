@@ -3,7 +3,8 @@
 
 Every error has the same shape: `{"errors": [{"field", "code", "message"}]}`. Request
 bodies with fields the schema does not know are refused. A POST that creates something
-needs an `Idempotency-Key` header; repeating it gets the first answer.
+needs an `Idempotency-Key` header; repeating the same request (method, path and body) with
+it gets the first answer, and the key sent with anything else is refused (409).
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ from typing import Any, Literal
 
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
 from pydantic import ConfigDict, Field
 
 from commonweal.catalogue import selectors as catalogue
+from commonweal.core.text import UnreadableText, json_loads_text
 from commonweal.intake import services as intake_services
 from commonweal.privacy import services as privacy
 
@@ -23,7 +26,17 @@ from . import reference, selectors, services
 from .auth import ApiKeyAuth, RateLimited
 from .errors import Errors, problems
 
+
+class TextCheckingParser(Parser):
+    """JSON bodies whose strings cannot be stored (a lone surrogate such as "\\ud800", or a
+    NUL) are refused here, with the field, before any code sees them."""
+
+    def parse_body(self, request):
+        return json_loads_text(request.body)
+
+
 api = NinjaAPI(
+    parser=TextCheckingParser(),
     title="Commonweal API",
     version="1",
     description=__doc__,
@@ -67,6 +80,11 @@ def rate_limited(request, error):
 
 @api.exception_handler(HttpError)
 def http_error(request, error: HttpError):
+    # django-ninja turns any failure to parse the body into "Cannot parse request body";
+    # a string that cannot be stored is named, with its field.
+    if isinstance(error.__cause__, UnreadableText):
+        cause = error.__cause__
+        return _errors(request, 400, [(cause.field or "body", "invalid_text", cause.message)])
     return _errors(request, error.status_code, [("", "error", str(error))])
 
 
@@ -99,8 +117,9 @@ IDEMPOTENCY_KEY = {
             "name": "Idempotency-Key",
             "required": True,
             "schema": {"type": "string", "maxLength": 100},
-            "description": "A key of your choosing; the same key again returns the "
-            "first answer instead of doing it twice",
+            "description": "A key of your choosing; the same request (method, path and "
+            "body) with the same key again returns the first answer instead of doing it "
+            "twice; the key with a different method, path or body is refused (409)",
         }
     ]
 }
@@ -135,7 +154,12 @@ class ServiceOut(Schema):
     questions: list[QuestionOut]
 
 
-@api.get("/services/", response=list[ServiceOut], auth=None, tags=["catalogue"])
+@api.get(
+    "/services/",
+    response={200: list[ServiceOut], 400: Errors},
+    auth=None,
+    tags=["catalogue"],
+)
 def list_services(request):
     """The services people can apply for now, with their questions."""
     return selectors.services_for_api()
@@ -252,7 +276,12 @@ def register_application(request, payload: ApplicationIn):
         return 201, {"reference": application.reference, "case": case.model_dump(mode="json")}
 
     status, body = services.idempotent(
-        api_key=request.api_key, key=key, request_body=request.body, make=make
+        api_key=request.api_key,
+        key=key,
+        method=request.method,
+        path=request.path,
+        request_body=request.body,
+        make=make,
     )
     return api.create_response(request, body, status=status)
 
@@ -274,7 +303,7 @@ class CaseDetailOut(CaseOut):
 @api.get(
     "/cases/{reference}/",
     auth=ApiKeyAuth(),
-    response={200: CaseDetailOut, 401: Errors, 403: Errors, 404: Errors, 429: Errors},
+    response={200: CaseDetailOut, 400: Errors, 401: Errors, 403: Errors, 404: Errors, 429: Errors},
     tags=["cases"],
 )
 def read_case(request, reference: str):
@@ -355,7 +384,12 @@ def _case_action(request, reference: str, action):
         return 200, case.model_dump(mode="json")
 
     status, body = services.idempotent(
-        api_key=request.api_key, key=key, request_body=request.body, make=make
+        api_key=request.api_key,
+        key=key,
+        method=request.method,
+        path=request.path,
+        request_body=request.body,
+        make=make,
     )
     return api.create_response(request, body, status=status)
 
@@ -557,7 +591,14 @@ def search_people(request, q: str = "", after: str = "", limit: int = 50):
 @api.get(
     "/people/{person_id}/contact-preferences/",
     auth=ApiKeyAuth(),
-    response={200: ContactPreferencesOut, 401: Errors, 403: Errors, 404: Errors, 429: Errors},
+    response={
+        200: ContactPreferencesOut,
+        400: Errors,
+        401: Errors,
+        403: Errors,
+        404: Errors,
+        429: Errors,
+    },
     tags=["people"],
 )
 def read_contact_preferences(request, person_id: str):

@@ -125,6 +125,24 @@ def flashes(request) -> list[str]:
     return [str(message) for message in messages.get_messages(request)]
 
 
+def message_text(*, typed: str, saved_replies, reply_id: str, language: str) -> str:
+    """What the case page's message box starts with: what was typed (shown again after a
+    refused send), else the saved reply chosen by `?reply=N`, when it is one of those this
+    page offers (the case's service's, to someone who may write on the case), in the
+    person's language when it has that wording (Welsh first for someone who wants both)."""
+    if typed:
+        return typed
+    for saved in saved_replies:
+        if str(saved.pk) != reply_id:
+            continue
+        if saved.body_cy and language == "cy":
+            return saved.body_cy
+        if saved.body_cy and language == "both":
+            return f"{saved.body_cy}\n\n{saved.body_en}"
+        return saved.body_en
+    return ""
+
+
 def case_rows(rows) -> list[dict]:
     language = None
     shaped = []

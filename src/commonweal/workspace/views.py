@@ -183,12 +183,16 @@ def case_detail(request, reference, errors=None, status=200, values=None):
         return reason_first
     if page.sees("messages") and page.can_act:
         messaging.thread_mark_read(case=page.case, by_staff=True)
+    values = values or {}
+    saved_replies = (
+        messaging_selectors.saved_replies(service_id=page.case.service_id) if page.can_act else []
+    )
     return _page(
         request,
         "workspace/case.html",
         status=status,
         errors=errors or [],
-        values=values or {},
+        values=values,
         view=presenters.case_view(page, request.staff, get_language()),
         checks=presenters.check_rows(page.check_results),
         checks_pending=checks_selectors.pending_run(case_id=page.case.pk) if page.can_act else None,
@@ -201,9 +205,13 @@ def case_detail(request, reference, errors=None, status=200, values=None):
         rules_panel=rules_selectors.case_panel(case=page.case, language=get_language())
         if page.can_act
         else None,
-        saved_replies=messaging_selectors.saved_replies(service_id=page.case.service_id)
-        if page.can_act
-        else [],
+        saved_replies=saved_replies,
+        message_text=presenters.message_text(
+            typed=values.get("body") or "",
+            saved_replies=saved_replies,
+            reply_id=request.GET.get("reply", ""),
+            language=page.case.person.language,
+        ),
         page_title=f"{page.case.reference} – {page.case.person.full_name}"
         if page.sees("person")
         else page.case.reference,
