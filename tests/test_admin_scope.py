@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from commonweal.accounts import services as accounts_services
-from commonweal.accounts.models import User
+from commonweal.accounts.models import SignInUnlock, User
 from commonweal.api import services as api_services
 from commonweal.api.models import ApiKey
 from commonweal.cases import services as cases_services
@@ -230,7 +230,12 @@ def build_world() -> World:
         by=b_admin,
         context=b_context,
     )
+    # B's administrator unlocked a colleague of theirs (B's own staff record).
+    unlock = accounts_services.sign_in_unlock(
+        user=b_admin, by=b_admin, reason="Zebedee locked himself out"
+    )
     out_of_scope = {
+        SignInUnlock: unlock,
         User: b_admin,
         Person: case_b.person,
         Application: case_b.application,
