@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from commonweal.accounts import services as accounts_services
-from commonweal.accounts.models import User
+from commonweal.accounts.models import SignInUnlock, User
 from commonweal.api import services as api_services
 from commonweal.api.models import ApiKey
 from commonweal.cases import services as cases_services
@@ -38,6 +38,7 @@ from commonweal.privacy import services as privacy
 from commonweal.privacy.models import AccessHold, AccessRecord, OrganisationPolicy
 from commonweal.webhooks import services as webhooks
 from commonweal.webhooks.models import Subscription, WebhookDelivery
+from tests.workspace import agree_to_sharing
 
 # Admins of other packages that say nothing about scope, and so are for superusers only:
 # permission groups (they grant rights) and the task queue (its arguments and errors).
@@ -173,6 +174,7 @@ def build_world() -> World:
     # A's case is referred to the provider (whose staff see its shared parts in the
     # workspace, and nothing of it in the admin).
     leader = actors["team leader of A"]
+    agree_to_sharing(case_a)  # sharing the person's details needs their yes
     cases_services.case_refer(
         case_id=case_a.pk,
         organisation_id=provider.pk,
@@ -228,7 +230,12 @@ def build_world() -> World:
         by=b_admin,
         context=b_context,
     )
+    # B's administrator unlocked a colleague of theirs (B's own staff record).
+    unlock = accounts_services.sign_in_unlock(
+        user=b_admin, by=b_admin, reason="Zebedee locked himself out"
+    )
     out_of_scope = {
+        SignInUnlock: unlock,
         User: b_admin,
         Person: case_b.person,
         Application: case_b.application,

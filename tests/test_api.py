@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from commonweal.api import services as api_services
+from commonweal.api.models import ApiKey
 from commonweal.cases.models import Case
 from commonweal.core.management.commands.bench import BUDGETING_LOAN_ANSWERS
 from tests.workspace import make_staff
@@ -203,6 +204,153 @@ def test_note_stage_and_decision_through_the_api(client, writer):
     assert Decision.objects.get(case__reference=reference).decided_by.email.startswith(
         "integration-"
     )
+
+
+def test_an_idempotency_key_is_bound_to_the_path_and_method_as_well_as_the_body(client, writer):
+    from commonweal.cases.models import CaseEvent
+
+    first = post(client, writer, APPLICATION, key="reg-a").json()["reference"]
+    second = post(client, writer, APPLICATION, key="reg-b").json()["reference"]
+    note = {"text": "Called the person"}
+    done = call(client, "post", f"/api/v1/cases/{first}/notes/", writer, note, "shared")
+    assert done.status_code == 200 and done.json()["reference"] == first
+    # The same key and body on another case's path is another request: refused, and the
+    # first case's answer is not handed back for it.
+    other = call(client, "post", f"/api/v1/cases/{second}/notes/", writer, note, "shared")
+    assert other.status_code == 409
+    assert other.json()["errors"] == [
+        {
+            "field": "Idempotency-Key",
+            "code": "reused",
+            "message": "This Idempotency-Key was used for a different request "
+            "(another method, path or body).",
+        }
+    ]
+    assert not CaseEvent.objects.filter(case__reference=second, kind="note").exists()
+    # Nor on another kind of call with the same body.
+    elsewhere = call(client, "post", f"/api/v1/cases/{first}/stage/", writer, note, "shared")
+    assert elsewhere.status_code in (400, 409) and "reference" not in elsewhere.json()
+    # The same request again still gets the first answer.
+    again = call(client, "post", f"/api/v1/cases/{first}/notes/", writer, note, "shared")
+    assert again.status_code == 200 and again.json() == done.json()
+    # The method is part of it too: the same key, path and body with another method.
+    api_key = ApiKey.objects.get(name="Case system")
+    replay = api_services.idempotent(
+        api_key=api_key,
+        key="shared",
+        method="PUT",
+        path=f"/api/v1/cases/{first}/notes/",
+        request_body=json.dumps(note).encode(),
+        make=lambda: (200, {"made": "again"}),
+    )
+    assert replay[0] == 409
+
+
+def raw_post(client, token, body: bytes, key: str, **headers):
+    return client.post(
+        "/api/v1/applications/",
+        body,
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+        HTTP_IDEMPOTENCY_KEY=key,
+        **headers,
+    )
+
+
+def test_a_lone_surrogate_in_an_answer_or_an_email_is_a_field_error(token):
+    from django.test import Client
+
+    client = Client(raise_request_exception=False)
+    # json.dumps writes "\ud800" as the escape an attacker sends.
+    answers = {**BUDGETING_LOAN_ANSWERS, "given-name": "Sam\ud800"}
+    in_answer = raw_post(
+        client, token, json.dumps({**APPLICATION, "answers": answers}).encode(), "s1"
+    )
+    assert in_answer.status_code == 400 and in_answer["Content-Type"].startswith("application/json")
+    assert in_answer.json()["errors"][0]["field"] == "answers.given-name"
+    assert in_answer.json()["errors"][0]["code"] == "invalid_text"
+    email = {**APPLICATION, "person": {"email": "\ud800@example.com"}}
+    in_email = raw_post(client, token, json.dumps(email).encode(), "s2")
+    assert in_email.status_code == 400
+    assert in_email.json()["errors"][0]["field"] == "person.email"
+    # In a key, too (the error names where, without repeating the key).
+    in_key = client.post(
+        "/api/v1/applications/",
+        b'{"service": "budgeting-loan", "channel": "phone", "answers": {"\\udfff": 1}}',
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+        HTTP_IDEMPOTENCY_KEY="s3",
+    )
+    assert in_key.status_code == 400 and in_key.json()["errors"][0]["field"] == "answers"
+    assert Case.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("answer", "code"),
+    [
+        (5, "invalid_type"),
+        (["Sam"], "invalid_type"),
+        ({"first": "Sam"}, "invalid_type"),
+        (True, "invalid_type"),
+        ("Sam\u0000", "invalid_text"),
+        ("Sam\u0001", "invalid"),
+    ],
+    ids=["number", "list", "object", "boolean", "nul", "control"],
+)
+def test_text_answers_refuse_anything_but_text(client, token, answer, code):
+    answers = {**BUDGETING_LOAN_ANSWERS, "given-name": answer}
+    response = post(client, token, {**APPLICATION, "answers": answers})
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert [(e["field"], e["code"]) for e in errors] == [("answers.given-name", code)]
+    assert Case.objects.count() == 0
+
+
+def test_other_answers_take_their_own_json_types(client, token):
+    wrong = {
+        **BUDGETING_LOAN_ANSWERS,
+        "date-of-birth": 19791104,
+        "ni-number": ["AB123456C"],
+        "address": "1 High Street",
+    }
+    response = post(client, token, {**APPLICATION, "answers": wrong})
+    assert response.status_code == 400
+    found = {(e["field"], e["code"]) for e in response.json()["errors"]}
+    assert found == {
+        ("answers.date-of-birth", "invalid_type"),
+        ("answers.ni-number", "invalid_type"),
+        ("answers.address", "invalid_type"),
+    }
+
+
+def test_a_body_over_the_limit_and_an_unknown_host_get_the_json_error_shape(token, settings):
+    from django.test import Client
+
+    client = Client(raise_request_exception=False)
+    big = b'{"service": "' + b"x" * (20 * 1024 * 1024) + b'"}'
+    too_large = raw_post(client, token, big, "big")
+    assert too_large.status_code == 400
+    assert too_large["Content-Type"].startswith("application/json")
+    assert too_large.json()["errors"][0]["code"] == "too_large"
+    for response in (
+        client.get("/api/v1/services/", HTTP_HOST="evil.example"),
+        raw_post(client, token, json.dumps(APPLICATION).encode(), "host", HTTP_HOST="evil.example"),
+    ):
+        assert response.status_code == 400
+        assert response["Content-Type"].startswith("application/json")
+        assert response.json()["errors"] == [
+            {
+                "field": "Host",
+                "code": "unknown_host",
+                "message": "This host name is not served here",
+            }
+        ]
+    # A NUL in a query string, and an address the API does not have, answer in the same shape.
+    nul = client.get("/api/v1/people/?q=%00", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert nul.status_code == 400 and nul.json()["errors"][0]["field"] == "q"
+    missing = client.get("/api/v1/no-such-thing/")
+    assert missing.status_code == 404 and missing.json()["errors"][0]["code"] == "not_found"
+    assert Case.objects.count() == 0
 
 
 def test_people_search_pages_and_contact_preferences(client, writer, staff):

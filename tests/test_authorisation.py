@@ -197,7 +197,27 @@ ROUTES: dict[str, Route] = {
         STAFF_OBJECT,
         {"reference": "reference"},
         post=True,
-        data={"outcome": "refused", "reasons": "Not eligible", "revision": "revision"},
+        data={
+            "outcome": "refused",
+            "reasons": "savings-too-high",
+            "explanation": "A stranger's decision",
+            "step": "send",
+            "revision": "revision",
+        },
+    ),
+    "staff/cases/<str:reference>/decision/correct/": Route(
+        STAFF_OBJECT,
+        {"reference": "reference"},
+        post=True,
+        data={
+            "outcome": "approved",
+            "reasons": "loan-approved",
+            "explanation": "Approved",
+            "amount": "400",
+            "correction_reason": "Mistake",
+            "step": "send",
+            "revision": "revision",
+        },
     ),
     "staff/cases/<str:reference>/do/<slug:action>/": Route(
         STAFF_OBJECT,

@@ -115,6 +115,10 @@ FIELD_NAMES = [
     "reasons",
     "explanation",
     "override_reason",
+    "amount",
+    "amount_reason",
+    "correction_reason",
+    "step",
     "revision",
     "body",
     "team",
@@ -184,3 +188,48 @@ def test_every_answer_is_validated_on_the_server(citizen_client):
     assert "Enter your first name" in html
     assert "Answer must be 100 characters or less" in html
     assert 'href="#given-name"' in html and 'href="#family-name"' in html
+
+
+def _on_the_name_page(client):
+    answer_eligibility(client, "budgeting-loan", BUDGETING_LOAN["eligibility"])
+    client.get("/services/budgeting-loan/apply/")
+    return "/services/budgeting-loan/apply/name/"
+
+
+def test_a_nul_in_a_form_or_a_query_string_gets_a_clear_400_page(citizen_client):
+    from commonweal.intake.models import Application
+
+    name_page = _on_the_name_page(citizen_client)
+    for response in (
+        citizen_client.post(name_page, {"given-name": "Sam\x00", "family-name": "Evans"}),
+        citizen_client.post("/check-status/", {"reference": "BL\x00", "postcode": "CF83 1AA"}),
+        citizen_client.get("/check-status/?reference=%00"),
+        citizen_client.get("/applications/BL-2345-%00/"),
+    ):
+        assert response.status_code == 400
+        html = response.content.decode()
+        assert "What you sent has a character in it that we cannot store" in html
+        assert "Sorry, there is a problem with the page you asked for" in html
+    assert Application.objects.get().answers.get("given-name") is None
+
+
+def test_hidden_characters_in_an_answer_get_a_field_error(citizen_client):
+    from commonweal.intake.models import Application
+
+    name_page = _on_the_name_page(citizen_client)
+    response = citizen_client.post(name_page, {"given-name": "Sam\x01\x1b", "family-name": "Evans"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Answer must not include hidden characters, like a null character" in html
+    assert 'href="#given-name"' in html
+    # What was typed is shown again, without the characters that cannot be shown.
+    assert 'value="Sam"' in html
+    assert Application.objects.get().answers.get("given-name") is None
+
+
+def test_an_unknown_host_gets_the_400_page_not_a_server_error():
+    client = Client(raise_request_exception=False)
+    response = client.get("/check-status/", HTTP_HOST="evil.example")
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "We could not understand the request" in html and "Sign in" not in html

@@ -414,22 +414,6 @@ def test_check_status_with_wrong_details_reveals_nothing(citizen_client, client,
     assert "Application received" not in html
 
 
-def test_check_status_is_rate_limited_per_reference(client, settings):
-    details = {
-        "reference": "BL-2345-6789",
-        "dob-day": "1",
-        "dob-month": "1",
-        "dob-year": "1980",
-        "postcode": "CF83 1AA",
-    }
-    statuses = [
-        client.post("/check-status/", details, REMOTE_ADDR=f"10.0.0.{i}").status_code
-        for i in range(settings.COMMONWEAL_CHECK_STATUS_ATTEMPTS_PER_REFERENCE_PER_HOUR + 1)
-    ]
-    assert statuses[:-1] == [404] * (len(statuses) - 1)
-    assert statuses[-1] == 429
-
-
 def test_check_status_explains_each_missing_field(client):
     response = client.post("/check-status/", {"reference": "", "postcode": "nonsense"})
     assert response.status_code == 400

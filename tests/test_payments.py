@@ -15,7 +15,7 @@ from commonweal.intake.models import Application
 from commonweal.payments import formats, sealing
 from commonweal.payments import services as payments
 from commonweal.payments.models import PaymentBatch, PaymentChange, PaymentInstruction
-from tests.payments import approved_case, paid_case, reconciliation_csv
+from tests.payments import approved_case, approved_case_unpaid, paid_case, reconciliation_csv
 from tests.workspace import make_staff, submit_case
 
 pytestmark = pytest.mark.django_db
@@ -48,9 +48,16 @@ def today():
 
 
 def test_an_approved_case_becomes_a_pending_instruction(staff):
-    case = approved_case(staff.leader)
-    instruction = payments.payment_instruction_create(
-        case_id=case.pk, amount_pence=81_200, by=staff.leader, reason="Loan approved"
+    case = approved_case(staff.leader, amount_pence=81_200)
+    # The decision made it, for the decision's amount; asking again hands the same one back.
+    instruction = PaymentInstruction.objects.get(case=case)
+    assert instruction.amount_pence == 81_200
+    assert instruction.decision == case.decisions.get()
+    assert (
+        payments.payment_instruction_create(
+            case_id=case.pk, amount_pence=81_200, by=staff.leader, reason="Loan approved"
+        ).pk
+        == instruction.pk
     )
     assert instruction.status == "pending"
     assert instruction.batch is None
@@ -70,7 +77,7 @@ def test_an_approved_case_becomes_a_pending_instruction(staff):
 
 
 def test_a_double_click_makes_one_instruction(staff):
-    case = approved_case(staff.leader)
+    case = approved_case_unpaid(staff.leader)
     first = payments.payment_instruction_create(
         case_id=case.pk, amount_pence=50_000, by=staff.leader, reason="Loan approved"
     )
@@ -78,7 +85,7 @@ def test_a_double_click_makes_one_instruction(staff):
         case_id=case.pk, amount_pence=50_000, by=staff.leader, reason="Loan approved"
     )
     assert again.pk == first.pk
-    assert PaymentInstruction.objects.filter(case=case).count() == 1
+    assert PaymentInstruction.objects.filter(case=case, status="pending").count() == 1
     with pytest.raises(payments.PaymentRefused, match="already has a payment"):
         payments.payment_instruction_create(
             case_id=case.pk, amount_pence=60_000, by=staff.leader, reason="Changed my mind"
@@ -98,7 +105,7 @@ def test_refused_when_the_case_is_not_approved(staff, citizen):
         case_id=case.pk,
         outcome="refused",
         reasons=["savings-too-high"],
-        explanation="",
+        explanation="Your savings are over the limit.",
         by=staff.leader,
         context=staff_context(user=staff.leader),
         revision=case.revision,
@@ -121,7 +128,7 @@ def test_refused_when_the_case_is_not_approved(staff, citizen):
     ],
 )
 def test_refused_without_valid_bank_details(staff, bank):
-    case = approved_case(staff.leader)
+    case = approved_case_unpaid(staff.leader)
     answers = dict(case.application.answers)
     if bank is None:
         answers.pop("bank-details")
@@ -132,17 +139,17 @@ def test_refused_without_valid_bank_details(staff, bank):
         payments.payment_instruction_create(
             case_id=case.pk, amount_pence=10_000, by=staff.leader, reason=""
         )
-    assert not PaymentInstruction.objects.exists()
+    assert not PaymentInstruction.objects.filter(status="pending").exists()
 
 
 @pytest.mark.parametrize("amount", [0, -5, 12.5, "100", True, 100_000_000_000])
 def test_refused_amounts(staff, amount):
-    case = approved_case(staff.leader)
+    case = approved_case_unpaid(staff.leader)
     with pytest.raises(payments.PaymentRefused):
         payments.payment_instruction_create(
             case_id=case.pk, amount_pence=amount, by=staff.leader, reason=""
         )
-    assert not PaymentInstruction.objects.exists()
+    assert not PaymentInstruction.objects.filter(status="pending").exists()
 
 
 def test_cancelling_a_pending_payment_allows_a_new_one(staff):
@@ -223,7 +230,7 @@ def test_payment_history_is_append_only(staff):
     ):
         with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(statement, [change.pk])
-    assert PaymentChange.objects.get(pk=change.pk).reason == "Loan approved"
+    assert PaymentChange.objects.get(pk=change.pk).reason == change.reason != "x"
 
 
 def _postgresql_only():
@@ -255,7 +262,7 @@ def _in_threads(*targets):
 def test_two_workers_at_once_make_one_instruction(demo_services):
     _postgresql_only()
     staff = make_staff()
-    case = approved_case(staff.leader)
+    case = approved_case_unpaid(staff.leader)
     start = threading.Barrier(4)
     made = []
 
@@ -269,7 +276,7 @@ def test_two_workers_at_once_make_one_instruction(demo_services):
 
     assert _in_threads(*[create] * 4) == []
     assert len(made) == 4 and len(set(made)) == 1
-    assert PaymentInstruction.objects.filter(case=case).count() == 1
+    assert PaymentInstruction.objects.filter(case=case, status="pending").count() == 1
 
 
 @pytest.mark.django_db(transaction=True)
@@ -684,17 +691,19 @@ def test_a_decision_and_its_payment_in_one_transaction(staff, citizen):
 
     case = submit_case(citizen)
     with transaction.atomic():
-        cases_services.case_decide(
+        decision = cases_services.case_decide(
             case_id=case.pk,
             outcome="approved",
             reasons=["loan-approved"],
-            explanation="",
+            explanation="You can borrow £400.",
+            amount_pence=40_000,
             by=staff.leader,
             context=staff_context(user=staff.leader),
             revision=case.revision,
         )
         instruction = payments.payment_instruction_create(
-            case_id=case.pk, amount_pence=81_200, by=None, reason="Approved by the rules"
+            case_id=case.pk, amount_pence=40_000, by=None, reason="Approved by the rules"
         )
-    assert instruction.status == "pending" and instruction.created_by is None
-    assert instruction.decision.outcome == "approved"
+    # The decision made the instruction; asking again in its transaction hands it back.
+    assert instruction.status == "pending" and instruction.created_by == staff.leader
+    assert instruction.decision == decision and instruction.decision.outcome == "approved"

@@ -42,13 +42,24 @@ def staff_user(email: str = "casey.worker@council.example"):
     )
 
 
-def decide(application, by, *, outcome="refused", reasons=("savings-too-high",), explanation=""):
+def decide(
+    application,
+    by,
+    *,
+    outcome="refused",
+    reasons=("savings-too-high",),
+    explanation="We looked at your answers.",
+    amount_pence=None,
+):
     case = Case.objects.get(pk=application.case.pk)
+    if outcome == "approved" and amount_pence is None:
+        amount_pence = 40_000  # what the rules work out for the answers the tests send
     return cases_services.case_decide(
         case_id=case.pk,
         outcome=outcome,
         reasons=list(reasons),
         explanation=explanation,
+        amount_pence=amount_pence,
         by=by,
         context=organisations.staff_context(user=by),
         revision=case.revision,

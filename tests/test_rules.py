@@ -699,6 +699,10 @@ def test_a_service_owner_tries_rules_on_sample_answers(client, service_owner):
         ("[1, 2]", "must be a JSON object"),
         ('{"answers": []}', '"answers" and "eligibility" must each be a JSON object'),
         ('{"answer": {}}', 'can only have "answers" and "eligibility", not answer'),
+        (
+            '{"answers": {"given-name": "\\ud800"}}',
+            "have a character that cannot be used (a lone surrogate or a null character)",
+        ),
     ],
 )
 def test_bad_sample_answers_are_refused_clearly(client, service_owner, sample, message):

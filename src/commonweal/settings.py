@@ -125,6 +125,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A NUL or a lone surrogate in a query or form field: a clear 400, never a 500.
+    "commonweal.core.middleware.UnreadableInputMiddleware",
     "commonweal.accounts.middleware.IdleTimeoutMiddleware",
     "commonweal.accounts.middleware.StaffSecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -421,10 +423,25 @@ COMMONWEAL_SIGN_IN_ATTEMPTS_PER_CODE = 5
 COMMONWEAL_CHECK_STATUS_ATTEMPTS_PER_CLIENT_PER_HOUR = env_int(
     "CHECK_STATUS_ATTEMPTS_PER_CLIENT_PER_HOUR", 10
 )
+# Guesses at one reference from one client, and from every client together (a signed-in
+# owner of the application is never counted or refused).
 COMMONWEAL_CHECK_STATUS_ATTEMPTS_PER_REFERENCE_PER_HOUR = 5
-# Lock-out on every sign-in path (staff password, one-time code, provider sign-in): this many
-# failures within the lock time lock the account, or the client address, for that long.
-COMMONWEAL_SIGN_IN_FAILURES_PER_ACCOUNT = env_int("SIGN_IN_FAILURES_PER_ACCOUNT", 5)
+COMMONWEAL_CHECK_STATUS_ATTEMPTS_PER_REFERENCE_ALL_CLIENTS_PER_HOUR = env_int(
+    "CHECK_STATUS_ATTEMPTS_PER_REFERENCE_ALL_CLIENTS_PER_HOUR", 50
+)
+# Lock-outs on the staff sign-in (password and one-time code), counted over the lock time:
+# one account from one client gets SIGN_IN_FREE_FAILURES failures free, then must wait
+# SIGN_IN_FIRST_DELAY_SECONDS (doubling with each failure) before each try, and is locked
+# at that client at SIGN_IN_FAILURES_PER_ACCOUNT; one account from every client together is
+# locked everywhere at SIGN_IN_FAILURES_PER_ACCOUNT_ALL_CLIENTS; one client trying any
+# accounts (and provider sign-ins) is locked at SIGN_IN_FAILURES_PER_CLIENT. A lock lasts
+# SIGN_IN_LOCK_MINUTES from the failure that reached it, or until an administrator unlocks.
+COMMONWEAL_SIGN_IN_FREE_FAILURES = env_int("SIGN_IN_FREE_FAILURES", 3)
+COMMONWEAL_SIGN_IN_FIRST_DELAY_SECONDS = env_int("SIGN_IN_FIRST_DELAY_SECONDS", 5)
+COMMONWEAL_SIGN_IN_FAILURES_PER_ACCOUNT = env_int("SIGN_IN_FAILURES_PER_ACCOUNT", 8)
+COMMONWEAL_SIGN_IN_FAILURES_PER_ACCOUNT_ALL_CLIENTS = env_int(
+    "SIGN_IN_FAILURES_PER_ACCOUNT_ALL_CLIENTS", 50
+)
 COMMONWEAL_SIGN_IN_FAILURES_PER_CLIENT = env_int("SIGN_IN_FAILURES_PER_CLIENT", 20)
 COMMONWEAL_SIGN_IN_LOCK_MINUTES = env_int("SIGN_IN_LOCK_MINUTES", 15)
 # Idle time-outs: a staff session (signed in with a second factor) ends sooner.

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.test import Client
 
 from commonweal.cases.models import Case, Decision
-from commonweal.messaging.models import Message, ThreadMessage
+from commonweal.messaging.models import Message, SavedReply, ThreadMessage
 from tests.workspace import agree_to_sharing, citizen_case, make_staff
 
 from .citizen import Citizen
@@ -42,6 +42,11 @@ def test_caseworker_decides_and_the_person_reads_it_and_replies(chromium, demo_s
     keyboard = mode == "keyboard"
     staff = make_staff()
     account, case = citizen_case()
+    saved = SavedReply.objects.create(
+        service=case.service,
+        title="Ask for a bank statement",
+        body_en="Please send your latest bank statement.",
+    )
 
     context = signed_in_context(chromium, demo_site, staff.caseworker, javascript=keyboard)
     if keyboard:
@@ -59,7 +64,9 @@ def test_caseworker_decides_and_the_person_reads_it_and_replies(chromium, demo_s
         # Take the case, then write to the person.
         worker.submit('main button[value="me"]')
         assert "Casey Worker" in page.locator("#summary + dl, main").first.inner_text()
-        worker.fill('[name="body"]', "Please send your latest bank statement.")
+        # Start from a saved reply: following its link fills the message box.
+        worker.activate(f'main a[href="?reply={saved.pk}#message-body"]')
+        assert page.locator('[name="body"]').input_value() == saved.body_en
         worker.submit("#message-form button.govuk-button")
         assert "Message sent" in page.locator("main").inner_text()
 
@@ -72,7 +79,9 @@ def test_caseworker_decides_and_the_person_reads_it_and_replies(chromium, demo_s
         worker.choose("outcome", "refused")
         worker.tick("reasons", ["savings-too-high"])
         worker.fill('[name="explanation"]', "Your savings were £1,800 on the day you applied.")
-        worker.submit("main form button.govuk-button")
+        worker.submit("main form button.govuk-button", "to the preview")
+        assert "Check the decision before you send it" in page.locator("h1").inner_text()
+        worker.submit('main form button[value="send"]')
         assert "Decision: Refused" in page.locator("main").inner_text()
         assert worker.focus_problems == []
     finally:

@@ -1,12 +1,14 @@
 from django.contrib import admin
+from django.contrib.admin import helpers
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import Q
+from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from commonweal.core.admin_site import OrganisationScoped
 
 from . import services
-from .models import User
+from .models import SignInUnlock, User
 
 
 @admin.register(User)
@@ -33,7 +35,7 @@ class UserAdmin(OrganisationScoped, BaseUserAdmin):
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
 
-    actions = ["reset_authenticator_app"]
+    actions = ["reset_authenticator_app", "unlock_sign_in"]
 
     def rows_in_scope(self, scope):
         # Colleagues, never a superuser (whose account is the system's administrators').
@@ -65,3 +67,45 @@ class UserAdmin(OrganisationScoped, BaseUserAdmin):
         for user in queryset:
             services.totp_reset(user=user)
         self.message_user(request, f"Reset for {queryset.count()} account(s).")
+
+    @admin.action(description="Unlock sign-in (clear failed attempts, with a reason)")
+    def unlock_sign_in(self, request, queryset):
+        """Asks why first; the reason and the administrator are recorded (SignInUnlock)."""
+        reason = (request.POST.get("unlock_reason") or "").strip()
+        if "unlock_reason" in request.POST and reason:
+            for user in queryset:
+                services.sign_in_unlock(user=user, by=request.user, reason=reason)
+            self.message_user(request, f"Sign-in unlocked for {queryset.count()} account(s).")
+            return None
+        return TemplateResponse(
+            request,
+            "admin/accounts/user/unlock_sign_in.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "queryset": queryset,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                "error": "Say why" if "unlock_reason" in request.POST else "",
+            },
+        )
+
+
+@admin.register(SignInUnlock)
+class SignInUnlockAdmin(OrganisationScoped, admin.ModelAdmin):
+    """Who unlocked whose sign-in, and why: read only (the table is append-only). An
+    administrator sees the unlocks of their own colleagues."""
+
+    def rows_in_scope(self, scope):
+        return Q(user__in=scope.staff_ids)
+
+    list_display = ["user", "by", "created_at", "failures_cleared", "reason"]
+    search_fields = ["user__email", "by__email"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
@@ -64,10 +65,13 @@ class SignInCode(models.Model):
 
 class SignInFailure(models.Model):
     """One failed sign-in step (a wrong password or one-time code, a refused provider
-    response), counted per account and per client to lock out guessing for a while.
+    response), counted to slow down and then lock out guessing for a while.
 
-    `key` names what failed and for whom, e.g. "password:account:<email>" or
-    "client:<keyed hash of the address>"; addresses themselves are never stored."""
+    `key` names what failed and for whom: "client:<client>" (every account tried from one
+    client), "password:account:<account>:client:<client>" (one account from one client)
+    and "password:account:<account>" (one account from everywhere), where <account> is a
+    keyed hash of the email address and <client> a keyed hash of the client's address;
+    neither address is stored."""
 
     key = models.CharField(max_length=200)
     created_at = models.DateTimeField(db_index=True)
@@ -77,6 +81,24 @@ class SignInFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class SignInUnlock(models.Model):
+    """An administrator ended an account's sign-in lock-out: who, for whom, why, and how many
+    recorded failures that cleared. Append-only (a database trigger refuses changes)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField()
+    failures_cleared = models.PositiveIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "sign-in unlock"
+
+    def __str__(self) -> str:
+        return f"{self.user} unlocked by {self.by} at {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class TotpDevice(models.Model):

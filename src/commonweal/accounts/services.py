@@ -3,6 +3,7 @@
 import datetime
 import hashlib
 import hmac
+import math
 import secrets
 import time
 
@@ -10,7 +11,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,6 +23,7 @@ from .models import (
     RecoveryCode,
     SignInCode,
     SignInFailure,
+    SignInUnlock,
     TotpDevice,
     UsedTokenId,
     User,
@@ -189,26 +191,112 @@ def staff_group_remove(*, name: str) -> None:
 
 
 # Lock-out --------------------------------------------------------------------------------------
+#
+# Three counts of recent failures, each in SignInFailure under its own key:
+#   - one account from one client: a few failures are free, then each next try must wait
+#     (5 s, 10 s, 20 s, ... doubling), then the account is locked at that client only, so
+#     someone guessing from one place never locks the real owner out elsewhere;
+#   - one account from every client together: a much higher ceiling against guessing spread
+#     over many addresses, which locks the account everywhere (an administrator can unlock);
+#   - one client, every account: a client trying many accounts is locked.
+# Nothing sleeps: a try that comes too soon is refused at once with the time to wait.
 
 
 def _lock_window() -> datetime.timedelta:
     return datetime.timedelta(minutes=settings.COMMONWEAL_SIGN_IN_LOCK_MINUTES)
 
 
-def _failure_keys(*, path: str, account: str | None, client: str) -> list[tuple[str, int]]:
-    keys = [(f"client:{client}", settings.COMMONWEAL_SIGN_IN_FAILURES_PER_CLIENT)]
+def _account_key(account: str) -> str:
+    """A keyed hash of the email address: the key stays short whatever was typed, and the
+    table holds no addresses."""
+    message = f"sign-in-account:{normalise_email(account)}".encode()
+    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()[:32]
+
+
+def _account_prefix(path: str, account: str) -> str:
+    return f"{path}:account:{_account_key(account)}"
+
+
+def _failure_keys(*, path: str, account: str | None, client: str) -> dict[str, str]:
+    keys = {"client": f"client:{client}"}
     if account:
-        keys.append((f"{path}:account:{account}", settings.COMMONWEAL_SIGN_IN_FAILURES_PER_ACCOUNT))
+        keys["account_everywhere"] = _account_prefix(path, account)
+        keys["account_here"] = f"{_account_prefix(path, account)}:client:{client}"
     return keys
 
 
-def sign_in_locked(*, path: str, account: str | None, client: str) -> bool:
-    """Whether this account (on this path) or this client has failed too often lately."""
-    since = timezone.now() - _lock_window()
-    return any(
-        SignInFailure.objects.filter(key=key, created_at__gt=since).count() >= limit
-        for key, limit in _failure_keys(path=path, account=account, client=client)
+def _recent_failures(key: str, since: datetime.datetime, limit: int) -> list[datetime.datetime]:
+    """The times of the key's latest failures since `since`, newest first, at most `limit`."""
+    return list(
+        SignInFailure.objects.filter(key=key, created_at__gt=since)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)[:limit]
     )
+
+
+def _delay_after(failures: int) -> datetime.timedelta:
+    """How long to wait after this many failures of one account from one client."""
+    free = settings.COMMONWEAL_SIGN_IN_FREE_FAILURES
+    if failures < free:
+        return datetime.timedelta(0)
+    seconds = settings.COMMONWEAL_SIGN_IN_FIRST_DELAY_SECONDS * 2 ** (failures - free)
+    return datetime.timedelta(seconds=seconds)
+
+
+class SignInWait(SignInRefused):
+    """Too many failures lately: refused until `until` (the view says how long)."""
+
+    def __init__(self, reason: str, until: datetime.datetime):
+        super().__init__(reason)
+        self.until = until
+
+    @property
+    def seconds(self) -> int:
+        return max(1, math.ceil((self.until - timezone.now()).total_seconds()))
+
+
+def sign_in_locked(*, path: str, account: str | None, client: str) -> SignInWait | None:
+    """Why and until when this account (on this path) may not be tried from this client
+    now, or None. Reasons: "staff_wait" (a growing delay), "staff_limit" (locked at this
+    client, or this client has failed too often on any account), "account_locked" (the
+    account has failed too often from everywhere together).
+
+    A count reaching its limit within one lock time locks for a whole lock time after the
+    failure that reached it (none is recorded while locked, so that is the newest)."""
+    now = timezone.now()
+    window = _lock_window()
+    keys = _failure_keys(path=path, account=account, client=client)
+    limits = [
+        ("account_everywhere", settings.COMMONWEAL_SIGN_IN_FAILURES_PER_ACCOUNT_ALL_CLIENTS),
+        ("client", settings.COMMONWEAL_SIGN_IN_FAILURES_PER_CLIENT),
+        ("account_here", settings.COMMONWEAL_SIGN_IN_FAILURES_PER_ACCOUNT),
+    ]
+    for name, limit in limits:
+        if name not in keys:
+            continue
+        # Older failures than this cannot be part of a lock still running.
+        failures = _recent_failures(keys[name], now - 2 * window, limit)
+        newest = failures[0] if failures else None
+        if (
+            len(failures) >= limit
+            and newest - failures[limit - 1] <= window
+            and newest + window > now
+        ):
+            reason = "account_locked" if name == "account_everywhere" else "staff_limit"
+            return SignInWait(reason, newest + window)
+        if name == "account_here" and newest is not None:
+            lately = sum(1 for at in failures if at > now - window)
+            until = newest + _delay_after(lately)
+            if until > now:
+                return SignInWait("staff_wait", until)
+    return None
+
+
+def sign_in_check_allowed(*, path: str, account: str | None, client: str) -> None:
+    """Raise the SignInWait when the account or client must wait."""
+    wait = sign_in_locked(path=path, account=account, client=client)
+    if wait is not None:
+        raise wait
 
 
 def sign_in_failure_record(*, path: str, account: str | None, client: str) -> None:
@@ -216,33 +304,58 @@ def sign_in_failure_record(*, path: str, account: str | None, client: str) -> No
     SignInFailure.objects.bulk_create(
         [
             SignInFailure(key=key, created_at=now)
-            for key, _limit in _failure_keys(path=path, account=account, client=client)
+            for key in _failure_keys(path=path, account=account, client=client).values()
         ]
     )
 
 
-def sign_in_failures_clear(*, path: str, account: str) -> None:
-    """A success ends the account's count (the client's stays, so guessing many accounts from
-    one place is still limited)."""
-    SignInFailure.objects.filter(key=f"{path}:account:{account}").delete()
+def sign_in_failures_clear(*, path: str, account: str, client: str) -> None:
+    """A success ends the count of this account at this client. The client's own count
+    stays (guessing many accounts from one place is still limited), and so does the count
+    from every client together (the owner signing in does not reset a spread-out attack)."""
+    keys = _failure_keys(path=path, account=account, client=client)
+    SignInFailure.objects.filter(key=keys["account_here"]).delete()
+
+
+SIGN_IN_PATHS_WITH_ACCOUNTS = ("password", "totp")
+
+
+def sign_in_unlock(*, user: User, by: User, reason: str) -> SignInUnlock:
+    """An administrator ends a member of staff's lock-out on every client (the password
+    and one-time code steps), recording who did it and why."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise SignInRefused("unlock_reason")
+    with transaction.atomic():
+        cleared = 0
+        for path in SIGN_IN_PATHS_WITH_ACCOUNTS:
+            prefix = _account_prefix(path, user.email)
+            deleted, _ = SignInFailure.objects.filter(
+                Q(key=prefix) | Q(key__startswith=f"{prefix}:client:")
+            ).delete()
+            cleared += deleted
+        return SignInUnlock.objects.create(
+            user=user, by=by, reason=reason[:2000], failures_cleared=cleared
+        )
 
 
 # Staff: password, then a one-time code ------------------------------------------------------
 
 
 def staff_sign_in_check(*, email: str, password: str, client: str) -> User:
-    """A member of staff's email and password (the first factor). Five failures lock the
-    account, and twenty the client address, for 15 minutes (settings)."""
+    """A member of staff's email and password (the first factor), within the lock-outs
+    above (settings: SIGN_IN_FREE_FAILURES, SIGN_IN_FIRST_DELAY_SECONDS,
+    SIGN_IN_FAILURES_PER_ACCOUNT, SIGN_IN_FAILURES_PER_ACCOUNT_ALL_CLIENTS,
+    SIGN_IN_FAILURES_PER_CLIENT, SIGN_IN_LOCK_MINUTES)."""
     from django.contrib.auth import authenticate
 
     email = normalise_email(email)
-    if sign_in_locked(path="password", account=email, client=client):
-        raise SignInRefused("staff_limit")
+    sign_in_check_allowed(path="password", account=email, client=client)
     user = authenticate(username=email, password=password)
     if user is None or not user.is_staff:
         sign_in_failure_record(path="password", account=email, client=client)
         raise SignInRefused("staff_wrong")
-    sign_in_failures_clear(path="password", account=email)
+    sign_in_failures_clear(path="password", account=email, client=client)
     return user
 
 
@@ -339,8 +452,7 @@ def totp_enrol_confirm(*, user: User, code: str, client: str) -> list[str]:
     """Activate the authenticator app once a code from it matches; returns new recovery
     codes to show once."""
     code = _clean_code(code)
-    if sign_in_locked(path="totp", account=user.email, client=client):
-        raise SignInRefused("staff_limit")
+    sign_in_check_allowed(path="totp", account=user.email, client=client)
     device = TotpDevice.objects.filter(user=user, confirmed_at__isnull=True).first()
     if device is None:
         raise SignInRefused("not_enrolling")
@@ -355,16 +467,15 @@ def totp_enrol_confirm(*, user: User, code: str, client: str) -> list[str]:
         if not claimed:
             raise SignInRefused("not_enrolling")
         codes = recovery_codes_issue(user=user)
-    sign_in_failures_clear(path="totp", account=user.email)
+    sign_in_failures_clear(path="totp", account=user.email, client=client)
     return codes
 
 
 def staff_second_factor_check(*, user: User, code: str, client: str) -> str:
     """The one-time code from the authenticator app, or a recovery code (used up). Returns
-    which was used; five failures lock the account for 15 minutes."""
+    which was used; failures are slowed down and locked out as the password is."""
     code = _clean_code(code)
-    if sign_in_locked(path="totp", account=user.email, client=client):
-        raise SignInRefused("staff_limit")
+    sign_in_check_allowed(path="totp", account=user.email, client=client)
     device = TotpDevice.objects.filter(user=user, confirmed_at__isnull=False).first()
     if device is None:
         raise SignInRefused("not_enrolled")
@@ -374,14 +485,14 @@ def staff_second_factor_check(*, user: User, code: str, client: str) -> str:
         if step is not None and TotpDevice.objects.filter(
             pk=device.pk, last_used_step__lt=step
         ).update(last_used_step=step):
-            sign_in_failures_clear(path="totp", account=user.email)
+            sign_in_failures_clear(path="totp", account=user.email, client=client)
             return "totp"
     elif len(code) == 8:
         used = RecoveryCode.objects.filter(
             user=user, code_hash=_recovery_hash(user.pk, code), used_at__isnull=True
         ).update(used_at=timezone.now())
         if used:
-            sign_in_failures_clear(path="totp", account=user.email)
+            sign_in_failures_clear(path="totp", account=user.email, client=client)
             return "recovery_code"
     sign_in_failure_record(path="totp", account=user.email, client=client)
     raise SignInRefused("wrong_totp")

@@ -3,12 +3,12 @@
 import time
 from urllib.parse import quote
 
-from django.conf import settings
 from django.contrib.auth import login
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from commonweal.core.clients import client_key
@@ -51,10 +51,6 @@ def _refusal_message(reason: str) -> str:
         "staff_account": _("This is a staff account. Sign in through the staff sign-in."),
         "inactive": _("This account cannot be used. Contact us for help."),
         "staff_wrong": _("The email address or password is not correct."),
-        "staff_limit": _(
-            "There have been too many attempts to sign in. Wait %(minutes)s minutes and try again."
-        )
-        % {"minutes": settings.COMMONWEAL_SIGN_IN_LOCK_MINUTES},
         "wrong_totp": _(
             "The code is not correct. Enter the 6-digit code your authenticator app shows now, "
             "or one of your recovery codes."
@@ -65,7 +61,47 @@ def _refusal_message(reason: str) -> str:
     }[reason]
 
 
-LOCKED_REASONS = {"staff_limit", "client_limit", "address_limit"}
+def _wait_message(wait: services.SignInWait) -> str:
+    """How long to wait, from the lock-out's own clock."""
+    seconds = wait.seconds
+    minutes = -(-seconds // 60)
+    if wait.reason == "staff_wait":
+        return ngettext(
+            "There have been too many attempts to sign in. Wait %(seconds)s second and try again.",
+            "There have been too many attempts to sign in. Wait %(seconds)s seconds and try again.",
+            seconds,
+        ) % {"seconds": seconds}
+    if wait.reason == "account_locked":
+        return ngettext(
+            "This account is locked after too many attempts to sign in to it from different "
+            "places. Wait %(minutes)s minute and try again, or ask an administrator to unlock "
+            "it.",
+            "This account is locked after too many attempts to sign in to it from different "
+            "places. Wait %(minutes)s minutes and try again, or ask an administrator to unlock "
+            "it.",
+            minutes,
+        ) % {"minutes": minutes}
+    return ngettext(
+        "There have been too many attempts to sign in. Wait %(minutes)s minute and try again.",
+        "There have been too many attempts to sign in. Wait %(minutes)s minutes and try again.",
+        minutes,
+    ) % {"minutes": minutes}
+
+
+def _refused_error(refused: services.SignInRefused, href: str) -> dict:
+    if isinstance(refused, services.SignInWait):
+        return {"text": _wait_message(refused), "href": href}
+    return {"text": _refusal_message(refused.reason), "href": href}
+
+
+def _with_retry_after(response, refused: services.SignInRefused | None):
+    """A refusal to wait says for how long in the Retry-After header too."""
+    if isinstance(refused, services.SignInWait):
+        response["Retry-After"] = str(refused.seconds)
+    return response
+
+
+LOCKED_REASONS = {"staff_limit", "staff_wait", "account_locked", "client_limit", "address_limit"}
 
 
 def _staff_page(request, template: str, context: dict, status: int = 200):
@@ -95,6 +131,7 @@ def staff_sign_in(request):
     values = {"email": (request.POST.get("email") or "").strip()[:254]}
     errors = []
     status = 200
+    wait = None
     if request.method == "POST":
         password = request.POST.get("password") or ""
         if not values["email"]:
@@ -107,8 +144,9 @@ def staff_sign_in(request):
                     email=values["email"], password=password[:200], client=client_key(request)
                 )
             except services.SignInRefused as refused:
-                errors.append({"text": _refusal_message(refused.reason), "href": "#email"})
+                errors.append(_refused_error(refused, "#email"))
                 status = _status_for(refused.reason)
+                wait = refused
             else:
                 # Not signed in yet: the second factor comes first.
                 request.session.cycle_key()
@@ -122,7 +160,7 @@ def staff_sign_in(request):
                 return redirect("accounts:staff-totp-set-up")
         else:
             status = 400
-    return _staff_page(
+    page = _staff_page(
         request,
         "accounts/staff_sign_in.html",
         {
@@ -142,6 +180,7 @@ def staff_sign_in(request):
         },
         status=status,
     )
+    return _with_retry_after(page, wait)
 
 
 def _pending_staff(request):
@@ -166,7 +205,7 @@ def staff_second_factor(request):
     user, next_url = _pending_staff(request)
     if user is None:
         return redirect("accounts:staff-sign-in")
-    errors, status = [], 200
+    errors, status, wait = [], 200, None
     if request.method == "POST":
         code = (request.POST.get("code") or "").strip()[:20]
         if not code:
@@ -180,16 +219,18 @@ def staff_second_factor(request):
                     user=user, code=code, client=client_key(request)
                 )
             except services.SignInRefused as refused:
-                errors.append({"text": _refusal_message(refused.reason), "href": "#code"})
+                errors.append(_refused_error(refused, "#code"))
                 status = _status_for(refused.reason)
+                wait = refused
             else:
                 return _finish_staff_sign_in(request, user, f"password+{method}", next_url)
-    return _staff_page(
+    page = _staff_page(
         request,
         "accounts/staff_second_factor.html",
         {"errors": errors, "page_title": _("Enter the code from your authenticator app")},
         status=status,
     )
+    return _with_retry_after(page, wait)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -209,7 +250,7 @@ def staff_totp_set_up(request):
                 raise services.SignInRefused("wrong_totp")
             codes = services.totp_enrol_confirm(user=user, code=code, client=client_key(request))
         except services.SignInRefused as refused:
-            errors.append({"text": _refusal_message(refused.reason), "href": "#code"})
+            errors.append(_refused_error(refused, "#code"))
             status = _status_for(refused.reason)
         else:
             response = _finish_staff_sign_in(request, user, "password+totp", next_url)

@@ -3,7 +3,8 @@
 
 Every error has the same shape: `{"errors": [{"field", "code", "message"}]}`. Request
 bodies with fields the schema does not know are refused. A POST that creates something
-needs an `Idempotency-Key` header; repeating it gets the first answer.
+needs an `Idempotency-Key` header; repeating the same request (method, path and body) with
+it gets the first answer, and the key sent with anything else is refused (409).
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ from typing import Any, Literal
 
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
 from pydantic import ConfigDict, Field
 
 from commonweal.catalogue import selectors as catalogue
+from commonweal.core.text import UnreadableText, json_loads_text
 from commonweal.intake import services as intake_services
 from commonweal.privacy import services as privacy
 
@@ -23,7 +26,17 @@ from . import reference, selectors, services
 from .auth import ApiKeyAuth, RateLimited
 from .errors import Errors, problems
 
+
+class TextCheckingParser(Parser):
+    """JSON bodies whose strings cannot be stored (a lone surrogate such as "\\ud800", or a
+    NUL) are refused here, with the field, before any code sees them."""
+
+    def parse_body(self, request):
+        return json_loads_text(request.body)
+
+
 api = NinjaAPI(
+    parser=TextCheckingParser(),
     title="Commonweal API",
     version="1",
     description=__doc__,
@@ -67,6 +80,11 @@ def rate_limited(request, error):
 
 @api.exception_handler(HttpError)
 def http_error(request, error: HttpError):
+    # django-ninja turns any failure to parse the body into "Cannot parse request body";
+    # a string that cannot be stored is named, with its field.
+    if isinstance(error.__cause__, UnreadableText):
+        cause = error.__cause__
+        return _errors(request, 400, [(cause.field or "body", "invalid_text", cause.message)])
     return _errors(request, error.status_code, [("", "error", str(error))])
 
 
@@ -99,8 +117,9 @@ IDEMPOTENCY_KEY = {
             "name": "Idempotency-Key",
             "required": True,
             "schema": {"type": "string", "maxLength": 100},
-            "description": "A key of your choosing; the same key again returns the "
-            "first answer instead of doing it twice",
+            "description": "A key of your choosing; the same request (method, path and "
+            "body) with the same key again returns the first answer instead of doing it "
+            "twice; the key with a different method, path or body is refused (409)",
         }
     ]
 }
@@ -135,7 +154,12 @@ class ServiceOut(Schema):
     questions: list[QuestionOut]
 
 
-@api.get("/services/", response=list[ServiceOut], auth=None, tags=["catalogue"])
+@api.get(
+    "/services/",
+    response={200: list[ServiceOut], 400: Errors},
+    auth=None,
+    tags=["catalogue"],
+)
 def list_services(request):
     """The services people can apply for now, with their questions."""
     return selectors.services_for_api()
@@ -252,7 +276,12 @@ def register_application(request, payload: ApplicationIn):
         return 201, {"reference": application.reference, "case": case.model_dump(mode="json")}
 
     status, body = services.idempotent(
-        api_key=request.api_key, key=key, request_body=request.body, make=make
+        api_key=request.api_key,
+        key=key,
+        method=request.method,
+        path=request.path,
+        request_body=request.body,
+        make=make,
     )
     return api.create_response(request, body, status=status)
 
@@ -274,7 +303,7 @@ class CaseDetailOut(CaseOut):
 @api.get(
     "/cases/{reference}/",
     auth=ApiKeyAuth(),
-    response={200: CaseDetailOut, 401: Errors, 403: Errors, 404: Errors, 429: Errors},
+    response={200: CaseDetailOut, 400: Errors, 401: Errors, 403: Errors, 404: Errors, 429: Errors},
     tags=["cases"],
 )
 def read_case(request, reference: str):
@@ -337,8 +366,12 @@ def _case_action(request, reference: str, action):
         except cases_services.CaseActionRefused as refused:
             code = "stale" if isinstance(refused, cases_services.StaleCase) else "refused"
             status = 409 if code == "stale" else 400
+            problems = getattr(refused, "problems", None) or [(refused.field, refused.message)]
             return status, {
-                "errors": [{"field": refused.field or "", "code": code, "message": refused.message}]
+                "errors": [
+                    {"field": _api_field(field), "code": code, "message": message}
+                    for field, message in problems
+                ]
             }
         # Every call through a key is in the person's access log, as that integration.
         privacy.api_access_record(
@@ -351,9 +384,21 @@ def _case_action(request, reference: str, action):
         return 200, case.model_dump(mode="json")
 
     status, body = services.idempotent(
-        api_key=request.api_key, key=key, request_body=request.body, make=make
+        api_key=request.api_key,
+        key=key,
+        method=request.method,
+        path=request.path,
+        request_body=request.body,
+        make=make,
     )
     return api.create_response(request, body, status=status)
+
+
+def _api_field(field: str | None) -> str:
+    """A field as the request names it: a wrong reason is in `reasons`; the amount is
+    given in pence."""
+    field = (field or "").split(":")[0]
+    return {"amount": "amount_pence"}.get(field, field)
 
 
 CASE_CHANGE_RESPONSES = {
@@ -430,8 +475,27 @@ def move_stage(request, reference: str, payload: StageIn):
 
 class DecisionIn(Strict):
     outcome: Literal["approved", "refused", "withdrawn"]
-    reasons: list[str] = Field(default=[], description="Reason ids from the service's list")
-    explanation: str = Field(default="", max_length=5000)
+    reasons: list[str] = Field(
+        default=[],
+        max_length=50,
+        description="Reason ids from the service's list, each of this outcome; every outcome "
+        "the service lists reasons for needs at least one",
+    )
+    explanation: str = Field(
+        min_length=1, max_length=5000, description="What the person reads with the reasons"
+    )
+    amount_pence: int | None = Field(
+        default=None,
+        ge=1,
+        le=99_999_999_999,
+        description="What the person gets, in pence: required for an approval of a service "
+        "whose approvals carry an amount, refused otherwise",
+    )
+    amount_reason: str = Field(
+        default="",
+        max_length=5000,
+        description="Why the amount is not the rules' entitlement (required when it is not)",
+    )
     revision: int | None = None
 
 
@@ -443,8 +507,11 @@ class DecisionIn(Strict):
     tags=["cases"],
 )
 def record_decision(request, reference: str, payload: DecisionIn):
-    """Record a decision; the person is told through their preferred channel. A refusal
-    needs a reason; an approval is refused while a check is red."""
+    """Record a decision; the person is told through their preferred channel. Refused (with
+    every problem) when a reason belongs to another outcome, an outcome the service lists
+    reasons for has none, or an approval's amount is missing or differs from the rules'
+    entitlement without a reason; an approval is refused while a check is red. A decision
+    recorded in error is corrected by a team leader in the workspace."""
     from commonweal.cases import services as cases_services
     from commonweal.organisations import selectors as organisations
 
@@ -459,6 +526,8 @@ def record_decision(request, reference: str, payload: DecisionIn):
             outcome=payload.outcome,
             reasons=payload.reasons,
             explanation=payload.explanation,
+            amount_pence=payload.amount_pence,
+            amount_reason=payload.amount_reason,
             by=request.api_key.account,
             context=context,
             revision=payload.revision,
@@ -522,7 +591,14 @@ def search_people(request, q: str = "", after: str = "", limit: int = 50):
 @api.get(
     "/people/{person_id}/contact-preferences/",
     auth=ApiKeyAuth(),
-    response={200: ContactPreferencesOut, 401: Errors, 403: Errors, 404: Errors, 429: Errors},
+    response={
+        200: ContactPreferencesOut,
+        400: Errors,
+        401: Errors,
+        403: Errors,
+        404: Errors,
+        429: Errors,
+    },
     tags=["people"],
 )
 def read_contact_preferences(request, person_id: str):

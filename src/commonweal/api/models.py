@@ -44,6 +44,7 @@ class IdempotentRequest(models.Model):
 
     api_key = models.ForeignKey(ApiKey, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=100)
+    # SHA-256 over the method, path and body (services.request_fingerprint).
     request_hash = models.CharField(max_length=64)
     status = models.PositiveSmallIntegerField()
     body = models.JSONField()

@@ -100,15 +100,29 @@ def api_key_revoke(*, key: ApiKey) -> None:
     ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
 
 
-def idempotent(*, api_key: ApiKey, key: str, request_body: bytes, make) -> tuple[int, dict]:
-    """Run `make()` (returning status and body) once per Idempotency-Key; a repeat with the
-    same body gets the same answer; a repeat with a different body is refused (409).
+def request_fingerprint(*, method: str, path: str, body: bytes) -> str:
+    """What a key is bound to: the method, the path and the body, so a key sent again with
+    any of them changed is a different request, never the first one's answer."""
+    digest = hashlib.sha256()
+    for part in (method.upper().encode(), path.encode("utf-8", "surrogatepass"), body):
+        # Each part's length first: no two different requests make the same stream.
+        digest.update(len(part).to_bytes(8, "big"))
+        digest.update(part)
+    return digest.hexdigest()
+
+
+def idempotent(
+    *, api_key: ApiKey, key: str, method: str, path: str, request_body: bytes, make
+) -> tuple[int, dict]:
+    """Run `make()` (returning status and body) once per Idempotency-Key; a repeat of the same
+    request (method, path and body) gets the same answer; the key sent with anything else
+    changed is refused (409).
 
     The first call does not look for an earlier one: it does the work and records the key
     in the same transaction, and the database's one-row-per-key rule undoes all of it when
     the key was used before. So the usual call (a new key) costs no extra query and a
     repeat costs a rolled-back attempt."""
-    digest = hashlib.sha256(request_body).hexdigest()
+    digest = request_fingerprint(method=method, path=path, body=request_body)
     for _attempt in range(5):
         try:
             with transaction.atomic():
@@ -135,7 +149,8 @@ def _earlier_answer(earlier: IdempotentRequest, digest: str) -> tuple[int, dict]
                 {
                     "field": "Idempotency-Key",
                     "code": "reused",
-                    "message": "This Idempotency-Key was used for a different request.",
+                    "message": "This Idempotency-Key was used for a different request "
+                    "(another method, path or body).",
                 }
             ]
         }

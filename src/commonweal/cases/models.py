@@ -75,6 +75,7 @@ class CaseEvent(models.Model):
         REFERRED = "referred", "Referred"
         REFERRAL_ENDED = "referral_ended", "Referral ended"
         DECIDED = "decided", "Decision made"
+        DECISION_CORRECTED = "decision_corrected", "Decision corrected"
         RECONSIDERATION = "reconsideration", "Asked to look at the decision again"
         TASK_ADDED = "task_added", "Task added"
         TASK_DONE = "task_done", "Task done"
@@ -129,8 +130,10 @@ class CaseEvent(models.Model):
 
 
 class Decision(models.Model):
-    """The outcome of a case, with the reasons the person is given. Appended: a later
-    decision (after the person asked for a reconsideration) is a new row."""
+    """The outcome of a case, with the reasons the person is given. Appended, never changed
+    (the database refuses both UPDATE and DELETE): a decision after the person asked for a
+    reconsideration is a new row pointing at the one looked at again, and a decision
+    recorded in error is corrected by a new row that supersedes it."""
 
     class Outcome(models.TextChoices):
         APPROVED = "approved", "Approved"
@@ -139,12 +142,27 @@ class Decision(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="decisions")
     outcome = models.CharField(max_length=10, choices=Outcome.choices)
-    # Reason ids from the service version's list, worded there for the person.
+    # Reason ids from the service version's list (of this outcome), worded there for the
+    # person.
     reasons = models.JSONField(default=list)
     # Said to the person in the decision, in the staff member's own words.
     explanation = models.TextField(blank=True)
     # A team leader's reason for approving while a check was red.
     override_reason = models.TextField(blank=True)
+    # For a service whose approvals carry an amount: what the person gets, in pence; what
+    # the rules worked out when it was decided; and why the two differ, when they do.
+    amount_pence = models.PositiveBigIntegerField(null=True, blank=True)
+    entitlement_pence = models.PositiveBigIntegerField(null=True, blank=True)
+    amount_reason = models.TextField(blank=True, db_default="")
+    # The decision the person asked us to look at again, when this one is the answer.
+    reconsiders = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # The decision recorded in error that this one replaces (at most once), and why.
+    supersedes = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by"
+    )
+    correction_reason = models.TextField(blank=True, db_default="")
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -152,9 +170,27 @@ class Decision(models.Model):
 
     class Meta:
         ordering = ["-decided_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount_pence__isnull=True) | models.Q(outcome="approved"),
+                name="decision_amount_only_on_approval",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(supersedes__isnull=True) | ~models.Q(correction_reason=""),
+                name="decision_correction_has_reason",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.case_id}: {self.outcome}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValueError("Decisions are appended, never changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Decisions are appended, never deleted")
 
 
 class Task(models.Model):

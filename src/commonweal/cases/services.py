@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from commonweal.catalogue import selectors as catalogue
-from commonweal.checks import selectors as checks_selectors
 from commonweal.core.working_days import add_working_days, working_days_between
 from commonweal.organisations import selectors as organisations
 
@@ -538,134 +537,6 @@ def case_move(*, case_id: int, stage_id: str, by, revision) -> Case:
     return case
 
 
-# Decisions
-
-
-# What follows from a decision in other apps (a payment for an approved entitlement), run
-# inside the decision's transaction so it is made with the decision or not at all. Each is
-# called with decision=, case= and by=.
-_AFTER_DECISION: list = []
-
-
-def decision_listener_add(listener) -> None:
-    """Run `listener(decision=, case=, by=)` inside every decision's transaction."""
-    if listener not in _AFTER_DECISION:
-        _AFTER_DECISION.append(listener)
-
-
-def case_decide(
-    *,
-    case_id: int,
-    outcome: str,
-    reasons: list[str],
-    explanation: str,
-    override_reason: str = "",
-    by,
-    context,
-    revision,
-    policy: dict | None = None,
-) -> Decision:
-    """Record a decision, close the case at the final stage for it, and tell the person.
-
-    `policy` names the automation policy that made (or suggested) the decision, with its
-    version; it is kept in the decision's event and told to subscribed systems."""
-    explanation = (explanation or "").strip()
-    override_reason = (override_reason or "").strip()
-    with transaction.atomic():
-        case = _locked(case_id, revision)
-        _require_open(case)
-        definition = catalogue.definition_for(case.version)
-        if outcome not in Decision.Outcome.values:
-            raise CaseActionRefused(_("Choose approve, refuse or withdraw."), field="outcome")
-        allowed = {reason.id for reason in definition.reasons_for(outcome)}
-        unknown = [reason for reason in reasons if reason not in allowed]
-        if unknown:
-            raise CaseActionRefused(
-                _("Choose reasons from the list for this decision."), field="reasons"
-            )
-        if outcome == Decision.Outcome.REFUSED and not reasons:
-            raise CaseActionRefused(
-                _("A refusal must give at least one reason from the list."), field="reasons"
-            )
-        if outcome == Decision.Outcome.WITHDRAWN and not (reasons or explanation):
-            raise CaseActionRefused(
-                _("Say why the application is withdrawn: choose a reason or explain."),
-                field="reasons",
-            )
-        if outcome == Decision.Outcome.APPROVED and checks_selectors.has_red_check(case_id=case.pk):
-            if not context.leads(case.team_id):
-                raise CaseActionRefused(
-                    _(
-                        "A check on this case is red. Only a team leader can approve it, "
-                        "with a reason for overriding the check."
-                    ),
-                    field="outcome",
-                )
-            if not override_reason:
-                raise CaseActionRefused(
-                    _("Say why you are approving although a check is red."),
-                    field="override_reason",
-                )
-        elif override_reason:
-            override_reason = ""  # nothing to override
-        now = timezone.now()
-        decision = Decision.objects.create(
-            case=case,
-            outcome=outcome,
-            reasons=reasons,
-            explanation=explanation,
-            override_reason=override_reason,
-            decided_by=by,
-            decided_at=now,
-        )
-        if override_reason:
-            case_event_record(
-                case=case,
-                kind=CaseEvent.Kind.CHECK_OVERRIDDEN,
-                actor=by,
-                visible_to_person=False,
-                data={"reason": override_reason, "decision": decision.pk},
-            )
-        final = definition.final_stage_for(outcome)
-        if final is not None:
-            _set_stage(case, definition, final.id, by)
-        if case.clock_stopped_on is not None:
-            case.clock_stopped_on = None
-        case.closed_at = now
-        case.outcome = outcome
-        case.awaiting_reply_since = None
-        _save(
-            case,
-            "stage",
-            "due_date",
-            "clock_stopped_on",
-            "closed_at",
-            "outcome",
-            "awaiting_reply_since",
-        )
-        case_event_record(
-            case=case,
-            kind=CaseEvent.Kind.DECIDED,
-            actor=by,
-            visible_to_person=True,
-            data={
-                "decision": decision.pk,
-                "outcome": outcome,
-                "reasons": reasons,
-                **({"policy": policy} if policy else {}),
-            },
-        )
-        _publish(
-            case,
-            "decision.made",
-            {"outcome": outcome, "reasons": reasons, **({"policy": policy} if policy else {})},
-        )
-        for listener in _AFTER_DECISION:
-            listener(decision=decision, case=case, by=by)
-        _tell_person(case, definition, by, notice="decision_made")
-    return decision
-
-
 def _tell_person(case: Case, definition, by, *, notice: str) -> None:
     """Tell the person, through the channels they prefer and in their language, that
     something needs their attention (the words come from the notice's templates; secure
@@ -736,7 +607,8 @@ def case_person_tell_reference(*, case: Case, definition, by) -> None:
 
 def case_reconsideration_request(*, case_id: int, account, reason: str, on_behalf_of=None) -> Case:
     """The person asks for the decision to be looked at again: the case reopens at the
-    review stage with a new time limit, for someone else on the team to pick up."""
+    review stage with a new time limit, for someone else on the team to pick up. Once only:
+    after that, the next step is the independent body the service names."""
     reason = (reason or "").strip()
     if not reason:
         raise CaseActionRefused(_("Tell us why you think the decision is wrong."), field="reason")
@@ -748,6 +620,14 @@ def case_reconsideration_request(*, case_id: int, account, reason: str, on_behal
         if decision.outcome == Decision.Outcome.WITHDRAWN:
             raise CaseActionRefused(
                 _("This application was withdrawn. You can make a new application instead.")
+            )
+        if decision.reconsiders_id is not None:
+            # We looked at it again once already: the next step is independent of us.
+            raise CaseActionRefused(
+                _(
+                    "We have already looked at this decision again, so you cannot ask us to "
+                    "look at it a second time."
+                )
             )
         definition = catalogue.definition_for(case.version)
         deadline = decision.decided_at + datetime.timedelta(days=definition.reconsideration_days)
@@ -940,3 +820,13 @@ def case_staff_wrote(*, case: Case, by, message_id: int) -> None:
     case.awaiting_reply_since = None
     _save(case, "awaiting_reply_since")
     _tell_person(case, catalogue.definition_for(case.version), by, notice="new_secure_message")
+
+
+# Decisions live in their own module; other apps reach them here.
+from .decisions import DecisionRefused as DecisionRefused  # noqa: E402
+from .decisions import case_decide as case_decide  # noqa: E402
+from .decisions import case_decision_check as case_decision_check  # noqa: E402
+from .decisions import case_decision_correct as case_decision_correct  # noqa: E402
+from .decisions import decision_entitlement as decision_entitlement  # noqa: E402
+from .decisions import decision_listener_add as decision_listener_add  # noqa: E402
+from .decisions import entitlement_source_set as entitlement_source_set  # noqa: E402

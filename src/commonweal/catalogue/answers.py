@@ -24,6 +24,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from commonweal.core import uk
+from commonweal.core.text import CONTROL, LONE_SURROGATE
 
 from .definition import Question
 
@@ -69,6 +70,27 @@ def _text(data, name: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
+class WrongAnswerShape(ValueError):
+    """An answer sent as JSON that is not the JSON type its question takes; the message says
+    which (for the API's field error)."""
+
+
+def _json_string(value: Any, what: str = "Answer") -> str:
+    if not isinstance(value, str):
+        raise WrongAnswerShape(f"{what} must be a string")
+    return value
+
+
+def _json_parts(value: Any, parts: tuple[str, ...]) -> dict[str, str]:
+    """An object of strings with only the named parts (an address, bank details)."""
+    if not isinstance(value, dict):
+        raise WrongAnswerShape(f"Answer must be an object with {', '.join(parts)}")
+    unknown = sorted(set(value) - set(parts))
+    if unknown:
+        raise WrongAnswerShape(f"Answer has parts this question does not: {', '.join(unknown)}")
+    return {part: _json_string(value.get(part, ""), part) for part in parts}
+
+
 class AnswerType(ABC):
     name = ""
 
@@ -82,6 +104,14 @@ class AnswerType(ABC):
     def raw_from_value(self, question: Question, value: Any) -> dict[str, Any]:
         """The inputs' contents for an answer already given (editing it again)."""
         return {question.id: "" if value is None else str(value)}
+
+    def raw_from_json(self, question: Question, value: Any) -> dict[str, Any]:
+        """The inputs as the page would post them, from an answer sent as JSON (the API).
+        Refuses (WrongAnswerShape) a value of the wrong JSON type: a text answer must be a
+        string, never a number, a list or an object."""
+        if value is None:
+            return {}
+        return {question.id: _json_string(value)}
 
     def display(self, question: Question, value: Any, language: str) -> list[str]:
         """Lines to show on "Check your answers" and to staff."""
@@ -121,8 +151,20 @@ def _decimal(text: str) -> Decimal | None:
         return None
 
 
+def _json_number(question: Question, value: Any) -> dict[str, Any]:
+    """A number question takes a JSON number or a string (as typed); never true or false."""
+    if value is None:
+        return {}
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise WrongAnswerShape("Answer must be a number or a string")
+    return {question.id: value if isinstance(value, str) else str(value)}
+
+
 class NumberAnswer(AnswerType):
     name = "number"
+
+    def raw_from_json(self, question, value):
+        return _json_number(question, value)
 
     def parse(self, question, data, files, language):
         text = _text(data, question.id)
@@ -165,6 +207,9 @@ def _pounds(amount: Decimal) -> str:
 class MoneyAnswer(AnswerType):
     name = "money"
 
+    def raw_from_json(self, question, value):
+        return _json_number(question, value)
+
     def parse(self, question, data, files, language):
         text = _text(data, question.id)
         raw = {question.id: text}
@@ -201,6 +246,14 @@ class DateAnswer(AnswerType):
 
     def input_names(self, question):
         return [f"{question.id}-{part}" for part in self.parts]
+
+    def raw_from_json(self, question, value):
+        if value is None:
+            return {}
+        try:
+            return self.raw_from_value(question, _json_string(value))
+        except ValueError:
+            raise WrongAnswerShape("Answer must be a date written YYYY-MM-DD") from None
 
     def raw_from_value(self, question, value):
         if not value:
@@ -261,6 +314,11 @@ class YesNoAnswer(AnswerType):
     def raw_from_value(self, question, value):
         return {question.id: {True: "yes", False: "no"}.get(value, "")}
 
+    def raw_from_json(self, question, value):
+        if value is not None and not isinstance(value, bool):
+            raise WrongAnswerShape("Answer must be true or false")
+        return self.raw_from_value(question, value)
+
     def parse(self, question, data, files, language):
         choice = _text(data, question.id)
         raw = {question.id: choice}
@@ -301,6 +359,13 @@ class CheckboxesAnswer(AnswerType):
 
     def raw_from_value(self, question, value):
         return {question.id: list(value or [])}
+
+    def raw_from_json(self, question, value):
+        if value is None:
+            return {}
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise WrongAnswerShape("Answer must be a list of option values (strings)")
+        return {question.id: value}
 
     def parse(self, question, data, files, language):
         chosen = (
@@ -344,6 +409,11 @@ class AddressAnswer(AnswerType):
     def raw_from_value(self, question, value):
         value = value or {}
         return {self._name(question, part): value.get(part, "") for part in self.parts}
+
+    def raw_from_json(self, question, value):
+        if value is None:
+            return {}
+        return self.raw_from_value(question, _json_parts(value, self.parts))
 
     def parse(self, question, data, files, language):
         values = {part: _text(data, self._name(question, part)) for part in self.parts}
@@ -464,6 +534,11 @@ class BankDetailsAnswer(AnswerType):
             self._name(question, "sort_code"): value.get("sort_code", ""),
             self._name(question, "account_number"): value.get("account_number", ""),
         }
+
+    def raw_from_json(self, question, value):
+        if value is None:
+            return {}
+        return self.raw_from_value(question, _json_parts(value, self.parts))
 
     def parse(self, question, data, files, language):
         values = {part: _text(data, self._name(question, part)) for part in self.parts}
@@ -599,3 +674,41 @@ ANSWER_TYPES: dict[str, AnswerType] = {
 
 def answer_type(question: Question) -> AnswerType:
     return ANSWER_TYPES[question.type]
+
+
+def _typed_values(data, name: str) -> list:
+    if hasattr(data, "getlist"):
+        return data.getlist(name)
+    value = data.get(name)
+    return value if isinstance(value, list) else [value]
+
+
+def _unprintable(value) -> bool:
+    return isinstance(value, str) and bool(CONTROL.search(value) or LONE_SURROGATE.search(value))
+
+
+def _printable(value):
+    return CONTROL.sub("", LONE_SURROGATE.sub("", value)) if isinstance(value, str) else value
+
+
+def parse_answer(question: Question, data, files, language: str) -> Parsed:
+    """One question's answer as every page and the API read it: the type's own checks, and
+    before them a refusal of characters no answer may hold (a NUL or another control
+    character that cannot be typed or printed, a lone surrogate), so none reaches the
+    database, a letter or a file."""
+    answer = answer_type(question)
+    parsed = answer.parse(question, data, files, language)
+    bad = [
+        name
+        for name in answer.input_names(question)
+        if any(_unprintable(value) for value in _typed_values(data, name))
+    ]
+    if not bad:
+        return parsed
+    # What was typed is shown again without the characters that cannot be shown.
+    shown = {
+        name: [_printable(item) for item in value] if isinstance(value, list) else _printable(value)
+        for name, value in parsed.raw.items()
+    }
+    message = _("Answer must not include hidden characters, like a null character")
+    return Parsed(None, shown, FieldError(message, bad))

@@ -376,11 +376,33 @@ class Stage(Strict):
 
 
 class DecisionReason(Strict):
-    """A reason staff can give for a decision, worded for the person who reads it."""
+    """A reason staff can give for a decision, worded for the person who reads it. It
+    belongs to one outcome: a decision may only give the reasons of its own outcome."""
 
     id: Identifier
     outcome: Literal["approved", "refused", "withdrawn"]
     text: Text
+
+
+class DecisionAmount(Strict):
+    """An approval of this service gives the person an amount of money. The caseworker
+    confirms it on the decision, starting from the rules' entitlement; the person reads it
+    with what they asked for, and the payment is made for it."""
+
+    # The money question whose answer is what the person asked for.
+    asked_for: Identifier | None = None
+    # What the amount is called on the person's decision; left out, "What you will get".
+    label: Text | None = None
+
+
+class IndependentReview(Strict):
+    """Where the person can go when they still think a decision is wrong after we looked
+    at it again: a tribunal, an ombudsman or another body independent of the service."""
+
+    name: Text
+    # What they can ask it to do, and by when.
+    text: Text
+    url: Annotated[str, Field(pattern=r"^https://")]
 
 
 # Rules as data: constants, decision tables, the entitlement and eligibility rules, written in
@@ -562,8 +584,12 @@ class ServiceDefinition(Strict):
     what_happens_next: Text
     stages: Annotated[list[Stage], Field(min_length=1)]
     decision_reasons: list[DecisionReason] = []
+    # Approvals carry an amount of money (a service with an entitlement rule always does).
+    decision_amount: DecisionAmount | None = None
     # How long after a decision the person can ask for it to be looked at again.
     reconsideration_days: Annotated[int, Field(ge=0, le=365)] = 30
+    # Where the person can go after we looked at a decision again (there is no second look).
+    independent_review: IndependentReview | None = None
     # How long the words of messages about this service's cases are kept; the record that a
     # message was sent, when and how, stays.
     message_retention_days: Annotated[int, Field(ge=1, le=3650)] = 730
@@ -651,7 +677,29 @@ class ServiceDefinition(Strict):
             )
         if self.on_behalf_when is not None:
             self._check_condition(self.on_behalf_when, seen, "on_behalf_when")
+        asked_for = self.decision_amount.asked_for if self.decision_amount else None
+        if asked_for is not None and (asked_for not in seen or seen[asked_for].type != "money"):
+            raise ValueError(f"decision_amount asked_for '{asked_for}' is not a money question")
         self._check_rules()
+        return self
+
+    @model_validator(mode="after")
+    def automation_approves_with_a_reason(self, info: ValidationInfo) -> ServiceDefinition:
+        # Every decision gives reasons of its outcome, the policy's approvals too. Checked
+        # when a definition is imported or edited (the caller passes context), not when a
+        # stored version is read back, so older versions stay readable.
+        if (
+            info.context is not None
+            and self.automation is not None
+            and self.automation.mode != "off"
+            and self.automation.approve_reason is None
+            and self.reasons_for("approved")
+        ):
+            raise LocatedError(
+                "automation needs an approve_reason: the approved decision reason its "
+                "approvals give",
+                ("automation", "approve_reason"),
+            )
         return self
 
     def _check_rules(self) -> None:
@@ -894,6 +942,20 @@ class ServiceDefinition(Strict):
 
     def reasons_for(self, outcome: str) -> list[DecisionReason]:
         return [reason for reason in self.decision_reasons if reason.outcome == outcome]
+
+    @property
+    def carries_amount(self) -> bool:
+        """Whether an approval gives the person an amount of money."""
+        return self.decision_amount is not None or self.entitlement is not None
+
+    def asked_for_pence(self, answers: dict[str, Any]) -> int | None:
+        """What the person asked for, in pence, from the question the definition names."""
+        question = self.decision_amount.asked_for if self.decision_amount else None
+        value = (answers or {}).get(question) if question else None
+        try:
+            return int(Decimal(str(value)) * 100) if value not in (None, "") else None
+        except ArithmeticError:
+            return None
 
     def decision_reason(self, reason_id: str) -> DecisionReason | None:
         return next((r for r in self.decision_reasons if r.id == reason_id), None)

@@ -12,8 +12,10 @@ from .answers import (  # noqa: F401
     ALLOWED_UPLOAD_TYPES,
     FieldError,
     Parsed,
+    WrongAnswerShape,
     answer_type,
     check_upload,
+    parse_answer,
 )
 from .definition import Question, ServiceDefinition  # noqa: F401
 from .models import Service, ServiceVersion

@@ -1,10 +1,12 @@
-"""UK reference formats: postcodes, National Insurance numbers, bank details, phone numbers.
+"""UK reference formats: postcodes, National Insurance numbers, bank details, phone numbers,
+amounts of money.
 
 Each `normalise_*` function returns the canonical form of a valid value, or None when the
 value is not valid, so callers can tell the person exactly what is wrong.
 """
 
 import re
+from decimal import Decimal, InvalidOperation
 
 import phonenumbers
 
@@ -115,3 +117,20 @@ def format_phone(e164: str) -> str:
     if number.country_code == 44:
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def pence_from_pounds(value: str) -> int | None:
+    """'£1,250.50', '1250.5' or '1250' -> pence (125050); None when it is not an amount of
+    pounds and pence (more than two decimal places, a negative sign, words)."""
+    text = re.sub(r"[\s,]+", "", value or "").removeprefix("£")
+    if not re.fullmatch(r"[0-9]+(\.[0-9]{1,2})?", text):
+        return None
+    try:
+        return int(Decimal(text) * 100)
+    except InvalidOperation:
+        return None
+
+
+def pounds_from_pence(pence: int) -> str:
+    """125050 -> '1250.50', as a currency input is filled in (no pound sign, no commas)."""
+    return f"{pence // 100}.{pence % 100:02d}"

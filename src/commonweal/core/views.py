@@ -101,10 +101,55 @@ def dev_mailbox(request):
     )
 
 
+# The REST API's addresses: errors there are JSON in the API's one shape, never a page.
+API_PREFIX = "/api/"
+
+
+def is_api_request(request) -> bool:
+    return request.path_info.startswith(API_PREFIX)
+
+
+def api_error(status: int, field: str, code: str, message: str) -> JsonResponse:
+    """The API's error shape (see docs/api.md), for errors raised before the API's own code
+    runs (an unknown host, a body over the limit) or outside it."""
+    return JsonResponse(
+        {"errors": [{"field": field, "code": code, "message": message}]}, status=status
+    )
+
+
+def _api_error_for(status: int, exception) -> JsonResponse:
+    from django.core.exceptions import DisallowedHost, RequestDataTooBig
+
+    if isinstance(exception, DisallowedHost):
+        return api_error(400, "Host", "unknown_host", "This host name is not served here")
+    if isinstance(exception, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return api_error(400, "body", "too_large", f"The body must be at most {limit:,} bytes")
+    return api_error(
+        status,
+        "",
+        {400: "bad_request", 403: "forbidden", 404: "not_found"}.get(status, "server_error"),
+        {
+            400: "The request could not be read",
+            403: "Not allowed",
+            404: "No such address in the API",
+        }.get(status, "Something went wrong on our side: try again later"),
+    )
+
+
 def _error(template: str, status: int, title):
-    def view(request, exception=None):
-        # No account links: the 500 page must render even when the database is down.
-        context = {"page_title": title(), "hide_account_links": status == 500}
+    def view(request, exception=None, explanation=None):
+        if is_api_request(request):
+            return _api_error_for(status, exception)
+        # No account links on the 500 page (it must render even when the database is down),
+        # nor when the request was refused before the sign-in middleware ran (an unknown
+        # host): there is no account to show.
+        hide_account_links = status == 500 or not hasattr(request, "user")
+        context = {
+            "page_title": title(),
+            "hide_account_links": hide_account_links,
+            "explanation": explanation,
+        }
         return render(request, template, context, status=status)
 
     return view

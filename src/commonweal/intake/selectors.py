@@ -353,3 +353,17 @@ def submitted_application_of_person(*, person, reference: str) -> Application | 
         .filter(person=person, reference=reference, status=Application.Status.SUBMITTED)
         .first()
     )
+
+
+def status_check_is_own(*, account, reference: str) -> bool:
+    """Whether a signed-in account may see this submitted application anyway (it is theirs,
+    or they have authority to view it): the status check then lets them through whatever
+    others have guessed at the reference."""
+    if not getattr(account, "is_authenticated", False):
+        return False
+    authorities = authorities_for_account(account=account)
+    return Application.objects.filter(
+        _mine(account, authorities.person_ids(SCOPE_VIEW)),
+        reference=reference,
+        status=Application.Status.SUBMITTED,
+    ).exists()

@@ -482,17 +482,11 @@ def application_register(
                         )
                     continue
                 try:
-                    raw = answer_type.raw_from_value(question, answers.get(question.id))
-                except (TypeError, ValueError, AttributeError):
-                    errors.append(
-                        (
-                            f"answers.{question.id}",
-                            "invalid",
-                            "Not a valid answer for this question",
-                        )
-                    )
+                    raw = answer_type.raw_from_json(question, answers.get(question.id))
+                except catalogue.WrongAnswerShape as wrong:
+                    errors.append((f"answers.{question.id}", "invalid_type", str(wrong)))
                     continue
-                result = answer_type.parse(question, raw, {}, language)
+                result = catalogue.parse_answer(question, raw, {}, language)
                 if result.error is not None:
                     errors.extend(
                         (f"answers.{question.id}", "invalid", str(problem.message))

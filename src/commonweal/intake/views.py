@@ -567,9 +567,7 @@ def question_page(request, slug, page_id):
         action = request.POST.get("action", "continue")
         values = {}
         for question in page.questions:
-            parsed = catalogue.answer_type(question).parse(
-                question, request.POST, request.FILES, language
-            )
+            parsed = catalogue.parse_answer(question, request.POST, request.FILES, language)
             if question.type == "file" and parsed.value is None and parsed.error is not None:
                 # A file already uploaded stays unless a new one replaces it.
                 existing = draft.answers.get(question.id)
@@ -988,6 +986,11 @@ def reconsideration(request, reference):
         )
     elif decision.outcome == "withdrawn":
         refusal = _("This application was withdrawn. You can make a new application instead.")
+    elif decision.after_review:
+        refusal = _(
+            "We have already looked at this decision again, so you cannot ask us to look at "
+            "it a second time."
+        )
     elif not decision.can_reconsider:
         refusal = _(
             "It is more than %(days)s days since the decision, so you cannot ask "
@@ -1276,12 +1279,40 @@ def contact_preferences(request):
     )
 
 
+def _status_check_allowed(request, reference: str) -> bool:
+    """Counts the attempt; False when a limit is used up. Guesses are counted per client, per
+    reference from that client, and per reference from every client together (a much higher
+    ceiling), so someone guessing elsewhere does not lock the owner out; and an owner who is
+    signed in is let through without counting, whatever others have tried."""
+    if selectors.status_check_is_own(account=request.user, reference=reference):
+        return True
+    hour = datetime.timedelta(hours=1)
+    client = client_key(request)
+    limits = [
+        (
+            f"check-status:client:{client}",
+            settings.COMMONWEAL_CHECK_STATUS_ATTEMPTS_PER_CLIENT_PER_HOUR,
+        ),
+        (
+            f"check-status:reference:{reference}:client:{client}",
+            settings.COMMONWEAL_CHECK_STATUS_ATTEMPTS_PER_REFERENCE_PER_HOUR,
+        ),
+        (
+            f"check-status:reference:{reference}",
+            settings.COMMONWEAL_CHECK_STATUS_ATTEMPTS_PER_REFERENCE_ALL_CLIENTS_PER_HOUR,
+        ),
+    ]
+    return all(
+        core_services.rate_limit_hit(key=key, limit=limit, window=hour) for key, limit in limits
+    )
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
 def check_status(request):
     """Where an application is, without signing in: reference, date of birth and postcode.
 
     A wrong combination gets the same answer whether or not the reference exists, and
-    attempts are limited per client and per reference.
+    attempts are limited per client and per reference (see _status_check_allowed).
     """
     raw = {"reference": "", "dob-day": "", "dob-month": "", "dob-year": "", "postcode": ""}
     errors = []
@@ -1315,16 +1346,7 @@ def check_status(request):
         elif postcode is None:
             errors.append({"text": _("Enter a real postcode"), "href": "#postcode"})
         if not errors:
-            hour = datetime.timedelta(hours=1)
-            allowed = core_services.rate_limit_hit(
-                key=f"check-status:client:{client_key(request)}",
-                limit=settings.COMMONWEAL_CHECK_STATUS_ATTEMPTS_PER_CLIENT_PER_HOUR,
-                window=hour,
-            ) and core_services.rate_limit_hit(
-                key=f"check-status:reference:{reference}",
-                limit=settings.COMMONWEAL_CHECK_STATUS_ATTEMPTS_PER_REFERENCE_PER_HOUR,
-                window=hour,
-            )
+            allowed = _status_check_allowed(request, reference)
             if not allowed:
                 status = 429
                 errors.append(

@@ -25,6 +25,16 @@ EVENTS = {
             (*COMMON, "due_date", "what_happens_next", "status_url"),
         ),
         Event("decision_made", "A decision was made on the application", COMMON),
+        Event(
+            "decision_corrected",
+            "A decision recorded in error was replaced by a corrected one",
+            COMMON,
+        ),
+        Event(
+            "reconsideration_decided",
+            "We looked at the decision again, as the person asked",
+            COMMON,
+        ),
         Event("new_secure_message", "Staff wrote a secure message on the case", COMMON),
         Event(
             "more_information_needed",

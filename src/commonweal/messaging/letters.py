@@ -16,7 +16,6 @@ stylesheets, the font configuration, the template) is made once per process and 
 is what makes thousands of letters an hour possible.
 """
 
-import csv
 import datetime
 import functools
 import io
@@ -30,6 +29,8 @@ from typing import IO, Any
 
 import jinja2
 import pypdf
+
+from commonweal.core.csvfiles import csv_dict_writer
 
 __all__ = [
     "MANIFEST_COLUMNS",
@@ -343,7 +344,8 @@ def build_print_batch(letters: Iterable[tuple[str, bytes, dict[str, Any]]], out:
     the PDFs. ``out`` need not be seekable.
     """
     manifest = io.StringIO()
-    writer = csv.DictWriter(manifest, fieldnames=MANIFEST_COLUMNS, lineterminator="\r\n")
+    # Names and addresses are what people typed: kept from running as spreadsheet formulas.
+    writer = csv_dict_writer(manifest, fieldnames=MANIFEST_COLUMNS)
     writer.writeheader()
     seen: set[str] = set()
     count = 0

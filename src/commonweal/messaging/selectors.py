@@ -147,3 +147,42 @@ def messages_for_export(*, person) -> list[dict]:
         )
         .order_by("created_at", "id")
     ]
+
+
+def notice_preview(*, event: str, person, case, definition=None) -> dict:
+    """What telling the person about this case would send now, rendered exactly as the
+    notice would be (nothing is written): the first channel it would try, its subject and
+    words in their language. For staff to check before they act.
+
+    `channel` is None when nobody can be reached (the team gets a task instead), and
+    `team_format` names a format the team makes by hand (Braille, audio, easy read)."""
+    from . import services, templating
+
+    language = person.language or (case.application.language if case else "") or "en"
+    if person.accessible_format in services.FORMATS_FOR_THE_TEAM:
+        return {"channel": None, "team_format": person.accessible_format}
+    plan = services._postable(services.plan_channels(person=person), case)
+    if not plan:
+        return {"channel": None, "team_format": ""}
+    data = services.notice_data(case=case, person=person, language=language, definition=definition)
+    try:
+        subject, body, _template = services._render(event, plan[0], language, data)
+    except (templating.MissingData, templating.TemplateError, LookupError):
+        return {"channel": None, "team_format": ""}
+    return {
+        "channel": plan[0],
+        "team_format": "",
+        "subject": subject,
+        "body": body,
+        "address": _address_for(person, plan[0]),
+    }
+
+
+def _address_for(person, channel: str) -> str:
+    if channel == "email":
+        return person.email or ""
+    if channel in ("sms", "phone"):
+        return person.phone or ""
+    if channel == "letter":
+        return ", ".join(part for part in (person.address_line_1, person.address_postcode) if part)
+    return ""

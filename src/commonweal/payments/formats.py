@@ -13,12 +13,13 @@ batch into bytes; the caller writes them and records their SHA-256 and totals.
 from __future__ import annotations
 
 import abc
-import csv
 import datetime
 import io
 import re
 import unicodedata
 from dataclasses import dataclass
+
+from commonweal.core.csvfiles import csv_writer
 
 
 @dataclass(frozen=True)
@@ -239,11 +240,6 @@ class Bacs18(PaymentFormat):
         )
 
 
-def _cell(value: str) -> str:
-    """Spreadsheets run cells that start with these as formulas; a quote keeps it text."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 @register_format("csv")
 class Csv(PaymentFormat):
     """A header row, one row per payment, and a last row of totals: `TOTAL`, the number of
@@ -255,13 +251,14 @@ class Csv(PaymentFormat):
 
     def render(self, batch: BatchFile) -> bytes:
         out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\r\n")
+        # Text that a spreadsheet would run as a formula is kept text; amounts stay numbers.
+        writer = csv_writer(out)
         writer.writerow(self.header)
         for payment in batch.payments:
             writer.writerow(
                 [
-                    _cell(payment.reference),
-                    _cell(payment.payee_name),
+                    payment.reference,
+                    payment.payee_name,
                     payment.sort_code,
                     payment.account_number,
                     payment.amount_pence,

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from commonweal.cases import services as cases_services
 from commonweal.catalogue import selectors as catalogue
 from commonweal.core import uk
+from commonweal.core.jinja import date_long
 from commonweal.core.working_days import add_working_days, is_working_day
 from commonweal.organisations import selectors as organisations
 
@@ -68,14 +69,37 @@ def _bank_details(case) -> dict | None:
 
 
 def payment_for_decision(*, decision, case, by) -> PaymentInstruction | None:
-    """An approval of a case whose rules worked out an entitlement becomes a pending payment
-    instruction, in the decision's own transaction. When it cannot be made (the bank details
-    do not pass the checks) the team is given a task instead, and the decision stands."""
-    from commonweal.rules import selectors as rules_selectors
+    """The one place a decision turns into money, in the decision's own transaction.
 
-    if decision.outcome != "approved":
-        return None
-    amount = rules_selectors.entitlement_for_case(case.pk)
+    An approval with an amount becomes a pending payment instruction for that amount. A
+    decision that replaces an earlier one (a correction, or the answer to a reconsideration)
+    first cancels the earlier decision's payment while it is still pending, unless it is
+    for the same amount; once in a batch or paid it cannot be taken back, so a different
+    amount is never paid on top of it: the team gets a task instead. When a payment cannot
+    be made (the bank details do not pass the checks) the team is given a task, and the
+    decision stands."""
+    amount = decision.amount_pence if decision.outcome == "approved" else None
+    if decision.reconsiders_id or decision.supersedes_id:
+        live = PaymentInstruction.objects.filter(case_id=case.pk, status__in=LIVE_STATUSES).first()
+        if live is not None and live.amount_pence != amount:
+            if live.status == PaymentInstruction.Status.PENDING:
+                payment_instruction_cancel(
+                    instruction_id=live.pk,
+                    by=by,
+                    reason=_("The decision it was made for was replaced on %(date)s")
+                    % {"date": date_long(decision.decided_at)},
+                )
+            else:
+                _payment_task(
+                    case,
+                    by,
+                    _(
+                        "Put the payment right by hand: %(paid)s was already sent to the bank "
+                        "for the earlier decision, and the new decision gives %(amount)s"
+                    )
+                    % {"paid": pounds(live.amount_pence), "amount": pounds(amount or 0)},
+                )
+                return None
     if not amount:
         return None
     try:
@@ -83,18 +107,24 @@ def payment_for_decision(*, decision, case, by) -> PaymentInstruction | None:
             case_id=case.pk,
             amount_pence=amount,
             by=by,
-            reason=_("Approved entitlement of %(amount)s") % {"amount": pounds(amount)},
+            reason=_("Approved amount of %(amount)s") % {"amount": pounds(amount)},
         )
     except PaymentRefused as refused:
-        cases_services.task_add(
-            case_id=case.pk,
-            title=_("Set up the payment by hand: %(reason)s") % {"reason": refused.message},
-            due_date=None,
-            assignee_id=None,
-            by=by,
-            within_transaction=True,
+        _payment_task(
+            case, by, _("Set up the payment by hand: %(reason)s") % {"reason": refused.message}
         )
         return None
+
+
+def _payment_task(case, by, title: str) -> None:
+    cases_services.task_add(
+        case_id=case.pk,
+        title=title,
+        due_date=None,
+        assignee_id=None,
+        by=by,
+        within_transaction=True,
+    )
 
 
 def payment_instruction_create(*, case_id: int, amount_pence: int, by, reason: str):

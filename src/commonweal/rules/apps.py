@@ -15,6 +15,13 @@ class RulesConfig(AppConfig):
         # whether it may be approved without a person (never refused).
         checks_services.after_checks(services.automation_after_checks)
 
+        from commonweal.cases import services as cases_services
+
+        from . import selectors
+
+        # A decision's amount starts from the rules' entitlement.
+        cases_services.entitlement_source_set(selectors.entitlement_for_decision)
+
         from commonweal.rights import services as rights_services
 
         # Retention empties a closed case: the evaluations that copied its answers go too.

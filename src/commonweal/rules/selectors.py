@@ -28,6 +28,34 @@ def entitlement_for_case(case_id: int) -> int | None:
     )
 
 
+def entitlement_for_decision(*, case) -> int | None:
+    """The entitlement a decision on the case starts from, in pence: the latest evaluation's
+    (what the caseworker sees in the rules panel), or, when the rules have not run on the
+    case yet, worked out now from its answers (nothing is stored). None when the rules give
+    no amount."""
+    latest = (
+        RuleEvaluation.objects.filter(case_id=case.pk)
+        .order_by("-created_at", "-id")
+        .values_list("pk", "entitlement_pence")
+        .first()
+    )
+    if latest is not None:
+        return latest[1]
+    from commonweal.catalogue import selectors as catalogue
+
+    definition = catalogue.definition_for(case.version)
+    if definition.entitlement is None:
+        return None
+    application = case.application
+    found = engine.evaluate(
+        definition,
+        answers=application.answers,
+        eligibility_answers=application.eligibility_answers,
+        today=timezone.localdate(),
+    )
+    return found["entitlement"]["amount"] if found["entitlement"] else None
+
+
 def latest_automation(*, case_id: int) -> AutomationRecord | None:
     return AutomationRecord.objects.filter(case_id=case_id).order_by("-created_at", "-id").first()
 

@@ -99,6 +99,12 @@ def _explanation_for(case, evaluation: RuleEvaluation) -> str:
     return evaluation.explanation.get("cy" if language == "cy" else "en", "")
 
 
+def _amount_for(definition, evaluation: RuleEvaluation) -> int | None:
+    """An approval as the rules suggest gives what they worked out (for a service whose
+    approvals carry an amount)."""
+    return evaluation.entitlement_pence if definition.carries_amount else None
+
+
 def _record(case, *, evaluation, definition, action: str, reasons: list, **extra):
     pairs = [stored(reason) for reason in reasons]
     return AutomationRecord.objects.create(
@@ -260,6 +266,7 @@ def automation_consider(*, case_id: int | None = None, case=None) -> AutomationR
                     outcome="approved",
                     reasons=[policy.approve_reason] if policy.approve_reason else [],
                     explanation=_explanation_for(case, evaluation),
+                    amount_pence=_amount_for(definition, evaluation),
                     by=actor,
                     context=_PolicyContext(),
                     revision=None,
@@ -324,6 +331,7 @@ def automation_one_click_approve(*, case_id: int, by, context, revision):
             outcome="approved",
             reasons=[policy.approve_reason] if policy.approve_reason else [],
             explanation=_explanation_for(case, evaluation),
+            amount_pence=_amount_for(definition, evaluation),
             by=by,
             context=context,
             revision=revision,

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from commonweal.cases import selectors as cases_selectors
 from commonweal.cases import services as cases_services
 from commonweal.core.staff import staff_required
+from commonweal.core.text import UnreadableText, json_loads_text
 
 from . import selectors, services
 
@@ -55,7 +56,16 @@ def _parse_sample(text: str) -> tuple[dict, dict, str | None]:
     if len(text) > SAMPLE_LIMIT:
         return {}, {}, _("The sample answers are too long: paste at most 100,000 characters")
     try:
-        data = json.loads(text)
+        data = json_loads_text(text)
+    except UnreadableText:
+        return (
+            {},
+            {},
+            _(
+                "The sample answers have a character that cannot be used (a lone surrogate or a "
+                "null character): take it out"
+            ),
+        )
     except ValueError as error:
         return (
             {},

@@ -127,6 +127,24 @@ def flashes(request) -> list[str]:
     return [str(message) for message in messages.get_messages(request)]
 
 
+def message_text(*, typed: str, saved_replies, reply_id: str, language: str) -> str:
+    """What the case page's message box starts with: what was typed (shown again after a
+    refused send), else the saved reply chosen by `?reply=N`, when it is one of those this
+    page offers (the case's service's, to someone who may write on the case), in the
+    person's language when it has that wording (Welsh first for someone who wants both)."""
+    if typed:
+        return typed
+    for saved in saved_replies:
+        if str(saved.pk) != reply_id:
+            continue
+        if saved.body_cy and language == "cy":
+            return saved.body_cy
+        if saved.body_cy and language == "both":
+            return f"{saved.body_cy}\n\n{saved.body_en}"
+        return saved.body_en
+    return ""
+
+
 def case_rows(rows) -> list[dict]:
     language = None
     shaped = []
@@ -408,6 +426,20 @@ def _note_text(data: dict) -> str:
     )
 
 
+def _decision_event_text(data: dict) -> str:
+    outcome = OUTCOME_LABELS.get(data.get("outcome"), data.get("outcome", ""))
+    text = _("Decision: %(outcome)s") % {"outcome": outcome}
+    if data.get("amount_pence"):
+        text += ", " + _money(data["amount_pence"])
+    if data.get("reconsiders"):
+        text += " – " + (
+            _("changed on reconsideration")
+            if data.get("changed")
+            else _("unchanged on reconsideration")
+        )
+    return text
+
+
 def timeline(page, language: str) -> list[dict]:
     """Every event, newest first, in words; whether the person sees it is shown too."""
     definition = page.definition
@@ -429,8 +461,9 @@ def timeline(page, language: str) -> list[dict]:
             % {"organisation": data.get("organisation_name", ""), "reason": data.get("reason", "")},
             "referral_ended": _("Referral to %(organisation)s ended")
             % {"organisation": data.get("organisation_name", "")},
-            "decided": _("Decision: %(outcome)s")
-            % {"outcome": OUTCOME_LABELS.get(data.get("outcome"), data.get("outcome", ""))},
+            "decided": _decision_event_text(data),
+            "decision_corrected": _("Corrected to: %(decision)s. Why: %(reason)s")
+            % {"decision": _decision_event_text(data), "reason": data.get("reason", "")},
             "reconsideration": _("Asked to look at the decision again: %(reason)s")
             % {"reason": data.get("reason", "")},
             "task_added": _("Task added: %(title)s") % {"title": data.get("title", "")},
@@ -489,6 +522,127 @@ def decision_outcomes(definition, language: str) -> list[dict]:
     ]
 
 
+def _money(pence: int | None) -> str:
+    from decimal import Decimal
+
+    from commonweal.core.jinja import money
+
+    return money(Decimal(pence) / 100) if pence is not None else ""
+
+
+def decision_summary(page, language: str) -> dict | None:
+    """The decision in force on the case, as staff read it (with what it replaced)."""
+    if not page.decisions:
+        return None
+    return _decision_item(page.decisions[0], page.definition, language, page.decisions)
+
+
+def _decision_item(decision, definition, language: str, decisions: list) -> dict:
+    by_id = {other.pk: other for other in decisions}
+    earlier = by_id.get(decision.supersedes_id) or by_id.get(decision.reconsiders_id)
+    if decision.supersedes_id:
+        kind_code, kind = "correction", _("Corrected decision")
+    elif decision.reconsiders_id:
+        kind_code, kind = "reconsideration", _("Decision after reconsideration")
+    else:
+        kind_code, kind = "decision", _("Decision")
+    return {
+        "id": decision.pk,
+        "kind": kind,
+        "kind_code": kind_code,
+        "outcome": OUTCOME_LABELS.get(decision.outcome, decision.outcome),
+        "reasons": [
+            definition.decision_reason(reason).text.text(language)
+            if definition.decision_reason(reason)
+            else reason
+            for reason in decision.reasons
+        ],
+        "explanation": decision.explanation,
+        "override_reason": decision.override_reason,
+        "amount": _money(decision.amount_pence),
+        "entitlement": _money(decision.entitlement_pence),
+        "amount_reason": decision.amount_reason,
+        "correction_reason": decision.correction_reason,
+        "earlier_at": earlier.decided_at if earlier else None,
+        "changed": earlier is not None
+        and (earlier.outcome, earlier.amount_pence) != (decision.outcome, decision.amount_pence),
+        "superseded": any(other.supersedes_id == decision.pk for other in decisions),
+        "by": str(decision.decided_by),
+        "at": decision.decided_at,
+    }
+
+
+def decision_history(page, language: str) -> list[dict]:
+    """Every decision on the case, newest first: the one in force, then the ones it
+    replaced or that were looked at again."""
+    return [
+        _decision_item(decision, page.definition, language, page.decisions)
+        for decision in page.decisions
+    ]
+
+
+def decision_staff_rows(decision, definition) -> list[dict]:
+    """What the preview shows staff beyond the person's words: the amount against the rules,
+    a red check's override, why a decision is corrected."""
+    rows = []
+    if decision.amount_pence is not None:
+        if decision.entitlement_pence is None:
+            rules = _("The rules did not work out an amount")
+        else:
+            rules = _money(decision.entitlement_pence)
+        rows.append({"key": {"text": _("The rules worked out")}, "value": {"text": rules}})
+        if decision.amount_reason:
+            rows.append(
+                {
+                    "key": {"text": _("Why the amount is different")},
+                    "value": {"text": decision.amount_reason},
+                }
+            )
+    if decision.override_reason:
+        rows.append(
+            {
+                "key": {"text": _("Red check overridden because")},
+                "value": {"text": decision.override_reason},
+            }
+        )
+    if decision.supersedes_id:
+        rows.append(
+            {
+                "key": {"text": _("Replaces the decision of")},
+                "value": {"text": date_long(decision.supersedes.decided_at)},
+            }
+        )
+    return rows
+
+
+NOTICE_CHANNEL_LABELS = {
+    "email": gettext_lazy("Email"),
+    "sms": gettext_lazy("Text message"),
+    "letter": gettext_lazy("Letter"),
+    "portal": gettext_lazy("Message in their online account"),
+    "phone": gettext_lazy("Phone call by the team"),
+}
+
+
+def notice_preview(case, event: str, definition) -> dict:
+    """The message that will tell the person, as it will be sent."""
+    from commonweal.core.uk import format_phone
+    from commonweal.messaging import selectors as messaging_selectors
+
+    found = messaging_selectors.notice_preview(
+        event=event, person=case.person, case=case, definition=definition
+    )
+    channel = found.get("channel")
+    address = found.get("address", "")
+    if channel in ("sms", "phone") and address:
+        address = format_phone(address)
+    return {
+        **found,
+        "channel_label": NOTICE_CHANNEL_LABELS.get(channel, "") if channel else "",
+        "address": address,
+    }
+
+
 def case_view(page, context, language: str) -> dict:
     """What the case page shows beyond the raw case: labels, rows and choices."""
     from commonweal.organisations import selectors as organisations
@@ -528,19 +682,8 @@ def case_view(page, context, language: str) -> dict:
         "red_checks": [r for r in page.check_results if r.status == "red"],
     }
     if decision:
-        view["decision"] = {
-            "outcome": OUTCOME_LABELS.get(decision.outcome, decision.outcome),
-            "reasons": [
-                definition.decision_reason(reason).text.text(language)
-                if definition.decision_reason(reason)
-                else reason
-                for reason in decision.reasons
-            ],
-            "explanation": decision.explanation,
-            "override_reason": decision.override_reason,
-            "by": str(decision.decided_by),
-            "at": decision.decided_at,
-        }
+        view["decision"] = decision_summary(page, language)
+        view["earlier_decisions"] = decision_history(page, language)[1:]
     if page.can_act:
         view["members"] = [
             (m.user_id, str(m.user))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import bulk, letters, preferences, views
+from . import bulk, decisions, letters, preferences, views
 
 app_name = "workspace"
 
@@ -15,7 +15,8 @@ urlpatterns = [
     path("letters/<int:batch_id>/build/", letters.print_batch_build, name="letters-build"),
     path("letters/<int:batch_id>/download/", letters.print_batch_download, name="letters-download"),
     path("cases/<str:reference>/", views.case_detail, name="case"),
-    path("cases/<str:reference>/decision/", views.decide, name="decide"),
+    path("cases/<str:reference>/decision/", decisions.decide, name="decide"),
+    path("cases/<str:reference>/decision/correct/", decisions.correct, name="decide-correct"),
     path("cases/<str:reference>/do/<slug:action>/", views.case_action, name="case-action"),
     path("cases/<str:reference>/files/<uuid:file_id>/", views.case_file, name="case-file"),
     path("cases/<str:reference>/preferences/", preferences.change, name="case-preferences"),

@@ -183,12 +183,16 @@ def case_detail(request, reference, errors=None, status=200, values=None):
         return reason_first
     if page.sees("messages") and page.can_act:
         messaging.thread_mark_read(case=page.case, by_staff=True)
+    values = values or {}
+    saved_replies = (
+        messaging_selectors.saved_replies(service_id=page.case.service_id) if page.can_act else []
+    )
     return _page(
         request,
         "workspace/case.html",
         status=status,
         errors=errors or [],
-        values=values or {},
+        values=values,
         view=presenters.case_view(page, request.staff, get_language()),
         checks=presenters.check_rows(page.check_results),
         checks_pending=checks_selectors.pending_run(case_id=page.case.pk) if page.can_act else None,
@@ -201,9 +205,13 @@ def case_detail(request, reference, errors=None, status=200, values=None):
         rules_panel=rules_selectors.case_panel(case=page.case, language=get_language())
         if page.can_act
         else None,
-        saved_replies=messaging_selectors.saved_replies(service_id=page.case.service_id)
-        if page.can_act
-        else [],
+        saved_replies=saved_replies,
+        message_text=presenters.message_text(
+            typed=values.get("body") or "",
+            saved_replies=saved_replies,
+            reply_id=request.GET.get("reply", ""),
+            language=page.case.person.language,
+        ),
         page_title=f"{page.case.reference} – {page.case.person.full_name}"
         if page.sees("person")
         else page.case.reference,
@@ -431,74 +439,6 @@ def _refused(request, reference, message: str, anchor: str, stale: bool = False)
             key: request.POST.get(key, "") for key in request.POST if key != "csrfmiddlewaretoken"
         },
     )
-
-
-@require_http_methods(["GET", "HEAD", "POST"])
-@staff_required
-def decide(request, reference):
-    page = _case_or_404(request, reference)
-    if not page.can_act:
-        raise PermissionDenied("Referral access is read-only")
-    errors = []
-    values = {}
-    status = 200
-    if request.method == "POST":
-        values = {
-            "outcome": request.POST.get("outcome", ""),
-            "reasons": request.POST.getlist("reasons"),
-            "explanation": request.POST.get("explanation", ""),
-            "override_reason": request.POST.get("override_reason", ""),
-        }
-        # Reasons listed for another outcome than the one chosen are not sent along.
-        chosen = {r.id for r in page.definition.reasons_for(values["outcome"])}
-        reasons = [reason for reason in values["reasons"] if reason in chosen]
-        try:
-            cases_services.case_decide(
-                case_id=page.case.pk,
-                outcome=values["outcome"],
-                reasons=reasons,
-                explanation=values["explanation"],
-                override_reason=values["override_reason"],
-                by=request.user,
-                context=request.staff,
-                revision=_revision(request),
-            )
-        except cases_services.CaseActionRefused as refused:
-            errors.append(
-                {
-                    "text": refused.message,
-                    "href": "#" + _decision_field(page, refused, values),
-                    "field": refused.field or "outcome",
-                }
-            )
-            status = 409 if isinstance(refused, cases_services.StaleCase) else 400
-        else:
-            presenters.flash(request, _("Decision recorded. The person has been told."))
-            return redirect("workspace:case", reference=page.case.reference)
-    return _page(
-        request,
-        "workspace/decide.html",
-        status=status,
-        errors=errors,
-        values=values,
-        page=page,
-        case=page.case,
-        outcomes=presenters.decision_outcomes(page.definition, get_language()),
-        page_title=_("Make a decision on %(reference)s") % {"reference": page.case.reference},
-        back_url=reverse("workspace:case", args=[page.case.reference]),
-    )
-
-
-def _decision_field(page, refused, values) -> str:
-    """The id of the field an error summary link should lead to."""
-    if refused.field == "override_reason":
-        return "override_reason"
-    if refused.field == "reasons":
-        reasons = page.definition.reasons_for(values["outcome"]) or page.definition.decision_reasons
-        if reasons:
-            return f"reason-{reasons[0].id}"
-        return "explanation"
-    return "outcome-approved"
 
 
 @require_http_methods(["GET", "HEAD"])

@@ -2,7 +2,7 @@
 the decision and the secure messages thread."""
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Subquery
@@ -49,6 +49,9 @@ def _notice_title(notice: str) -> str:
     titles = {
         "application_received": _("We confirmed we have your application"),
         "decision_made": _("We told you about our decision"),
+        "decision_corrected": _("We told you we corrected our decision"),
+        "reconsideration_decided": _("We told you what we found when we looked again"),
+        "consent_asked": _("We asked if we may share your details"),
         "new_secure_message": _("We told you about a new message"),
         "more_information_needed": _("We asked you for more information"),
         "delay": _("We told you about a delay"),
@@ -105,11 +108,30 @@ def _entry(
             event.created_at,
             descriptions.get(channel, _("We sent you a message.")),
         )
+    if kind == CaseEvent.Kind.DECIDED and data.get("reconsiders"):
+        changed = (
+            _("We have changed our decision.")
+            if data.get("changed")
+            else _("Our decision has not changed.")
+        )
+        return TimelineEntry(
+            _("Decision looked at again"),
+            event.created_at,
+            changed + " " + _outcome_sentence(data.get("outcome", ""), viewer),
+        )
     if kind == CaseEvent.Kind.DECIDED:
         return TimelineEntry(
             _("Decision made"),
             event.created_at,
             _outcome_sentence(data.get("outcome", ""), viewer),
+        )
+    if kind == CaseEvent.Kind.DECISION_CORRECTED:
+        return TimelineEntry(
+            _("Decision corrected"),
+            event.created_at,
+            _("We corrected a mistake in our decision. The new decision replaces the earlier one.")
+            + " "
+            + _outcome_sentence(data.get("outcome", ""), viewer),
         )
     if kind == CaseEvent.Kind.UPDATE:
         # What staff wrote for the person; without signing in, only that there is one.
@@ -203,6 +225,9 @@ def case_for_status_check(*, reference: str, date_of_birth: date, postcode: str)
 
 @dataclass(frozen=True)
 class DecisionForPerson:
+    """A decision as the person reads it: on their application page, and in the preview
+    the caseworker reads before sending it (both render `intake/_decision.html`)."""
+
     outcome: str
     # The outcome in a plain sentence ("Your application was approved.").
     sentence: str
@@ -213,8 +238,20 @@ class DecisionForPerson:
     # The decision still stands (the case is closed on it); False while it is looked at again.
     current: bool
     # The last moment the person can ask online for it to be looked at again, or None when
-    # this kind of decision cannot be.
+    # this kind of decision cannot be (withdrawn, or already looked at again).
     reconsider_until: datetime.datetime | None
+    # (label, value) rows about the money: what they asked for, what they get. A service
+    # with more to say (a loan's repayments) adds rows here.
+    details: list = field(default_factory=list)
+    amount_pence: int | None = None
+    # The answer to their request to look at the decision again: whether it changed.
+    after_review: bool = False
+    changed: bool = False
+    # After a review: what the decision looked at again said, in a sentence.
+    before_review: str = ""
+    # A correction: the date of the decision it replaced, and why.
+    replaces_decision_of: datetime.datetime | None = None
+    correction_reason: str = ""
 
     @property
     def can_reconsider(self) -> bool:
@@ -225,36 +262,100 @@ class DecisionForPerson:
         )
 
 
-def case_decision_for_person(
-    *, case: Case, definition, language: str, viewer: str = VIEWER_PERSON
-) -> DecisionForPerson | None:
-    """The latest decision on the case, worded for the person; None before any decision."""
-    decision = (
-        Decision.objects.filter(case_id=case.pk)
-        .only("outcome", "reasons", "explanation", "decided_at", "case_id")
-        .order_by("-decided_at", "-id")
-        .first()
-    )
-    if decision is None:
-        return None
+def _money(pence: int) -> str:
+    from decimal import Decimal
+
+    from commonweal.core.jinja import money
+
+    return money(Decimal(pence) / 100)
+
+
+def _decision_details(decision: Decision, definition, answers: dict, language: str) -> list:
+    """What the person asked for and (when approved) what they get, for a service whose
+    approvals carry an amount."""
+    if not definition.carries_amount or decision.outcome == Decision.Outcome.WITHDRAWN:
+        return []
+    rows = []
+    asked_for = definition.asked_for_pence(answers)
+    if asked_for is not None:
+        rows.append((_("You asked for"), _money(asked_for)))
+    if decision.outcome == Decision.Outcome.APPROVED and decision.amount_pence is not None:
+        label = definition.decision_amount.label if definition.decision_amount else None
+        rows.append(
+            (
+                label.text(language) if label else _("What you will get"),
+                _money(decision.amount_pence),
+            )
+        )
+    return rows
+
+
+def _before_review(earlier: Decision, viewer: str) -> str:
+    sentence = _outcome_sentence(earlier.outcome, viewer)
+    if earlier.amount_pence is not None:
+        sentence += " " + _("Amount: %(amount)s") % {"amount": _money(earlier.amount_pence)}
+    return sentence
+
+
+def decision_for_person(
+    decision: Decision, *, case: Case, definition, language: str, viewer: str, current: bool
+) -> DecisionForPerson:
+    """Any decision, recorded or about to be, worded for the person in `language`."""
+    from ..decisions import decision_changed
+
     reasons = []
     for reason_id in decision.reasons or []:
         reason = definition.decision_reason(reason_id)
         if reason is not None:
             reasons.append(reason.text.text(language))
+    after_review = decision.reconsiders is not None
     reconsider_until = None
-    if decision.outcome in (Decision.Outcome.APPROVED, Decision.Outcome.REFUSED):
+    if not after_review and decision.outcome in (
+        Decision.Outcome.APPROVED,
+        Decision.Outcome.REFUSED,
+    ):
         reconsider_until = decision.decided_at + datetime.timedelta(
             days=definition.reconsideration_days
         )
+    superseded = decision.supersedes
     return DecisionForPerson(
         outcome=decision.outcome,
         sentence=_outcome_sentence(decision.outcome, viewer),
         reasons=reasons,
         explanation=decision.explanation,
         decided_at=decision.decided_at,
-        current=case.closed_at is not None,
+        current=current,
         reconsider_until=reconsider_until,
+        details=_decision_details(decision, definition, case.application.answers, language),
+        amount_pence=decision.amount_pence,
+        after_review=after_review,
+        changed=after_review and decision_changed(decision, decision.reconsiders),
+        before_review=_before_review(decision.reconsiders, viewer) if after_review else "",
+        replaces_decision_of=superseded.decided_at if superseded is not None else None,
+        correction_reason=decision.correction_reason,
+    )
+
+
+def case_decision_for_person(
+    *, case: Case, definition, language: str, viewer: str = VIEWER_PERSON
+) -> DecisionForPerson | None:
+    """The latest decision on the case, worded for the person; None before any decision.
+    One query, with the decision it looked at again or replaced."""
+    decision = (
+        Decision.objects.filter(case_id=case.pk)
+        .select_related("reconsiders", "supersedes")
+        .order_by("-decided_at", "-id")
+        .first()
+    )
+    if decision is None:
+        return None
+    return decision_for_person(
+        decision,
+        case=case,
+        definition=definition,
+        language=language,
+        viewer=viewer,
+        current=case.closed_at is not None,
     )
 
 
@@ -403,6 +504,13 @@ def cases_for_export(*, person, language: str) -> list[dict]:
                             if reason is not None
                         ],
                         "explanation": decision.explanation,
+                        "amount": _money(decision.amount_pence)
+                        if decision.amount_pence is not None
+                        else None,
+                        # A decision after a reconsideration, or one correcting an error.
+                        "after_looking_again": True if decision.reconsiders_id else None,
+                        "corrects_an_earlier_decision": True if decision.supersedes_id else None,
+                        "why_corrected": decision.correction_reason or None,
                     }
                     for decision in decisions[case.pk]
                 ],

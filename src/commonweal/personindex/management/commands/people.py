@@ -1,11 +1,11 @@
 """`commonweal people import --source NAME FILE`, `people link`, `people links --format csv`."""
 
-import csv
 import json
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from commonweal.core.csvfiles import csv_writer
 from commonweal.personindex import linkage, selectors, services
 
 
@@ -93,7 +93,8 @@ class Command(BaseCommand):
         )
 
     def handle_links(self, **options):
-        writer = csv.writer(self.stdout, lineterminator="\n")
+        # Source ids come from other systems' files: kept from running as formulas.
+        writer = csv_writer(self.stdout, line_end="\n")
         writer.writerow(["source", "source_id", "person_id"])
         for source, source_id, person_id in selectors.links_rows():
             writer.writerow([source, source_id, "" if person_id is None else person_id])
