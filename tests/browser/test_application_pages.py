@@ -49,6 +49,7 @@ def test_the_application_page_after_a_decision_and_the_access_page(chromium, dem
         outcome="approved",
         reasons=["loan-approved"],
         explanation="We can lend you £400.",
+        amount_pence=40_000,
         by=staff.caseworker,
         context=staff_context(user=staff.caseworker),
         revision=Case.objects.get(pk=case.pk).revision,
@@ -102,6 +103,10 @@ def _to_the_partner_question(person: Citizen) -> None:
         person.answer({"answer": BUDGETING_LOAN["eligibility"][question_id]})
         person.submit("main form button.govuk-button")
     while not person.path.endswith("/partner/"):
+        if person.path.endswith("/use-details-we-hold/"):
+            person.answer({"reuse": "yes"})  # the address they signed in with, held
+            person.submit("main form button.govuk-button")
+            continue
         if person.path.endswith("/confirm-your-details/"):
             person.submit("main form button.govuk-button")
             continue
