@@ -45,6 +45,19 @@ def person_details_of(*, person_id: int) -> dict:
     )
 
 
+def assisted_person_details(*, draft) -> dict:
+    """What a member of staff taking an application is offered from the person's record:
+    for a record that existed before, only what their identity check justifies."""
+    from . import assisted
+
+    if not draft.person_id:
+        return {}
+    details = person_details_of(person_id=draft.person_id)
+    if not draft.existing_record:
+        return details
+    return assisted.shown_details(details, assisted.disclosure(draft.identity_check))
+
+
 def _reuse_allowed(person) -> bool:
     """Whether the person lets us offer details they gave before (their consent to reuse
     answers for another service); when withdrawn, every question is asked again."""

@@ -1,6 +1,6 @@
 """Reads of people's records, shaped as the answers a service's questions expect."""
 
-from .models import IDENTITY_LEVEL_ORDER, Person
+from .models import IDENTITY_LEVEL_ORDER, ContactChange, Person
 
 # The parts of a person's record a service question can fill in (`person_field`), and the
 # question types that can hold each. An answer given in a journey updates the record; a
@@ -90,6 +90,11 @@ def representative_scopes() -> list[tuple[str, str]]:
 
 def person_get(*, person_id: int) -> Person | None:
     return Person.objects.filter(pk=person_id).first()
+
+
+def person_by_account_email(*, email: str) -> Person | None:
+    """The record of whoever signs in with `email`, if they have one (one query)."""
+    return Person.objects.filter(account__email=email.strip().lower()).first()
 
 
 def person_by_email(*, email: str) -> Person | None:
@@ -280,3 +285,27 @@ def person_for_export(*, person: Person) -> dict:
         "representatives": representatives,
         "changes": changes,
     }
+
+
+def contact_change_pending(*, person_id: int):
+    """The new contact details waiting for a check for this person, if any (one query)."""
+    return (
+        ContactChange.objects.filter(person_id=person_id, status=ContactChange.Status.PENDING)
+        .select_related("person", "requested_by")
+        .order_by("-requested_at")
+        .first()
+    )
+
+
+def contact_change_pending_requested(*, case_reference: str, requested_by_id: int):
+    """A change waiting for a check that this member of staff gave for this case."""
+    return (
+        ContactChange.objects.filter(
+            case_reference=case_reference,
+            requested_by_id=requested_by_id,
+            status=ContactChange.Status.PENDING,
+        )
+        .select_related("person", "requested_by")
+        .order_by("-requested_at")
+        .first()
+    )

@@ -20,6 +20,13 @@ class Purpose(models.TextChoices):
     EXPORT = "export", _("Printing letters to send to you")
     API = "api", _("A connected computer system read your details")
     BREAK_GLASS = "break_glass", _("Opened outside their usual work, with a reason recorded")
+    ASSISTED_APPLICATION = (
+        "assisted_application",
+        _(
+            "Taking an application with you by phone, in person or from a paper form, after "
+            "checking who you are"
+        ),
+    )
 
 
 class Category(models.TextChoices):
@@ -43,6 +50,7 @@ class Via(models.TextChoices):
     SEARCH = "search", "Search results"
     EXPORT = "export", "Export"
     API = "api", "API"
+    ASSISTED_APPLICATION = "assisted_application", "Application taken by staff"
 
 
 class AccessRecord(models.Model):
