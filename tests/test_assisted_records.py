@@ -501,3 +501,43 @@ def test_their_own_new_email_address_is_told_at_the_old_one(victim):
     assert "your email address" in told.body
     sms = Message.objects.get(event="contact_details_changed", channel="sms")
     assert sms.to_address == RECORD["phone"]
+
+
+# The case page's "Change how they hear from us" is no way round the check
+
+
+def test_a_new_email_typed_on_the_case_page_waits_for_a_check(staff, victim, mailoutbox):
+    from tests.workspace import submit_case
+
+    case = submit_case(victim.account)
+    browser = signed_in(staff.caseworker)
+    url = f"/staff/cases/{case.reference}/preferences/"
+    response = browser.post(
+        url,
+        {
+            "channels": ["email", "letter"],
+            "first": "email",
+            "email": "someone.else@example.com",
+            # The number their own application gave: unchanged.
+            "phone": "07700 900982",
+            "language": "en",
+            "format": "standard",
+            "reason": "Phoned in",
+        },
+    )
+    assert response.status_code == 302
+    assert response["Location"] == f"/staff/assisted/contact-changes/{case.reference}/"
+    person = Person.objects.get(pk=victim.pk)
+    # The preferences are saved; the email address is not, until it is checked.
+    assert person.channels == ["email", "letter"]
+    assert person.email == VICTIM_EMAIL
+    change = ContactChange.objects.get(person=person)
+    assert change.fields == {"email": [VICTIM_EMAIL, "someone.else@example.com"]}
+    assert change.case_reference == case.reference
+    mailoutbox.clear()
+    with mock.patch("commonweal.people.contact_changes.secrets.randbelow", return_value=246810):
+        browser.post(response["Location"], {"action": "send", "channel": "sms"})
+    browser.post(response["Location"], {"action": "verify", "code": "246810"})
+    assert Person.objects.get(pk=victim.pk).email == "someone.else@example.com"
+    told = Message.objects.get(event="contact_details_changed", channel="email")
+    assert told.to_address == VICTIM_EMAIL

@@ -214,8 +214,8 @@ def _iso(value) -> str | None:
 
 def person_for_export(*, person: Person) -> dict:
     """Everything the record holds about the person, for their own download: the record,
-    what we know about their addresses and numbers, who can act for them and the history of
-    changes. Four queries, whatever their number."""
+    what we know about their addresses and numbers, who can act for them, the history of
+    changes and contact details others gave for them. Five queries, whatever their number."""
     from .models import ContactPoint, PersonChange, Representative
 
     record = {
@@ -279,11 +279,23 @@ def person_for_export(*, person: Person) -> dict:
         }
         for change in PersonChange.objects.filter(person=person).order_by("created_at", "pk")
     ]
+    given = [
+        {
+            "given_at": _iso(change.requested_at),
+            "details": change.fields,
+            "reason": change.reason,
+            "status": change.status,
+            "checked_by": change.how,
+            "decided_at": _iso(change.decided_at),
+        }
+        for change in ContactChange.objects.filter(person=person).order_by("requested_at", "pk")
+    ]
     return {
         "record": record,
         "contact_points": contact_points,
         "representatives": representatives,
         "changes": changes,
+        "contact_details_given": given,
     }
 
 
