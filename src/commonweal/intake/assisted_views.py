@@ -150,6 +150,53 @@ def _done(request, case, reference: str, text: str):
     return redirect("intake:assisted-start")
 
 
+class _NoSuchAction(Exception):
+    """A form posted with no action this page knows."""
+
+
+def _act(request, action: str, change, case, context, reference: str):
+    """Do what the member of staff chose; the response, or a refusal raised for the page."""
+    if action == "send":
+        channel = request.POST.get("channel", "")
+        services.assisted_contact_code_send(change_id=change.pk, channel=channel, by=request.user)
+        sent_to = next((t["text"] for t in _targets(change.person) if t["value"] == channel), "")
+        messages.success(
+            request, _("Code sent to %(where)s. Ask them to read it out.") % {"where": sent_to}
+        )
+        return redirect(request.path)
+    if action == "verify":
+        people_services.contact_change_verify(
+            change_id=change.pk, code=request.POST.get("code", ""), by=request.user
+        )
+        return _done(
+            request,
+            case,
+            reference,
+            _("New contact details saved. We have told them at the details we had before."),
+        )
+    if action == "approve":
+        services.assisted_contact_change_approve(
+            change_id=change.pk,
+            reason=request.POST.get("reason", "")[:500],
+            by=request.user,
+            context=context,
+            team_id=case.team_id if case else None,
+        )
+        return _done(
+            request,
+            case,
+            reference,
+            _(
+                "New contact details approved and saved. We have told them at the "
+                "details we had before."
+            ),
+        )
+    if action == "keep":
+        people_services.contact_change_keep(change_id=change.pk, by=request.user)
+        return _done(request, case, reference, _("We kept the contact details we hold."))
+    raise _NoSuchAction(action)
+
+
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def contact_change(request, reference):
@@ -168,50 +215,7 @@ def contact_change(request, reference):
     action = request.POST.get("action", "")
     if request.method == "POST":
         try:
-            if action == "send":
-                channel = request.POST.get("channel", "")
-                services.assisted_contact_code_send(
-                    change_id=change.pk, channel=channel, by=request.user
-                )
-                sent_to = next(
-                    (t["text"] for t in _targets(change.person) if t["value"] == channel), ""
-                )
-                messages.success(
-                    request,
-                    _("Code sent to %(where)s. Ask them to read it out.") % {"where": sent_to},
-                )
-                return redirect(request.path)
-            if action == "verify":
-                people_services.contact_change_verify(
-                    change_id=change.pk, code=request.POST.get("code", ""), by=request.user
-                )
-                return _done(
-                    request,
-                    case,
-                    reference,
-                    _("New contact details saved. We have told them at the details we had before."),
-                )
-            if action == "approve":
-                services.assisted_contact_change_approve(
-                    change_id=change.pk,
-                    reason=request.POST.get("reason", "")[:500],
-                    by=request.user,
-                    context=context,
-                    team_id=case.team_id if case else None,
-                )
-                return _done(
-                    request,
-                    case,
-                    reference,
-                    _(
-                        "New contact details approved and saved. We have told them at the "
-                        "details we had before."
-                    ),
-                )
-            if action == "keep":
-                people_services.contact_change_keep(change_id=change.pk, by=request.user)
-                return _done(request, case, reference, _("We kept the contact details we hold."))
-            errors.append({"text": _("Choose what to do"), "href": "#channel"})
+            return _act(request, action, change, case, context, reference)
         except (services.AssistedContactRefused, people_services.ContactChangeRefused) as refused:
             field = {"channel": "channel", "code": "code", "reason": "reason"}.get(
                 refused.field, "channel"
@@ -219,6 +223,8 @@ def contact_change(request, reference):
             errors.append({"text": refused.message, "href": f"#{field}"})
             # The change may have been closed (the record moved on meanwhile).
             change = people_selectors.contact_change_pending(person_id=change.person_id) or change
+        except _NoSuchAction:
+            errors.append({"text": _("Choose what to do"), "href": "#channel"})
     _record_read(request, context, change, case)
     code_waiting = bool(
         change.status == "pending"
