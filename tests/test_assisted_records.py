@@ -541,3 +541,18 @@ def test_a_new_email_typed_on_the_case_page_waits_for_a_check(staff, victim, mai
     assert Person.objects.get(pk=victim.pk).email == "someone.else@example.com"
     told = Message.objects.get(event="contact_details_changed", channel="email")
     assert told.to_address == VICTIM_EMAIL
+
+
+def test_a_second_click_on_send_does_not_send_a_second_code(staff, victim, mailoutbox):
+    browser, _case, url = _waiting(staff)
+    mailoutbox.clear()
+    with mock.patch(
+        "commonweal.people.contact_changes.secrets.randbelow", side_effect=[111111, 222222]
+    ):
+        assert browser.post(url, {"action": "send", "channel": "email"}).status_code == 302
+        again = browser.post(url, {"action": "send", "channel": "email"})
+    assert again.status_code == 400
+    assert "We sent a code there a moment ago" in again.content.decode()
+    assert len(mailoutbox) == 1
+    # The one that was sent still works.
+    assert browser.post(url, {"action": "verify", "code": "111111"}).status_code == 302

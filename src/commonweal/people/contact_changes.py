@@ -27,6 +27,8 @@ CONTACT_FIELDS = ("email", "phone", "address")
 _ADDRESS_PARTS = ("line_1", "line_2", "town", "county", "postcode")
 # Codes one change may have sent, in all: enough for a bad line, not for guessing.
 CODES_PER_CHANGE = 5
+# A second code to the same place this soon after the first is refused.
+REPEAT_SECONDS = datetime.timedelta(seconds=30)
 
 # Called as listener(person=, changes=, case_reference=, by=) inside the transaction of
 # every change to someone's email address, phone number or postal address.
@@ -161,6 +163,21 @@ def contact_change_code_issue(*, change_id: int, channel: str, by) -> tuple[str,
         address = contact_code_targets(person=change.person).get(channel)
         if address is None:
             raise ContactChangeRefused(_("Select where to send the code"), "channel")
+        minutes = datetime.timedelta(minutes=settings.COMMONWEAL_SIGN_IN_CODE_MINUTES)
+        if (
+            change.code_hash
+            and change.code_channel == channel
+            and change.code_expires_at - minutes > timezone.now() - REPEAT_SECONDS
+        ):
+            # A double click, or impatience: the person would get two codes, and only the
+            # second would work.
+            raise ContactChangeRefused(
+                _(
+                    "We sent a code there a moment ago. Ask them to read that one out; if it "
+                    "has not arrived in a minute, send a new one."
+                ),
+                "channel",
+            )
         if change.codes_sent >= CODES_PER_CHANGE:
             raise ContactChangeRefused(
                 _(
@@ -172,9 +189,7 @@ def contact_change_code_issue(*, change_id: int, channel: str, by) -> tuple[str,
         code = f"{secrets.randbelow(1_000_000):06d}"
         change.code_hash = _code_hash(change, code)
         change.code_channel = channel
-        change.code_expires_at = timezone.now() + datetime.timedelta(
-            minutes=settings.COMMONWEAL_SIGN_IN_CODE_MINUTES
-        )
+        change.code_expires_at = timezone.now() + minutes
         change.code_failed_attempts = 0
         change.codes_sent += 1
         change.save(
