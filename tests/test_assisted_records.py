@@ -197,11 +197,21 @@ def test_not_checked_without_an_email_is_a_new_record_that_leaves_theirs_alone(s
 # What a record shows follows the identity check
 
 
+def read_out_the_reuse_question(browser):
+    """The person has not been asked whether we may reuse the details we hold: staff read
+    the question to them first (showing nothing of the record), and they say yes."""
+    page = browser.get(reverse("intake:apply", args=["budgeting-loan"]), follow=True)
+    assert path_of(page).endswith("/use-details-we-hold/")
+    for secret in SECRETS:
+        assert secret not in page.content.decode(), secret
+    return browser.post(path_of(page), {"reuse": "yes"}, follow=True)
+
+
 def test_questions_only_they_would_know_show_the_name_and_masked_contact_details(staff, victim):
     browser = signed_in(staff.caseworker)
     assert start(browser).status_code == 302
     answer_eligibility(browser, "budgeting-loan", BUDGETING_LOAN["eligibility"])
-    page = browser.get(reverse("intake:apply", args=["budgeting-loan"]), follow=True)
+    page = read_out_the_reuse_question(browser)
     html = page.content.decode()
     assert path_of(page).endswith("/confirm-your-details/")
     assert "Alex" in html and "Morgan" in html
@@ -233,7 +243,7 @@ def test_an_identity_document_seen_shows_the_record(staff, victim):
     browser = signed_in(staff.caseworker)
     assert start(browser, identity="document", document="passport").status_code == 302
     answer_eligibility(browser, "budgeting-loan", BUDGETING_LOAN["eligibility"])
-    page = browser.get(reverse("intake:apply", args=["budgeting-loan"]), follow=True)
+    page = read_out_the_reuse_question(browser)
     html = page.content.decode()
     assert "19 July 1984" in html
     assert "JH 80 34 11 A" in html
