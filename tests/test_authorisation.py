@@ -47,7 +47,7 @@ from commonweal.messaging import services as messaging
 from commonweal.messaging.models import BulkSend, Message, ThreadAttachment, ThreadMessage
 from commonweal.organisations.selectors import staff_context
 from commonweal.people import services as people_services
-from commonweal.people.models import Person, PersonChange, Representative
+from commonweal.people.models import ContactChange, Person, PersonChange, Representative
 from tests.browser.test_journeys import small_png
 from tests.workspace import make_staff
 
@@ -320,6 +320,9 @@ ROUTES: dict[str, Route] = {
         post=True,
         data={"channels": ["letter"], "revision": "revision"},
     ),
+    "staff/assisted/contact-changes/<str:reference>/": Route(
+        STAFF_OBJECT, {"reference": "reference"}, post=True, data={"action": "keep"}
+    ),
 }
 
 # Django's admin is one system with one rule (superusers and administrators, each seeing
@@ -525,6 +528,15 @@ def build_world(tmp_path) -> World:
     ):
         batch = payments.payment_batches_run(day=timezone.localdate(), by=staff.leader).made[0]
 
+    # New contact details given for A on the phone, waiting for a check.
+    people_services.contact_change_request(
+        person=person_a,
+        changes={"phone": ["", "+447700900777"]},
+        reason="Given on the phone",
+        case_reference=case.reference,
+        by=staff.caseworker,
+    )
+
     def account(email: str):
         user = accounts_services.account_for_email(email=email)
         people_services.person_for_account(account=user)
@@ -571,6 +583,7 @@ def build_world(tmp_path) -> World:
         "quillfeather-tenancy",
         "Val Viewer",
         "val.viewer@example.com",
+        "07700 900777",
     ]
     return World(values, markers, actors, api_token, citizen_a, case)
 
@@ -680,6 +693,7 @@ def snapshot(world: World) -> dict:
             Representative.objects.order_by("pk").values_list("pk", "revoked_at")
         ),
         "person": list(PersonChange.objects.filter(person=case.person).values_list("pk")),
+        "contact changes": list(ContactChange.objects.values_list("pk", "status")),
         "bulk": list(BulkSend.objects.values_list("pk", "status")),
     }
 

@@ -131,6 +131,9 @@ FIELD_NAMES = [
     "title",
     "task-due-day",
     "q",
+    "channel",
+    "identity",
+    "service",
 ]
 
 
@@ -150,6 +153,16 @@ def test_no_malformed_request_to_any_address_gives_a_server_error(signed_in, cit
         Case.objects.filter(pk=case.pk).update(reference=SAMPLE_ARGUMENTS["reference"])
         Application.objects.filter(pk=case.application_id).update(
             reference=SAMPLE_ARGUMENTS["reference"]
+        )
+        # New contact details waiting for a check on it.
+        from commonweal.people import services as people_services
+
+        people_services.contact_change_request(
+            person=case.person,
+            changes={"phone": ["", "+447700900777"]},
+            reason="Given on the phone",
+            case_reference=SAMPLE_ARGUMENTS["reference"],
+            by=staff.caseworker,
         )
         client.force_login(staff.caseworker)
     elif signed_in == "citizen":

@@ -453,8 +453,13 @@ COMMONWEAL_CITIZEN_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 60)
 COMMONWEAL_OIDC_PROVIDERS = env("COMMONWEAL_OIDC_PROVIDERS", "[]")
 COMMONWEAL_OIDC_CLIENT_KEY = env("COMMONWEAL_OIDC_CLIENT_KEY")
 COMMONWEAL_OIDC_CLIENT_KEY_FILE = env("COMMONWEAL_OIDC_CLIENT_KEY_FILE")
-# Client address for rate limits: REMOTE_ADDR unless a trusted proxy sets the header.
+# Client address for rate limits: REMOTE_ADDR unless trusted proxies set the header (for
+# example HTTP_X_FORWARDED_FOR); the client is the entry the outermost of the
+# COMMONWEAL_TRUSTED_PROXIES proxies added, counted from the right (docs/security.md).
 COMMONWEAL_CLIENT_IP_HEADER = env("COMMONWEAL_CLIENT_IP_HEADER")
+COMMONWEAL_TRUSTED_PROXIES = env_int("COMMONWEAL_TRUSTED_PROXIES", 1)
+if COMMONWEAL_TRUSTED_PROXIES < 1:
+    raise ImproperlyConfigured("COMMONWEAL_TRUSTED_PROXIES must be 1 or more")
 
 # Address look-up by postcode: the provider, and for "local-file" the CSV it reads.
 COMMONWEAL_ADDRESS_PROVIDER = env("COMMONWEAL_ADDRESS_PROVIDER", "local-file")

@@ -150,6 +150,8 @@ def served(database_url: str, *, workers: int, threads: int = 1) -> Iterator[str
         **os.environ,
         "DATABASE_URL": database_url,
         "COMMONWEAL_BENCH_ENDPOINTS": "true",
+        # On loopback, with no proxy in front: the bench's floors are development pages.
+        "COMMONWEAL_CLIENT_IP_HEADER": "",
         "COMMONWEAL_ENV": "development",
         "DEBUG": "false",
         "LOG_LEVEL": "WARNING",

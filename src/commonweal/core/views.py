@@ -10,7 +10,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from . import selectors, services
-from .clients import client_address
+from .clients import development_pages_allowed
 
 
 @never_cache
@@ -88,11 +88,12 @@ contact = _page("core/contact.html", lambda: _("Contact us"))
 @require_http_methods(["GET", "HEAD"])
 def dev_mailbox(request):
     """Emails the development mailbox kept, newest first (only when it is switched on)."""
-    if not settings.DEV_MAILBOX:
+    if not settings.DEV_MAILBOX or not development_pages_allowed():
         raise Http404("The development mailbox is switched off")
     # It shows everyone's sign-in codes: only to someone on the same machine, even if an
-    # installation is exposed without COMMONWEAL_ENV=production.
-    if client_address(request) not in ("127.0.0.1", "::1"):
+    # installation is exposed without COMMONWEAL_ENV=production. The connection's own
+    # address, never a header: behind a proxy this page is not served at all.
+    if request.META.get("REMOTE_ADDR") not in ("127.0.0.1", "::1"):
         raise Http404("The development mailbox is only shown on this machine")
     return render(
         request,
@@ -176,7 +177,11 @@ def csrf_failure(request, reason=""):
 def bench_bare_insert(request):
     """The floor for `commonweal bench intake`: the same request path (session, sign-in, CSRF)
     that inserts one row of the same payload and nothing else. Off unless the bench asks."""
-    if not settings.COMMONWEAL_BENCH_ENDPOINTS or not request.user.is_authenticated:
+    if (
+        not settings.COMMONWEAL_BENCH_ENDPOINTS
+        or not development_pages_allowed()
+        or not request.user.is_authenticated
+    ):
         raise Http404("Not available")
     services.bench_insert(payload=request.POST.dict())
     return HttpResponseRedirect("/bench/done/")
@@ -187,7 +192,7 @@ def bench_bare_insert(request):
 def bench_registration_inserts(request):
     """The floor for `commonweal bench api`: the rows one registration writes, inserted with
     nothing read or checked (see core/bench_api.py). Off unless the bench asks."""
-    if not settings.COMMONWEAL_BENCH_ENDPOINTS:
+    if not settings.COMMONWEAL_BENCH_ENDPOINTS or not development_pages_allowed():
         raise Http404("Not available")
     from . import bench_api
 

@@ -55,6 +55,9 @@ class Application(models.Model):
     )
     # How staff checked who they were talking to, for an application they took.
     identity_check = models.CharField(max_length=30, blank=True)
+    # Staff found a record that existed before they took it (after checking identity): what
+    # it shows and what the application may change on it are limited (intake/assisted.py).
+    existing_record = models.BooleanField(default=False)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.ONLINE)
     language = models.CharField(max_length=2, default="en")

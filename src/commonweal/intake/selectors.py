@@ -42,6 +42,24 @@ def person_details_of(*, person_id: int) -> HeldDetails:
     return _held(people_selectors.person_get(person_id=person_id))
 
 
+def assisted_person_details(*, draft) -> HeldDetails:
+    """What a member of staff taking an application is offered from the person's record:
+    for a record that existed before, only what their identity check justifies (and, as for
+    the person themselves, only with their yes to reusing their details)."""
+    from . import assisted
+
+    if not draft.person_id:
+        return HeldDetails()
+    held = person_details_of(person_id=draft.person_id)
+    if not draft.existing_record:
+        return held
+    level = assisted.disclosure(draft.identity_check)
+    return HeldDetails(
+        assisted.shown_details(dict(held), level),
+        awaiting_answer=assisted.shown_details(held.awaiting_answer, level),
+    )
+
+
 def _held(person) -> HeldDetails:
     """Their consent to reusing answers decides: yes offers the details, not asked keeps
     them until the journey has asked, no (refused or withdrawn) asks every question again."""

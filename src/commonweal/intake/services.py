@@ -22,7 +22,7 @@ from commonweal.messaging import services as messaging
 from commonweal.people import selectors as people_selectors
 from commonweal.people import services as people_services
 
-from . import journey
+from . import assisted, journey
 from .models import Application, FileScan, Upload
 from .scanning import (  # noqa: F401  (the public surface for the worker and other apps)
     file_hold,
@@ -172,9 +172,30 @@ ASSISTED_CHANNELS = (
 )
 
 
+class AssistedRefused(Exception):
+    """A member of staff cannot take this application: `message` says why and what to do,
+    `field` is the start page's input it belongs to."""
+
+    def __init__(self, message, field: str):
+        super().__init__(str(message))
+        self.message = str(message)
+        self.field = field
+
+
+def assisted_may_take(*, context, service_id: int) -> bool:
+    """Whether a member of staff belongs to an organisation with a team that handles the
+    service: only they take applications for it."""
+    from commonweal.organisations import selectors as organisations
+
+    return service_id in organisations.service_ids_handled_by(
+        organisation_ids=context.organisation_ids
+    )
+
+
 def assisted_application_start(
     *,
     staff,
+    context,
     published: catalogue.PublishedService,
     channel: str,
     identity_check: str,
@@ -184,28 +205,111 @@ def assisted_application_start(
 ) -> Application:
     """A member of staff starts an application for someone, through the same questions.
 
-    With the person's email address, their record (and sign-in) is found or made now, so
-    their details are offered for confirmation and they can see and carry on with the
-    draft online; without one, the record is made from the answers when it is sent."""
+    Refused (AssistedRefused, nothing written) unless their organisation handles the
+    service. With the person's email address, and only after an identity check, their
+    record (and sign-in) is found or made now, so they can see and carry on with the draft
+    online; finding a record that existed is access-logged, and what it shows and what
+    the application may change on it follow the check (intake/assisted.py). Without an
+    email address, the record is made from the answers when it is sent."""
     from commonweal.accounts import services as accounts_services
+    from commonweal.organisations import selectors as organisations
+    from commonweal.privacy import services as privacy
 
     if channel not in ASSISTED_CHANNELS:
         raise ValueError(f"not an assisted channel: {channel}")
-    person = None
-    if person_email:
-        account = accounts_services.account_for_email(email=person_email)
-        person = people_services.person_for_account(account=account)
-    return Application.objects.create(
-        account=staff,
-        taken_by=staff,
-        service=published.service,
-        version=published.version,
-        person=person,
-        channel=channel,
-        identity_check=identity_check[:30],
-        eligibility_answers=eligibility_answers,
-        language=language,
+    if not assisted_may_take(context=context, service_id=published.service.pk):
+        raise AssistedRefused(assisted_not_handled_message(), "service")
+    level = assisted.disclosure(identity_check)
+    if person_email and level == assisted.NOT_SHOWN:
+        raise AssistedRefused(assisted_identity_first_message(), "email")
+    with transaction.atomic():
+        person = None
+        existing = False
+        if person_email:
+            person = people_selectors.person_by_account_email(email=person_email)
+            existing = person is not None
+            if person is None:
+                account = accounts_services.account_for_email(email=person_email)
+                person = people_services.person_for_account(account=account)
+        application = Application.objects.create(
+            account=staff,
+            taken_by=staff,
+            service=published.service,
+            version=published.version,
+            person=person,
+            existing_record=existing,
+            channel=channel,
+            identity_check=identity_check[:30],
+            eligibility_answers=eligibility_answers,
+            language=language,
+        )
+        if existing:
+            privacy.access_record(
+                person_id=person.pk,
+                purpose=privacy.Purpose.ASSISTED_APPLICATION,
+                categories=[privacy.Category.PERSON]
+                + ([privacy.Category.CONTACT_PREFERENCES] if level == assisted.FULL else []),
+                via=privacy.Via.ASSISTED_APPLICATION,
+                actor=staff,
+                context=context,
+                team_id=organisations.team_for_service(service_id=published.service.pk),
+            )
+    return application
+
+
+def assisted_not_handled_message() -> str:
+    return _(
+        "Your organisation does not handle this service, so you cannot take an application "
+        "for it. Tell them how to apply online, or pass them to the organisation that "
+        "handles it."
     )
+
+
+def assisted_identity_first_message() -> str:
+    return _(
+        "Check who they are before you use their email address: see an identity document or "
+        "ask questions only they would know. Or leave the email address out to take the "
+        "application from their answers alone."
+    )
+
+
+class AssistedContactRefused(Exception):
+    """New contact details cannot be checked this way now; `message` says why."""
+
+    def __init__(self, message, field: str):
+        super().__init__(str(message))
+        self.message = str(message)
+        self.field = field
+
+
+def assisted_contact_code_send(*, change_id: int, channel: str, by) -> None:
+    """Send a code confirming new contact details to the contact point of `channel` on the
+    record (the person reads it out). The code is only counted once it has gone."""
+    with transaction.atomic():
+        code, address, language = people_services.contact_change_code_issue(
+            change_id=change_id, channel=channel, by=by
+        )
+        try:
+            messaging.contact_code_send(
+                channel=channel, address=address, code=code, language=language
+            )
+        except messaging.CodeNotSent:
+            raise AssistedContactRefused(
+                _("We could not send the code just now. Try again in a minute."), "channel"
+            ) from None
+
+
+def assisted_contact_change_approve(*, change_id: int, reason: str, by, context, team_id):
+    """A team leader approves new contact details without a code, with their reason."""
+    if not context.leads(team_id):
+        raise AssistedContactRefused(
+            _(
+                "Only a team leader for the team that holds the case can approve new "
+                "contact details without a code."
+            ),
+            "reason",
+        )
+    return people_services.contact_change_approve(change_id=change_id, reason=reason, by=by)
 
 
 def application_submit(
@@ -229,6 +333,7 @@ def application_submit(
 
 
 def _submit(*, account, service, language: str, application_id=None) -> Application | None:
+    contact_change = None
     with transaction.atomic():
         # No row lock: the status and last-saved time are checked again when the draft is
         # claimed below, which undoes this attempt if anything changed in between.
@@ -277,13 +382,27 @@ def _submit(*, account, service, language: str, application_id=None) -> Applicat
             )
             if application.person_id:
                 person = people_selectors.person_get(person_id=application.person_id)
-                people_services.person_update(
-                    person=person,
-                    details=details,
-                    changed_by=account,
-                    reason=reason,
-                    identity=identity,
-                )
+                if application.existing_record and account.pk == application.taken_by_id:
+                    # Staff sending it for a record that was there before: only what the
+                    # identity check allows is written; new contact details wait.
+                    snapshot, contact_change = _existing_record_update(
+                        application,
+                        definition,
+                        person,
+                        snapshot,
+                        details,
+                        account,
+                        reference,
+                        identity,
+                    )
+                else:
+                    people_services.person_update(
+                        person=person,
+                        details=details,
+                        changed_by=account,
+                        reason=reason,
+                        identity=identity,
+                    )
             else:
                 person = people_services.person_create(
                     details=details, created_by=account, reason=reason, identity=identity
@@ -342,7 +461,49 @@ def _submit(*, account, service, language: str, application_id=None) -> Applicat
             cases_services.case_person_tell_reference(case=case, definition=definition, by=account)
         else:
             _queue_confirmation(application, case, definition, person, account, language)
+    # New contact details given for an existing record, waiting for a check (or None).
+    application.contact_change = contact_change
     return application
+
+
+def _existing_record_update(
+    application, definition, person, snapshot, details, account, reference, identity
+):
+    """Staff send an application for a record that existed before they took it: write the
+    answers the identity check allows (intake/assisted.py), and the check itself (`identity`,
+    from people.selectors.identity_from_staff_check); new contact details wait for a check
+    (a code to a contact point on the record, or a team leader) and the application keeps
+    the ones on the record, so notices go where they went before. Returns the snapshot to
+    keep and the waiting change (or None)."""
+    service_name = definition.name.text("en")
+    reason = f"Given in application {reference} ({service_name}), {application.channel}"
+    level = assisted.disclosure(application.identity_check)
+    allowed = {
+        name: value for name, value in details.items() if name in assisted.WRITTEN_FIELDS[level]
+    }
+    if allowed or identity:
+        people_services.person_update(
+            person=person, details=allowed, changed_by=account, reason=reason, identity=identity
+        )
+    changes = people_services.contact_differences(person=person, details=details)
+    if not changes:
+        return snapshot, None
+    change = people_services.contact_change_request(
+        person=person,
+        changes=changes,
+        reason=reason,
+        case_reference=reference,
+        by=account,
+    )
+    kept = dict(snapshot)
+    for question in definition.questions():
+        if question.person_field in changes and question.id in kept:
+            old = changes[question.person_field][0]
+            if old and (not isinstance(old, dict) or any(old.values())):
+                kept[question.id] = old
+            else:
+                kept.pop(question.id)
+    return kept, change
 
 
 def _queue_confirmation(application, case, definition, person, account, language: str) -> None:

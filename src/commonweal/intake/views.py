@@ -39,7 +39,7 @@ from commonweal.people import services as people_services
 from commonweal.rights import selectors as rights_selectors
 from commonweal.rights import services as rights_services
 
-from . import journey, selectors, services
+from . import assisted_views, journey, selectors, services
 
 ELIGIBILITY_SESSION_KEY = "eligibility"
 
@@ -325,7 +325,7 @@ def _current_draft(request, published):
 def _person_details(request, draft) -> dict:
     """What the record holds for the person the draft is for, offered instead of asked."""
     if draft is not None and draft.taken_by_id and draft.account_id == draft.taken_by_id:
-        return selectors.person_details_of(person_id=draft.person_id) if draft.person_id else {}
+        return selectors.assisted_person_details(draft=draft)
     return selectors.person_details_for(account=request.user)
 
 
@@ -370,17 +370,30 @@ def apply(request, slug):
             # identity themselves).
             return redirect("accounts:identity-needed", slug)
         if assisted is not None:
-            draft = services.assisted_application_start(
-                staff=request.user,
-                published=published,
-                channel=assisted["channel"],
-                identity_check=assisted["identity_check"],
-                person_email=assisted["email"],
-                eligibility_answers=eligibility,
-                language=_language(),
-            )
+            from commonweal.organisations import selectors as organisations
+
+            try:
+                draft = services.assisted_application_start(
+                    staff=request.user,
+                    context=organisations.staff_context(user=request.user),
+                    published=published,
+                    channel=assisted["channel"],
+                    identity_check=assisted["identity_check"],
+                    person_email=assisted["email"],
+                    eligibility_answers=eligibility,
+                    language=_language(),
+                )
+            except services.AssistedRefused as refused:
+                # Their teams changed since the start page: start again, with the reason.
+                _assisted_end(request, slug)
+                messages.error(request, refused.message)
+                return redirect("intake:assisted-start")
             drafts = dict(request.session[ASSISTED_KEY])
-            drafts[slug] = {**assisted, "draft": str(draft.pk)}
+            drafts[slug] = {
+                **assisted,
+                "draft": str(draft.pk),
+                "record": assisted_views.record_banner(draft),
+            }
             request.session[ASSISTED_KEY] = drafts
         else:
             draft = services.application_draft_start(
@@ -767,8 +780,7 @@ def check_answers(request, slug):
             _assisted_end(request, slug)
             if application is None:
                 return redirect("workspace:my-work")
-            # Back to the workspace, at the case just opened.
-            return redirect("workspace:case", application.reference)
+            return assisted_views.after_sending(request, application)
         if application is None:
             # A replayed or doubled "Accept and send": show what was already submitted.
             latest = selectors.latest_submitted(account=request.user, service=published.service)
@@ -1442,15 +1454,26 @@ def assisted_start(request):
     staff = organisations.staff_context(user=request.user)
     if not staff.is_staff:
         raise PermissionDenied("Only staff take applications for other people")
-    services_list = catalogue.published_services()
+    published_services = catalogue.published_services()
+    # Only the services their organisation handles.
+    handled = organisations.service_ids_handled_by(organisation_ids=staff.organisation_ids)
+    services_list = [p for p in published_services if p.service.pk in handled]
     values = {
         key: (request.POST.get(key) or "").strip()[:254]
         for key in ("service", "channel", "identity", "document", "email")
     }
-    errors = []
+    # A refusal after this page (their teams changed meanwhile), passed on by `apply`; or
+    # an application just sent to another team's queue.
+    notes = list(messages.get_messages(request))
+    errors = [
+        {"text": str(note), "href": "#service"} for note in notes if note.level == messages.ERROR
+    ]
+    flashes = [str(note) for note in notes if note.level == messages.SUCCESS]
     if request.method == "POST":
         slugs = {published.service.slug for published in services_list}
-        if values["service"] not in slugs:
+        if values["service"] in {p.service.slug for p in published_services} - slugs:
+            errors.append({"text": services.assisted_not_handled_message(), "href": "#service"})
+        elif values["service"] not in slugs:
             errors.append(
                 {"text": _("Select the service they are applying for"), "href": "#service"}
             )
@@ -1476,6 +1499,13 @@ def assisted_start(request):
                         "href": "#email",
                     }
                 )
+            else:
+                if values["identity"] == "not_checked":
+                    # The same whether or not we hold a record for the address: not
+                    # checking who they are never finds one.
+                    errors.append(
+                        {"text": services.assisted_identity_first_message(), "href": "#email"}
+                    )
         if not errors:
             identity = values["identity"]
             if identity == "document":
@@ -1495,6 +1525,7 @@ def assisted_start(request):
             "services": services_list,
             "values": values,
             "errors": errors,
+            "flashes": flashes,
             "channels": ASSISTED_CHANNEL_LABELS,
             "identity_checks": IDENTITY_CHECK_LABELS,
             "documents": IDENTITY_DOCUMENTS,

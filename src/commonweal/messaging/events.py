@@ -59,6 +59,12 @@ EVENTS = {
             (*COMMON, "provider"),
         ),
         Event(
+            "contact_details_changed",
+            "An email address, phone number or postal address of theirs changed: told at "
+            "the one they had before",
+            ("name", "organisation", "changed", "contact"),
+        ),
+        Event(
             "service_update",
             "A message staff write to many people at once",
             (*COMMON, "message"),

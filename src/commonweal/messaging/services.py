@@ -24,6 +24,11 @@ from commonweal.core.files import sha256_of
 
 from . import channels as channel_registry
 from . import templating
+from .contact_changes import (  # noqa: F401  (public through services)
+    CodeNotSent,
+    contact_change_tell,
+    contact_code_send,
+)
 from .events import EVENTS
 from .models import (
     Message,
@@ -223,10 +228,12 @@ def notice_data(*, case, person, language: str, extra: dict | None = None, defin
     return data
 
 
-def plan_channels(*, person, to_email: str = "") -> list[str]:
+def plan_channels(*, person, to_email: str = "", to_channel: str = "") -> list[str]:
     """The channels to try for a person, in order. Their own list if they gave one, else
     from how they said they prefer to be contacted; only channels we can use (an address to
     send to, not failing, not refused); letters last, when we have an address."""
+    if to_channel:
+        return [to_channel]
     if to_email:
         return ["email"]
     from commonweal.people import selectors as people_selectors
@@ -291,31 +298,43 @@ def _not_quiet(person, channel: str, when: datetime.datetime) -> datetime.dateti
 
 
 def notice_send(
-    *, event: str, person, data: dict, case=None, to_email: str = "", by=None
+    *,
+    event: str,
+    person,
+    data: dict,
+    case=None,
+    to_email: str = "",
+    to_channel: str = "",
+    to_address: str = "",
+    by=None,
 ) -> Notice:
     """Tell a person something, in their language and format, by the first channel that
     works. Written in the caller's transaction; the worker delivers it.
 
-    `to_email` sends it to one email address only (for example to the carer who applied).
-    Braille, audio and easy read become a task for the team; no way to reach the person, a
-    missing template or missing data fail the notice loudly (an error in the log and a
-    task), and nothing half-made is sent."""
+    `to_email` sends it to one email address only (for example to the carer who applied);
+    `to_channel` and `to_address` to one address by one channel only (for example the
+    phone number a person had before they changed it). Braille, audio and easy read become
+    a task for the team; no way to reach the person, a missing template or missing data
+    fail the notice loudly (an error in the log and a task), and nothing half-made is
+    sent."""
     now = timezone.now()
     language = person.language or "en"
     if case is not None and not person.language:
         language = case.application.language or "en"
+    plan = plan_channels(person=person, to_email=to_email, to_channel=to_channel)
     notice = Notice.objects.create(
         event=event,
         person=person,
         case=case,
         data=data,
         language=language,
-        channels=_postable(plan_channels(person=person, to_email=to_email), case),
+        channels=_postable(plan, case),
         large_print=person.accessible_format == "large_print",
         created_at=now,
     )
     notice._to_email = to_email
-    if person.accessible_format in FORMATS_FOR_THE_TEAM and not to_email:
+    notice._to_address = to_address if to_channel else ""
+    if person.accessible_format in FORMATS_FOR_THE_TEAM and not (to_email or to_channel):
         _needs_the_team(
             notice,
             f"Send {person.full_name or 'the person'} the '{event}' notice in "
@@ -472,7 +491,8 @@ def _next_message(notice: Notice, *, by=None) -> Message | None:
         provider=channel_registry.provider_for(channel),
         template_id=template_id,
         language=notice.language,
-        to_address=_address_of(person, channel, getattr(notice, "_to_email", "")),
+        to_address=getattr(notice, "_to_address", "")
+        or _address_of(person, channel, getattr(notice, "_to_email", "")),
         subject=subject,
         body=body,
         large_print=notice.large_print,

@@ -122,6 +122,18 @@ def service_teams_cache_clear() -> None:
     _service_teams.clear()
 
 
+def service_ids_handled_by(*, organisation_ids) -> set[int]:
+    """The services any team of these organisations handles (one query): what their staff
+    may take an application for, by phone, in person or from a paper form."""
+    if not organisation_ids:
+        return set()
+    return set(
+        Team.services.through.objects.filter(
+            team__organisation_id__in=organisation_ids
+        ).values_list("service_id", flat=True)
+    )
+
+
 def team_members(*, team_ids) -> list[Membership]:
     """Staff in these teams who can be given cases, by name."""
     return list(

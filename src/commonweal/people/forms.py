@@ -4,6 +4,7 @@ way through `services.contact_preferences_update`."""
 
 import datetime
 
+from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -67,11 +68,54 @@ def _preference_labels(staff: bool) -> dict[str, dict[str, str]]:
     }
 
 
-def contact_preferences_form(request, person, *, by, reason: str | None = None):
+def _given_contacts(values: dict, current: dict, errors: list) -> dict:
+    """A new email address or phone number typed by a member of staff, as a change to
+    check ({field: [old, new]}); a badly formed one is an error on the form."""
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    given = {}
+    email = values["email"]
+    if email and email.lower() != (current["email"] or "").lower():
+        try:
+            validate_email(email)
+            given["email"] = [current["email"] or "", email]
+        except ValidationError:
+            errors.append(
+                {
+                    "text": _(
+                        "Enter an email address in the correct format, like name@example.com"
+                    ),
+                    "href": "#email",
+                }
+            )
+    phone = uk.normalise_uk_phone(values["phone"]) if values["phone"] else ""
+    if values["phone"] and phone is None:
+        errors.append(
+            {
+                "text": _(
+                    "Enter a telephone number, like 01632 960 001, 07700 900 982 "
+                    "or +44 808 157 0192"
+                ),
+                "href": "#phone",
+            }
+        )
+    elif phone and phone != (current["phone"] or ""):
+        given["phone"] = [current["phone"] or "", phone]
+    return given
+
+
+def contact_preferences_form(
+    request, person, *, by, reason: str | None = None, case_reference: str = ""
+):
     """Show or save the contact preferences form for `person`. Returns (saved, form): saved
     is True when the change was made; otherwise `form` shows the form again (its "errors"
     for the error summary). `reason` None asks for one on the form (staff); else it is the
-    reason recorded."""
+    reason recorded.
+
+    A new email address or phone number typed by staff does not replace the record's: it
+    waits for a check (`services.contact_change_request`, for the case `case_reference`),
+    and `form["contact_change"]` is that change; the person's own change is theirs to make."""
     labels = _preference_labels(staff=reason is None)
     current = people_selectors.contact_preferences_of(person=person)
     values = {
@@ -87,6 +131,7 @@ def contact_preferences_form(request, person, *, by, reason: str | None = None):
     }
     errors: list[dict] = []
     saved = False
+    contact_change = None
     if request.method == "POST":
         post = request.POST
         first = post.get("first", "")
@@ -122,31 +167,48 @@ def contact_preferences_form(request, person, *, by, reason: str | None = None):
             )
         if reason is None and not values["reason"]:
             errors.append({"text": _("Enter why you are changing this"), "href": "#reason"})
+        given = _given_contacts(values, current, errors) if reason is None else {}
         if not errors:
             first = values["first"] or values["channels"][0]
             try:
-                people_services.contact_preferences_update(
-                    person=person,
-                    channels=[first, *(c for c in values["channels"] if c != first)],
-                    language=values["language"],
-                    accessible_format=values["format"],
-                    # Their own quiet hours if they have some; else 9pm to 8am.
-                    quiet_hours=(current["quiet_hours"] or DEFAULT_QUIET_HOURS)
-                    if values["quiet"]
-                    else None,
-                    do_not_contact=values["do_not_contact"],
-                    email=values["email"] or None,
-                    phone=values["phone"] or None,
-                    changed_by=by,
-                    reason=values["reason"] if reason is None else reason,
-                )
+                with transaction.atomic():
+                    people_services.contact_preferences_update(
+                        person=person,
+                        channels=[first, *(c for c in values["channels"] if c != first)],
+                        language=values["language"],
+                        accessible_format=values["format"],
+                        # Their own quiet hours if they have some; else 9pm to 8am.
+                        quiet_hours=(current["quiet_hours"] or DEFAULT_QUIET_HOURS)
+                        if values["quiet"]
+                        else None,
+                        do_not_contact=values["do_not_contact"],
+                        # Staff: the record's own until the new ones are checked.
+                        email=None if reason is None else values["email"] or None,
+                        phone=None if reason is None else values["phone"] or None,
+                        changed_by=by,
+                        reason=values["reason"] if reason is None else reason,
+                    )
+                    contact_change = people_services.contact_change_request(
+                        person=person,
+                        changes=given,
+                        reason=f"Given to staff: {values['reason']}",
+                        case_reference=case_reference,
+                        by=by,
+                    )
             except people_services.ContactPreferencesRefused as refused_change:
                 field = _PREFERENCE_FIELD_IDS.get(refused_change.field, "channels")
-                errors.append({"text": refused_change.message, "href": f"#{field}"})
+                message = refused_change.message
+                if refused_change.field in given:
+                    message = _(
+                        "We use a new email address or phone number only once it is checked. "
+                        "Choose another way for now, and change it after the check."
+                    )
+                errors.append({"text": message, "href": f"#{field}"})
             else:
                 saved = True
     start, end = current["quiet_hours"] or DEFAULT_QUIET_HOURS
     return saved, {
+        "contact_change": contact_change,
         "values": values,
         "errors": errors,
         "error_for": {error["href"][1:]: error["text"] for error in reversed(errors)},

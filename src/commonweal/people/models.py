@@ -98,6 +98,9 @@ class Person(models.Model):
     # Some address or number of theirs has failed (a bounce, a returned letter): routing
     # then checks which. Most people never have one, so most notices skip that query.
     has_failing_contact = models.BooleanField(default=False)
+    # New contact details someone else gave for them wait for a check (ContactChange);
+    # the case page shows it without a query.
+    has_pending_contact_change = models.BooleanField(default=False)
     # The highest level at which we know who they are, where it came from and when.
     identity_level = models.CharField(
         max_length=10, choices=IdentityLevel.choices, default=IdentityLevel.NONE
@@ -192,6 +195,62 @@ class PersonChange(models.Model):
 
     def __str__(self) -> str:
         return f"{', '.join(self.fields)} changed on {self.created_at:%Y-%m-%d}"
+
+
+class ContactChange(models.Model):
+    """New contact details (email address, phone number, postal address) given for a person
+    by someone else, such as a member of staff taking an application by phone. They are
+    kept here, not on the record, until the person confirms them with a code sent to a
+    contact point already on the record (which they read out), or a team leader approves
+    them with a reason. Until then notices use the details on the record."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for a check"
+        APPLIED = "applied", "Checked and applied"
+        KEPT = "kept", "The details on record were kept"
+        SUPERSEDED = "superseded", "Replaced by a later change"
+
+    class How(models.TextChoices):
+        CODE_EMAIL = "code_email", "A code sent to the email address on record"
+        CODE_SMS = "code_sms", "A code sent to the mobile number on record"
+        TEAM_LEADER = "team_leader", "Approved by a team leader with a reason"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="contact_changes")
+    # {"email": [old, new], "phone": [old, new], "address": [{old parts}, {new parts}]}
+    fields = models.JSONField()
+    # Why they were given, e.g. "Given while applying for Budgeting Loan (BL-…), by phone".
+    reason = models.CharField(max_length=500)
+    case_reference = models.CharField(max_length=20, blank=True, db_index=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField()
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    # The latest code: a keyed hash only, where it went (email or sms), and its limits.
+    code_hash = models.CharField(max_length=64, blank=True)
+    code_channel = models.CharField(max_length=10, blank=True)
+    code_expires_at = models.DateTimeField(null=True, blank=True)
+    code_failed_attempts = models.PositiveSmallIntegerField(default=0)
+    codes_sent = models.PositiveSmallIntegerField(default=0)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    how = models.CharField(max_length=12, choices=How.choices, blank=True)
+    decision_reason = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["person"],
+                condition=models.Q(status="pending"),
+                name="contact_change_pending",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{', '.join(self.fields)} for {self.person} ({self.status})"
 
 
 class Representative(models.Model):

@@ -1,6 +1,6 @@
 """Reads of people's records, shaped as the answers a service's questions expect."""
 
-from .models import IDENTITY_LEVEL_ORDER, Person
+from .models import IDENTITY_LEVEL_ORDER, ContactChange, Person
 
 # The parts of a person's record a service question can fill in (`person_field`), and the
 # question types that can hold each. An answer given in a journey updates the record; a
@@ -90,6 +90,11 @@ def representative_scopes() -> list[tuple[str, str]]:
 
 def person_get(*, person_id: int) -> Person | None:
     return Person.objects.filter(pk=person_id).first()
+
+
+def person_by_account_email(*, email: str) -> Person | None:
+    """The record of whoever signs in with `email`, if they have one (one query)."""
+    return Person.objects.filter(account__email=email.strip().lower()).first()
 
 
 def person_by_email(*, email: str) -> Person | None:
@@ -248,8 +253,8 @@ def _iso(value) -> str | None:
 
 def person_for_export(*, person: Person) -> dict:
     """Everything the record holds about the person, for their own download: the record,
-    what we know about their addresses and numbers, who can act for them and the history of
-    changes. Four queries, whatever their number."""
+    what we know about their addresses and numbers, who can act for them, the history of
+    changes and contact details others gave for them. Five queries, whatever their number."""
     from .models import ContactPoint, PersonChange, Representative
 
     record = {
@@ -313,9 +318,45 @@ def person_for_export(*, person: Person) -> dict:
         }
         for change in PersonChange.objects.filter(person=person).order_by("created_at", "pk")
     ]
+    given = [
+        {
+            "given_at": _iso(change.requested_at),
+            "details": change.fields,
+            "reason": change.reason,
+            "status": change.status,
+            "checked_by": change.how,
+            "decided_at": _iso(change.decided_at),
+        }
+        for change in ContactChange.objects.filter(person=person).order_by("requested_at", "pk")
+    ]
     return {
         "record": record,
         "contact_points": contact_points,
         "representatives": representatives,
         "changes": changes,
+        "contact_details_given": given,
     }
+
+
+def contact_change_pending(*, person_id: int):
+    """The new contact details waiting for a check for this person, if any (one query)."""
+    return (
+        ContactChange.objects.filter(person_id=person_id, status=ContactChange.Status.PENDING)
+        .select_related("person", "requested_by")
+        .order_by("-requested_at")
+        .first()
+    )
+
+
+def contact_change_pending_requested(*, case_reference: str, requested_by_id: int):
+    """A change waiting for a check that this member of staff gave for this case."""
+    return (
+        ContactChange.objects.filter(
+            case_reference=case_reference,
+            requested_by_id=requested_by_id,
+            status=ContactChange.Status.PENDING,
+        )
+        .select_related("person", "requested_by")
+        .order_by("-requested_at")
+        .first()
+    )

@@ -5,6 +5,19 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from .contact_changes import (  # noqa: F401  (public through services)
+    CONTACT_FIELDS,
+    ContactChangeRefused,
+    contact_change_approve,
+    contact_change_code_issue,
+    contact_change_keep,
+    contact_change_listener_add,
+    contact_change_request,
+    contact_change_verify,
+    contact_changed,
+    contact_code_targets,
+    contact_differences,
+)
 from .models import (
     IDENTITY_LEVEL_ORDER,
     ContactPoint,
@@ -535,6 +548,8 @@ def contact_preferences_update(
             PersonChange.objects.create(
                 person=current, fields=changes, changed_by=changed_by, reason=reason[:500]
             )
+            # A new email address or phone number: the person is told at the old one.
+            contact_changed(person=current, changes=changes, by=changed_by)
     return list(changes)
 
 

@@ -21,6 +21,13 @@ class Purpose(models.TextChoices):
     API = "api", _("A connected computer system read your details")
     BREAK_GLASS = "break_glass", _("Opened outside their usual work, with a reason recorded")
     ADMINISTRATION = "administration", _("Looked at in the administration pages, to run the system")
+    ASSISTED_APPLICATION = (
+        "assisted_application",
+        _(
+            "Taking an application with you by phone, in person or from a paper form, after "
+            "checking who you are"
+        ),
+    )
 
 
 class Category(models.TextChoices):
@@ -45,6 +52,7 @@ class Via(models.TextChoices):
     EXPORT = "export", "Export"
     API = "api", "API"
     ADMIN = "admin", "Administration pages"
+    ASSISTED_APPLICATION = "assisted_application", "Application taken by staff"
 
 
 class AccessRecord(models.Model):

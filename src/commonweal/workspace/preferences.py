@@ -1,5 +1,7 @@
 """Changing how a case's person hears from us, for example after they phone in. The same
-form as the person's own page, plus why it is being changed (kept in their history)."""
+form as the person's own page, plus why it is being changed (kept in their history). A new
+email address or phone number waits for a check (a code to the old one, or a team leader)
+on the page that follows."""
 
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
@@ -20,7 +22,16 @@ def change(request, reference):
     if not page.can_act or not page.sees("person"):
         raise PermissionDenied("Referral access is read-only")
     case = page.case
-    saved, form = contact_preferences_form(request, case.person, by=request.user)
+    saved, form = contact_preferences_form(
+        request, case.person, by=request.user, case_reference=case.reference
+    )
+    if saved and form["contact_change"] is not None:
+        # A new email address or phone number waits for a check, which comes next.
+        presenters.flash(
+            request,
+            _("Contact preferences saved. Check the new contact details before we use them."),
+        )
+        return redirect("intake:assisted-contact-change", case.reference)
     if saved:
         presenters.flash(request, _("Contact preferences saved."))
         return redirect("workspace:case", reference=case.reference)

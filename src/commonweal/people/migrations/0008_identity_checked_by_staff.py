@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("people", "0006_identity_level"),
+        ("people", "0007_contact_change"),
     ]
 
     operations = [
