@@ -36,18 +36,25 @@ def test_accessibility_needs_are_shown_with_a_bold_label_and_the_words_escaped(
     assert "&lt;strong&gt;" not in html
 
 
-def _taken_by_phone(caseworker, *, identity_check: str, channel: str = "phone"):
+def _taken_by_phone(
+    staff,
+    *,
+    identity_check: str,
+    channel: str = "phone",
+    email: str = "jordan.price@example.com",
+):
     """A Budgeting Loan a caseworker took by phone (as the demo's are), with its check."""
     from commonweal.catalogue import selectors as catalogue
     from commonweal.core.management.commands.bench import BUDGETING_LOAN_ANSWERS
     from commonweal.intake import services as intake_services
 
     application = intake_services.application_register(
-        account=caseworker,
+        account=staff.caseworker,
+        organisation_id=staff.teams["financial-support"].organisation_id,
         published=catalogue.published_service(slug="budgeting-loan"),
         channel=channel,
         identity_check=identity_check,
-        person_email="jordan.price@example.com",
+        person_email=email,
         answers=BUDGETING_LOAN_ANSWERS,
         language="en",
     )
@@ -72,7 +79,7 @@ def _summary_and_panel(client, user, case) -> tuple[str, str]:
 
 
 def test_a_phone_application_checked_by_questions_says_the_same_in_summary_and_panel(client, staff):
-    case = _taken_by_phone(staff.caseworker, identity_check="knowledge")
+    case = _taken_by_phone(staff, identity_check="knowledge")
     summary, panel = _summary_and_panel(client, staff.caseworker, case)
     assert summary == panel == "low: answered questions only they would know"
     case.person.refresh_from_db()
@@ -85,19 +92,19 @@ def test_a_phone_application_checked_by_questions_says_the_same_in_summary_and_p
     )
 
 
-def test_a_document_seen_in_person_proves_identity_and_phone_calls_do_not_lower_it(client, staff):
-    seen = _taken_by_phone(
-        staff.caseworker, identity_check="document:passport", channel="in_person"
-    )
+def test_a_document_seen_in_person_proves_identity_and_a_later_call_does_not_lower_it(
+    client, staff
+):
+    seen = _taken_by_phone(staff, identity_check="document:passport", channel="in_person")
     summary, panel = _summary_and_panel(client, staff.caseworker, seen)
     assert summary == panel == "high: identity documents seen in person"
-    # A later phone application, not checked, leaves what the record knows.
-    later = _taken_by_phone(staff.caseworker, identity_check="not_checked")
+    # A later phone application, checked only by questions, leaves what the record knows.
+    later = _taken_by_phone(staff, identity_check="knowledge")
     assert later.person_id == seen.person_id
     summary, panel = _summary_and_panel(client, staff.caseworker, later)
     assert summary == panel == "high: identity documents seen in person"
 
 
 def test_an_unchecked_phone_application_says_not_checked_in_both_places(client, staff):
-    case = _taken_by_phone(staff.caseworker, identity_check="not_checked")
+    case = _taken_by_phone(staff, identity_check="not_checked", email="")
     assert _summary_and_panel(client, staff.caseworker, case) == ("not checked", "not checked")

@@ -485,6 +485,7 @@ def test_checks_are_queued_after_registration_through_the_api_service(
     with django_capture_on_commit_callbacks(execute=True):
         application = intake_services.application_register(
             account=staff.caseworker,
+            organisation_id=staff.teams["financial-support"].organisation_id,
             published=published,
             channel="phone",
             identity_check="knowledge",

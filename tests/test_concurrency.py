@@ -73,6 +73,8 @@ def test_simultaneous_api_registrations_for_one_new_person_make_one_record():
         {
             "service": "budgeting-loan",
             "channel": "phone",
+            # An email address needs an identity check (without one it is refused).
+            "identity_check": "knowledge",
             "person": {"email": "new.person@example.com"},
             "answers": BUDGETING_LOAN_ANSWERS,
         }

@@ -184,6 +184,7 @@ def test_the_case_page_of_a_phone_application(chromium, demo_site, axe, mode):
     staff = make_staff()
     application = intake_services.application_register(
         account=staff.caseworker,
+        organisation_id=staff.teams["financial-support"].organisation_id,
         published=catalogue.published_service(slug="budgeting-loan"),
         channel="phone",
         identity_check="knowledge",

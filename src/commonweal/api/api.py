@@ -175,10 +175,12 @@ class PersonIn(Strict):
 class ApplicationIn(Strict):
     service: str = Field(description="The service's slug, for example budgeting-loan")
     channel: Literal["phone", "in_person", "paper"]
-    identity_check: str = Field(
+    identity_check: Literal[intake_services.IDENTITY_CHECKS] = Field(
         default="not_checked",
-        max_length=30,
-        description="How identity was checked: document:passport, knowledge, not_checked",
+        description="How the person's identity was checked: questions only they would know "
+        "(knowledge), an identity document seen (document:<kind>), or not yet. It decides what "
+        "the registration may do to a record we already hold for person.email (see "
+        "docs/api.md); with not_checked, an email address is refused",
     )
     language: Literal["en", "cy"] = "en"
     person: PersonIn = PersonIn()
@@ -209,6 +211,14 @@ class CaseOut(Schema):
 class RegisteredOut(Schema):
     reference: str
     case: CaseOut
+    contact_details: Literal["on_record", "waiting_for_check"] = Field(
+        description="on_record: the person's record holds the contact details given (a new "
+        "record made from the answers, or the same as the record's), and notices use them. "
+        "waiting_for_check: we already hold a record for person.email with other contact "
+        "details; the ones given are not used until the team that holds the case checks "
+        "them (a code sent to the contact details on record, or a team leader's approval), "
+        "and until then the application and its notices keep the record's"
+    )
 
 
 @api.post(
@@ -245,15 +255,16 @@ def register_application(request, payload: ApplicationIn):
             ],
         )
     published = catalogue.published_service(slug=payload.service)
-    if published is None or not selectors.organisation_handles(
-        organisation_id=request.api_key.organisation_id, service_id=published.service.pk
-    ):
-        return _errors(request, 400, [("service", "unknown", "No such service for this key")])
+    if published is None:
+        return _errors(request, 400, [intake_services.REGISTER_NOT_HANDLED])
 
     def make():
         try:
+            # Refused unless the key's organisation handles the service; a record we hold
+            # for the email address gets only what the identity check allows.
             application = intake_services.application_register(
                 account=request.api_key.account,
+                organisation_id=request.api_key.organisation_id,
                 published=published,
                 channel=payload.channel,
                 identity_check=payload.identity_check,
@@ -261,19 +272,29 @@ def register_application(request, payload: ApplicationIn):
                 answers=payload.answers,
                 eligibility_answers=payload.eligibility,
                 language=payload.language,
+                given_through=f"the API ({request.api_key.name})",
             )
         except intake_services.RegistrationRefused as refused:
             return 400, {
                 "errors": [{"field": f, "code": c, "message": m} for f, c, m in refused.errors]
             }
+        # Finding a record we held is, as for staff, a look taking an application for them.
         privacy.api_access_record(
             api_key=request.api_key,
             person_ids=[application.person_id],
             case_ids={application.person_id: application.case.pk},
             categories=[privacy.Category.PERSON, privacy.Category.ANSWERS],
+            purpose=privacy.Purpose.ASSISTED_APPLICATION
+            if application.existing_record
+            else privacy.Purpose.API,
         )
         case = CaseOut(**selectors.case_summary_for_api(case=application.case, published=published))
-        return 201, {"reference": application.reference, "case": case.model_dump(mode="json")}
+        waiting = application.contact_change is not None
+        return 201, {
+            "reference": application.reference,
+            "case": case.model_dump(mode="json"),
+            "contact_details": "waiting_for_check" if waiting else "on_record",
+        }
 
     status, body = services.idempotent(
         api_key=request.api_key,

@@ -37,12 +37,6 @@ def services_for_api() -> list[dict]:
     return services
 
 
-def organisation_handles(*, organisation_id: int, service_id: int) -> bool:
-    from commonweal.organisations.models import Team
-
-    return Team.objects.filter(organisation_id=organisation_id, services=service_id).exists()
-
-
 def case_for_api(*, reference: str, organisation_id: int | None = None):
     """A case with its timeline, as the API schema wants it; None when the organisation
     (if given) does not hold it."""

@@ -12,9 +12,22 @@ exists: decided by how the member of staff checked who they are talking to.
 
 New contact details always wait (`people.services.contact_change_request`) for a code
 sent to a contact point on the record, or a team leader's approval. See docs/casework.md.
+
+Registrations through the API (`intake.services.application_register`) follow the same
+rules: an email address with the identity not checked is refused before anything is
+looked up, and a record found by email gets only what the check allows.
 """
 
 from __future__ import annotations
+
+# How the person's identity was checked, as stored on the application and the case: a
+# document seen is "document:<kind>".
+IDENTITY_DOCUMENTS = ("passport", "driving_licence", "benefit_letter", "other")
+IDENTITY_CHECKS = (
+    "not_checked",
+    "knowledge",
+    *(f"document:{kind}" for kind in IDENTITY_DOCUMENTS),
+)
 
 NOT_SHOWN = "none"
 LIMITED = "limited"
@@ -46,6 +59,12 @@ def disclosure(identity_check: str) -> str:
     if identity_check == "knowledge":
         return LIMITED
     return NOT_SHOWN
+
+
+def may_find_record(identity_check: str) -> bool:
+    """Whether the check lets an email address find (and so reveal) a record we hold. The
+    answer is the same whether or not one exists: without a check nothing is looked up."""
+    return disclosure(identity_check) != NOT_SHOWN
 
 
 def shown_details(details: dict, level: str) -> dict:

@@ -164,7 +164,8 @@ class _DraftChanged(Exception):
     """The draft changed (or was sent) between reading and submitting it."""
 
 
-IDENTITY_CHECKS = ("document", "knowledge", "not_checked")
+# How identity was checked ("document:<kind>" for a document seen), for the API's schema.
+IDENTITY_CHECKS = assisted.IDENTITY_CHECKS
 ASSISTED_CHANNELS = (
     Application.Channel.PHONE,
     Application.Channel.IN_PERSON,
@@ -182,14 +183,12 @@ class AssistedRefused(Exception):
         self.field = field
 
 
-def assisted_may_take(*, context, service_id: int) -> bool:
-    """Whether a member of staff belongs to an organisation with a team that handles the
-    service: only they take applications for it."""
+def assisted_may_take(*, organisation_ids, service_id: int) -> bool:
+    """Whether one of these organisations (a member of staff's, or an API key's) has a team
+    that handles the service: only they take or register applications for it."""
     from commonweal.organisations import selectors as organisations
 
-    return service_id in organisations.service_ids_handled_by(
-        organisation_ids=context.organisation_ids
-    )
+    return service_id in organisations.service_ids_handled_by(organisation_ids=organisation_ids)
 
 
 def assisted_application_start(
@@ -217,10 +216,12 @@ def assisted_application_start(
 
     if channel not in ASSISTED_CHANNELS:
         raise ValueError(f"not an assisted channel: {channel}")
-    if not assisted_may_take(context=context, service_id=published.service.pk):
+    if not assisted_may_take(
+        organisation_ids=context.organisation_ids, service_id=published.service.pk
+    ):
         raise AssistedRefused(assisted_not_handled_message(), "service")
     level = assisted.disclosure(identity_check)
-    if person_email and level == assisted.NOT_SHOWN:
+    if person_email and not assisted.may_find_record(identity_check):
         raise AssistedRefused(assisted_identity_first_message(), "email")
     with transaction.atomic():
         person = None
@@ -386,14 +387,15 @@ def _submit(*, account, service, language: str, application_id=None) -> Applicat
                     # Staff sending it for a record that was there before: only what the
                     # identity check allows is written; new contact details wait.
                     snapshot, contact_change = _existing_record_update(
-                        application,
-                        definition,
-                        person,
-                        snapshot,
-                        details,
-                        account,
-                        reference,
-                        identity,
+                        identity_check=application.identity_check,
+                        definition=definition,
+                        person=person,
+                        snapshot=snapshot,
+                        details=details,
+                        account=account,
+                        reference=reference,
+                        reason=reason,
+                        identity=identity,
                     )
                 else:
                     people_services.person_update(
@@ -467,17 +469,24 @@ def _submit(*, account, service, language: str, application_id=None) -> Applicat
 
 
 def _existing_record_update(
-    application, definition, person, snapshot, details, account, reference, identity
+    *,
+    identity_check: str,
+    definition,
+    person,
+    snapshot,
+    details,
+    account,
+    reference,
+    reason,
+    identity=None,
 ):
-    """Staff send an application for a record that existed before they took it: write the
-    answers the identity check allows (intake/assisted.py), and the check itself (`identity`,
-    from people.selectors.identity_from_staff_check); new contact details wait for a check
-    (a code to a contact point on the record, or a team leader) and the application keeps
-    the ones on the record, so notices go where they went before. Returns the snapshot to
-    keep and the waiting change (or None)."""
-    service_name = definition.name.text("en")
-    reason = f"Given in application {reference} ({service_name}), {application.channel}"
-    level = assisted.disclosure(application.identity_check)
+    """An application staff took (or an integration registered) for a record that existed
+    before: write the answers the identity check allows (intake/assisted.py), and the check
+    itself (`identity`, from people.selectors.identity_from_staff_check); new contact details
+    wait for a check (a code to a contact point on the record, or a team leader) and the
+    application keeps the ones on the record, so notices go where they went before. Returns
+    the snapshot to keep and the waiting change (or None)."""
+    level = assisted.disclosure(identity_check)
     allowed = {
         name: value for name, value in details.items() if name in assisted.WRITTEN_FIELDS[level]
     }
@@ -603,9 +612,13 @@ class RegistrationRefused(Exception):
         self.errors = errors
 
 
+REGISTER_NOT_HANDLED = ("service", "unknown", "No such service for this key")
+
+
 def application_register(
     *,
     account,
+    organisation_id: int,
     published: catalogue.PublishedService,
     channel: str,
     identity_check: str,
@@ -613,14 +626,25 @@ def application_register(
     answers: dict,
     language: str,
     eligibility_answers: dict | None = None,
+    given_through: str = "",
 ) -> Application:
-    """An application registered in one call (a call centre, a paper form keyed in): the
-    answers are checked by the same rules as the pages, then it is sent, in one
-    transaction, exactly as the journey sends it. `eligibility_answers` are the "check if
-    you can apply" answers when the caller asked those questions too; the service's rules
-    read them (without them, rules that need them send the case to a person)."""
+    """An application registered in one call (a call centre, a paper form keyed in) by an
+    organisation: the answers are checked by the same rules as the pages, then it is sent,
+    in one transaction, exactly as the journey sends it. `eligibility_answers` are the
+    "check if you can apply" answers when the caller asked those questions too; the
+    service's rules read them (without them, rules that need them send the case to a
+    person). `given_through` (such as the API key's name) goes into the history's reason.
+
+    The rules of an application staff take apply (intake/assisted.py): refused, with
+    nothing looked up or written, unless the organisation handles the service, and when an
+    email address comes with the identity not checked (the same answer whether or not we
+    hold a record for it). A record the email address finds gets only the answers the
+    identity check allows; new contact details for it wait for a check, and the returned
+    application's `contact_change` is that change (None when nothing waits)."""
+    if not assisted_may_take(organisation_ids=[organisation_id], service_id=published.service.pk):
+        raise RegistrationRefused([REGISTER_NOT_HANDLED])
     definition = published.definition
-    errors: list[tuple[str, str, str]] = []
+    errors = _identity_problems(identity_check, person_email)
     eligibility = _eligibility_checked(definition, eligibility_answers or {}, errors)
     known = {question.id for question in definition.questions()}
     for question_id in answers:
@@ -674,6 +698,7 @@ def application_register(
                     eligibility_answers=eligibility,
                     pages=pages,
                     language=language,
+                    given_through=given_through,
                 )
         except IntegrityError:
             # Rolled back whole: the same new person registered at the same moment, or
@@ -681,6 +706,25 @@ def application_register(
             if nested:
                 raise
     raise RuntimeError("could not register the application")
+
+
+def _identity_problems(identity_check: str, person_email: str) -> list[tuple[str, str, str]]:
+    """An identity check we do not know, or an email address the check does not let find a
+    record: refused before anything is looked up, so the answer is the same whether or not
+    we hold a record for the address."""
+    if identity_check not in IDENTITY_CHECKS:
+        return [("identity_check", "invalid", "Give one of: " + ", ".join(IDENTITY_CHECKS))]
+    if person_email and not assisted.may_find_record(identity_check):
+        return [
+            (
+                "person.email",
+                "identity_not_checked",
+                "Check who they are before you send their email address (identity_check "
+                "knowledge, or document:<kind> for a document seen), or leave the email "
+                "address out to register the application from the answers alone",
+            )
+        ]
+    return []
 
 
 def _eligibility_checked(definition, given: dict, errors: list) -> dict:
@@ -726,10 +770,12 @@ def _register(
     eligibility_answers,
     pages,
     language,
+    given_through,
 ) -> Application:
     """Send checked answers as the journey sends a staff-taken application, written
     directly as submitted: the person's record, the application, the case with its first
-    event, and the message telling the person their reference."""
+    event, and the message telling the person their reference. A record that existed is
+    written to only as the identity check allows."""
     definition = published.definition
     if channel not in ASSISTED_CHANNELS:
         raise ValueError(f"not an assisted channel: {channel}")
@@ -738,6 +784,8 @@ def _register(
     reference = new_reference(definition.reference_prefix)
     name = definition.name.text("en")
     details = _person_details_from_answers(definition, snapshot)
+    existing = False
+    contact_change = None
     if on_behalf:
         person = people_services.person_create(
             details=details,
@@ -746,16 +794,32 @@ def _register(
         )
     else:
         reason = f"Given in application {reference} ({name}), {channel}"
-        # The check the member of staff made is kept on the record, with the details.
+        if given_through:
+            reason += f", through {given_through}"
+        # The check the member of staff (or the integration) made is kept on the record.
         identity = people_selectors.identity_from_staff_check(check=identity_check, channel=channel)
         if person_email:
-            person = people_services.person_for_email(
+            person, existing = people_services.person_for_email(
                 email=person_email,
                 details=details,
                 changed_by=account,
                 reason=reason,
                 identity=identity,
             )
+            if existing:
+                # As for staff: only what the identity check allows; new contact details
+                # wait, and the application and its notices keep the record's.
+                snapshot, contact_change = _existing_record_update(
+                    identity_check=identity_check,
+                    definition=definition,
+                    person=person,
+                    snapshot=snapshot,
+                    details=details,
+                    account=account,
+                    reference=reference,
+                    reason=reason,
+                    identity=identity,
+                )
         else:
             person = people_services.person_create(
                 details=details, created_by=account, reason=reason, identity=identity
@@ -767,6 +831,7 @@ def _register(
         service=published.service,
         version=published.version,
         person=person,
+        existing_record=existing,
         channel=channel,
         identity_check=identity_check[:30],
         eligibility_answers=eligibility_answers,
@@ -789,4 +854,5 @@ def _register(
     # The automated checks run in the worker once this transaction has committed.
     checks_services.checks_enqueue(case_id=case.pk)
     cases_services.case_person_tell_reference(case=case, definition=definition, by=account)
+    application.contact_change = contact_change
     return application

@@ -191,9 +191,12 @@ def person_for_email(
     changed_by,
     reason: str,
     identity: tuple[str, str] | None = None,
-) -> Person:
-    """The record of whoever signs in with `email`, with `details` applied and recorded: found
-    and updated, or made now with its sign-in and verified email, as on a first sign-in.
+) -> tuple[Person, bool]:
+    """The record of whoever signs in with `email`, and whether it existed before: found (and
+    left as it is: what may be written to a record someone else's answers found is the
+    caller's to decide, by how identity was checked), or made now from `details` (and
+    `identity`, as `_details_apply` takes it), with its sign-in and verified email, as on a
+    first sign-in.
 
     For registrations from call centres and paper forms, so it takes a handful of statements
     and no savepoints. Two registrations making the same new record at once: the second
@@ -204,14 +207,7 @@ def person_for_email(
     email = accounts_services.normalise_email(email)
     found = list(Person.objects.filter(account__email=email).order_by()[:1])
     if found:
-        person_update(
-            person=found[0],
-            details=details,
-            changed_by=changed_by,
-            reason=reason,
-            identity=identity,
-        )
-        return found[0]
+        return found[0], True
     with transaction.atomic(savepoint=False):
         account_id = accounts_services.account_id_for_email(email=email)
         person = Person(account_id=account_id)
@@ -237,7 +233,7 @@ def person_for_email(
                 changed_by=changed_by,
                 reason=reason,
             )
-    return person
+    return person, False
 
 
 class RepresentativeRefused(Exception):

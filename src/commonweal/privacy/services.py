@@ -276,14 +276,20 @@ def admin_read_record(
 
 
 def api_access_record(
-    *, api_key, categories, person_ids, case_ids: dict[int, int] | None = None
+    *,
+    api_key,
+    categories,
+    person_ids,
+    case_ids: dict[int, int] | None = None,
+    purpose: str = Purpose.API,
 ) -> list[AccessRecord]:
     """Record an integration's read through the API: the key's organisation, the purpose
-    "API integration", one bulk INSERT for the people it returned."""
+    "API integration" (or, for a registration that found a record we held, "taking an
+    application"), one bulk INSERT for the people it returned."""
     return access_record_many(
         person_ids=person_ids,
         case_ids=case_ids,
-        purpose=Purpose.API,
+        purpose=purpose,
         categories=categories,
         via=Via.API,
         api_key=api_key,

@@ -194,11 +194,13 @@ def demo_phone_applications() -> list[str]:
     from commonweal.intake import services as intake_services
 
     caseworker = accounts_services.account_for_email(email=DEMO_STAFF[0][0])
+    council = organisations.organisations_demo_ensure()["financial-support"].organisation
     published = catalogue_selectors.published_service(slug="budgeting-loan")
     references = []
     for email, answers, on_strike in DEMO_PHONE_APPLICATIONS:
         application = intake_services.application_register(
             account=caseworker,
+            organisation_id=council.pk,
             published=published,
             channel="phone",
             identity_check="knowledge",
