@@ -93,6 +93,17 @@ def force_login_completes_sign_in(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def default_language_after_each_test():
+    """A request in Welsh leaves the test's thread in Welsh (the locale middleware sets the
+    language for the request and nothing sets it back), and the next test's own code would
+    then speak Welsh: each test ends in the default language."""
+    from django.utils import translation
+
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def fresh_catalogue_cache():
     """Each test starts without the catalogue's few-second cache of published services."""
     from commonweal.catalogue import selectors

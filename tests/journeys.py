@@ -31,6 +31,9 @@ BUDGETING_LOAN = {
         "partner-name": {"partner-name": "Jo Evans"},
         "child-benefit": {"child-benefit": "no"},
         "savings": {"savings": "250"},
+        # Asked instead of the two above of someone who does not live with a partner.
+        "single-child-benefit": {"single-child-benefit": "no"},
+        "single-savings": {"single-savings": "100"},
         "purpose": {"purpose": ["furniture", "clothes"]},
         "amount": {"amount": "400"},
         "bank-details": {

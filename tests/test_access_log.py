@@ -338,6 +338,10 @@ def test_the_log_cannot_be_changed_or_deleted_through_the_app(staff, case):
 
 # Who has seen your data
 
+# The organisation whose staff looked, as the access page heads its records (the council
+# running the demo, named as the site names it).
+COUNCIL_HEADING = '<h2 class="govuk-heading-m">Demo Council</h2>'
+
 
 def test_the_person_sees_who_looked_grouped_by_organisation_and_purpose(client, staff, case):
     staff_client(client, staff.caseworker).get(f"/staff/cases/{case.reference}/")
@@ -345,7 +349,7 @@ def test_the_person_sees_who_looked_grouped_by_organisation_and_purpose(client, 
     staff_client(client, staff.colleague).get("/staff/search/", {"q": "Evans"})
     client.force_login(case.person.account)
     html = client.get("/your-data/access/").content.decode()
-    assert "Demo County Council" in html
+    assert COUNCIL_HEADING in html
     assert "as part of their team" in html and "in the results of a search" in html
     assert "Caseworker" in html and "Casey Worker" not in html  # the default: role only
     assert timezone.localdate().strftime("%B") in html
@@ -361,12 +365,41 @@ def test_the_person_sees_who_looked_grouped_by_organisation_and_purpose(client, 
     assert [line.times for line in team_queue.lines] == [2]
 
 
+def test_the_page_names_the_organisation_as_the_site_does_and_links_contact_us_once(
+    client, staff, case, settings
+):
+    """One name for the council, from one place (the site's settings), in the header, the
+    records' heading and the emails; in Welsh too. "Contact us" is said once, as a link."""
+    import re
+
+    staff_client(client, staff.caseworker).get(f"/staff/cases/{case.reference}/")
+    client.force_login(case.person.account)
+    html = client.get("/your-data/access/").content.decode()
+    header = re.search(r'<span class="app-header__organisation">\s*(.*?)\s*</span>', html)
+    assert header.group(1) == settings.COMMONWEAL_ORGANISATION_NAME == "Demo Council"
+    assert COUNCIL_HEADING in html
+    assert "County" not in html
+    assert (
+        'If you think someone looked at your data without a good reason, <a class="govuk-link"'
+        ' href="/contact/">contact us</a>.'
+    ) in html
+    assert html.count(">Contact us</a>") == 1  # the footer's link only
+    client.cookies["commonweal_language"] = "cy"
+    welsh = client.get("/your-data/access/").content.decode()
+    assert '<h2 class="govuk-heading-m">Cyngor Demo</h2>' in welsh
+    assert "Enghreifftiol" not in welsh
+    # The emails about the case sign off with the same name.
+    from commonweal.messaging.models import Message
+
+    assert Message.objects.get(case=case).body.endswith("\n\nDemo Council")
+
+
 def test_someone_else_sees_nothing_of_it(client, staff, case, other_citizen):
     staff_client(client, staff.caseworker).get(f"/staff/cases/{case.reference}/")
     client.force_login(other_citizen)
     html = client.get("/your-data/access/").content.decode()
     assert "Nobody has looked at your data yet." in html
-    assert "Demo County Council" not in html
+    assert COUNCIL_HEADING not in html
 
 
 def test_the_page_costs_the_same_whatever_the_number_of_reads(
@@ -408,7 +441,7 @@ def test_a_hold_hides_reads_until_it_is_lifted_and_is_recorded(client, staff, ca
 
     client.force_login(case.person.account)
     html = client.get("/your-data/access/").content.decode()
-    assert "Demo County Council" not in html and "investigation" not in html
+    assert COUNCIL_HEADING not in html and "investigation" not in html
 
     # A caseworker cannot lift it; the leader can.
     staff_client(client, staff.caseworker)
@@ -421,7 +454,7 @@ def test_a_hold_hides_reads_until_it_is_lifted_and_is_recorded(client, staff, ca
 
     client.force_login(case.person.account)
     html = client.get("/your-data/access/").content.decode()
-    assert "Demo County Council" in html and "during an investigation" in html
+    assert COUNCIL_HEADING in html and "during an investigation" in html
 
 
 def test_only_leaders_place_holds(staff, case):

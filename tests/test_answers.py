@@ -124,6 +124,19 @@ def test_bank_details(sort_code, account, message, field):
         }
 
 
+def test_bank_details_report_every_wrong_part_at_once():
+    parsed = parse(
+        question("bank_details"),
+        {"q-name": "", "q-sort-code": "30-94", "q-account-number": "12345"},
+    )
+    assert parsed.value is None
+    assert [(error.message, error.fields) for error in parsed.errors] == [
+        ("Enter the name on the account", ["q-name"]),
+        ("Enter a valid sort code like 309430", ["q-sort-code"]),
+        ("Account number must be between 6 and 8 digits", ["q-account-number"]),
+    ]
+
+
 def test_bank_details_show_only_the_last_four_digits():
     q = question("bank_details")
     lines = answer_type(q).display(

@@ -79,9 +79,11 @@ def test_a_phone_application_without_email_opens_a_case_and_a_task(client, worke
     assert case.reference in told.body
     assert told.notice.channels == ["sms", "letter"]
     page = client.get(sent["Location"]).content.decode()
-    # How identity was checked, in words (the code "knowledge" is not for people to read).
+    # How identity was checked, in words (the code "knowledge" is not for people to read):
+    # on the timeline for this application, and on the person's record (the summary).
     assert "By phone" in page
-    assert "identity checked: they answered questions only they would know" in page
+    assert "(By phone; identity: they answered questions only they would know)" in page
+    assert "low: answered questions only they would know" in page
 
 
 def test_with_an_email_the_person_is_told_and_can_continue_online(client, worker):

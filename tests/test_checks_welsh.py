@@ -93,9 +93,11 @@ def test_the_case_page_shows_checks_automation_team_and_identity_check_in_welsh(
         # Check labels and evidence.
         "Enw ar y cyfrif banc",
         "Gwiriad modwlws: heb ei osod",
-        # The team, how identity was checked.
+        # The team; how identity was checked for this application (the timeline) and what
+        # the person's record now knows (the summary and the Person panel).
         "Cymorth ariannol",
-        "gwiriwyd hunaniaeth: gwelwyd pasbort",
+        "hunaniaeth: gwelwyd pasbort",
+        "isel: dogfen adnabod wedi'i gweld, nid wyneb yn wyneb",
         # Why the policy left the case for a person, in its panel and its note.
         "Gadawodd y polisi awtomeiddio (fersiwn 1) yr achos hwn i berson:",
         "Cyfatebiaethau yn y mynegai pobl: heb ei redeg (Nid yw'r mynegai pobl",
@@ -125,7 +127,7 @@ def test_the_case_page_shows_checks_automation_team_and_identity_check_in_welsh(
     # Read in English, the same page is in English.
     client.get("/language/en/")
     text = main_text(client.get(f"/staff/cases/{case.reference}/"))
-    for words in ("Not run", "Green", "Financial support", "identity checked: passport seen"):
+    for words in ("Not run", "Green", "Financial support", "identity: passport seen"):
         assert words in text, words
 
 

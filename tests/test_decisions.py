@@ -290,8 +290,8 @@ def test_the_preview_shows_what_the_person_will_read_and_sends_nothing(
     assert "Your application was approved." in text
     assert "You asked for £400" in text and "Loan amount £350" in text
     assert LOAN_APPROVED in text and "You can borrow what you asked for." in text
-    # And the message that tells them, as it will be sent.
-    assert "A decision has been made: Apply for a Budgeting Loan" in text
+    # And the message that tells them, as it will be sent (naming the service plainly).
+    assert "A decision has been made: Budgeting Loan" in text
     assert "sam.evans@example.com" in text
     # For staff only: the rules' amount and why it changed.
     assert "Agreed on the phone" in text

@@ -55,6 +55,25 @@ def demo(tmp_path):
         process.wait(timeout=20)
 
 
+@pytest.mark.django_db
+def test_the_emails_sent_while_the_demo_sets_up_link_to_the_port_it_serves(settings, monkeypatch):
+    """The phone applications made as the demo sets itself up are told their reference by
+    email before the server starts: the links in it lead to the demo's own port."""
+    from django.core.management import call_command
+
+    from commonweal.messaging.models import Message
+
+    monkeypatch.delenv("COMMONWEAL_BASE_URL", raising=False)
+    settings.COMMONWEAL_BASE_URL = "http://127.0.0.1:8000"  # the default, and restored after
+    call_command("demo", "--setup-only", "--port", "8765")
+    emails = list(Message.objects.filter(channel="email", event="application_received"))
+    assert emails  # one for each phone application with an email address
+    for email in emails:
+        assert f"http://127.0.0.1:8765/applications/{email.case.reference}/" in email.body
+        assert "http://127.0.0.1:8765/check-status/" in email.body
+        assert ":8000" not in email.body
+
+
 def test_the_demo_serves_the_catalogue_and_the_citizen_can_sign_in(demo):
     base, process = demo
     with httpx.Client(base_url=base, follow_redirects=False) as browser:
@@ -151,6 +170,11 @@ def test_the_demo_serves_the_catalogue_and_the_citizen_can_sign_in(demo):
         # The strike case can be refused for the reason the rules referred it.
         decide = browser.get(f"/staff/cases/{referred}/decision/").text
         assert "You are involved in industrial action" in decide
+        # The emails made as the demo set itself up (sent by now) link to where it serves.
+        # (The mailbox shows the newest fifty: any of the applications' emails will do.)
+        mailbox = browser.get("/dev/mailbox/").text
+        assert re.search(rf"{re.escape(base)}/applications/[A-Z]{{2,3}}-", mailbox), mailbox[-3000:]
+        assert "127.0.0.1:8000/" not in mailbox or base.endswith(":8000")
     process.send_signal(signal.SIGINT)
     output, _ = process.communicate(timeout=30)
     output = printed + output

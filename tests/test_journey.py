@@ -128,6 +128,114 @@ def test_a_hidden_page_is_not_asked_and_its_answer_is_not_kept(citizen_client):
     assert "partner-name" not in Application.objects.get().answers
 
 
+def _questions_asked(client, pages: dict) -> list[tuple[str, str]]:
+    """Walk the Budgeting Loan's pages as complete_pages does, noting each page's id and its
+    main text as the person reads it, until "Check your answers"."""
+    import re
+    from html import unescape
+
+    from django.urls import resolve
+
+    asked = []
+    response = client.get("/services/budgeting-loan/apply/", follow=True)
+    while resolve(path_of(response)).url_name != "check-answers":
+        if resolve(path_of(response)).url_name == "confirm-details":
+            response = client.post(path_of(response), follow=True)
+            continue
+        page_id = resolve(path_of(response)).kwargs["page_id"]
+        html = response.content.decode()
+        main = html[html.index("<main") : html.index("</main>")]
+        asked.append((page_id, " ".join(unescape(re.sub(r"<[^>]+>", " ", main)).split())))
+        response = client.post(path_of(response), pages[page_id], follow=True)
+        assert response.status_code == 200, response.content.decode()[:2000]
+    return asked
+
+
+def test_someone_without_a_partner_is_never_asked_about_one(citizen_client):
+    pages = dict(BUDGETING_LOAN["pages"])
+    pages["partner"] = {"has-partner": "no"}
+    pages["single-savings"] = {"single-savings": "1300"}
+    answer_eligibility(citizen_client, "budgeting-loan", BUDGETING_LOAN["eligibility"])
+    asked = _questions_asked(citizen_client, pages)
+    after = asked[[page_id for page_id, _text in asked].index("partner") + 1 :]
+    assert [page_id for page_id, _text in after][:2] == ["single-child-benefit", "single-savings"]
+    for page_id, text in after:
+        assert "partner" not in text.lower(), (page_id, text)
+    texts = dict(after)
+    assert "Do you get Child Benefit?" in texts["single-child-benefit"]
+    assert "How much do you have in savings?" in texts["single-savings"]
+    # What they said about themselves is what the rules read: £300 over the allowance.
+    citizen_client.post("/services/budgeting-loan/apply/check-your-answers/")
+    answers = Application.objects.get().answers
+    assert answers["single-savings"] == "1300.00" and "savings" not in answers
+    from commonweal.rules import engine
+
+    found = engine.evaluate(
+        catalogue_definition(),
+        answers=answers,
+        eligibility_answers=Application.objects.get().eligibility_answers,
+        today=datetime.date(2026, 1, 5),
+    )
+    assert found["entitlement"]["maximum"] == 34800 - 30000
+
+
+def test_someone_with_a_partner_is_asked_about_the_two_of_them(citizen_client):
+    answer_eligibility(citizen_client, "budgeting-loan", BUDGETING_LOAN["eligibility"])
+    asked = dict(_questions_asked(citizen_client, BUDGETING_LOAN["pages"]))
+    assert "Do you or your partner get Child Benefit?" in asked["child-benefit"]
+    assert "How much do you and your partner have in savings?" in asked["savings"]
+    assert "single-child-benefit" not in asked and "single-savings" not in asked
+
+
+def catalogue_definition():
+    from commonweal.catalogue import selectors as catalogue
+
+    return catalogue.published_service(slug="budgeting-loan").definition
+
+
+def test_the_bank_details_page_shows_every_error_at_once(citizen_client):
+    """A wrong sort code and a wrong account number: both in the error summary, each
+    linking to its own field, and each field with its own message."""
+    import re
+
+    answer_eligibility(citizen_client, "budgeting-loan", BUDGETING_LOAN["eligibility"])
+    pages = {**BUDGETING_LOAN["pages"]}
+    citizen_client.get("/services/budgeting-loan/apply/")
+    for page_id in list(pages)[: list(pages).index("bank-details")]:
+        if page_id in ("single-child-benefit", "single-savings"):
+            continue
+        citizen_client.post(f"/services/budgeting-loan/apply/{page_id}/", pages[page_id])
+    response = citizen_client.post(
+        "/services/budgeting-loan/apply/bank-details/",
+        {
+            "bank-details-name": "S Evans",
+            "bank-details-sort-code": "30-94",
+            "bank-details-account-number": "12AB5678",
+        },
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    summary = html[html.index("govuk-error-summary__list") :]
+    summary = summary[: summary.index("</ul>")]
+    assert re.findall(r'<a href="#([\w-]+)">\s*(.*?)\s*</a>', summary) == [
+        ("bank-details-sort-code", "Enter a valid sort code like 309430"),
+        ("bank-details-account-number", "Enter a valid account number like 00733445"),
+    ]
+    for field, message in (
+        ("bank-details-sort-code", "Enter a valid sort code like 309430"),
+        ("bank-details-account-number", "Enter a valid account number like 00733445"),
+    ):
+        assert re.search(
+            rf'<p id="{field}-error" class="govuk-error-message">\s*'
+            rf'<span class="govuk-visually-hidden">Error:</span> {message}\s*</p>',
+            html,
+        ), field
+        assert re.search(rf'<input\s[^>]*class="[^"]*govuk-input--error[^"]*" id="{field}"', html)
+    assert "bank-details-name-error" not in html
+    # What was typed is kept, to correct.
+    assert 'value="30-94"' in html and 'value="12AB5678"' in html
+
+
 def test_changing_an_answer_can_reveal_a_page_that_is_then_asked(citizen_client):
     pages = dict(BUDGETING_LOAN["pages"])
     pages["partner"] = {"has-partner": "no"}

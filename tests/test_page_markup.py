@@ -112,3 +112,24 @@ def test_service_text_becomes_paragraphs_and_bulleted_lists():
         "<li>your bank details</li></ul>"
         '<p class="govuk-body">Thanks</p>'
     )
+
+
+# A quoted tag next to Jinja's `~`: with autoescaping, joining it to an escaped value escapes
+# the whole string, so the tags show on the page as text.
+MARKUP_JOINED = re.compile(r"""(['"])\s*</?[a-zA-Z][^'"]*\1\s*~|~\s*(['"])\s*</?[a-zA-Z]""")
+
+
+def test_no_template_builds_markup_by_joining_strings():
+    """Markup is written in the template (a `{% set %}` block) with values escaped as they
+    go in; joining tags and escaped values with `~` shows the tags as text."""
+    from pathlib import Path
+
+    source = Path(__file__).resolve().parents[1] / "src" / "commonweal"
+    templates = sorted(source.glob("*/jinja2/**/*.html"))
+    assert len(templates) > 40
+    joined = [
+        f"{template.relative_to(source)}: {match.group(0)}"
+        for template in templates
+        for match in MARKUP_JOINED.finditer(template.read_text(encoding="utf-8"))
+    ]
+    assert joined == []

@@ -63,7 +63,13 @@ def test_leader_sees_batches_and_downloads_the_file(client, staff):
     assert 'href="/staff/payments/"' in html  # in the workspace menu
     page = c.get(f"/staff/payments/batches/{batch.pk}/")
     html = page.content.decode()
-    assert batch.sha256 in html
+    assert f"<code>{batch.sha256}</code>" in html
+    # The file's name is a link to download it, not markup shown as text.
+    assert (
+        f'<a class="govuk-link" href="/staff/payments/batches/{batch.pk}/download/">'
+        f"{batch.file_name}</a>"
+    ) in html
+    assert "&lt;a" not in html
     assert all(i.reference in html for i in made)
     assert "Upload the bank" in html
     response = c.get(f"/staff/payments/batches/{batch.pk}/download/")

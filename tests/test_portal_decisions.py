@@ -104,6 +104,42 @@ def test_the_person_sees_the_outcome_reasons_explanation_and_date(citizen_client
     assert "Decision made" in text
 
 
+def test_the_answers_are_still_shown_under_a_decision(citizen_client, citizen, staff):
+    """The decision's rows (reason, what we said, date) stay in the decision; the person's
+    answers, with their values, stay under "Your answers"."""
+    application = submitted(citizen)
+    decide(application, staff, explanation="Your savings are over the limit.")
+    text = page_text(citizen_client.get(f"/applications/{application.reference}/"))
+    answers = text[text.index("Your answers") :]
+    assert "Date of decision" not in answers
+    assert "What we said" not in answers
+    assert "Jo Evans" in answers  # the partner's name
+    assert "2 High Street" in answers
+    assert "Amount asked for £400" in answers
+    decision = text[text.index("Our decision") : text.index("Your answers")]
+    assert "Your savings are over the limit." in decision
+
+
+def test_the_timeline_tells_each_thing_once_after_a_decision_and_its_emails(
+    citizen_client, citizen, staff
+):
+    from tests.test_notices import deliver_all
+
+    application = submitted(citizen)
+    decide(application, staff, outcome="approved", reasons=["loan-approved"])
+    deliver_all()  # the receipt and the decision, both by email
+    html = citizen_client.get(f"/applications/{application.reference}/").content.decode()
+    titles = re.findall(r'<h3 class="app-timeline__title">(.*?)</h3>', html)
+    assert [unescape(title) for title in titles] == [
+        "We told you about our decision",
+        "We confirmed we have your application",
+        "Decision made",
+        "Application received",
+    ]
+    # Each email once, under the title that says which it was.
+    assert html.count("We sent you an email.") == 2
+
+
 def test_an_approval_is_said_plainly(citizen_client, citizen, staff):
     application = submitted(citizen)
     decide(application, staff, outcome="approved", reasons=["loan-approved"])

@@ -162,7 +162,7 @@ def use_policy(mode: str) -> None:
         ),
         (
             ("when: inputs.partner", "when: inputs.partner + 1"),
-            "decision table 'loan-band' row 2: the expression has a type problem",
+            "decision table 'loan-band' row 3: the expression has a type problem",
         ),
         (
             ("approve_reason: loan-approved", "approve_reason: no-reply"),
@@ -282,11 +282,22 @@ def test_the_admin_refuses_a_rule_that_does_not_parse(admin_client):
 @pytest.mark.parametrize(
     ("answers", "maximum", "amount"),
     [
-        ({"has-partner": False, "child-benefit": False, "amount": "812.00"}, 34800, 34800),
+        # Someone on their own is asked about themselves alone (single-* questions).
+        (
+            {"has-partner": False, "single-child-benefit": False, "single-savings": "0"}
+            | {"amount": "812.00"},
+            34800,
+            34800,
+        ),
         ({"has-partner": True, "child-benefit": False, "amount": "812.00"}, 46400, 46400),
         # First hit: Child Benefit is checked before a partner.
         ({"has-partner": True, "child-benefit": True, "amount": "812.00"}, 81200, 81200),
-        ({"has-partner": False, "child-benefit": True, "amount": "300.00"}, 81200, 30000),
+        (
+            {"has-partner": False, "single-child-benefit": True, "single-savings": "0"}
+            | {"amount": "300.00"},
+            81200,
+            30000,
+        ),
         # £1,200 of savings: £200 over the £1,000 allowance comes off.
         ({"has-partner": True, "savings": "1200.00", "amount": "812.00"}, 26400, 26400),
         # From 63 the allowance is £2,000.
@@ -327,7 +338,9 @@ def test_a_unique_table_with_two_matching_rows_goes_to_a_person():
 
 
 def test_savings_that_leave_less_than_the_smallest_loan_make_it_ineligible():
-    found = evaluate({"has-partner": False, "savings": "1300.00"})
+    found = evaluate(
+        {"has-partner": False, "single-child-benefit": False, "single-savings": "1300.00"}
+    )
     assert found["entitlement"]["amount"] == 4800
     assert found["outcome"] == "ineligible"
     smallest = next(rule for rule in found["rules"] if rule["id"] == "smallest-loan")
@@ -433,7 +446,7 @@ def test_the_caseworker_sees_each_rule_its_values_and_result(client, citizen, st
     assert "eligibility.industrial_action = yes" in text
     assert "answers.savings = £250" in text
     assert "Table loan-band" in text
-    assert "row 2" in text
+    assert "row 3" in text  # lives with a partner, no Child Benefit
     assert "could not be worked out" not in text
     assert "you said you are involved in industrial action" in text
     # Nobody outside the team sees it.
@@ -663,8 +676,8 @@ def test_a_service_owner_tries_rules_on_sample_answers(client, service_owner):
         '"savings": "250.00"' in unescape(page.content.decode())
     )
     sample = (
-        '{"answers": {"has-partner": false, "child-benefit": true, "savings": "1500.00",'
-        ' "amount": "812.00", "date-of-birth": "1980-01-01"},'
+        '{"answers": {"has-partner": false, "single-child-benefit": true,'
+        ' "single-savings": "1500.00", "amount": "812.00", "date-of-birth": "1980-01-01"},'
         ' "eligibility": {"universal-credit": "no", "qualifying-benefit": "yes",'
         ' "existing-debt": "no", "industrial-action": "no"}}'
     )
@@ -673,8 +686,8 @@ def test_a_service_owner_tries_rules_on_sample_answers(client, service_owner):
     text = page_text(response)
     assert "Outcome Eligible" in text
     assert "Entitlement £312" in text
-    assert "answers.savings = £1,500" in text
-    assert "row 1" in text
+    assert "answers.single_savings = £1,500" in text
+    assert "row 2" in text  # Child Benefit, for someone on their own
     assert "You can borrow up to £312. We can lend you £312." in text
     assert not RuleEvaluation.objects.exists()
 
@@ -745,7 +758,10 @@ def test_what_an_expression_reads_is_found_from_its_tokens():
     ("change", "message"),
     [
         (
-            ("amount: tables.loan_band.maximum", "amount: entitlement + tables.loan_band.maximum"),
+            (
+                'amount: "tables.loan_band.maximum',
+                'amount: "entitlement + tables.loan_band.maximum',
+            ),
             "'entitlement' cannot be used here",
         ),
         (

@@ -187,7 +187,7 @@ def test_preview_renders_every_placeholder():
     with pytest.raises(TemplateError):
         preview(text)
     out = preview("Dear ((first name)), ((urgent??Urgent. ))((service)) ((other))")
-    assert out == "Dear Sam, Urgent. Apply for a parking permit [other]"
+    assert out == "Dear Sam, Urgent. parking permit [other]"
 
 
 # sms_length ---------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ EVIDENCE_SERVICE = """
 slug: evidence-test
 reference_prefix: EV
 title: {en: Send evidence, cy: Anfon tystiolaeth}
+name: {en: evidence, cy: tystiolaeth}
 summary: {en: Evidence, cy: Tystiolaeth}
 description: {en: Send a document., cy: Anfonwch ddogfen.}
 target_working_days: 5

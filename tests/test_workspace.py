@@ -270,6 +270,36 @@ def test_notes_tasks_and_flags(client, staff, case):
     assert c.post(base + "flag/", {"flag": "made-up:yes"}).status_code == 400
 
 
+def _reconsidered_case(staff, citizen):
+    """A case decided, then asked to be looked at again: open at the review stage."""
+    case = submit_case(citizen)
+    cases_services.case_decide(
+        case_id=case.pk,
+        outcome="refused",
+        reasons=["savings-too-high"],
+        explanation="Your savings are over the limit.",
+        by=staff.caseworker,
+        context=staff_context(user=staff.caseworker),
+        revision=Case.objects.get(pk=case.pk).revision,
+    )
+    cases_services.case_reconsideration_request(
+        case_id=case.pk, account=citizen, reason="My savings are in a pension."
+    )
+    return case
+
+
+def test_the_reconsideration_filter_shows_only_cases_looked_at_again(client, staff, citizen, case):
+    reconsidered = _reconsidered_case(staff, citizen)
+    c = staff_client(client, staff.caseworker)
+    everything = c.get("/staff/queue/").content.decode()
+    assert case.reference in everything and reconsidered.reference in everything
+    filtered = c.get("/staff/queue/?flag=reconsideration").content.decode()
+    assert reconsidered.reference in filtered
+    assert "Reconsideration" in filtered  # the row's flag
+    assert case.reference not in filtered
+    assert "1 open case" in filtered
+
+
 def test_referral_shows_only_the_shared_parts(client, staff, case):
     agree_to_sharing(case)
     c = staff_client(client, staff.caseworker)
@@ -416,12 +446,15 @@ def test_list_pages_and_case_page_keep_a_constant_number_of_queries(client, staf
         "/staff/",
         "/staff/queue/",
         "/staff/queue/?flag=urgent&due=on_track",
+        "/staff/queue/?flag=reconsideration",
         "/staff/search/?q=Evans",
     ]
+    _reconsidered_case(staff, citizen)
     before = {url: _queries(c, url) for url in pages}
     case_before = _queries(c, f"/staff/cases/{first.reference}/")
     for _ in range(4):
         _busy_case(staff, citizen)
+        _reconsidered_case(staff, citizen)
     after = {url: _queries(c, url) for url in pages}
     assert after == before
     # The same case page, now that the person and the team have more elsewhere.

@@ -64,7 +64,7 @@ def test_the_person_sees_that_the_caseworker_looked(chromium, demo_site, axe, ma
         assert person.path == "/your-data/access/"
         main = page.locator("main").inner_text()
         assert "Who has seen your data" in main
-        assert "Demo County Council" in main
+        assert "Demo Council" in main
         assert "Working on your case as part of their team's work" in main
         assert date_long(timezone.localdate()) in main
         assert "Caseworker" in main and "Casey Worker" not in main

@@ -87,6 +87,9 @@ def test_apply_and_track(chromium, demo_site, axe, mailoutbox, tmp_path, slug, l
     journey = DEMO_JOURNEYS[slug]
     definition = catalogue.published_service(slug=slug).definition
     title = definition.title.text(language)
+    # After applying, pages name the application by the service's plain name.
+    plain_name = definition.name.text(language)
+    plain_name = plain_name[0].upper() + plain_name[1:]
     first_stage = definition.stages[0].title.text(language)
 
     context = chromium.new_context(
@@ -197,7 +200,7 @@ def test_apply_and_track(chromium, demo_site, axe, mailoutbox, tmp_path, slug, l
         # Where the application is.
         citizen.activate(f'main a[href="/applications/{reference}/"]')
         main = page.locator("main").inner_text()
-        assert reference in main and first_stage in main and title in main
+        assert reference in main and first_stage in main and plain_name in main
 
         # Sign out, then check the status with the reference, date of birth and postcode.
         citizen.activate('form[action="/sign-out/"] button')
@@ -216,7 +219,7 @@ def test_apply_and_track(chromium, demo_site, axe, mailoutbox, tmp_path, slug, l
         )
         citizen.submit("main form button.govuk-button", "result")
         main = page.locator("main").inner_text()
-        assert reference in main and first_stage in main and title in main
+        assert reference in main and first_stage in main and plain_name in main
     finally:
         context.close()
         axe.finish()

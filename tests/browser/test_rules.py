@@ -67,8 +67,9 @@ def test_approve_as_the_rules_suggest_and_try_rules(chromium, demo_site, axe, mo
         assert page.locator(".govuk-error-summary").count() == 1
         tester.fill(
             '[name="sample"]',
-            '{"answers": {"has-partner": false, "child-benefit": false, "savings": "0",'
-            ' "amount": "300", "date-of-birth": "1990-05-01"}, "eligibility":'
+            '{"answers": {"has-partner": false, "single-child-benefit": false,'
+            ' "single-savings": "0", "amount": "300", "date-of-birth": "1990-05-01"},'
+            ' "eligibility":'
             ' {"qualifying-benefit": "yes", "universal-credit": "no", "existing-debt": "no",'
             ' "industrial-action": "no"}}',
         )

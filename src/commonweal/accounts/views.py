@@ -8,11 +8,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from commonweal.core.clients import client_key
 from commonweal.organisations import selectors as organisations
+from commonweal.people import selectors as people_selectors
 from commonweal.people import services as people_services
 
 from . import oidc, selectors, services
@@ -394,14 +395,6 @@ def signed_out(request):
     return render(request, "accounts/signed_out.html", {"page_title": _("You have signed out")})
 
 
-IDENTITY_LEVEL_LABELS = {
-    "none": gettext_lazy("Not checked"),
-    "low": gettext_lazy("Low: controls their email address"),
-    "medium": gettext_lazy("Medium: signs in with two factors"),
-    "high": gettext_lazy("High: identity proved"),
-}
-
-
 @require_http_methods(["GET", "HEAD", "POST"])
 def identity_in_person(request, reference):
     """A member of staff records that they saw a case's person's identity documents in
@@ -445,7 +438,9 @@ def identity_in_person(request, reference):
             "documents": documents,
             "case": page.case,
             "person": person,
-            "level": IDENTITY_LEVEL_LABELS.get(person.identity_level, person.identity_level),
+            "level": people_selectors.identity_described(
+                level=person.identity_level, source=person.identity_source
+            ),
             "page_title": _("Record identity documents seen in person"),
             "back_url": reverse("workspace:case", args=[page.case.reference]),
             "service_url": reverse("workspace:my-work"),

@@ -502,7 +502,9 @@ def _set_stage(case: Case, definition, stage_id: str, by, data: dict | None = No
         case=case,
         kind=CaseEvent.Kind.STAGE_CHANGED,
         actor=by,
-        visible_to_person=True,
+        # A final stage is reached only by a decision, whose own event tells the person:
+        # shown as well, the timeline would say "Decision made" twice.
+        visible_to_person=not target.final,
         data={"stage": stage_id, "from": previous, **(data or {})},
     )
     _publish(case, "case.stage_changed", {"stage": stage_id, "from": previous})

@@ -42,6 +42,13 @@ class Parsed:
     value: Any = None  # the normalised answer; None when nothing was given
     raw: dict[str, Any] = field(default_factory=dict)  # what was typed, to show again
     error: FieldError | None = None
+    # Problems with other inputs of the same answer (bank details: the sort code and the
+    # account number), so every one is shown at once, not one per try.
+    more_errors: list[FieldError] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[FieldError]:
+        return [self.error, *self.more_errors] if self.error is not None else []
 
 
 def _required_message(question: Question, language: str, default: str) -> str:
@@ -539,37 +546,53 @@ class BankDetailsAnswer(AnswerType):
         if not any(values.values()):
             default = _("Enter the name on the account")
             return _unanswered(question, raw, language, default, [self._name(question, "name")])
-        if not values["name"]:
-            return Parsed(
-                None,
-                raw,
-                FieldError(_("Enter the name on the account"), [self._name(question, "name")]),
+        # Each part is checked on its own, so every problem is shown at once.
+        errors = [
+            FieldError(message, [self._name(question, part)])
+            for part, message in (
+                ("name", self._name_problem(values["name"])),
+                ("sort_code", self._sort_code_problem(values["sort_code"])),
+                ("account_number", self._account_number_problem(values["account_number"])),
             )
-        if len(values["name"]) > 100:
-            message = _("Name on the account must be 100 characters or less")
-            return Parsed(None, raw, FieldError(message, [self._name(question, "name")]))
-        sort_field = [self._name(question, "sort_code")]
-        if not values["sort_code"]:
-            return Parsed(None, raw, FieldError(_("Enter a sort code"), sort_field))
-        sort_code = uk.normalise_sort_code(values["sort_code"])
-        if sort_code is None:
-            return Parsed(
-                None, raw, FieldError(_("Enter a valid sort code like 309430"), sort_field)
-            )
-        account_field = [self._name(question, "account_number")]
-        if not values["account_number"]:
-            return Parsed(None, raw, FieldError(_("Enter an account number"), account_field))
-        digits = re.sub(r"[\s-]+", "", values["account_number"])
-        if digits.isdigit() and not 6 <= len(digits) <= 8:
-            message = _("Account number must be between 6 and 8 digits")
-            return Parsed(None, raw, FieldError(message, account_field))
-        account_number = uk.normalise_account_number(values["account_number"])
-        if account_number is None:
-            message = _("Enter a valid account number like 00733445")
-            return Parsed(None, raw, FieldError(message, account_field))
+            if message
+        ]
+        if errors:
+            return Parsed(None, raw, errors[0], errors[1:])
         return Parsed(
-            {"name": values["name"], "sort_code": sort_code, "account_number": account_number}, raw
+            {
+                "name": values["name"],
+                "sort_code": uk.normalise_sort_code(values["sort_code"]),
+                "account_number": uk.normalise_account_number(values["account_number"]),
+            },
+            raw,
         )
+
+    @staticmethod
+    def _name_problem(name: str) -> str:
+        if not name:
+            return _("Enter the name on the account")
+        if len(name) > 100:
+            return _("Name on the account must be 100 characters or less")
+        return ""
+
+    @staticmethod
+    def _sort_code_problem(sort_code: str) -> str:
+        if not sort_code:
+            return _("Enter a sort code")
+        if uk.normalise_sort_code(sort_code) is None:
+            return _("Enter a valid sort code like 309430")
+        return ""
+
+    @staticmethod
+    def _account_number_problem(account_number: str) -> str:
+        if not account_number:
+            return _("Enter an account number")
+        digits = re.sub(r"[\s-]+", "", account_number)
+        if digits.isdigit() and not 6 <= len(digits) <= 8:
+            return _("Account number must be between 6 and 8 digits")
+        if uk.normalise_account_number(account_number) is None:
+            return _("Enter a valid account number like 00733445")
+        return ""
 
     def display(self, question, value, language):
         if not value:

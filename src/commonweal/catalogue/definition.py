@@ -564,7 +564,12 @@ RESERVED_PAGE_IDS = {"confirm-your-details", "use-details-we-hold", "check-your-
 class ServiceDefinition(Strict):
     slug: Identifier
     reference_prefix: Annotated[str, Field(pattern=r"^[A-Z]{2,3}$")]
+    # The start page's heading, which names the task: "Apply for a Budgeting Loan".
     title: Text
+    # The service's plain name as it reads in a sentence ("Budgeting Loan", "energy bills
+    # grant"): messages say "your Budgeting Loan application", and the person's list of
+    # applications names each by it (with its first letter capitalised there).
+    name: Text
     summary: Text
     description: Text
     before_you_start: Text | None = None

@@ -38,6 +38,9 @@ def _key(version: ServiceVersion) -> tuple[int, str]:
 
 
 def _remember(key: tuple[int, str], data: dict) -> ServiceDefinition:
+    if "name" not in data and "title" in data:
+        # A version stored before services had a plain name: its title stands in for it.
+        data = {**data, "name": data["title"]}
     definition = ServiceDefinition.model_validate(data)
     if len(_parsed) > 512:
         _parsed.clear()
@@ -147,6 +150,20 @@ def services_overview() -> list[str]:
         versions = ", ".join(f"v{v.number} {v.status}" for v in service.versions.all())
         lines.append(f"{service.slug} ({service.reference_prefix}): {versions}")
     return lines
+
+
+def review_stage_versions() -> dict[str, list[int]]:
+    """Each review stage's id (where a case reopens when the person asks for the decision to
+    be looked at again) with the versions, of any service, whose review stage it is. One
+    query for the versions, and one more for any definition not cached yet."""
+    versions = list(without_bulky_version_fields(ServiceVersion.objects.order_by("pk"), path=""))
+    definitions_for(versions)
+    found: dict[str, list[int]] = {}
+    for version in versions:
+        for stage in definition_for(version).stages:
+            if stage.review:
+                found.setdefault(stage.id, []).append(version.pk)
+    return found
 
 
 def versions_of(*, slug: str | None = None) -> list[ServiceVersion]:

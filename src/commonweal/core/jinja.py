@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.urls import reverse
 from django.utils import formats, timezone, translation
+from django.utils.text import capfirst
 from jinja2 import ChoiceLoader, Environment, PackageLoader, PrefixLoader, TemplateNotFound
 from markupsafe import Markup, escape
 
@@ -159,6 +160,8 @@ def environment(**options) -> Environment:
         money=money,
         paragraphs=paragraphs,
         localised=localised,
+        # The first letter only ("Energy bills grant"); Jinja's capitalize lowers the rest.
+        capfirst=lambda value: capfirst(str(value)) if value else "",
         local_name=local_name,
         phone=lambda value: uk.format_phone(value) if value else "",
         ni_number=lambda value: uk.format_ni_number(value) if value else "",

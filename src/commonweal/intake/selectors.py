@@ -345,7 +345,7 @@ def applications_for_export(*, person, language: str) -> list[dict]:
         exported.append(
             {
                 "reference": application.reference,
-                "service": definition.title.text(language),
+                "service": definition.name.text(language),
                 "status": application.status,
                 "channel": application.channel,
                 "made_for_you_by_someone_else": application.on_behalf,

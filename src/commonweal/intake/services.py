@@ -371,12 +371,16 @@ def _submit(*, account, service, language: str, application_id=None) -> Applicat
         snapshot = definition.effective_answers(application.answers)
         on_behalf = definition.is_on_behalf(snapshot)
         reference = new_reference(definition.reference_prefix)
-        title = definition.title.text("en")
+        name = definition.name.text("en")
         details = _person_details_from_answers(definition, snapshot)
         if application.taken_by_id and not on_behalf:
             # Taken by staff (or started by staff and carried on online): the record is the
             # one found when it was started, or a new one from the answers.
-            reason = f"Given while applying for {title} ({reference}), {application.channel}"
+            reason = f"Given in application {reference} ({name}), {application.channel}"
+            # The check the member of staff made is kept on the record, with the details.
+            identity = people_selectors.identity_from_staff_check(
+                check=application.identity_check, channel=application.channel
+            )
             if application.person_id:
                 person = people_selectors.person_get(person_id=application.person_id)
                 if application.existing_record and account.pk == application.taken_by_id:
@@ -391,20 +395,25 @@ def _submit(*, account, service, language: str, application_id=None) -> Applicat
                         account=account,
                         reference=reference,
                         reason=reason,
+                        identity=identity,
                     )
                 else:
                     people_services.person_update(
-                        person=person, details=details, changed_by=account, reason=reason
+                        person=person,
+                        details=details,
+                        changed_by=account,
+                        reason=reason,
+                        identity=identity,
                     )
             else:
                 person = people_services.person_create(
-                    details=details, created_by=account, reason=reason
+                    details=details, created_by=account, reason=reason, identity=identity
                 )
         elif on_behalf:
             person = people_services.person_create(
                 details=details,
                 created_by=account,
-                reason=f"Named in application {reference} for {title}, made on their behalf",
+                reason=f"Named in application {reference} ({name}), made on their behalf",
             )
         else:
             person = own_record or people_services.person_for_account(account=account)
@@ -412,7 +421,7 @@ def _submit(*, account, service, language: str, application_id=None) -> Applicat
                 person=person,
                 details=details,
                 changed_by=account,
-                reason=f"Given while applying for {title} ({reference})",
+                reason=f"Given in application {reference} ({name})",
             )
         now = timezone.now()
         claimed = Application.objects.filter(
@@ -460,20 +469,30 @@ def _submit(*, account, service, language: str, application_id=None) -> Applicat
 
 
 def _existing_record_update(
-    *, identity_check: str, definition, person, snapshot, details, account, reference, reason
+    *,
+    identity_check: str,
+    definition,
+    person,
+    snapshot,
+    details,
+    account,
+    reference,
+    reason,
+    identity=None,
 ):
     """An application staff took (or an integration registered) for a record that existed
-    before: write the answers the identity check allows (intake/assisted.py); new contact
-    details wait for a check (a code to a contact point on the record, or a team leader)
-    and the application keeps the ones on the record, so notices go where they went
-    before. Returns the snapshot to keep and the waiting change (or None)."""
+    before: write the answers the identity check allows (intake/assisted.py), and the check
+    itself (`identity`, from people.selectors.identity_from_staff_check); new contact details
+    wait for a check (a code to a contact point on the record, or a team leader) and the
+    application keeps the ones on the record, so notices go where they went before. Returns
+    the snapshot to keep and the waiting change (or None)."""
     level = assisted.disclosure(identity_check)
     allowed = {
         name: value for name, value in details.items() if name in assisted.WRITTEN_FIELDS[level]
     }
-    if allowed:
+    if allowed or identity:
         people_services.person_update(
-            person=person, details=allowed, changed_by=account, reason=reason
+            person=person, details=allowed, changed_by=account, reason=reason, identity=identity
         )
     changes = people_services.contact_differences(person=person, details=details)
     if not changes:
@@ -654,7 +673,10 @@ def application_register(
                     continue
                 result = catalogue.parse_answer(question, raw, {}, language)
                 if result.error is not None:
-                    errors.append((f"answers.{question.id}", "invalid", str(result.error.message)))
+                    errors.extend(
+                        (f"answers.{question.id}", "invalid", str(problem.message))
+                        for problem in result.errors
+                    )
                 elif result.value is not None:
                     parsed[question.id] = result.value
     if errors:
@@ -760,7 +782,7 @@ def _register(
     snapshot = definition.effective_answers(answers)
     on_behalf = definition.is_on_behalf(snapshot)
     reference = new_reference(definition.reference_prefix)
-    title = definition.title.text("en")
+    name = definition.name.text("en")
     details = _person_details_from_answers(definition, snapshot)
     existing = False
     contact_change = None
@@ -768,15 +790,21 @@ def _register(
         person = people_services.person_create(
             details=details,
             created_by=account,
-            reason=f"Named in application {reference} for {title}, made on their behalf",
+            reason=f"Named in application {reference} ({name}), made on their behalf",
         )
     else:
-        reason = f"Given while applying for {title} ({reference}), {channel}"
+        reason = f"Given in application {reference} ({name}), {channel}"
         if given_through:
             reason += f", through {given_through}"
+        # The check the member of staff (or the integration) made is kept on the record.
+        identity = people_selectors.identity_from_staff_check(check=identity_check, channel=channel)
         if person_email:
             person, existing = people_services.person_for_email(
-                email=person_email, details=details, changed_by=account, reason=reason
+                email=person_email,
+                details=details,
+                changed_by=account,
+                reason=reason,
+                identity=identity,
             )
             if existing:
                 # As for staff: only what the identity check allows; new contact details
@@ -790,10 +818,11 @@ def _register(
                     account=account,
                     reference=reference,
                     reason=reason,
+                    identity=identity,
                 )
         else:
             person = people_services.person_create(
-                details=details, created_by=account, reason=reason
+                details=details, created_by=account, reason=reason, identity=identity
             )
     now = timezone.now()
     application = Application.objects.create(

@@ -17,6 +17,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
@@ -586,10 +587,10 @@ def question_page(request, slug, page_id):
                 if existing and not request.FILES.get(question.id):
                     parsed = catalogue.Parsed(value=existing)
             if parsed.error:
-                errors.append(parsed.error)
+                errors.extend(parsed.errors)
             else:
                 values[question.id] = parsed.value
-            fields.append((question, parsed.raw, parsed.error))
+            fields.append((question, parsed.raw, parsed.errors))
         if action == "save" and not any(_typed(raw) for _q, raw, _e in fields):
             # "Save and come back later" on a page left blank: keep what was saved before.
             return redirect("intake:saved", slug)
@@ -612,7 +613,7 @@ def question_page(request, slug, page_id):
             value = draft.answers.get(question.id)
             if value is None and not on_behalf:
                 value = journey.known_value(question, details)
-            fields.append((question, answer_type.raw_from_value(question, value), None))
+            fields.append((question, answer_type.raw_from_value(question, value), []))
     title = page.title.text(language) if page.title else page.questions[0].label.text(language)
     lookup_url = None
     if page.lookup_question is not None:
@@ -939,7 +940,7 @@ def application_detail(request, reference):
             ),
             "rows": _summary_rows(definition, application, "", language, change=False),
             "flashes": _flashes(request),
-            "page_title": definition.title.text(language),
+            "page_title": capfirst(definition.name.text(language)),
             "back_url": reverse("intake:application-list"),
             "nav": "applications",
         },

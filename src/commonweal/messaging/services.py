@@ -217,7 +217,8 @@ def notice_data(*, case, person, language: str, extra: dict | None = None, defin
     data = {
         "name": person.full_name or ("Syr neu Fadam" if text_language == "cy" else "Sir or Madam"),
         "reference": case.reference,
-        "service": definition.title.text(text_language),
+        # The plain name, which reads in a sentence ("your Budgeting Loan application").
+        "service": definition.name.text(text_language),
         "url": f"{settings.COMMONWEAL_BASE_URL}/applications/{case.reference}/",
         "organisation": settings.COMMONWEAL_ORGANISATION_NAME_CY
         if text_language == "cy"

@@ -335,7 +335,7 @@ _SAMPLES = {
     "last_name": "Evans",
     "surname": "Evans",
     "reference": "HB-4K7P-2XQM",
-    "service": "Apply for a parking permit",
+    "service": "parking permit",  # a service's plain name, as in "your parking permit application"
     "date": "3 March 2025",
     "due_date": "17 March 2025",
     "url": "https://www.example.gov.uk/check-your-application",

@@ -1,6 +1,7 @@
 """Writes to organisations, teams and memberships (the admin uses these models directly;
 commands and the demo come through here)."""
 
+from django.conf import settings
 from django.db import transaction
 
 from .models import Membership, Organisation, Team
@@ -41,9 +42,10 @@ def membership_ensure(*, user, team: Team, role: str) -> Membership:
 
 
 # The organisations the demo and `commonweal seed` use: a council with two teams, and a
-# charity that cases can be referred to.
+# charity that cases can be referred to. The council is the organisation running the site,
+# so its names are the site's (COMMONWEAL_ORGANISATION_NAME and _CY), read when it is made.
 DEMO_STRUCTURE = {
-    "organisation": ("demo-council", "Demo County Council", "Cyngor Sir Enghreifftiol", "council"),
+    "organisation": ("demo-council", "council"),
     "teams": [
         (
             "financial-support",
@@ -64,8 +66,13 @@ def organisations_demo_ensure() -> dict[str, Team]:
     (the provider's team as "provider")."""
     from commonweal.catalogue.models import Service
 
-    slug, name, name_cy, kind = DEMO_STRUCTURE["organisation"]
+    slug, kind = DEMO_STRUCTURE["organisation"]
+    name, name_cy = settings.COMMONWEAL_ORGANISATION_NAME, settings.COMMONWEAL_ORGANISATION_NAME_CY
     council = organisation_ensure(slug=slug, name=name, name_cy=name_cy, kind=kind)
+    if (council.name, council.name_cy) != (name, name_cy):
+        # One name everywhere: a demo database made under another name takes the site's.
+        council.name, council.name_cy = name, name_cy
+        council.save(update_fields=["name", "name_cy"])
     teams = {}
     for team_slug, team_name, team_name_cy, service_slugs in DEMO_STRUCTURE["teams"]:
         teams[team_slug] = team_ensure(

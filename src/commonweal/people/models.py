@@ -24,6 +24,12 @@ class IdentitySource(models.TextChoices):
     PROVIDER_SIGN_IN = "provider_sign_in", "Signed in with a two-factor provider"
     ONLINE_PROOF = "online_proof", "Proved their identity online"
     IN_PERSON = "in_person", "Staff saw identity documents in person"
+    # Checks made by a member of staff taking an application by phone or from a paper form.
+    STAFF_QUESTIONS = (
+        "staff_questions",
+        "Answered a member of staff's questions only they would know",
+    )
+    STAFF_DOCUMENT = "staff_document", "A member of staff saw an identity document, not in person"
 
 
 class Person(models.Model):

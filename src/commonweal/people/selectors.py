@@ -202,6 +202,45 @@ def identity_level_meets(*, level: str | None, required: str | None) -> bool:
     return IDENTITY_LEVEL_ORDER.index(level or "none") >= IDENTITY_LEVEL_ORDER.index(required)
 
 
+def identity_from_staff_check(*, check: str, channel: str) -> tuple[str, str] | None:
+    """What a member of staff's check, made when taking an application, tells the person's
+    record: (level, source), or None when they did not check. `check` is as the application
+    holds it ("knowledge", "document:passport", "not_checked"). A document seen in person
+    proves identity; questions only they would know, or a document not seen in person (a
+    copy sent with a paper form), count as low."""
+    if check == "knowledge":
+        return ("low", "staff_questions")
+    if check == "document" or check.startswith("document:"):
+        return ("high", "in_person") if channel == "in_person" else ("low", "staff_document")
+    return None
+
+
+def identity_described(*, level: str, source: str) -> str:
+    """How sure we are of who the person is, in words, from their record's level and where
+    it came from: the one description every staff page shows."""
+    from django.utils.translation import gettext as _
+    from django.utils.translation import pgettext
+
+    levels = {
+        "low": pgettext("identity level", "low"),
+        "medium": pgettext("identity level", "medium"),
+        "high": pgettext("identity level", "high"),
+    }
+    if level not in levels:
+        return _("not checked")
+    sources = {
+        "email_code": _("controls their email address"),
+        "provider_sign_in": _("signs in with two factors"),
+        "online_proof": _("identity proved online"),
+        "in_person": _("identity documents seen in person"),
+        "staff_questions": _("answered questions only they would know"),
+        "staff_document": _("identity document seen, not in person"),
+    }
+    if source not in sources:
+        return levels[level]
+    return _("%(level)s: %(how)s") % {"level": levels[level], "how": sources[source]}
+
+
 def identity_level_of_account(*, account) -> str:
     """The identity level of the signed-in person's own record ("none" without one)."""
     found = Person.objects.filter(account=account).values_list("identity_level", flat=True)[:1]

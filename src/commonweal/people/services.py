@@ -71,12 +71,19 @@ def person_for_account(*, account) -> Person:
     return person
 
 
-def person_create(*, details: dict, created_by, reason: str) -> Person:
-    """A new record for someone else (for example the person a carer applies for)."""
+def person_create(
+    *, details: dict, created_by, reason: str, identity: tuple[str, str] | None = None
+) -> Person:
+    """A new record for someone else (for example the person a carer applies for).
+    `identity` is (level, source) when whoever made it checked who the person is."""
     with transaction.atomic():
         person = Person.objects.create()
         changed = person_update(
-            person=person, details=details, changed_by=created_by, reason=reason
+            person=person,
+            details=details,
+            changed_by=created_by,
+            reason=reason,
+            identity=identity,
         )
         if not changed:
             PersonChange.objects.create(
@@ -101,14 +108,28 @@ def _set_contact_point(person: Person, kind: str, value: str) -> None:
     setattr(person, kind, value)
 
 
-def _details_apply(person: Person, details: dict) -> tuple[dict[str, list[str]], list[str]]:
+def _details_apply(
+    person: Person, details: dict, identity: tuple[str, str] | None = None
+) -> tuple[dict[str, list[str]], list[str]]:
     """Set the given person fields on `person` in memory; returns the changes (field: [old,
-    new]) for the history row and the fields that changed."""
+    new]) for the history row and the fields that changed. `identity` (level, source) is
+    taken only when it is higher than what the record knows: a level only goes up."""
     changes: dict[str, list[str]] = {}
     update_fields: list[str] = []
 
     def record(field: str, old, new) -> None:
         changes[field] = ["" if old is None else str(old), "" if new is None else str(new)]
+
+    if identity is not None:
+        level, source = identity
+        if level not in IDENTITY_LEVEL_ORDER or source not in IdentitySource.values:
+            raise ValueError(f"unknown identity level {level!r} or source {source!r}")
+        if IDENTITY_LEVEL_ORDER.index(level) > IDENTITY_LEVEL_ORDER.index(person.identity_level):
+            record("identity_level", person.identity_level, level)
+            record("identity_source", person.identity_source, source)
+            person.identity_level, person.identity_source = level, source
+            person.identity_verified_at = timezone.now()
+            update_fields += ["identity_level", "identity_source", "identity_verified_at"]
 
     for field in _PLAIN_FIELDS:
         if field in details and (details[field] or "") != getattr(person, field):
@@ -137,11 +158,19 @@ def _details_apply(person: Person, details: dict) -> tuple[dict[str, list[str]],
     return changes, update_fields
 
 
-def person_update(*, person: Person, details: dict, changed_by, reason: str) -> list[str]:
-    """Apply the given person fields; record what changed as one history row."""
+def person_update(
+    *,
+    person: Person,
+    details: dict,
+    changed_by,
+    reason: str,
+    identity: tuple[str, str] | None = None,
+) -> list[str]:
+    """Apply the given person fields (and `identity`, as `_details_apply` takes it); record
+    what changed as one history row."""
     # Part of the caller's transaction when there is one (no savepoint needed).
     with transaction.atomic(savepoint=False):
-        changes, update_fields = _details_apply(person, details)
+        changes, update_fields = _details_apply(person, details, identity)
         if update_fields:
             person.updated_at = timezone.now()
             # A plain UPDATE of the changed columns (no model signals are used on Person).
@@ -155,11 +184,19 @@ def person_update(*, person: Person, details: dict, changed_by, reason: str) -> 
     return list(changes)
 
 
-def person_for_email(*, email: str, details: dict, changed_by, reason: str) -> tuple[Person, bool]:
+def person_for_email(
+    *,
+    email: str,
+    details: dict,
+    changed_by,
+    reason: str,
+    identity: tuple[str, str] | None = None,
+) -> tuple[Person, bool]:
     """The record of whoever signs in with `email`, and whether it existed before: found (and
     left as it is: what may be written to a record someone else's answers found is the
-    caller's to decide, by how identity was checked), or made now from `details`, with its
-    sign-in and verified email, as on a first sign-in.
+    caller's to decide, by how identity was checked), or made now from `details` (and
+    `identity`, as `_details_apply` takes it), with its sign-in and verified email, as on a
+    first sign-in.
 
     For registrations from call centres and paper forms, so it takes a handful of statements
     and no savepoints. Two registrations making the same new record at once: the second
@@ -176,7 +213,7 @@ def person_for_email(*, email: str, details: dict, changed_by, reason: str) -> t
         person = Person(account_id=account_id)
         # The address they sign in with first; a different one in the answers after, as a
         # change of the current email (the rare case costs one more update).
-        changes, _fields = _details_apply(person, {**details, "email": email})
+        changes, _fields = _details_apply(person, {**details, "email": email}, identity)
         changes = {"record": ["", "created"], **changes}
         person.save(force_insert=True)
         ContactPoint.objects.create(

@@ -236,7 +236,7 @@ def application_answers(request, reference):
         "rights/application_answers.html",
         {
             "application": application,
-            "service": catalogue.definition_for(application.version).title.text(_language()),
+            "service": catalogue.definition_for(application.version).name.text(_language()),
             "answers": answers,
             "page_title": _("Your answers"),
             "back_url": reverse("rights:your-data"),

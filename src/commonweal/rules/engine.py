@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -244,6 +245,26 @@ def evaluate(definition, *, answers: dict, eligibility_answers: dict, today: dat
     }
 
 
+# A choice between two values read by name: `answers.has_partner ? answers.savings :
+# answers.single_savings`.
+_CHOICE = re.compile(r"^[\w.!&|() ]+\?\s*([\w.]+)\s*:\s*([\w.]+)$")
+
+
+def _input_type(source: str, types: dict) -> tuple | None:
+    """How to show a table input's value in words: as what it reads when it is one value
+    read by name, or a choice between two of the same kind; otherwise None (shown as is)."""
+    source = source.strip()
+    paths = [".".join(path) for path in language.references(source)]
+    if len(paths) == 1 and source == paths[0]:
+        return types.get(paths[0], (None, None))
+    choice = _CHOICE.match(source)
+    if choice is not None:
+        first, second = (types.get(path) for path in choice.groups())
+        if first is not None and second is not None and first[0] == second[0]:
+            return (first[0], first[1] if first[1] is second[1] else None)
+    return None
+
+
 def _run_table(table, values: dict, context, words: _Words, types: dict) -> dict:
     found = {
         "id": table.id,
@@ -263,9 +284,9 @@ def _run_table(table, values: dict, context, words: _Words, types: dict) -> dict
         except Unknown as unknown:
             found["error"] = f"table '{table.id}' input '{name}': {unknown.reason}"
             return found
-        paths = language.references(source)
-        if len(paths) == 1 and source.strip() == ".".join(paths[0]):
-            input_types[cel_name(name)] = types.get(".".join(paths[0]), (None, None))
+        shown_as = _input_type(source, types)
+        if shown_as is not None:
+            input_types[cel_name(name)] = shown_as
     row_values["inputs"] = input_values
     row_context = language.context_for(row_values)
     matches = []

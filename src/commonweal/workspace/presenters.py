@@ -3,11 +3,13 @@ language, GOV.UK component parameters, and plain-English timeline lines."""
 
 from django.contrib import messages
 from django.urls import reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from commonweal.catalogue import selectors as catalogue
 from commonweal.core.jinja import date_long, local_name, localised
+from commonweal.people import selectors as people_selectors
 
 DUE_STATE_LABELS = {
     "on_track": (gettext_lazy("On track"), "govuk-tag--green"),
@@ -159,7 +161,7 @@ def case_rows(rows) -> list[dict]:
                 if case.person.date_of_birth
                 else "",
                 "postcode": case.person.address_postcode,
-                "service": localised(row.service_title, language),
+                "service": capfirst(localised(row.service_name, language)),
                 "stage": localised(row.stage_title, language) if row.stage_title else case.stage,
                 "due_date": date_long(case.due_date),
                 "due_label": label,
@@ -215,7 +217,9 @@ def queue_choices(context, filters) -> dict:
                 stages.append((stage.id, localised(stage.title, None)))
     return {
         "teams": [(team.pk, local_name(team)) for team in teams],
-        "services": [(p.service.slug, localised(p.definition.title, None)) for p in services],
+        "services": [
+            (p.service.slug, capfirst(localised(p.definition.name, None))) for p in services
+        ],
         "stages": stages,
         "due": [(key, label) for key, (label, _tag) in DUE_STATE_LABELS.items() if key != "closed"],
         "flags": list(FLAG_LABELS.items()),
@@ -396,6 +400,19 @@ def check_rows(results) -> list[dict]:
     ]
 
 
+def _submitted_text(data: dict) -> str:
+    """How the application arrived, and how the member of staff who took it checked who the
+    person is (what the person's record was then raised by)."""
+    channel = CHANNEL_LABELS.get(data.get("channel"), data.get("channel", ""))
+    check = data.get("identity_check", "")
+    if not check:
+        return _("Application received (%(channel)s)") % {"channel": channel}
+    return _("Application received (%(channel)s; identity: %(how)s)") % {
+        "channel": channel,
+        "how": identity_check_words(check),
+    }
+
+
 def _note_text(data: dict) -> str:
     """A note's words; a note the system wrote (the automation policy) keeps its words as
     messages too, shown in the reader's language."""
@@ -432,8 +449,7 @@ def timeline(page, language: str) -> list[dict]:
         stage = definition.stage(data.get("stage", "")) if "stage" in data else None
         stage_title = stage.title.text(language) if stage else data.get("stage", "")
         texts = {
-            "submitted": _("Application received (%(channel)s)")
-            % {"channel": CHANNEL_LABELS.get(data.get("channel"), data.get("channel", ""))},
+            "submitted": _submitted_text(data),
             "stage_changed": _("Stage: %(stage)s") % {"stage": stage_title},
             "message_sent": _("Message sent by %(channel)s") % {"channel": data.get("channel", "")},
             "note": _note_text(data),
@@ -637,12 +653,15 @@ def case_view(page, context, language: str) -> dict:
     label, tag = DUE_STATE_LABELS[page.due_state]
     decision = page.decisions[0] if page.decisions else None
     view = {
-        "service": definition.title.text(language),
+        "service": capfirst(definition.name.text(language)),
         "stage": stage.title.text(language) if stage else case.stage,
         "due_label": label,
         "due_tag": tag,
         "channel": CHANNEL_LABELS.get(case.channel, case.channel),
-        "identity_check": identity_check_words(case.identity_check),
+        # From the person's record: the summary and the Person panel say the same.
+        "identity": people_selectors.identity_described(
+            level=case.person.identity_level, source=case.person.identity_source
+        ),
         "team": local_name(case.team) if case.team_id else "",
         "person_language": str(LANGUAGE_WORDS.get(case.person.language, "")),
         "flags": [FLAG_LABELS.get(flag, flag) for flag in page.flags],

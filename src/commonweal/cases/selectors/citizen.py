@@ -44,6 +44,23 @@ def _outcome_sentence(outcome: str, viewer: str) -> str:
     return sentences.get(outcome, _("We have made a decision."))
 
 
+def _notice_title(notice: str) -> str:
+    """What a message on the timeline was about, from the notice it carried."""
+    titles = {
+        "application_received": _("We confirmed we have your application"),
+        "decision_made": _("We told you about our decision"),
+        "decision_corrected": _("We told you we corrected our decision"),
+        "reconsideration_decided": _("We told you what we found when we looked again"),
+        "consent_asked": _("We asked if we may share your details"),
+        "new_secure_message": _("We told you about a new message"),
+        "more_information_needed": _("We asked you for more information"),
+        "delay": _("We told you about a delay"),
+        "appointment": _("We told you about an appointment"),
+        "service_update": _("We sent you an update"),
+    }
+    return titles.get(notice, _("Message sent"))
+
+
 def _entry(
     event: CaseEvent, definition, language: str, viewer: str, account_id=None
 ) -> TimelineEntry:
@@ -84,8 +101,10 @@ def _entry(
             "portal": _("We left you a message in your account."),
             "phone": _("We phoned you."),
         }
+        # Each message says what it was about, so two emails (the receipt and the decision)
+        # do not read as the same entry twice.
         return TimelineEntry(
-            _("Message sent"),
+            _notice_title(data.get("notice", "")),
             event.created_at,
             descriptions.get(channel, _("We sent you a message.")),
         )
@@ -456,7 +475,7 @@ def cases_for_export(*, person, language: str) -> list[dict]:
         exported.append(
             {
                 "reference": case.reference,
-                "service": definition.title.text(language),
+                "service": definition.name.text(language),
                 "stage": stage.title.text(language) if stage else case.stage,
                 "opened_at": iso(case.opened_at),
                 "closed_at": iso(case.closed_at),

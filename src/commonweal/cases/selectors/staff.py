@@ -127,7 +127,7 @@ def _rows(queryset):
 class CaseRow:
     case: Case
     stage_title: object
-    service_title: object
+    service_name: object  # the plain name ("Budgeting Loan"), in both languages
     due_state: str
     flags: list[str]
 
@@ -150,7 +150,7 @@ def _shape(cases: list[Case]) -> list[CaseRow]:
             CaseRow(
                 case=case,
                 stage_title=stage.title if stage else None,
-                service_title=definition.title,
+                service_name=definition.name,
                 due_state="closed" if case.closed_at else due_state(case, today),
                 flags=flags,
             )
@@ -233,11 +233,22 @@ def _filtered(context, filters: QueueFilters):
         cases = cases.filter(awaiting_reply_since__isnull=False)
     elif filters.flag == "red_check":
         cases = cases.filter(checks_selectors.red_check_exists())
+    elif filters.flag == "reconsideration":
+        cases = cases.filter(_at_review_stage_q())
     elif filters.flag in CaseFlag.Code.values:
         cases = cases.filter(
             Exists(CaseFlag.objects.filter(case_id=OuterRef("pk"), code=filters.flag))
         )
     return cases
+
+
+def _at_review_stage_q() -> Q:
+    """Cases at their service version's review stage: what the rows flag "reconsideration"
+    (the queue holds open cases only)."""
+    at_review = Q(pk__in=[])
+    for stage_id, version_ids in catalogue.review_stage_versions().items():
+        at_review |= Q(stage=stage_id, version_id__in=version_ids)
+    return at_review
 
 
 def queue_rows_queryset(*, context, filters: QueueFilters):

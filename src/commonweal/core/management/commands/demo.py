@@ -275,6 +275,11 @@ def demo_api_key() -> str:
     return token
 
 
+def served_at(host: str, port: int) -> str:
+    """The address the demo serves on, as a link can use it."""
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
 class Command(BaseCommand):
     help = "Set up and serve the demo: web server and task worker, until Ctrl+C."
 
@@ -288,6 +293,12 @@ class Command(BaseCommand):
     def handle(self, *args, host, port, setup_only, **options):
         if not setup_only:
             self._check_port_free(host, port)
+        base = served_at(host, port)
+        # Links in the emails the demo sends while it sets itself up (the phone applications'
+        # receipts and decisions) lead where it serves: the setting follows --port before
+        # anything is sent, unless COMMONWEAL_BASE_URL names a public address.
+        public = os.environ.get("COMMONWEAL_BASE_URL") or base
+        settings.COMMONWEAL_BASE_URL = public.rstrip("/")
         self.stdout.write("Preparing the database…")
         call_command("migrate", interactive=False, verbosity=0)
         if settings.STORAGES["staticfiles"]["BACKEND"].startswith("whitenoise"):
@@ -310,11 +321,7 @@ class Command(BaseCommand):
         if setup_only:
             self.stdout.write("Demo data loaded: " + ", ".join(services))
             return
-        base = f"http://{host}:{port}"
-        environment = {
-            **os.environ,
-            "COMMONWEAL_BASE_URL": os.environ.get("COMMONWEAL_BASE_URL", base),
-        }
+        environment = {**os.environ, "COMMONWEAL_BASE_URL": settings.COMMONWEAL_BASE_URL}
         commonweal = [sys.executable, "-m", "commonweal.cli"]
         processes = [
             subprocess.Popen(  # noqa: S603 (our own executable and arguments)  # nosec B603
