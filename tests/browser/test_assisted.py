@@ -91,7 +91,12 @@ def test_taking_an_application_for_someone_we_hold(chromium, demo_site, axe, mod
         worker.submit("main form button.govuk-button")
         assert "/eligibility/" in worker.path
         answer_eligibility(client, "budgeting-loan", BUDGETING_LOAN["eligibility"])
-        worker.visit("/services/budgeting-loan/apply/", "confirm details")
+        worker.visit("/services/budgeting-loan/apply/", "the reuse question")
+        # Nobody has asked them whether we may reuse what we hold: staff read the question
+        # out first.
+        assert worker.path.endswith("/use-details-we-hold/")
+        worker.choose("reuse", "yes")
+        worker.submit("main form button.govuk-button")
         assert worker.path.endswith("/confirm-your-details/")
         text = page.locator("main").inner_text()
         assert "Alex" in text and "ending 123" in text
