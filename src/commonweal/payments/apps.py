@@ -13,3 +13,5 @@ class PaymentsConfig(AppConfig):
 
         # An approved entitlement becomes a payment instruction with its decision.
         cases_services.decision_listener_add(services.payment_for_decision)
+        # An offer's answer releases its payment (accepted) or cancels it (anything else).
+        cases_services.offer_listener_add(services.payment_for_offer)

@@ -313,6 +313,17 @@ def timeline(page, language: str) -> list[dict]:
             "payment_paid": _("Payment of %(amount)s made") % {"amount": data.get("amount", "")},
             "payment_failed": _("Payment of %(amount)s failed: %(reason)s")
             % {"amount": data.get("amount", ""), "reason": data.get("reason", "")},
+            "payment_held": _("Payment of %(amount)s held: %(reason)s")
+            % {"amount": data.get("amount", ""), "reason": data.get("reason", "")},
+            "payment_released": _("Payment of %(amount)s released: %(reason)s")
+            % {"amount": data.get("amount", ""), "reason": data.get("reason", "")},
+            "offer_made": _("Offer of %(amount)s made; last day to answer %(date)s")
+            % {"amount": data.get("amount", ""), "date": date_long(data.get("accept_by"))},
+            "offer_accepted": _offer_answer_text(data, accepted=True),
+            "offer_declined": _offer_answer_text(data, accepted=False),
+            "offer_expired": _("Offer ended unanswered after %(date)s")
+            % {"date": date_long(data.get("accept_by"))},
+            "offer_withdrawn": _("Offer withdrawn: the decision is being looked at again"),
             "checks_run": ", ".join(
                 f"{checks_label(name)}: {CHECK_STATUS_WORDS.get(status, status)}"
                 for name, status in data.get("results", {}).items()
@@ -331,6 +342,25 @@ def timeline(page, language: str) -> list[dict]:
             }
         )
     return entries
+
+
+HOW_LABELS = {
+    "online": gettext_lazy("online"),
+    "phone": gettext_lazy("by phone"),
+    "in_person": gettext_lazy("in person"),
+    "letter": gettext_lazy("by letter"),
+}
+
+
+def _offer_answer_text(data: dict, *, accepted: bool) -> str:
+    """ "Accepted by phone, told by Sam Evans: 'Yes please'"."""
+    how = HOW_LABELS.get(data.get("how", ""), "")
+    text = (_("Accepted %(how)s") if accepted else _("Declined %(how)s")) % {"how": how}
+    if data.get("told_by"):
+        text += ", " + _("told by %(name)s") % {"name": data["told_by"]}
+    if data.get("words"):
+        text += ": “" + data["words"] + "”"
+    return text
 
 
 def decision_outcomes(definition, language: str) -> list[dict]:

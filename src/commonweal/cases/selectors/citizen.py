@@ -144,7 +144,44 @@ def _entry(
             _("%(organisation)s is no longer helping with your application.")
             % {"organisation": data.get("organisation_name", "")},
         )
+    if kind.startswith("offer_"):
+        return _offer_entry(event, viewer, by_viewer)
     return TimelineEntry(event.get_kind_display(), event.created_at, "")
+
+
+def _offer_entry(event: CaseEvent, viewer: str, by_viewer: bool) -> TimelineEntry:
+    """An offer's events, without its amounts (the status check shows them too)."""
+    from commonweal.core.jinja import date_long
+
+    data = event.data
+    last_day = date_long(data["accept_by"]) if data.get("accept_by") else ""
+    kind = event.kind
+    if kind == CaseEvent.Kind.OFFER_MADE:
+        return TimelineEntry(
+            _("Offer made"),
+            event.created_at,
+            _("We made an offer. It can be accepted or declined until %(date)s.")
+            % {"date": last_day},
+        )
+    if kind in (CaseEvent.Kind.OFFER_ACCEPTED, CaseEvent.Kind.OFFER_DECLINED):
+        accepted = kind == CaseEvent.Kind.OFFER_ACCEPTED
+        if viewer != VIEWER_UNKNOWN and by_viewer:
+            text = _("You accepted the offer.") if accepted else _("You declined the offer.")
+        else:
+            text = _("The offer was accepted.") if accepted else _("The offer was declined.")
+        title = _("Offer accepted") if accepted else _("Offer declined")
+        return TimelineEntry(title, event.created_at, text)
+    if kind == CaseEvent.Kind.OFFER_EXPIRED:
+        return TimelineEntry(
+            _("Offer ended"),
+            event.created_at,
+            _("The offer ended because it was not accepted by %(date)s.") % {"date": last_day},
+        )
+    return TimelineEntry(
+        _("Offer withdrawn"),
+        event.created_at,
+        _("The offer was withdrawn while the decision is looked at again."),
+    )
 
 
 def case_timeline(
