@@ -202,6 +202,27 @@ def test_accepting_releases_the_payment_to_the_next_batch(citizen, staff):
     assert delivery.payload["data"]["amount_pence"] == 46_400
 
 
+def test_webhooks_say_what_was_answered_but_not_who_said_what(citizen, staff):
+    case = offered_case(citizen, staff.leader)
+    council = staff.teams["financial-support"].organisation
+    Subscription.objects.create(
+        organisation=council, url="https://hooks.example/", event_types=["offer.declined"]
+    )
+    webhooks.subscribers_cache_clear()
+    cases_services.offer_answer(
+        case_id=case.pk,
+        accept=False,
+        by=staff.caseworker,
+        how="phone",
+        told_by="Jo Evans, her appointee",
+        words="She has found the money elsewhere.",
+    )
+    data = WebhookDelivery.objects.get(event_type="offer.declined").payload["data"]
+    assert data["reference"] == case.reference and data["how"] == "phone"
+    assert "told_by" not in data and "words" not in data
+    assert "Jo Evans" not in str(data)
+
+
 def test_declining_cancels_the_payment_and_tells_the_person(citizen, staff):
     case = offered_case(citizen, staff.leader)
     cases_services.offer_answer(case_id=case.pk, accept=False, by=citizen)

@@ -218,10 +218,11 @@ def offer_answer(
             data["words"] = words
         kind = CaseEvent.Kind.OFFER_ACCEPTED if accept else CaseEvent.Kind.OFFER_DECLINED
         _record(case, kind, by, data, on_behalf_of=on_behalf_of)
+        # Subscribed systems get what happened, not who said what (no personal data).
         _publish(
             case,
             "offer.accepted" if accept else "offer.declined",
-            {key: value for key, value in data.items() if key != "words"},
+            {key: value for key, value in data.items() if key not in ("words", "told_by")},
         )
         for listener in _AFTER_OFFER:
             listener(offer=offer, case=case, by=by)
