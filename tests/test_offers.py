@@ -345,3 +345,20 @@ def test_the_offer_in_words():
         "You will repay £33.84 a month for 23 months, then £33.68 in the last month.",
         "In all you will repay £812.",
     ]
+
+
+def test_retention_deletes_a_case_s_offers_with_it(citizen, staff):
+    from commonweal.cases.models import Case
+    from commonweal.rights import services as rights
+
+    # No payment was set up (the bank details did not pass): the offer alone is kept.
+    case = offered_case(
+        citizen, staff.leader, **{"bank-details": {"name": "S Evans", "sort_code": "1"}}
+    )
+    cases_services.offer_answer(
+        case_id=case.pk, accept=False, by=staff.caseworker, how="phone", told_by="Sam"
+    )
+    Case.objects.filter(pk=case.pk).update(closed_at=timezone.now() - datetime.timedelta(days=2200))
+    counts = rights.retention_run()
+    assert counts["offers_deleted"] == 1
+    assert not Offer.objects.filter(case=case).exists()

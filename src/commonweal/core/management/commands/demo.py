@@ -109,9 +109,10 @@ def load_demo_people() -> dict[str, str]:
 
 
 # Two Budgeting Loans taken by phone when the demo is first set up, to show automation: the
-# worker runs their checks; the first is all green and eligible, so the policy approves it
-# and its payment instruction is made; the second says the person is involved in industrial
-# action, which the rules refer to a caseworker.
+# worker runs their checks; the first is all green and eligible, so the policy approves it,
+# which offers the loan and makes its payment instruction, waiting for the acceptance; the
+# second says the person is involved in industrial action, which the rules refer to a
+# caseworker.
 DEMO_PHONE_APPLICATIONS = [
     (
         "jordan.price@example.com",
@@ -256,9 +257,10 @@ class Command(BaseCommand):
             automation_lines = f"""
   Automation: two Budgeting Loans were taken by phone as the demo was set up. The worker
   runs their checks in the background. {green} is all green and eligible, so the rules
-  approve it and its payment appears in {base}/staff/payments/pending/ (sign in as the
-  team leader). {referred} says the person is on strike: the rules refer it to a
-  caseworker, and it waits in the queue.
+  approve it: the loan is offered to the person, and its payment waits for them to accept
+  it in {base}/staff/payments/pending/ (sign in as the team leader).
+  {referred} says the person is on strike: the rules refer it to a caseworker, and it waits in
+  the queue.
 
 """
         self.stdout.write(
