@@ -338,3 +338,26 @@ def test_a_call_centre_records_an_answer_through_the_api(client, staff, case):
     offer = Offer.objects.get(case=case)
     assert (offer.status, offer.how, offer.told_by) == ("accepted", "phone", "Sam Evans")
     assert PaymentInstruction.objects.get(case=case).status == "pending"
+
+
+def test_the_persons_download_has_the_offer_and_what_they_said(client, citizen, staff, case):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from commonweal.people.models import Person
+    from commonweal.rights import selectors as rights_selectors
+
+    client.force_login(staff.caseworker)
+    client.post(
+        f"/staff/cases/{case.reference}/do/offer-answer/",
+        {"answer": "decline", "how": "phone", "told_by": "Sam Evans", "words": "Not now."},
+    )
+    person = Person.objects.get(account=citizen)
+    with CaptureQueriesContext(connection) as captured:
+        data = rights_selectors.person_export(person=person, language="en")
+    [exported] = data["sections"]["cases"]
+    offer = exported["decisions"][0]["offer"]
+    assert REPAYMENTS in offer["offered"]
+    assert offer["status"] == "declined" and offer["what_you_said"] == "Not now."
+    assert offer["answer"].startswith("The offer was declined by phone on")
+    assert len(captured) == 15  # as docs/data-rights.md says

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from commonweal.messaging.models import ThreadAttachment, ThreadMessage
 
-from ..models import Case, CaseEvent, Decision
+from ..models import Case, CaseEvent, Decision, Offer
 
 
 @dataclass(frozen=True)
@@ -370,6 +370,7 @@ def cases_for_export(*, person, language: str) -> list[dict]:
     decisions: dict[int, list] = {case.pk: [] for case in cases}
     for decision in Decision.objects.filter(case_id__in=by_id).order_by("decided_at", "id"):
         decisions[decision.case_id].append(decision)
+    offers = {offer.decision_id: offer for offer in Offer.objects.filter(case_id__in=by_id)}
     threads: dict[int, list] = {case.pk: [] for case in cases}
     for message in (
         ThreadMessage.objects.filter(case_id__in=by_id)
@@ -424,6 +425,7 @@ def cases_for_export(*, person, language: str) -> list[dict]:
                             if reason is not None
                         ],
                         "explanation": decision.explanation,
+                        "offer": _offer_for_export(offers.get(decision.pk), language),
                     }
                     for decision in decisions[case.pk]
                 ],
@@ -448,6 +450,26 @@ def cases_for_export(*, person, language: str) -> list[dict]:
             }
         )
     return exported
+
+
+def _offer_for_export(offer, language: str) -> dict | None:
+    """An approval's offer in the person's download: what it was, and their answer."""
+    from django.utils import translation
+
+    from .offers import offer_answer_sentence, offer_sentences
+
+    if offer is None:
+        return None
+    with translation.override(language):
+        return {
+            "offered": " ".join(offer_sentences(offer)),
+            "last_day_to_answer": offer.accept_by.isoformat(),
+            "status": offer.status,
+            "answer": offer_answer_sentence(offer),
+            "answered_at": offer.answered_at.isoformat() if offer.answered_at else None,
+            "how": offer.how,
+            "what_you_said": offer.words,
+        }
 
 
 def latest_case_of_person(*, person_id: int) -> Case | None:
