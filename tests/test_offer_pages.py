@@ -361,3 +361,12 @@ def test_the_persons_download_has_the_offer_and_what_they_said(client, citizen, 
     assert offer["status"] == "declined" and offer["what_you_said"] == "Not now."
     assert offer["answer"].startswith("The offer was declined by phone on")
     assert len(captured) == 15  # as docs/data-rights.md says
+
+
+def test_the_list_of_applications_says_an_offer_is_waiting(citizen_client, case):
+    text = page_text(citizen_client.get("/applications/"))
+    assert "Offer to answer" in text
+    assert "We have made you an offer. Accept or decline it by" in text
+    citizen_client.post(f"/applications/{case.reference}/offer/", {"answer": "accept"})
+    text = page_text(citizen_client.get("/applications/"))
+    assert "Offer to answer" not in text

@@ -6,6 +6,7 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -23,6 +24,7 @@ __all__ = [
     "offer_sentences",
     "offer_view",
     "pounds_text",
+    "waiting_offer_accept_by",
     "what_happens_next",
 ]
 
@@ -35,6 +37,16 @@ def pounds_text(pence: int | None) -> str:
 def offer_for_case(*, case_id: int) -> Offer | None:
     """The case's latest offer (a case decided again after a reconsideration has several)."""
     return Offer.objects.filter(case_id=case_id).order_by("-made_at", "-id").first()
+
+
+def waiting_offer_accept_by(case_path: str = "pk"):
+    """An expression for annotating a query: the last day to answer the offer waiting on
+    the case (at `case_path` from the query's model), or None."""
+    return Subquery(
+        Offer.objects.filter(case_id=OuterRef(case_path), status=Offer.Status.WAITING).values(
+            "accept_by"
+        )[:1]
+    )
 
 
 def offer_for_decision(*, decision_id: int) -> Offer | None:
