@@ -242,6 +242,9 @@ def test_staff_record_an_answer_given_by_phone(client, staff, case):
     assert "Offer" in text and "Waiting for the person's answer" in text
     assert REPAYMENTS in text
     assert "Waiting for the person to accept" in text  # the payment
+    html = page.content.decode()
+    assert '<strong class="govuk-tag govuk-tag--blue">Waiting for the person\'s answer' in html
+    assert "&lt;strong" not in html
     url = f"/staff/cases/{case.reference}/do/offer-answer/"
     response = client.post(
         url,
