@@ -373,3 +373,12 @@ def test_the_list_of_applications_says_an_offer_is_waiting(citizen_client, case)
     citizen_client.post(f"/applications/{case.reference}/offer/", {"answer": "accept"})
     text = page_text(citizen_client.get("/applications/"))
     assert "Offer to answer" not in text
+
+
+def test_after_a_decision_the_application_page_still_shows_the_answers(citizen_client, case):
+    """The decision's summary once took over the name the answers are shown with, so
+    "Your answers" listed the decision's rows instead."""
+    text = page_text(citizen_client.get(f"/applications/{case.reference}/"))
+    answers = text[text.index("Your answers") :]
+    assert "National Insurance number" in answers and "AB 12 34 56 C" in answers
+    assert "Date of decision" not in answers
