@@ -243,6 +243,14 @@ def payment_instruction_cancel(*, instruction_id: int, by, reason: str) -> Payme
     return instruction
 
 
+def payment_decisions_unlink(case_ids: list[int]) -> int:
+    """For the retention job, inside its transaction: these cases' decisions are about to
+    be deleted; their payments are kept, without the link to the decision."""
+    return PaymentInstruction.objects.filter(case_id__in=case_ids, decision__isnull=False).update(
+        decision=None
+    )
+
+
 def pounds(pence: int) -> str:
     return f"£{pence // 100:,}.{pence % 100:02d}"
 
