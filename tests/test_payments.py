@@ -707,3 +707,20 @@ def test_a_decision_and_its_payment_in_one_transaction(staff, citizen):
     # The decision made the instruction; asking again in its transaction hands it back.
     assert instruction.status == "pending" and instruction.created_by == staff.leader
     assert instruction.decision == decision and instruction.decision.outcome == "approved"
+
+
+def test_retention_keeps_a_case_s_payments_without_its_decision(staff):
+    """Retention deletes an emptied case's decisions; the payment refers to its decision,
+    so on PostgreSQL the job's transaction failed at commit for any case with a payment."""
+    from commonweal.cases.models import Case, Decision
+    from commonweal.rights import services as rights
+
+    case, instruction = paid_case(staff.leader)
+    Case.objects.filter(pk=case.pk).update(closed_at=timezone.now() - datetime.timedelta(days=2200))
+    counts = rights.retention_run()
+    assert counts["cases_anonymised"] == 1 and counts["payment_decisions_unlinked"] == 1
+    assert not Decision.objects.filter(case=case).exists()
+    instruction.refresh_from_db()
+    assert instruction.decision is None and instruction.amount_pence == 50_000
+    # The database's own check of every reference, as at a commit.
+    connection.check_constraints()

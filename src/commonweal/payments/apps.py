@@ -13,3 +13,13 @@ class PaymentsConfig(AppConfig):
 
         # An approved entitlement becomes a payment instruction with its decision.
         cases_services.decision_listener_add(services.payment_for_decision)
+        # An offer's answer releases its payment (accepted) or cancels it (anything else).
+        cases_services.offer_listener_add(services.payment_for_offer)
+
+        from commonweal.rights import services as rights_services
+
+        # Retention deletes an emptied case's decisions; its payments stay (financial
+        # records), no longer pointing at the decision.
+        rights_services.register_case_eraser(
+            "payment_decisions_unlinked", services.payment_decisions_unlink
+        )
