@@ -1,5 +1,7 @@
 """Budgeting Loans approved with an offer, for the offer and payment-hold tests."""
 
+from decimal import Decimal
+
 from commonweal.cases import services as cases_services
 from commonweal.organisations.selectors import staff_context
 from tests.test_rules import finish_checks, make_case
@@ -18,7 +20,7 @@ def offered_case(account, leader, *, amount: str = "464.00", **answers):
         outcome="approved",
         reasons=["loan-approved"],
         explanation="You can borrow the amount below.",
-        amount_pence=int(round(float(amount) * 100)),
+        amount_pence=int(Decimal(amount) * 100),
         by=leader,
         context=staff_context(user=leader),
         revision=case.revision,

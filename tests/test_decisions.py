@@ -11,7 +11,7 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from commonweal.cases import services as cases_services
-from commonweal.cases.models import Case, CaseEvent, Decision
+from commonweal.cases.models import Case, CaseEvent, Decision, Offer
 from commonweal.messaging.models import Message
 from commonweal.organisations.selectors import staff_context
 from commonweal.payments.models import PaymentInstruction
@@ -427,7 +427,9 @@ def test_correcting_an_approval_cancels_its_payment_or_leaves_it_to_the_team(sta
         context=context,
         revision=None,
     )
-    pending = PaymentInstruction.objects.get(case=case)
+    # The loan is an offer: its payment waits for the person's answer.
+    waiting = PaymentInstruction.objects.get(case=case)
+    assert waiting.status == "awaiting"
     cases_services.case_decision_correct(
         case_id=case.pk,
         outcome="approved",
@@ -440,10 +442,15 @@ def test_correcting_an_approval_cancels_its_payment_or_leaves_it_to_the_team(sta
         context=context,
         revision=None,
     )
-    pending.refresh_from_db()
-    assert pending.status == "cancelled" and pending.decision == first
-    live = PaymentInstruction.objects.get(case=case, status="pending")
-    assert live.amount_pence == 30_000
+    waiting.refresh_from_db()
+    assert waiting.status == "cancelled" and waiting.decision == first
+    # One live payment, for the corrected amount, waiting for the corrected offer's answer.
+    live = PaymentInstruction.objects.get(case=case, status__in=["awaiting", "pending"])
+    assert (live.amount_pence, live.status) == (30_000, "awaiting")
+    assert Offer.objects.get(case=case, status="waiting").amount_pence == 30_000
+    cases_services.offer_answer(case_id=case.pk, accept=True, by=case.person.account)
+    live.refresh_from_db()
+    assert live.status == "pending"
     # Once the bank has it, a correction never pays again: the team is told to sort it out.
     PaymentInstruction.objects.filter(pk=live.pk).update(status="paid", batch_id=_batch(live).pk)
     cases_services.case_decision_correct(
@@ -739,4 +746,11 @@ def test_a_changed_amount_after_a_reconsideration_replaces_the_waiting_payment(
     )
     first.refresh_from_db()
     assert first.status == "cancelled"
-    assert PaymentInstruction.objects.get(case=case, status="pending").amount_pence == 40_000
+    # The new amount is a new loan offer: its payment waits for the person's answer.
+    replacing = PaymentInstruction.objects.get(case=case, status="awaiting")
+    assert replacing.amount_pence == 40_000
+    assert Offer.objects.get(case=case, status="waiting").amount_pence == 40_000
+    cases_services.offer_answer(case_id=case.pk, accept=True, by=citizen)
+    replacing.refresh_from_db()
+    assert replacing.status == "pending"
+    assert PaymentInstruction.objects.filter(case=case).exclude(status="cancelled").count() == 1

@@ -158,17 +158,22 @@ def test_the_offer_notice_is_in_welsh_for_welsh_speakers(citizen, staff):
 
 
 def test_a_service_without_offers_pays_without_waiting(citizen, staff):
-    """The carers grant has no offer: an approval's payment is pending at once."""
+    """A service whose approvals give money but are not offers (here the Budgeting Loan
+    without its `offer` block): the approval's payment is pending at once. (Every approval
+    of a service with amounts has one now, so "a loan approved without an amount" is no
+    longer a way to be without an offer.)"""
+    from commonweal.catalogue import services as catalogue_services
     from tests.payments import approved_case
 
-    case = approved_case(staff.leader)
+    start = BUDGETING_LOAN.index("offer:\n")
+    end = BUDGETING_LOAN.index("checks:\n", start)
+    catalogue_services.service_import(yaml_text=BUDGETING_LOAN[:start] + BUDGETING_LOAN[end:])
+    case = approved_case(staff.leader, accept=False)
     assert not Offer.objects.filter(case=case).exists()
-    # A Budgeting Loan approved before the rules worked out an amount has no offer either:
-    # nothing is paid until staff set it up, as before.
-    instruction = payments.payment_instruction_create(
-        case_id=case.pk, amount_pence=10_000, by=staff.leader, reason="Set up by hand"
-    )
-    assert instruction.status == "pending"
+    instruction = PaymentInstruction.objects.get(case=case)
+    assert (instruction.status, instruction.amount_pence) == ("pending", 40_000)
+    notices = list(Notice.objects.filter(case=case).values_list("event", flat=True))
+    assert "decision_made" in notices and "offer_made" not in notices
 
 
 # Answering
@@ -294,16 +299,19 @@ def test_asking_for_a_reconsideration_withdraws_the_waiting_offer(citizen, staff
         case_id=case.pk,
         outcome="approved",
         reasons=["loan-approved"],
-        explanation="",
+        explanation="We looked again: you can borrow £500.",
+        amount_pence=50_000,
+        amount_reason="The cooker they need costs £500.",
         by=staff.leader,
         context=staff_context(user=staff.leader),
         revision=case.revision,
     )
-    assert list(Offer.objects.filter(case=case).values_list("status", flat=True)) == [
-        "waiting",
-        "withdrawn",
+    assert list(Offer.objects.filter(case=case).values_list("status", "amount_pence")) == [
+        ("waiting", 50_000),
+        ("withdrawn", 46_400),
     ]
-    assert PaymentInstruction.objects.get(case=case, status="awaiting")
+    # The offer and its payment are for the decision's amount, not the rules' £464.
+    assert PaymentInstruction.objects.get(case=case, status="awaiting").amount_pence == 50_000
 
 
 def test_a_payment_set_up_by_hand_follows_the_offer(citizen, staff):

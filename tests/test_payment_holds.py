@@ -82,7 +82,13 @@ def test_a_held_payment_is_not_in_the_batch_and_a_released_one_is_in_the_next(st
             "from_status", "to_status", "by", "reason"
         )
     )
-    assert history[1:] == [
+    # Made waiting for the loan offer's answer, pending once the person accepted it; then
+    # held, released and batched.
+    assert [(change[0], change[1]) for change in history[:2]] == [
+        ("", "awaiting"),
+        ("awaiting", "pending"),
+    ]
+    assert history[2:] == [
         ("pending", "held", staff.leader.pk, "The bank details match another application"),
         ("held", "pending", staff.leader.pk, "Checked with the bank: it is their own account"),
         ("pending", "batched", None, f"Daily batch {tomorrow.isoformat()}"),
@@ -93,6 +99,7 @@ def test_a_held_payment_is_not_in_the_batch_and_a_released_one_is_in_the_next(st
         .values_list("kind", "data__reason", "visible_to_person")
     )
     assert kinds == [
+        ("payment_released", "The person accepted the offer", False),
         ("payment_held", "The bank details match another application", False),
         ("payment_released", "Checked with the bank: it is their own account", False),
     ]
@@ -139,10 +146,12 @@ def test_a_payment_in_a_batch_cannot_be_held_and_another_organisations_is_unknow
 def test_holding_twice_or_releasing_what_is_not_held_writes_nothing(staff):
     _case, instruction = paid_case(staff.leader)
     arguments = {"instruction_id": instruction.pk, "by": staff.leader}
+    # Made (waiting for the loan offer's answer) and accepted: two rows already.
+    before = PaymentChange.objects.filter(instruction=instruction).count()
     payments.payment_release(reason="Nothing held", organisation_ids=council(staff), **arguments)
     payments.payment_hold(reason="Check", organisation_ids=council(staff), **arguments)
     payments.payment_hold(reason="Check", organisation_ids=council(staff), **arguments)
-    assert PaymentChange.objects.filter(instruction=instruction).count() == 2
+    assert PaymentChange.objects.filter(instruction=instruction).count() == before + 1
 
 
 def test_an_offer_accepted_while_its_payment_is_held_stays_held(citizen, staff):
