@@ -529,7 +529,7 @@ def _record(case: Case, definition, decision: Decision, by, *, policy, kind, not
     )
     # A corrected decision takes the place of any offer still waiting on the old one.
     if decision.supersedes_id:
-        _cases.offer_withdraw_waiting(case=case, by=by)
+        _cases.offer_withdraw_waiting(case=case, by=by, decision=decision)
     # An approval the person must accept: the offer is made before the listeners run, so
     # the payment waits for the answer.
     offer = _cases.offer_make(case=case, decision=decision, definition=definition, by=by)

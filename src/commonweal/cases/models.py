@@ -205,7 +205,7 @@ class Offer(models.Model):
     and repayments as they were offered; the words of the terms are in the case's service
     version. Answered once: accepted or declined (by the person, someone acting for them, or
     staff recording what they said), or it ends unanswered after its last day, or it is
-    withdrawn when the decision is looked at again."""
+    withdrawn when the decision is looked at again or corrected."""
 
     class Status(models.TextChoices):
         WAITING = "waiting", "Waiting for an answer"

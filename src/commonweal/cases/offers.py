@@ -1,11 +1,14 @@
 """Offers: an approval the person must accept before anything is paid (a loan).
 
 A service whose definition has `offer` makes one with every approval, in the decision's
-transaction: the amount, and for a loan the repayments its terms work out. The person
+transaction: the amount, and for a loan the repayments its terms work out (a correction or
+a second look that keeps the amount of an offer the person accepted, or comes after its
+money went to the bank, makes none: the accepted offer stands). The person
 accepts or declines it in their account (or someone acting for them does), or staff record
 the answer they gave by phone, in person or by letter. An offer not answered by its last
 day ends when the worker's housekeeping next runs; one still waiting when the person asks
-for the decision to be looked at again is withdrawn. Each change is one transaction with
+for the decision to be looked at again, or when a team leader corrects the decision, is
+withdrawn (a corrected approval makes its own offer). Each change is one transaction with
 its case event, its webhook event and, for an answer or an ending, a notice to the person;
 what follows in other apps (the payment waits, is released or cancelled) is done by the
 listeners they add with `offer_listener_add`.
@@ -48,30 +51,22 @@ def decision_amount_pence(*, decision: Decision) -> int | None:
 
 def offer_make(*, case: Case, decision: Decision, definition, by) -> Offer | None:
     """Inside `case_decide`'s transaction: the offer for an approval of a service whose
-    approvals are offers. A loan needs an amount to work the repayments out from, so an
-    approval without one makes no offer (and, as before, no payment)."""
-    terms = definition.offer
-    if terms is None or decision.outcome != Decision.Outcome.APPROVED:
-        return None
-    amount = decision_amount_pence(decision=decision)
-    if terms.loan is not None and not amount:
-        logger.warning("Case %s approved without an amount: no loan offer made", case.reference)
+    approvals are offers (see `selectors.offer_draft` for when there is none: a loan
+    needs an amount to work the repayments out from, and an offer the person already
+    accepted for this amount, or whose money has gone, stands)."""
+    offer = selectors.offer_draft(case=case, decision=decision, definition=definition)
+    if offer is None:
+        if (
+            definition.offer is not None
+            and definition.offer.loan is not None
+            and decision.outcome == Decision.Outcome.APPROVED
+            and not decision.amount_pence
+        ):
+            logger.warning("Case %s approved without an amount: no loan offer made", case.reference)
         return None
     # An offer still waiting from an earlier decision gives way to this one.
     _end_waiting(case, by, Offer.Status.WITHDRAWN, decision=decision)
-    plan = terms.loan.plan(amount) if terms.loan is not None else None
-    now = timezone.now()
-    offer = Offer.objects.create(
-        case=case,
-        decision=decision,
-        amount_pence=amount or None,
-        repay_every=plan.every if plan else "",
-        repayment_count=plan.count if plan else None,
-        repayment_pence=plan.repayment_pence if plan else None,
-        final_repayment_pence=plan.final_pence if plan else None,
-        made_at=now,
-        accept_by=timezone.localdate(now) + datetime.timedelta(days=terms.accept_within_days),
-    )
+    offer.save()
     data = _event_data(offer)
     _record(case, CaseEvent.Kind.OFFER_MADE, by, data)
     _publish(case, "offer.made", data)
@@ -117,11 +112,7 @@ def offer_notice_data(offer: Offer):
     person's language."""
 
     def extra(_language: str) -> dict:
-        return {
-            "offer": " ".join(selectors.offer_sentences(offer)),
-            "accept_by": date_long(offer.accept_by),
-            "answer": selectors.offer_answer_sentence(offer),
-        }
+        return selectors.offer_placeholders(offer)
 
     return extra
 
@@ -240,6 +231,8 @@ def _end_waiting(case: Case, by, status: str, *, decision=None) -> Offer | None:
     data = _event_data(offer)
     if decision is not None:
         data["replaced_by_decision"] = decision.pk
+        if decision.supersedes_id:
+            data["corrected"] = True
     expired = status == Offer.Status.EXPIRED
     kind = CaseEvent.Kind.OFFER_EXPIRED if expired else CaseEvent.Kind.OFFER_WITHDRAWN
     _record(case, kind, by, data)
@@ -249,10 +242,11 @@ def _end_waiting(case: Case, by, status: str, *, decision=None) -> Offer | None:
     return offer
 
 
-def offer_withdraw_waiting(*, case: Case, by) -> Offer | None:
-    """Inside the transaction of a reconsideration request: the offer still waiting is
-    withdrawn (its payment cancelled) until the case is decided again."""
-    return _end_waiting(case, by, Offer.Status.WITHDRAWN)
+def offer_withdraw_waiting(*, case: Case, by, decision: Decision | None = None) -> Offer | None:
+    """Inside the transaction of a reconsideration request (the offer still waiting is
+    withdrawn, its payment cancelled, until the case is decided again) or of a correction
+    (`decision`, the correction: the offer of the decision it replaces gives way)."""
+    return _end_waiting(case, by, Offer.Status.WITHDRAWN, decision=decision)
 
 
 def offers_expire(*, today: datetime.date | None = None, limit: int = 500) -> int:

@@ -918,7 +918,9 @@ def application_detail(request, reference):
             ),
             # An approval the person must accept (a loan): the offer, its terms, the answer.
             "offer": cases_selectors.offer_view(
-                offer=cases_selectors.offer_for_case(case_id=case.pk),
+                offer=cases_selectors.offer_in_force(
+                    case_id=case.pk, outcome=decision.outcome, amount_pence=decision.amount_pence
+                ),
                 definition=definition,
                 language=language,
             )

@@ -7,14 +7,17 @@ class PaymentsConfig(AppConfig):
     verbose_name = "Payment instructions, batches and reconciliation"
 
     def ready(self) -> None:
+        from commonweal.cases import selectors as cases_selectors
         from commonweal.cases import services as cases_services
 
-        from . import services
+        from . import selectors, services
 
-        # An approved entitlement becomes a payment instruction with its decision.
+        # An approval's amount becomes a payment instruction with its decision.
         cases_services.decision_listener_add(services.payment_for_decision)
         # An offer's answer releases its payment (accepted) or cancels it (anything else).
         cases_services.offer_listener_add(services.payment_for_offer)
+        # A new decision does not offer again money already sent to the bank.
+        cases_selectors.money_sent_source_set(selectors.payment_sent)
 
         from commonweal.rights import services as rights_services
 

@@ -100,7 +100,9 @@ def payment_for_offer(*, offer, case, by) -> None:
     reasons = {
         "declined": _("The person declined the offer"),
         "expired": _("The offer ended without an answer"),
-        "withdrawn": _("The offer was withdrawn: the decision is being looked at again"),
+        "withdrawn": _("The offer was withdrawn: the decision was corrected")
+        if cases_selectors.offer_withdrawn_for_correction(offer)
+        else _("The offer was withdrawn: the decision is being looked at again"),
     }
     _change(
         instruction, "cancelled", by, reasons.get(offer.status, offer.status), "payment_cancelled"

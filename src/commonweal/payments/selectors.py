@@ -116,5 +116,13 @@ def payment_for_case(*, case_id: int) -> PaymentInstruction | None:
     )
 
 
+def payment_sent(*, case_id: int) -> bool:
+    """Whether the case's payment has gone to the bank (in a batch, or paid): it cannot be
+    taken back, so a new decision does not offer the money again."""
+    return PaymentInstruction.objects.filter(
+        case_id=case_id, status__in=("batched", "paid")
+    ).exists()
+
+
 def payment_history(*, instruction_id: int) -> list[PaymentChange]:
     return list(PaymentChange.objects.filter(instruction_id=instruction_id).select_related("by"))

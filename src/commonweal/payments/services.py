@@ -85,18 +85,21 @@ def _bank_details(case) -> dict | None:
 def payment_for_decision(*, decision, case, by) -> PaymentInstruction | None:
     """The one place a decision turns into money, in the decision's own transaction.
 
-    An approval with an amount becomes a pending payment instruction for that amount. A
-    decision that replaces an earlier one (a correction, or the answer to a reconsideration)
-    first cancels the earlier decision's payment while it is still pending, unless it is
-    for the same amount; once in a batch or paid it cannot be taken back, so a different
-    amount is never paid on top of it: the team gets a task instead. When a payment cannot
-    be made (the bank details do not pass the checks) the team is given a task, and the
-    decision stands."""
+    An approval with an amount becomes a payment instruction for that amount: pending, or
+    awaiting while the approval's offer waits for the person. A decision that replaces an
+    earlier one (a correction, or the answer to a reconsideration) first cancels the
+    earlier decision's payment while it is not yet in a batch, unless it is for the same
+    amount and no new offer was made; once in a batch or paid it cannot be taken back, so
+    a different amount is never paid on top of it: the team gets a task instead. A payment
+    a team leader held stays held through the change: the one replacing it is held too,
+    until they release it. When a payment cannot be made (the bank details do not pass
+    the checks) the team is given a task, and the decision stands."""
     amount = decision.amount_pence if decision.outcome == "approved" else None
     if decision.reconsiders_id or decision.supersedes_id:
         live = PaymentInstruction.objects.filter(case_id=case.pk, status__in=LIVE_STATUSES).first()
-        if live is not None and live.amount_pence != amount:
-            if live.status == PaymentInstruction.Status.PENDING:
+        new_offer = cases_selectors.offer_for_decision(decision_id=decision.pk)
+        if live is not None and (live.amount_pence != amount or new_offer is not None):
+            if live.status in UNBATCHED_STATUSES:
                 payment_instruction_cancel(
                     instruction_id=live.pk,
                     by=by,
@@ -117,7 +120,7 @@ def payment_for_decision(*, decision, case, by) -> PaymentInstruction | None:
     if not amount:
         return None
     try:
-        return payment_instruction_create(
+        instruction = payment_instruction_create(
             case_id=case.pk,
             amount_pence=amount,
             by=by,
@@ -128,6 +131,41 @@ def payment_for_decision(*, decision, case, by) -> PaymentInstruction | None:
             case, by, _("Set up the payment by hand: %(reason)s") % {"reason": refused.message}
         )
         return None
+    if instruction.created_at >= decision.decided_at:  # made now, not handed back
+        hold = _hold_not_released(case.pk, instruction.pk)
+        if hold is not None:
+            _change(
+                instruction,
+                PaymentInstruction.Status.HELD,
+                by,
+                _("Held, as the payment it replaces was: %(reason)s") % {"reason": hold},
+                "payment_held",
+            )
+    return instruction
+
+
+def _hold_not_released(case_id: int, new_id: int) -> str | None:
+    """Why the case's payment before `new_id` was held, when it was cancelled while held
+    (replaced by a new decision, or its offer withdrawn) and so never released; else None.
+    A team leader's hold is about the case, so its next payment waits for them too."""
+    previous = (
+        PaymentInstruction.objects.filter(case_id=case_id)
+        .exclude(pk=new_id)
+        .order_by("-created_at", "-id")
+        .only("id", "status")
+        .first()
+    )
+    if previous is None or previous.status != PaymentInstruction.Status.CANCELLED:
+        return None
+    last = PaymentChange.objects.filter(instruction_id=previous.pk).order_by("-at", "-id").first()
+    if last is None or last.from_status != PaymentInstruction.Status.HELD:
+        return None
+    held = (
+        PaymentChange.objects.filter(instruction_id=previous.pk, to_status="held")
+        .order_by("-at", "-id")
+        .first()
+    )
+    return held.reason if held is not None else ""
 
 
 def _payment_task(case, by, title: str) -> None:

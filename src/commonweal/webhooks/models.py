@@ -13,7 +13,9 @@ EVENT_TYPES = {
     "offer.accepted": "The person accepted the offer (online, or told staff)",
     "offer.declined": "The person declined the offer (online, or told staff)",
     "offer.expired": "The offer ended because it was not accepted in time",
-    "offer.withdrawn": "The offer was withdrawn because the decision is being looked at again",
+    "offer.withdrawn": (
+        "The offer was withdrawn: the decision is being looked at again, or was corrected"
+    ),
     "message.failed": "A message to a person could not be delivered",
 }
 

@@ -199,7 +199,9 @@ def _offer_entry(event: CaseEvent, viewer: str, by_viewer: bool) -> TimelineEntr
     return TimelineEntry(
         _("Offer withdrawn"),
         event.created_at,
-        _("The offer was withdrawn while the decision is looked at again."),
+        _("The offer was withdrawn because we corrected our decision.")
+        if data.get("corrected")
+        else _("The offer was withdrawn while the decision is looked at again."),
     )
 
 
@@ -468,7 +470,12 @@ def cases_for_export(*, person, language: str) -> list[dict]:
     decisions: dict[int, list] = {case.pk: [] for case in cases}
     for decision in Decision.objects.filter(case_id__in=by_id).order_by("decided_at", "id"):
         decisions[decision.case_id].append(decision)
-    offers = {offer.decision_id: offer for offer in Offer.objects.filter(case_id__in=by_id)}
+    offers = {
+        offer.decision_id: offer
+        for offer in Offer.objects.filter(case_id__in=by_id).select_related(
+            "decision__superseded_by"
+        )
+    }
     threads: dict[int, list] = {case.pk: [] for case in cases}
     for message in (
         ThreadMessage.objects.filter(case_id__in=by_id)

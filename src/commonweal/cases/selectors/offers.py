@@ -13,16 +13,21 @@ from django.utils.translation import ngettext
 
 from commonweal.core.jinja import date_long, money
 
-from ..models import Offer
+from ..models import Decision, Offer
 
 __all__ = [
     "OfferView",
+    "money_sent_source_set",
     "offer_answer_sentence",
+    "offer_draft",
     "offer_for_case",
     "offer_for_decision",
+    "offer_in_force",
+    "offer_placeholders",
     "offer_promise",
     "offer_sentences",
     "offer_view",
+    "offer_withdrawn_for_correction",
     "pounds_text",
     "waiting_offer_accept_by",
     "what_happens_next",
@@ -35,8 +40,87 @@ def pounds_text(pence: int | None) -> str:
 
 
 def offer_for_case(*, case_id: int) -> Offer | None:
-    """The case's latest offer (a case decided again after a reconsideration has several)."""
-    return Offer.objects.filter(case_id=case_id).order_by("-made_at", "-id").first()
+    """The case's latest offer (a case decided again after a reconsideration has several).
+    With whether its decision was corrected since, for the words of a withdrawn one."""
+    return (
+        Offer.objects.filter(case_id=case_id)
+        .select_related("decision__superseded_by")
+        .order_by("-made_at", "-id")
+        .first()
+    )
+
+
+def offer_in_force(*, case_id: int, outcome: str, amount_pence: int | None) -> Offer | None:
+    """The offer that goes with the decision in force (`outcome`, `amount_pence`): the
+    case's latest offer, while that decision is an approval of the amount it offered. An
+    offer whose approval was corrected to a refusal, or to an amount already paid out
+    otherwise, is history (the timeline and the download keep it), not an offer."""
+    if outcome != Decision.Outcome.APPROVED:
+        return None
+    offer = offer_for_case(case_id=case_id)
+    if offer is None or offer.amount_pence != amount_pence:
+        return None
+    return offer
+
+
+# Whether a case's money has already gone to the bank (in a batch, or paid): the payments
+# app sets it in its ready() (payments read cases, so cases do not import payments).
+_money_sent_source = None
+
+
+def money_sent_source_set(source) -> None:
+    """`source(case_id=)` says whether the case's payment is already in a batch or paid."""
+    global _money_sent_source
+    _money_sent_source = source
+
+
+def _money_sent(case_id: int) -> bool:
+    return bool(_money_sent_source and _money_sent_source(case_id=case_id))
+
+
+def offer_draft(*, case, decision: Decision, definition) -> Offer | None:
+    """The offer recording `decision` (saved or not) makes, unsaved: for `offer_make` to
+    save, and for the caseworker's preview. None when it makes none: the service's
+    approvals are not offers; the decision is not an approval; a loan without an amount;
+    or the decision replaces one whose offer still stands: the person accepted an offer
+    of this very amount (nothing to answer again), or the money has already gone to the
+    bank (it cannot be offered again; the team puts it right by hand)."""
+    terms = definition.offer
+    if terms is None or decision.outcome != Decision.Outcome.APPROVED:
+        return None
+    amount = decision.amount_pence
+    if terms.loan is not None and not amount:
+        return None
+    if decision.supersedes_id or decision.reconsiders_id:
+        latest = Offer.objects.filter(case_id=case.pk).order_by("-made_at", "-id").first()
+        accepted = latest is not None and latest.status == Offer.Status.ACCEPTED
+        if accepted and (latest.amount_pence == (amount or None) or _money_sent(case.pk)):
+            return None
+    plan = terms.loan.plan(amount) if terms.loan is not None else None
+    now = timezone.now()
+    return Offer(
+        case=case,
+        decision=decision if decision.pk else None,
+        amount_pence=amount or None,
+        repay_every=plan.every if plan else "",
+        repayment_count=plan.count if plan else None,
+        repayment_pence=plan.repayment_pence if plan else None,
+        final_repayment_pence=plan.final_pence if plan else None,
+        made_at=now,
+        accept_by=timezone.localdate(now) + datetime.timedelta(days=terms.accept_within_days),
+    )
+
+
+def offer_withdrawn_for_correction(offer: Offer) -> bool:
+    """Whether a withdrawn offer gave way to a correction of its decision (otherwise the
+    person asked for the decision to be looked at again)."""
+    if offer.status != Offer.Status.WITHDRAWN:
+        return False
+    try:
+        offer.decision.superseded_by  # noqa: B018 (the reverse link, loaded or read)
+    except Decision.superseded_by.RelatedObjectDoesNotExist:
+        return False
+    return True
 
 
 def waiting_offer_accept_by(case_path: str = "pk"):
@@ -135,10 +219,23 @@ def offer_answer_sentence(offer: Offer) -> str:
             "last": date_long(offer.accept_by),
         }
     if offer.status == Offer.Status.WITHDRAWN:
+        if offer_withdrawn_for_correction(offer):
+            return _("The offer was withdrawn on %(date)s because we corrected our decision.") % {
+                "date": when
+            }
         return _(
             "The offer was withdrawn on %(date)s because we are looking at the decision again."
         ) % {"date": when}
     return ""
+
+
+def offer_placeholders(offer: Offer) -> dict:
+    """A notice's placeholders about the offer, in the active language."""
+    return {
+        "offer": " ".join(offer_sentences(offer)),
+        "accept_by": date_long(offer.accept_by),
+        "answer": offer_answer_sentence(offer),
+    }
 
 
 @dataclass(frozen=True)
