@@ -271,8 +271,8 @@ def test_the_api_refuses_a_reason_of_another_outcome(client, staff, case):
 # The preview
 
 
-def _panel_text(html: str) -> str:
-    start = html.index('<section class="app-decision')
+def _panel_text(html: str, section: str = '<section class="app-decision') -> str:
+    start = html.index(section)
     part = html[start : html.index("</section>", start)]
     return " ".join(unescape(re.sub(r"<[^>]+>", " ", part)).split())
 
@@ -290,8 +290,13 @@ def test_the_preview_shows_what_the_person_will_read_and_sends_nothing(
     assert "Your application was approved." in text
     assert "You asked for £400" in text and "Loan amount £350" in text
     assert LOAN_APPROVED in text and "You can borrow what you asked for." in text
-    # And the message that tells them, as it will be sent.
-    assert "A decision has been made: Apply for a Budgeting Loan" in text
+    # The approval is a loan offer: the offer they will be asked to accept, with the
+    # repayments worked out from the amount, and the message that tells them of it, as it
+    # will be sent (the offer, not only "a decision").
+    assert "Your offer We can lend you £350." in text
+    assert "You will repay £5 a week for 70 weeks." in text
+    assert "Your offer: Apply for a Budgeting Loan" in text
+    assert "A decision has been made" not in text
     assert "sam.evans@example.com" in text
     # For staff only: the rules' amount and why it changed.
     assert "Agreed on the phone" in text
@@ -307,6 +312,11 @@ def test_the_preview_shows_what_the_person_will_read_and_sends_nothing(
     client.force_login(citizen)
     page = client.get(f"/applications/{case.reference}/")
     assert _panel_text(page.content.decode()) == _panel_text(preview.content.decode())
+    offer_section = '<section class="app-offer"'
+    assert _panel_text(page.content.decode(), offer_section) == _panel_text(
+        preview.content.decode(), offer_section
+    )
+    assert Message.objects.filter(case=case, event="offer_made").exists()
 
 
 def test_the_preview_is_in_the_persons_language(client, staff, case):

@@ -258,3 +258,63 @@ def test_a_hold_on_a_waiting_offers_payment_outlasts_the_offer(case, citizen, st
         )
     assert live_payments(case) == [("held", 30_000)]
     assert Offer.objects.get(case=case, status="waiting").amount_pence == 30_000
+
+
+# The preview
+
+
+def test_the_correction_preview_shows_the_new_offer(client, case, citizen, staff):
+    accept(case, citizen)
+    client.force_login(staff.leader)
+    url = f"/staff/cases/{case.reference}/decision/correct/"
+    form = {
+        "outcome": "approved",
+        "reasons": ["loan-approved"],
+        "amount": "300",
+        "amount_reason": "They had £164 from the crisis fund.",
+        "explanation": "You can borrow £300.",
+        "correction_reason": "We missed the crisis payment.",
+        "revision": case.revision,
+        "step": "preview",
+    }
+    preview = client.post(url, form)
+    assert preview.status_code == 200
+    text = page_text(preview)
+    assert "Your offer We can lend you £300." in text
+    assert "You will repay £5 a week for 60 weeks." in text
+    assert "We have corrected our decision" in text  # the message that tells them
+    # Keeping the amount they accepted: no new offer to show.
+    same = client.post(url, {**form, "amount": "464", "amount_reason": ""})
+    assert same.status_code == 200
+    assert "Your offer" not in page_text(same)
+    assert Offer.objects.filter(case=case).count() == 1
+
+
+def test_the_preview_of_a_loan_approval_shows_the_offer_in_welsh_for_welsh_speakers(
+    client, citizen, staff
+):
+    from commonweal.people.models import Person
+    from tests.test_rules import finish_checks, make_case
+
+    case = make_case(citizen, answers={"amount": "464.00"})
+    finish_checks(case, duplicate_ni_number="amber")
+    Person.objects.filter(pk=case.person_id).update(language="cy")
+    case.refresh_from_db()
+    client.force_login(staff.leader)
+    preview = client.post(
+        f"/staff/cases/{case.reference}/decision/",
+        {
+            "outcome": "approved",
+            "reasons": ["loan-approved"],
+            "amount": "464",
+            "explanation": "Gallwch fenthyg y swm.",
+            "revision": case.revision,
+            "step": "preview",
+        },
+    )
+    assert preview.status_code == 200
+    text = page_text(preview)
+    assert "Eich cynnig Gallwn fenthyg £464 i chi." in text  # their page, in Welsh
+    assert "Eich cynnig: " in text  # the offer notice's subject, in Welsh
+    assert "Your offer We can lend you £464." in text  # the English copy for staff
+    assert not Offer.objects.exists()

@@ -683,13 +683,14 @@ NOTICE_CHANNEL_LABELS = {
 }
 
 
-def notice_preview(case, event: str, definition) -> dict:
-    """The message that will tell the person, as it will be sent."""
+def notice_preview(case, event: str, definition, extra_for=None) -> dict:
+    """The message that will tell the person, as it will be sent (`extra_for(language)`,
+    the notice's own placeholders)."""
     from commonweal.core.uk import format_phone
     from commonweal.messaging import selectors as messaging_selectors
 
     found = messaging_selectors.notice_preview(
-        event=event, person=case.person, case=case, definition=definition
+        event=event, person=case.person, case=case, definition=definition, extra_for=extra_for
     )
     channel = found.get("channel")
     address = found.get("address", "")
