@@ -274,9 +274,10 @@ def test_two_workers_at_once_make_one_instruction(demo_services):
 
     def create():
         start.wait()
+        # The amount of the loan offer the person accepted (£400).
         made.append(
             payments.payment_instruction_create(
-                case_id=case.pk, amount_pence=50_000, by=None, reason="Rules approved"
+                case_id=case.pk, amount_pence=40_000, by=None, reason="Rules approved"
             ).pk
         )
 
