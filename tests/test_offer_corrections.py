@@ -179,6 +179,31 @@ def test_correcting_an_accepted_offer_to_a_refusal_cancels_its_payment(
     assert "You accepted the offer." in text
 
 
+def test_an_accepted_offer_whose_payment_was_cancelled_is_asked_again(
+    case, citizen, staff, citizen_client
+):
+    """Approved and accepted, corrected to a refusal (the payment cancelled), then corrected
+    back: the person is asked again rather than paid on an answer to an offer that was
+    taken back."""
+    accept(case, citizen)
+    refuse(case, staff)
+    correct(
+        case,
+        staff,
+        explanation="You can borrow £464 after all.",
+        amount_pence=46_400,
+        amount_reason="",
+        correction_reason="The debt was paid off before they applied.",
+    )
+    assert live_payments(case) == [("awaiting", 46_400)]
+    assert list(Offer.objects.filter(case=case).values_list("status", flat=True)) == [
+        "waiting",
+        "accepted",
+    ]
+    text = page_text(citizen_client.get(f"/applications/{case.reference}/"))
+    assert "Accept or decline the offer by" in text
+
+
 # Correcting while the offer waits
 
 

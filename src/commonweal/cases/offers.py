@@ -2,8 +2,9 @@
 
 A service whose definition has `offer` makes one with every approval, in the decision's
 transaction: the amount, and for a loan the repayments its terms work out (a correction or
-a second look that keeps the amount of an offer the person accepted, or comes after its
-money went to the bank, makes none: the accepted offer stands). The person
+a second look that keeps the amount of an offer the person accepted while its payment is
+live, or comes after its money went to the bank, makes none: the accepted offer stands).
+The person
 accepts or declines it in their account (or someone acting for them does), or staff record
 the answer they gave by phone, in person or by letter. An offer not answered by its last
 day ends when the worker's housekeeping next runs; one still waiting when the person asks

@@ -16,8 +16,9 @@ class PaymentsConfig(AppConfig):
         cases_services.decision_listener_add(services.payment_for_decision)
         # An offer's answer releases its payment (accepted) or cancels it (anything else).
         cases_services.offer_listener_add(services.payment_for_offer)
-        # A new decision does not offer again money already sent to the bank.
-        cases_selectors.money_sent_source_set(selectors.payment_sent)
+        # Whether an accepted offer stands when a new decision replaces its own: its payment
+        # still live for the same amount, or already sent to the bank.
+        cases_selectors.live_payment_source_set(selectors.live_payment_status)
 
         from commonweal.rights import services as rights_services
 

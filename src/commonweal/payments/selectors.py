@@ -116,12 +116,14 @@ def payment_for_case(*, case_id: int) -> PaymentInstruction | None:
     )
 
 
-def payment_sent(*, case_id: int) -> bool:
-    """Whether the case's payment has gone to the bank (in a batch, or paid): it cannot be
-    taken back, so a new decision does not offer the money again."""
-    return PaymentInstruction.objects.filter(
-        case_id=case_id, status__in=("batched", "paid")
-    ).exists()
+def live_payment_status(*, case_id: int) -> str | None:
+    """The status of the case's live payment (awaiting, held, pending, batched or paid), or
+    None: whether an accepted offer still stands when a new decision replaces its own."""
+    return (
+        PaymentInstruction.objects.filter(case_id=case_id, status__in=LIVE_STATUSES)
+        .values_list("status", flat=True)
+        .first()
+    )
 
 
 def payment_history(*, instruction_id: int) -> list[PaymentChange]:

@@ -17,7 +17,7 @@ from ..models import Decision, Offer
 
 __all__ = [
     "OfferView",
-    "money_sent_source_set",
+    "live_payment_source_set",
     "offer_answer_sentence",
     "offer_draft",
     "offer_for_case",
@@ -63,28 +63,29 @@ def offer_in_force(*, case_id: int, outcome: str, amount_pence: int | None) -> O
     return offer
 
 
-# Whether a case's money has already gone to the bank (in a batch, or paid): the payments
-# app sets it in its ready() (payments read cases, so cases do not import payments).
-_money_sent_source = None
+# The status of a case's live payment (awaiting, held, pending, batched, paid) or None: the
+# payments app sets it in its ready() (payments read cases, so cases do not import payments).
+_live_payment_source = None
 
 
-def money_sent_source_set(source) -> None:
-    """`source(case_id=)` says whether the case's payment is already in a batch or paid."""
-    global _money_sent_source
-    _money_sent_source = source
+def live_payment_source_set(source) -> None:
+    """`source(case_id=)` gives the status of the case's live payment, or None."""
+    global _live_payment_source
+    _live_payment_source = source
 
 
-def _money_sent(case_id: int) -> bool:
-    return bool(_money_sent_source and _money_sent_source(case_id=case_id))
+def _live_payment(case_id: int) -> str | None:
+    return _live_payment_source(case_id=case_id) if _live_payment_source else None
 
 
 def offer_draft(*, case, decision: Decision, definition) -> Offer | None:
     """The offer recording `decision` (saved or not) makes, unsaved: for `offer_make` to
     save, and for the caseworker's preview. None when it makes none: the service's
     approvals are not offers; the decision is not an approval; a loan without an amount;
-    or the decision replaces one whose offer still stands: the person accepted an offer
-    of this very amount (nothing to answer again), or the money has already gone to the
-    bank (it cannot be offered again; the team puts it right by hand)."""
+    or the decision replaces one whose accepted offer stands: its payment is still live
+    and for this very amount (nothing to answer again), or its money has gone to the bank
+    (it cannot be offered again; the team puts it right by hand). An accepted offer whose
+    payment was cancelled (a refusal in between, a team's cancel) is asked again."""
     terms = definition.offer
     if terms is None or decision.outcome != Decision.Outcome.APPROVED:
         return None
@@ -93,9 +94,11 @@ def offer_draft(*, case, decision: Decision, definition) -> Offer | None:
         return None
     if decision.supersedes_id or decision.reconsiders_id:
         latest = Offer.objects.filter(case_id=case.pk).order_by("-made_at", "-id").first()
-        accepted = latest is not None and latest.status == Offer.Status.ACCEPTED
-        if accepted and (latest.amount_pence == (amount or None) or _money_sent(case.pk)):
-            return None
+        if latest is not None and latest.status == Offer.Status.ACCEPTED:
+            payment = _live_payment(case.pk)
+            sent = payment in ("batched", "paid")
+            if sent or (payment is not None and latest.amount_pence == (amount or None)):
+                return None
     plan = terms.loan.plan(amount) if terms.loan is not None else None
     now = timezone.now()
     return Offer(
