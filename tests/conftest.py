@@ -119,3 +119,15 @@ def fresh_catalogue_cache():
     selectors.published_cache_clear()
     messaging.templates_cache_clear()
     organisations.caches_clear()
+
+
+@pytest.fixture(autouse=True)
+def english_until_asked():
+    """Each test starts in the default language: a page read in Welsh (the test client
+    activates the request's language in the thread) must not leave the next test's
+    services and messages in Welsh."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()

@@ -17,9 +17,12 @@ _numbers = itertools.count(1)
 ENTITLEMENT_PENCE = 40_000
 
 
-def approved_case(leader, email: str | None = None, amount_pence: int = ENTITLEMENT_PENCE):
-    """A Budgeting Loan case, submitted and approved by `leader` for `amount_pence` (the
-    decision makes its pending payment instruction)."""
+def approved_case(
+    leader, email: str | None = None, amount_pence: int = ENTITLEMENT_PENCE, accept: bool = True
+):
+    """A Budgeting Loan case, submitted and approved by `leader` for `amount_pence`. The
+    approval is a loan offer; unless `accept` is False the person accepts it, so the
+    decision's payment instruction is pending (otherwise it waits for their answer)."""
     email = email or f"payee{next(_numbers)}@example.com"
     account = accounts_services.account_for_email(email=email)
     people_services.person_for_account(account=account)
@@ -35,6 +38,8 @@ def approved_case(leader, email: str | None = None, amount_pence: int = ENTITLEM
         context=staff_context(user=leader),
         revision=case.revision,
     )
+    if accept:
+        cases_services.offer_answer(case_id=case.pk, accept=True, by=account)
     case.refresh_from_db()
     return case
 

@@ -46,6 +46,7 @@ from commonweal.intake.models import Application, Upload
 from commonweal.messaging import services as messaging
 from commonweal.messaging.models import BulkSend, Message, ThreadAttachment, ThreadMessage
 from commonweal.organisations.selectors import staff_context
+from commonweal.payments.models import PaymentInstruction
 from commonweal.people import services as people_services
 from commonweal.people.models import ContactChange, Person, PersonChange, Representative
 from tests.browser.test_journeys import small_png
@@ -136,6 +137,9 @@ ROUTES: dict[str, Route] = {
         post=True,
         data={"reasons": "Please look again at this decision."},
     ),
+    "applications/<str:reference>/offer/": Route(
+        CITIZEN_OBJECT, {"reference": "reference"}, post=True, data={"answer": "decline"}
+    ),
     "applications/<str:reference>/messages/": Route(
         CITIZEN_OBJECT, {"reference": "reference"}, post=True, data={"body": "A stranger writes"}
     ),
@@ -172,6 +176,12 @@ ROUTES: dict[str, Route] = {
     ),
     "api/v1/cases/<reference>/decision/": Route(
         API, {"reference": "reference"}, post=True, data={"outcome": "refused", "reasons": ["x"]}
+    ),
+    "api/v1/cases/<reference>/offer/": Route(
+        API,
+        {"reference": "reference"},
+        post=True,
+        data={"answer": "decline", "how": "phone", "told_by": "A stranger"},
     ),
     "api/v1/people/": Route(API, {}, url="/api/v1/people/?q=Quillfeather"),
     "api/v1/people/<person_id>/contact-preferences/": Route(
@@ -301,6 +311,12 @@ ROUTES: dict[str, Route] = {
     ),
     "staff/payments/": Route(STAFF_PAGE),
     "staff/payments/pending/": Route(STAFF_PAGE),
+    "staff/payments/instructions/<int:instruction_id>/": Route(
+        STAFF_OBJECT,
+        {"instruction_id": "payment"},
+        post=True,
+        data={"action": "hold", "reason": "A stranger holds it"},
+    ),
     "staff/payments/batches/<int:batch_id>/": Route(STAFF_OBJECT, {"batch_id": "batch"}),
     "staff/payments/batches/<int:batch_id>/download/": Route(STAFF_OBJECT, {"batch_id": "batch"}),
     # UK reference data: public facts, and address look-up for any key.
@@ -527,6 +543,8 @@ def build_world(tmp_path) -> World:
         COMMONWEAL_PAYMENTS_DIR=tmp_path / "payments", COMMONWEAL_PAYMENTS_CUTOFF="23:59:59"
     ):
         batch = payments.payment_batches_run(day=timezone.localdate(), by=staff.leader).made[0]
+    # Made after the day's batch, so it waits for the next one.
+    _waiting_case, payment = paid_case(staff.leader)
 
     # New contact details given for A on the phone, waiting for a check.
     people_services.contact_change_request(
@@ -565,6 +583,7 @@ def build_world(tmp_path) -> World:
         "bulk": bulk.pk,
         "print_batch": print_batch.pk,
         "batch": batch.pk,
+        "payment": payment.pk,
         "data_request": data_request.pk,
         "person_id": person_a.pk,
         "revision": case.revision,
@@ -695,6 +714,7 @@ def snapshot(world: World) -> dict:
         "person": list(PersonChange.objects.filter(person=case.person).values_list("pk")),
         "contact changes": list(ContactChange.objects.values_list("pk", "status")),
         "bulk": list(BulkSend.objects.values_list("pk", "status")),
+        "payments": list(PaymentInstruction.objects.order_by("pk").values_list("pk", "status")),
     }
 
 

@@ -1,5 +1,6 @@
-"""From an approval to money: an approved entitlement becomes a pending payment instruction
-in the decision's own transaction, whether the policy or a caseworker approved it."""
+"""From an approval to money: an approved entitlement becomes a payment instruction in the
+decision's own transaction, whether the policy or a caseworker approved it. A Budgeting
+Loan's approval is an offer, so its payment waits for the person to accept it."""
 
 import pytest
 
@@ -25,10 +26,14 @@ def test_the_policy_approval_sets_up_the_payment_of_the_entitlement(citizen, sta
     finish_checks(case)
     assert rules_services.automation_consider(case_id=case.pk).action == "approved"
     payment = PaymentInstruction.objects.get(case=case)
-    assert payment.status == "pending"
+    # A loan is an offer: nothing goes in a batch until the person accepts it.
+    assert payment.status == "awaiting"
     assert payment.amount_pence == 40_000  # £400 asked for, within the £464 the rules allow
     assert payment.reference == case.reference
     assert payment.account_last_four and payment.payee_name
+    cases_services.offer_answer(case_id=case.pk, accept=True, by=citizen)
+    payment.refresh_from_db()
+    assert payment.status == "pending"
 
 
 def test_a_caseworker_approval_after_the_rules_ran_sets_it_up_too(citizen, staff):
@@ -182,7 +187,8 @@ def test_a_phone_application_goes_from_the_call_to_a_payment_without_a_person(
     ]
     assert approved.outcome == "approved"
     assert str(approved.decisions.get().decided_by).startswith("Automation policy")
-    assert PaymentInstruction.objects.get(case=approved).status == "pending"
+    # A loan is an offer: its payment waits for the person to accept it.
+    assert PaymentInstruction.objects.get(case=approved).status == "awaiting"
     for response, why in (
         (elsewhere, "Name on the bank account: amber (The name on the account, S Evans, does "
          "not match the applicant, Jordan Price"),

@@ -34,6 +34,7 @@ SAMPLE_ARGUMENTS = {
     "purpose": "research_contact",
     "request_id": "1",
     "language": "en",
+    "instruction_id": "1",
 }
 
 NASTY_VALUES = [

@@ -11,7 +11,7 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from commonweal.cases import services as cases_services
-from commonweal.cases.models import Case, CaseEvent, Decision
+from commonweal.cases.models import Case, CaseEvent, Decision, Offer
 from commonweal.messaging.models import Message
 from commonweal.organisations.selectors import staff_context
 from commonweal.payments.models import PaymentInstruction
@@ -271,8 +271,8 @@ def test_the_api_refuses_a_reason_of_another_outcome(client, staff, case):
 # The preview
 
 
-def _panel_text(html: str) -> str:
-    start = html.index('<section class="app-decision')
+def _panel_text(html: str, section: str = '<section class="app-decision') -> str:
+    start = html.index(section)
     part = html[start : html.index("</section>", start)]
     return " ".join(unescape(re.sub(r"<[^>]+>", " ", part)).split())
 
@@ -290,8 +290,13 @@ def test_the_preview_shows_what_the_person_will_read_and_sends_nothing(
     assert "Your application was approved." in text
     assert "You asked for £400" in text and "Loan amount £350" in text
     assert LOAN_APPROVED in text and "You can borrow what you asked for." in text
-    # And the message that tells them, as it will be sent (naming the service plainly).
-    assert "A decision has been made: Budgeting Loan" in text
+    # The approval is a loan offer: the offer they will be asked to accept, with the
+    # repayments worked out from the amount, and the message that tells them of it, as it
+    # will be sent (the offer, not only "a decision").
+    assert "Your offer We can lend you £350." in text
+    assert "You will repay £5 a week for 70 weeks." in text
+    assert "Your offer: Budgeting Loan" in text
+    assert "A decision has been made" not in text
     assert "sam.evans@example.com" in text
     # For staff only: the rules' amount and why it changed.
     assert "Agreed on the phone" in text
@@ -307,6 +312,11 @@ def test_the_preview_shows_what_the_person_will_read_and_sends_nothing(
     client.force_login(citizen)
     page = client.get(f"/applications/{case.reference}/")
     assert _panel_text(page.content.decode()) == _panel_text(preview.content.decode())
+    offer_section = '<section class="app-offer"'
+    assert _panel_text(page.content.decode(), offer_section) == _panel_text(
+        preview.content.decode(), offer_section
+    )
+    assert Message.objects.filter(case=case, event="offer_made").exists()
 
 
 def test_the_preview_is_in_the_persons_language(client, staff, case):
@@ -427,7 +437,9 @@ def test_correcting_an_approval_cancels_its_payment_or_leaves_it_to_the_team(sta
         context=context,
         revision=None,
     )
-    pending = PaymentInstruction.objects.get(case=case)
+    # The loan is an offer: its payment waits for the person's answer.
+    waiting = PaymentInstruction.objects.get(case=case)
+    assert waiting.status == "awaiting"
     cases_services.case_decision_correct(
         case_id=case.pk,
         outcome="approved",
@@ -440,10 +452,15 @@ def test_correcting_an_approval_cancels_its_payment_or_leaves_it_to_the_team(sta
         context=context,
         revision=None,
     )
-    pending.refresh_from_db()
-    assert pending.status == "cancelled" and pending.decision == first
-    live = PaymentInstruction.objects.get(case=case, status="pending")
-    assert live.amount_pence == 30_000
+    waiting.refresh_from_db()
+    assert waiting.status == "cancelled" and waiting.decision == first
+    # One live payment, for the corrected amount, waiting for the corrected offer's answer.
+    live = PaymentInstruction.objects.get(case=case, status__in=["awaiting", "pending"])
+    assert (live.amount_pence, live.status) == (30_000, "awaiting")
+    assert Offer.objects.get(case=case, status="waiting").amount_pence == 30_000
+    cases_services.offer_answer(case_id=case.pk, accept=True, by=case.person.account)
+    live.refresh_from_db()
+    assert live.status == "pending"
     # Once the bank has it, a correction never pays again: the team is told to sort it out.
     PaymentInstruction.objects.filter(pk=live.pk).update(status="paid", batch_id=_batch(live).pk)
     cases_services.case_decision_correct(
@@ -739,4 +756,11 @@ def test_a_changed_amount_after_a_reconsideration_replaces_the_waiting_payment(
     )
     first.refresh_from_db()
     assert first.status == "cancelled"
-    assert PaymentInstruction.objects.get(case=case, status="pending").amount_pence == 40_000
+    # The new amount is a new loan offer: its payment waits for the person's answer.
+    replacing = PaymentInstruction.objects.get(case=case, status="awaiting")
+    assert replacing.amount_pence == 40_000
+    assert Offer.objects.get(case=case, status="waiting").amount_pence == 40_000
+    cases_services.offer_answer(case_id=case.pk, accept=True, by=citizen)
+    replacing.refresh_from_db()
+    assert replacing.status == "pending"
+    assert PaymentInstruction.objects.filter(case=case).exclude(status="cancelled").count() == 1

@@ -69,8 +69,12 @@ def test_an_approved_case_becomes_a_pending_instruction(staff):
     assert "00733445" not in instruction.account_number_sealed
     assert sealing.unseal(instruction.account_number_sealed) == "00733445"
     assert instruction.account_last_four == "3445"
-    change = PaymentChange.objects.get(instruction=instruction)
-    assert (change.from_status, change.to_status, change.by) == ("", "pending", staff.leader)
+    # The Budgeting Loan's approval is an offer: the payment waited for the person's answer
+    # and became pending when they accepted it.
+    made, accepted = PaymentChange.objects.filter(instruction=instruction)
+    assert (made.from_status, made.to_status, made.by) == ("", "awaiting", staff.leader)
+    assert (accepted.from_status, accepted.to_status) == ("awaiting", "pending")
+    assert accepted.by == case.person.account
     event = CaseEvent.objects.get(case=case, kind="payment_instructed")
     assert event.data["amount"] == "£812.00"
     assert not event.visible_to_person
@@ -78,11 +82,12 @@ def test_an_approved_case_becomes_a_pending_instruction(staff):
 
 def test_a_double_click_makes_one_instruction(staff):
     case = approved_case_unpaid(staff.leader)
+    # The amount of the loan offer the person accepted (£400): no other can be paid.
     first = payments.payment_instruction_create(
-        case_id=case.pk, amount_pence=50_000, by=staff.leader, reason="Loan approved"
+        case_id=case.pk, amount_pence=40_000, by=staff.leader, reason="Loan approved"
     )
     again = payments.payment_instruction_create(
-        case_id=case.pk, amount_pence=50_000, by=staff.leader, reason="Loan approved"
+        case_id=case.pk, amount_pence=40_000, by=staff.leader, reason="Loan approved"
     )
     assert again.pk == first.pk
     assert PaymentInstruction.objects.filter(case=case, status="pending").count() == 1
@@ -137,7 +142,7 @@ def test_refused_without_valid_bank_details(staff, bank):
     Application.objects.filter(pk=case.application_id).update(answers=answers)
     with pytest.raises(payments.PaymentRefused, match="no valid bank details"):
         payments.payment_instruction_create(
-            case_id=case.pk, amount_pence=10_000, by=staff.leader, reason=""
+            case_id=case.pk, amount_pence=40_000, by=staff.leader, reason=""
         )
     assert not PaymentInstruction.objects.filter(status="pending").exists()
 
@@ -159,8 +164,9 @@ def test_cancelling_a_pending_payment_allows_a_new_one(staff):
     )
     instruction.refresh_from_db()
     assert instruction.status == "cancelled"
+    # Made again (for the amount of the loan offer the person accepted).
     again = payments.payment_instruction_create(
-        case_id=case.pk, amount_pence=40_000, by=staff.leader, reason="Corrected amount"
+        case_id=case.pk, amount_pence=50_000, by=staff.leader, reason="Set up again"
     )
     assert again.pk != instruction.pk
     assert CaseEvent.objects.filter(case=case, kind="payment_cancelled").count() == 1
@@ -221,7 +227,7 @@ def test_the_database_ties_status_to_a_batch(staff):
 
 def test_payment_history_is_append_only(staff):
     _case, instruction = paid_case(staff.leader)
-    change = PaymentChange.objects.get(instruction=instruction)
+    change = PaymentChange.objects.filter(instruction=instruction).first()
     with pytest.raises(ValueError):
         change.save()
     for statement in (
@@ -268,9 +274,10 @@ def test_two_workers_at_once_make_one_instruction(demo_services):
 
     def create():
         start.wait()
+        # The amount of the loan offer the person accepted (£400).
         made.append(
             payments.payment_instruction_create(
-                case_id=case.pk, amount_pence=50_000, by=None, reason="Rules approved"
+                case_id=case.pk, amount_pence=40_000, by=None, reason="Rules approved"
             ).pk
         )
 
@@ -704,6 +711,24 @@ def test_a_decision_and_its_payment_in_one_transaction(staff, citizen):
         instruction = payments.payment_instruction_create(
             case_id=case.pk, amount_pence=40_000, by=None, reason="Approved by the rules"
         )
-    # The decision made the instruction; asking again in its transaction hands it back.
-    assert instruction.status == "pending" and instruction.created_by == staff.leader
+    # The decision made the instruction; asking again in its transaction hands it back. The
+    # loan's approval is an offer, so the payment waits for the person's answer.
+    assert instruction.status == "awaiting" and instruction.created_by == staff.leader
     assert instruction.decision == decision and instruction.decision.outcome == "approved"
+
+
+def test_retention_keeps_a_case_s_payments_without_its_decision(staff):
+    """Retention deletes an emptied case's decisions; the payment refers to its decision,
+    so on PostgreSQL the job's transaction failed at commit for any case with a payment."""
+    from commonweal.cases.models import Case, Decision
+    from commonweal.rights import services as rights
+
+    case, instruction = paid_case(staff.leader)
+    Case.objects.filter(pk=case.pk).update(closed_at=timezone.now() - datetime.timedelta(days=2200))
+    counts = rights.retention_run()
+    assert counts["cases_anonymised"] == 1 and counts["payment_decisions_unlinked"] == 1
+    assert not Decision.objects.filter(case=case).exists()
+    instruction.refresh_from_db()
+    assert instruction.decision is None and instruction.amount_pence == 50_000
+    # The database's own check of every reference, as at a commit.
+    connection.check_constraints()

@@ -80,6 +80,16 @@ def test_leader_sees_batches_and_downloads_the_file(client, staff):
     assert content == (payments.payments_dir() / batch.file_name).read_bytes()
 
 
+def test_the_batch_page_links_to_its_file_and_shows_its_hash_as_code(client, staff):
+    batch, _made = batch_of(staff)
+    html = signed_in(client, staff.leader).get(f"/staff/payments/batches/{batch.pk}/")
+    html = html.content.decode()
+    link = f'<a class="govuk-link" href="/staff/payments/batches/{batch.pk}/download/">'
+    assert link + batch.file_name + "</a>" in html
+    assert f"<code>{batch.sha256}</code>" in html
+    assert "&lt;a class" not in html and "&lt;code&gt;" not in html
+
+
 def test_pending_page_shows_only_the_last_four_digits(client, staff):
     _case, instruction = paid_case(staff.leader, amount_pence=81_200)
     html = signed_in(client, staff.leader).get("/staff/payments/pending/").content.decode()

@@ -56,7 +56,9 @@ def test_a_decision_is_previewed_corrected_and_reconsidered(chromium, demo_site,
         main = page.locator("main").inner_text()
         assert "Check the decision before you send it" in main
         assert "Loan amount\n£350" in main or "Loan amount £350" in main.replace("\t", " ")
-        assert "A decision has been made" in main
+        # The loan is an offer: the preview shows it, and the offer notice that tells them.
+        assert "We can lend you £350." in main
+        assert "Your offer: Apply for a Budgeting Loan" in main
         # Change, then back to the preview, then send.
         worker.submit('main form button[value="change"]', "changing")
         assert page.input_value("#amount") == "350"
@@ -93,7 +95,8 @@ def test_a_decision_is_previewed_corrected_and_reconsidered(chromium, demo_site,
         context.close()
     corrected = Decision.objects.get(case=case, supersedes=first)
     assert corrected.amount_pence == 30_000
-    assert PaymentInstruction.objects.get(case=case, status="pending").amount_pence == 30_000
+    # The corrected amount is a new offer; its payment waits for the person's answer.
+    assert PaymentInstruction.objects.get(case=case, status="awaiting").amount_pence == 30_000
 
     # The person reads the corrected decision and asks us to look at it again.
     context, page, person = _browser(chromium, demo_site, account, axe, keyboard)
@@ -102,6 +105,7 @@ def test_a_decision_is_previewed_corrected_and_reconsidered(chromium, demo_site,
         main = page.locator("main").inner_text()
         assert "We corrected a mistake in our decision of" in main
         assert "We missed the £50 from the crisis fund." in main
+        assert "We can lend you £300." in main
         person.activate(f'main a[href="/applications/{case.reference}/reconsideration/"]')
         person.fill('[name="reason"]', "The crisis fund paid my electricity, not the cooker.")
         person.submit("main form button.govuk-button")
@@ -129,6 +133,7 @@ def test_a_decision_is_previewed_corrected_and_reconsidered(chromium, demo_site,
         assert "We have looked at our decision again" in main
         assert "We have changed our decision." in main
         assert "the crisis payment was for your electricity" in main
+        assert "We can lend you £350." in main  # the new offer, to accept or decline
         assert page.locator('main a[href="https://www.ombudsman.wales/"]').count() == 1
         assert page.locator(f'main a[href$="/{case.reference}/reconsideration/"]').count() == 0
         person.visit(f"/applications/{case.reference}/reconsideration/", "after the review")

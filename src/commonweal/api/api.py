@@ -556,6 +556,47 @@ def record_decision(request, reference: str, payload: DecisionIn):
     )
 
 
+class OfferAnswerIn(Strict):
+    answer: Literal["accept", "decline"]
+    how: Literal["phone", "in_person", "letter"] = Field(
+        description="How the person gave their answer"
+    )
+    told_by: str = Field(
+        min_length=1,
+        max_length=200,
+        description="Who gave the answer: the person, or who is acting for them",
+    )
+    words: str = Field(default="", max_length=5000, description="What they said (optional)")
+
+
+@api.post(
+    "/cases/{reference}/offer/",
+    auth=ApiKeyAuth(),
+    response=CASE_CHANGE_RESPONSES,
+    openapi_extra=IDEMPOTENCY_KEY,
+    tags=["cases"],
+)
+def answer_offer(request, reference: str, payload: OfferAnswerIn):
+    """Record the person's answer to the case's offer (an approval they must accept before
+    anything is paid, such as a loan), given by phone, in person or by letter. Accepting
+    releases the payment; declining cancels it. Answered once: a second answer is refused.
+    Needs cases:update."""
+    from commonweal.cases import services as cases_services
+
+    return _case_action(
+        request,
+        reference,
+        lambda case_id: cases_services.offer_answer(
+            case_id=case_id,
+            accept=payload.answer == "accept",
+            by=request.api_key.account,
+            how=payload.how,
+            told_by=payload.told_by,
+            words=payload.words,
+        ),
+    )
+
+
 # People
 
 

@@ -527,6 +527,21 @@ def _record(case: Case, definition, decision: Decision, by, *, policy, kind, not
         "decision.made",
         {key: value for key, value in data.items() if key not in ("reason", "amount_reason")},
     )
+    # A corrected decision takes the place of any offer still waiting on the old one.
+    if decision.supersedes_id:
+        _cases.offer_withdraw_waiting(case=case, by=by, decision=decision)
+    # An approval the person must accept: the offer is made before the listeners run, so
+    # the payment waits for the answer.
+    offer = _cases.offer_make(case=case, decision=decision, definition=definition, by=by)
     for listener in _AFTER_DECISION:
         listener(decision=decision, case=case, by=by)
-    _cases._tell_person(case, definition, by, notice=notice)
+    if offer is not None and notice == "decision_made":
+        _cases._tell_person(
+            case,
+            definition,
+            by,
+            notice="offer_made",
+            extra_for=_cases.offer_notice_data(offer),
+        )
+    else:
+        _cases._tell_person(case, definition, by, notice=notice)

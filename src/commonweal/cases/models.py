@@ -91,6 +91,13 @@ class CaseEvent(models.Model):
         PAYMENT_CANCELLED = "payment_cancelled", "Payment cancelled"
         PAYMENT_PAID = "payment_paid", "Payment made"
         PAYMENT_FAILED = "payment_failed", "Payment failed"
+        PAYMENT_HELD = "payment_held", "Payment held"
+        PAYMENT_RELEASED = "payment_released", "Payment released"
+        OFFER_MADE = "offer_made", "Offer made"
+        OFFER_ACCEPTED = "offer_accepted", "Offer accepted"
+        OFFER_DECLINED = "offer_declined", "Offer declined"
+        OFFER_EXPIRED = "offer_expired", "Offer ended unanswered"
+        OFFER_WITHDRAWN = "offer_withdrawn", "Offer withdrawn"
 
     # Indexed by the (case, created_at) index below.
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events", db_index=False)
@@ -191,6 +198,87 @@ class Decision(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("Decisions are appended, never deleted")
+
+
+class Offer(models.Model):
+    """An approval the person must accept before anything is paid (a loan), with the amount
+    and repayments as they were offered; the words of the terms are in the case's service
+    version. Answered once: accepted or declined (by the person, someone acting for them, or
+    staff recording what they said), or it ends unanswered after its last day, or it is
+    withdrawn when the decision is looked at again or corrected."""
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", "Waiting for an answer"
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
+        EXPIRED = "expired", "Ended unanswered"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    class How(models.TextChoices):
+        ONLINE = "online", "Online"
+        PHONE = "phone", "By phone"
+        IN_PERSON = "in_person", "In person"
+        LETTER = "letter", "By letter"
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="offers")
+    decision = models.OneToOneField(Decision, on_delete=models.PROTECT, related_name="offer")
+    # What is offered, in pence (None for an offer that is not of money).
+    amount_pence = models.PositiveBigIntegerField(null=True, blank=True)
+    # A loan's repayments, worked out from the amount by the service's terms when offered.
+    repay_every = models.CharField(max_length=5, blank=True)  # "week" or "month"
+    repayment_count = models.PositiveIntegerField(null=True, blank=True)
+    repayment_pence = models.PositiveBigIntegerField(null=True, blank=True)
+    final_repayment_pence = models.PositiveBigIntegerField(null=True, blank=True)
+    made_at = models.DateTimeField()
+    # The last day to answer; the offer ends unanswered after it.
+    accept_by = models.DateField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    # Who gave the answer: the account that answered online, or the member of staff who
+    # recorded it (then `told_by` names who told them, and `how`).
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    on_behalf_of = models.ForeignKey(
+        "people.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    how = models.CharField(max_length=10, choices=How.choices, blank=True)
+    told_by = models.CharField(max_length=200, blank=True)
+    # The person's own words, when staff took the answer (optional).
+    words = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-made_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=models.Q(status="waiting"),
+                name="one_waiting_offer_per_case",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    status__in=["waiting", "accepted", "declined", "expired", "withdrawn"]
+                ),
+                name="offer_status_known",
+            ),
+            # Waiting means unanswered; everything else happened at a moment.
+            models.CheckConstraint(
+                condition=models.Q(status="waiting", answered_at__isnull=True)
+                | (~models.Q(status="waiting") & models.Q(answered_at__isnull=False)),
+                name="offer_answered_when_not_waiting",
+            ),
+        ]
+        indexes = [
+            # The worker's look for offers past their last day.
+            models.Index(
+                fields=["accept_by"],
+                condition=models.Q(status="waiting"),
+                name="offer_waiting_accept_by",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: offer {self.status}"
 
 
 class Task(models.Model):

@@ -18,7 +18,18 @@ from commonweal.catalogue import selectors as catalogue
 from commonweal.core.working_days import add_working_days, working_days_between
 from commonweal.organisations import selectors as organisations
 
+from . import selectors
 from .models import Case, CaseEvent, CaseFlag, Decision, Referral, Task
+
+# Offers are part of this module's interface (see offers.py).
+from .offers import decision_amount_pence as decision_amount_pence
+from .offers import offer_answer as offer_answer
+from .offers import offer_listener_add as offer_listener_add
+from .offers import offer_make as offer_make
+from .offers import offer_notice_data as offer_notice_data
+from .offers import offer_withdraw_waiting
+from .offers import offers_erase as offers_erase
+from .offers import offers_expire as offers_expire
 
 
 class CaseActionRefused(Exception):
@@ -537,11 +548,12 @@ def case_move(*, case_id: int, stage_id: str, by, revision) -> Case:
     return case
 
 
-def _tell_person(case: Case, definition, by, *, notice: str) -> None:
+def _tell_person(case: Case, definition, by, *, notice: str, extra_for=None) -> None:
     """Tell the person, through the channels they prefer and in their language, that
     something needs their attention (the words come from the notice's templates; secure
     content is read signed in). Someone who applied for them is told when the person
-    cannot be reached any other way."""
+    cannot be reached any other way. `extra_for(language)` gives the notice's own
+    placeholders, worded in the person's language."""
     from commonweal.core.jinja import date_long
     from commonweal.messaging import services as messaging
 
@@ -556,14 +568,19 @@ def _tell_person(case: Case, definition, by, *, notice: str) -> None:
         to_email = application.account.email
     language = person.language or application.language or "en"
     extra = {}
+    text_language = "cy" if language in ("cy", "both") else "en"
     if notice == "application_received":
-        text_language = "cy" if language in ("cy", "both") else "en"
         with translation.override(text_language):
             extra = {
                 "due_date": date_long(case.due_date),
-                "what_happens_next": definition.what_happens_next.text(text_language),
+                "what_happens_next": selectors.what_happens_next(
+                    definition=definition, language=text_language
+                ),
                 "status_url": f"{settings.COMMONWEAL_BASE_URL}/check-status/",
             }
+    if extra_for is not None:
+        with translation.override(text_language):
+            extra.update(extra_for(text_language))
     messaging.notice_send(
         event=notice,
         person=person,
@@ -640,6 +657,7 @@ def case_reconsideration_request(*, case_id: int, account, reason: str, on_behal
                 % {"days": definition.reconsideration_days}
             )
         review = definition.review_stage
+        offer_withdraw_waiting(case=case, by=account)
         case.closed_at = None
         case.outcome = ""
         case.assigned_to_id = None

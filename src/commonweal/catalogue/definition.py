@@ -9,6 +9,7 @@ English and Welsh.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -557,6 +558,50 @@ class CheckSettings(Strict):
     window_days: Annotated[int, Field(ge=1, le=366)] | None = None
 
 
+@dataclass(frozen=True)
+class RepaymentPlan:
+    """How a loan of `amount_pence` is paid back: `count` repayments every `every` (week or
+    month) of `repayment_pence`, the last one `final_pence` (what is left, never more)."""
+
+    every: str
+    count: int
+    repayment_pence: int
+    final_pence: int
+    amount_pence: int
+
+
+class LoanTerms(Strict):
+    """An offer of a loan, paid back in equal repayments (interest-free: the person pays
+    back what they borrow). The repayment is the amount shared over `most_repayments`, but
+    at least `smallest_repayment` (the last one is what is left), so a small loan is paid
+    back sooner."""
+
+    repay_every: Literal["week", "month"]
+    # The loan is paid back within this many repayments (104 weeks is two years).
+    most_repayments: Annotated[int, Field(ge=1, le=520)]
+    # In pence.
+    smallest_repayment: Annotated[int, Field(ge=1, le=10_000_000)] = 100
+
+    def plan(self, amount_pence: int) -> RepaymentPlan:
+        """The repayments for this amount: whole pence, rounded up, the last one smaller."""
+        count = max(1, min(self.most_repayments, amount_pence // self.smallest_repayment))
+        repayment = -(-amount_pence // count)
+        count = -(-amount_pence // repayment)
+        final = amount_pence - repayment * (count - 1)
+        return RepaymentPlan(self.repay_every, count, repayment, final, amount_pence)
+
+
+class OfferTerms(Strict):
+    """An approval is an offer the person accepts or declines: nothing is paid until they
+    accept. `terms` is what they agree to, `if_declined` what declining means; the offer
+    ends unanswered after `accept_within_days`."""
+
+    accept_within_days: Annotated[int, Field(ge=1, le=365)] = 28
+    terms: Text
+    if_declined: Text
+    loan: LoanTerms | None = None
+
+
 # Addresses the journey uses for its own pages, so no question page may take them.
 RESERVED_PAGE_IDS = {"confirm-your-details", "use-details-we-hold", "check-your-answers", "saved"}
 
@@ -603,6 +648,8 @@ class ServiceDefinition(Strict):
     entitlement: Entitlement | None = None
     rules: list[Rule] = []
     automation: Automation | None = None
+    # Approvals are offers the person must accept before anything is paid (a loan).
+    offer: OfferTerms | None = None
     # Per-check limits (contact-velocity: limit, window_hours; address-velocity: limit,
     # window_days); a check not named here uses the site's settings.
     check_settings: dict[Identifier, CheckSettings] = {}
@@ -796,6 +843,11 @@ class ServiceDefinition(Strict):
                     "approved decision reason",
                     ("automation", "approve_reason"),
                 )
+        if self.offer is not None and self.offer.loan is not None and self.entitlement is None:
+            raise LocatedError(
+                "a loan offer needs an entitlement: the amount the loan is for",
+                ("offer", "loan"),
+            )
 
     def _check_rule_reasons(self) -> None:
         """Every kind of referral the rules make has a decision reason a caseworker can give:

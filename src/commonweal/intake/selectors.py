@@ -206,7 +206,11 @@ class ApplicationSummary:
 def _with_case_reads(queryset):
     return catalogue.without_bulky_version_fields(
         queryset.select_related("version", "service", "case", "person")
-    ).annotate(unread_messages=cases_selectors.unread_staff_messages_count("case"))
+    ).annotate(
+        unread_messages=cases_selectors.unread_staff_messages_count("case"),
+        # An offer waiting for the person's answer: its last day.
+        offer_accept_by=cases_selectors.waiting_offer_accept_by("case"),
+    )
 
 
 def applications_for_account(*, account) -> list[ApplicationSummary]:

@@ -11,6 +11,7 @@ from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from commonweal.cases import selectors as cases_selectors
 from commonweal.cases import services as cases_services
 from commonweal.catalogue import selectors as catalogue
 from commonweal.checks import services as checks_services
@@ -525,8 +526,8 @@ def _queue_confirmation(application, case, definition, person, account, language
         definition=definition,
         extra={
             "due_date": date_long(case.due_date),
-            "what_happens_next": definition.what_happens_next.text(
-                "cy" if language in ("cy", "both") else "en"
+            "what_happens_next": cases_selectors.what_happens_next(
+                definition=definition, language="cy" if language in ("cy", "both") else "en"
             ),
             "status_url": f"{settings.COMMONWEAL_BASE_URL}/check-status/",
         },

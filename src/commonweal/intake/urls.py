@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import assisted_views, views
+from . import assisted_views, offer_views, views
 
 app_name = "intake"
 
@@ -46,6 +46,7 @@ urlpatterns = [
         views.reconsideration,
         name="reconsideration",
     ),
+    path("applications/<str:reference>/offer/", offer_views.offer, name="offer"),
     path("applications/<str:reference>/messages/", views.case_messages, name="messages"),
     path(
         "applications/<str:reference>/messages/attachments/<uuid:attachment_id>/",

@@ -857,6 +857,9 @@ def confirmation(request, reference):
             "case": application.case,
             "definition": definition,
             "service_name": definition.title.text(_language()),
+            "offer_promise": cases_selectors.offer_promise(definition)
+            if definition.offer is not None
+            else "",
             "page_title": _("Application complete"),
             "nav": "applications",
         },
@@ -926,6 +929,17 @@ def application_detail(request, reference):
             "can_reconsider": bool(
                 decision and decision.can_reconsider and access.can(selectors.SCOPE_ACT)
             ),
+            # An approval the person must accept (a loan): the offer, its terms, the answer.
+            "offer": cases_selectors.offer_view(
+                offer=cases_selectors.offer_in_force(
+                    case_id=case.pk, outcome=decision.outcome, amount_pence=decision.amount_pence
+                ),
+                definition=definition,
+                language=language,
+            )
+            if definition.offer is not None and decision is not None
+            else None,
+            "can_answer_offer": access.can(selectors.SCOPE_ACT),
             "can_message": access.can(selectors.SCOPE_MESSAGES),
             "unread_messages": application.unread_messages or 0,
             "acting_for": application.person.full_name
@@ -1008,6 +1022,9 @@ def reconsideration(request, reference):
             "It is more than %(days)s days since the decision, so you cannot ask "
             "online. Contact us: we may still be able to look at it again."
         ) % {"days": definition.reconsideration_days}
+    offer = (
+        cases_selectors.offer_for_case(case_id=case.pk) if definition.offer is not None else None
+    )
     return render(
         request,
         "intake/reconsideration.html",
@@ -1015,6 +1032,7 @@ def reconsideration(request, reference):
             "application": application,
             "definition": definition,
             "decision": decision,
+            "offer_waiting": offer is not None and offer.status == "waiting",
             "reason": reason,
             "errors": errors,
             "refusal": refusal,

@@ -35,6 +35,26 @@ EVENTS = {
             "We looked at the decision again, as the person asked",
             COMMON,
         ),
+        Event(
+            "offer_made",
+            "The application was approved with an offer the person must accept (a loan)",
+            (*COMMON, "offer", "accept_by"),
+        ),
+        Event(
+            "offer_accepted",
+            "The person accepted the offer (online, or told staff)",
+            (*COMMON, "offer", "answer"),
+        ),
+        Event(
+            "offer_declined",
+            "The person declined the offer (online, or told staff)",
+            (*COMMON, "offer", "answer"),
+        ),
+        Event(
+            "offer_expired",
+            "The offer ended because it was not accepted in time",
+            (*COMMON, "offer", "accept_by"),
+        ),
         Event("new_secure_message", "Staff wrote a secure message on the case", COMMON),
         Event(
             "more_information_needed",

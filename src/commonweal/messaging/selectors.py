@@ -149,10 +149,12 @@ def messages_for_export(*, person) -> list[dict]:
     ]
 
 
-def notice_preview(*, event: str, person, case, definition=None) -> dict:
+def notice_preview(*, event: str, person, case, definition=None, extra_for=None) -> dict:
     """What telling the person about this case would send now, rendered exactly as the
     notice would be (nothing is written): the first channel it would try, its subject and
-    words in their language. For staff to check before they act.
+    words in their language. For staff to check before they act. `extra_for(language)`
+    gives the notice's own placeholders (an offer's), worded in that language, as
+    `cases.services._tell_person` fills them in.
 
     `channel` is None when nobody can be reached (the team gets a task instead), and
     `team_format` names a format the team makes by hand (Braille, audio, easy read)."""
@@ -164,7 +166,16 @@ def notice_preview(*, event: str, person, case, definition=None) -> dict:
     plan = services._postable(services.plan_channels(person=person), case)
     if not plan:
         return {"channel": None, "team_format": ""}
-    data = services.notice_data(case=case, person=person, language=language, definition=definition)
+    extra = {}
+    if extra_for is not None:
+        from django.utils import translation
+
+        text_language = "cy" if language in ("cy", "both") else "en"
+        with translation.override(text_language):
+            extra = extra_for(text_language)
+    data = services.notice_data(
+        case=case, person=person, language=language, extra=extra, definition=definition
+    )
     try:
         subject, body, _template = services._render(event, plan[0], language, data)
     except (templating.MissingData, templating.TemplateError, LookupError):

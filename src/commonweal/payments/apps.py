@@ -7,9 +7,23 @@ class PaymentsConfig(AppConfig):
     verbose_name = "Payment instructions, batches and reconciliation"
 
     def ready(self) -> None:
+        from commonweal.cases import selectors as cases_selectors
         from commonweal.cases import services as cases_services
 
-        from . import services
+        from . import selectors, services
 
-        # An approved entitlement becomes a payment instruction with its decision.
+        # An approval's amount becomes a payment instruction with its decision.
         cases_services.decision_listener_add(services.payment_for_decision)
+        # An offer's answer releases its payment (accepted) or cancels it (anything else).
+        cases_services.offer_listener_add(services.payment_for_offer)
+        # Whether an accepted offer stands when a new decision replaces its own: its payment
+        # still live for the same amount, or already sent to the bank.
+        cases_selectors.live_payment_source_set(selectors.live_payment_status)
+
+        from commonweal.rights import services as rights_services
+
+        # Retention deletes an emptied case's decisions; its payments stay (financial
+        # records), no longer pointing at the decision.
+        rights_services.register_case_eraser(
+            "payment_decisions_unlinked", services.payment_decisions_unlink
+        )

@@ -2,11 +2,14 @@
 
 "Nothing is ever paid twice" is the database's job, not only the code's:
 
-- a case has at most one *live* instruction (pending, batched or paid): a partial unique
-  index, so a double click or two workers can never make a second one (a failed or
-  cancelled instruction does not count, so a corrected one can be made after a failure);
+- a case has at most one *live* instruction (waiting for the person to accept, held,
+  pending, batched or paid): a partial unique index, so a double click or two workers can
+  never make a second one (a failed or cancelled instruction does not count, so a corrected
+  one can be made after a failure);
 - an instruction belongs to at most one batch (a foreign key), and a check constraint ties
-  its status to having a batch: pending has none, batched/paid/failed have one;
+  its status to having a batch: awaiting, held and pending have none, batched/paid/failed
+  have one; a batch claims only pending ones, so an offer not yet accepted or a payment a
+  team leader holds is never in a file;
 - an organisation has at most one batch a day, so running the daily batch twice makes one.
 """
 
@@ -14,7 +17,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-LIVE_STATUSES = ("pending", "batched", "paid")
+LIVE_STATUSES = ("awaiting", "held", "pending", "batched", "paid")
+# Not yet in a batch: a team leader can still stop these.
+UNBATCHED_STATUSES = ("awaiting", "held", "pending")
 
 
 class PaymentBatch(models.Model):
@@ -62,6 +67,10 @@ class PaymentInstruction(models.Model):
     """Money to pay one person for one case, into the account they gave."""
 
     class Status(models.TextChoices):
+        # The person has not accepted the offer yet (a loan): no batch takes it.
+        AWAITING = "awaiting", "Waiting for the person to accept"
+        # A team leader stopped it, with a reason, until they release it: no batch takes it.
+        HELD = "held", "Held"
         PENDING = "pending", "Pending"
         BATCHED = "batched", "In a batch"
         PAID = "paid", "Paid"
@@ -109,12 +118,23 @@ class PaymentInstruction(models.Model):
             ),
             models.CheckConstraint(condition=Q(amount_pence__gt=0), name="payment_amount_positive"),
             models.CheckConstraint(
-                condition=Q(status__in=["pending", "batched", "paid", "failed", "cancelled"]),
+                condition=Q(
+                    status__in=[
+                        "awaiting",
+                        "held",
+                        "pending",
+                        "batched",
+                        "paid",
+                        "failed",
+                        "cancelled",
+                    ]
+                ),
                 name="payment_status_known",
             ),
-            # Pending means not in a batch; batched, paid and failed mean in exactly one.
+            # Awaiting, held and pending mean not in a batch; batched, paid and failed mean in
+            # exactly one.
             models.CheckConstraint(
-                condition=Q(status="pending", batch__isnull=True)
+                condition=Q(status__in=["awaiting", "held", "pending"], batch__isnull=True)
                 | Q(status__in=["batched", "paid", "failed"], batch__isnull=False)
                 | Q(status="cancelled"),
                 name="payment_status_matches_batch",

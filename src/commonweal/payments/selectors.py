@@ -3,11 +3,11 @@
 Who may see payments: team leaders, service owners and administrators, for the
 organisations they lead in. Everything is filtered by organisation in the query."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
-from django.db.models import Count, Sum
+from django.db.models import Count, OuterRef, Subquery, Sum
 
 from .models import LIVE_STATUSES, PaymentBatch, PaymentChange, PaymentInstruction
 
@@ -53,20 +53,58 @@ class PendingPage:
     instructions: list[PaymentInstruction]
     count: int
     total_pence: int
+    # Held by a team leader: no batch takes them until released (with the hold's reason).
+    held: list[PaymentInstruction] = field(default_factory=list)
+    # Waiting for the person to accept their offer.
+    awaiting: list[PaymentInstruction] = field(default_factory=list)
+    awaiting_count: int = 0
+
+
+def _unbatched(organisation_ids, status: str):
+    return PaymentInstruction.objects.filter(organisation_id__in=organisation_ids, status=status)
 
 
 def pending(*, organisation_ids, limit: int = PAGE_SIZE) -> PendingPage:
-    """Instructions waiting for the next batch, oldest first, with their count and total."""
-    queryset = PaymentInstruction.objects.filter(
-        organisation_id__in=organisation_ids, status=PaymentInstruction.Status.PENDING
-    )
+    """Instructions waiting for the next batch, oldest first, with their count and total;
+    those a team leader holds (with why, from the hold's history row); those waiting for
+    the person to accept. Six queries however many there are."""
+    queryset = _unbatched(organisation_ids, PaymentInstruction.Status.PENDING)
     totals = queryset.aggregate(count=Count("id"), total=Sum("amount_pence"))
     rows = list(
         queryset.select_related("organisation")
         .defer("account_number_sealed")
         .order_by("created_at", "id")[:limit]
     )
-    return PendingPage(instructions=rows, count=totals["count"], total_pence=totals["total"] or 0)
+    why_held = (
+        PaymentChange.objects.filter(instruction_id=OuterRef("pk"), to_status="held")
+        .order_by("-at", "-id")
+        .values("reason")[:1]
+    )
+    held = list(
+        _unbatched(organisation_ids, PaymentInstruction.Status.HELD)
+        .defer("account_number_sealed")
+        .annotate(held_because=Subquery(why_held))
+        .order_by("status_changed_at", "id")[:limit]
+    )
+    awaiting = _unbatched(organisation_ids, PaymentInstruction.Status.AWAITING)
+    return PendingPage(
+        instructions=rows,
+        count=totals["count"],
+        total_pence=totals["total"] or 0,
+        held=held,
+        awaiting=list(awaiting.defer("account_number_sealed").order_by("created_at", "id")[:limit]),
+        awaiting_count=awaiting.count(),
+    )
+
+
+def instruction_for_staff(*, organisation_ids, instruction_id: int) -> PaymentInstruction | None:
+    """One payment of the organisations this member of staff handles payments for."""
+    return (
+        PaymentInstruction.objects.filter(organisation_id__in=organisation_ids, pk=instruction_id)
+        .select_related("organisation", "batch", "created_by")
+        .defer("account_number_sealed")
+        .first()
+    )
 
 
 def payment_for_case(*, case_id: int) -> PaymentInstruction | None:
@@ -74,6 +112,16 @@ def payment_for_case(*, case_id: int) -> PaymentInstruction | None:
     return (
         PaymentInstruction.objects.filter(case_id=case_id, status__in=LIVE_STATUSES)
         .defer("account_number_sealed")
+        .first()
+    )
+
+
+def live_payment_status(*, case_id: int) -> str | None:
+    """The status of the case's live payment (awaiting, held, pending, batched or paid), or
+    None: whether an accepted offer still stands when a new decision replaces its own."""
+    return (
+        PaymentInstruction.objects.filter(case_id=case_id, status__in=LIVE_STATUSES)
+        .values_list("status", flat=True)
         .first()
     )
 

@@ -1,6 +1,9 @@
 """Every write for payments, one transaction each, with the history row of every change.
 
-approved case ──payment_instruction_create──▶ PaymentInstruction (pending)
+approved case ──payment_instruction_create──▶ PaymentInstruction (pending, or awaiting
+                                                 the person's acceptance of an offer)
+offer accepted ──payment_for_offer──▶ pending; declined, ended, withdrawn ──▶ cancelled
+a team leader ──payment_hold / payment_release──▶ held / back where it was
 daily, after the cut-off ──payment_batches_run──▶ PaymentBatch, file written, batched
 the bank's report ──payment_batch_reconcile──▶ paid / failed (+ a Task on a failure)
 """
@@ -21,6 +24,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from commonweal.cases import selectors as cases_selectors
 from commonweal.cases import services as cases_services
 from commonweal.catalogue import selectors as catalogue
 from commonweal.core import uk
@@ -29,7 +33,17 @@ from commonweal.core.working_days import add_working_days, is_working_day
 from commonweal.organisations import selectors as organisations
 
 from . import formats, sealing
-from .models import LIVE_STATUSES, PaymentBatch, PaymentChange, PaymentInstruction
+from .holds import _change
+from .holds import payment_for_offer as payment_for_offer
+from .holds import payment_hold as payment_hold
+from .holds import payment_release as payment_release
+from .models import (
+    LIVE_STATUSES,
+    UNBATCHED_STATUSES,
+    PaymentBatch,
+    PaymentChange,
+    PaymentInstruction,
+)
 
 logger = logging.getLogger("commonweal.payments")
 
@@ -71,18 +85,21 @@ def _bank_details(case) -> dict | None:
 def payment_for_decision(*, decision, case, by) -> PaymentInstruction | None:
     """The one place a decision turns into money, in the decision's own transaction.
 
-    An approval with an amount becomes a pending payment instruction for that amount. A
-    decision that replaces an earlier one (a correction, or the answer to a reconsideration)
-    first cancels the earlier decision's payment while it is still pending, unless it is
-    for the same amount; once in a batch or paid it cannot be taken back, so a different
-    amount is never paid on top of it: the team gets a task instead. When a payment cannot
-    be made (the bank details do not pass the checks) the team is given a task, and the
-    decision stands."""
+    An approval with an amount becomes a payment instruction for that amount: pending, or
+    awaiting while the approval's offer waits for the person. A decision that replaces an
+    earlier one (a correction, or the answer to a reconsideration) first cancels the
+    earlier decision's payment while it is not yet in a batch, unless it is for the same
+    amount and no new offer was made; once in a batch or paid it cannot be taken back, so
+    a different amount is never paid on top of it: the team gets a task instead. A payment
+    a team leader held stays held through the change: the one replacing it is held too,
+    until they release it. When a payment cannot be made (the bank details do not pass
+    the checks) the team is given a task, and the decision stands."""
     amount = decision.amount_pence if decision.outcome == "approved" else None
     if decision.reconsiders_id or decision.supersedes_id:
         live = PaymentInstruction.objects.filter(case_id=case.pk, status__in=LIVE_STATUSES).first()
-        if live is not None and live.amount_pence != amount:
-            if live.status == PaymentInstruction.Status.PENDING:
+        new_offer = cases_selectors.offer_for_decision(decision_id=decision.pk)
+        if live is not None and (live.amount_pence != amount or new_offer is not None):
+            if live.status in UNBATCHED_STATUSES:
                 payment_instruction_cancel(
                     instruction_id=live.pk,
                     by=by,
@@ -103,7 +120,7 @@ def payment_for_decision(*, decision, case, by) -> PaymentInstruction | None:
     if not amount:
         return None
     try:
-        return payment_instruction_create(
+        instruction = payment_instruction_create(
             case_id=case.pk,
             amount_pence=amount,
             by=by,
@@ -114,6 +131,41 @@ def payment_for_decision(*, decision, case, by) -> PaymentInstruction | None:
             case, by, _("Set up the payment by hand: %(reason)s") % {"reason": refused.message}
         )
         return None
+    if instruction.created_at >= decision.decided_at:  # made now, not handed back
+        hold = _hold_not_released(case.pk, instruction.pk)
+        if hold is not None:
+            _change(
+                instruction,
+                PaymentInstruction.Status.HELD,
+                by,
+                _("Held, as the payment it replaces was: %(reason)s") % {"reason": hold},
+                "payment_held",
+            )
+    return instruction
+
+
+def _hold_not_released(case_id: int, new_id: int) -> str | None:
+    """Why the case's payment before `new_id` was held, when it was cancelled while held
+    (replaced by a new decision, or its offer withdrawn) and so never released; else None.
+    A team leader's hold is about the case, so its next payment waits for them too."""
+    previous = (
+        PaymentInstruction.objects.filter(case_id=case_id)
+        .exclude(pk=new_id)
+        .order_by("-created_at", "-id")
+        .only("id", "status")
+        .first()
+    )
+    if previous is None or previous.status != PaymentInstruction.Status.CANCELLED:
+        return None
+    last = PaymentChange.objects.filter(instruction_id=previous.pk).order_by("-at", "-id").first()
+    if last is None or last.from_status != PaymentInstruction.Status.HELD:
+        return None
+    held = (
+        PaymentChange.objects.filter(instruction_id=previous.pk, to_status="held")
+        .order_by("-at", "-id")
+        .first()
+    )
+    return held.reason if held is not None else ""
 
 
 def _payment_task(case, by, title: str) -> None:
@@ -130,11 +182,13 @@ def _payment_task(case, by, title: str) -> None:
 def payment_instruction_create(*, case_id: int, amount_pence: int, by, reason: str):
     """A payment for an approved case into the account given in its application.
 
-    Safe to call twice (a double click, two workers, a retried task): the case's row is
-    locked, and a live instruction for the same amount is handed back rather than made
-    again; the database's unique index is the backstop. Refused (PaymentRefused) when the
-    case is not approved, has no valid bank details, or already has a live instruction
-    for a different amount."""
+    When the approval is an offer the person must accept (a loan), the instruction waits
+    for their answer ("awaiting"; no batch takes it) until they accept; once accepted it is
+    pending. Safe to call twice (a double click, two workers, a retried task): the case's
+    row is locked, and a live instruction for the same amount is handed back rather than
+    made again; the database's unique index is the backstop. Refused (PaymentRefused) when
+    the case is not approved, has no valid bank details, already has a live instruction
+    for a different amount, or its offer was for another amount or was not accepted."""
     if isinstance(amount_pence, bool) or not isinstance(amount_pence, int):
         raise PaymentRefused(_("The amount must be a whole number of pence."))
     if not 0 < amount_pence <= MAX_AMOUNT_PENCE:
@@ -159,6 +213,7 @@ def payment_instruction_create(*, case_id: int, amount_pence: int, by, reason: s
                 _("Case %(reference)s is not approved, so nothing can be paid.")
                 % {"reference": case.reference}
             )
+        status = _status_for_offer(case, decision, amount_pence)
         if case.team_id is None:
             raise PaymentRefused(
                 _("Case %(reference)s is in no team's queue, so no organisation can pay it.")
@@ -187,6 +242,7 @@ def payment_instruction_create(*, case_id: int, amount_pence: int, by, reason: s
                     created_at=now,
                     created_by=by,
                     reason=reason,
+                    status=status,
                     status_changed_at=now,
                 )
         except IntegrityError:
@@ -200,7 +256,7 @@ def payment_instruction_create(*, case_id: int, amount_pence: int, by, reason: s
                 _("Case %(reference)s already has a payment.") % {"reference": case.reference}
             ) from None
         PaymentChange.objects.create(
-            instruction=instruction, to_status="pending", at=now, by=by, reason=reason
+            instruction=instruction, to_status=status, at=now, by=by, reason=reason
         )
         cases_services.case_event_record(
             case=case,
@@ -212,9 +268,31 @@ def payment_instruction_create(*, case_id: int, amount_pence: int, by, reason: s
                 "amount_pence": amount_pence,
                 "amount": pounds(amount_pence),
                 "reason": reason,
+                "status": status,
             },
         )
     return instruction
+
+
+def _status_for_offer(case, decision, amount_pence: int) -> str:
+    """Pending, or awaiting while the approval's offer waits for the person's answer;
+    refused when the offer was for another amount or is not going to be accepted."""
+    offer = cases_selectors.offer_for_decision(decision_id=decision.pk)
+    if offer is None:
+        return PaymentInstruction.Status.PENDING
+    if offer.amount_pence and offer.amount_pence != amount_pence:
+        raise PaymentRefused(
+            _("The offer on case %(reference)s was for %(amount)s.")
+            % {"reference": case.reference, "amount": pounds(offer.amount_pence)}
+        )
+    if offer.status == "waiting":
+        return PaymentInstruction.Status.AWAITING
+    if offer.status == "accepted":
+        return PaymentInstruction.Status.PENDING
+    raise PaymentRefused(
+        _("The offer on case %(reference)s was not accepted, so nothing can be paid.")
+        % {"reference": case.reference}
+    )
 
 
 def payment_instruction_cancel(*, instruction_id: int, by, reason: str) -> PaymentInstruction:
@@ -227,28 +305,18 @@ def payment_instruction_cancel(*, instruction_id: int, by, reason: str) -> Payme
         instruction = instruction.first()
         if instruction is None:
             raise PaymentRefused(_("This payment does not exist."))
-        if instruction.status != PaymentInstruction.Status.PENDING:
+        if instruction.status not in UNBATCHED_STATUSES:
             raise PaymentRefused(_("Only a payment that is not yet in a batch can be cancelled."))
-        now = timezone.now()
-        instruction.status = PaymentInstruction.Status.CANCELLED
-        instruction.status_changed_at = now
-        instruction.save(update_fields=["status", "status_changed_at"])
-        PaymentChange.objects.create(
-            instruction=instruction,
-            from_status="pending",
-            to_status="cancelled",
-            at=now,
-            by=by,
-            reason=reason,
-        )
-        cases_services.case_event_record(
-            case=cases_services.case_get(case_id=instruction.case_id),
-            kind="payment_cancelled",
-            actor=by,
-            visible_to_person=False,
-            data={"payment": instruction.pk, "reason": reason},
-        )
+        _change(instruction, PaymentInstruction.Status.CANCELLED, by, reason, "payment_cancelled")
     return instruction
+
+
+def payment_decisions_unlink(case_ids: list[int]) -> int:
+    """For the retention job, inside its transaction: these cases' decisions are about to
+    be deleted; their payments are kept, without the link to the decision."""
+    return PaymentInstruction.objects.filter(case_id__in=case_ids, decision__isnull=False).update(
+        decision=None
+    )
 
 
 def pounds(pence: int) -> str:

@@ -58,6 +58,53 @@ def pending_list(request):
     )
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
+@payments_staff
+def instruction_detail(request, instruction_id: int):
+    """One payment: where it is, its history, and holding or releasing it with a reason."""
+    instruction = selectors.instruction_for_staff(
+        organisation_ids=request.payment_organisations, instruction_id=instruction_id
+    )
+    if instruction is None:
+        raise Http404("No such payment")
+    errors = []
+    reason = ""
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        reason = request.POST.get("reason", "")[:5000]
+        change = {"hold": services.payment_hold, "release": services.payment_release}.get(action)
+        if change is None:
+            errors.append({"text": _("Choose to hold or release the payment"), "href": "#reason"})
+        else:
+            try:
+                change(
+                    instruction_id=instruction.pk,
+                    reason=reason,
+                    by=request.user,
+                    organisation_ids=request.payment_organisations,
+                )
+            except services.PaymentRefused as refused:
+                errors.append({"text": refused.message, "href": "#reason"})
+            else:
+                messages.success(
+                    request, _("Payment held.") if action == "hold" else _("Payment released.")
+                )
+                return redirect("payments:instruction", instruction_id=instruction.pk)
+        instruction = selectors.instruction_for_staff(
+            organisation_ids=request.payment_organisations, instruction_id=instruction_id
+        )
+    return _page(
+        request,
+        "payments/instruction.html",
+        status=400 if errors else 200,
+        errors=errors,
+        reason=reason,
+        instruction=instruction,
+        history=selectors.payment_history(instruction_id=instruction.pk),
+        page_title=_("Payment for %(reference)s") % {"reference": instruction.reference},
+    )
+
+
 def _batch_or_404(request, batch_id: int):
     batch = selectors.batch_for_staff(
         organisation_ids=request.payment_organisations, batch_id=batch_id

@@ -9,6 +9,13 @@ EVENT_TYPES = {
     "application.submitted": "An application was submitted",
     "case.stage_changed": "A case moved to another stage",
     "decision.made": "A decision was made on a case",
+    "offer.made": "An approval was made as an offer the person must accept (a loan)",
+    "offer.accepted": "The person accepted the offer (online, or told staff)",
+    "offer.declined": "The person declined the offer (online, or told staff)",
+    "offer.expired": "The offer ended because it was not accepted in time",
+    "offer.withdrawn": (
+        "The offer was withdrawn: the decision is being looked at again, or was corrected"
+    ),
     "message.failed": "A message to a person could not be delivered",
 }
 

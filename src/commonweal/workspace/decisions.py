@@ -228,6 +228,8 @@ def _preview(request, page, values, draft, correcting, revision):
     message that tells them."""
     case = page.case
     languages = _person_languages(case)
+    # An approval that will be an offer (a loan): the offer as it will be made.
+    offer = cases_selectors.offer_draft(case=case, decision=draft, definition=page.definition)
     renderings = []
     for language in [*languages, *([] if "en" in languages else ["en"])]:
         with translation.override(language):
@@ -241,14 +243,31 @@ def _preview(request, page, values, draft, correcting, revision):
             )
             html = render_to_string(
                 "workspace/_decision_preview.html",
-                {"decision": decision, "definition": page.definition, "case": case},
+                {
+                    "decision": decision,
+                    "definition": page.definition,
+                    "case": case,
+                    "application": case.application,
+                    "offer": cases_selectors.offer_view(
+                        offer=offer, definition=page.definition, language=language
+                    ),
+                },
             )
         renderings.append({"language": language, "html": html, "theirs": language in languages})
+    # As `cases.decisions._record` tells them: a first approval that is an offer sends the
+    # offer itself, with its repayments and last day.
     notice = (
         "decision_corrected"
         if correcting
         else ("reconsideration_decided" if draft.reconsiders_id else "decision_made")
     )
+    extra_for = None
+    if offer is not None and notice == "decision_made":
+        notice = "offer_made"
+
+        def extra_for(_language):
+            return cases_selectors.offer_placeholders(offer)
+
     return _page(
         request,
         "workspace/decide_preview.html",
@@ -258,7 +277,7 @@ def _preview(request, page, values, draft, correcting, revision):
         case=case,
         correcting=correcting,
         renderings=renderings,
-        message=presenters.notice_preview(case, notice, page.definition),
+        message=presenters.notice_preview(case, notice, page.definition, extra_for=extra_for),
         staff_rows=presenters.decision_staff_rows(draft, page.definition),
         form_url=request.path,
         page_title=_("Check the decision before you send it"),

@@ -440,6 +440,105 @@ def _decision_event_text(data: dict) -> str:
     return text
 
 
+def _event_text(kind: str, data: dict, stage_title: str) -> str:
+    """An event in words for staff; only the kind's own words are worked out (each
+    kind keeps different things in its data)."""
+    texts = {
+        "submitted": lambda: _submitted_text(data),
+        "stage_changed": lambda: _("Stage: %(stage)s") % {"stage": stage_title},
+        "message_sent": lambda: (
+            _("Message sent by %(channel)s") % {"channel": data.get("channel", "")}
+        ),
+        "note": lambda: _note_text(data),
+        "update": lambda: data.get("text", ""),
+        "assigned": lambda: _("Assigned"),
+        "transferred": lambda: (
+            _("Moved to another team: %(reason)s") % {"reason": data.get("reason", "")}
+        ),
+        "referred": lambda: (
+            _("Referred to %(organisation)s: %(reason)s")
+            % {
+                "organisation": data.get("organisation_name", ""),
+                "reason": data.get("reason", ""),
+            }
+        ),
+        "referral_ended": lambda: (
+            _("Referral to %(organisation)s ended")
+            % {"organisation": data.get("organisation_name", "")}
+        ),
+        "decided": lambda: _decision_event_text(data),
+        "decision_corrected": lambda: (
+            _("Corrected to: %(decision)s. Why: %(reason)s")
+            % {"decision": _decision_event_text(data), "reason": data.get("reason", "")}
+        ),
+        "reconsideration": lambda: (
+            _("Asked to look at the decision again: %(reason)s")
+            % {"reason": data.get("reason", "")}
+        ),
+        "task_added": lambda: _("Task added: %(title)s") % {"title": data.get("title", "")},
+        "task_done": lambda: _("Task done: %(title)s") % {"title": data.get("title", "")},
+        "flagged": lambda: (
+            _("Flag added: %(flag)s") % {"flag": FLAG_LABELS.get(data.get("flag"), "")}
+        ),
+        "unflagged": lambda: (
+            _("Flag removed: %(flag)s") % {"flag": FLAG_LABELS.get(data.get("flag"), "")}
+        ),
+        "thread_message": lambda: (
+            _("Secure message from the team")
+            if data.get("from_staff")
+            else _("Secure message from the person")
+        ),
+        "clock_stopped": lambda: _("Time limit paused while waiting for the person"),
+        "clock_restarted": lambda: (
+            _("Time limit restarted; due date now %(date)s") % {"date": data.get("due_date", "")}
+        ),
+        "message_failed": lambda: (
+            _("Not delivered by %(channel)s: %(reason)s")
+            % {"channel": data.get("channel", ""), "reason": data.get("reason", "")}
+        ),
+        "check_overridden": lambda: (
+            _("Red check overridden: %(reason)s") % {"reason": data.get("reason", "")}
+        ),
+        "payment_instructed": lambda: (
+            _("Payment of %(amount)s instructed") % {"amount": data.get("amount", "")}
+        ),
+        "payment_cancelled": lambda: (
+            _("Payment cancelled: %(reason)s") % {"reason": data.get("reason", "")}
+        ),
+        "payment_paid": lambda: (
+            _("Payment of %(amount)s made") % {"amount": data.get("amount", "")}
+        ),
+        "payment_failed": lambda: (
+            _("Payment of %(amount)s failed: %(reason)s")
+            % {"amount": data.get("amount", ""), "reason": data.get("reason", "")}
+        ),
+        "payment_held": lambda: (
+            _("Payment of %(amount)s held: %(reason)s")
+            % {"amount": data.get("amount", ""), "reason": data.get("reason", "")}
+        ),
+        "payment_released": lambda: (
+            _("Payment of %(amount)s released: %(reason)s")
+            % {"amount": data.get("amount", ""), "reason": data.get("reason", "")}
+        ),
+        "offer_made": lambda: (
+            _("Offer of %(amount)s made; last day to answer %(date)s")
+            % {"amount": data.get("amount", ""), "date": date_long(data.get("accept_by"))}
+        ),
+        "offer_accepted": lambda: _offer_answer_text(data, accepted=True),
+        "offer_declined": lambda: _offer_answer_text(data, accepted=False),
+        "offer_expired": lambda: (
+            _("Offer ended unanswered after %(date)s") % {"date": date_long(data.get("accept_by"))}
+        ),
+        "offer_withdrawn": lambda: _("Offer withdrawn: the decision is being looked at again"),
+        "checks_run": lambda: ", ".join(
+            f"{checks_label(name)}: {CHECK_STATUS_WORDS.get(status, status)}"
+            for name, status in data.get("results", {}).items()
+        ),
+    }
+    text = texts.get(kind)
+    return text() if text else ""
+
+
 def timeline(page, language: str) -> list[dict]:
     """Every event, newest first, in words; whether the person sees it is shown too."""
     definition = page.definition
@@ -448,56 +547,11 @@ def timeline(page, language: str) -> list[dict]:
         data = event.data
         stage = definition.stage(data.get("stage", "")) if "stage" in data else None
         stage_title = stage.title.text(language) if stage else data.get("stage", "")
-        texts = {
-            "submitted": _submitted_text(data),
-            "stage_changed": _("Stage: %(stage)s") % {"stage": stage_title},
-            "message_sent": _("Message sent by %(channel)s") % {"channel": data.get("channel", "")},
-            "note": _note_text(data),
-            "update": data.get("text", ""),
-            "assigned": _("Assigned"),
-            "transferred": _("Moved to another team: %(reason)s")
-            % {"reason": data.get("reason", "")},
-            "referred": _("Referred to %(organisation)s: %(reason)s")
-            % {"organisation": data.get("organisation_name", ""), "reason": data.get("reason", "")},
-            "referral_ended": _("Referral to %(organisation)s ended")
-            % {"organisation": data.get("organisation_name", "")},
-            "decided": _decision_event_text(data),
-            "decision_corrected": _("Corrected to: %(decision)s. Why: %(reason)s")
-            % {"decision": _decision_event_text(data), "reason": data.get("reason", "")},
-            "reconsideration": _("Asked to look at the decision again: %(reason)s")
-            % {"reason": data.get("reason", "")},
-            "task_added": _("Task added: %(title)s") % {"title": data.get("title", "")},
-            "task_done": _("Task done: %(title)s") % {"title": data.get("title", "")},
-            "flagged": _("Flag added: %(flag)s") % {"flag": FLAG_LABELS.get(data.get("flag"), "")},
-            "unflagged": _("Flag removed: %(flag)s")
-            % {"flag": FLAG_LABELS.get(data.get("flag"), "")},
-            "thread_message": _("Secure message from the team")
-            if data.get("from_staff")
-            else _("Secure message from the person"),
-            "clock_stopped": _("Time limit paused while waiting for the person"),
-            "clock_restarted": _("Time limit restarted; due date now %(date)s")
-            % {"date": data.get("due_date", "")},
-            "message_failed": _("Not delivered by %(channel)s: %(reason)s")
-            % {"channel": data.get("channel", ""), "reason": data.get("reason", "")},
-            "check_overridden": _("Red check overridden: %(reason)s")
-            % {"reason": data.get("reason", "")},
-            "payment_instructed": _("Payment of %(amount)s instructed")
-            % {"amount": data.get("amount", "")},
-            "payment_cancelled": _("Payment cancelled: %(reason)s")
-            % {"reason": data.get("reason", "")},
-            "payment_paid": _("Payment of %(amount)s made") % {"amount": data.get("amount", "")},
-            "payment_failed": _("Payment of %(amount)s failed: %(reason)s")
-            % {"amount": data.get("amount", ""), "reason": data.get("reason", "")},
-            "checks_run": ", ".join(
-                f"{checks_label(name)}: {CHECK_STATUS_WORDS.get(status, status)}"
-                for name, status in data.get("results", {}).items()
-            ),
-        }
         entries.append(
             {
                 "kind": event.kind,
                 "title": EVENT_TITLES.get(event.kind) or event.get_kind_display(),
-                "text": texts.get(event.kind, ""),
+                "text": _event_text(event.kind, data, stage_title),
                 "who": _who(event),
                 "for_whom": event.on_behalf_of.full_name if event.on_behalf_of_id else "",
                 "when": event.created_at,
@@ -506,6 +560,25 @@ def timeline(page, language: str) -> list[dict]:
             }
         )
     return entries
+
+
+HOW_LABELS = {
+    "online": gettext_lazy("online"),
+    "phone": gettext_lazy("by phone"),
+    "in_person": gettext_lazy("in person"),
+    "letter": gettext_lazy("by letter"),
+}
+
+
+def _offer_answer_text(data: dict, *, accepted: bool) -> str:
+    """ "Accepted by phone, told by Sam Evans: 'Yes please'"."""
+    how = HOW_LABELS.get(data.get("how", ""), "")
+    text = (_("Accepted %(how)s") if accepted else _("Declined %(how)s")) % {"how": how}
+    if data.get("told_by"):
+        text += ", " + _("told by %(name)s") % {"name": data["told_by"]}
+    if data.get("words"):
+        text += ": “" + data["words"] + "”"
+    return text
 
 
 def decision_outcomes(definition, language: str) -> list[dict]:
@@ -624,13 +697,14 @@ NOTICE_CHANNEL_LABELS = {
 }
 
 
-def notice_preview(case, event: str, definition) -> dict:
-    """The message that will tell the person, as it will be sent."""
+def notice_preview(case, event: str, definition, extra_for=None) -> dict:
+    """The message that will tell the person, as it will be sent (`extra_for(language)`,
+    the notice's own placeholders)."""
     from commonweal.core.uk import format_phone
     from commonweal.messaging import selectors as messaging_selectors
 
     found = messaging_selectors.notice_preview(
-        event=event, person=case.person, case=case, definition=definition
+        event=event, person=case.person, case=case, definition=definition, extra_for=extra_for
     )
     channel = found.get("channel")
     address = found.get("address", "")

@@ -20,6 +20,8 @@ from commonweal.core.staff import staff_required
 from commonweal.messaging import selectors as messaging_selectors
 from commonweal.messaging import services as messaging
 from commonweal.organisations import selectors as organisations
+from commonweal.payments import selectors as payments_selectors
+from commonweal.payments import services as payments_services
 from commonweal.people import selectors as people_selectors
 from commonweal.people import services as people_services
 from commonweal.privacy import services as privacy
@@ -200,6 +202,7 @@ def case_detail(request, reference, errors=None, status=200, values=None):
         case=page.case,
         sharing=rights_selectors.case_sharing_consent(case=page.case),
         consent_answer=rights_selectors.consent_answer_sentence,
+        **_offer_and_payment(request, page),
         relationships=people_selectors.representative_relationships(),
         rep_scopes=people_selectors.representative_scopes(),
         rules_panel=rules_selectors.case_panel(case=page.case, language=get_language())
@@ -217,6 +220,27 @@ def case_detail(request, reference, errors=None, status=200, values=None):
         else page.case.reference,
         nav="",
     )
+
+
+def _offer_and_payment(request, page) -> dict:
+    """The case's offer (an approval the person must accept) and its payment, for those
+    who work the case; holding and releasing the payment is for team leaders."""
+    if not page.can_act:
+        return {"offer": None, "payment": None, "can_hold": False}
+    offer = (
+        cases_selectors.offer_view(
+            offer=cases_selectors.offer_for_case(case_id=page.case.pk),
+            definition=page.definition,
+            language=get_language(),
+        )
+        if page.definition.offer is not None
+        else None
+    )
+    payment = payments_selectors.payment_for_case(case_id=page.case.pk)
+    can_hold = payment is not None and payment.organisation_id in (
+        payments_selectors.payment_organisations(context=request.staff)
+    )
+    return {"offer": offer, "payment": payment, "can_hold": can_hold}
 
 
 def _revision(request) -> int | None:
@@ -383,6 +407,10 @@ def case_action(request, reference, action):
                 files=request.FILES.getlist("attachments"),
             )
             message = _("Message sent.")
+        elif action == "offer-answer":
+            message = _record_offer_answer(request, case)
+        elif action in ("payment-hold", "payment-release"):
+            message = _hold_or_release(request, case, action)
         elif action == "representative":
             ends_on, error = _date(request, "rep-ends")
             if error:
@@ -426,6 +454,73 @@ def case_action(request, reference, action):
         return _refused(request, reference, refused.message, f"refer-{refused.field}")
     presenters.flash(request, message)
     return redirect("workspace:case", reference=case.reference)
+
+
+STAFF_ANSWER_WAYS = ("phone", "in_person", "letter")
+
+
+def _record_offer_answer(request, case) -> str:
+    """The person's answer to the offer, given by phone, in person or by letter."""
+    post = request.POST
+    answer = post.get("answer", "")
+    if answer not in ("accept", "decline"):
+        raise cases_services.CaseActionRefused(
+            _("Select whether the person accepts or declines the offer"), field="answer"
+        )
+    how = post.get("how", "")
+    if how not in STAFF_ANSWER_WAYS:
+        raise cases_services.CaseActionRefused(
+            _("Select how the person gave their answer"), field="how"
+        )
+    accept = answer == "accept"
+    try:
+        cases_services.offer_answer(
+            case_id=case.pk,
+            accept=accept,
+            by=request.user,
+            how=how,
+            told_by=post.get("told_by", "")[:1000],
+            words=post.get("words", "")[:10_000],
+        )
+    except cases_services.CaseActionRefused:
+        offer = cases_selectors.offer_for_case(case_id=case.pk)
+        repeated = (
+            offer is not None
+            and offer.status == ("accepted" if accept else "declined")
+            and offer.answered_by_id == request.user.pk
+        )
+        if not repeated:  # not a double click: say why
+            raise
+    return (
+        _("Answer recorded: the offer was accepted.")
+        if accept
+        else _("Answer recorded: the offer was declined.")
+    )
+
+
+def _hold_or_release(request, case, action: str) -> str:
+    """A team leader holds the case's payment, or releases it, with a reason."""
+    organisation_ids = payments_selectors.payment_organisations(context=request.staff)
+    if not organisation_ids:
+        raise PermissionDenied("Only team leaders hold or release payments")
+    payment = payments_selectors.payment_for_case(case_id=case.pk)
+    if payment is None or str(payment.pk) != request.POST.get("payment", ""):
+        raise cases_services.CaseActionRefused(_("This payment is not on this case."))
+    change = (
+        payments_services.payment_hold
+        if action == "payment-hold"
+        else payments_services.payment_release
+    )
+    try:
+        change(
+            instruction_id=payment.pk,
+            reason=request.POST.get("reason", ""),
+            by=request.user,
+            organisation_ids=organisation_ids,
+        )
+    except payments_services.PaymentRefused as refused:
+        raise cases_services.CaseActionRefused(refused.message, field="reason") from None
+    return _("Payment held.") if action == "payment-hold" else _("Payment released.")
 
 
 def _refused(request, reference, message: str, anchor: str, stale: bool = False):

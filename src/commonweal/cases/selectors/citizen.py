@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from commonweal.messaging.models import ThreadAttachment, ThreadMessage
 
-from ..models import Case, CaseEvent, Decision
+from ..models import Case, CaseEvent, Decision, Offer
 
 
 @dataclass(frozen=True)
@@ -182,7 +182,46 @@ def _entry(
             _("%(organisation)s is no longer helping with your application.")
             % {"organisation": data.get("organisation_name", "")},
         )
+    if kind.startswith("offer_"):
+        return _offer_entry(event, viewer, by_viewer)
     return TimelineEntry(event.get_kind_display(), event.created_at, "")
+
+
+def _offer_entry(event: CaseEvent, viewer: str, by_viewer: bool) -> TimelineEntry:
+    """An offer's events, without its amounts (the status check shows them too)."""
+    from commonweal.core.jinja import date_long
+
+    data = event.data
+    last_day = date_long(data["accept_by"]) if data.get("accept_by") else ""
+    kind = event.kind
+    if kind == CaseEvent.Kind.OFFER_MADE:
+        return TimelineEntry(
+            _("Offer made"),
+            event.created_at,
+            _("We made an offer. It can be accepted or declined until %(date)s.")
+            % {"date": last_day},
+        )
+    if kind in (CaseEvent.Kind.OFFER_ACCEPTED, CaseEvent.Kind.OFFER_DECLINED):
+        accepted = kind == CaseEvent.Kind.OFFER_ACCEPTED
+        if viewer != VIEWER_UNKNOWN and by_viewer:
+            text = _("You accepted the offer.") if accepted else _("You declined the offer.")
+        else:
+            text = _("The offer was accepted.") if accepted else _("The offer was declined.")
+        title = _("Offer accepted") if accepted else _("Offer declined")
+        return TimelineEntry(title, event.created_at, text)
+    if kind == CaseEvent.Kind.OFFER_EXPIRED:
+        return TimelineEntry(
+            _("Offer ended"),
+            event.created_at,
+            _("The offer ended because it was not accepted by %(date)s.") % {"date": last_day},
+        )
+    return TimelineEntry(
+        _("Offer withdrawn"),
+        event.created_at,
+        _("The offer was withdrawn because we corrected our decision.")
+        if data.get("corrected")
+        else _("The offer was withdrawn while the decision is looked at again."),
+    )
 
 
 def case_timeline(
@@ -450,6 +489,12 @@ def cases_for_export(*, person, language: str) -> list[dict]:
     decisions: dict[int, list] = {case.pk: [] for case in cases}
     for decision in Decision.objects.filter(case_id__in=by_id).order_by("decided_at", "id"):
         decisions[decision.case_id].append(decision)
+    offers = {
+        offer.decision_id: offer
+        for offer in Offer.objects.filter(case_id__in=by_id).select_related(
+            "decision__superseded_by"
+        )
+    }
     threads: dict[int, list] = {case.pk: [] for case in cases}
     for message in (
         ThreadMessage.objects.filter(case_id__in=by_id)
@@ -511,6 +556,7 @@ def cases_for_export(*, person, language: str) -> list[dict]:
                         "after_looking_again": True if decision.reconsiders_id else None,
                         "corrects_an_earlier_decision": True if decision.supersedes_id else None,
                         "why_corrected": decision.correction_reason or None,
+                        "offer": _offer_for_export(offers.get(decision.pk), language),
                     }
                     for decision in decisions[case.pk]
                 ],
@@ -535,6 +581,26 @@ def cases_for_export(*, person, language: str) -> list[dict]:
             }
         )
     return exported
+
+
+def _offer_for_export(offer, language: str) -> dict | None:
+    """An approval's offer in the person's download: what it was, and their answer."""
+    from django.utils import translation
+
+    from .offers import offer_answer_sentence, offer_sentences
+
+    if offer is None:
+        return None
+    with translation.override(language):
+        return {
+            "offered": " ".join(offer_sentences(offer)),
+            "last_day_to_answer": offer.accept_by.isoformat(),
+            "status": offer.status,
+            "answer": offer_answer_sentence(offer),
+            "answered_at": offer.answered_at.isoformat() if offer.answered_at else None,
+            "how": offer.how,
+            "what_you_said": offer.words,
+        }
 
 
 def latest_case_of_person(*, person_id: int) -> Case | None:

@@ -107,9 +107,10 @@ def load_demo_people() -> dict[str, str]:
 
 # Three Budgeting Loans taken by phone when the demo is first set up, to show automation: the
 # worker runs their checks. Megan Ellis's every check runs and passes and the rules say
-# eligible, so the policy approves it and its payment instruction is made. Jordan Price asks
-# for the loan to be paid into an account in someone else's name (S Evans), so the account
-# holder check is amber and the case waits for a caseworker. Rhian Davies is involved in
+# eligible, so the policy approves it: the loan is offered to her, and its payment
+# instruction waits for her acceptance. Jordan Price asks for the loan to be paid into an
+# account in someone else's name (S Evans), so the account holder check is amber and the
+# case waits for a caseworker. Rhian Davies is involved in
 # industrial action, which the rules refer to a caseworker. Each has their own details, so
 # no matching check finds one in another.
 DEMO_PHONE_APPLICATIONS = [
@@ -355,10 +356,11 @@ class Command(BaseCommand):
             automation_lines = f"""
   Automation: three Budgeting Loans were taken by phone as the demo was set up. The worker
   runs their checks in the background. {green} passes every check and the rules say
-  eligible, so the policy approves it and its payment appears in
-  {base}/staff/payments/pending/ (sign in as the team leader). {other_name} asks for the
-  money to go to an account in someone else's name: that check is amber, so it waits for a
-  caseworker. {referred} says the person is on strike: the rules refer it to a caseworker.
+  eligible, so the policy approves it: the loan is offered to the person, and its payment
+  waits for them to accept it in {base}/staff/payments/pending/ (sign in as the team
+  leader). {other_name} asks for the money to go to an account in someone else's name:
+  that check is amber, so it waits for a caseworker. {referred} says the person is on
+  strike: the rules refer it to a caseworker.
 
 """
         self.stdout.write(

@@ -2,7 +2,8 @@
 
 Wraps django-tasks-db's worker loop. A second thread writes a heartbeat (read by /healthz)
 and, every few minutes, runs the housekeeping that must happen even if nobody asks:
-re-queueing messages a crashed worker left behind, expiring old drafts, pruning counters.
+re-queueing messages a crashed worker left behind, expiring old drafts and offers not
+answered in time, pruning counters.
 Run as many workers as you like; every job they share is safe to run twice.
 """
 
@@ -21,6 +22,7 @@ from django_tasks_db.management.commands.db_worker import Worker
 
 from commonweal.accounts import services as accounts_services
 from commonweal.api import services as api_services
+from commonweal.cases import services as cases_services
 from commonweal.core import services as core_services
 from commonweal.intake import services as intake_services
 from commonweal.messaging import services as messaging_services
@@ -52,6 +54,8 @@ def housekeeping() -> dict:
         "api_call_counts_pruned": api_services.api_call_counts_prune(),
         "sign_in_codes_pruned": accounts_services.sign_in_codes_prune(),
         "stale_heartbeats_pruned": core_services.worker_heartbeats_prune(),
+        # Offers not answered by their last day end, and their payments are cancelled.
+        "offers_expired": cases_services.offers_expire(),
         # After the cut-off on a working day, once: the day's payment files.
         "payment_batches_made": payments_services.payment_batches_run_due(),
         # Once a night the first worker to claim the day queues the retention run as a task
