@@ -363,7 +363,7 @@ def test_the_persons_download_has_the_offer_and_what_they_said(client, citizen, 
     assert REPAYMENTS in offer["offered"]
     assert offer["status"] == "declined" and offer["what_you_said"] == "Not now."
     assert offer["answer"].startswith("The offer was declined by phone on")
-    assert len(captured) == 16  # as docs/data-rights.md says
+    assert len(captured) == 17  # as docs/data-rights.md says
 
 
 def test_the_list_of_applications_says_an_offer_is_waiting(citizen_client, case):

@@ -126,7 +126,7 @@ def test_the_timeline_tells_each_thing_once_after_a_decision_and_its_emails(
     from tests.test_notices import deliver_all
 
     application = submitted(citizen)
-    decide(application, staff, outcome="approved", reasons=["loan-approved"])
+    decide(application, staff)
     deliver_all()  # the receipt and the decision, both by email
     html = citizen_client.get(f"/applications/{application.reference}/").content.decode()
     titles = re.findall(r'<h3 class="app-timeline__title">(.*?)</h3>', html)
@@ -137,6 +137,24 @@ def test_the_timeline_tells_each_thing_once_after_a_decision_and_its_emails(
         "Application received",
     ]
     # Each email once, under the title that says which it was.
+    assert html.count("We sent you an email.") == 2
+
+
+def test_the_timeline_names_the_offer_an_approved_loan_makes_and_its_email(
+    citizen_client, citizen, staff
+):
+    from tests.test_notices import deliver_all
+
+    application = submitted(citizen)
+    decide(application, staff, outcome="approved", reasons=["loan-approved"])
+    deliver_all()  # the receipt, and the offer the approval made, both by email
+    html = citizen_client.get(f"/applications/{application.reference}/").content.decode()
+    titles = [
+        unescape(title) for title in re.findall(r'<h3 class="app-timeline__title">(.*?)</h3>', html)
+    ]
+    assert "We told you about our offer" in titles
+    assert titles.count("Decision made") == 1
+    assert "Message sent" not in titles  # every email says what it was about
     assert html.count("We sent you an email.") == 2
 
 
