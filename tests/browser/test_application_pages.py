@@ -75,9 +75,11 @@ def test_the_application_page_after_a_decision_and_the_access_page(chromium, dem
         assert "Jo Evans" in answers and "2 High Street" in answers
         assert "Date of decision" not in answers
         titles = page.locator(".app-timeline__title").all_inner_texts()
+        # A loan approved is an offer to accept or decline: the notice is the offer's.
         assert titles == [
-            "We told you about our decision",
+            "We told you about our offer",
             "We confirmed we have your application",
+            "Offer made",
             "Decision made",
             "Application received",
         ]

@@ -58,7 +58,7 @@ def test_a_decision_is_previewed_corrected_and_reconsidered(chromium, demo_site,
         assert "Loan amount\n£350" in main or "Loan amount £350" in main.replace("\t", " ")
         # The loan is an offer: the preview shows it, and the offer notice that tells them.
         assert "We can lend you £350." in main
-        assert "Your offer: Apply for a Budgeting Loan" in main
+        assert f"Your offer: Budgeting Loan ({case.reference})" in main
         # Change, then back to the preview, then send.
         worker.submit('main form button[value="change"]', "changing")
         assert page.input_value("#amount") == "350"
