@@ -19,7 +19,7 @@ def test_a_registry_names_what_is_registered_and_refuses_unknown_and_duplicate_n
         shapes.register("circle", "round")  # the same again is harmless
         assert shapes.get("circle") == "round"
         assert "circle" in shapes and shapes.names() == ["circle"]
-        with pytest.raises(UnknownName, match="nothing is registered as 'square'.*circle"):
+        with pytest.raises(UnknownName, match=r"nothing is registered as 'square'.*circle"):
             shapes.get("square")
         assert shapes.find("square") is None
         with pytest.raises(DuplicateName, match="'circle' is already registered"):
@@ -75,10 +75,9 @@ def test_listeners_run_in_the_transaction_and_after_commit_only_when_it_commits(
     assert heard == [("now", "decided"), ("after commit", "decided")]
 
     heard.clear()
-    with pytest.raises(RuntimeError):
-        with transaction.atomic():
-            events.publish(ThingHappened("rolled back"))
-            raise RuntimeError("the change failed")
+    with pytest.raises(RuntimeError), transaction.atomic():
+        events.publish(ThingHappened("rolled back"))
+        raise RuntimeError("the change failed")
     assert heard == [("now", "rolled back")]  # nothing after a rollback
 
 

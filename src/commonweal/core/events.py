@@ -18,8 +18,8 @@ half-done (a decision without its payment, a case change without its webhook). A
 that must only act on committed data (starting outside work, for instance) subscribes with
 `after_commit=True` and runs after the outermost transaction commits, never if it rolls
 back; if it fails, the failure is logged and the other listeners still run (the change
-itself is already committed). Publishing outside a transaction is a programming error: the listeners' writes
-would not be tied to the change.
+itself is already committed). Publishing outside a transaction is a programming error:
+the listeners' writes would not be tied to the change.
 """
 
 from __future__ import annotations
