@@ -18,11 +18,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Generic, TypeVar, overload
+from typing import Any, Generic, TypeVar, overload
 
 T = TypeVar("T")
 
-_REGISTRIES: dict[str, Registry] = {}
+_REGISTRIES: dict[str, Registry[Any]] = {}
 
 
 class UnknownName(LookupError):
@@ -48,13 +48,20 @@ class Registry(Generic[T]):
     @overload
     def register(self, name: str, item: T, *, replace: bool = False) -> T: ...
 
-    def register(self, name, item=None, *, replace=False):
+    def register(
+        self, name: str, item: T | None = None, *, replace: bool = False
+    ) -> T | Callable[[T], T]:
         """Register `item` under `name`; used bare as a decorator when `item` is omitted.
         Registering the same object again is harmless (`ready()` may run twice in tests);
         a different one under a taken name needs `replace=True` (a deployment replacing a
         built-in says so)."""
         if item is None:
-            return lambda decorated: self.register(name, decorated, replace=replace)
+
+            def decorator(decorated: T) -> T:
+                self.register(name, decorated, replace=replace)
+                return decorated
+
+            return decorator
         existing = self._items.get(name)
         if existing is not None and existing is not item and existing != item and not replace:
             raise DuplicateName(
@@ -113,7 +120,7 @@ class Registry(Generic[T]):
         return f"<Registry {self.name}: {len(self)} registered>"
 
 
-def registries() -> list[Registry]:
+def registries() -> list[Registry[Any]]:
     """Every registry, by name (for `commonweal plugins`)."""
     return [_REGISTRIES[name] for name in sorted(_REGISTRIES)]
 
