@@ -583,3 +583,21 @@ def test_administrators_cannot_act_on_another_organisations_rows(client, world):
     data[f"memberships-{new}-user"] = colleague.pk
     assert client.post(team_url, data).status_code == 302
     assert colleague.memberships.filter(team_id=world.case_a.team_id).exists()
+
+
+def test_an_administrator_revokes_their_organisations_key_and_the_revocation_says_who(
+    client, world
+):
+    admin_a = world.actors["administrator of A"]
+    organisation_a = Team.objects.get(slug="financial-support").organisation
+    key, _token = api_services.api_key_create(
+        organisation=organisation_a, name="Housing system", scopes=["cases:read"]
+    )
+    client.force_login(admin_a)
+    response = client.post(
+        "/staff/admin/api/apikey/", {"action": "revoke", "_selected_action": [key.pk]}
+    )
+    assert response.status_code == 302
+    key.refresh_from_db()
+    assert key.revoked_at is not None and key.revoked_by == admin_a
+    assert api_services.api_key_authenticate(token=_token) is None

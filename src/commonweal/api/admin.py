@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from commonweal.core.admin_site import OrganisationScoped
 
+from . import services
 from .models import ApiKey
 
 
@@ -21,7 +22,7 @@ class ApiKeyAdmin(OrganisationScoped, admin.ModelAdmin):
 
     @admin.action(description="Revoke the selected keys", permissions=["change"])
     def revoke(self, request, queryset):
-        from django.utils import timezone
-
-        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        count = services.api_keys_revoke(
+            key_ids=list(queryset.values_list("pk", flat=True)), by=request.user
+        )
         self.message_user(request, f"{count} keys revoked.")

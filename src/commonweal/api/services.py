@@ -96,8 +96,16 @@ def api_call_counts_prune(*, older_than: datetime.timedelta = datetime.timedelta
     return deleted
 
 
-def api_key_revoke(*, key: ApiKey) -> None:
-    ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+def api_key_revoke(*, key: ApiKey, by=None) -> None:
+    api_keys_revoke(key_ids=[key.pk], by=by)
+
+
+def api_keys_revoke(*, key_ids: list[int], by=None) -> int:
+    """Revoke these keys at once (a revoked key stays revoked: revoking again changes
+    nothing, so when and by whom are the first revocation's). Returns how many it revoked."""
+    return ApiKey.objects.filter(pk__in=key_ids, revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), revoked_by=by
+    )
 
 
 def request_fingerprint(*, method: str, path: str, body: bytes) -> str:

@@ -19,8 +19,10 @@ from django.utils.translation import gettext as _
 
 from commonweal.catalogue import selectors as catalogue
 from commonweal.checks import selectors as checks_selectors
+from commonweal.core.events import publish
 
 from . import services as _cases
+from .events import DecisionMade
 from .models import Case, CaseEvent, Decision
 
 # What a payment file can hold (11 digits of pence): an amount beyond it is a typing slip.
@@ -50,16 +52,9 @@ class DecisionRefused(_cases.CaseActionRefused):
         self.problems = [(field, str(message)) for field, message in problems]
 
 
-# What follows from a decision in other apps (a payment for an approved amount), run inside
-# the decision's transaction so it is made with the decision or not at all. Each is called
-# with decision=, case= and by=.
-_AFTER_DECISION: list = []
-
-
-def decision_listener_add(listener) -> None:
-    """Run `listener(decision=, case=, by=)` inside every decision's transaction."""
-    if listener not in _AFTER_DECISION:
-        _AFTER_DECISION.append(listener)
+# What follows from a decision in other apps (a payment for an approved amount) subscribes
+# to `events.DecisionMade`, published inside the decision's transaction so it is made with
+# the decision or not at all.
 
 
 # Where the rules' entitlement comes from: the rules app sets it in its ready() (the rules
@@ -533,8 +528,7 @@ def _record(case: Case, definition, decision: Decision, by, *, policy, kind, not
     # An approval the person must accept: the offer is made before the listeners run, so
     # the payment waits for the answer.
     offer = _cases.offer_make(case=case, decision=decision, definition=definition, by=by)
-    for listener in _AFTER_DECISION:
-        listener(decision=decision, case=case, by=by)
+    publish(DecisionMade(decision=decision, case=case, by=by))
     if offer is not None and notice == "decision_made":
         _cases._tell_person(
             case,

@@ -23,9 +23,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from commonweal.core.events import publish
 from commonweal.core.jinja import date_long
 
 from . import selectors
+from .events import OfferChanged
 from .models import Case, CaseEvent, Decision, Offer
 
 logger = logging.getLogger("commonweal.cases")
@@ -33,15 +35,7 @@ logger = logging.getLogger("commonweal.cases")
 MAX_WORDS = 5000
 
 # What follows an offer's answer or ending in other apps (the payment released or
-# cancelled), run inside the offer's transaction. Each is called with offer=, case=, by=.
-_AFTER_OFFER: list = []
-
-
-def offer_listener_add(listener) -> None:
-    """Run `listener(offer=, case=, by=)` inside the transaction of every change of an
-    offer's status (accepted, declined, ended unanswered, withdrawn)."""
-    if listener not in _AFTER_OFFER:
-        _AFTER_OFFER.append(listener)
+# cancelled) subscribe to `events.OfferChanged`, published inside the offer's transaction.
 
 
 def decision_amount_pence(*, decision: Decision) -> int | None:
@@ -214,8 +208,7 @@ def offer_answer(
             "offer.accepted" if accept else "offer.declined",
             {key: value for key, value in data.items() if key not in ("words", "told_by")},
         )
-        for listener in _AFTER_OFFER:
-            listener(offer=offer, case=case, by=by)
+        publish(OfferChanged(offer=offer, case=case, by=by))
         _tell(case, offer, by, "offer_accepted" if accept else "offer_declined")
     return offer
 
@@ -238,8 +231,7 @@ def _end_waiting(case: Case, by, status: str, *, decision=None) -> Offer | None:
     kind = CaseEvent.Kind.OFFER_EXPIRED if expired else CaseEvent.Kind.OFFER_WITHDRAWN
     _record(case, kind, by, data)
     _publish(case, "offer.expired" if expired else "offer.withdrawn", data)
-    for listener in _AFTER_OFFER:
-        listener(offer=offer, case=case, by=by)
+    publish(OfferChanged(offer=offer, case=case, by=by))
     return offer
 
 

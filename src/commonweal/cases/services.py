@@ -7,24 +7,23 @@ overwrites someone else's work. Each function is one transaction.
 
 import datetime
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from commonweal.catalogue import selectors as catalogue
+from commonweal.core.events import publish
 from commonweal.core.working_days import add_working_days, working_days_between
 from commonweal.organisations import selectors as organisations
 
-from . import selectors
+from .events import CaseChanged, PersonToBeTold
 from .models import Case, CaseEvent, CaseFlag, Decision, Referral, Task
 
 # Offers are part of this module's interface (see offers.py).
 from .offers import decision_amount_pence as decision_amount_pence
 from .offers import offer_answer as offer_answer
-from .offers import offer_listener_add as offer_listener_add
 from .offers import offer_make as offer_make
 from .offers import offer_notice_data as offer_notice_data
 from .offers import offer_withdraw_waiting
@@ -92,19 +91,16 @@ def case_open(
 
 
 def _publish(case: Case, event_type: str, data: dict) -> None:
-    """Tell the organisation's subscribed systems (webhooks), in this same transaction."""
-    if case.team_id is None:
-        return
-    from commonweal.organisations import selectors as organisations
-    from commonweal.webhooks import services as webhooks
-
-    organisation_id = organisations.organisation_of_team(team_id=case.team_id)
-    webhooks.event_publish(
-        organisation_id=organisation_id,
-        event_type=event_type,
-        subject=case.reference,
-        data={"reference": case.reference, "service": case.service_id, **data},
-    )
+    """Tell the organisation's subscribed systems (the webhooks app listens), in this
+    same transaction."""
+    with transaction.atomic(savepoint=False):
+        publish(
+            CaseChanged(
+                case=case,
+                event_type=event_type,
+                data={"reference": case.reference, "service": case.service_id, **data},
+            )
+        )
 
 
 def case_publish(*, case: Case, event_type: str, data: dict) -> None:
@@ -550,47 +546,15 @@ def case_move(*, case_id: int, stage_id: str, by, revision) -> Case:
 
 def _tell_person(case: Case, definition, by, *, notice: str, extra_for=None) -> None:
     """Tell the person, through the channels they prefer and in their language, that
-    something needs their attention (the words come from the notice's templates; secure
-    content is read signed in). Someone who applied for them is told when the person
-    cannot be reached any other way. `extra_for(language)` gives the notice's own
-    placeholders, worded in the person's language."""
-    from commonweal.core.jinja import date_long
-    from commonweal.messaging import services as messaging
-
-    person = case.person
-    application = case.application
-    to_email = ""
-    if (
-        application.on_behalf
-        and not application.taken_by_id
-        and not messaging.plan_channels(person=person)
-    ):
-        to_email = application.account.email
-    language = person.language or application.language or "en"
-    extra = {}
-    text_language = "cy" if language in ("cy", "both") else "en"
-    if notice == "application_received":
-        with translation.override(text_language):
-            extra = {
-                "due_date": date_long(case.due_date),
-                "what_happens_next": selectors.what_happens_next(
-                    definition=definition, language=text_language
-                ),
-                "status_url": f"{settings.COMMONWEAL_BASE_URL}/check-status/",
-            }
-    if extra_for is not None:
-        with translation.override(text_language):
-            extra.update(extra_for(text_language))
-    messaging.notice_send(
-        event=notice,
-        person=person,
-        case=case,
-        data=messaging.notice_data(
-            case=case, person=person, language=language, extra=extra, definition=definition
-        ),
-        to_email=to_email,
-        by=by,
-    )
+    something needs their attention (the messaging app listens and sends the notice).
+    `extra_for(language)` gives the notice's own placeholders, worded in the person's
+    language."""
+    with transaction.atomic(savepoint=False):
+        publish(
+            PersonToBeTold(
+                case=case, notice=notice, by=by, definition=definition, extra_for=extra_for
+            )
+        )
 
 
 def task_for_message(*, case_id: int, title: str, message_id, script: str) -> Task:
@@ -846,5 +810,4 @@ from .decisions import case_decide as case_decide  # noqa: E402
 from .decisions import case_decision_check as case_decision_check  # noqa: E402
 from .decisions import case_decision_correct as case_decision_correct  # noqa: E402
 from .decisions import decision_entitlement as decision_entitlement  # noqa: E402
-from .decisions import decision_listener_add as decision_listener_add  # noqa: E402
 from .decisions import entitlement_source_set as entitlement_source_set  # noqa: E402

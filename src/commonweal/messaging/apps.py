@@ -7,9 +7,14 @@ class MessagingConfig(AppConfig):
     verbose_name = "Messages"
 
     def ready(self) -> None:
-        from commonweal.people import services as people_services
+        from commonweal.cases.events import PersonToBeTold
+        from commonweal.core import events
+        from commonweal.people.events import ContactDetailsChanged
 
-        from . import services
+        from . import case_notices, contact_changes
+
+        # The person must hear about something on their case: the notice, their way.
+        events.subscribe(PersonToBeTold, case_notices.case_notice_send)
 
         # A changed email address, phone number or postal address: told at the old one.
-        people_services.contact_change_listener_add(services.contact_change_tell)
+        events.subscribe(ContactDetailsChanged, contact_changes.contact_change_heard)

@@ -10,6 +10,8 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from commonweal.people.events import ContactDetailsChanged
+
 from . import channels as channel_registry
 
 
@@ -141,3 +143,10 @@ def contact_change_tell(*, person, changes: dict, case_reference: str = "", by=N
             to_address=_old_postal_address(person, old_address),
             by=by,
         )
+
+
+def contact_change_heard(event: ContactDetailsChanged) -> None:
+    """The listener for `people.events.ContactDetailsChanged`."""
+    contact_change_tell(
+        person=event.person, changes=event.changes, case_reference=event.case_reference, by=event.by
+    )

@@ -154,7 +154,7 @@ def notice_preview(*, event: str, person, case, definition=None, extra_for=None)
     notice would be (nothing is written): the first channel it would try, its subject and
     words in their language. For staff to check before they act. `extra_for(language)`
     gives the notice's own placeholders (an offer's), worded in that language, as
-    `cases.services._tell_person` fills them in.
+    `messaging.case_notices` fills them in.
 
     `channel` is None when nobody can be reached (the team gets a task instead), and
     `team_format` names a format the team makes by hand (Braille, audio, easy read)."""

@@ -8,14 +8,15 @@ class PaymentsConfig(AppConfig):
 
     def ready(self) -> None:
         from commonweal.cases import selectors as cases_selectors
-        from commonweal.cases import services as cases_services
+        from commonweal.cases.events import DecisionMade, OfferChanged
+        from commonweal.core import events
 
-        from . import selectors, services
+        from . import listeners, selectors, services
 
         # An approval's amount becomes a payment instruction with its decision.
-        cases_services.decision_listener_add(services.payment_for_decision)
+        events.subscribe(DecisionMade, listeners.payment_on_decision)
         # An offer's answer releases its payment (accepted) or cancels it (anything else).
-        cases_services.offer_listener_add(services.payment_for_offer)
+        events.subscribe(OfferChanged, listeners.payment_on_offer)
         # Whether an accepted offer stands when a new decision replaces its own: its payment
         # still live for the same amount, or already sent to the bank.
         cases_selectors.live_payment_source_set(selectors.live_payment_status)

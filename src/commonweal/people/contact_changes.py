@@ -21,6 +21,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from commonweal.core.events import publish
+
+from .events import ContactDetailsChanged
 from .models import ContactChange, Person
 
 CONTACT_FIELDS = ("email", "phone", "address")
@@ -29,10 +32,6 @@ _ADDRESS_PARTS = ("line_1", "line_2", "town", "county", "postcode")
 CODES_PER_CHANGE = 5
 # A second code to the same place this soon after the first is refused.
 REPEAT_SECONDS = datetime.timedelta(seconds=30)
-
-# Called as listener(person=, changes=, case_reference=, by=) inside the transaction of
-# every change to someone's email address, phone number or postal address.
-_CONTACT_CHANGED: list = []
 
 
 class ContactChangeRefused(Exception):
@@ -44,20 +43,16 @@ class ContactChangeRefused(Exception):
         self.field = field
 
 
-def contact_change_listener_add(listener) -> None:
-    """Run `listener(person=, changes=, case_reference=, by=)` whenever a person's email
-    address, phone number or postal address changes; `changes` maps each changed field to
-    [old, new] (the address as a dict of its parts)."""
-    if listener not in _CONTACT_CHANGED:
-        _CONTACT_CHANGED.append(listener)
-
-
 def contact_changed(*, person: Person, changes: dict, case_reference: str = "", by) -> None:
-    """Tell the listeners (in the caller's transaction) that contact details changed."""
+    """Tell the listeners (in the caller's transaction) that contact details changed:
+    publishes `events.ContactDetailsChanged`."""
     contact = {field: change for field, change in changes.items() if field in CONTACT_FIELDS}
     if contact:
-        for listener in _CONTACT_CHANGED:
-            listener(person=person, changes=contact, case_reference=case_reference, by=by)
+        publish(
+            ContactDetailsChanged(
+                person=person, changes=contact, case_reference=case_reference, by=by
+            )
+        )
 
 
 def _address_of(person: Person) -> dict:

@@ -11,7 +11,6 @@ from .contact_changes import (  # noqa: F401  (public through services)
     contact_change_approve,
     contact_change_code_issue,
     contact_change_keep,
-    contact_change_listener_add,
     contact_change_request,
     contact_change_verify,
     contact_changed,
