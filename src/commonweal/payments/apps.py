@@ -9,6 +9,7 @@ class PaymentsConfig(AppConfig):
     def ready(self) -> None:
         from commonweal.cases import selectors as cases_selectors
         from commonweal.cases import services as cases_services
+        from commonweal.core import worker_jobs
 
         from . import selectors, services
 
@@ -27,3 +28,5 @@ class PaymentsConfig(AppConfig):
         rights_services.register_case_eraser(
             "payment_decisions_unlinked", services.payment_decisions_unlink
         )
+        # After the cut-off on a working day, once: the day's payment files.
+        worker_jobs.housekeeping_add("payment_batches_made", services.payment_batches_run_due)
