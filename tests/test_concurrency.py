@@ -58,7 +58,7 @@ def test_simultaneous_api_registrations_for_one_new_person_make_one_record():
     from django.test import Client
 
     from commonweal.api import services as api_services
-    from commonweal.core.management.commands.bench import BUDGETING_LOAN_ANSWERS
+    from commonweal.devtools.management.commands.bench import BUDGETING_LOAN_ANSWERS
     from commonweal.organisations import services as organisations
     from commonweal.people.models import Person
 

@@ -44,7 +44,7 @@ from pathlib import Path
 import httpx
 from django.conf import settings
 
-from commonweal.core import bench
+from commonweal.devtools import bench
 
 DEMO_DIR = Path(__file__).resolve().parents[1] / "catalogue" / "demo"
 RATE_FOR_THE_BENCH = 10_000_000
@@ -64,7 +64,7 @@ class Plan:
 
 
 def application(email: str) -> dict:
-    from commonweal.core.management.commands.bench import BUDGETING_LOAN_ANSWERS
+    from commonweal.devtools.management.commands.bench import BUDGETING_LOAN_ANSWERS
 
     return {
         "service": "budgeting-loan",

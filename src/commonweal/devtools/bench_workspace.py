@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 
-from commonweal.core import bench
+from commonweal.devtools import bench
 
 NAMES_SAMPLE = 200
 

@@ -191,7 +191,7 @@ DEMO_SORT_CODE_FILE = Path(__file__).resolve().parents[3] / "checks" / "demo" / 
 def demo_phone_applications() -> list[str]:
     """The phone applications above, registered as the demo caseworker took them;
     returns their references."""
-    from commonweal.core.management.commands.bench import BUDGETING_LOAN_ANSWERS
+    from commonweal.devtools.management.commands.bench import BUDGETING_LOAN_ANSWERS
     from commonweal.intake import services as intake_services
 
     caseworker = accounts_services.account_for_email(email=DEMO_STAFF[0][0])
@@ -226,9 +226,9 @@ def demo_person_index() -> int:
     Returns how many records were linked."""
     import tempfile
 
-    from commonweal.core.management.commands.bench import BUDGETING_LOAN_ANSWERS
+    from commonweal.devtools import synthetic
+    from commonweal.devtools.management.commands.bench import BUDGETING_LOAN_ANSWERS
     from commonweal.personindex import services as personindex
-    from commonweal.personindex import synthetic
 
     population = synthetic.population(DEMO_INDEX_RECORDS, seed=1)
     by_source: dict[str, list[dict]] = {}
