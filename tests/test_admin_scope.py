@@ -25,6 +25,7 @@ from commonweal.cases import services as cases_services
 from commonweal.cases.models import Case
 from commonweal.catalogue import selectors as catalogue
 from commonweal.devtools.management.commands.bench import BUDGETING_LOAN_ANSWERS
+from commonweal.devtools.organisations import organisations_demo_ensure
 from commonweal.intake import services as intake_services
 from commonweal.intake.models import Application
 from commonweal.messaging import services as messaging
@@ -93,7 +94,7 @@ def _case(email: str, answers: dict) -> Case:
 
 
 def build_world() -> World:
-    teams = organisations.organisations_demo_ensure()
+    teams = organisations_demo_ensure()
     provider = teams["provider"].organisation
     yarrow = organisations.organisation_ensure(slug="yarrow", name="Yarrow Council", kind="council")
     yarrow_team = organisations.team_ensure(

@@ -9,3 +9,9 @@ class DevtoolsConfig(AppConfig):
     name = "commonweal.devtools"
     label = "devtools"
     verbose_name = "Development tools"
+
+    def ready(self) -> None:
+        from commonweal.messaging import channels
+
+        # The benches' "sink" provider, which takes messages and keeps nothing.
+        channels.register("sink", "commonweal.devtools.channels.SinkChannel")

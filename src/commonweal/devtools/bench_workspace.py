@@ -48,9 +48,10 @@ def _time(name: str, calls, check) -> Timing:
 def bench_user():
     """A caseworker in the team that holds most of the seeded cases."""
     from commonweal.accounts.models import User
+    from commonweal.devtools import organisations as demo_organisations
     from commonweal.organisations import services as organisations
 
-    teams = organisations.organisations_demo_ensure()
+    teams = demo_organisations.organisations_demo_ensure()
     user, _created = User.objects.get_or_create(
         email="bench-caseworker@seed.example", defaults={"display_name": "Bench Caseworker"}
     )
