@@ -277,7 +277,7 @@ def status_check_details(journey: dict, reference: str) -> dict:
 def complete_draft(account, slug: str = "budgeting-loan"):
     """A draft with every answer given, made directly (for tests about what happens next)."""
     from commonweal.catalogue import selectors as catalogue
-    from commonweal.core.management.commands.bench import BUDGETING_LOAN_ANSWERS
+    from commonweal.devtools.management.commands.bench import BUDGETING_LOAN_ANSWERS
     from commonweal.intake.models import Application
 
     assert slug == "budgeting-loan", "only the Budgeting Loan has ready-made answers"

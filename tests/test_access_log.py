@@ -146,7 +146,7 @@ def test_api_changes_are_recorded_as_the_integration_too(client, staff, case):
     """Every call through a key: registering, a note, a changed preference."""
     import json
 
-    from commonweal.core.management.commands.bench import BUDGETING_LOAN_ANSWERS
+    from commonweal.devtools.management.commands.bench import BUDGETING_LOAN_ANSWERS
 
     council = staff.teams["financial-support"].organisation
     key, token = api_services.api_key_create(

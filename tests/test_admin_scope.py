@@ -24,7 +24,8 @@ from commonweal.api.models import ApiKey
 from commonweal.cases import services as cases_services
 from commonweal.cases.models import Case
 from commonweal.catalogue import selectors as catalogue
-from commonweal.core.management.commands.bench import BUDGETING_LOAN_ANSWERS
+from commonweal.devtools.management.commands.bench import BUDGETING_LOAN_ANSWERS
+from commonweal.devtools.organisations import organisations_demo_ensure
 from commonweal.intake import services as intake_services
 from commonweal.intake.models import Application
 from commonweal.messaging import services as messaging
@@ -93,7 +94,7 @@ def _case(email: str, answers: dict) -> Case:
 
 
 def build_world() -> World:
-    teams = organisations.organisations_demo_ensure()
+    teams = organisations_demo_ensure()
     provider = teams["provider"].organisation
     yarrow = organisations.organisation_ensure(slug="yarrow", name="Yarrow Council", kind="council")
     yarrow_team = organisations.team_ensure(
@@ -486,7 +487,7 @@ def test_a_page_outside_the_scope_writes_no_access_record(client, world):
 
 
 def test_the_demo_gives_staff_no_admin_rights(client, db):
-    from commonweal.core.management.commands.demo import DEMO_STAFF, load_demo_people
+    from commonweal.devtools.management.commands.demo import DEMO_STAFF, load_demo_people
 
     # A demo database from before still has the group that let every member of staff read
     # every person, case and message in the admin.

@@ -9,7 +9,7 @@ import pytest
 from commonweal.api import services as api_services
 from commonweal.api.models import ApiKey
 from commonweal.cases.models import Case
-from commonweal.core.management.commands.bench import BUDGETING_LOAN_ANSWERS
+from commonweal.devtools.management.commands.bench import BUDGETING_LOAN_ANSWERS
 from tests.workspace import make_staff
 
 pytestmark = pytest.mark.django_db

@@ -33,7 +33,7 @@ from schemathesis.specs.openapi.checks import (
 from commonweal.api import services as api_services
 from commonweal.api.models import ApiKey
 from commonweal.cases.models import Case
-from commonweal.core.management.commands.bench import BUDGETING_LOAN_ANSWERS
+from commonweal.devtools.management.commands.bench import BUDGETING_LOAN_ANSWERS
 from commonweal.people.models import Person
 from tests.workspace import make_staff
 

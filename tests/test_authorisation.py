@@ -40,7 +40,7 @@ from commonweal.accounts import services as accounts_services
 from commonweal.api import services as api_services
 from commonweal.cases.models import Case, CaseEvent, Decision, Task
 from commonweal.catalogue import selectors as catalogue
-from commonweal.core.management.commands.bench import BUDGETING_LOAN_ANSWERS
+from commonweal.devtools.management.commands.bench import BUDGETING_LOAN_ANSWERS
 from commonweal.intake import services as intake_services
 from commonweal.intake.models import Application, Upload
 from commonweal.messaging import services as messaging

@@ -75,7 +75,7 @@ def test_a_refusal_pays_nothing(citizen, staff):
 def _register(client, token, key, eligibility, **answers):
     import json
 
-    from commonweal.core.management.commands.bench import BUDGETING_LOAN_ANSWERS
+    from commonweal.devtools.management.commands.bench import BUDGETING_LOAN_ANSWERS
 
     return client.post(
         "/api/v1/applications/",

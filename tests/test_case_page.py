@@ -45,7 +45,7 @@ def _taken_by_phone(
 ):
     """A Budgeting Loan a caseworker took by phone (as the demo's are), with its check."""
     from commonweal.catalogue import selectors as catalogue
-    from commonweal.core.management.commands.bench import BUDGETING_LOAN_ANSWERS
+    from commonweal.devtools.management.commands.bench import BUDGETING_LOAN_ANSWERS
     from commonweal.intake import services as intake_services
 
     application = intake_services.application_register(

@@ -20,7 +20,7 @@ from commonweal.catalogue.yaml_io import DefinitionError, parse_definition
 from commonweal.checks import builtin, registry, selectors
 from commonweal.checks import services as checks_services
 from commonweal.checks.models import CheckResult, CheckRun, MatchKey
-from commonweal.core.management.commands.bench import BUDGETING_LOAN_ANSWERS
+from commonweal.devtools.management.commands.bench import BUDGETING_LOAN_ANSWERS
 from commonweal.intake import services as intake_services
 from commonweal.intake.models import Application
 from commonweal.people import services as people_services

@@ -10,7 +10,7 @@ from django.utils import translation
 
 from commonweal.catalogue import selectors as catalogue
 from commonweal.checks import services as checks_services
-from commonweal.core.management.commands.bench import BUDGETING_LOAN_ANSWERS
+from commonweal.devtools.management.commands.bench import BUDGETING_LOAN_ANSWERS
 from commonweal.intake import services as intake_services
 from commonweal.rules import services as rules_services
 from tests.workspace import make_staff

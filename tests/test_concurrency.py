@@ -58,14 +58,14 @@ def test_simultaneous_api_registrations_for_one_new_person_make_one_record():
     from django.test import Client
 
     from commonweal.api import services as api_services
-    from commonweal.core.management.commands.bench import BUDGETING_LOAN_ANSWERS
-    from commonweal.organisations import services as organisations
+    from commonweal.devtools.management.commands.bench import BUDGETING_LOAN_ANSWERS
+    from commonweal.devtools.organisations import organisations_demo_ensure
     from commonweal.people.models import Person
 
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL: SQLite serialises writers, so the race cannot happen")
     load_demo_services()
-    council = organisations.organisations_demo_ensure()["financial-support"].organisation
+    council = organisations_demo_ensure()["financial-support"].organisation
     _key, token = api_services.api_key_create(
         organisation=council, name="Call centre", scopes=["applications:register"]
     )

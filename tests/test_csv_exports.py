@@ -106,7 +106,7 @@ def test_the_person_index_links_keep_formulas_out(db, tmp_path):
 WRITTEN_FOR_OURSELVES = {
     "core/csvfiles.py",  # the writer itself
     "personindex/services.py",  # the platform's own people, read back by the importer
-    "personindex/synthetic.py",  # made-up populations for tests and benches
+    "devtools/synthetic.py",  # made-up populations for tests and benches
     "personindex/normalise.py",  # rows as CSV text for tests and benches
 }
 

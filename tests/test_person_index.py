@@ -13,8 +13,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from commonweal.core import bench_link
-from commonweal.personindex import linkage, normalise, scoring, selectors, services, synthetic
+from commonweal.devtools import bench_link, synthetic
+from commonweal.personindex import linkage, normalise, scoring, selectors, services
 from commonweal.personindex.models import (
     IdentityChange,
     ImportBatch,

@@ -10,7 +10,7 @@ from django.utils import timezone
 from commonweal.accounts import services as accounts_services
 from commonweal.cases.models import Case
 from commonweal.catalogue import selectors as catalogue
-from commonweal.core.management.commands.bench import BUDGETING_LOAN_ANSWERS
+from commonweal.devtools.management.commands.bench import BUDGETING_LOAN_ANSWERS
 from commonweal.intake.models import Application
 from commonweal.messaging import services as messaging_services
 from commonweal.messaging.models import ThreadMessage

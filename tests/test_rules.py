@@ -16,7 +16,7 @@ from commonweal.catalogue import selectors as catalogue
 from commonweal.catalogue import services as catalogue_services
 from commonweal.catalogue.yaml_io import DefinitionError, parse_definition
 from commonweal.checks import services as checks_services
-from commonweal.core.management.commands.bench import BUDGETING_LOAN_ANSWERS
+from commonweal.devtools.management.commands.bench import BUDGETING_LOAN_ANSWERS
 from commonweal.intake import services as intake_services
 from commonweal.intake.models import Application
 from commonweal.organisations import services as organisations

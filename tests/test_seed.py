@@ -10,7 +10,7 @@ from commonweal.cases.models import Case, CaseEvent, CaseFlag, Decision
 from commonweal.catalogue.selectors import definition_for
 from commonweal.core import uk
 from commonweal.core.references import normalise_reference
-from commonweal.core.seed import (
+from commonweal.devtools.seed import (
     COLUMNS,
     Table,
     foreign_keys_broken,
@@ -203,7 +203,7 @@ def test_broken_foreign_keys_are_found():
 
 
 def test_seed_checks_keys_row_by_row_when_not_a_superuser(monkeypatch):
-    monkeypatch.setattr("commonweal.core.seed._is_superuser", lambda: False)
+    monkeypatch.setattr("commonweal.devtools.seed._is_superuser", lambda: False)
     seed(people=10, cases=40)
 
     assert Case.objects.count() == 40

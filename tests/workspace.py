@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from commonweal.accounts.models import User
+from commonweal.devtools.organisations import organisations_demo_ensure
 from commonweal.intake import services as intake_services
 from commonweal.organisations import services as organisations
 from commonweal.organisations.models import Role
@@ -20,7 +21,7 @@ class Staff:
 
 
 def make_staff() -> Staff:
-    teams = organisations.organisations_demo_ensure()
+    teams = organisations_demo_ensure()
 
     def member(email: str, name: str, team: str, role: str) -> User:
         user = User.objects.create_user(email, display_name=name, is_staff=True)

@@ -113,6 +113,11 @@ INSTALLED_APPS = [
     "commonweal.payments",
     "commonweal.personindex",
 ]
+# Demo, seed, benches and the development mailbox: never installed in production, so
+# their commands, models and pages (commonweal/urls.py) exist only outside it.
+DEVTOOLS = not PRODUCTION
+if DEVTOOLS:
+    INSTALLED_APPS.append("commonweal.devtools")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -145,7 +150,10 @@ TEMPLATES = [
         "OPTIONS": {
             "environment": "commonweal.core.jinja.environment",
             "autoescape": True,
-            "context_processors": ["commonweal.core.context_processors.site"],
+            "context_processors": [
+                "commonweal.core.context_processors.site",
+                *(["commonweal.devtools.context_processors.dev_mailbox"] if DEVTOOLS else []),
+            ],
         },
     },
     {
@@ -315,11 +323,13 @@ TASKS = {
 }
 
 # Email: the development mailbox keeps messages in the database and shows them at
-# /dev/mailbox/, so the demo works without a real mailbox.
-DEV_MAILBOX = env_bool("COMMONWEAL_DEV_MAILBOX", not PRODUCTION)
+# /dev/mailbox/, so the demo works without a real mailbox (devtools: never in production).
+DEV_MAILBOX = env_bool("COMMONWEAL_DEV_MAILBOX", DEVTOOLS)
+if DEV_MAILBOX and not DEVTOOLS:
+    raise ImproperlyConfigured("The development mailbox is not available in production")
 EMAIL_BACKEND = env(
     "EMAIL_BACKEND",
-    "commonweal.core.mailbox.DevMailboxBackend"
+    "commonweal.devtools.mailbox.DevMailboxBackend"
     if DEV_MAILBOX
     else "django.core.mail.backends.smtp.EmailBackend",
 )

@@ -1,3 +1,4 @@
+from django.apps import apps
 from django.contrib import admin
 from django.urls import include, path
 
@@ -18,6 +19,11 @@ urlpatterns = [
     path("staff/admin/", admin.site.urls),
     path("staff/", include("commonweal.workspace.urls")),
 ]
+
+# The development mailbox and the benches' floors: only where the development tools are
+# installed (never in production; see settings.DEVTOOLS).
+if apps.is_installed("commonweal.devtools"):
+    urlpatterns.append(path("", include("commonweal.devtools.urls")))
 
 handler400 = "commonweal.core.views.bad_request"
 handler403 = "commonweal.core.views.permission_denied"

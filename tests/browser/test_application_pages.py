@@ -179,7 +179,7 @@ def test_the_case_page_of_a_phone_application(chromium, demo_site, axe, mode):
     accessibility needs hold markup: the Person panel shows the words as written, under a
     bold label, and the summary and the panel say the same about their identity."""
     from commonweal.catalogue import selectors as catalogue
-    from commonweal.core.management.commands.bench import BUDGETING_LOAN_ANSWERS
+    from commonweal.devtools.management.commands.bench import BUDGETING_LOAN_ANSWERS
     from commonweal.intake import services as intake_services
 
     keyboard = mode == "keyboard"

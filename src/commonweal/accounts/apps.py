@@ -7,4 +7,8 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401 (registers the configuration checks)
+        from commonweal.core import worker_jobs
+
+        from . import checks, services  # noqa: F401 (checks: the configuration checks)
+
+        worker_jobs.housekeeping_add("sign_in_codes_pruned", services.sign_in_codes_prune)

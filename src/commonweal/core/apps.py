@@ -9,7 +9,11 @@ class CoreConfig(AppConfig):
     default = True
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers the system checks)
+        from . import checks, services, worker_jobs  # noqa: F401  (checks: the system checks)
+
+        # The worker's housekeeping (core/worker_jobs.py).
+        worker_jobs.housekeeping_add("rate_limit_rows_pruned", services.rate_limits_prune)
+        worker_jobs.housekeeping_add("stale_heartbeats_pruned", services.worker_heartbeats_prune)
 
 
 class AdminConfig(admin_apps.AdminConfig):

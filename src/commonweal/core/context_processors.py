@@ -4,8 +4,6 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 
-from .clients import development_pages_allowed
-
 
 def site(request) -> dict:
     """What every page's layout needs: the organisation and the language switcher."""
@@ -30,5 +28,4 @@ def site(request) -> dict:
         "contact_email": settings.COMMONWEAL_CONTACT_EMAIL,
         "language": language,
         "language_links": language_links,
-        "dev_mailbox": settings.DEV_MAILBOX and development_pages_allowed(),
     }

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from .models import DevMail, WorkerHeartbeat
+from .models import WorkerHeartbeat
 
 
 def database_health() -> dict:
@@ -33,7 +33,3 @@ def worker_health(*, now: datetime.datetime | None = None) -> dict:
         "last_heartbeat": latest.last_seen_at.isoformat(),
         "seconds_since": round((now - latest.last_seen_at).total_seconds(), 1),
     }
-
-
-def dev_mailbox_list(*, limit: int = 50) -> list[DevMail]:
-    return list(DevMail.objects.all()[:limit])

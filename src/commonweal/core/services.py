@@ -1,4 +1,4 @@
-"""Writes owned by the core app: rate limits, worker heartbeats, the development mailbox."""
+"""Writes owned by the core app: rate limits and worker heartbeats."""
 
 import datetime
 import os
@@ -7,7 +7,7 @@ import socket
 from django.db import transaction
 from django.utils import timezone
 
-from .models import BenchInsert, DevMail, RateLimitHit, WorkerHeartbeat
+from .models import RateLimitHit, WorkerHeartbeat
 
 
 def rate_limit_hit(*, key: str, limit: int, window: datetime.timedelta) -> bool:
@@ -50,11 +50,3 @@ def worker_heartbeats_prune(*, older_than: datetime.timedelta = datetime.timedel
     cutoff = timezone.now() - older_than
     deleted, _ = WorkerHeartbeat.objects.filter(last_seen_at__lt=cutoff).delete()
     return deleted
-
-
-def dev_mail_store(*, to: list[str], subject: str, body: str) -> DevMail:
-    return DevMail.objects.create(to=", ".join(to), subject=subject, body=body)
-
-
-def bench_insert(*, payload: dict) -> None:
-    BenchInsert.objects.create(payload=payload)

@@ -12,11 +12,4 @@ urlpatterns = [
     path("privacy/", views.privacy, name="privacy"),
     path("cookies/", views.cookies, name="cookies"),
     path("contact/", views.contact, name="contact"),
-    path("dev/mailbox/", views.dev_mailbox, name="dev-mailbox"),
-    path("bench/bare-insert/", views.bench_bare_insert, name="bench-bare-insert"),
-    path(
-        "bench/registration-inserts/",
-        views.bench_registration_inserts,
-        name="bench-registration-inserts",
-    ),
 ]

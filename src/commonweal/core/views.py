@@ -1,4 +1,4 @@
-"""Pages every installation has: health, language, help pages, errors, the dev mailbox."""
+"""Pages every installation has: health, language, help pages, errors."""
 
 from django.conf import settings
 from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
@@ -6,11 +6,9 @@ from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from . import selectors, services
-from .clients import development_pages_allowed
+from . import selectors
 
 
 @never_cache
@@ -84,24 +82,6 @@ cookies = _page("core/cookies.html", lambda: _("Cookies"))
 contact = _page("core/contact.html", lambda: _("Contact us"))
 
 
-@never_cache
-@require_http_methods(["GET", "HEAD"])
-def dev_mailbox(request):
-    """Emails the development mailbox kept, newest first (only when it is switched on)."""
-    if not settings.DEV_MAILBOX or not development_pages_allowed():
-        raise Http404("The development mailbox is switched off")
-    # It shows everyone's sign-in codes: only to someone on the same machine, even if an
-    # installation is exposed without COMMONWEAL_ENV=production. The connection's own
-    # address, never a header: behind a proxy this page is not served at all.
-    if request.META.get("REMOTE_ADDR") not in ("127.0.0.1", "::1"):
-        raise Http404("The development mailbox is only shown on this machine")
-    return render(
-        request,
-        "core/dev_mailbox.html",
-        {"mails": selectors.dev_mailbox_list(), "page_title": _("Development mailbox")},
-    )
-
-
 # The REST API's addresses: errors there are JSON in the API's one shape, never a page.
 API_PREFIX = "/api/"
 
@@ -171,32 +151,3 @@ def csrf_failure(request, reason=""):
         {"page_title": _("Your session has expired")},
         status=403,
     )
-
-
-@require_http_methods(["POST"])
-def bench_bare_insert(request):
-    """The floor for `commonweal bench intake`: the same request path (session, sign-in, CSRF)
-    that inserts one row of the same payload and nothing else. Off unless the bench asks."""
-    if (
-        not settings.COMMONWEAL_BENCH_ENDPOINTS
-        or not development_pages_allowed()
-        or not request.user.is_authenticated
-    ):
-        raise Http404("Not available")
-    services.bench_insert(payload=request.POST.dict())
-    return HttpResponseRedirect("/bench/done/")
-
-
-@csrf_exempt  # a bench-only endpoint, off (404) unless the bench turns it on
-@require_http_methods(["POST"])
-def bench_registration_inserts(request):
-    """The floor for `commonweal bench api`: the rows one registration writes, inserted with
-    nothing read or checked (see core/bench_api.py). Off unless the bench asks."""
-    if not settings.COMMONWEAL_BENCH_ENDPOINTS or not development_pages_allowed():
-        raise Http404("Not available")
-    from . import bench_api
-
-    bench_api.registration_rows_insert(
-        sample_reference=request.GET.get("sample", ""), body=request.body
-    )
-    return HttpResponse(status=201)

@@ -9,7 +9,7 @@ class PaymentsConfig(AppConfig):
     def ready(self) -> None:
         from commonweal.cases import selectors as cases_selectors
         from commonweal.cases.events import DecisionMade, OfferChanged
-        from commonweal.core import events
+        from commonweal.core import events, worker_jobs
 
         from . import listeners, selectors, services
 
@@ -28,3 +28,5 @@ class PaymentsConfig(AppConfig):
         rights_services.register_case_eraser(
             "payment_decisions_unlinked", services.payment_decisions_unlink
         )
+        # After the cut-off on a working day, once: the day's payment files.
+        worker_jobs.housekeeping_add("payment_batches_made", services.payment_batches_run_due)

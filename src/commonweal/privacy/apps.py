@@ -7,11 +7,14 @@ class PrivacyConfig(AppConfig):
     verbose_name = "Access log, holds and who has seen a person's data"
 
     def ready(self) -> None:
+        import datetime
+
         from django.utils.translation import gettext_lazy
 
+        from commonweal.core import worker_jobs
         from commonweal.rights import selectors as rights_selectors
 
-        from . import selectors
+        from . import selectors, services
 
         # The person's download includes who has seen their data. The log itself is kept
         # when retention removes a closed case's contents: it is the audit trail, holds no
@@ -23,4 +26,13 @@ class PrivacyConfig(AppConfig):
                 person_id=person.pk, language=language
             ),
             order=70,
+        )
+        # The access log is sealed (chained by hash) in batches every few seconds, with a
+        # short wait for writers so message dispatch is not held up; and at the end of
+        # `commonweal worker --batch`.
+        worker_jobs.periodic_add(
+            "access_log_seal",
+            lambda: services.access_log_seal(wait_seconds=0.5),
+            every=datetime.timedelta(seconds=10),
+            at_batch_end=services.access_log_seal,
         )

@@ -8,9 +8,12 @@ class WebhooksConfig(AppConfig):
 
     def ready(self) -> None:
         from commonweal.cases.events import CaseChanged
-        from commonweal.core import events
+        from commonweal.core import events, worker_jobs
 
-        from . import listeners
+        from . import listeners, services
 
         # Every change to a case that subscribed systems hear about, in its transaction.
         events.subscribe(CaseChanged, listeners.case_change_queue)
+        # The webhook outbox: due deliveries handed to tasks every second; housekeeping.
+        worker_jobs.dispatcher_add("webhooks", services.deliveries_dispatch)
+        worker_jobs.housekeeping_add("webhooks_requeued", services.deliveries_sweep)

@@ -86,7 +86,6 @@ _REGISTRY: dict[str, str] = {
     "smtp": "commonweal.messaging.channels.basic.SmtpChannel",
     "portal": "commonweal.messaging.channels.basic.PortalChannel",
     "task": "commonweal.messaging.channels.basic.PhoneTaskChannel",
-    "sink": "commonweal.messaging.channels.basic.SinkChannel",
     "print": "commonweal.messaging.channels.basic.PrintChannel",
     "notify": "commonweal.messaging.channels.notify.NotifyChannel",
 }

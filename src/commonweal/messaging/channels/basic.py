@@ -1,5 +1,5 @@
 """The channels that need no outside provider: the development log, SMTP email, the
-portal, phone calls made by the team, printed letters, and a sink for benchmarks."""
+portal, phone calls made by the team, and printed letters."""
 
 from __future__ import annotations
 
@@ -32,19 +32,6 @@ class LogChannel:
             message.body,
         )
         return Sent(provider_reference=f"log:{idempotency_key}", delivered=True)
-
-    def check_status(self, message):
-        return None
-
-
-class SinkChannel:
-    """Takes messages and keeps nothing: what the benchmark measures against."""
-
-    name = "sink"
-    kinds = ("email", "sms", "letter", "portal", "phone")
-
-    def send(self, message, *, idempotency_key: str) -> Sent:
-        return Sent(provider_reference=idempotency_key, delivered=True)
 
     def check_status(self, message):
         return None

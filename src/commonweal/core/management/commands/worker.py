@@ -1,9 +1,10 @@
 """`commonweal worker`: run background tasks, with a heartbeat and housekeeping.
 
-Wraps django-tasks-db's worker loop. A second thread writes a heartbeat (read by /healthz)
-and, every few minutes, runs the housekeeping that must happen even if nobody asks:
-re-queueing messages a crashed worker left behind, expiring old drafts and offers not
-answered in time, pruning counters.
+Wraps django-tasks-db's worker loop. A second thread hands due work to tasks every second,
+writes a heartbeat (read by /healthz) and, every few minutes, runs the housekeeping that
+must happen even if nobody asks: re-queueing messages a crashed worker left behind, expiring
+old drafts and offers not answered in time, pruning counters. Each app adds its own jobs
+from its `AppConfig.ready()` (core/worker_jobs.py), so this command imports no other app.
 Run as many workers as you like; every job they share is safe to run twice.
 """
 
@@ -20,48 +21,18 @@ from django.db import close_old_connections, connection
 from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker
 
-from commonweal.accounts import services as accounts_services
-from commonweal.api import services as api_services
-from commonweal.cases import services as cases_services
 from commonweal.core import services as core_services
-from commonweal.intake import services as intake_services
-from commonweal.messaging import services as messaging_services
-from commonweal.payments import services as payments_services
-from commonweal.privacy import services as privacy_services
-from commonweal.rights import services as rights_services
-from commonweal.webhooks import services as webhooks_services
+from commonweal.core import worker_jobs
 
 logger = logging.getLogger("commonweal.worker")
 
 HOUSEKEEPING_EVERY = datetime.timedelta(minutes=5)
 DISPATCH_EVERY_SECONDS = 1.0
-# The access log is sealed (chained by hash) in batches this often.
-SEAL_EVERY = datetime.timedelta(seconds=10)
 
 
 def housekeeping() -> dict:
-    return {
-        "messages_requeued": messaging_services.messages_sweep(),
-        "webhooks_requeued": webhooks_services.deliveries_sweep(),
-        "message_statuses_asked": messaging_services.messages_poll_status(),
-        "portal_messages_unread": messaging_services.portal_unread_expire(),
-        "message_contents_deleted": messaging_services.message_content_expire(),
-        "file_scans_requeued": intake_services.files_scan_sweep(),
-        "drafts_expired": intake_services.drafts_expire(
-            older_than_days=settings.COMMONWEAL_DRAFT_RETENTION_DAYS
-        ),
-        "rate_limit_rows_pruned": core_services.rate_limits_prune(),
-        "api_call_counts_pruned": api_services.api_call_counts_prune(),
-        "sign_in_codes_pruned": accounts_services.sign_in_codes_prune(),
-        "stale_heartbeats_pruned": core_services.worker_heartbeats_prune(),
-        # Offers not answered by their last day end, and their payments are cancelled.
-        "offers_expired": cases_services.offers_expire(),
-        # After the cut-off on a working day, once: the day's payment files.
-        "payment_batches_made": payments_services.payment_batches_run_due(),
-        # Once a night the first worker to claim the day queues the retention run as a task
-        # (the run's id; None on every other pass).
-        "retention_run_queued": rights_services.retention_run_nightly(),
-    }
+    """Every app's housekeeping (core/worker_jobs.py), each result under its name."""
+    return {name: job() for name, job in worker_jobs.housekeeping().items()}
 
 
 class Command(BaseCommand):
@@ -97,13 +68,15 @@ class Command(BaseCommand):
         logger.info("Worker %s started", worker_id)
         try:
             if batch:
-                # Everything due now: hand messages to tasks, run the tasks, until none left.
-                while messaging_services.messages_dispatch():
-                    worker.run()
-                while intake_services.files_scan_dispatch():
-                    worker.run()
+                # Everything due now: hand work to tasks, run the tasks, until none left.
+                for dispatcher in worker_jobs.dispatchers().values():
+                    if dispatcher.in_batch:
+                        while dispatcher.run():
+                            worker.run()
                 worker.run()
-                privacy_services.access_log_seal()
+                for job in worker_jobs.periodic().values():
+                    if job.at_batch_end is not None:
+                        job.at_batch_end()
             else:
                 worker.configure_signals()
                 worker.run()
@@ -115,27 +88,29 @@ class Command(BaseCommand):
             logger.info("Worker %s stopped", worker_id)
 
     def _beat(self, worker_id, started_at, stop: threading.Event) -> None:
-        """Every second: hand due messages to tasks. Every few seconds: the heartbeat.
-        Every few minutes: housekeeping."""
-        last_beat = last_housekeeping = last_seal = None
+        """Every second: hand due messages to tasks. Every few seconds: the heartbeat and
+        the periodic jobs. Every few minutes: housekeeping."""
+        last_beat = last_housekeeping = None
+        last_periodic: dict[str, datetime.datetime] = {}
         beat_every = datetime.timedelta(seconds=settings.COMMONWEAL_WORKER_HEARTBEAT_SECONDS)
+        dispatchers = worker_jobs.dispatchers()
+        periodic = worker_jobs.periodic()
         try:
             while not stop.wait(DISPATCH_EVERY_SECONDS):
                 close_old_connections()
                 try:
                     now = timezone.now()
-                    messaging_services.messages_dispatch()
-                    webhooks_services.deliveries_dispatch()
-                    intake_services.files_scan_dispatch()
+                    for dispatcher in dispatchers.values():
+                        dispatcher.run()
                     if last_beat is None or now - last_beat >= beat_every:
                         last_beat = now
                         core_services.worker_heartbeat_beat(
                             worker_id=worker_id, started_at=started_at
                         )
-                    if last_seal is None or now - last_seal >= SEAL_EVERY:
-                        last_seal = now
-                        # A short wait for writers, so message dispatch is not held up.
-                        privacy_services.access_log_seal(wait_seconds=0.5)
+                    for name, job in periodic.items():
+                        if name not in last_periodic or now - last_periodic[name] >= job.every:
+                            last_periodic[name] = now
+                            job.run()
                     if last_housekeeping is None or now - last_housekeeping >= HOUSEKEEPING_EVERY:
                         last_housekeeping = now
                         logger.info("Housekeeping: %s", housekeeping())

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 
-from commonweal.core import bench
+from commonweal.devtools import bench
 
 NAMES_SAMPLE = 200
 
@@ -48,9 +48,10 @@ def _time(name: str, calls, check) -> Timing:
 def bench_user():
     """A caseworker in the team that holds most of the seeded cases."""
     from commonweal.accounts.models import User
+    from commonweal.devtools import organisations as demo_organisations
     from commonweal.organisations import services as organisations
 
-    teams = organisations.organisations_demo_ensure()
+    teams = demo_organisations.organisations_demo_ensure()
     user, _created = User.objects.get_or_create(
         email="bench-caseworker@seed.example", defaults={"display_name": "Bench Caseworker"}
     )

@@ -19,8 +19,8 @@ from collections.abc import Iterator
 
 from django.db import close_old_connections, connection
 
-from commonweal.core import bench
-from commonweal.core.bench_workspace import Timing, bench_user
+from commonweal.devtools import bench
+from commonweal.devtools.bench_workspace import Timing, bench_user
 
 
 @contextlib.contextmanager

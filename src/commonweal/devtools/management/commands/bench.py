@@ -23,7 +23,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from commonweal.core import bench
+from commonweal.devtools import bench
 
 DEMO_DIR = Path(__file__).resolve().parents[3] / "catalogue" / "demo"
 
@@ -213,7 +213,7 @@ class Command(BaseCommand):
         )
 
     def bench_api(self, *, registrations, concurrency, workers, rounds, **options):
-        from commonweal.core import bench_api
+        from commonweal.devtools import bench_api
 
         warmup = min(100, max(10, registrations // 10))
         with bench.bench_database() as database_url:
@@ -281,7 +281,7 @@ class Command(BaseCommand):
         )
 
     def bench_workspace(self, *, cases, open_share, requests, database, **options):
-        from commonweal.core import bench_workspace
+        from commonweal.devtools import bench_workspace
 
         with bench.kept_database(database) as (name, new):
             call_command("migrate", interactive=False, verbosity=0)
@@ -326,7 +326,7 @@ class Command(BaseCommand):
         )
 
     def bench_access_log(self, *, cases, requests, database, **options):
-        from commonweal.core import bench_access
+        from commonweal.devtools import bench_access
 
         with bench.kept_database(database) as (name, new):
             call_command("migrate", interactive=False, verbosity=0)
@@ -390,7 +390,7 @@ class Command(BaseCommand):
         )
 
     def bench_messages(self, *, messages, letters, workers, **options):
-        from commonweal.core import bench_messages
+        from commonweal.devtools import bench_messages
 
         with bench.bench_database() as database_url:
             self.stdout.write(f"Preparing a throwaway database ({messages:,} people)…")
@@ -432,7 +432,7 @@ class Command(BaseCommand):
         )
 
     def bench_link(self, *, records, seed, samples, **options):
-        from commonweal.core import bench_link
+        from commonweal.devtools import bench_link
 
         if records < 100 or samples < 2:
             raise CommandError("Use at least 100 records and 2 samples")

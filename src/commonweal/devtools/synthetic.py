@@ -14,9 +14,8 @@ import string
 from dataclasses import dataclass
 from pathlib import Path
 
-from commonweal.core.seed import FAMILY_NAMES, GIVEN_NAMES
-
-from .normalise import FIELDS
+from commonweal.devtools.seed import FAMILY_NAMES, GIVEN_NAMES
+from commonweal.personindex.normalise import FIELDS
 
 
 def _words(text: str) -> list[str]:

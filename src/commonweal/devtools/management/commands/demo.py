@@ -19,6 +19,7 @@ from commonweal.cases import selectors as cases_selectors
 from commonweal.catalogue import selectors as catalogue_selectors
 from commonweal.catalogue import services as catalogue_services
 from commonweal.checks import services as checks_services
+from commonweal.devtools import organisations as demo_organisations
 from commonweal.messaging import services as messaging
 from commonweal.organisations import services as organisations
 from commonweal.people import services as people_services
@@ -83,7 +84,7 @@ def load_demo_people() -> dict[str, str]:
             reason="Demo data",
         )
     passwords = {}
-    teams = organisations.organisations_demo_ensure()
+    teams = demo_organisations.organisations_demo_ensure()
     for email, name, superuser, team, role in DEMO_STAFF:
         password = secrets.token_urlsafe(9)
         user = accounts_services.staff_account_set(
@@ -191,11 +192,11 @@ DEMO_SORT_CODE_FILE = Path(__file__).resolve().parents[3] / "checks" / "demo" / 
 def demo_phone_applications() -> list[str]:
     """The phone applications above, registered as the demo caseworker took them;
     returns their references."""
-    from commonweal.core.management.commands.bench import BUDGETING_LOAN_ANSWERS
+    from commonweal.devtools.management.commands.bench import BUDGETING_LOAN_ANSWERS
     from commonweal.intake import services as intake_services
 
     caseworker = accounts_services.account_for_email(email=DEMO_STAFF[0][0])
-    council = organisations.organisations_demo_ensure()["financial-support"].organisation
+    council = demo_organisations.organisations_demo_ensure()["financial-support"].organisation
     published = catalogue_selectors.published_service(slug="budgeting-loan")
     references = []
     for email, answers, on_strike in DEMO_PHONE_APPLICATIONS:
@@ -226,9 +227,9 @@ def demo_person_index() -> int:
     Returns how many records were linked."""
     import tempfile
 
-    from commonweal.core.management.commands.bench import BUDGETING_LOAN_ANSWERS
+    from commonweal.devtools import synthetic
+    from commonweal.devtools.management.commands.bench import BUDGETING_LOAN_ANSWERS
     from commonweal.personindex import services as personindex
-    from commonweal.personindex import synthetic
 
     population = synthetic.population(DEMO_INDEX_RECORDS, seed=1)
     by_source: dict[str, list[dict]] = {}
@@ -264,7 +265,7 @@ def demo_api_key() -> str:
     from commonweal.api import selectors as api_selectors
     from commonweal.api import services as api_services
 
-    council = organisations.organisations_demo_ensure()["financial-support"].organisation
+    council = demo_organisations.organisations_demo_ensure()["financial-support"].organisation
     for key in api_selectors.api_keys_of(organisation_id=council.pk):
         if key.name == "Demo integration":
             api_services.api_key_revoke(key=key)

@@ -1,5 +1,6 @@
 """`commonweal totp EMAIL`: the one-time code a staff account's authenticator app would show
-now. For trying the demo without an authenticator app; refused in production."""
+now. For trying the demo without an authenticator app; refused in production (where the
+devtools app is not installed at all)."""
 
 import pyotp
 from django.conf import settings

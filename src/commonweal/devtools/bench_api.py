@@ -44,7 +44,7 @@ from pathlib import Path
 import httpx
 from django.conf import settings
 
-from commonweal.core import bench
+from commonweal.devtools import bench
 
 DEMO_DIR = Path(__file__).resolve().parents[1] / "catalogue" / "demo"
 RATE_FOR_THE_BENCH = 10_000_000
@@ -64,7 +64,7 @@ class Plan:
 
 
 def application(email: str) -> dict:
-    from commonweal.core.management.commands.bench import BUDGETING_LOAN_ANSWERS
+    from commonweal.devtools.management.commands.bench import BUDGETING_LOAN_ANSWERS
 
     return {
         "service": "budgeting-loan",
@@ -81,12 +81,12 @@ def prepare(*, registrations: int, warmup: int, clients: int) -> Plan:
     session for each floor request; returns the requests to make."""
     from commonweal.api import services as api_services
     from commonweal.catalogue import services as catalogue_services
-    from commonweal.organisations import services as organisations
+    from commonweal.devtools.organisations import organisations_demo_ensure
 
     catalogue_services.service_import(
         yaml_text=(DEMO_DIR / "budgeting-loan.yaml").read_text(encoding="utf-8")
     )
-    council = organisations.organisations_demo_ensure()["financial-support"].organisation
+    council = organisations_demo_ensure()["financial-support"].organisation
     tokens = [
         api_services.api_key_create(
             organisation=council, name=f"Bench client {i}", scopes=["applications:register"]

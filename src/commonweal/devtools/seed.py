@@ -37,6 +37,7 @@ from commonweal.catalogue import services as catalogue_services
 from commonweal.catalogue.models import Service
 from commonweal.core.references import ALPHABET
 from commonweal.core.working_days import add_working_days
+from commonweal.devtools import organisations as demo_organisations
 from commonweal.intake.models import Application
 from commonweal.organisations import selectors as organisations_selectors
 from commonweal.organisations import services as organisations_services
@@ -699,7 +700,7 @@ def demo_services_ensure() -> list[str]:
 def staff_ensure() -> int:
     """About twenty staff in each council team, two of them team leaders. Made again with
     the same addresses on every run, so seeding twice does not add staff."""
-    teams = organisations_services.organisations_demo_ensure()
+    teams = demo_organisations.organisations_demo_ensure()
     council_teams = [
         team
         for _slug, team in sorted(teams.items(), key=lambda item: item[1].pk)

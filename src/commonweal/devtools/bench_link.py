@@ -27,7 +27,7 @@ from django.db import connections
 def throwaway_database() -> Iterator[str]:
     """A fresh database for the run: a new PostgreSQL database beside the configured one,
     or a new SQLite file, migrated, and removed afterwards."""
-    from commonweal.core import bench
+    from commonweal.devtools import bench
 
     default = settings.DATABASES["default"]
     if default["ENGINE"] == "django.db.backends.postgresql":
@@ -95,7 +95,8 @@ def pairwise_accuracy(truth: dict[tuple[str, str], int]) -> tuple[float, float]:
 def run(*, records: int, seed: int, samples: int, out: Callable[[str], None]) -> dict:
     """Generate, import, link, measure; in the current database (the command gives it a
     throwaway one)."""
-    from commonweal.personindex import selectors, services, synthetic
+    from commonweal.devtools import synthetic
+    from commonweal.personindex import selectors, services
 
     phases: dict[str, float] = {}
     started = time.perf_counter()

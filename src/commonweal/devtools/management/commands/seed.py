@@ -4,7 +4,7 @@ caseworker workspace and its benchmark (1,000,000 cases take minutes on PostgreS
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from commonweal.core.seed import Seeder
+from commonweal.devtools.seed import Seeder
 
 
 class Command(BaseCommand):
