@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "commonweal.rules",
     "commonweal.payments",
     "commonweal.personindex",
+    "commonweal.portal",
 ]
 
 MIDDLEWARE = [
@@ -181,7 +182,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
-LOGIN_URL = "accounts:sign-in"
+LOGIN_URL = "portal:sign-in"
 
 # Argon2 for new and changed passwords; the others check older hashes, which are upgraded to
 # Argon2 at the next sign-in.
@@ -248,7 +249,7 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
-CSRF_FAILURE_VIEW = "commonweal.core.views.csrf_failure"
+CSRF_FAILURE_VIEW = "commonweal.portal.views.errors.csrf_failure"
 LANGUAGE_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

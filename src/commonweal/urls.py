@@ -5,6 +5,8 @@ admin.site.site_header = "Commonweal administration"
 admin.site.site_title = "Commonweal"
 
 urlpatterns = [
+    # Every citizen page.
+    path("", include("commonweal.portal.urls")),
     path("", include("commonweal.core.urls")),
     path("", include("commonweal.accounts.urls")),
     path("", include("commonweal.intake.urls")),
@@ -19,7 +21,7 @@ urlpatterns = [
     path("staff/", include("commonweal.workspace.urls")),
 ]
 
-handler400 = "commonweal.core.views.bad_request"
-handler403 = "commonweal.core.views.permission_denied"
-handler404 = "commonweal.core.views.page_not_found"
-handler500 = "commonweal.core.views.server_error"
+handler400 = "commonweal.portal.views.errors.bad_request"
+handler403 = "commonweal.portal.views.errors.permission_denied"
+handler404 = "commonweal.portal.views.errors.page_not_found"
+handler500 = "commonweal.portal.views.errors.server_error"

@@ -5,13 +5,6 @@ from . import views
 app_name = "core"
 
 urlpatterns = [
-    path("healthz", views.healthz, name="healthz"),
-    path("language/<str:code>/", views.language, name="language"),
-    path("brand.css", views.brand_css, name="brand-css"),
-    path("accessibility/", views.accessibility, name="accessibility"),
-    path("privacy/", views.privacy, name="privacy"),
-    path("cookies/", views.cookies, name="cookies"),
-    path("contact/", views.contact, name="contact"),
     path("dev/mailbox/", views.dev_mailbox, name="dev-mailbox"),
     path("bench/bare-insert/", views.bench_bare_insert, name="bench-bare-insert"),
     path(
