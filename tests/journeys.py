@@ -177,7 +177,7 @@ def answer_eligibility(client, slug: str, answers: dict):
     response = None
     for question_id, value in answers.items():
         response = client.post(
-            reverse("intake:eligibility", args=[slug, question_id]), {"answer": value}
+            reverse("portal:eligibility", args=[slug, question_id]), {"answer": value}
         )
         assert response.status_code == 302, response.content.decode()[:2000]
     return response
@@ -219,7 +219,7 @@ def complete_pages(client, slug: str, pages: dict, max_steps: int = 60, reuse: s
 
     A page's answers are the form fields it posts; for an address look-up page they can be
     {"lookup": {"postcode": ..., "choice": <address id>}} to find the address by postcode."""
-    response = client.get(reverse("intake:apply", args=[slug]), follow=True)
+    response = client.get(reverse("portal:apply", args=[slug]), follow=True)
     for _step in range(max_steps):
         assert response.status_code == 200, response.content.decode()[:3000]
         match = resolve(path_of(response))
@@ -248,7 +248,7 @@ def apply(client, slug: str, journey: dict):
     """Eligibility, every page, then "Accept and send". Returns the confirmation response."""
     answer_eligibility(client, slug, journey["eligibility"])
     complete_pages(client, slug, journey["pages"])
-    response = client.post(reverse("intake:check-answers", args=[slug]))
+    response = client.post(reverse("portal:check-answers", args=[slug]))
     assert response.status_code == 302, response.content.decode()[:3000]
     assert "/confirmation/" in urlparse(response["Location"]).path
     return client.get(response["Location"])

@@ -49,14 +49,14 @@ def test_citizens_cannot_take_applications_for_others(citizen_client):
 def take(client, start: dict):
     response = client.post("/staff/assisted/", start)
     assert response.status_code == 302
-    assert response["Location"] == reverse("intake:apply", args=["budgeting-loan"])
+    assert response["Location"] == reverse("portal:apply", args=["budgeting-loan"])
     page = client.get(response["Location"], follow=True)
     # The eligibility questions are asked again for this person, not taken from before.
     assert "/eligibility/" in page.request["PATH_INFO"]
     assert "Taking an application for someone" in page.content.decode()
     answer_eligibility(client, "budgeting-loan", BUDGETING_LOAN["eligibility"])
     complete_pages(client, "budgeting-loan", BUDGETING_LOAN["pages"])
-    sent = client.post(reverse("intake:check-answers", args=["budgeting-loan"]))
+    sent = client.post(reverse("portal:check-answers", args=["budgeting-loan"]))
     assert sent.status_code == 302
     return sent
 
@@ -99,7 +99,7 @@ def test_with_an_email_the_person_is_told_and_can_continue_online(client, worker
     )
     client.get(response["Location"], follow=True)
     answer_eligibility(client, "budgeting-loan", BUDGETING_LOAN["eligibility"])
-    client.get(reverse("intake:apply", args=["budgeting-loan"]), follow=True)
+    client.get(reverse("portal:apply", args=["budgeting-loan"]), follow=True)
     draft = Application.objects.get(status="draft")
     assert draft.taken_by == worker and draft.identity_check == "document:passport"
     # The person signs in and sees the draft the member of staff started with them.

@@ -94,7 +94,7 @@ def take(browser, **pages):
 
 
 def send(browser):
-    return browser.post(reverse("intake:check-answers", args=["budgeting-loan"]))
+    return browser.post(reverse("portal:check-answers", args=["budgeting-loan"]))
 
 
 # Only staff of an organisation that handles the service
@@ -116,7 +116,7 @@ def test_staff_of_a_charity_that_does_not_handle_the_service_cannot_take_it(staf
     assert not Application.objects.exists()
     assert not AccessRecord.objects.exists()
     assert "assisted_drafts" not in charity.session or not charity.session["assisted_drafts"]
-    journey = charity.get(reverse("intake:apply", args=["budgeting-loan"]), follow=True)
+    journey = charity.get(reverse("portal:apply", args=["budgeting-loan"]), follow=True)
     assert "Taking an application for someone" not in journey.content.decode()
 
 
@@ -200,7 +200,7 @@ def test_not_checked_without_an_email_is_a_new_record_that_leaves_theirs_alone(s
 def read_out_the_reuse_question(browser):
     """The person has not been asked whether we may reuse the details we hold: staff read
     the question to them first (showing nothing of the record), and they say yes."""
-    page = browser.get(reverse("intake:apply", args=["budgeting-loan"]), follow=True)
+    page = browser.get(reverse("portal:apply", args=["budgeting-loan"]), follow=True)
     assert path_of(page).endswith("/use-details-we-hold/")
     for secret in SECRETS:
         assert secret not in page.content.decode(), secret
@@ -461,10 +461,10 @@ def test_an_identity_document_lets_the_answers_update_the_record_but_not_the_con
             "accessibility": {"accessibility-needs": "Large print"},
         },
     )
-    browser.get(reverse("intake:page", args=["budgeting-loan", "phone"]))
-    browser.post(reverse("intake:page", args=["budgeting-loan", "phone"]), {"phone": NEW_PHONE})
+    browser.get(reverse("portal:page", args=["budgeting-loan", "phone"]))
+    browser.post(reverse("portal:page", args=["budgeting-loan", "phone"]), {"phone": NEW_PHONE})
     browser.post(
-        reverse("intake:page", args=["budgeting-loan", "accessibility"]),
+        reverse("portal:page", args=["budgeting-loan", "accessibility"]),
         {"accessibility-needs": "Large print"},
     )
     send(browser)
@@ -478,14 +478,14 @@ def test_the_person_carrying_on_online_changes_their_own_details(staff, victim):
     browser = signed_in(staff.caseworker)
     assert start(browser).status_code == 302
     answer_eligibility(browser, "budgeting-loan", BUDGETING_LOAN["eligibility"])
-    browser.get(reverse("intake:apply", args=["budgeting-loan"]), follow=True)
+    browser.get(reverse("portal:apply", args=["budgeting-loan"]), follow=True)
     draft = Application.objects.get(status="draft")
     person = signed_in(victim.account)
     assert person.post(f"/applications/drafts/{draft.pk}/continue/").status_code == 302
     complete_pages(person, "budgeting-loan", BUDGETING_LOAN["pages"])
     changed = person.post("/services/budgeting-loan/apply/phone/?change=1", {"phone": NEW_PHONE})
     assert changed.status_code == 302
-    person.post(reverse("intake:check-answers", args=["budgeting-loan"]))
+    person.post(reverse("portal:check-answers", args=["budgeting-loan"]))
     # Sent by the person themself, signed in: their own change.
     assert Person.objects.get(pk=victim.pk).phone == "+447700900456"
     assert not ContactChange.objects.exists()

@@ -25,7 +25,7 @@ def test_service_list_links_every_published_service(client):
     assert response.status_code == 200
     html = response.content.decode()
     assert "Apply for a Budgeting Loan" in html
-    assert reverse("intake:service-start", args=["budgeting-loan"]) in html
+    assert reverse("portal:service-start", args=["budgeting-loan"]) in html
 
 
 def test_start_page_shows_other_ways_to_apply(client):

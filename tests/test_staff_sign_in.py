@@ -231,7 +231,7 @@ def test_a_service_needing_proof_of_identity_explains_and_offers_ways(
     )
     _sign_in_by_email_code(client, "sam.low@example.com", mailoutbox)
     answer_eligibility(client, service_needing_proof, BUDGETING_LOAN["eligibility"])
-    response = client.get(reverse("intake:apply", args=[service_needing_proof]))
+    response = client.get(reverse("portal:apply", args=[service_needing_proof]))
     assert response["Location"] == f"/services/{service_needing_proof}/identity/"
     page = client.get(response["Location"]).content.decode()
     assert "You need to prove your identity to apply online" in page
@@ -247,7 +247,7 @@ def test_a_service_needing_proof_of_identity_explains_and_offers_ways(
     assert (person.identity_level, person.identity_source) == ("high", "in_person")
     change = PersonChange.objects.filter(person=person).first()
     assert change.changed_by == staff.caseworker and "passport" in change.reason
-    started = client.get(reverse("intake:apply", args=[service_needing_proof]))
+    started = client.get(reverse("portal:apply", args=[service_needing_proof]))
     assert "/identity/" not in started["Location"]
 
 

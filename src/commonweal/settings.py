@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "commonweal.rules",
     "commonweal.payments",
     "commonweal.personindex",
+    "commonweal.portal",
 ]
 # Demo, seed, benches and the development mailbox: never installed in production, so
 # their commands, models and pages (commonweal/urls.py) exist only outside it.
@@ -189,7 +190,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
-LOGIN_URL = "accounts:sign-in"
+LOGIN_URL = "portal:sign-in"
 
 # Argon2 for new and changed passwords; the others check older hashes, which are upgraded to
 # Argon2 at the next sign-in.
@@ -256,7 +257,7 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
-CSRF_FAILURE_VIEW = "commonweal.core.views.csrf_failure"
+CSRF_FAILURE_VIEW = "commonweal.portal.views.errors.csrf_failure"
 LANGUAGE_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

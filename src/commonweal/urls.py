@@ -6,7 +6,8 @@ admin.site.site_header = "Commonweal administration"
 admin.site.site_title = "Commonweal"
 
 urlpatterns = [
-    path("", include("commonweal.core.urls")),
+    # Every citizen page.
+    path("", include("commonweal.portal.urls")),
     path("", include("commonweal.accounts.urls")),
     path("", include("commonweal.intake.urls")),
     path("", include("commonweal.messaging.urls")),
@@ -25,7 +26,7 @@ urlpatterns = [
 if apps.is_installed("commonweal.devtools"):
     urlpatterns.append(path("", include("commonweal.devtools.urls")))
 
-handler400 = "commonweal.core.views.bad_request"
-handler403 = "commonweal.core.views.permission_denied"
-handler404 = "commonweal.core.views.page_not_found"
-handler500 = "commonweal.core.views.server_error"
+handler400 = "commonweal.portal.views.errors.bad_request"
+handler403 = "commonweal.portal.views.errors.permission_denied"
+handler404 = "commonweal.portal.views.errors.page_not_found"
+handler500 = "commonweal.portal.views.errors.server_error"

@@ -5,15 +5,9 @@ from . import oidc_views, views
 app_name = "accounts"
 
 urlpatterns = [
-    path("sign-in/", views.sign_in, name="sign-in"),
-    path("sign-in/code/", views.sign_in_code, name="sign-in-code"),
-    path("sign-in/with/<slug:name>/", oidc_views.oidc_start, name="oidc-start"),
-    path("sign-in/oidc/<slug:name>/callback/", oidc_views.oidc_callback, name="oidc-callback"),
-    path("sign-out/", views.sign_out, name="sign-out"),
     path("staff/sign-in/", views.staff_sign_in, name="staff-sign-in"),
     path("staff/sign-in/code/", views.staff_second_factor, name="staff-second-factor"),
     path("staff/sign-in/set-up/", views.staff_totp_set_up, name="staff-totp-set-up"),
-    path("signed-out/", views.signed_out, name="signed-out"),
     # Under /staff/ (so the second factor is needed), beside the case it belongs to.
     path(
         "staff/cases/<str:reference>/identity/",
@@ -26,5 +20,4 @@ urlpatterns = [
         oidc_views.back_channel_logout,
         name="oidc-back-channel-logout",
     ),
-    path("services/<slug:slug>/identity/", oidc_views.identity_needed, name="identity-needed"),
 ]

@@ -1,4 +1,6 @@
-"""Sign in with a code sent by email; sign out."""
+"""Staff sign-in: password, then a one-time code (or setting up the authenticator app); and
+recording identity documents seen in person. (Citizens sign in, and everyone signs out, on
+the portal's pages: portal/views/sign_in.py.)"""
 
 import time
 from urllib.parse import quote
@@ -9,7 +11,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from commonweal.core.clients import client_key
 from commonweal.organisations import selectors as organisations
@@ -17,11 +19,8 @@ from commonweal.people import selectors as people_selectors
 from commonweal.people import services as people_services
 
 from . import oidc, selectors, services
-from .forms import CodeForm, EmailForm
-from .middleware import TIMED_OUT, session_end, session_signed_in
+from .middleware import TIMED_OUT, session_signed_in
 
-NEXT_KEY = "sign_in_next"
-EMAIL_KEY = "sign_in_email"
 # A member of staff who gave the right password but not yet the second factor.
 PENDING_STAFF_KEY = "accounts_pending_staff"
 PENDING_STAFF_SECONDS = 5 * 60
@@ -172,7 +171,7 @@ def staff_sign_in(request):
             "providers": [
                 {
                     "label": p.display_label(_language()),
-                    "url": reverse("accounts:oidc-start", args=[p.name])
+                    "url": reverse("portal:oidc-start", args=[p.name])
                     + (f"?next={quote(next_url)}" if next_url else ""),
                 }
                 for p in oidc.providers_for(purpose="staff")
@@ -283,116 +282,6 @@ def _language() -> str:
     from django.utils.translation import get_language
 
     return "cy" if (get_language() or "").startswith("cy") else "en"
-
-
-@require_http_methods(["GET", "HEAD", "POST"])
-def sign_in(request):
-    next_url = _safe_next(request, request.GET.get("next"))
-    if next_url:
-        request.session[NEXT_KEY] = next_url
-    if request.user.is_authenticated and request.method != "POST":
-        return redirect(request.session.pop(NEXT_KEY, None) or reverse("intake:application-list"))
-    form = EmailForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            email = form.cleaned_data["email"]
-            try:
-                services.sign_in_code_request(email=email, client=client_key(request))
-            except services.SignInRefused as refused:
-                form.add_error("email", _refusal_message(refused.reason))
-                status = 429
-            else:
-                request.session[EMAIL_KEY] = services.normalise_email(email)
-                return redirect("accounts:sign-in-code")
-        else:
-            status = 400
-    return render(
-        request,
-        "accounts/sign_in.html",
-        {
-            "form": form,
-            "errors": [{"text": e, "href": "#email"} for e in form.errors.get("email", [])],
-            "page_title": _("Sign in or create an account"),
-            "nav": "sign-in",
-            "timed_out": _timed_out_message(request),
-            "providers": [
-                {
-                    "label": p.display_label(_language()),
-                    "url": reverse("accounts:oidc-start", args=[p.name]),
-                }
-                for p in oidc.providers_for(purpose="citizen")
-            ],
-        },
-        status=status,
-    )
-
-
-@require_http_methods(["GET", "HEAD", "POST"])
-def sign_in_code(request):
-    email = request.session.get(EMAIL_KEY)
-    if not email:
-        return redirect("accounts:sign-in")
-    form = CodeForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                user = services.sign_in_code_verify(
-                    email=email, code=form.cleaned_data["code"], client=client_key(request)
-                )
-            except services.SignInRefused as refused:
-                form.add_error("code", _refusal_message(refused.reason))
-                status = 429 if refused.reason == "client_limit" else 400
-            else:
-                next_url = request.session.get(NEXT_KEY)
-                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-                session_signed_in(request, method="email_code", staff_verified=False)
-                person = people_services.person_for_account(account=user)
-                people_services.person_identity_raise(
-                    person=person,
-                    level="low",
-                    source="email_code",
-                    by=user,
-                    reason="Signed in with a code sent to their email address",
-                )
-                request.session.pop(EMAIL_KEY, None)
-                request.session.pop(NEXT_KEY, None)
-                if not next_url and organisations.staff_context(user=user).is_staff:
-                    next_url = reverse("workspace:my-work")
-                return redirect(next_url or reverse("intake:application-list"))
-        else:
-            status = 400
-    return render(
-        request,
-        "accounts/sign_in_code.html",
-        {
-            "form": form,
-            "email": email,
-            "errors": [{"text": e, "href": "#code"} for e in form.errors.get("code", [])],
-            "page_title": _("Check your email"),
-            "back_url": reverse("accounts:sign-in"),
-            "nav": "sign-in",
-        },
-        status=status,
-    )
-
-
-@require_POST
-def sign_out(request):
-    provider_sign_in = session_end(request)
-    if provider_sign_in:
-        config = oidc.provider(provider_sign_in["provider"])
-        url = config and oidc.end_session_url(config, id_token=provider_sign_in["id_token"])
-        if url:
-            # Signed out here already; the provider then signs them out there and comes back.
-            return redirect(url)
-    return redirect(reverse("accounts:signed-out"))
-
-
-@require_http_methods(["GET", "HEAD"])
-def signed_out(request):
-    return render(request, "accounts/signed_out.html", {"page_title": _("You have signed out")})
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

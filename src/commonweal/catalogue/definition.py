@@ -20,7 +20,7 @@ from commonweal.rules import language as rules_language
 
 Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$", max_length=60)]
 
-# Each has an AnswerType in answers.py and markup in intake/jinja2/intake/questions.html.
+# Each has an AnswerType in answers.py and markup in portal/jinja2/portal/journey/questions.html.
 QuestionType = Literal[
     "text",
     "long_text",

@@ -14,7 +14,7 @@ def site(request) -> dict:
             "code": code,
             "name": name,
             "current": code == language,
-            "href": reverse("core:language", args=[code]) + "?" + urlencode({"next": here}),
+            "href": reverse("portal:language", args=[code]) + "?" + urlencode({"next": here}),
         }
         for code, name in settings.LANGUAGES
     ]

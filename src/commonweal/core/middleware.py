@@ -53,16 +53,19 @@ class UnreadableInputMiddleware:
 
     @staticmethod
     def _refuse(request, field: str):
-        from . import views
+        from django.urls import get_resolver
 
-        if views.is_api_request(request):
-            return views.api_error(
+        from . import errors
+
+        if errors.is_api_request(request):
+            return errors.api_error(
                 400,
                 field,
                 "invalid_text",
                 "Contains a character that cannot be stored (a NUL or a lone surrogate)",
             )
-        return views.bad_request(
+        # The site's 400 page (handler400 in the root URLconf).
+        return get_resolver().resolve_error_handler(400)(
             request,
             explanation=_(
                 "What you sent has a character in it that we cannot store, such as a null "

@@ -1,6 +1,7 @@
-"""Staff pages around an application they take for someone: what the banner says about a
-record they found, where they go once it is sent, and checking new contact details they
-were given (a code to a contact point on the record, or a team leader's approval)."""
+"""Staff pages around an application they take for someone: checking new contact details
+they were given (a code to a contact point on the record, or a team leader's approval).
+(The banner about a record found, and where staff go once it is sent, belong to the
+question pages: portal/views/assisted_journey.py.)"""
 
 from __future__ import annotations
 
@@ -20,52 +21,6 @@ from commonweal.people import selectors as people_selectors
 from commonweal.people import services as people_services
 
 from . import assisted, services
-
-
-def record_banner(draft) -> dict | None:
-    """What the banner on every question page says about a record that existed before:
-    its name and, for a check on questions alone, which contact details it holds, masked."""
-    if not draft.existing_record or draft.person is None:
-        return None
-    level = assisted.disclosure(draft.identity_check)
-    return {
-        "level": level,
-        "name": draft.person.full_name,
-        "hints": assisted.record_hints(draft.person) if level == assisted.LIMITED else {},
-    }
-
-
-def _sees_case(context, case) -> bool:
-    """Whether the case's page is open to them (their team's, or their organisation's for
-    service owners and administrators)."""
-    from commonweal.organisations import selectors as organisations
-
-    if case.team_id is None:
-        return False
-    if case.team_id in context.work_team_ids:
-        return True
-    organisation = organisations.organisation_of_team(team_id=case.team_id)
-    return organisation in context.organisation_wide_ids
-
-
-def after_sending(request, application):
-    """Where a member of staff goes once the application is sent: checking new contact
-    details they were given, else the case, else (a case in another team's queue) back
-    to taking applications, with its reference."""
-    from commonweal.organisations import selectors as organisations
-
-    if getattr(application, "contact_change", None) is not None:
-        return redirect("intake:assisted-contact-change", application.reference)
-    context = organisations.staff_context(user=request.user)
-    if _sees_case(context, application.case):
-        return redirect("workspace:case", application.reference)
-    messages.success(
-        request,
-        _("Application %(reference)s sent. It is in the queue of the team that handles it.")
-        % {"reference": application.reference},
-    )
-    return redirect("intake:assisted-start")
-
 
 FIELD_LABELS = {
     "email": lambda: _("Email address"),

@@ -1,7 +1,8 @@
 """Where a person is in an application: which page comes next, which they may revisit.
 
 Pure functions over the service definition and the draft's answers, so the rules are easy
-to test and the same for every service.
+to test and the same for every service; and, at the end, what the journey keeps in the
+session between pages (shared by the citizen pages and staff taking an application).
 """
 
 from __future__ import annotations
@@ -113,3 +114,52 @@ def missing_answers(definition, answers: dict, completed_pages: list[str]) -> st
             if question.required and answers.get(question.id) in (None, "", [], {}):
                 return page.id
     return None
+
+
+# Where the journey is kept between pages: the session. The citizen pages (portal) and the
+# staff page that starts an application for someone (its assisted start) share these, so
+# the keys live here, once.
+
+ELIGIBILITY_SESSION_KEY = "eligibility"
+# Staff taking an application for someone: the draft in progress for each service, kept in
+# the staff member's session so the same question pages serve them. An entry holds what the
+# workspace asked (channel, identity check, email) until eligibility is answered, then the
+# draft ("draft") and what the banner says about a record found ("record").
+ASSISTED_SESSION_KEY = "assisted_drafts"
+
+
+def eligibility_answers(session, slug: str) -> dict:
+    """The answers to "can you apply?" for one service, as kept in the session."""
+    return dict(session.get(ELIGIBILITY_SESSION_KEY, {}).get(slug, {}))
+
+
+def eligibility_store(session, slug: str, answers: dict) -> None:
+    stored = dict(session.get(ELIGIBILITY_SESSION_KEY, {}))
+    stored[slug] = answers
+    session[ELIGIBILITY_SESSION_KEY] = stored
+
+
+def assisted_begin(session, slug: str, *, channel: str, identity_check: str, email: str) -> None:
+    """The next journey for `slug` in this (staff) session is taken for someone else."""
+    drafts = dict(session.get(ASSISTED_SESSION_KEY, {}))
+    drafts[slug] = {"channel": channel, "identity_check": identity_check, "email": email}
+    session[ASSISTED_SESSION_KEY] = drafts
+    # Answers to "can you apply?" from an earlier application are not this person's.
+    eligibility_store(session, slug, {})
+
+
+def assisted_get(session, slug: str) -> dict | None:
+    """The application taken for someone for `slug` in this session, if there is one."""
+    return session.get(ASSISTED_SESSION_KEY, {}).get(slug)
+
+
+def assisted_update(session, slug: str, **values) -> None:
+    drafts = dict(session[ASSISTED_SESSION_KEY])
+    drafts[slug] = {**drafts[slug], **values}
+    session[ASSISTED_SESSION_KEY] = drafts
+
+
+def assisted_end(session, slug: str) -> None:
+    drafts = dict(session.get(ASSISTED_SESSION_KEY, {}))
+    drafts.pop(slug, None)
+    session[ASSISTED_SESSION_KEY] = drafts

@@ -1,41 +1,21 @@
-"""Pages: "Who has seen your data" for the person, the break-glass reason for staff, and the
-team leader's page of break-glass reads and investigation holds."""
+"""Staff pages: the break-glass reason, and the team leader's page of break-glass reads and
+investigation holds. ("Who has seen your data" is the portal's: portal/views/your_data.py.)"""
 
 import datetime
 
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from commonweal.cases import selectors as cases_selectors
 from commonweal.organisations import selectors as organisations
-from commonweal.people import selectors as people_selectors
 
 from . import selectors, services
-
-
-@login_required
-@require_http_methods(["GET", "HEAD"])
-def accesses(request):
-    """Who has seen my data: reads of the signed-in person's record."""
-    person = people_selectors.person_for_account_get(account=request.user)
-    report = (
-        selectors.accesses_for_person(person_id=person.pk, language=get_language())
-        if person is not None
-        else None
-    )
-    return render(
-        request,
-        "privacy/accesses.html",
-        {"report": report, "page_title": _("Who has seen your data"), "nav": "applications"},
-    )
 
 
 def _staff(request):

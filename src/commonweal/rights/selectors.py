@@ -8,14 +8,17 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from commonweal.core.uk import format_ni_number
 
+from .documents import document_context as export_document_context  # noqa: F401 (for pages)
+from .documents import pdf_from_html as export_pdf  # noqa: F401 (for pages)
 from .models import Consent, ConsentRequest, DataRequest, LegalHold
 from .sections import data_sections, register_data_section
 from .wording import answer_sentence as consent_answer_sentence  # noqa: F401 (for pages)
+from .wording import scope_phrases
 from .wording import wording as consent_wording  # noqa: F401 (for pages)
 
 __all__ = [
@@ -35,6 +38,9 @@ __all__ = [
 # yes), or nobody has asked them. Not asked counts as no for everything that needs consent:
 # there is no default yes anywhere.
 GIVEN, REFUSED, NOT_ASKED = "given", "refused", "not_asked"
+
+# The purposes a person is asked about, as the pages name them.
+CONSENT_PURPOSES = tuple(Consent.Purpose.values)
 
 
 def _latest(person_id: int, purpose: str) -> Consent | None:
@@ -187,6 +193,21 @@ def case_consent_warning(*, case) -> dict | None:
     if latest is None or latest.given:
         return None
     return {"withdrawn_at": latest.created_at}
+
+
+def consent_request_context(request_row) -> dict:
+    """The words about the referral a consent request waits for: to whom, for which
+    application, what they would see, and how to reach them instead (for `consent_wording`)."""
+    if request_row is None or request_row.organisation_id is None:
+        return {}
+    organisation = request_row.organisation
+    welsh = translation.get_language() == "cy"
+    return {
+        "provider": (organisation.name_cy or organisation.name) if welsh else organisation.name,
+        "reference": request_row.case.reference if request_row.case_id else "",
+        "parts": scope_phrases(request_row.scope),
+        "contact": organisation.public_contact,
+    }
 
 
 def consent_request_for_staff(*, case, request_id: int) -> ConsentRequest | None:

@@ -1,0 +1,317 @@
+"""The person's data: what we hold (and a download of it), "this is wrong" for a detail or
+an answer, their consents, and who has seen their data.
+
+A citizen only ever reaches their own record: every page starts from the signed-in
+account's person, and no URL names a person."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from commonweal.catalogue import selectors as catalogue
+from commonweal.intake import selectors as intake_selectors
+from commonweal.people import selectors as people_selectors
+from commonweal.people import services as people_services
+from commonweal.privacy import selectors as privacy_selectors
+from commonweal.rights import selectors as rights_selectors
+from commonweal.rights import services as rights_services
+
+from . import common
+
+
+def _me(request):
+    return people_services.person_for_account(account=request.user)
+
+
+def _consent_cards(person) -> list[dict]:
+    """Each purpose as the data page shows it: the answer now in a sentence, the words it
+    was given to, the answers before, and any question waiting for an answer."""
+    cards = []
+    for state in rights_selectors.consents_for_person(person=person):
+        wording = rights_selectors.consent_wording(state.purpose)
+        cards.append(
+            {
+                "purpose": state.purpose,
+                "state": state.state,
+                "title": wording.title,
+                "what": wording.paragraphs[0],
+                "sentence": rights_selectors.consent_answer_sentence(state.latest, person=person),
+                "words": state.latest.words if state.latest else "",
+                "earlier": [
+                    rights_selectors.consent_answer_sentence(row, person=person)
+                    for row in state.history[1:]
+                ],
+                "waiting": [
+                    _("%(provider)s would like to help with your application %(reference)s.")
+                    % rights_selectors.consent_request_context(row)
+                    for row in state.waiting
+                    if row.organisation_id
+                ],
+            }
+        )
+    return cards
+
+
+def _status_labels() -> dict[str, str]:
+    return {
+        "open": _("Being looked at"),
+        "corrected": _("Corrected"),
+        "not_corrected": _("Not corrected"),
+    }
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def your_data(request):
+    person = _me(request)
+
+    return render(
+        request,
+        "portal/your_data/your_data.html",
+        {
+            "fields": rights_selectors.person_fields_shown(person=person),
+            "applications": [
+                item
+                for item in intake_selectors.applications_for_account(account=request.user)
+                if item.application.status == "submitted"
+                and item.application.person_id == person.pk
+            ],
+            "consents": _consent_cards(person),
+            "requests": rights_selectors.data_requests_for_person(person=person),
+            "statuses": _status_labels(),
+            "flashes": common.flashes(request),
+            "page_title": _("Your data"),
+            "back_url": reverse("portal:application-list"),
+            "nav": "your-data",
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def download(request, extension):
+    if extension not in ("json", "html", "pdf"):
+        raise Http404("No such format")
+    person = _me(request)
+    language = common.language()
+    data = rights_selectors.person_export(person=person, language=language)
+    filename = rights_selectors.export_filename(person=person, extension=extension)
+    if extension == "json":
+        body = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
+        response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    else:
+        html = render_to_string(
+            "portal/your_data/export_document.html",
+            rights_selectors.export_document_context(data, language=language),
+        )
+        if extension == "html":
+            response = HttpResponse(html, content_type="text/html; charset=utf-8")
+        else:
+            response = HttpResponse(
+                rights_selectors.export_pdf(html), content_type="application/pdf"
+            )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _correction_form(request, *, person, subject, field, label, value, application, back_url):
+    raw = {"what-is-wrong": "", "should-be": ""}
+    errors = []
+    if request.method == "POST":
+        raw = {key: (request.POST.get(key) or "").strip()[:2000] for key in raw}
+        if not raw["what-is-wrong"]:
+            errors.append({"text": _("Tell us what is wrong"), "href": "#what-is-wrong"})
+        if not raw["should-be"]:
+            errors.append({"text": _("Tell us what it should be"), "href": "#should-be"})
+        if not errors:
+            try:
+                made, new = rights_services.data_request_create(
+                    person=person,
+                    subject=subject,
+                    field=field,
+                    application=application,
+                    what_is_wrong=raw["what-is-wrong"],
+                    should_be=raw["should-be"],
+                    by=request.user,
+                    language=common.language(),
+                )
+            except rights_services.RightsRefused as refused:
+                errors.append({"text": refused.message, "href": f"#{refused.field}"})
+            else:
+                messages.success(
+                    request,
+                    _("We have your request to correct %(field)s. We will tell you what we do.")
+                    % {"field": made.field_label}
+                    if new
+                    else _("You have already asked us to correct %(field)s. We are looking at it.")
+                    % {"field": made.field_label},
+                )
+                return redirect(reverse("portal:your-data") + "#requests")
+    return render(
+        request,
+        "portal/your_data/correction.html",
+        {
+            "label": label,
+            "value": value,
+            "raw": raw,
+            "errors": errors,
+            "error_for": {error["href"][1:]: error["text"] for error in reversed(errors)},
+            "page_title": _("Tell us what is wrong"),
+            "back_url": back_url,
+            "nav": "your-data",
+        },
+        status=400 if errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def correct_detail(request, field):
+    person = _me(request)
+    shown = {row["field"]: row for row in rights_selectors.person_fields_shown(person=person)}
+    if field not in shown:
+        raise Http404("No such detail")
+    return _correction_form(
+        request,
+        person=person,
+        subject="person",
+        field=field,
+        label=shown[field]["label"],
+        value=shown[field]["value"],
+        application=None,
+        back_url=reverse("portal:your-data"),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def application_answers(request, reference):
+    person = _me(request)
+    application, answers = rights_selectors.application_answers_for_correction(
+        person=person, reference=reference.upper(), language=common.language()
+    )
+    if application is None:
+        raise Http404("No such application")
+
+    return render(
+        request,
+        "portal/your_data/application_answers.html",
+        {
+            "application": application,
+            "service": catalogue.definition_for(application.version).name.text(common.language()),
+            "answers": answers,
+            "page_title": _("Your answers"),
+            "back_url": reverse("portal:your-data"),
+            "nav": "your-data",
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def correct_answer(request, reference, question_id):
+    person = _me(request)
+    application, answers = rights_selectors.application_answers_for_correction(
+        person=person, reference=reference.upper(), language=common.language()
+    )
+    row = next((a for a in answers if a["question_id"] == question_id), None)
+    if application is None or row is None:
+        raise Http404("No such answer")
+    return _correction_form(
+        request,
+        person=person,
+        subject="answer",
+        field=question_id,
+        label=row["question"],
+        value="\n".join(row["answer"]),
+        application=application,
+        back_url=reverse("portal:application-answers", args=[application.reference]),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def consent_change(request, purpose):
+    """The person says yes or no to one purpose, on a page that says what it means and what
+    happens if they say no; a referral waiting for their answer is named."""
+    if purpose not in rights_selectors.CONSENT_PURPOSES:
+        raise Http404("No such consent")
+    person = _me(request)
+    state = rights_selectors.consent_state(person=person, purpose=purpose)
+    waiting = state.waiting[0] if state.waiting else None
+    words = rights_selectors.consent_wording(
+        purpose, **rights_selectors.consent_request_context(waiting)
+    )
+    chosen = request.POST.get("given", "") if request.method == "POST" else ""
+    errors = []
+    if request.method == "POST":
+        if chosen not in ("yes", "no"):
+            errors.append({"text": _("Select yes or no"), "href": "#given"})
+        else:
+            rights_services.consent_record(
+                person=person,
+                purpose=purpose,
+                given=chosen == "yes",
+                method="online",
+                by=request.user,
+                words=words.text(),
+                language=common.language()[:2],
+            )
+            messages.success(
+                request,
+                (
+                    _("You said yes: %(what)s.")
+                    if chosen == "yes"
+                    else _("You said no: %(what)s. This has taken effect.")
+                )
+                % {"what": words.title},
+            )
+            return redirect(reverse("portal:your-data") + "#consents")
+    elif state.latest is not None:
+        chosen = "yes" if state.given else "no"
+    return render(
+        request,
+        "portal/your_data/consent_change.html",
+        {
+            "purpose": purpose,
+            "words": words,
+            "answer_now": rights_selectors.consent_answer_sentence(state.latest, person=person)
+            if state.latest
+            else "",
+            "chosen": chosen,
+            "errors": errors,
+            "page_title": words.question,
+            "back_url": reverse("portal:your-data"),
+            "nav": "your-data",
+        },
+        status=400 if errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def accesses(request):
+    """Who has seen my data: reads of the signed-in person's record."""
+    person = people_selectors.person_for_account_get(account=request.user)
+    report = (
+        privacy_selectors.accesses_for_person(person_id=person.pk, language=get_language())
+        if person is not None
+        else None
+    )
+    return render(
+        request,
+        "portal/your_data/accesses.html",
+        {"report": report, "page_title": _("Who has seen your data"), "nav": "applications"},
+    )
