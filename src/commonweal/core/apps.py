@@ -9,7 +9,18 @@ class CoreConfig(AppConfig):
     default = True
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers the system checks)
+        from . import (
+            checks,  # noqa: F401  (registers the system checks)
+            services,
+        )
+        from .addresses import ADDRESS_PROVIDERS, local_file_provider
+        from .files import FILE_SCANNERS, clamd_scanner
+        from .housekeeping import HOUSEKEEPING
+
+        FILE_SCANNERS.register("clamd", clamd_scanner)
+        ADDRESS_PROVIDERS.register("local-file", local_file_provider)
+        HOUSEKEEPING.register("rate_limit_rows_pruned", services.rate_limits_prune)
+        HOUSEKEEPING.register("stale_heartbeats_pruned", services.worker_heartbeats_prune)
 
 
 class AdminConfig(admin_apps.AdminConfig):

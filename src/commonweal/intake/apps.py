@@ -1,7 +1,40 @@
 from django.apps import AppConfig
 
 
+def applications_section(person, language):
+    """The person's download: their applications and answers."""
+    from . import selectors
+
+    return selectors.applications_for_export(person=person, language=language)
+
+
 class IntakeConfig(AppConfig):
     name = "commonweal.intake"
     label = "intake"
     verbose_name = "Applications"
+
+    def ready(self) -> None:
+        from django.utils.translation import gettext_lazy
+
+        from commonweal.core.files import FILE_RELEASE
+        from commonweal.core.housekeeping import HOUSEKEEPING
+        from commonweal.rights import retention
+        from commonweal.rights import selectors as rights_selectors
+
+        from . import scanning, services
+
+        # A file in quarantine (waiting for the virus scanner, or infected) is not served.
+        FILE_RELEASE.register("quarantine", scanning.file_released)
+        HOUSEKEEPING.register("file_scans_requeued", services.files_scan_sweep)
+        HOUSEKEEPING.register("drafts_expired", services.drafts_expire_due)
+        rights_selectors.register_data_section(
+            name="applications",
+            title=gettext_lazy("Your applications and answers"),
+            gather=applications_section,
+            order=20,
+        )
+        # Retention: an emptied case's uploads and answers go last (nothing points at them),
+        # and the accounts of people left with nothing are closed before their records are
+        # emptied (an account stays while it has applications for someone else).
+        retention.register_case_eraser("applications", services.applications_erase, order=90)
+        retention.register_person_eraser("accounts", services.accounts_close_for_people, order=10)

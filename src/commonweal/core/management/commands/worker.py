@@ -20,15 +20,11 @@ from django.db import close_old_connections, connection
 from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker
 
-from commonweal.accounts import services as accounts_services
-from commonweal.api import services as api_services
-from commonweal.cases import services as cases_services
 from commonweal.core import services as core_services
+from commonweal.core.housekeeping import housekeeping_run
 from commonweal.intake import services as intake_services
 from commonweal.messaging import services as messaging_services
-from commonweal.payments import services as payments_services
 from commonweal.privacy import services as privacy_services
-from commonweal.rights import services as rights_services
 from commonweal.webhooks import services as webhooks_services
 
 logger = logging.getLogger("commonweal.worker")
@@ -40,28 +36,8 @@ SEAL_EVERY = datetime.timedelta(seconds=10)
 
 
 def housekeeping() -> dict:
-    return {
-        "messages_requeued": messaging_services.messages_sweep(),
-        "webhooks_requeued": webhooks_services.deliveries_sweep(),
-        "message_statuses_asked": messaging_services.messages_poll_status(),
-        "portal_messages_unread": messaging_services.portal_unread_expire(),
-        "message_contents_deleted": messaging_services.message_content_expire(),
-        "file_scans_requeued": intake_services.files_scan_sweep(),
-        "drafts_expired": intake_services.drafts_expire(
-            older_than_days=settings.COMMONWEAL_DRAFT_RETENTION_DAYS
-        ),
-        "rate_limit_rows_pruned": core_services.rate_limits_prune(),
-        "api_call_counts_pruned": api_services.api_call_counts_prune(),
-        "sign_in_codes_pruned": accounts_services.sign_in_codes_prune(),
-        "stale_heartbeats_pruned": core_services.worker_heartbeats_prune(),
-        # Offers not answered by their last day end, and their payments are cancelled.
-        "offers_expired": cases_services.offers_expire(),
-        # After the cut-off on a working day, once: the day's payment files.
-        "payment_batches_made": payments_services.payment_batches_run_due(),
-        # Once a night the first worker to claim the day queues the retention run as a task
-        # (the run's id; None on every other pass).
-        "retention_run_queued": rights_services.retention_run_nightly(),
-    }
+    """Every housekeeping job once (see core/housekeeping.py; each app registers its own)."""
+    return housekeeping_run()
 
 
 class Command(BaseCommand):
