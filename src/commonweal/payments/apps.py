@@ -9,8 +9,15 @@ class PaymentsConfig(AppConfig):
     def ready(self) -> None:
         from commonweal.cases import selectors as cases_selectors
         from commonweal.cases import services as cases_services
+        from commonweal.core.housekeeping import HOUSEKEEPING
 
-        from . import selectors, services
+        from . import formats, selectors, services
+
+        # The built-in payment file formats.
+        formats.FORMATS.register("bacs18", formats.Bacs18)
+        formats.FORMATS.register("csv", formats.Csv)
+        # After the cut-off on a working day, once: the day's payment files.
+        HOUSEKEEPING.register("payment_batches_made", services.payment_batches_run_due)
 
         # An approval's amount becomes a payment instruction with its decision.
         cases_services.decision_listener_add(services.payment_for_decision)
