@@ -18,8 +18,8 @@ class IntakeConfig(AppConfig):
 
         from commonweal.core.files import FILE_RELEASE
         from commonweal.core.housekeeping import HOUSEKEEPING
-        from commonweal.rights import retention
         from commonweal.rights import selectors as rights_selectors
+        from commonweal.rights import services as rights_services
 
         from . import scanning, services
 
@@ -36,5 +36,7 @@ class IntakeConfig(AppConfig):
         # Retention: an emptied case's uploads and answers go last (nothing points at them),
         # and the accounts of people left with nothing are closed before their records are
         # emptied (an account stays while it has applications for someone else).
-        retention.register_case_eraser("applications", services.applications_erase, order=90)
-        retention.register_person_eraser("accounts", services.accounts_close_for_people, order=10)
+        rights_services.register_case_eraser("applications", services.applications_erase, order=90)
+        rights_services.register_person_eraser(
+            "accounts", services.accounts_close_for_people, order=10
+        )

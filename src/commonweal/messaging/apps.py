@@ -37,8 +37,8 @@ class MessagingConfig(AppConfig):
 
         from django.utils.translation import gettext_lazy
 
-        from commonweal.rights import retention
         from commonweal.rights import selectors as rights_selectors
+        from commonweal.rights import services as rights_services
 
         from . import erasure
 
@@ -50,5 +50,7 @@ class MessagingConfig(AppConfig):
         )
         # Retention: an emptied case's messages, notices and secure messages (with their
         # files) go first; a person left with nothing loses the notices about no case.
-        retention.register_case_eraser("case_messages", erasure.case_messages_erase, order=10)
-        retention.register_person_eraser("person_messages", erasure.person_messages_erase, order=20)
+        rights_services.register_case_eraser("case_messages", erasure.case_messages_erase, order=10)
+        rights_services.register_person_eraser(
+            "person_messages", erasure.person_messages_erase, order=20
+        )

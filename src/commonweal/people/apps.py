@@ -16,8 +16,8 @@ class PeopleConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext_lazy
 
-        from commonweal.rights import retention
         from commonweal.rights import selectors as rights_selectors
+        from commonweal.rights import services as rights_services
 
         from . import services
 
@@ -25,4 +25,4 @@ class PeopleConfig(AppConfig):
             name="person", title=gettext_lazy("Your details"), gather=person_section, order=10
         )
         # Retention: a person left with nothing is emptied last (after their account).
-        retention.register_person_eraser("people", services.people_erase, order=90)
+        rights_services.register_person_eraser("people", services.people_erase, order=90)

@@ -33,7 +33,6 @@ History tables are append-only in the database; the job's transaction holds a ro
 `rights_erasurepass`, which the triggers let delete (never update). Each statement works on
 a whole batch: a few dozen statements per 500 cases, whatever is in them. Files are deleted
 after the batch commits. A dry run does all of it and rolls back, so its counts are exact.
-
 """
 
 from __future__ import annotations
