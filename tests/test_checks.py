@@ -420,23 +420,32 @@ def test_a_check_returning_nonsense_and_an_unknown_check_are_errors(clean_regist
     assert results["no-such-check"].reasons == ["No check called no-such-check is installed."]
 
 
-def test_checks_not_merged_yet_are_errors_until_their_apps_provide_them(monkeypatch):
-    import builtins
-
-    real_import = builtins.__import__
-
-    def no_rules(name, *args, **kwargs):
-        if name in ("commonweal.rules.checks", "commonweal.personindex.selectors"):
-            raise ImportError(f"No module named {name!r}")
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", no_rules)
-    case = apply()
-    _with_checks(case, ["eligibility-rules", "person-match"])
-    results = {r.check_name: r for r in checks_services.checks_run(case_id=case.pk)}
+def test_checks_whose_apps_are_not_installed_are_errors():
+    # `eligibility-rules` and `person-match` come from the rules app and the person index
+    # (each registers its check from its ready()); without them they are not installed.
+    provided = {name: registry.CHECKS.get(name) for name in ("eligibility-rules", "person-match")}
+    for name in provided:
+        registry.CHECKS.unregister(name)
+    try:
+        case = apply()
+        _with_checks(case, ["eligibility-rules", "person-match"])
+        results = {r.check_name: r for r in checks_services.checks_run(case_id=case.pk)}
+    finally:
+        for name, check in provided.items():
+            registry.CHECKS.register(name, check)
     assert results["eligibility-rules"].status == "error"
-    assert "CheckUnavailable" in results["eligibility-rules"].reasons[0]
+    assert results["eligibility-rules"].reasons == [
+        "No check called eligibility-rules is installed."
+    ]
     assert results["person-match"].status == "error"
+
+
+def test_the_rules_app_and_the_person_index_provide_their_checks():
+    from commonweal.personindex import checks as personindex_checks
+    from commonweal.rules import checks as rules_checks
+
+    assert registry.get_check("eligibility-rules").run is rules_checks.eligibility_rules_check
+    assert registry.get_check("person-match").run is personindex_checks.person_match_check
 
 
 def test_after_checks_callbacks_run_once_all_checks_have_a_result(clean_registry):

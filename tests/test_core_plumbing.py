@@ -113,3 +113,85 @@ def test_the_plugins_command_lists_every_registry_and_listener(capsys):
     for registry in registries():
         assert registry.name in out
     assert "events" in out
+
+
+# Every plugin registry of the project, its owner's module, and what the platform registers
+# in it itself (from the apps' ready()).
+BUILT_IN = {
+    "channels": ["log", "notify", "portal", "print", "sink", "smtp", "task"],
+    "payment-formats": ["bacs18", "csv"],
+    "data-sections": [
+        "person",
+        "applications",
+        "cases",
+        "messages",
+        "consents",
+        "correction_requests",
+        "access_log",
+    ],
+    "case-erasers": [
+        "case_messages",
+        "case_work",
+        "check_results",
+        "offers_deleted",
+        "match_keys_deleted",
+        "rule_evaluations_deleted",
+        "payment_decisions_unlinked",
+        "case_history",
+        "applications",
+    ],
+    "person-erasers": ["accounts", "person_messages", "people"],
+    "file-scanners": ["clamd"],
+    "file-release": ["quarantine"],
+    "address-providers": ["local-file"],
+    "sign-in-providers": [],  # from COMMONWEAL_OIDC_PROVIDERS only
+    "checks": [
+        "duplicate-ni-number",
+        "shared-bank-account",
+        "contact-velocity",
+        "address-velocity",
+        "bank-details-format",
+        "account-holder-name",
+        "companies-house",
+        "charity-commission",
+        "eligibility-rules",
+        "person-match",
+    ],
+    "housekeeping": [
+        "messages_requeued",
+        "webhooks_requeued",
+        "message_statuses_asked",
+        "portal_messages_unread",
+        "message_contents_deleted",
+        "file_scans_requeued",
+        "drafts_expired",
+        "rate_limit_rows_pruned",
+        "api_call_counts_pruned",
+        "sign_in_codes_pruned",
+        "stale_heartbeats_pruned",
+        "offers_expired",
+        "payment_batches_made",
+        "retention_run_queued",
+    ],
+}
+
+
+def test_the_plugins_command_lists_each_registry_with_its_built_in_entries(capsys, settings):
+    settings.COMMONWEAL_OIDC_PROVIDERS = (
+        '[{"name": "one-login", "label": "GOV.UK One Login", "purpose": "citizen",'
+        ' "issuer": "https://oidc.example/", "client_id": "c"}]'
+    )
+    call_command("plugins")
+    out = capsys.readouterr().out
+    listed: dict[str, list[str]] = {}
+    current = None
+    for line in out.splitlines():
+        if line and not line.startswith(" "):
+            current = listed.setdefault(line.strip(), [])
+        elif current is not None and line.startswith("  ") and len(line.split()) == 2:
+            current.append(line.split()[0])
+    for registry_name, names in BUILT_IN.items():
+        assert registry_name in listed, f"{registry_name} is not listed"
+        assert set(names) <= set(listed[registry_name]), registry_name
+    # The sign-in providers come from the setting, read again when it changes.
+    assert listed["sign-in-providers"] == ["one-login"]

@@ -267,8 +267,15 @@ class RecordingChannel:
         return None
 
 
-def test_a_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(case, settings):
-    channels.register("recording", "tests.test_notices.RecordingChannel")
+@pytest.fixture
+def recording_channel():
+    with channels.CHANNELS.overridden("recording", RecordingChannel):
+        yield RecordingChannel
+
+
+def test_a_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(
+    case, settings, recording_channel
+):
     settings.COMMONWEAL_CHANNELS = {**settings.COMMONWEAL_CHANNELS, "email": "recording"}
     Message.objects.all().delete()
     for _ in range(20):

@@ -440,11 +440,14 @@ def test_a_format_can_be_added(staff):
         def render(self, batch):
             return "".join(f"{p.reference} {p.amount_pence}\n" for p in batch.payments).encode()
 
-    case, _instruction = paid_case(staff.leader, amount_pence=1234)
-    batch = payments.payment_batches_run(day=today(), format_name="test-lines").made[0]
-    path = payments.payments_dir() / batch.file_name
-    assert path.read_text() == f"{case.reference} 1234\n"
-    assert batch.file_name.endswith(".lines")
+    try:
+        case, _instruction = paid_case(staff.leader, amount_pence=1234)
+        batch = payments.payment_batches_run(day=today(), format_name="test-lines").made[0]
+        path = payments.payments_dir() / batch.file_name
+        assert path.read_text() == f"{case.reference} 1234\n"
+        assert batch.file_name.endswith(".lines")
+    finally:
+        formats.FORMATS.unregister("test-lines")
 
 
 # File layouts

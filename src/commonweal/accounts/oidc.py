@@ -28,6 +28,8 @@ from joserfc import jwt
 from joserfc.jwk import ECKey, KeySet, RSAKey
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from commonweal.core.registry import Registry
+
 LEEWAY_SECONDS = 60
 HTTP_TIMEOUT = 10
 BACK_CHANNEL_LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout"
@@ -111,10 +113,40 @@ def _parse_providers(raw: str) -> dict[str, ProviderConfig]:
     return {provider.name: provider for provider in providers}
 
 
+# The providers people and staff sign in with, by name. Filled from the setting
+# COMMONWEAL_OIDC_PROVIDERS by the accounts app's `ready()`; an app may also register a
+# `ProviderConfig` of its own there.
+SIGN_IN_PROVIDERS: Registry[ProviderConfig] = Registry(
+    "sign-in-providers",
+    "OpenID Connect providers for signing in (citizens and staff), from COMMONWEAL_OIDC_PROVIDERS",
+)
+_loaded_lock = threading.Lock()
+# The setting's text last loaded into the registry, and the names it gave.
+_loaded: tuple[str | None, frozenset[str]] = (None, frozenset())
+
+
+def providers_load() -> None:
+    """Register the providers the setting names (replacing those it named before), when the
+    setting has changed since the last load: once at start (`ready()`), and again at once
+    when a test changes it. A setting that is not valid raises ImproperlyConfigured (the
+    configuration check reports it at start, as accounts.E001)."""
+    global _loaded
+    raw = settings.COMMONWEAL_OIDC_PROVIDERS
+    if _loaded[0] == raw:
+        return
+    parsed = _parse_providers(raw)
+    with _loaded_lock:
+        for name in _loaded[1] - set(parsed):
+            SIGN_IN_PROVIDERS.unregister(name)
+        for name, config in parsed.items():
+            SIGN_IN_PROVIDERS.register(name, config, replace=True)
+        _loaded = (raw, frozenset(parsed))
+
+
 def providers() -> dict[str, ProviderConfig]:
-    """The configured providers, by name (parsed once per distinct setting, so a changed
-    setting, as in tests, is seen at once)."""
-    return _parse_providers(settings.COMMONWEAL_OIDC_PROVIDERS)
+    """The registered providers, by name (the setting's, read again when it changes)."""
+    providers_load()
+    return dict(SIGN_IN_PROVIDERS.items())
 
 
 def provider(name: str) -> ProviderConfig | None:

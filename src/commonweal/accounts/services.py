@@ -136,6 +136,22 @@ def sign_in_codes_prune(*, older_than: datetime.timedelta = datetime.timedelta(d
     return deleted
 
 
+def accounts_close(*, account_ids) -> int:
+    """For the retention job, when the people these citizen accounts belong to are
+    anonymised: the address is replaced and the account can no longer sign in (an existing
+    session ends with it). Staff accounts are never closed this way. `account_ids` may be
+    a list or a query of ids."""
+    from django.db.models import CharField, Value
+    from django.db.models.functions import Cast, Concat
+
+    return User.objects.filter(pk__in=account_ids, is_staff=False).update(
+        email=Concat(Value("erased-"), Cast("pk", CharField()), Value("@erased.invalid")),
+        display_name="",
+        is_active=False,
+        password=make_password(None),  # unusable
+    )
+
+
 def account_for_email(*, email: str) -> User:
     """The citizen account for an address, made if it does not exist yet."""
     user, _created = User.objects.get_or_create(

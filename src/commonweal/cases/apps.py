@@ -1,19 +1,38 @@
 from django.apps import AppConfig
 
 
+def cases_section(person, language):
+    """The person's download: their cases, with progress, decisions and messages."""
+    from . import selectors
+
+    return selectors.cases_for_export(person=person, language=language)
+
+
 class CasesConfig(AppConfig):
     name = "commonweal.cases"
     label = "cases"
     verbose_name = "Cases"
 
     def ready(self) -> None:
+        from django.utils.translation import gettext_lazy
+
         from commonweal.core import worker_jobs
+        from commonweal.rights import selectors as rights_selectors
         from commonweal.rights import services as rights_services
 
         from . import services
 
-        # Retention empties a closed case: its offers (amounts, the person's words) go too,
-        # before the decisions they belong to.
-        rights_services.register_case_eraser("offers_deleted", services.offers_erase)
         # Offers not answered by their last day end, and their payments are cancelled.
         worker_jobs.housekeeping_add("offers_expired", services.offers_expire)
+        rights_selectors.register_data_section(
+            name="cases",
+            title=gettext_lazy("Your cases: progress, decisions and messages"),
+            gather=cases_section,
+            order=30,
+        )
+        # Retention empties a closed case: its tasks, flags and referrals; its offers
+        # (amounts, the person's words) before the decisions they belong to; then its
+        # decisions and history, once the offers and payments that name them are done.
+        rights_services.register_case_eraser("case_work", services.case_work_erase, order=20)
+        rights_services.register_case_eraser("offers_deleted", services.offers_erase)
+        rights_services.register_case_eraser("case_history", services.case_history_erase, order=80)

@@ -804,6 +804,33 @@ def case_staff_wrote(*, case: Case, by, message_id: int) -> None:
     _tell_person(case, catalogue.definition_for(case.version), by, notice="new_secure_message")
 
 
+# Retention (registered in apps.py; see rights/retention.py): inside the retention batch's
+# transaction, the only one the append-only triggers let delete, a statement per table.
+
+
+def _raw_delete(queryset) -> int:
+    return queryset._raw_delete(queryset.db)
+
+
+def case_work_erase(case_ids: list[int]) -> dict[str, int]:
+    """These cases' tasks, flags and referrals."""
+    counts = {"tasks_deleted": _raw_delete(Task.objects.filter(case_id__in=case_ids))}
+    _raw_delete(CaseFlag.objects.filter(case_id__in=case_ids))
+    _raw_delete(Referral.objects.filter(case_id__in=case_ids))
+    return counts
+
+
+def case_history_erase(case_ids: list[int]) -> dict[str, int]:
+    """These cases' decisions and history (after the offers and payments that name their
+    decisions); the case rows stay, waiting for nobody."""
+    counts = {
+        "decisions_deleted": _raw_delete(Decision.objects.filter(case_id__in=case_ids)),
+        "case_events_deleted": _raw_delete(CaseEvent.objects.filter(case_id__in=case_ids)),
+    }
+    Case.objects.filter(pk__in=case_ids).update(awaiting_reply_since=None)
+    return counts
+
+
 # Decisions live in their own module; other apps reach them here.
 from .decisions import DecisionRefused as DecisionRefused  # noqa: E402
 from .decisions import case_decide as case_decide  # noqa: E402

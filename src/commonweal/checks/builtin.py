@@ -437,28 +437,3 @@ def account_holder_name(case) -> dict:
     if representatives:
         evidence["representatives"] = [representative.name for representative in representatives]
     return {"status": status, "reasons": reasons, "evidence": evidence}
-
-
-class CheckUnavailable(Exception):
-    """The code a check needs is not installed (yet)."""
-
-
-@register_check("eligibility-rules", label=gettext_lazy("Eligibility rules"))
-def eligibility_rules(case) -> dict:
-    """The service's eligibility rules, from the rules app."""
-    try:
-        from commonweal.rules.checks import eligibility_rules_check
-    except ImportError as error:
-        raise CheckUnavailable(f"the rules app has no eligibility check: {error}") from error
-    return eligibility_rules_check(case)
-
-
-@register_check("person-match", label=gettext_lazy("Matches in the person index"))
-def person_match(case) -> dict:
-    """Possible other records of the same person, from the person index. A match is for a
-    person to look at, never a reason to refuse."""
-    try:
-        from commonweal.personindex.selectors import score_case
-    except ImportError as error:
-        raise CheckUnavailable(f"the person index has no score_case: {error}") from error
-    return score_case(case.pk)

@@ -7,7 +7,10 @@ is registered under the name service definitions list in `checks:`:
     @register_check("duplicate-ni-number", label=gettext_lazy("Same NI number"))
     def duplicate_ni_number(case): ...
 
-A deployment adds its own from its app's `ready()`. A check only reads: it never changes the
+Every check lives in the `checks` registry (`CHECKS`), filled from the apps' `ready()`: the
+checks app's built-ins (`builtin.py`, `due_diligence.py`), `eligibility-rules` from the
+rules app, `person-match` from the person index. A deployment adds its own from its app's
+`ready()` the same way, with `register_check`. A check only reads: it never changes the
 case, and a red result is a referral to a person, never a refusal. Green means the check
 looked and found nothing wrong: a check that could not look (nothing given to check, or
 what it needs is not set up) answers "not_run" with a reason saying why, never green, so
@@ -25,6 +28,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from commonweal.core.registry import Registry
+
 STATUSES = ("green", "amber", "red", "not_run")
 
 
@@ -36,19 +41,25 @@ class Check:
     # Seconds; None takes COMMONWEAL_CHECK_TIMEOUT_SECONDS.
     timeout: float | None = None
 
+    @property
+    def implementation(self) -> Callable:
+        return self.run
 
-_checks: dict[str, Check] = {}
+
+CHECKS: Registry[Check] = Registry(
+    "checks", "Automated checks a service lists under `checks:`, run on each new case"
+)
 _after_checks: list[Callable] = []
-_builtins_loaded = False
 
 
 def register_check(name: str, *, label, timeout: float | None = None, run: Callable | None = None):
-    """Register a check. Used as a decorator, or called with `run=`."""
+    """Register a check, from the providing app's `ready()`. Used as a decorator (in a
+    module that `ready()` imports), or called with `run=`. Another function under a name
+    already taken is refused (`DuplicateName`, a ValueError): unregister the built-in first
+    to replace it."""
 
     def register(function: Callable) -> Callable:
-        if name in _checks and _checks[name].run is not function:
-            raise ValueError(f"a check called {name!r} is already registered")
-        _checks[name] = Check(name=name, label=label, run=function, timeout=timeout)
+        CHECKS.register(name, Check(name=name, label=label, run=function, timeout=timeout))
         return function
 
     if run is not None:
@@ -58,24 +69,17 @@ def register_check(name: str, *, label, timeout: float | None = None, run: Calla
 
 def unregister_check(name: str) -> None:
     """For tests and deployments replacing a built-in check."""
-    _checks.pop(name, None)
-
-
-def _load_builtins() -> None:
-    global _builtins_loaded
-    if not _builtins_loaded:
-        _builtins_loaded = True
-        from . import builtin, due_diligence  # noqa: F401  (they register themselves)
+    CHECKS.unregister(name)
 
 
 def get_check(name: str) -> Check | None:
-    _load_builtins()
-    return _checks.get(name)
+    """The check, or None: a service may list a check that is not installed (its run
+    records an error)."""
+    return CHECKS.find(name)
 
 
 def check_names() -> list[str]:
-    _load_builtins()
-    return sorted(_checks)
+    return CHECKS.names()
 
 
 def unknown_checks(names) -> list[str]:

@@ -376,3 +376,10 @@ def match_keys_erase(case_ids: list[int]) -> int:
     in one statement, so an emptied case no longer matches anyone."""
     keys = MatchKey.objects.filter(case_id__in=case_ids)
     return keys._raw_delete(keys.db)
+
+
+def check_results_erase(case_ids: list[int]) -> dict[str, int]:
+    """The retention job's step for these cases' check results (their evidence names
+    other cases and what the person gave)."""
+    results = CheckResult.objects.filter(case_id__in=case_ids)
+    return {"check_results_deleted": results._raw_delete(results.db)}

@@ -1,8 +1,9 @@
 """Address look-up by postcode, behind a small registry of providers.
 
 The demo uses a local CSV of addresses by postcode. A deployment can register its own
-provider (OS Places, a council's gazetteer) with `register_address_provider` and choose it
-with COMMONWEAL_ADDRESS_PROVIDER.
+provider (OS Places, a council's gazetteer) in the `address-providers` registry
+(`ADDRESS_PROVIDERS.register(name, factory)` from its app's `ready()`, or
+`register_address_provider`) and choose it with COMMONWEAL_ADDRESS_PROVIDER.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Protocol
 
 from django.conf import settings
 
+from .registry import Registry
 from .uk import normalise_postcode
 
 
@@ -71,19 +73,25 @@ class LocalFileAddressProvider:
         return list(self.by_postcode.get(postcode, []))
 
 
-_PROVIDERS: dict[str, Callable[[], AddressProvider]] = {
-    "local-file": lambda: LocalFileAddressProvider(Path(settings.COMMONWEAL_ADDRESS_FILE)),
-}
+ADDRESS_PROVIDERS: Registry[Callable[[], AddressProvider]] = Registry(
+    "address-providers",
+    "Address look-up by postcode, chosen with COMMONWEAL_ADDRESS_PROVIDER: a factory giving "
+    "an object with find(postcode) -> [Address]",
+)
+
+
+def local_file_provider() -> LocalFileAddressProvider:
+    return LocalFileAddressProvider(Path(settings.COMMONWEAL_ADDRESS_FILE))
 
 
 def register_address_provider(name: str, factory: Callable[[], AddressProvider]) -> None:
-    _PROVIDERS[name] = factory
+    ADDRESS_PROVIDERS.register(name, factory, replace=True)
     address_provider.cache_clear()
 
 
 @cache
 def address_provider() -> AddressProvider:
-    return _PROVIDERS[settings.COMMONWEAL_ADDRESS_PROVIDER]()
+    return ADDRESS_PROVIDERS.get(settings.COMMONWEAL_ADDRESS_PROVIDER)()
 
 
 def find_addresses(postcode: str) -> list[Address]:

@@ -9,9 +9,16 @@ class CoreConfig(AppConfig):
     default = True
 
     def ready(self) -> None:
-        from . import checks, services, worker_jobs  # noqa: F401  (checks: the system checks)
+        from . import (
+            checks,  # noqa: F401  (registers the system checks)
+            services,
+            worker_jobs,
+        )
+        from .addresses import ADDRESS_PROVIDERS, local_file_provider
+        from .files import FILE_SCANNERS, clamd_scanner
 
-        # The worker's housekeeping (core/worker_jobs.py).
+        FILE_SCANNERS.register("clamd", clamd_scanner)
+        ADDRESS_PROVIDERS.register("local-file", local_file_provider)
         worker_jobs.housekeeping_add("rate_limit_rows_pruned", services.rate_limits_prune)
         worker_jobs.housekeeping_add("stale_heartbeats_pruned", services.worker_heartbeats_prune)
 

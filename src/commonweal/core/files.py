@@ -4,7 +4,10 @@ scanner that checks them, and the response that hands one back to someone allowe
 Scanning: with a scanner configured (`COMMONWEAL_CLAMD_SOCKET` for ClamAV's daemon), every
 file is held in quarantine when it is stored and released only once the scanner says it is
 clean (see `intake.services.file_hold`). Without one, files are served as soon as they are
-stored. Scanners live behind a small registry, so a deployment can plug in another engine.
+stored. Scanners live in the `file-scanners` registry (`FILE_SCANNERS`), so a deployment can
+plug in another engine; whether a stored file may be served is asked of the `file-release`
+registry (`FILE_RELEASE`), where the app that holds files in quarantine (intake) registers
+its answer, so this module imports no app above it.
 """
 
 from __future__ import annotations
@@ -17,6 +20,18 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.http import FileResponse, Http404
+
+from .registry import Registry
+
+# Whether a stored file (by its storage name) may be served: every registered answer must
+# say yes. Intake registers its quarantine (`intake.scanning.file_released`).
+FILE_RELEASE: Registry[Callable[..., bool]] = Registry(
+    "file-release", "Whether a stored file may be served (quarantine until scanned clean)"
+)
+
+
+def file_released(name: str) -> bool:
+    return all(released(name=name) for _name, released in FILE_RELEASE.items())
 
 
 def sha256_of(upload) -> str:
@@ -34,9 +49,7 @@ def private_file_response(stored) -> FileResponse:
 
     A file still in quarantine (waiting for the virus scanner, or found infected) is not
     served to anyone: it answers 404 like a file that does not exist."""
-    from commonweal.intake import selectors as intake_selectors
-
-    if not intake_selectors.file_released(name=stored.file.name):
+    if not file_released(stored.file.name):
         raise Http404("This file has not been released from quarantine")
     response = FileResponse(
         stored.file.open("rb"),
@@ -141,17 +154,22 @@ class ClamdScanner:
 
 
 ScannerFactory = Callable[[], object]
-_SCANNERS: dict[str, ScannerFactory] = {
-    "clamd": lambda: ClamdScanner(
-        settings.COMMONWEAL_CLAMD_SOCKET, timeout=settings.COMMONWEAL_CLAMD_TIMEOUT
-    ),
-}
+FILE_SCANNERS: Registry[ScannerFactory] = Registry(
+    "file-scanners",
+    "Virus scanners for files people send, chosen with COMMONWEAL_FILE_SCANNER: a factory "
+    "giving an object with scan(stream) -> ScanResult",
+)
+
+
+def clamd_scanner() -> ClamdScanner:
+    return ClamdScanner(settings.COMMONWEAL_CLAMD_SOCKET, timeout=settings.COMMONWEAL_CLAMD_TIMEOUT)
 
 
 def register_file_scanner(name: str, factory: ScannerFactory) -> None:
     """Add a scanner (an object with `scan(stream) -> ScanResult` that raises
-    `ScannerUnavailable` when it cannot answer); choose it with COMMONWEAL_FILE_SCANNER."""
-    _SCANNERS[name] = factory
+    `ScannerUnavailable` when it cannot answer); choose it with COMMONWEAL_FILE_SCANNER.
+    The same as `FILE_SCANNERS.register(name, factory)`, from the app's `ready()`."""
+    FILE_SCANNERS.register(name, factory)
 
 
 def file_scanner():
@@ -159,6 +177,7 @@ def file_scanner():
     name = settings.COMMONWEAL_FILE_SCANNER
     if not name:
         return None
-    if name not in _SCANNERS:
+    factory = FILE_SCANNERS.find(name)
+    if factory is None:
         raise LookupError(f"No file scanner called {name!r} (COMMONWEAL_FILE_SCANNER)")
-    return _SCANNERS[name]()
+    return factory()

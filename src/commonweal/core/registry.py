@@ -126,6 +126,11 @@ def registries() -> list[Registry[Any]]:
 
 
 def _describe(item: object) -> str:
+    # A plugin kept with its settings (a check with its label, a data section with its
+    # title) names the function that does the work as `implementation`.
+    implementation = getattr(item, "implementation", None)
+    if implementation is not None and implementation is not item:
+        return _describe(implementation)
     module = getattr(item, "__module__", None) or type(item).__module__
     qualname = getattr(item, "__qualname__", None) or type(item).__qualname__
     return f"{module}.{qualname}"

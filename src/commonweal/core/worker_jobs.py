@@ -17,11 +17,17 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .registry import Registry
+
 
 @dataclass(frozen=True)
 class Dispatcher:
     run: Callable[[], object]
     in_batch: bool
+
+    @property
+    def implementation(self) -> Callable[[], object]:
+        return self.run  # what `commonweal plugins` names
 
 
 @dataclass(frozen=True)
@@ -30,22 +36,32 @@ class Periodic:
     every: datetime.timedelta
     at_batch_end: Callable[[], object] | None
 
+    @property
+    def implementation(self) -> Callable[[], object]:
+        return self.run  # what `commonweal plugins` names
 
-_HOUSEKEEPING: dict[str, Callable[[], object]] = {}
-_DISPATCHERS: dict[str, Dispatcher] = {}
-_PERIODIC: dict[str, Periodic] = {}
+
+HOUSEKEEPING: Registry[Callable[[], object]] = Registry(
+    "housekeeping", "Jobs the worker runs every few minutes, each returning what it did"
+)
+DISPATCHERS: Registry[Dispatcher] = Registry(
+    "dispatchers", "Jobs the worker runs every second, handing due work to tasks"
+)
+PERIODIC: Registry[Periodic] = Registry(
+    "periodic-jobs", "Jobs the worker runs at their own interval"
+)
 
 
 def housekeeping_add(name: str, job: Callable[[], object]) -> None:
     """Run `job` every few minutes; its result is logged as `name`. Adding a name again
     replaces the job (`ready()` may run more than once)."""
-    _HOUSEKEEPING[name] = job
+    HOUSEKEEPING.register(name, job, replace=True)
 
 
 def dispatcher_add(name: str, job: Callable[[], object], *, in_batch: bool = False) -> None:
     """Run `job` every second; with `in_batch`, also until it hands out nothing in
     `commonweal worker --batch`."""
-    _DISPATCHERS[name] = Dispatcher(run=job, in_batch=in_batch)
+    DISPATCHERS.register(name, Dispatcher(run=job, in_batch=in_batch), replace=True)
 
 
 def periodic_add(
@@ -56,16 +72,16 @@ def periodic_add(
     at_batch_end: Callable[[], object] | None = None,
 ) -> None:
     """Run `job` every `every`, and `at_batch_end` once at the end of `--batch`."""
-    _PERIODIC[name] = Periodic(run=job, every=every, at_batch_end=at_batch_end)
+    PERIODIC.register(name, Periodic(run=job, every=every, at_batch_end=at_batch_end), replace=True)
 
 
 def housekeeping() -> dict[str, Callable[[], object]]:
-    return dict(_HOUSEKEEPING)
+    return dict(HOUSEKEEPING.items())
 
 
 def dispatchers() -> dict[str, Dispatcher]:
-    return dict(_DISPATCHERS)
+    return dict(DISPATCHERS.items())
 
 
 def periodic() -> dict[str, Periodic]:
-    return dict(_PERIODIC)
+    return dict(PERIODIC.items())

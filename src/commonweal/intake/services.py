@@ -7,7 +7,7 @@ import datetime
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -545,6 +545,11 @@ def _queue_confirmation(application, case, definition, person, account, language
     )
 
 
+def drafts_expire_due() -> int:
+    """For the worker's housekeeping: drafts older than COMMONWEAL_DRAFT_RETENTION_DAYS."""
+    return drafts_expire(older_than_days=settings.COMMONWEAL_DRAFT_RETENTION_DAYS)
+
+
 def drafts_expire(*, older_than_days: int) -> int:
     """Delete drafts nobody has touched for the retention period, with their uploads."""
     cutoff = timezone.now() - datetime.timedelta(days=older_than_days)
@@ -857,3 +862,41 @@ def _register(
     cases_services.case_person_tell_reference(case=case, definition=definition, by=account)
     application.contact_change = contact_change
     return application
+
+
+# Retention (registered in apps.py; see rights/retention.py): inside the retention batch's
+# transaction, the only one the append-only triggers let delete.
+
+
+def applications_erase(case_ids: list[int]) -> dict[str, int]:
+    """These cases' uploads (files deleted once the batch commits) and the answers of their
+    applications; the application rows stay, empty, for the case rows that point at them."""
+    applications = Application.objects.filter(case__pk__in=case_ids)
+    uploads = Upload.objects.filter(application__in=applications)
+    names = list(uploads.values_list("file", flat=True))
+    counts = {"files_deleted": len(names), "uploads_deleted": uploads._raw_delete(uploads.db)}
+    applications.update(
+        answers={}, eligibility_answers={}, completed_pages=[], confirmed_details=[]
+    )
+    storage = Upload._meta.get_field("file").storage
+
+    def delete_files():
+        for name in names:
+            if name:
+                storage.delete(name)
+
+    transaction.on_commit(delete_files)
+    return counts
+
+
+def accounts_close_for_people(person_ids: list[int]) -> dict[str, int]:
+    """The sign-in accounts of people being anonymised are closed (see
+    `accounts.services.accounts_close`), except while an account has applications for anyone
+    else (a carer's). Runs before their records are emptied (which unlinks the account)."""
+    from commonweal.accounts import services as accounts_services
+
+    others = Application.objects.filter(
+        account_id=OuterRef("account_id"), person__isnull=False
+    ).exclude(person_id__in=person_ids)
+    account_ids = people_selectors.account_ids_of(person_ids=person_ids).exclude(Exists(others))
+    return {"accounts_closed": accounts_services.accounts_close(account_ids=account_ids)}

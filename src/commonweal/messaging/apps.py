@@ -1,6 +1,13 @@
 from django.apps import AppConfig
 
 
+def messages_section(person, language):
+    """The person's download: the messages we sent them."""
+    from . import selectors
+
+    return selectors.messages_for_export(person=person)
+
+
 class MessagingConfig(AppConfig):
     name = "commonweal.messaging"
     label = "messaging"
@@ -18,9 +25,37 @@ class MessagingConfig(AppConfig):
 
         # A changed email address, phone number or postal address: told at the old one.
         events.subscribe(ContactDetailsChanged, contact_changes.contact_change_heard)
+
+        from . import channels
+
+        # The built-in providers, then a deployment's own (COMMONWEAL_CHANNEL_PROVIDERS),
+        # which may replace them.
+        channels.channels_register_builtin()
+        channels.channels_register_from_settings()
+
         # The outbox: due messages handed to tasks every second; housekeeping.
         worker_jobs.dispatcher_add("messages", services.messages_dispatch, in_batch=True)
         worker_jobs.housekeeping_add("messages_requeued", services.messages_sweep)
         worker_jobs.housekeeping_add("message_statuses_asked", services.messages_poll_status)
         worker_jobs.housekeeping_add("portal_messages_unread", services.portal_unread_expire)
         worker_jobs.housekeeping_add("message_contents_deleted", services.message_content_expire)
+
+        from django.utils.translation import gettext_lazy
+
+        from commonweal.rights import selectors as rights_selectors
+        from commonweal.rights import services as rights_services
+
+        from . import erasure
+
+        rights_selectors.register_data_section(
+            name="messages",
+            title=gettext_lazy("Messages we sent you"),
+            gather=messages_section,
+            order=40,
+        )
+        # Retention: an emptied case's messages, notices and secure messages (with their
+        # files) go first; a person left with nothing loses the notices about no case.
+        rights_services.register_case_eraser("case_messages", erasure.case_messages_erase, order=10)
+        rights_services.register_person_eraser(
+            "person_messages", erasure.person_messages_erase, order=20
+        )

@@ -11,7 +11,11 @@ class PaymentsConfig(AppConfig):
         from commonweal.cases.events import DecisionMade, OfferChanged
         from commonweal.core import events, worker_jobs
 
-        from . import listeners, selectors, services
+        from . import formats, listeners, selectors, services
+
+        # The built-in payment file formats.
+        formats.FORMATS.register("bacs18", formats.Bacs18)
+        formats.FORMATS.register("csv", formats.Csv)
 
         # An approval's amount becomes a payment instruction with its decision.
         events.subscribe(DecisionMade, listeners.payment_on_decision)

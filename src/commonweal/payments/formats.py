@@ -1,13 +1,16 @@
-"""Payment file formats: a small registry, so a deployment adds its bank's format without
-touching the core.
+"""Payment file formats: the `payment-formats` registry (`FORMATS`), so a deployment adds
+its bank's format without touching the core, from its app's `AppConfig.ready()`:
 
     @register_format("mybank")
     class MyBank(PaymentFormat):
         extension = "txt"
         def render(self, batch: BatchFile) -> bytes: ...
 
-Built in: `bacs18` (a BACS Standard 18 style fixed-width file) and `csv`. A format turns a
-batch into bytes; the caller writes them and records their SHA-256 and totals.
+(in a module `ready()` imports), or `FORMATS.register("mybank", MyBank)` there.
+
+Built in (registered by the payments app's `ready()`): `bacs18` (a BACS Standard 18 style
+fixed-width file) and `csv`. A format turns a batch into bytes; the caller writes them and
+records their SHA-256 and totals.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from commonweal.core.csvfiles import csv_writer
+from commonweal.core.registry import Registry
 
 
 @dataclass(frozen=True)
@@ -68,29 +72,33 @@ class UnknownFormat(Exception):
     """No format is registered under that name."""
 
 
-_FORMATS: dict[str, type[PaymentFormat]] = {}
+FORMATS: Registry[type[PaymentFormat]] = Registry(
+    "payment-formats", "Payment file formats for the bank, chosen with COMMONWEAL_PAYMENTS_FORMAT"
+)
 
 
 def register_format(name: str):
+    """Class decorator: register a format under `name` (and give it that name)."""
+
     def decorator(cls: type[PaymentFormat]) -> type[PaymentFormat]:
         cls.name = name
-        _FORMATS[name] = cls
+        FORMATS.register(name, cls)
         return cls
 
     return decorator
 
 
 def get_format(name: str) -> PaymentFormat:
-    try:
-        return _FORMATS[name]()
-    except KeyError:
+    file_format = FORMATS.find(name)
+    if file_format is None:
         raise UnknownFormat(
             f"Unknown payment file format {name!r}; known: {', '.join(format_names())}"
-        ) from None
+        )
+    return file_format()
 
 
 def format_names() -> list[str]:
-    return sorted(_FORMATS)
+    return FORMATS.names()
 
 
 # BACS Standard 18
@@ -124,7 +132,6 @@ CREDIT = "99"  # bank giro credit
 DEBIT_CONTRA = "17"  # the debit from the originating account that balances the credits
 
 
-@register_format("bacs18")
 class Bacs18(PaymentFormat):
     """A BACS Standard 18 *style* file: labels of 80 characters and data records of 100,
     laid out as the published standard describes (VOL1, HDR1, HDR2, UHL1, the credits, a
@@ -136,6 +143,7 @@ class Bacs18(PaymentFormat):
     is not signed for Bacstel-IP. A bank or bureau will say what it needs beyond this.
     """
 
+    name = "bacs18"
     extension = "txt"
     content_type = "text/plain"
 
@@ -240,11 +248,11 @@ class Bacs18(PaymentFormat):
         )
 
 
-@register_format("csv")
 class Csv(PaymentFormat):
     """A header row, one row per payment, and a last row of totals: `TOTAL`, the number of
     payments and the sum in pence."""
 
+    name = "csv"
     extension = "csv"
     content_type = "text/csv"
     header = ["reference", "payee_name", "sort_code", "account_number", "amount_pence"]

@@ -1,5 +1,7 @@
 """Reads of people's records, shaped as the answers a service's questions expect."""
 
+from django.db.models import QuerySet
+
 from .models import IDENTITY_LEVEL_ORDER, ContactChange, Person
 
 # The parts of a person's record a service question can fill in (`person_field`), and the
@@ -86,6 +88,11 @@ def representative_scopes() -> list[tuple[str, str]]:
     from .models import Representative
 
     return [(value, str(label)) for value, label in Representative.Scope.choices]
+
+
+def account_ids_of(*, person_ids) -> QuerySet:
+    """The sign-in accounts of these people, as a query of ids (`account_id`)."""
+    return Person.objects.filter(pk__in=person_ids, account__isnull=False).values("account_id")
 
 
 def person_get(*, person_id: int) -> Person | None:

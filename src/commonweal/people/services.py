@@ -591,3 +591,41 @@ def person_identity_seen_in_person(*, person: Person, by, documents: str) -> boo
         by=by,
         reason=f"Identity documents seen in person: {documents}",
     )
+
+
+def people_erase(person_ids: list[int]) -> dict[str, int]:
+    """The retention job's step for people whose every case is anonymised (registered in
+    apps.py; see rights/retention.py): their contact points, representatives and history
+    are deleted and their record emptied and unlinked from their account. Runs inside the
+    retention batch's transaction, after their account is closed."""
+
+    def delete(queryset) -> int:
+        return queryset._raw_delete(queryset.db)
+
+    delete(ContactPoint.objects.filter(person_id__in=person_ids))
+    delete(Representative.objects.filter(person_id__in=person_ids))
+    counts = {
+        "person_changes_deleted": delete(PersonChange.objects.filter(person_id__in=person_ids))
+    }
+    Person.objects.filter(pk__in=person_ids).update(
+        account=None,
+        given_name="",
+        family_name="",
+        date_of_birth=None,
+        ni_number="",
+        address_line_1="",
+        address_line_2="",
+        address_town="",
+        address_county="",
+        address_postcode="",
+        email="",
+        phone="",
+        language="",
+        accessibility_needs="",
+        preferred_contact="",
+        channels=[],
+        do_not_contact=[],
+        has_failing_contact=False,
+        updated_at=timezone.now(),
+    )
+    return counts

@@ -1,6 +1,13 @@
 from django.apps import AppConfig
 
 
+def access_log_section(person, language):
+    """The person's download: who has seen their data."""
+    from . import selectors
+
+    return selectors.accesses_for_export(person_id=person.pk, language=language)
+
+
 class PrivacyConfig(AppConfig):
     name = "commonweal.privacy"
     label = "privacy"
@@ -14,7 +21,7 @@ class PrivacyConfig(AppConfig):
         from commonweal.core import worker_jobs
         from commonweal.rights import selectors as rights_selectors
 
-        from . import selectors, services
+        from . import services
 
         # The person's download includes who has seen their data. The log itself is kept
         # when retention removes a closed case's contents: it is the audit trail, holds no
@@ -22,9 +29,7 @@ class PrivacyConfig(AppConfig):
         rights_selectors.register_data_section(
             name="access_log",
             title=gettext_lazy("Who has seen your data"),
-            gather=lambda person, language: selectors.accesses_for_export(
-                person_id=person.pk, language=language
-            ),
+            gather=access_log_section,
             order=70,
         )
         # The access log is sealed (chained by hash) in batches every few seconds, with a

@@ -1,16 +1,44 @@
 from django.apps import AppConfig
 
 
+def consents_section(person, language):
+    """The person's download: their consents, with the words each was given to."""
+    from . import selectors
+
+    return selectors.consents_for_export(person=person)
+
+
+def correction_requests_section(person, language):
+    """The person's download: their requests to correct their data."""
+    from . import selectors
+
+    return selectors.data_requests_for_export(person=person)
+
+
 class RightsConfig(AppConfig):
     name = "commonweal.rights"
     label = "rights"
     verbose_name = "Data rights: download, corrections, consent and retention"
 
     def ready(self) -> None:
+        from django.utils.translation import gettext_lazy
+
         from commonweal.core import worker_jobs
 
-        from . import services
+        from . import selectors, services
 
+        selectors.register_data_section(
+            name="consents",
+            title=gettext_lazy("Your consents"),
+            gather=consents_section,
+            order=50,
+        )
+        selectors.register_data_section(
+            name="correction_requests",
+            title=gettext_lazy("Your requests to correct your data"),
+            gather=correction_requests_section,
+            order=60,
+        )
         # Once a night the first worker to claim the day queues the retention run as a task
         # (the run's id; None on every other pass).
         worker_jobs.housekeeping_add("retention_run_queued", services.retention_run_nightly)

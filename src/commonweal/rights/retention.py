@@ -9,14 +9,30 @@ team and outcome, for statistics. A person whose cases are all anonymised, and w
 under a legal hold, is anonymised too: their record is emptied and unlinked from their
 account, and their contact points, history, representatives and consents deleted.
 
+This module deletes only rights' own rows (consents, correction requests, holds). What
+other apps hold, each app erases itself, with the erasers it registers from its
+`AppConfig.ready()` in two registries:
+
+- `case-erasers` (`CASE_ERASERS`, `register_case_eraser`): `erase(case_ids)` for a batch of
+  cases: messaging (messages, notices, secure messages and their files), cases (tasks,
+  flags, referrals; offers; decisions and history), checks (results, match keys), rules
+  (evaluations), payments (unlinks its instructions from the decisions), intake (uploads and
+  their files; the applications' answers emptied).
+- `person-erasers` (`PERSON_ERASERS`, `register_person_eraser`): `erase(person_ids)` for the
+  people left with nothing: intake (closes their sign-in accounts), messaging (their
+  notices), people (contact points, representatives, history; the record emptied).
+
+Erasers run in their `order` (then by name) inside the batch's transaction, while history
+may be deleted, and return what they removed: a count (reported under the eraser's name) or
+a dict of counts. An eraser that deletes files collects their names first and deletes them
+with `transaction.on_commit`, so a rolled-back batch (or a dry run) keeps them.
+
 A case under a legal hold (on the case, or on its person) is kept and counted.
 
 History tables are append-only in the database; the job's transaction holds a row in
 `rights_erasurepass`, which the triggers let delete (never update). Each statement works on
 a whole batch: a few dozen statements per 500 cases, whatever is in them. Files are deleted
 after the batch commits. A dry run does all of it and rolls back, so its counts are exact.
-
-Other apps that keep data about cases add their own step with `register_case_eraser`.
 """
 
 from __future__ import annotations
@@ -24,11 +40,14 @@ from __future__ import annotations
 import datetime
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+
+from commonweal.core.registry import Registry
 
 from .models import (
     Consent,
@@ -45,14 +64,57 @@ logger = logging.getLogger("commonweal.rights")
 BATCH_SIZE = 500
 DEFAULT_RETENTION_DAYS = 2190
 
-_ERASERS: dict[str, Callable[[list[int]], int]] = {}
+
+@dataclass(frozen=True)
+class Eraser:
+    """One app's step of the retention job: `erase(ids)` deletes (in bulk) what the app
+    holds about these cases (or people) and returns a count, or a dict of counts."""
+
+    erase: Callable[[list[int]], int | dict[str, int]]
+    # Lower first: the steps whose rows others point at come later (decisions after the
+    # offers and payments that name them; the person's record after their account).
+    order: int = 50
+
+    @property
+    def implementation(self) -> Callable:
+        return self.erase
 
 
-def register_case_eraser(name: str, erase: Callable[[list[int]], int]) -> None:
+CASE_ERASERS: Registry[Eraser] = Registry(
+    "case-erasers", "Retention: each app's step that empties a batch of closed cases"
+)
+PERSON_ERASERS: Registry[Eraser] = Registry(
+    "person-erasers", "Retention: each app's step that empties people left with nothing"
+)
+
+
+def register_case_eraser(
+    name: str, erase: Callable[[list[int]], int | dict[str, int]], *, order: int = 50
+) -> None:
     """Add a step to the retention job: `erase(case_ids)` deletes (in bulk) what the app
-    holds about these cases and returns how many rows it removed; it runs inside the
-    batch's transaction, while history may be deleted. The count is reported under `name`."""
-    _ERASERS[name] = erase
+    holds about these cases and returns how many rows it removed (or a dict of counts); it
+    runs inside the batch's transaction, while history may be deleted. A count is reported
+    under `name`. Register from the app's `ready()`."""
+    CASE_ERASERS.register(name, Eraser(erase=erase, order=order))
+
+
+def register_person_eraser(
+    name: str, erase: Callable[[list[int]], int | dict[str, int]], *, order: int = 50
+) -> None:
+    """Add a step for people whose every case is anonymised and who are not on hold:
+    `erase(person_ids)`, as for `register_case_eraser`."""
+    PERSON_ERASERS.register(name, Eraser(erase=erase, order=order))
+
+
+def _run_erasers(registry: Registry[Eraser], ids: list[int], counts: dict) -> None:
+    steps = sorted(registry.items(), key=lambda entry: (entry[1].order, entry[0]))
+    for name, eraser in steps:
+        done = eraser.erase(ids)
+        if isinstance(done, dict):
+            for key, value in done.items():
+                _add(counts, key, value)
+        else:
+            _add(counts, name, done)
 
 
 def _raw_delete(queryset) -> int:
@@ -99,51 +161,12 @@ def _add(counts: dict, key: str, value: int) -> None:
 
 
 def _erase_batch(case_ids: list[int], counts: dict, now: datetime.datetime) -> None:
-    from commonweal.cases.models import Case, CaseEvent, CaseFlag, Decision, Referral, Task
-    from commonweal.checks.models import CheckResult
-    from commonweal.intake.models import Application, Upload
-    from commonweal.messaging.models import Message, Notice, ThreadAttachment, ThreadMessage
+    from commonweal.cases.models import Case
 
     application_ids = list(
         Case.objects.filter(pk__in=case_ids).values_list("application_id", flat=True)
     )
-    files = []
-    files += [
-        (Upload, name)
-        for name in Upload.objects.filter(application_id__in=application_ids).values_list(
-            "file", flat=True
-        )
-    ]
-    files += [
-        (ThreadAttachment, name)
-        for name in ThreadAttachment.objects.filter(message__case_id__in=case_ids).values_list(
-            "file", flat=True
-        )
-    ]
-    files += [
-        (Message, name)
-        for name in Message.objects.filter(case_id__in=case_ids)
-        .exclude(letter_pdf="")
-        .values_list("letter_pdf", flat=True)
-    ]
-    _add(counts, "files_deleted", len(files))
-    _raw_delete(ThreadAttachment.objects.filter(message__case_id__in=case_ids))
-    _add(
-        counts,
-        "secure_messages_deleted",
-        _raw_delete(ThreadMessage.objects.filter(case_id__in=case_ids)),
-    )
-    _add(counts, "messages_deleted", _raw_delete(Message.objects.filter(case_id__in=case_ids)))
-    _raw_delete(Message.objects.filter(notice__case_id__in=case_ids))
-    _add(counts, "notices_deleted", _raw_delete(Notice.objects.filter(case_id__in=case_ids)))
-    _add(counts, "tasks_deleted", _raw_delete(Task.objects.filter(case_id__in=case_ids)))
-    _raw_delete(CaseFlag.objects.filter(case_id__in=case_ids))
-    _raw_delete(Referral.objects.filter(case_id__in=case_ids))
-    _add(
-        counts,
-        "check_results_deleted",
-        _raw_delete(CheckResult.objects.filter(case_id__in=case_ids)),
-    )
+    _add(counts, "files_deleted", 0)
     _add(
         counts,
         "correction_requests_deleted",
@@ -155,41 +178,15 @@ def _erase_batch(case_ids: list[int], counts: dict, now: datetime.datetime) -> N
     )
     _raw_delete(LegalHold.objects.filter(case_id__in=case_ids))  # only lifted ones are left
     _raw_delete(ConsentRequest.objects.filter(case_id__in=case_ids))
-    for name, erase in _ERASERS.items():
-        _add(counts, name, erase(case_ids))
-    _add(counts, "decisions_deleted", _raw_delete(Decision.objects.filter(case_id__in=case_ids)))
-    _add(counts, "case_events_deleted", _raw_delete(CaseEvent.objects.filter(case_id__in=case_ids)))
-    _add(
-        counts,
-        "uploads_deleted",
-        _raw_delete(Upload.objects.filter(application_id__in=application_ids)),
-    )
-    Application.objects.filter(pk__in=application_ids).update(
-        answers={}, eligibility_answers={}, completed_pages=[], confirmed_details=[]
-    )
-    Case.objects.filter(pk__in=case_ids).update(awaiting_reply_since=None)
+    _run_erasers(CASE_ERASERS, case_ids, counts)
     ErasedCase.objects.bulk_create([ErasedCase(case_id=pk, erased_at=now) for pk in case_ids])
     _add(counts, "cases_anonymised", len(case_ids))
     _erase_people(case_ids, counts)
-
-    def delete_files():
-        for model, name in files:
-            if name:
-                field = (
-                    model._meta.get_field("letter_pdf")
-                    if model is Message
-                    else model._meta.get_field("file")
-                )
-                field.storage.delete(name)
-
-    transaction.on_commit(delete_files)
 
 
 def _erase_people(case_ids: list[int], counts: dict) -> None:
     """People whose every case is now anonymised, and who are not on hold."""
     from commonweal.cases.models import Case
-    from commonweal.messaging.models import Message, Notice
-    from commonweal.people.models import ContactPoint, Person, PersonChange, Representative
 
     person_ids = set(Case.objects.filter(pk__in=case_ids).values_list("person_id", flat=True))
     still_kept = set(
@@ -205,78 +202,12 @@ def _erase_people(case_ids: list[int], counts: dict) -> None:
     people = sorted(person_ids - still_kept - held)
     if not people:
         return
-    _close_accounts(people, counts)
-    _raw_delete(Message.objects.filter(person_id__in=people))
-    _raw_delete(Message.objects.filter(notice__person_id__in=people))
-    _raw_delete(Notice.objects.filter(person_id__in=people))
-    _raw_delete(ContactPoint.objects.filter(person_id__in=people))
-    _raw_delete(Representative.objects.filter(person_id__in=people))
-    _add(
-        counts,
-        "person_changes_deleted",
-        _raw_delete(PersonChange.objects.filter(person_id__in=people)),
-    )
     _raw_delete(ConsentRequest.objects.filter(person_id__in=people))
     _add(counts, "consents_deleted", _raw_delete(Consent.objects.filter(person_id__in=people)))
     _raw_delete(DataRequest.objects.filter(person_id__in=people))
     _raw_delete(LegalHold.objects.filter(person_id__in=people))
-    Person.objects.filter(pk__in=people).update(
-        account=None,
-        given_name="",
-        family_name="",
-        date_of_birth=None,
-        ni_number="",
-        address_line_1="",
-        address_line_2="",
-        address_town="",
-        address_county="",
-        address_postcode="",
-        email="",
-        phone="",
-        language="",
-        accessibility_needs="",
-        preferred_contact="",
-        channels=[],
-        do_not_contact=[],
-        has_failing_contact=False,
-        updated_at=timezone.now(),
-    )
+    _run_erasers(PERSON_ERASERS, people, counts)
     _add(counts, "people_anonymised", len(people))
-
-
-def _close_accounts(people: list[int], counts: dict) -> None:
-    """The sign-in accounts of people being anonymised: their address is replaced and they
-    can no longer sign in (an existing session ends with them). An account is kept as it
-    is while it has applications for anyone else (a carer's), and staff accounts always."""
-    from django.contrib.auth import get_user_model
-    from django.contrib.auth.hashers import make_password
-    from django.db.models import CharField, Value
-    from django.db.models.functions import Cast, Concat
-
-    from commonweal.intake.models import Application
-    from commonweal.people.models import Person
-
-    others = Application.objects.filter(account_id=OuterRef("pk"), person__isnull=False).exclude(
-        person_id__in=people
-    )
-    accounts = (
-        get_user_model()
-        .objects.filter(
-            pk__in=Person.objects.filter(pk__in=people, account__isnull=False).values("account_id"),
-            is_staff=False,
-        )
-        .exclude(Exists(others))
-    )
-    _add(
-        counts,
-        "accounts_closed",
-        accounts.update(
-            email=Concat(Value("erased-"), Cast("pk", CharField()), Value("@erased.invalid")),
-            display_name="",
-            is_active=False,
-            password=make_password(None),  # unusable
-        ),
-    )
 
 
 def retention_run(

@@ -22,6 +22,7 @@ from . import selectors
 from .models import Consent, ConsentRequest, DataRequest, LegalHold
 from .retention import (
     register_case_eraser,
+    register_person_eraser,
     retention_run,
     retention_run_claimed,
     retention_run_nightly,
@@ -36,6 +37,7 @@ __all__ = [
     "legal_hold_lift",
     "legal_hold_place",
     "register_case_eraser",
+    "register_person_eraser",
     "retention_run",
     "retention_run_claimed",
     "retention_run_nightly",

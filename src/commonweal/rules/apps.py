@@ -7,9 +7,18 @@ class RulesConfig(AppConfig):
     verbose_name = "Eligibility and entitlement rules, and automation policies"
 
     def ready(self) -> None:
+        from django.utils.translation import gettext_lazy
+
         from commonweal.checks import services as checks_services
 
-        from . import services
+        from . import checks, services
+
+        # The eligibility-rules check, for services that list it under `checks:`.
+        checks_services.register_check(
+            "eligibility-rules",
+            label=gettext_lazy("Eligibility rules"),
+            run=checks.eligibility_rules_check,
+        )
 
         # When every check of a case has a result, the service's automation policy decides
         # whether it may be approved without a person (never refused).

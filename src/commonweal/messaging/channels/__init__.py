@@ -14,17 +14,31 @@ body in the person's language, recipient address) and records what it answers:
 `send` receives the message's own id as `idempotency_key`: a provider that supports one
 must use it, so a message sent again after a worker died is not delivered twice.
 
+Providers live in the `channels` registry (`CHANNELS`), by name, each a class whose
+instance (made with no arguments, once per process) sends. The messaging app registers the
+built-in ones from its `AppConfig.ready()`; an app of a deployment registers its own the same
+way (`CHANNELS.register("mybulk", MyBulkChannel)`), or the deployment names classes in the
+`COMMONWEAL_CHANNEL_PROVIDERS` setting ("name=package.module.Class,…"): those are imported
+and registered, with `replace=True`, in the same `ready()`, after the built-ins, so a
+deployment can replace one; a class that cannot be imported stops the start with a clear
+error rather than failing at the first message. (The setting is read once, at start: a
+test that needs a provider of its own uses `CHANNELS.overridden(name, cls)`.)
+
 Which provider serves each kind is a setting, `COMMONWEAL_CHANNELS`, for example
 `{"email": "smtp", "sms": "notify", "letter": "print", "portal": "portal", "phone": "task"}`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
+
+from commonweal.core.registry import Registry
 
 KINDS = ("portal", "email", "sms", "letter", "phone")
 
@@ -81,26 +95,56 @@ class Channel(Protocol):
         ...
 
 
-_REGISTRY: dict[str, str] = {
-    "log": "commonweal.messaging.channels.basic.LogChannel",
-    "smtp": "commonweal.messaging.channels.basic.SmtpChannel",
-    "portal": "commonweal.messaging.channels.basic.PortalChannel",
-    "task": "commonweal.messaging.channels.basic.PhoneTaskChannel",
-    "print": "commonweal.messaging.channels.basic.PrintChannel",
-    "notify": "commonweal.messaging.channels.notify.NotifyChannel",
-}
-_instances: dict[str, Channel] = {}
+CHANNELS: Registry[Callable[[], Channel]] = Registry(
+    "channels",
+    "Message providers by name; COMMONWEAL_CHANNELS picks one for each kind of message, "
+    "COMMONWEAL_CHANNEL_PROVIDERS adds a deployment's own",
+)
+# One instance of each provider class per process.
+_instances: dict[object, Channel] = {}
 
 
-def register(name: str, dotted_path: str) -> None:
-    """Add (or replace) a provider; `dotted_path` names a class with no-argument init."""
-    _REGISTRY[name] = dotted_path
-    _instances.pop(name, None)
+def channels_register_builtin() -> None:
+    """The providers that come with the platform (from the messaging app's `ready()`)."""
+    from .basic import (
+        LogChannel,
+        PhoneTaskChannel,
+        PortalChannel,
+        PrintChannel,
+        SmtpChannel,
+    )
+    from .notify import NotifyChannel
+
+    for provider in (
+        LogChannel,
+        SmtpChannel,
+        PortalChannel,
+        PhoneTaskChannel,
+        PrintChannel,
+        NotifyChannel,
+    ):
+        CHANNELS.register(provider.name, provider)
 
 
-def _registry() -> dict[str, str]:
-    """The built-in providers and those a deployment adds in COMMONWEAL_CHANNEL_PROVIDERS."""
-    return {**_REGISTRY, **getattr(settings, "COMMONWEAL_CHANNEL_PROVIDERS", {})}
+def channels_register_from_settings() -> None:
+    """A deployment's own providers, from COMMONWEAL_CHANNEL_PROVIDERS (name -> dotted path
+    of a class with no-argument init); each may replace a built-in of the same name."""
+    for name, dotted_path in getattr(settings, "COMMONWEAL_CHANNEL_PROVIDERS", {}).items():
+        try:
+            provider = import_string(dotted_path)
+        except ImportError as error:
+            raise ImproperlyConfigured(
+                f"COMMONWEAL_CHANNEL_PROVIDERS: cannot import {dotted_path!r} for {name!r}: {error}"
+            ) from error
+        CHANNELS.register(name, provider, replace=True)
+
+
+def register(name: str, provider) -> None:
+    """Add (or replace) a provider: a class, or the dotted path of one. Kept for existing
+    callers; new code calls `CHANNELS.register(name, cls)` from its app's `ready()`."""
+    if isinstance(provider, str):
+        provider = import_string(provider)
+    CHANNELS.register(name, provider, replace=True)
 
 
 def provider_for(kind: str) -> str:
@@ -108,9 +152,11 @@ def provider_for(kind: str) -> str:
 
 
 def channel(name: str) -> Channel:
-    if name not in _instances:
-        _instances[name] = import_string(_registry()[name])()
-    return _instances[name]
+    """The provider registered as `name` (`UnknownName`, a LookupError, if none is)."""
+    provider = CHANNELS.get(name)
+    if provider not in _instances:
+        _instances[provider] = provider()
+    return _instances[provider]
 
 
 def channel_for(kind: str) -> Channel:
