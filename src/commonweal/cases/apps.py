@@ -16,15 +16,13 @@ class CasesConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext_lazy
 
-        from commonweal.core import worker_jobs
-        from commonweal.rights import selectors as rights_selectors
-        from commonweal.rights import services as rights_services
+        from commonweal.core import personal_data, worker_jobs
 
         from . import services
 
         # Offers not answered by their last day end, and their payments are cancelled.
         worker_jobs.housekeeping_add("offers_expired", services.offers_expire)
-        rights_selectors.register_data_section(
+        personal_data.register_data_section(
             name="cases",
             title=gettext_lazy("Your cases: progress, decisions and messages"),
             gather=cases_section,
@@ -33,6 +31,6 @@ class CasesConfig(AppConfig):
         # Retention empties a closed case: its tasks, flags and referrals; its offers
         # (amounts, the person's words) before the decisions they belong to; then its
         # decisions and history, once the offers and payments that name them are done.
-        rights_services.register_case_eraser("case_work", services.case_work_erase, order=20)
-        rights_services.register_case_eraser("offers_deleted", services.offers_erase)
-        rights_services.register_case_eraser("case_history", services.case_history_erase, order=80)
+        personal_data.register_case_eraser("case_work", services.case_work_erase, order=20)
+        personal_data.register_case_eraser("offers_deleted", services.offers_erase)
+        personal_data.register_case_eraser("case_history", services.case_history_erase, order=80)

@@ -16,7 +16,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from commonweal.people.selectors import PERSON_FIELD_CHOICES, PERSON_FIELDS
-from commonweal.rules import language as rules_language
+
+from . import rule_language as rules_language
 
 Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$", max_length=60)]
 
@@ -407,7 +408,7 @@ class IndependentReview(Strict):
 
 
 # Rules as data: constants, decision tables, the entitlement and eligibility rules, written in
-# CEL (see commonweal/rules/language.py and docs/rules.md), and the automation policy.
+# CEL (see commonweal/catalogue/rule_language.py and docs/rules.md), and the automation policy.
 
 ValueType = Literal["money", "number", "text", "yes_no"]
 _VALUE_PYTHON_TYPES = {"money": (int,), "number": (int, float), "text": (str,), "yes_no": (bool,)}

@@ -10,6 +10,7 @@ import yaml
 from pydantic import ValidationError
 
 from .definition import ServiceDefinition
+from .registry import installed_names
 
 
 class _Loader(yaml.SafeLoader):
@@ -109,11 +110,9 @@ def parse_definition(text: str) -> tuple[ServiceDefinition, dict]:
         raise DefinitionError([Problem(mark.line + 1 if mark else None, "", reason)]) from error
     if not isinstance(data, dict) or root is None:
         raise DefinitionError([Problem(1, "", "a service definition must be a mapping of fields")])
-    from commonweal.checks.registry import check_names
-
     try:
         definition = ServiceDefinition.model_validate(
-            data, context={"known_checks": set(check_names())}
+            data, context={"known_checks": installed_names("checks")}
         )
     except ValidationError as error:
         problems = []

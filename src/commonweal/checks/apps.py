@@ -7,13 +7,15 @@ class ChecksConfig(AppConfig):
     verbose_name = "Automated checks"
 
     def ready(self):
-        # The built-in checks and the due-diligence adapters (each `@register_check`).
-        from commonweal.rights import services as rights_services
+        from commonweal.catalogue.registry import DEFINITION_NAMES
+        from commonweal.core import personal_data
 
-        from . import builtin, due_diligence, services  # noqa: F401
+        # The built-in checks and the due-diligence adapters (each `@register_check`).
+        from . import builtin, due_diligence, registry, services  # noqa: F401
+
+        # A service definition may list only the checks installed.
+        DEFINITION_NAMES.register("checks", registry.check_names)
 
         # Retention empties a closed case: its results, and its identifiers' digests.
-        rights_services.register_case_eraser(
-            "check_results", services.check_results_erase, order=30
-        )
-        rights_services.register_case_eraser("match_keys_deleted", services.match_keys_erase)
+        personal_data.register_case_eraser("check_results", services.check_results_erase, order=30)
+        personal_data.register_case_eraser("match_keys_deleted", services.match_keys_erase)

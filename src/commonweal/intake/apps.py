@@ -16,10 +16,8 @@ class IntakeConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext_lazy
 
-        from commonweal.core import worker_jobs
+        from commonweal.core import personal_data, worker_jobs
         from commonweal.core.files import FILE_RELEASE
-        from commonweal.rights import selectors as rights_selectors
-        from commonweal.rights import services as rights_services
 
         from . import scanning, services
 
@@ -29,7 +27,7 @@ class IntakeConfig(AppConfig):
         worker_jobs.dispatcher_add("file_scans", services.files_scan_dispatch, in_batch=True)
         worker_jobs.housekeeping_add("file_scans_requeued", services.files_scan_sweep)
         worker_jobs.housekeeping_add("drafts_expired", services.drafts_expire_due)
-        rights_selectors.register_data_section(
+        personal_data.register_data_section(
             name="applications",
             title=gettext_lazy("Your applications and answers"),
             gather=applications_section,
@@ -38,7 +36,7 @@ class IntakeConfig(AppConfig):
         # Retention: an emptied case's uploads and answers go last (nothing points at them),
         # and the accounts of people left with nothing are closed before their records are
         # emptied (an account stays while it has applications for someone else).
-        rights_services.register_case_eraser("applications", services.applications_erase, order=90)
-        rights_services.register_person_eraser(
+        personal_data.register_case_eraser("applications", services.applications_erase, order=90)
+        personal_data.register_person_eraser(
             "accounts", services.accounts_close_for_people, order=10
         )

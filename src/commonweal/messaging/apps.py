@@ -15,7 +15,7 @@ class MessagingConfig(AppConfig):
 
     def ready(self) -> None:
         from commonweal.cases.events import PersonToBeTold
-        from commonweal.core import events, worker_jobs
+        from commonweal.core import events, personal_data, worker_jobs
         from commonweal.people.events import ContactDetailsChanged
 
         from . import case_notices, contact_changes, services
@@ -42,12 +42,9 @@ class MessagingConfig(AppConfig):
 
         from django.utils.translation import gettext_lazy
 
-        from commonweal.rights import selectors as rights_selectors
-        from commonweal.rights import services as rights_services
-
         from . import erasure
 
-        rights_selectors.register_data_section(
+        personal_data.register_data_section(
             name="messages",
             title=gettext_lazy("Messages we sent you"),
             gather=messages_section,
@@ -55,7 +52,7 @@ class MessagingConfig(AppConfig):
         )
         # Retention: an emptied case's messages, notices and secure messages (with their
         # files) go first; a person left with nothing loses the notices about no case.
-        rights_services.register_case_eraser("case_messages", erasure.case_messages_erase, order=10)
-        rights_services.register_person_eraser(
+        personal_data.register_case_eraser("case_messages", erasure.case_messages_erase, order=10)
+        personal_data.register_person_eraser(
             "person_messages", erasure.person_messages_erase, order=20
         )

@@ -9,7 +9,7 @@ class PaymentsConfig(AppConfig):
     def ready(self) -> None:
         from commonweal.cases import selectors as cases_selectors
         from commonweal.cases.events import DecisionMade, OfferChanged
-        from commonweal.core import events, worker_jobs
+        from commonweal.core import events, personal_data, worker_jobs
 
         from . import formats, listeners, selectors, services
 
@@ -25,11 +25,9 @@ class PaymentsConfig(AppConfig):
         # still live for the same amount, or already sent to the bank.
         cases_selectors.live_payment_source_set(selectors.live_payment_status)
 
-        from commonweal.rights import services as rights_services
-
         # Retention deletes an emptied case's decisions; its payments stay (financial
         # records), no longer pointing at the decision.
-        rights_services.register_case_eraser(
+        personal_data.register_case_eraser(
             "payment_decisions_unlinked", services.payment_decisions_unlink
         )
         # After the cut-off on a working day, once: the day's payment files.

@@ -16,13 +16,12 @@ class PeopleConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext_lazy
 
-        from commonweal.rights import selectors as rights_selectors
-        from commonweal.rights import services as rights_services
+        from commonweal.core import personal_data
 
         from . import services
 
-        rights_selectors.register_data_section(
+        personal_data.register_data_section(
             name="person", title=gettext_lazy("Your details"), gather=person_section, order=10
         )
         # Retention: a person left with nothing is emptied last (after their account).
-        rights_services.register_person_eraser("people", services.people_erase, order=90)
+        personal_data.register_person_eraser("people", services.people_erase, order=90)

@@ -18,15 +18,14 @@ class PrivacyConfig(AppConfig):
 
         from django.utils.translation import gettext_lazy
 
-        from commonweal.core import worker_jobs
-        from commonweal.rights import selectors as rights_selectors
+        from commonweal.core import personal_data, worker_jobs
 
         from . import services
 
         # The person's download includes who has seen their data. The log itself is kept
         # when retention removes a closed case's contents: it is the audit trail, holds no
         # answers, and its hash chain must stay whole.
-        rights_selectors.register_data_section(
+        personal_data.register_data_section(
             name="access_log",
             title=gettext_lazy("Who has seen your data"),
             gather=access_log_section,

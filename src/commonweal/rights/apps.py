@@ -23,17 +23,17 @@ class RightsConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext_lazy
 
-        from commonweal.core import worker_jobs
+        from commonweal.core import personal_data, worker_jobs
 
-        from . import selectors, services
+        from . import services
 
-        selectors.register_data_section(
+        personal_data.register_data_section(
             name="consents",
             title=gettext_lazy("Your consents"),
             gather=consents_section,
             order=50,
         )
-        selectors.register_data_section(
+        personal_data.register_data_section(
             name="correction_requests",
             title=gettext_lazy("Your requests to correct your data"),
             gather=correction_requests_section,

@@ -39,14 +39,13 @@ from __future__ import annotations
 
 import datetime
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from commonweal.core.personal_data import CASE_ERASERS, PERSON_ERASERS, Eraser
 from commonweal.core.registry import Registry
 
 from .models import (
@@ -63,47 +62,6 @@ logger = logging.getLogger("commonweal.rights")
 
 BATCH_SIZE = 500
 DEFAULT_RETENTION_DAYS = 2190
-
-
-@dataclass(frozen=True)
-class Eraser:
-    """One app's step of the retention job: `erase(ids)` deletes (in bulk) what the app
-    holds about these cases (or people) and returns a count, or a dict of counts."""
-
-    erase: Callable[[list[int]], int | dict[str, int]]
-    # Lower first: the steps whose rows others point at come later (decisions after the
-    # offers and payments that name them; the person's record after their account).
-    order: int = 50
-
-    @property
-    def implementation(self) -> Callable:
-        return self.erase
-
-
-CASE_ERASERS: Registry[Eraser] = Registry(
-    "case-erasers", "Retention: each app's step that empties a batch of closed cases"
-)
-PERSON_ERASERS: Registry[Eraser] = Registry(
-    "person-erasers", "Retention: each app's step that empties people left with nothing"
-)
-
-
-def register_case_eraser(
-    name: str, erase: Callable[[list[int]], int | dict[str, int]], *, order: int = 50
-) -> None:
-    """Add a step to the retention job: `erase(case_ids)` deletes (in bulk) what the app
-    holds about these cases and returns how many rows it removed (or a dict of counts); it
-    runs inside the batch's transaction, while history may be deleted. A count is reported
-    under `name`. Register from the app's `ready()`."""
-    CASE_ERASERS.register(name, Eraser(erase=erase, order=order))
-
-
-def register_person_eraser(
-    name: str, erase: Callable[[list[int]], int | dict[str, int]], *, order: int = 50
-) -> None:
-    """Add a step for people whose every case is anonymised and who are not on hold:
-    `erase(person_ids)`, as for `register_case_eraser`."""
-    PERSON_ERASERS.register(name, Eraser(erase=erase, order=order))
 
 
 def _run_erasers(registry: Registry[Eraser], ids: list[int], counts: dict) -> None:

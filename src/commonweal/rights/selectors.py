@@ -16,7 +16,7 @@ from commonweal.core.uk import format_ni_number
 from .documents import document_context as export_document_context  # noqa: F401 (for pages)
 from .documents import pdf_from_html as export_pdf  # noqa: F401 (for pages)
 from .models import Consent, ConsentRequest, DataRequest, LegalHold
-from .sections import data_sections, register_data_section
+from .sections import data_sections
 from .wording import answer_sentence as consent_answer_sentence  # noqa: F401 (for pages)
 from .wording import scope_phrases
 from .wording import wording as consent_wording  # noqa: F401 (for pages)
@@ -31,7 +31,6 @@ __all__ = [
     "data_sections",
     "person_export",
     "provider_sharing_allowed",
-    "register_data_section",
 ]
 
 # Where a person stands on a purpose: they said yes, they said no (refused, or withdrew a

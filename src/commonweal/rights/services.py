@@ -21,8 +21,6 @@ from commonweal.people import services as people_services
 from . import selectors
 from .models import Consent, ConsentRequest, DataRequest, LegalHold
 from .retention import (
-    register_case_eraser,
-    register_person_eraser,
     retention_run,
     retention_run_claimed,
     retention_run_nightly,
@@ -36,8 +34,6 @@ __all__ = [
     "data_request_resolve",
     "legal_hold_lift",
     "legal_hold_place",
-    "register_case_eraser",
-    "register_person_eraser",
     "retention_run",
     "retention_run_claimed",
     "retention_run_nightly",

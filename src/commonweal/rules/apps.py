@@ -10,6 +10,7 @@ class RulesConfig(AppConfig):
         from django.utils.translation import gettext_lazy
 
         from commonweal.checks import services as checks_services
+        from commonweal.core import personal_data
 
         from . import checks, services
 
@@ -31,9 +32,7 @@ class RulesConfig(AppConfig):
         # A decision's amount starts from the rules' entitlement.
         cases_services.entitlement_source_set(selectors.entitlement_for_decision)
 
-        from commonweal.rights import services as rights_services
-
         # Retention empties a closed case: the evaluations that copied its answers go too.
-        rights_services.register_case_eraser(
+        personal_data.register_case_eraser(
             "rule_evaluations_deleted", services.rule_evaluations_erase
         )

@@ -19,10 +19,9 @@ from typing import Any
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from commonweal.catalogue import rule_language as language
+from commonweal.catalogue.rule_language import MISSING, Unknown, cel_name, lookup
 from commonweal.core.jinja import date_long, money
-
-from . import language
-from .language import MISSING, Unknown, cel_name, lookup
 
 ELIGIBLE, INELIGIBLE, REFER = "eligible", "ineligible", "refer"
 LANGUAGES = ("en", "cy")
