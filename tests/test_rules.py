@@ -737,7 +737,7 @@ def test_only_service_owners_try_rules(client, staff):
 
 
 def test_what_an_expression_reads_is_found_from_its_tokens():
-    from commonweal.rules import language
+    from commonweal.catalogue import rule_language as language
 
     assert language.references(
         'answers.purpose.exists(p, p == "rent") && has(answers.phone) '
