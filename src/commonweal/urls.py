@@ -8,7 +8,6 @@ urlpatterns = [
     path("", include("commonweal.core.urls")),
     path("", include("commonweal.accounts.urls")),
     path("", include("commonweal.intake.urls")),
-    path("", include("commonweal.messaging.urls")),
     path("", include("commonweal.api.urls")),
     path("", include("commonweal.privacy.urls")),
     path("", include("commonweal.rights.urls")),

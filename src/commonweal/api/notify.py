@@ -1,4 +1,5 @@
-"""Delivery receipts from GOV.UK Notify."""
+"""Delivery receipts from GOV.UK Notify: a plain Django view beside the REST API, since Notify
+posts its own JSON with its own bearer token (not an API key)."""
 
 import hmac
 import json
@@ -8,8 +9,7 @@ from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from . import services
-from .channels import notify
+from commonweal.messaging import services as messaging
 
 
 @csrf_exempt  # a server-to-server call, authenticated by its bearer token instead
@@ -22,11 +22,15 @@ def notify_callback(request):
         return JsonResponse({"error": "not authorised"}, status=401)
     try:
         payload = json.loads(request.body)
-        notification_id, status = notify.status_from_callback(payload)
-    except (ValueError, TypeError) as error:
-        return JsonResponse({"error": f"not a Notify delivery receipt: {error}"}, status=400)
-    services.message_status_from_provider(
-        provider="notify", provider_reference=notification_id, status=status
-    )
+    except ValueError as error:
+        return _not_a_receipt(error)
+    try:
+        messaging.message_status_from_notify(payload=payload)
+    except messaging.NotifyReceiptRefused as error:
+        return _not_a_receipt(error)
     # Acknowledged whether or not the message is ours, so Notify does not retry forever.
     return HttpResponse(status=204)
+
+
+def _not_a_receipt(error: Exception) -> JsonResponse:
+    return JsonResponse({"error": f"not a Notify delivery receipt: {error}"}, status=400)
