@@ -11,9 +11,6 @@ urlpatterns = [
     path("", include("commonweal.api.urls")),
     path("", include("commonweal.privacy.urls")),
     path("", include("commonweal.rights.urls")),
-    path("", include("commonweal.rules.urls")),
-    path("", include("commonweal.payments.urls")),
-    path("", include("commonweal.personindex.urls")),
     path("staff/admin/", admin.site.urls),
     path("staff/", include("commonweal.workspace.urls")),
 ]

@@ -20,7 +20,7 @@ def staff_required(view=None, *, allowed=None, refused: str = "Not a member of a
         @wraps(view)
         def wrapper(request, *args, **kwargs):
             if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path(), reverse("accounts:staff-sign-in"))
+                return redirect_to_login(request.get_full_path(), reverse("workspace:sign-in"))
             context = organisations.staff_context(user=request.user)
             if not context.is_staff or (allowed is not None and not allowed(context)):
                 raise PermissionDenied(refused)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import assisted_views, offer_views, views
+from . import offer_views, views
 
 app_name = "intake"
 
@@ -59,12 +59,6 @@ urlpatterns = [
         name="confirmation",
     ),
     path("check-status/", views.check_status, name="check-status"),
-    path("staff/assisted/", views.assisted_start, name="assisted-start"),
-    path(
-        "staff/assisted/contact-changes/<str:reference>/",
-        assisted_views.contact_change,
-        name="assisted-contact-change",
-    ),
     path("account/representatives/", views.representatives, name="representatives"),
     path("account/representatives/add/", views.representative_add, name="representative-add"),
     path(

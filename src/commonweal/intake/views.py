@@ -12,14 +12,13 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from commonweal.cases import selectors as cases_selectors
@@ -39,9 +38,10 @@ from commonweal.people import services as people_services
 from commonweal.rights import selectors as rights_selectors
 from commonweal.rights import services as rights_services
 
-from . import assisted_views, journey, selectors, services
+from . import handoff, journey, selectors, services
+from .assisted import record_banner
 
-ELIGIBILITY_SESSION_KEY = "eligibility"
+ELIGIBILITY_SESSION_KEY = handoff.ELIGIBILITY_SESSION_KEY
 
 
 def _language() -> str:
@@ -286,19 +286,8 @@ def not_eligible(request, slug, outcome_id):
 # Applying
 
 
-# Staff taking an application for someone: the draft in progress for each service, kept in
-# the staff member's session so the same question pages serve them. "start" holds what the
-# workspace asked (channel, identity check, email) until eligibility is answered.
-ASSISTED_KEY = "assisted_drafts"
-
-
-def assisted_begin(request, slug: str, *, channel: str, identity_check: str, email: str) -> None:
-    """Called by the workspace: the next journey for `slug` is taken for someone else."""
-    drafts = dict(request.session.get(ASSISTED_KEY, {}))
-    drafts[slug] = {"channel": channel, "identity_check": identity_check, "email": email}
-    request.session[ASSISTED_KEY] = drafts
-    # Answers to "can you apply?" from an earlier application are not this person's.
-    _store_eligibility(request, slug, {})
+# Staff taking an application for someone (started in the workspace: `handoff`).
+ASSISTED_KEY = handoff.ASSISTED_KEY
 
 
 def _assisted(request, slug: str) -> dict | None:
@@ -311,6 +300,38 @@ def _assisted_end(request, slug: str) -> None:
     drafts = dict(request.session.get(ASSISTED_KEY, {}))
     drafts.pop(slug, None)
     request.session[ASSISTED_KEY] = drafts
+
+
+def _sees_case(context, case) -> bool:
+    """Whether the case's page is open to them (their team's, or their organisation's for
+    service owners and administrators)."""
+    from commonweal.organisations import selectors as organisations
+
+    if case.team_id is None:
+        return False
+    if case.team_id in context.work_team_ids:
+        return True
+    organisation = organisations.organisation_of_team(team_id=case.team_id)
+    return organisation in context.organisation_wide_ids
+
+
+def _assisted_sent(request, application):
+    """Where a member of staff goes once the application is sent: checking new contact
+    details they were given, else the case, else (a case in another team's queue) back
+    to taking applications, with its reference."""
+    from commonweal.organisations import selectors as organisations
+
+    if getattr(application, "contact_change", None) is not None:
+        return redirect("workspace:assisted-contact-change", application.reference)
+    context = organisations.staff_context(user=request.user)
+    if _sees_case(context, application.case):
+        return redirect("workspace:case", application.reference)
+    messages.success(
+        request,
+        _("Application %(reference)s sent. It is in the queue of the team that handles it.")
+        % {"reference": application.reference},
+    )
+    return redirect("workspace:assisted-start")
 
 
 def _current_draft(request, published):
@@ -387,12 +408,12 @@ def apply(request, slug):
                 # Their teams changed since the start page: start again, with the reason.
                 _assisted_end(request, slug)
                 messages.error(request, refused.message)
-                return redirect("intake:assisted-start")
+                return redirect("workspace:assisted-start")
             drafts = dict(request.session[ASSISTED_KEY])
             drafts[slug] = {
                 **assisted,
                 "draft": str(draft.pk),
-                "record": assisted_views.record_banner(draft),
+                "record": record_banner(draft),
             }
             request.session[ASSISTED_KEY] = drafts
         else:
@@ -780,7 +801,7 @@ def check_answers(request, slug):
             _assisted_end(request, slug)
             if application is None:
                 return redirect("workspace:my-work")
-            return assisted_views.after_sending(request, application)
+            return _assisted_sent(request, application)
         if application is None:
             # A replayed or doubled "Accept and send": show what was already submitted.
             latest = selectors.latest_submitted(account=request.user, service=published.service)
@@ -1439,119 +1460,3 @@ def upload_download(request, upload_id):
     if upload is None:
         raise Http404("No such file")
     return private_file_response(upload)
-
-
-# Staff taking an application for someone
-
-
-ASSISTED_CHANNEL_LABELS = {
-    "phone": gettext_lazy("By phone"),
-    "in_person": gettext_lazy("In person"),
-    "paper": gettext_lazy("From a paper form"),
-}
-IDENTITY_CHECK_LABELS = {
-    "document": gettext_lazy("I have seen an identity document"),
-    "knowledge": gettext_lazy("They answered questions only they would know"),
-    "not_checked": gettext_lazy("Not checked yet"),
-}
-IDENTITY_DOCUMENTS = {
-    "passport": gettext_lazy("Passport"),
-    "driving_licence": gettext_lazy("Driving licence"),
-    "benefit_letter": gettext_lazy("Benefit award letter"),
-    "other": gettext_lazy("Another document"),
-}
-
-
-@login_required
-@require_http_methods(["GET", "HEAD", "POST"])
-def assisted_start(request):
-    """A member of staff starts an application for someone by phone, in person or from a
-    paper form; then the same question pages as online follow, in their session."""
-    from commonweal.organisations import selectors as organisations
-
-    staff = organisations.staff_context(user=request.user)
-    if not staff.is_staff:
-        raise PermissionDenied("Only staff take applications for other people")
-    published_services = catalogue.published_services()
-    # Only the services their organisation handles.
-    handled = organisations.service_ids_handled_by(organisation_ids=staff.organisation_ids)
-    services_list = [p for p in published_services if p.service.pk in handled]
-    values = {
-        key: (request.POST.get(key) or "").strip()[:254]
-        for key in ("service", "channel", "identity", "document", "email")
-    }
-    # A refusal after this page (their teams changed meanwhile), passed on by `apply`; or
-    # an application just sent to another team's queue.
-    notes = list(messages.get_messages(request))
-    errors = [
-        {"text": str(note), "href": "#service"} for note in notes if note.level == messages.ERROR
-    ]
-    flashes = [str(note) for note in notes if note.level == messages.SUCCESS]
-    if request.method == "POST":
-        slugs = {published.service.slug for published in services_list}
-        if values["service"] in {p.service.slug for p in published_services} - slugs:
-            errors.append({"text": services.assisted_not_handled_message(), "href": "#service"})
-        elif values["service"] not in slugs:
-            errors.append(
-                {"text": _("Select the service they are applying for"), "href": "#service"}
-            )
-        if values["channel"] not in ASSISTED_CHANNEL_LABELS:
-            errors.append({"text": _("Select how the application reached you"), "href": "#channel"})
-        if values["identity"] not in IDENTITY_CHECK_LABELS:
-            errors.append({"text": _("Select how you checked who they are"), "href": "#identity"})
-        elif values["identity"] == "document" and values["document"] not in IDENTITY_DOCUMENTS:
-            errors.append({"text": _("Select the document you saw"), "href": "#document"})
-        email = values["email"].lower()
-        if email:
-            from django.core.exceptions import ValidationError
-            from django.core.validators import validate_email
-
-            try:
-                validate_email(email)
-            except ValidationError:
-                errors.append(
-                    {
-                        "text": _(
-                            "Enter an email address in the correct format, like name@example.com"
-                        ),
-                        "href": "#email",
-                    }
-                )
-            else:
-                if values["identity"] == "not_checked":
-                    # The same whether or not we hold a record for the address: not
-                    # checking who they are never finds one.
-                    errors.append(
-                        {"text": services.assisted_identity_first_message(), "href": "#email"}
-                    )
-        if not errors:
-            identity = values["identity"]
-            if identity == "document":
-                identity = f"document:{values['document']}"
-            assisted_begin(
-                request,
-                values["service"],
-                channel=values["channel"],
-                identity_check=identity,
-                email=email,
-            )
-            return redirect("intake:apply", values["service"])
-    return render(
-        request,
-        "intake/assisted_start.html",
-        {
-            "services": services_list,
-            "values": values,
-            "errors": errors,
-            "flashes": flashes,
-            "channels": ASSISTED_CHANNEL_LABELS,
-            "identity_checks": IDENTITY_CHECK_LABELS,
-            "documents": IDENTITY_DOCUMENTS,
-            "workspace": staff,
-            "service_name": _("Casework"),
-            "service_url": reverse("workspace:my-work"),
-            "nav": "assisted",
-            "page_title": _("Take an application for someone"),
-        },
-        status=400 if errors else 200,
-    )

@@ -6,7 +6,4 @@ app_name = "privacy"
 
 urlpatterns = [
     path("your-data/access/", views.accesses, name="accesses"),
-    path("staff/access/", views.oversight, name="oversight"),
-    path("staff/access/holds/lift/", views.hold_lift, name="hold-lift"),
-    path("staff/access/cases/<str:reference>/reason/", views.break_glass, name="break-glass"),
 ]
