@@ -297,7 +297,7 @@ def test_an_identity_check_we_do_not_know_is_refused(council_key, victim, identi
 
 def test_the_api_takes_the_identity_checks_the_staff_form_offers():
     from commonweal.intake import services as intake_services
-    from commonweal.intake.views import IDENTITY_CHECK_LABELS, IDENTITY_DOCUMENTS
+    from commonweal.workspace.views.assisted import IDENTITY_CHECK_LABELS, IDENTITY_DOCUMENTS
 
     offered = {check for check in IDENTITY_CHECK_LABELS if check != "document"}
     offered |= {f"document:{kind}" for kind in IDENTITY_DOCUMENTS}

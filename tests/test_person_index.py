@@ -436,7 +436,7 @@ def queued(db, tmp_path):
 
 
 def test_review_page_needs_the_organisations_own_staff(client, queued):
-    url = reverse("personindex:review")
+    url = reverse("workspace:person-index-review")
     assert url == "/staff/person-index/review/"
     response = client.get(url)
     assert response.status_code == 302 and "sign-in" in response["Location"]
@@ -445,7 +445,7 @@ def test_review_page_needs_the_organisations_own_staff(client, queued):
     assert client.get(url).status_code == 403
     pair = queued[0]
     response = client.post(
-        reverse("personindex:review-decide", args=[pair.pk]), {"decision": "same"}
+        reverse("workspace:person-index-review-decide", args=[pair.pk]), {"decision": "same"}
     )
     assert response.status_code == 403
     pair.refresh_from_db()
@@ -455,7 +455,7 @@ def test_review_page_needs_the_organisations_own_staff(client, queued):
 def test_review_page_lists_pairs_in_constant_queries_and_records_decisions(client, queued):
     staff = make_staff()
     client.force_login(staff.caseworker)
-    url = reverse("personindex:review")
+    url = reverse("workspace:person-index-review")
 
     def queries() -> int:
         with CaptureQueriesContext(connection) as context:
@@ -474,21 +474,26 @@ def test_review_page_lists_pairs_in_constant_queries_and_records_decisions(clien
     assert pair.record_a.source_id in page and "Same person" in page
 
     response = client.post(
-        reverse("personindex:review-decide", args=[pair.pk]) + "?page=1", {"decision": "same"}
+        reverse("workspace:person-index-review-decide", args=[pair.pk]) + "?page=1",
+        {"decision": "same"},
     )
     assert response.status_code == 302 and response["Location"].endswith("?page=1")
     pair.refresh_from_db()
     assert (pair.status, pair.decided_by) == ("confirmed", staff.caseworker)
     assert "Recorded: the same person" in client.get(url).content.decode()
     # A second click changes nothing; the opposite decision is refused, not a 500.
-    again = client.post(reverse("personindex:review-decide", args=[pair.pk]), {"decision": "same"})
+    again = client.post(
+        reverse("workspace:person-index-review-decide", args=[pair.pk]), {"decision": "same"}
+    )
     assert again.status_code == 302
     refused = client.post(
-        reverse("personindex:review-decide", args=[pair.pk]), {"decision": "different"}
+        reverse("workspace:person-index-review-decide", args=[pair.pk]), {"decision": "different"}
     )
     assert refused.status_code == 409
     assert "already decided" in refused.content.decode()
-    bad = client.post(reverse("personindex:review-decide", args=[pair.pk]), {"decision": "maybe"})
+    bad = client.post(
+        reverse("workspace:person-index-review-decide", args=[pair.pk]), {"decision": "maybe"}
+    )
     assert bad.status_code == 400
     assert "Choose whether the records are the same person" in bad.content.decode()
     assert client.get(url + "?page=abc").status_code == 200
@@ -500,7 +505,7 @@ def test_review_decisions_need_the_csrf_token(queued):
     client.force_login(staff.caseworker)
     pair = queued[0]
     response = client.post(
-        reverse("personindex:review-decide", args=[pair.pk]), {"decision": "same"}
+        reverse("workspace:person-index-review-decide", args=[pair.pk]), {"decision": "same"}
     )
     assert response.status_code == 403
     pair.refresh_from_db()

@@ -8,15 +8,9 @@ admin.site.site_title = "Commonweal"
 urlpatterns = [
     # Every citizen page.
     path("", include("commonweal.portal.urls")),
+    # The identity providers' endpoints: our public key and back-channel logout.
     path("", include("commonweal.accounts.urls")),
-    path("", include("commonweal.intake.urls")),
-    path("", include("commonweal.messaging.urls")),
     path("", include("commonweal.api.urls")),
-    path("", include("commonweal.privacy.urls")),
-    path("", include("commonweal.rights.urls")),
-    path("", include("commonweal.rules.urls")),
-    path("", include("commonweal.payments.urls")),
-    path("", include("commonweal.personindex.urls")),
     path("staff/admin/", admin.site.urls),
     path("staff/", include("commonweal.workspace.urls")),
 ]

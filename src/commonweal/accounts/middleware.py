@@ -85,5 +85,5 @@ class StaffSecondFactorMiddleware:
             next_url = request.get_full_path()
             if path.startswith("/staff/admin/login/"):
                 next_url = request.GET.get("next") or "/staff/admin/"
-            return redirect_to_login(next_url, reverse("accounts:staff-sign-in"))
+            return redirect_to_login(next_url, reverse("workspace:sign-in"))
         return self.get_response(request)

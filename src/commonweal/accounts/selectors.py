@@ -21,3 +21,10 @@ def active_staff_user(*, user_id: int) -> User | None:
 
 def totp_device_of(*, email: str) -> TotpDevice | None:
     return TotpDevice.objects.filter(user__email=email, confirmed_at__isnull=False).first()
+
+
+def sign_in_providers(*, purpose: str) -> list:
+    """The OpenID Connect providers configured for "citizen" or "staff" sign-in."""
+    from . import oidc
+
+    return oidc.providers_for(purpose=purpose)

@@ -4,7 +4,7 @@ from django.db.models import Exists, OuterRef
 
 from . import registry
 from .models import CheckResult, CheckRun
-from .reasons import Message, as_message, english_message, shown_all
+from .reasons import Message, as_message, english_message, shown, shown_all
 from .services import RUN_PENDING_FOR
 
 
@@ -65,6 +65,11 @@ def result_reasons(result: CheckResult) -> list[Message]:
         as_message(text, messages[index] if index < len(messages) else None)
         for index, text in enumerate(result.reasons or [])
     ]
+
+
+def reason_shown(text: str, data: dict | None = None) -> str:
+    """One stored reason (or a note's words kept as a message) in the active language."""
+    return shown(text, data)
 
 
 def result_reasons_shown(result: CheckResult) -> list[str]:

@@ -108,3 +108,16 @@ def record_hints(person) -> dict:
     if person.address_line_1 and person.address_postcode:
         hints["address"] = mask_postcode(person.address_postcode)
     return hints
+
+
+def record_banner(draft) -> dict | None:
+    """What the banner on every question page says about a record that existed before:
+    its name and, for a check on questions alone, which contact details it holds, masked."""
+    if not draft.existing_record or draft.person is None:
+        return None
+    level = disclosure(draft.identity_check)
+    return {
+        "level": level,
+        "name": draft.person.full_name,
+        "hints": record_hints(draft.person) if level == LIMITED else {},
+    }

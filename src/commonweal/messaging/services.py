@@ -726,6 +726,24 @@ def message_status_from_provider(*, provider: str, provider_reference: str, stat
     return True
 
 
+class NotifyReceiptRefused(ValueError):
+    """What GOV.UK Notify's callback posted is not a delivery receipt (the reason why)."""
+
+
+def message_status_from_notify(*, payload) -> bool:
+    """Apply one GOV.UK Notify delivery receipt (its callback's JSON); False when no message
+    has its reference. NotifyReceiptRefused when the payload is not a receipt."""
+    from .channels import notify
+
+    try:
+        notification_id, status = notify.status_from_callback(payload)
+    except (ValueError, TypeError) as error:
+        raise NotifyReceiptRefused(str(error)) from error
+    return message_status_from_provider(
+        provider="notify", provider_reference=notification_id, status=status
+    )
+
+
 def messages_poll_status(*, older_than=datetime.timedelta(minutes=10), limit: int = 500) -> int:
     """Ask providers about messages handed over a while ago with no final status yet."""
     cutoff = timezone.now() - older_than

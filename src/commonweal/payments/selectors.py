@@ -9,6 +9,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db.models import Count, OuterRef, Subquery, Sum
 
+from . import formats
 from .models import LIVE_STATUSES, PaymentBatch, PaymentChange, PaymentInstruction
 
 PAGE_SIZE = 200
@@ -46,6 +47,14 @@ def batch_file_path(*, batch: PaymentBatch) -> Path | None:
         return None
     path = Path(settings.COMMONWEAL_PAYMENTS_DIR) / batch.file_name
     return path if path.is_file() else None
+
+
+def batch_file_content_type(*, batch: PaymentBatch) -> str:
+    """The media type of the batch's file, from its format (unknown: plain bytes)."""
+    try:
+        return formats.get_format(batch.format).content_type
+    except formats.UnknownFormat:
+        return "application/octet-stream"
 
 
 @dataclass

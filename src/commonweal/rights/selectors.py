@@ -364,3 +364,46 @@ def person_export(*, person, language: str) -> dict:
 
 def export_filename(*, person, extension: str) -> str:
     return f"your-data-{datetime.date.today():%Y-%m-%d}.{extension}"
+
+
+# For the staff pages (the workspace): the choices and words of consents and requests.
+
+
+def consent_purposes() -> list[str]:
+    return list(Consent.Purpose.values)
+
+
+def consent_method_labels(*, staff_recorded: bool = False) -> dict[str, str]:
+    """How an answer was given; the ways staff record one leave out "online"."""
+    return {
+        value: str(label)
+        for value, label in Consent.Method.choices
+        if not (staff_recorded and value == Consent.Method.ONLINE)
+    }
+
+
+def data_request_status_labels() -> dict[str, str]:
+    return {
+        DataRequest.Status.OPEN: _("Being looked at"),
+        DataRequest.Status.CORRECTED: _("Corrected"),
+        DataRequest.Status.NOT_CORRECTED: _("Not corrected"),
+    }
+
+
+def consent_waiting_context(request_row) -> dict:
+    """The words about the referral a consent request waits for: to whom, for which
+    application, what they would see, and how to reach them instead."""
+    from django.utils import translation
+
+    from .wording import scope_phrases
+
+    if request_row is None or request_row.organisation_id is None:
+        return {}
+    organisation = request_row.organisation
+    welsh = translation.get_language() == "cy"
+    return {
+        "provider": (organisation.name_cy or organisation.name) if welsh else organisation.name,
+        "reference": request_row.case.reference if request_row.case_id else "",
+        "parts": scope_phrases(request_row.scope),
+        "contact": organisation.public_contact,
+    }

@@ -416,13 +416,14 @@ def _submitted_text(data: dict) -> str:
 def _note_text(data: dict) -> str:
     """A note's words; a note the system wrote (the automation policy) keeps its words as
     messages too, shown in the reader's language."""
-    from commonweal.checks.reasons import shown
+    from commonweal.checks.selectors import reason_shown
 
     words = data.get("words")
     if not words:
         return data.get("text", "")
     return " ".join(
-        shown("", part) if isinstance(part, dict) else shown(str(part)) for part in words
+        reason_shown("", part) if isinstance(part, dict) else reason_shown(str(part))
+        for part in words
     )
 
 

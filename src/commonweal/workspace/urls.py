@@ -1,23 +1,99 @@
+"""Every staff page, under /staff/ (the project's urls.py includes this at "staff/")."""
+
 from django.urls import path
 
-from . import bulk, decisions, letters, preferences, views
+from .views import (
+    access,
+    assisted,
+    bulk,
+    case,
+    case_actions,
+    data_rights,
+    decisions,
+    identity,
+    letters,
+    payments,
+    person_index,
+    preferences,
+    queues,
+    rules_tester,
+    sign_in,
+)
 
 app_name = "workspace"
 
 urlpatterns = [
-    path("", views.my_work, name="my-work"),
-    path("queue/", views.queue, name="queue"),
-    path("search/", views.search, name="search"),
-    path("workload/", views.workload, name="workload"),
+    # Signing in (open before the second factor: accounts.middleware).
+    path("sign-in/", sign_in.staff_sign_in, name="sign-in"),
+    path("sign-in/code/", sign_in.staff_second_factor, name="sign-in-second-factor"),
+    path("sign-in/set-up/", sign_in.staff_totp_set_up, name="sign-in-totp-set-up"),
+    # Lists of work.
+    path("", queues.my_work, name="my-work"),
+    path("queue/", queues.queue, name="queue"),
+    path("search/", queues.search, name="search"),
+    path("workload/", queues.workload, name="workload"),
+    # Letters and bulk messages.
     path("letters/", letters.print_batches, name="letters"),
     path("messages/", bulk.start, name="bulk"),
     path("messages/<int:bulk_id>/", bulk.progress, name="bulk-progress"),
     path("letters/<int:batch_id>/build/", letters.print_batch_build, name="letters-build"),
     path("letters/<int:batch_id>/download/", letters.print_batch_download, name="letters-download"),
-    path("cases/<str:reference>/", views.case_detail, name="case"),
+    # A case.
+    path("cases/<str:reference>/", case.case_detail, name="case"),
     path("cases/<str:reference>/decision/", decisions.decide, name="decide"),
     path("cases/<str:reference>/decision/correct/", decisions.correct, name="decide-correct"),
-    path("cases/<str:reference>/do/<slug:action>/", views.case_action, name="case-action"),
-    path("cases/<str:reference>/files/<uuid:file_id>/", views.case_file, name="case-file"),
+    path("cases/<str:reference>/do/<slug:action>/", case_actions.case_action, name="case-action"),
+    path("cases/<str:reference>/files/<uuid:file_id>/", case.case_file, name="case-file"),
     path("cases/<str:reference>/preferences/", preferences.change, name="case-preferences"),
+    path(
+        "cases/<str:reference>/approve-as-rules-suggest/",
+        rules_tester.approve_as_rules_suggest,
+        name="approve-as-rules-suggest",
+    ),
+    # Under /staff/ (so the second factor is needed), beside the case it belongs to.
+    path("cases/<str:reference>/identity/", identity.identity_in_person, name="identity-in-person"),
+    path("cases/<str:reference>/consents/", data_rights.staff_consents, name="case-consents"),
+    path(
+        "cases/<str:reference>/consents/<slug:purpose>/",
+        data_rights.staff_consent,
+        name="case-consent",
+    ),
+    # Taking an application for someone.
+    path("assisted/", assisted.start, name="assisted-start"),
+    path(
+        "assisted/contact-changes/<str:reference>/",
+        assisted.contact_change,
+        name="assisted-contact-change",
+    ),
+    # Correction requests.
+    path("data-requests/", data_rights.staff_requests, name="data-requests"),
+    path("data-requests/<int:request_id>/", data_rights.staff_request, name="data-request"),
+    # The person index's review queue.
+    path("person-index/review/", person_index.review, name="person-index-review"),
+    path(
+        "person-index/review/<int:pair_id>/",
+        person_index.review_decide,
+        name="person-index-review-decide",
+    ),
+    # Who looked: break glass and the team leaders' oversight.
+    path("access/", access.oversight, name="access-oversight"),
+    path("access/holds/lift/", access.hold_lift, name="access-hold-lift"),
+    path("access/cases/<str:reference>/reason/", access.break_glass, name="break-glass"),
+    # Rules, for service owners.
+    path("rules/", rules_tester.tester_list, name="rules"),
+    path("rules/<slug:slug>/v<int:number>/", rules_tester.tester, name="rules-tester"),
+    # Payments, for team leaders.
+    path("payments/", payments.batch_list, name="payments"),
+    path("payments/pending/", payments.pending_list, name="payments-pending"),
+    path(
+        "payments/instructions/<int:instruction_id>/",
+        payments.instruction_detail,
+        name="payment",
+    ),
+    path("payments/batches/<int:batch_id>/", payments.batch_detail, name="payment-batch"),
+    path(
+        "payments/batches/<int:batch_id>/download/",
+        payments.batch_download,
+        name="payment-batch-download",
+    ),
 ]

@@ -25,21 +25,6 @@ def assisted_for(request, slug: str) -> dict | None:
     return journey.assisted_get(request.session, slug)
 
 
-def record_banner(draft) -> dict | None:
-    """What the banner on every question page says about a record that existed before:
-    its name and, for a check on questions alone, which contact details it holds, masked."""
-    if not draft.existing_record or draft.person is None:
-        return None
-    level = assisted_rules.disclosure(draft.identity_check)
-    return {
-        "level": level,
-        "name": draft.person.full_name,
-        "hints": assisted_rules.record_hints(draft.person)
-        if level == assisted_rules.LIMITED
-        else {},
-    }
-
-
 def draft_start(request, published, assisted: dict, eligibility: dict):
     """(the draft, None), or (None, a redirect back to the start page with the reason)."""
     slug = published.service.slug
@@ -58,8 +43,10 @@ def draft_start(request, published, assisted: dict, eligibility: dict):
         # Their teams changed since the start page: start again, with the reason.
         journey.assisted_end(request.session, slug)
         messages.error(request, refused.message)
-        return None, redirect("intake:assisted-start")
-    journey.assisted_update(request.session, slug, draft=str(draft.pk), record=record_banner(draft))
+        return None, redirect("workspace:assisted-start")
+    journey.assisted_update(
+        request.session, slug, draft=str(draft.pk), record=assisted_rules.record_banner(draft)
+    )
     return draft, None
 
 
@@ -79,7 +66,7 @@ def after_sending(request, application):
     details they were given, else the case, else (a case in another team's queue) back
     to taking applications, with its reference."""
     if getattr(application, "contact_change", None) is not None:
-        return redirect("intake:assisted-contact-change", application.reference)
+        return redirect("workspace:assisted-contact-change", application.reference)
     context = organisations.staff_context(user=request.user)
     if _sees_case(context, application.case):
         return redirect("workspace:case", application.reference)
@@ -88,4 +75,4 @@ def after_sending(request, application):
         _("Application %(reference)s sent. It is in the queue of the team that handles it.")
         % {"reference": application.reference},
     )
-    return redirect("intake:assisted-start")
+    return redirect("workspace:assisted-start")

@@ -91,9 +91,7 @@ def _refused(request, reason: str, *, config=None, status: int = 400):
             "message": _refusal_text(reason),
             "retry_url": reverse("portal:oidc-start", args=[config.name]) if config else None,
             "sign_in_url": reverse(
-                "accounts:staff-sign-in"
-                if config and config.purpose == "staff"
-                else "portal:sign-in"
+                "workspace:sign-in" if config and config.purpose == "staff" else "portal:sign-in"
             ),
         },
         status=status,

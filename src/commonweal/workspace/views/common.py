@@ -1,0 +1,113 @@
+"""What the staff pages share: the workspace's frame, the case a member of staff may see (or
+404), the access log's record of reading it, and the small parsers of posted values."""
+
+import datetime
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from commonweal.cases import selectors as cases_selectors
+from commonweal.organisations import selectors as organisations
+from commonweal.privacy import services as privacy
+
+from .. import presenters
+
+__all__ = [
+    "case_or_404",
+    "page",
+    "posted_date",
+    "posted_revision",
+    "record_read",
+    "staff_page",
+    "staff_required",
+]
+
+
+def staff_required(view=None, *, allowed=None, refused: str = "Not a member of any team"):
+    """The door to staff pages: signed in (or off to the staff sign-in page), a member of a
+    team (or 403), and who they are at work on `request.staff`, read once; `allowed(context)`
+    narrows who may come in."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path(), reverse("workspace:sign-in"))
+            context = organisations.staff_context(user=request.user)
+            if not context.is_staff or (allowed is not None and not allowed(context)):
+                raise PermissionDenied(refused)
+            request.staff = context
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorate(view) if view is not None else decorate
+
+
+def staff_page(request, template: str, *, nav: str = "", status: int = 200, **context):
+    """A page in the workspace's frame (its menu, with `nav` marked as the current item),
+    with the flashes of Django's messages."""
+    context.setdefault("workspace", request.staff)
+    context.setdefault("flashes", [str(m) for m in messages.get_messages(request)])
+    context.setdefault("service_name", _("Casework"))
+    context.setdefault("service_url", reverse("workspace:my-work"))
+    context.setdefault("nav", nav)
+    return render(request, template, context, status=status)
+
+
+def page(request, template: str, status: int = 200, **context):
+    """A page in the workspace's frame, with the flashes the workspace's own pages keep."""
+    context.setdefault("workspace", request.staff)
+    context.setdefault("flashes", presenters.flashes(request))
+    context.setdefault("service_name", _("Casework"))
+    context.setdefault("service_url", reverse("workspace:my-work"))
+    return render(request, template, context, status=status)
+
+
+def case_or_404(request, reference: str) -> cases_selectors.CasePage:
+    found = cases_selectors.case_for_staff(context=request.staff, reference=reference.upper())
+    if found is None:
+        # The same answer whether the case does not exist or is not one they may see.
+        raise Http404("No such case")
+    return found
+
+
+def record_read(request, case_page, via=privacy.Via.CASE_PAGE):
+    """The access log's record of this read (one INSERT). A case outside the reader's own
+    work needs their reason first: the answer is then the break-glass page."""
+    try:
+        privacy.case_read_record(
+            context=request.staff,
+            actor=request.user,
+            case=case_page.case,
+            scope=case_page.scope,
+            session=request.session,
+            via=via,
+        )
+    except privacy.BreakGlassNeeded:
+        url = reverse("workspace:break-glass", args=[case_page.case.reference])
+        return redirect(f"{url}?next={request.path}")
+    return None
+
+
+def posted_revision(request) -> int | None:
+    value = request.POST.get("revision", "")
+    return int(value) if value.isdigit() else -1  # a missing revision is always stale
+
+
+def posted_date(post, prefix: str) -> tuple[datetime.date | None, str | None]:
+    """A GOV.UK date input's day, month and year: (the date or None, an error or None)."""
+    parts = [post.get(f"{prefix}-{part}", "").strip() for part in ("day", "month", "year")]
+    if not any(parts):
+        return None, None
+    try:
+        day, month, year = (int(part) for part in parts)
+        return datetime.date(year, month, day), None
+    except ValueError:
+        return None, _("Enter a real date, like 27 3 2027")

@@ -1,0 +1,127 @@
+"""The lists a member of staff works from: their own work, the team queue (with assigning
+in bulk), search, and the team leader's workload."""
+
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from commonweal.cases import selectors as cases_selectors
+from commonweal.cases import services as cases_services
+from commonweal.organisations import selectors as organisations
+from commonweal.privacy import services as privacy
+
+from .. import presenters
+from .common import page as _page
+from .common import staff_required
+
+
+@require_http_methods(["GET", "HEAD"])
+@staff_required
+def my_work(request):
+    work = cases_selectors.my_work(context=request.staff)
+    return _page(
+        request,
+        "workspace/my_work.html",
+        work=work,
+        rows=presenters.case_rows(work.cases),
+        unanswered=presenters.case_rows(work.unanswered),
+        page_title=_("My work"),
+        nav="my-work",
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@staff_required
+def queue(request):
+    context = request.staff
+    errors = []
+    if request.method == "POST":
+        ids = [int(value) for value in request.POST.getlist("cases") if value.isdigit()][:500]
+        assignee = request.POST.get("assignee", "")
+        if not assignee.isdigit():
+            errors.append({"text": _("Choose who to assign the cases to"), "href": "#assignee"})
+        else:
+            try:
+                count = cases_services.cases_bulk_assign(
+                    case_ids=ids, assignee_id=int(assignee), by=request.user, context=context
+                )
+            except cases_services.CaseActionRefused as refused:
+                errors.append({"text": refused.message, "href": f"#{refused.field or 'cases'}"})
+            else:
+                presenters.flash(request, _("%(count)s cases assigned.") % {"count": count})
+                return redirect(request.get_full_path())
+    filters = cases_selectors.QueueFilters.from_query(request.GET)
+    if "team" not in request.GET:
+        # First visit: the person's own (first) team; "All your teams" is a choice.
+        filters.team = next(iter(sorted(context.work_team_ids)), None)
+    page = cases_selectors.queue_page(context=context, filters=filters)
+    members = organisations.team_members(
+        team_ids=[filters.team] if filters.team else context.work_team_ids
+    )
+    return _page(
+        request,
+        "workspace/queue.html",
+        status=400 if errors else 200,
+        errors=errors,
+        page=page,
+        rows=presenters.case_rows(page.rows),
+        filter_selects=presenters.queue_filter_selects(context, filters, members),
+        members=members,
+        pagination=presenters.pagination(request, page),
+        page_title=_("Team queue"),
+        nav="queue",
+    )
+
+
+@require_http_methods(["GET", "HEAD"])
+@staff_required
+def search(request):
+    result = cases_selectors.case_search(context=request.staff, text=request.GET.get("q", ""))
+    errors = []
+    if "q" in request.GET and result.kind == "empty":
+        errors.append({"text": _("Enter at least 2 characters to search"), "href": "#q"})
+    if result.rows:
+        # One access record per person shown (one bulk INSERT).
+        privacy.access_record_many(
+            person_ids=[row.case.person_id for row in result.rows],
+            case_ids={row.case.person_id: row.case.pk for row in reversed(result.rows)},
+            purpose=privacy.Purpose.SEARCH,
+            categories=[privacy.Category.PERSON],
+            via=privacy.Via.SEARCH,
+            actor=request.user,
+            context=request.staff,
+        )
+    return _page(
+        request,
+        "workspace/search.html",
+        result=result,
+        rows=presenters.case_rows(result.rows),
+        errors=errors,
+        page_title=_("Search cases"),
+        nav="search",
+    )
+
+
+@require_http_methods(["GET", "HEAD"])
+@staff_required
+def workload(request):
+    context = request.staff
+    team_id = request.GET.get("team", "")
+    led = sorted(
+        context.led_team_ids | {team.pk for team in context.teams if context.leads(team.pk)}
+    )
+    if not led:
+        raise PermissionDenied("Only team leaders see workload")
+    chosen = int(team_id) if team_id.isdigit() and int(team_id) in led else led[0]
+    load = cases_selectors.team_workload(context=context, team_id=chosen)
+    return _page(
+        request,
+        "workspace/workload.html",
+        load=load,
+        teams=[team for team in context.teams if team.pk in led],
+        chosen=chosen,
+        due_rows=presenters.case_rows(load.due_this_week),
+        page_title=_("Workload"),
+        nav="workload",
+    )
