@@ -636,155 +636,175 @@ def payment_batch_reconcile(
             organisation_ids is not None and batch.organisation_id not in organisation_ids
         ):
             raise ReconciliationRefused([Problem(None, _("There is no batch %s.") % batch_id)])
-        if digest != batch.sha256:
-            problems.append(Problem(None, _("The hash does not match batch %s's file.") % batch.pk))
-        if batch.status == PaymentBatch.Status.RECONCILED:
-            problems.append(Problem(None, _("Batch %s is already reconciled.") % batch.pk))
         instructions = {
             instruction.reference: instruction
             for instruction in PaymentInstruction.objects.filter(batch=batch).only(
                 "id", "reference", "amount_pence", "status", "case_id"
             )
         }
-        seen: dict[str, int] = {}
-        for line in lines:
-            instruction = instructions.get(line.reference)
-            if line.reference in seen:
-                problems.append(
-                    Problem(
-                        line.line,
-                        _("%(reference)s is already on line %(first)s")
-                        % {"reference": line.reference, "first": seen[line.reference]},
-                    )
-                )
-                continue
-            seen[line.reference] = line.line
-            if instruction is None:
-                problems.append(
-                    Problem(line.line, _("%s is not in this batch") % (line.reference or "-"))
-                )
-            elif instruction.amount_pence != line.amount_pence:
-                problems.append(
-                    Problem(
-                        line.line,
-                        _("the amount for %(reference)s is %(given)s, the batch says %(paid)s")
-                        % {
-                            "reference": line.reference,
-                            "given": line.amount_pence,
-                            "paid": instruction.amount_pence,
-                        },
-                    )
-                )
-        missing = sorted(set(instructions) - set(seen))
-        if missing:
-            problems.append(
-                Problem(
-                    None,
-                    _("The file leaves out %(count)s payments of the batch: %(references)s")
-                    % {"count": len(missing), "references": ", ".join(missing[:20])},
-                )
-            )
-        total = sum(line.amount_pence for line in lines)
-        if not problems and (total != batch.total_pence or len(lines) != batch.row_count):
-            problems.append(
-                Problem(
-                    None,
-                    _("The totals do not match the batch: %(count)s payments of %(total)s pence")
-                    % {"count": batch.row_count, "total": batch.total_pence},
-                )
-            )
+        problems = _reconciliation_problems(batch, digest, lines, instructions)
         if problems:
             raise ReconciliationRefused(problems)
-        now = timezone.now()
-        paid = [instructions[line.reference] for line in lines if line.status == "paid"]
-        failed = [line for line in lines if line.status == "failed"]
-        PaymentInstruction.objects.filter(
-            pk__in=[instruction.pk for instruction in paid], status="batched"
-        ).update(status="paid", status_changed_at=now)
-        failed_rows = []
-        for line in failed:
-            instruction = instructions[line.reference]
-            instruction.status = "failed"
-            instruction.failure_reason = line.failure_reason
-            instruction.status_changed_at = now
-            failed_rows.append(instruction)
-        PaymentInstruction.objects.bulk_update(
-            failed_rows, ["status", "failure_reason", "status_changed_at"], batch_size=500
-        )
-        why = f"Reconciliation of batch {batch.pk}"
-        PaymentChange.objects.bulk_create(
-            [
-                PaymentChange(
-                    instruction=instruction,
-                    from_status="batched",
-                    to_status="paid",
-                    batch=batch,
-                    at=now,
-                    by=by,
-                    reason=why,
+        paid, failed_rows = _reconciliation_write(batch, lines, instructions, by)
+    return ReconciliationResult(batch=batch, paid=len(paid), failed=len(failed_rows))
+
+
+def _reconciliation_problems(batch, digest: str, lines: list, instructions: dict) -> list:
+    """What in the file does not match the batch: its hash, a batch already reconciled,
+    payments repeated, unknown or of another amount, payments left out, the totals."""
+    problems = []
+    if digest != batch.sha256:
+        problems.append(Problem(None, _("The hash does not match batch %s's file.") % batch.pk))
+    if batch.status == PaymentBatch.Status.RECONCILED:
+        problems.append(Problem(None, _("Batch %s is already reconciled.") % batch.pk))
+    seen: dict[str, int] = {}
+    for line in lines:
+        instruction = instructions.get(line.reference)
+        if line.reference in seen:
+            problems.append(
+                Problem(
+                    line.line,
+                    _("%(reference)s is already on line %(first)s")
+                    % {"reference": line.reference, "first": seen[line.reference]},
                 )
-                for instruction in paid
-            ]
-            + [
-                PaymentChange(
-                    instruction=instruction,
-                    from_status="batched",
-                    to_status="failed",
-                    batch=batch,
-                    at=now,
-                    by=by,
-                    reason=f"{why}: {instruction.failure_reason}",
-                )
-                for instruction in failed_rows
-            ],
-            batch_size=500,
-        )
-        cases_services.case_events_record_many(
-            kind="payment_paid",
-            visible_to_person=False,
-            items=[
-                (i.case_id, {"payment": i.pk, "batch": batch.pk, "amount": pounds(i.amount_pence)})
-                for i in paid
-            ],
-        )
-        cases_services.case_events_record_many(
-            kind="payment_failed",
-            visible_to_person=False,
-            items=[
-                (
-                    i.case_id,
-                    {
-                        "payment": i.pk,
-                        "batch": batch.pk,
-                        "amount": pounds(i.amount_pence),
-                        "reason": i.failure_reason,
+            )
+            continue
+        seen[line.reference] = line.line
+        if instruction is None:
+            problems.append(
+                Problem(line.line, _("%s is not in this batch") % (line.reference or "-"))
+            )
+        elif instruction.amount_pence != line.amount_pence:
+            problems.append(
+                Problem(
+                    line.line,
+                    _("the amount for %(reference)s is %(given)s, the batch says %(paid)s")
+                    % {
+                        "reference": line.reference,
+                        "given": line.amount_pence,
+                        "paid": instruction.amount_pence,
                     },
                 )
-                for i in failed_rows
-            ],
-        )
-        due = add_working_days(timezone.localdate(now), 1)
-        for instruction in failed_rows:
-            # Through the cases service, so the task has its event and lands in the
-            # case's team, as any other task does.
-            cases_services.task_add(
-                case_id=instruction.case_id,
-                title=_("Payment of %(amount)s failed: %(reason)s. Check the bank details.")
-                % {
-                    "amount": pounds(instruction.amount_pence),
-                    "reason": instruction.failure_reason,
-                },
-                due_date=due,
-                assignee_id=None,
-                by=by,
-                within_transaction=True,
             )
-        batch.status = PaymentBatch.Status.RECONCILED
-        batch.reconciled_at = now
-        batch.reconciled_by = by
-        batch.paid_count = len(paid)
-        batch.failed_count = len(failed_rows)
-        batch.save(
-            update_fields=["status", "reconciled_at", "reconciled_by", "paid_count", "failed_count"]
+    missing = sorted(set(instructions) - set(seen))
+    if missing:
+        problems.append(
+            Problem(
+                None,
+                _("The file leaves out %(count)s payments of the batch: %(references)s")
+                % {"count": len(missing), "references": ", ".join(missing[:20])},
+            )
         )
-    return ReconciliationResult(batch=batch, paid=len(paid), failed=len(failed_rows))
+    total = sum(line.amount_pence for line in lines)
+    if not problems and (total != batch.total_pence or len(lines) != batch.row_count):
+        problems.append(
+            Problem(
+                None,
+                _("The totals do not match the batch: %(count)s payments of %(total)s pence")
+                % {"count": batch.row_count, "total": batch.total_pence},
+            )
+        )
+    return problems
+
+
+def _reconciliation_write(batch, lines: list, instructions: dict, by) -> tuple[list, list]:
+    """Mark the payments paid or failed, with their history, and the batch reconciled, in
+    the caller's transaction. Returns the paid and the failed payments."""
+    now = timezone.now()
+    paid = [instructions[line.reference] for line in lines if line.status == "paid"]
+    failed = [line for line in lines if line.status == "failed"]
+    PaymentInstruction.objects.filter(
+        pk__in=[instruction.pk for instruction in paid], status="batched"
+    ).update(status="paid", status_changed_at=now)
+    failed_rows = []
+    for line in failed:
+        instruction = instructions[line.reference]
+        instruction.status = "failed"
+        instruction.failure_reason = line.failure_reason
+        instruction.status_changed_at = now
+        failed_rows.append(instruction)
+    PaymentInstruction.objects.bulk_update(
+        failed_rows, ["status", "failure_reason", "status_changed_at"], batch_size=500
+    )
+    why = f"Reconciliation of batch {batch.pk}"
+    PaymentChange.objects.bulk_create(
+        [
+            PaymentChange(
+                instruction=instruction,
+                from_status="batched",
+                to_status="paid",
+                batch=batch,
+                at=now,
+                by=by,
+                reason=why,
+            )
+            for instruction in paid
+        ]
+        + [
+            PaymentChange(
+                instruction=instruction,
+                from_status="batched",
+                to_status="failed",
+                batch=batch,
+                at=now,
+                by=by,
+                reason=f"{why}: {instruction.failure_reason}",
+            )
+            for instruction in failed_rows
+        ],
+        batch_size=500,
+    )
+    _reconciliation_record(batch, paid, failed_rows, by, now)
+    batch.status = PaymentBatch.Status.RECONCILED
+    batch.reconciled_at = now
+    batch.reconciled_by = by
+    batch.paid_count = len(paid)
+    batch.failed_count = len(failed_rows)
+    batch.save(
+        update_fields=["status", "reconciled_at", "reconciled_by", "paid_count", "failed_count"]
+    )
+    return paid, failed_rows
+
+
+def _reconciliation_record(batch, paid: list, failed_rows: list, by, now) -> None:
+    """Each outcome on its case's history, and a task for the team of each failed one."""
+    cases_services.case_events_record_many(
+        kind="payment_paid",
+        visible_to_person=False,
+        items=[
+            (i.case_id, {"payment": i.pk, "batch": batch.pk, "amount": pounds(i.amount_pence)})
+            for i in paid
+        ],
+    )
+    cases_services.case_events_record_many(
+        kind="payment_failed",
+        visible_to_person=False,
+        items=[
+            (
+                i.case_id,
+                {
+                    "payment": i.pk,
+                    "batch": batch.pk,
+                    "amount": pounds(i.amount_pence),
+                    "reason": i.failure_reason,
+                },
+            )
+            for i in failed_rows
+        ],
+    )
+    due = add_working_days(timezone.localdate(now), 1)
+    for instruction in failed_rows:
+        # Through the cases service, so the task has its event and lands in the
+        # case's team, as any other task does.
+        cases_services.task_add(
+            case_id=instruction.case_id,
+            title=_("Payment of %(amount)s failed: %(reason)s. Check the bank details.")
+            % {
+                "amount": pounds(instruction.amount_pence),
+                "reason": instruction.failure_reason,
+            },
+            due_date=due,
+            assignee_id=None,
+            by=by,
+            within_transaction=True,
+        )
