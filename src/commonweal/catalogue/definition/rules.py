@@ -215,40 +215,7 @@ def check_rules(definition: ServiceDefinition) -> None:
                 f"{kind} id '{ids[repeated[-1]]}' is used twice", (field, repeated[-1], "id")
             )
     scope = definition.rules_scope()
-    tables = scope.namespaces["tables"]
-    for index, table in enumerate(definition.decision_tables):
-        where = f"decision table '{table.id}'"
-        at = ("decision_tables", index)
-        for name, source in table.inputs.items():
-            _checked(f"{where} input '{name}'", source, scope, at=(*at, "inputs", name))
-        # The rows are checked with what each input gives on the samples.
-        inputs = {
-            rules_language.cel_name(name): _samples(source, scope)
-            for name, source in table.inputs.items()
-        }
-        row_scope = rules_language.Scope(
-            namespaces={**scope.namespaces, "inputs": inputs}, plain=scope.plain
-        )
-        row_placeholders = _placeholder_scope(row_scope, outputs=table.outputs)
-        for number, row in enumerate(table.rows, start=1):
-            row_at = (*at, "rows", number - 1)
-            if row.when is not None:
-                _checked(
-                    f"{where} row {number}",
-                    row.when,
-                    row_scope,
-                    returns=(bool,),
-                    at=(*row_at, "when"),
-                )
-            if row.text is not None:
-                _check_placeholders(
-                    f"{where} row {number}", row.text, row_placeholders, at=(*row_at, "text")
-                )
-        scope.changed()
-        tables[rules_language.cel_name(table.id)] = {
-            rules_language.cel_name(name): (table.rows[0].then[name], table.rows[-1].then[name])
-            for name in table.outputs
-        }
+    _check_tables(definition, scope)
     if definition.entitlement is not None:
         entitlement = definition.entitlement
         _checked(
@@ -307,6 +274,45 @@ def check_rules(definition: ServiceDefinition) -> None:
             "a loan offer needs an entitlement: the amount the loan is for",
             ("offer", "loan"),
         )
+
+
+def _check_tables(definition: ServiceDefinition, scope) -> None:
+    """Each decision table's inputs and rows, in order; each table's outputs then join the
+    scope the later tables and rules read."""
+    tables = scope.namespaces["tables"]
+    for index, table in enumerate(definition.decision_tables):
+        where = f"decision table '{table.id}'"
+        at = ("decision_tables", index)
+        for name, source in table.inputs.items():
+            _checked(f"{where} input '{name}'", source, scope, at=(*at, "inputs", name))
+        # The rows are checked with what each input gives on the samples.
+        inputs = {
+            rules_language.cel_name(name): _samples(source, scope)
+            for name, source in table.inputs.items()
+        }
+        row_scope = rules_language.Scope(
+            namespaces={**scope.namespaces, "inputs": inputs}, plain=scope.plain
+        )
+        row_placeholders = _placeholder_scope(row_scope, outputs=table.outputs)
+        for number, row in enumerate(table.rows, start=1):
+            row_at = (*at, "rows", number - 1)
+            if row.when is not None:
+                _checked(
+                    f"{where} row {number}",
+                    row.when,
+                    row_scope,
+                    returns=(bool,),
+                    at=(*row_at, "when"),
+                )
+            if row.text is not None:
+                _check_placeholders(
+                    f"{where} row {number}", row.text, row_placeholders, at=(*row_at, "text")
+                )
+        scope.changed()
+        tables[rules_language.cel_name(table.id)] = {
+            rules_language.cel_name(name): (table.rows[0].then[name], table.rows[-1].then[name])
+            for name in table.outputs
+        }
 
 
 def _check_rule_reasons(definition: ServiceDefinition) -> None:
