@@ -83,10 +83,9 @@ def platform_people_import() -> ImportBatch:
     from django.apps import apps
 
     Person = apps.get_model("people", "Person")
-    columns = (
-        "pk", "given_name", "family_name", "date_of_birth", "address_postcode",
-        "address_line_1", "address_town", "ni_number", "email", "phone",
-    )  # fmt: skip
+    # The record's fields as the Person model names them.
+    person_names = {"source_id": "pk", "postcode": "address_postcode", "town": "address_town"}
+    columns = [person_names.get(name, name) for name in normalise.FIELDS]
     with tempfile.TemporaryDirectory(prefix="commonweal-people-") as folder:
         path = Path(folder) / "platform-people.csv"
         with path.open("w", newline="", encoding="utf-8") as handle:
