@@ -11,6 +11,7 @@ from commonweal.cases.models import CaseEvent, Task
 from commonweal.messaging import channels
 from commonweal.messaging import services as messaging
 from commonweal.messaging.models import Message, Notice
+from commonweal.messaging.services.notices import _not_quiet
 from commonweal.people.models import ContactPoint
 from tests import smtp_server as smtp
 from tests.workspace import make_staff, submit_case
@@ -175,12 +176,12 @@ def test_texts_wait_for_the_end_of_quiet_hours(case):
     early = datetime.datetime(2026, 12, 2, 6, 0, tzinfo=tz)
     noon = datetime.datetime(2026, 12, 2, 12, 0, tzinfo=tz)
     morning = datetime.datetime(2026, 12, 2, 8, 0, tzinfo=tz)
-    assert messaging._not_quiet(person, "sms", late) == morning
-    assert messaging._not_quiet(person, "sms", early) == morning
-    assert messaging._not_quiet(person, "sms", noon) == noon
-    assert messaging._not_quiet(person, "email", late) == late  # only texts wait
+    assert _not_quiet(person, "sms", late) == morning
+    assert _not_quiet(person, "sms", early) == morning
+    assert _not_quiet(person, "sms", noon) == noon
+    assert _not_quiet(person, "email", late) == late  # only texts wait
     person.quiet_hours_start = person.quiet_hours_end = None
-    assert messaging._not_quiet(person, "sms", late) == late
+    assert _not_quiet(person, "sms", late) == late
 
 
 def test_portal_message_is_delivered_when_read_and_falls_back_when_not(client, case, settings):

@@ -118,22 +118,100 @@ class AnswerType(ABC):
         return [] if value in (None, "") else [str(value)]
 
 
-class TextAnswer(AnswerType):
-    name = "text"
-    default_max_length = 500
+class AnswerRefused(ValueError):
+    """What an answer type's `normalise` raises when the answer is not valid: the message,
+    and the inputs it is about (left out: every input of the answer). `more` are problems
+    with other inputs of the same answer, so every one is shown at once."""
+
+    def __init__(
+        self, message: str, fields: list[str] | None = None, more: list[FieldError] | None = None
+    ):
+        super().__init__(message)
+        self.message = message
+        self.fields = fields
+        self.more = more or []
+
+
+class InputAnswer(AnswerType):
+    """The steps every answer typed into inputs shares: read what was typed (trimmed) and
+    keep it to show again; nothing typed is the question's `required` words (or the type's
+    `unanswered` message), or the type's `empty` answer when the question is optional; then
+    the type's `normalise` turns it into the plain value kept, or refuses it with
+    AnswerRefused.
+
+    An answer of one input (`parts` left empty) is normalised from its text; one of several
+    (an address, bank details, a date) from a dict of its parts, whose inputs are named
+    `<question id>-<part>`."""
+
+    parts: tuple[str, ...] = ()
+    empty: Any = None  # the answer to an optional question left blank
+
+    def unanswered(self) -> str:
+        """The message when nothing was given and the question has no words of its own."""
+        raise NotImplementedError
+
+    @abstractmethod
+    def normalise(self, question: Question, typed, language: str) -> Any:
+        """The value kept for what was typed (a string, or a dict of the parts), or
+        AnswerRefused."""
+
+    def _name(self, question: Question, part: str) -> str:
+        return f"{question.id}-{part.replace('_', '-')}"
+
+    def input_names(self, question):
+        if not self.parts:
+            return [question.id]
+        return [self._name(question, part) for part in self.parts]
+
+    def unanswered_fields(self, question: Question) -> list[str]:
+        """The input the error summary links to when nothing was given."""
+        return self.input_names(question)[:1]
+
+    def raw_from_value(self, question, value):
+        if not self.parts:
+            return super().raw_from_value(question, value)
+        value = value or {}
+        return {self._name(question, part): value.get(part, "") for part in self.parts}
+
+    def raw_from_json(self, question, value):
+        if not self.parts or value is None:
+            return super().raw_from_json(question, value)
+        return self.raw_from_value(question, _json_parts(value, self.parts))
 
     def parse(self, question, data, files, language):
-        text = _text(data, question.id)
-        raw = {question.id: text}
-        if not text:
+        names = self.input_names(question)
+        raw = {name: _text(data, name) for name in names}
+        if not any(raw.values()):
             return _unanswered(
-                question, raw, language, _("Enter your answer"), [question.id], empty=""
+                question,
+                raw,
+                language,
+                self.unanswered(),
+                self.unanswered_fields(question),
+                empty=self.empty,
             )
+        typed = dict(zip(self.parts, raw.values(), strict=True)) if self.parts else raw[question.id]
+        try:
+            value = self.normalise(question, typed, language)
+        except AnswerRefused as refused:
+            error = FieldError(refused.message, refused.fields or names)
+            return Parsed(None, raw, error, refused.more)
+        return Parsed(value, raw)
+
+
+class TextAnswer(InputAnswer):
+    name = "text"
+    default_max_length = 500
+    empty = ""
+
+    def unanswered(self):
+        return _("Enter your answer")
+
+    def normalise(self, question, typed, language):
         limit = question.max_length or self.default_max_length
-        if len(text) > limit:
-            message = _("Answer must be %(limit)s characters or less") % {"limit": limit}
-            return Parsed(None, raw, FieldError(message, [question.id]))
-        return Parsed(text, raw)
+        if len(typed) > limit:
+            raise AnswerRefused(_("Answer must be %(limit)s characters or less") % {"limit": limit})
+        return typed
 
 
 class LongTextAnswer(TextAnswer):
@@ -160,28 +238,25 @@ def _json_number(question: Question, value: Any) -> dict[str, Any]:
     return {question.id: value if isinstance(value, str) else str(value)}
 
 
-class NumberAnswer(AnswerType):
+class NumberAnswer(InputAnswer):
     name = "number"
 
     def raw_from_json(self, question, value):
         return _json_number(question, value)
 
-    def parse(self, question, data, files, language):
-        text = _text(data, question.id)
-        raw = {question.id: text}
-        if not text:
-            return _unanswered(question, raw, language, _("Enter a number"), [question.id])
-        number = _decimal(text)
+    def unanswered(self):
+        return _("Enter a number")
+
+    def normalise(self, question, typed, language):
+        number = _decimal(typed)
         if number is None:
-            return Parsed(None, raw, FieldError(_("Enter a number, like 3"), [question.id]))
+            raise AnswerRefused(_("Enter a number, like 3"))
         if question.whole_number and number != number.to_integral_value():
-            return Parsed(None, raw, FieldError(_("Enter a whole number, like 3"), [question.id]))
+            raise AnswerRefused(_("Enter a whole number, like 3"))
         error = _range_error(question, number, str)
         if error:
-            return Parsed(None, raw, FieldError(error, [question.id]))
-        return Parsed(
-            str(int(number)) if number == number.to_integral_value() else str(number), raw
-        )
+            raise AnswerRefused(error)
+        return str(int(number)) if number == number.to_integral_value() else str(number)
 
 
 def _range_error(question: Question, number: Decimal, show) -> str | None:
@@ -204,48 +279,40 @@ def _pounds(amount: Decimal) -> str:
     return f"£{amount:,.2f}"
 
 
-class MoneyAnswer(AnswerType):
+class MoneyAnswer(InputAnswer):
     name = "money"
 
     def raw_from_json(self, question, value):
         return _json_number(question, value)
 
-    def parse(self, question, data, files, language):
-        text = _text(data, question.id)
-        raw = {question.id: text}
-        if not text:
-            return _unanswered(question, raw, language, _("Enter an amount"), [question.id])
-        amount = _decimal(text.lstrip("£").strip())
+    def unanswered(self):
+        return _("Enter an amount")
+
+    def normalise(self, question, typed, language):
+        amount = _decimal(typed.lstrip("£").strip())
         if amount is None or amount.as_tuple().exponent < -2:
-            message = _("Enter an amount in pounds and pence, like 150 or 150.50")
-            return Parsed(None, raw, FieldError(message, [question.id]))
+            raise AnswerRefused(_("Enter an amount in pounds and pence, like 150 or 150.50"))
         if amount < 0:
-            return Parsed(None, raw, FieldError(_("Amount must be £0 or more"), [question.id]))
+            raise AnswerRefused(_("Amount must be £0 or more"))
         low, high = question.min, question.max
         if low is not None and high is not None and not low <= amount <= high:
-            message = _("Amount must be between %(min)s and %(max)s") % {
-                "min": _pounds(low),
-                "max": _pounds(high),
-            }
-            return Parsed(None, raw, FieldError(message, [question.id]))
+            raise AnswerRefused(
+                _("Amount must be between %(min)s and %(max)s")
+                % {"min": _pounds(low), "max": _pounds(high)}
+            )
         if low is not None and amount < low:
-            message = _("Amount must be %(min)s or more") % {"min": _pounds(low)}
-            return Parsed(None, raw, FieldError(message, [question.id]))
+            raise AnswerRefused(_("Amount must be %(min)s or more") % {"min": _pounds(low)})
         if high is not None and amount > high:
-            message = _("Amount must be %(max)s or less") % {"max": _pounds(high)}
-            return Parsed(None, raw, FieldError(message, [question.id]))
-        return Parsed(f"{amount:.2f}", raw)
+            raise AnswerRefused(_("Amount must be %(max)s or less") % {"max": _pounds(high)})
+        return f"{amount:.2f}"
 
     def display(self, question, value, language):
         return [] if value in (None, "") else [_pounds(Decimal(value))]
 
 
-class DateAnswer(AnswerType):
+class DateAnswer(InputAnswer):
     name = "date"
     parts = ("day", "month", "year")
-
-    def input_names(self, question):
-        return [f"{question.id}-{part}" for part in self.parts]
 
     def raw_from_json(self, question, value):
         if value is None:
@@ -265,13 +332,14 @@ class DateAnswer(AnswerType):
             f"{question.id}-year": str(day.year),
         }
 
-    def parse(self, question, data, files, language):
-        names = self.input_names(question)
-        values = {part: _text(data, name) for part, name in zip(self.parts, names, strict=True)}
-        raw = dict(zip(names, values.values(), strict=True))
-        missing = [part for part in self.parts if not values[part]]
-        if len(missing) == 3:
-            return _unanswered(question, raw, language, _("Enter a date"), names)
+    def unanswered(self):
+        return _("Enter a date")
+
+    def unanswered_fields(self, question):
+        return self.input_names(question)
+
+    def normalise(self, question, typed, language):
+        missing = [part for part in self.parts if not typed[part]]
         if missing:
             messages = {
                 ("day",): _("Date must include a day"),
@@ -282,24 +350,23 @@ class DateAnswer(AnswerType):
                 ("month", "year"): _("Date must include a month and year"),
             }
             fields = [f"{question.id}-{part}" for part in missing]
-            return Parsed(None, raw, FieldError(messages[tuple(missing)], fields))
-        if not all(values[part].isdigit() for part in self.parts):
-            return Parsed(None, raw, FieldError(_("Date must be a real date"), names))
-        if len(values["year"]) != 4:
-            message = _("Year must include 4 numbers")
-            return Parsed(None, raw, FieldError(message, [f"{question.id}-year"]))
+            raise AnswerRefused(messages[tuple(missing)], fields)
+        if not all(typed[part].isdigit() for part in self.parts):
+            raise AnswerRefused(_("Date must be a real date"))
+        if len(typed["year"]) != 4:
+            raise AnswerRefused(_("Year must include 4 numbers"), [f"{question.id}-year"])
         try:
-            day = datetime.date(int(values["year"]), int(values["month"]), int(values["day"]))
+            day = datetime.date(int(typed["year"]), int(typed["month"]), int(typed["day"]))
         except (ValueError, OverflowError):
-            return Parsed(None, raw, FieldError(_("Date must be a real date"), names))
+            raise AnswerRefused(_("Date must be a real date")) from None
         today = timezone.localdate()
         if question.date_must_be == "past" and day >= today:
-            return Parsed(None, raw, FieldError(_("Date must be in the past"), names))
+            raise AnswerRefused(_("Date must be in the past"))
         if question.date_must_be == "future" and day <= today:
-            return Parsed(None, raw, FieldError(_("Date must be in the future"), names))
+            raise AnswerRefused(_("Date must be in the future"))
         if day.year < 1900:
-            return Parsed(None, raw, FieldError(_("Date must be after 1 January 1900"), names))
-        return Parsed(day.isoformat(), raw)
+            raise AnswerRefused(_("Date must be after 1 January 1900"))
+        return day.isoformat()
 
     def display(self, question, value, language):
         if not value:
@@ -308,7 +375,7 @@ class DateAnswer(AnswerType):
             return [formats.date_format(datetime.date.fromisoformat(value), "j F Y")]
 
 
-class YesNoAnswer(AnswerType):
+class YesNoAnswer(InputAnswer):
     name = "yes_no"
 
     def raw_from_value(self, question, value):
@@ -319,15 +386,13 @@ class YesNoAnswer(AnswerType):
             raise WrongAnswerShape("Answer must be true or false")
         return self.raw_from_value(question, value)
 
-    def parse(self, question, data, files, language):
-        choice = _text(data, question.id)
-        raw = {question.id: choice}
-        if not choice:
-            return _unanswered(question, raw, language, _("Select yes or no"), [question.id])
-        if choice not in ("yes", "no"):
-            message = _required_message(question, language, _("Select yes or no"))
-            return Parsed(None, raw, FieldError(message, [question.id]))
-        return Parsed(choice == "yes", raw)
+    def unanswered(self):
+        return _("Select yes or no")
+
+    def normalise(self, question, typed, language):
+        if typed not in ("yes", "no"):
+            raise AnswerRefused(_required_message(question, language, self.unanswered()))
+        return typed == "yes"
 
     def display(self, question, value, language):
         if value is None:
@@ -336,18 +401,16 @@ class YesNoAnswer(AnswerType):
             return [_("Yes") if value else _("No")]
 
 
-class RadiosAnswer(AnswerType):
+class RadiosAnswer(InputAnswer):
     name = "radios"
 
-    def parse(self, question, data, files, language):
-        choice = _text(data, question.id)
-        raw = {question.id: choice}
-        if not choice:
-            return _unanswered(question, raw, language, _("Select an option"), [question.id])
-        if question.option(choice) is None:
-            message = _required_message(question, language, _("Select an option"))
-            return Parsed(None, raw, FieldError(message, [question.id]))
-        return Parsed(choice, raw)
+    def unanswered(self):
+        return _("Select an option")
+
+    def normalise(self, question, typed, language):
+        if question.option(typed) is None:
+            raise AnswerRefused(_required_message(question, language, self.unanswered()))
+        return typed
 
     def display(self, question, value, language):
         option = question.option(value) if value else None
@@ -395,57 +458,31 @@ class CheckboxesAnswer(AnswerType):
         ]
 
 
-class AddressAnswer(AnswerType):
+class AddressAnswer(InputAnswer):
     name = "address"
     parts = ("line_1", "line_2", "town", "county", "postcode")
     limits = {"line_1": 200, "line_2": 200, "town": 100, "county": 100, "postcode": 10}
 
-    def _name(self, question, part):
-        return f"{question.id}-{part.replace('_', '-')}"
+    def unanswered(self):
+        return _("Enter address line 1, typically the building and street")
 
-    def input_names(self, question):
-        return [self._name(question, part) for part in self.parts]
-
-    def raw_from_value(self, question, value):
-        value = value or {}
-        return {self._name(question, part): value.get(part, "") for part in self.parts}
-
-    def raw_from_json(self, question, value):
-        if value is None:
-            return {}
-        return self.raw_from_value(question, _json_parts(value, self.parts))
-
-    def parse(self, question, data, files, language):
-        values = {part: _text(data, self._name(question, part)) for part in self.parts}
-        raw = {self._name(question, part): values[part] for part in self.parts}
-        if not any(values.values()):
-            default = _("Enter address line 1, typically the building and street")
-            return _unanswered(question, raw, language, default, [self._name(question, "line_1")])
+    def normalise(self, question, typed, language):
         for part in self.parts:
-            if len(values[part]) > self.limits[part]:
+            if len(typed[part]) > self.limits[part]:
                 message = _("Address line must be %(limit)s characters or less") % {
                     "limit": self.limits[part]
                 }
-                return Parsed(None, raw, FieldError(message, [self._name(question, part)]))
-        if not values["line_1"]:
-            message = _("Enter address line 1, typically the building and street")
-            return Parsed(None, raw, FieldError(message, [self._name(question, "line_1")]))
-        if not values["town"]:
-            return Parsed(
-                None, raw, FieldError(_("Enter town or city"), [self._name(question, "town")])
-            )
-        if not values["postcode"]:
-            return Parsed(
-                None, raw, FieldError(_("Enter postcode"), [self._name(question, "postcode")])
-            )
-        postcode = uk.normalise_postcode(values["postcode"])
+                raise AnswerRefused(message, [self._name(question, part)])
+        if not typed["line_1"]:
+            raise AnswerRefused(self.unanswered(), [self._name(question, "line_1")])
+        if not typed["town"]:
+            raise AnswerRefused(_("Enter town or city"), [self._name(question, "town")])
+        if not typed["postcode"]:
+            raise AnswerRefused(_("Enter postcode"), [self._name(question, "postcode")])
+        postcode = uk.normalise_postcode(typed["postcode"])
         if postcode is None:
-            return Parsed(
-                None,
-                raw,
-                FieldError(_("Enter a real postcode"), [self._name(question, "postcode")]),
-            )
-        return Parsed({**values, "postcode": postcode}, raw)
+            raise AnswerRefused(_("Enter a real postcode"), [self._name(question, "postcode")])
+        return {**typed, "postcode": postcode}
 
     def display(self, question, value, language):
         if not value:
@@ -453,119 +490,87 @@ class AddressAnswer(AnswerType):
         return [value[part] for part in self.parts if value.get(part)]
 
 
-class EmailAnswer(AnswerType):
+class EmailAnswer(InputAnswer):
     name = "email"
 
-    def parse(self, question, data, files, language):
-        text = _text(data, question.id)
-        raw = {question.id: text}
-        if not text:
-            return _unanswered(question, raw, language, _("Enter an email address"), [question.id])
+    def unanswered(self):
+        return _("Enter an email address")
+
+    def normalise(self, question, typed, language):
         try:
-            validate_email(text)
+            validate_email(typed)
         except ValidationError:
-            message = _("Enter an email address in the correct format, like name@example.com")
-            return Parsed(None, raw, FieldError(message, [question.id]))
-        return Parsed(text.lower(), raw)
+            raise AnswerRefused(
+                _("Enter an email address in the correct format, like name@example.com")
+            ) from None
+        return typed.lower()
 
 
-class PhoneAnswer(AnswerType):
+class PhoneAnswer(InputAnswer):
     name = "phone"
 
     def raw_from_value(self, question, value):
         return {question.id: uk.format_phone(value) if value else ""}
 
-    def parse(self, question, data, files, language):
-        text = _text(data, question.id)
-        raw = {question.id: text}
-        if not text:
-            return _unanswered(
-                question, raw, language, _("Enter a telephone number"), [question.id]
-            )
-        number = uk.normalise_uk_phone(text)
+    def unanswered(self):
+        return _("Enter a telephone number")
+
+    def normalise(self, question, typed, language):
+        number = uk.normalise_uk_phone(typed)
         if number is None:
-            message = _(
-                "Enter a telephone number, like 01632 960 001, 07700 900 982 or +44 808 157 0192"
+            raise AnswerRefused(
+                _("Enter a telephone number, like 01632 960 001, 07700 900 982 or +44 808 157 0192")
             )
-            return Parsed(None, raw, FieldError(message, [question.id]))
-        return Parsed(number, raw)
+        return number
 
     def display(self, question, value, language):
         return [uk.format_phone(value)] if value else []
 
 
-class NiNumberAnswer(AnswerType):
+class NiNumberAnswer(InputAnswer):
     name = "ni_number"
 
     def raw_from_value(self, question, value):
         return {question.id: uk.format_ni_number(value) if value else ""}
 
-    def parse(self, question, data, files, language):
-        text = _text(data, question.id)
-        raw = {question.id: text}
-        if not text:
-            return _unanswered(
-                question, raw, language, _("Enter a National Insurance number"), [question.id]
-            )
-        number = uk.normalise_ni_number(text)
+    def unanswered(self):
+        return _("Enter a National Insurance number")
+
+    def normalise(self, question, typed, language):
+        number = uk.normalise_ni_number(typed)
         if number is None:
-            message = _("Enter a National Insurance number in the correct format")
-            return Parsed(None, raw, FieldError(message, [question.id]))
-        return Parsed(number, raw)
+            raise AnswerRefused(_("Enter a National Insurance number in the correct format"))
+        return number
 
     def display(self, question, value, language):
         return [uk.format_ni_number(value)] if value else []
 
 
-class BankDetailsAnswer(AnswerType):
+class BankDetailsAnswer(InputAnswer):
     name = "bank_details"
     parts = ("name", "sort_code", "account_number")
 
-    def _name(self, question, part):
-        return f"{question.id}-{part.replace('_', '-')}"
+    def unanswered(self):
+        return _("Enter the name on the account")
 
-    def input_names(self, question):
-        return [self._name(question, part) for part in self.parts]
-
-    def raw_from_value(self, question, value):
-        value = value or {}
-        return {
-            self._name(question, "name"): value.get("name", ""),
-            self._name(question, "sort_code"): value.get("sort_code", ""),
-            self._name(question, "account_number"): value.get("account_number", ""),
-        }
-
-    def raw_from_json(self, question, value):
-        if value is None:
-            return {}
-        return self.raw_from_value(question, _json_parts(value, self.parts))
-
-    def parse(self, question, data, files, language):
-        values = {part: _text(data, self._name(question, part)) for part in self.parts}
-        raw = {self._name(question, part): values[part] for part in self.parts}
-        if not any(values.values()):
-            default = _("Enter the name on the account")
-            return _unanswered(question, raw, language, default, [self._name(question, "name")])
+    def normalise(self, question, typed, language):
         # Each part is checked on its own, so every problem is shown at once.
         errors = [
             FieldError(message, [self._name(question, part)])
             for part, message in (
-                ("name", self._name_problem(values["name"])),
-                ("sort_code", self._sort_code_problem(values["sort_code"])),
-                ("account_number", self._account_number_problem(values["account_number"])),
+                ("name", self._name_problem(typed["name"])),
+                ("sort_code", self._sort_code_problem(typed["sort_code"])),
+                ("account_number", self._account_number_problem(typed["account_number"])),
             )
             if message
         ]
         if errors:
-            return Parsed(None, raw, errors[0], errors[1:])
-        return Parsed(
-            {
-                "name": values["name"],
-                "sort_code": uk.normalise_sort_code(values["sort_code"]),
-                "account_number": uk.normalise_account_number(values["account_number"]),
-            },
-            raw,
-        )
+            raise AnswerRefused(errors[0].message, errors[0].fields, errors[1:])
+        return {
+            "name": typed["name"],
+            "sort_code": uk.normalise_sort_code(typed["sort_code"]),
+            "account_number": uk.normalise_account_number(typed["account_number"]),
+        }
 
     @staticmethod
     def _name_problem(name: str) -> str:

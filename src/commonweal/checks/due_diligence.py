@@ -102,6 +102,21 @@ def _name_reason(case, registered_name: str) -> str | None:
     return None
 
 
+def _verdict(case, *, name: str, evidence: dict, ended, standing, good: str) -> dict:
+    """What a register's record says of the organisation, the same for every register: red
+    when it has ended (`ended` says how); amber when the name given is not the registered
+    one, or its status is not the good one (`standing` says what it is); else green."""
+    if ended:
+        return {"status": "red", "reasons": [ended], "evidence": evidence}
+    mismatch = _name_reason(case, name)
+    if standing is not None or mismatch:
+        reasons = [mismatch] if mismatch else []
+        if standing is not None:
+            reasons.append(standing)
+        return {"status": "amber", "reasons": reasons, "evidence": evidence}
+    return {"status": "green", "reasons": [good], "evidence": evidence}
+
+
 def companies_house_company(number: str) -> httpx.Response:
     return httpx.get(
         f"{settings.COMMONWEAL_COMPANIES_HOUSE_URL.rstrip('/')}/company/{number}",
@@ -146,41 +161,32 @@ def companies_house(case) -> dict:
         "date_of_creation": company.get("date_of_creation"),
         "date_of_cessation": company.get("date_of_cessation"),
     }
+    ended = None
     if status in ENDED or company.get("date_of_cessation"):
         when = company.get("date_of_cessation") or _("an unknown date")
-        return {
-            "status": "red",
-            "reasons": [
-                _("%(name)s (%(number)s) has closed: its status is %(status)s, since %(date)s.")
-                % {"name": name, "number": number, "status": status, "date": when}
-            ],
-            "evidence": evidence,
+        ended = _("%(name)s (%(number)s) has closed: its status is %(status)s, since %(date)s.") % {
+            "name": name,
+            "number": number,
+            "status": status,
+            "date": when,
         }
-    if status in INSOLVENT:
-        return {
-            "status": "red",
-            "reasons": [
-                _("%(name)s (%(number)s) is insolvent: its status is %(status)s.")
-                % {"name": name, "number": number, "status": status}
-            ],
-            "evidence": evidence,
+    elif status in INSOLVENT:
+        ended = _("%(name)s (%(number)s) is insolvent: its status is %(status)s.") % {
+            "name": name,
+            "number": number,
+            "status": status,
         }
-    mismatch = _name_reason(case, name)
-    if status != "active" or mismatch:
-        reasons = [mismatch] if mismatch else []
-        if status != "active":
-            reasons.append(
-                _("Companies House gives the status of %(name)s as %(status)s.")
-                % {"name": name, "status": status or _("unknown")}
-            )
-        return {"status": "amber", "reasons": reasons, "evidence": evidence}
-    return {
-        "status": "green",
-        "reasons": [
-            _("%(name)s (%(number)s) is an active company.") % {"name": name, "number": number}
-        ],
-        "evidence": evidence,
-    }
+    return _verdict(
+        case,
+        name=name,
+        evidence=evidence,
+        ended=ended,
+        standing=None
+        if status == "active"
+        else _("Companies House gives the status of %(name)s as %(status)s.")
+        % {"name": name, "status": status or _("unknown")},
+        good=_("%(name)s (%(number)s) is an active company.") % {"name": name, "number": number},
+    )
 
 
 def charity_commission_charity(number: str) -> httpx.Response:
@@ -229,32 +235,23 @@ def charity_commission(case) -> dict:
         "date_of_registration": charity.get("date_of_registration"),
         "date_of_removal": charity.get("date_of_removal"),
     }
+    ended = None
     if status == "RM" or charity.get("date_of_removal"):
-        return {
-            "status": "red",
-            "reasons": [
-                _("%(name)s (%(number)s) was removed from the register of charities on %(date)s.")
-                % {
-                    "name": name,
-                    "number": number,
-                    "date": charity.get("date_of_removal") or _("an unknown date"),
-                }
-            ],
-            "evidence": evidence,
+        ended = _(
+            "%(name)s (%(number)s) was removed from the register of charities on %(date)s."
+        ) % {
+            "name": name,
+            "number": number,
+            "date": charity.get("date_of_removal") or _("an unknown date"),
         }
-    mismatch = _name_reason(case, name)
-    if status != "R" or mismatch:
-        reasons = [mismatch] if mismatch else []
-        if status != "R":
-            reasons.append(
-                _("The Charity Commission gives the status of %(name)s as %(status)s.")
-                % {"name": name, "status": status or _("unknown")}
-            )
-        return {"status": "amber", "reasons": reasons, "evidence": evidence}
-    return {
-        "status": "green",
-        "reasons": [
-            _("%(name)s (%(number)s) is a registered charity.") % {"name": name, "number": number}
-        ],
-        "evidence": evidence,
-    }
+    return _verdict(
+        case,
+        name=name,
+        evidence=evidence,
+        ended=ended,
+        standing=None
+        if status == "R"
+        else _("The Charity Commission gives the status of %(name)s as %(status)s.")
+        % {"name": name, "status": status or _("unknown")},
+        good=_("%(name)s (%(number)s) is a registered charity.") % {"name": name, "number": number},
+    )

@@ -159,11 +159,13 @@ def notice_preview(*, event: str, person, case, definition=None, extra_for=None)
     `channel` is None when nobody can be reached (the team gets a task instead), and
     `team_format` names a format the team makes by hand (Braille, audio, easy read)."""
     from . import services, templating
+    from .services.notices import postable_channels
+    from .services.templates import render_message
 
     language = person.language or (case.application.language if case else "") or "en"
     if person.accessible_format in services.FORMATS_FOR_THE_TEAM:
         return {"channel": None, "team_format": person.accessible_format}
-    plan = services._postable(services.plan_channels(person=person), case)
+    plan = postable_channels(services.plan_channels(person=person), case)
     if not plan:
         return {"channel": None, "team_format": ""}
     extra = {}
@@ -177,7 +179,7 @@ def notice_preview(*, event: str, person, case, definition=None, extra_for=None)
         case=case, person=person, language=language, extra=extra, definition=definition
     )
     try:
-        subject, body, _template = services._render(event, plan[0], language, data)
+        subject, body, _template = render_message(event, plan[0], language, data)
     except (templating.MissingData, templating.TemplateError, LookupError):
         return {"channel": None, "team_format": ""}
     return {

@@ -105,6 +105,49 @@ def _given_contacts(values: dict, current: dict, errors: list) -> dict:
     return given
 
 
+def _values_posted(post) -> dict:
+    """The form's values as posted: the channels in the form's order (the first choice
+    among them), and the text fields trimmed to their limits."""
+    first = post.get("first", "")
+    ticked = set(post.getlist("channels"))
+    if first in CONTACT_CHANNEL_ORDER:
+        ticked.add(first)  # the first choice is one of them, ticked or not
+    else:
+        first = ""
+    refused = set(post.getlist("do_not_contact"))
+    return {
+        "channels": [channel for channel in CONTACT_CHANNEL_ORDER if channel in ticked],
+        "first": first,
+        "email": post.get("email", "").strip()[:254],
+        "phone": post.get("phone", "").strip()[:30],
+        "language": post.get("language", ""),
+        "format": post.get("format", ""),
+        "quiet": post.get("quiet") == "yes",
+        "do_not_contact": [c for c in CONTACT_CHANNEL_ORDER if c in refused],
+        "reason": post.get("reason", "").strip()[:500],
+    }
+
+
+def _values_problems(values: dict, labels: dict, *, reason_asked: bool) -> list[dict]:
+    """The form's own errors (a choice missing, the reason when it is asked for), for the
+    error summary."""
+    errors: list[dict] = []
+    if not values["channels"]:
+        errors.append({"text": _("Select at least one way to contact you"), "href": "#channels"})
+    if values["language"] not in labels["languages"]:
+        errors.append({"text": _("Select the language we should use"), "href": "#language"})
+    if values["format"] not in labels["formats"]:
+        errors.append(
+            {
+                "text": _("Select the format you want letters and documents in"),
+                "href": "#format",
+            }
+        )
+    if reason_asked and not values["reason"]:
+        errors.append({"text": _("Enter why you are changing this"), "href": "#reason"})
+    return errors
+
+
 def contact_preferences_form(
     request, person, *, by, reason: str | None = None, case_reference: str = ""
 ):
@@ -133,40 +176,8 @@ def contact_preferences_form(
     saved = False
     contact_change = None
     if request.method == "POST":
-        post = request.POST
-        first = post.get("first", "")
-        ticked = set(post.getlist("channels"))
-        if first in CONTACT_CHANNEL_ORDER:
-            ticked.add(first)  # the first choice is one of them, ticked or not
-        else:
-            first = ""
-        refused = set(post.getlist("do_not_contact"))
-        values = {
-            "channels": [channel for channel in CONTACT_CHANNEL_ORDER if channel in ticked],
-            "first": first,
-            "email": post.get("email", "").strip()[:254],
-            "phone": post.get("phone", "").strip()[:30],
-            "language": post.get("language", ""),
-            "format": post.get("format", ""),
-            "quiet": post.get("quiet") == "yes",
-            "do_not_contact": [c for c in CONTACT_CHANNEL_ORDER if c in refused],
-            "reason": post.get("reason", "").strip()[:500],
-        }
-        if not values["channels"]:
-            errors.append(
-                {"text": _("Select at least one way to contact you"), "href": "#channels"}
-            )
-        if values["language"] not in labels["languages"]:
-            errors.append({"text": _("Select the language we should use"), "href": "#language"})
-        if values["format"] not in labels["formats"]:
-            errors.append(
-                {
-                    "text": _("Select the format you want letters and documents in"),
-                    "href": "#format",
-                }
-            )
-        if reason is None and not values["reason"]:
-            errors.append({"text": _("Enter why you are changing this"), "href": "#reason"})
+        values = _values_posted(request.POST)
+        errors = _values_problems(values, labels, reason_asked=reason is None)
         given = _given_contacts(values, current, errors) if reason is None else {}
         if not errors:
             first = values["first"] or values["channels"][0]

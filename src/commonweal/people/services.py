@@ -404,110 +404,22 @@ def contact_preferences_update(
     Everything that changed is one history row; returns the changed field names.
 
     `email` and `phone` left out (None or blank) keep the current ones."""
-    from django.core.exceptions import ValidationError
-    from django.core.validators import validate_email
-    from django.utils.translation import gettext as _
-
-    from commonweal.core.uk import normalise_uk_phone
-
-    reason = (reason or "").strip()
-    if not reason:
-        raise ContactPreferencesRefused(_("Enter why you are changing this"), "reason")
-    known = list(Person.Channel.values)
-    channels = list(channels or [])
-    if not channels:
-        raise ContactPreferencesRefused(_("Select at least one way to contact you"), "channels")
-    if any(channel not in known for channel in channels):
-        raise ContactPreferencesRefused(_("Select ways to contact you from the list"), "channels")
-    if len(set(channels)) != len(channels):
-        raise ContactPreferencesRefused(_("Choose each way to contact you only once"), "channels")
-    if language not in Person.Language.values:
-        raise ContactPreferencesRefused(_("Select the language we should use"), "language")
-    if accessible_format not in Person.Format.values:
-        raise ContactPreferencesRefused(
-            _("Select the format you want letters and documents in"), "accessible_format"
-        )
-    refused = set(do_not_contact or [])
-    if refused - set(known):
-        raise ContactPreferencesRefused(
-            _("Select ways not to contact you from the list"), "do_not_contact"
-        )
-    if all(channel in refused for channel in channels):
-        raise ContactPreferencesRefused(
-            _(
-                "Every way you chose is also on the list of ways never to use. "
-                "Choose at least one way we can use."
-            ),
-            "do_not_contact",
-        )
-    # Stored in a fixed order, so the same choice never reads as a change.
-    do_not_contact = [channel for channel in known if channel in refused]
-    if quiet_hours is not None and quiet_hours[0] == quiet_hours[1]:
-        raise ContactPreferencesRefused(
-            _("Quiet hours must start and end at different times"), "quiet_hours"
-        )
-    email = (email or "").strip() or None
-    if email is not None:
-        try:
-            validate_email(email)
-        except ValidationError:
-            raise ContactPreferencesRefused(
-                _("Enter an email address in the correct format, like name@example.com"),
-                "email",
-            ) from None
-    if (phone or "").strip():
-        normalised = normalise_uk_phone(phone)
-        if normalised is None:
-            raise ContactPreferencesRefused(
-                _(
-                    "Enter a telephone number, like 01632 960 001, 07700 900 982 "
-                    "or +44 808 157 0192"
-                ),
-                "phone",
-            )
-        phone = normalised
-    else:
-        phone = None
+    reason, channels, do_not_contact = _preferences_checked(
+        reason=reason,
+        channels=channels,
+        language=language,
+        accessible_format=accessible_format,
+        quiet_hours=quiet_hours,
+        do_not_contact=do_not_contact,
+    )
+    email, phone = _contact_points_checked(email=email, phone=phone)
 
     with transaction.atomic():
         # The record as it is now, locked, so two changes at once cannot lose one another.
         current = Person.objects.select_for_update().get(pk=person.pk)
-        new_email = email or current.email
-        new_phone = phone or current.phone
-        if "email" in channels and not new_email:
-            raise ContactPreferencesRefused(
-                _("Enter an email address to get emails, or choose another way"), "email"
-            )
-        if "sms" in channels and not new_phone:
-            raise ContactPreferencesRefused(
-                _("Enter a mobile phone number to get text messages, or choose another way"),
-                "phone",
-            )
-        if "sms" in channels and not new_phone.startswith("+447"):
-            raise ContactPreferencesRefused(
-                _(
-                    "Text messages need a UK mobile number, starting 07. "
-                    "Enter a mobile number, or choose another way"
-                ),
-                "phone",
-            )
-        if "phone" in channels and not new_phone:
-            raise ContactPreferencesRefused(
-                _("Enter a phone number to get phone calls, or choose another way"), "phone"
-            )
-        if "letter" in channels and not (current.address_line_1 and current.address_postcode):
-            raise ContactPreferencesRefused(
-                _("There is no postal address on the record, so we cannot send letters"),
-                "channels",
-            )
-        if "portal" in channels and not current.account_id:
-            raise ContactPreferencesRefused(
-                _(
-                    "There is no online account, so we cannot send messages to one. "
-                    "Choose another way"
-                ),
-                "channels",
-            )
+        _channels_reachable(
+            current, channels, email=email or current.email, phone=phone or current.phone
+        )
 
         start, end = quiet_hours if quiet_hours is not None else (None, None)
         wanted = {
@@ -546,6 +458,124 @@ def contact_preferences_update(
             # A new email address or phone number: the person is told at the old one.
             contact_changed(person=current, changes=changes, by=changed_by)
     return list(changes)
+
+
+def _preferences_checked(
+    *, reason, channels, language, accessible_format, quiet_hours, do_not_contact
+) -> tuple[str, list[str], list[str]]:
+    """The reason, the channels and the channels never to use, checked (refused with
+    ContactPreferencesRefused); the last in a fixed order."""
+    from django.utils.translation import gettext as _
+
+    reason = (reason or "").strip()
+    if not reason:
+        raise ContactPreferencesRefused(_("Enter why you are changing this"), "reason")
+    known = list(Person.Channel.values)
+    channels = list(channels or [])
+    if not channels:
+        raise ContactPreferencesRefused(_("Select at least one way to contact you"), "channels")
+    if any(channel not in known for channel in channels):
+        raise ContactPreferencesRefused(_("Select ways to contact you from the list"), "channels")
+    if len(set(channels)) != len(channels):
+        raise ContactPreferencesRefused(_("Choose each way to contact you only once"), "channels")
+    if language not in Person.Language.values:
+        raise ContactPreferencesRefused(_("Select the language we should use"), "language")
+    if accessible_format not in Person.Format.values:
+        raise ContactPreferencesRefused(
+            _("Select the format you want letters and documents in"), "accessible_format"
+        )
+    refused = set(do_not_contact or [])
+    if refused - set(known):
+        raise ContactPreferencesRefused(
+            _("Select ways not to contact you from the list"), "do_not_contact"
+        )
+    if all(channel in refused for channel in channels):
+        raise ContactPreferencesRefused(
+            _(
+                "Every way you chose is also on the list of ways never to use. "
+                "Choose at least one way we can use."
+            ),
+            "do_not_contact",
+        )
+    # Stored in a fixed order, so the same choice never reads as a change.
+    do_not_contact = [channel for channel in known if channel in refused]
+    if quiet_hours is not None and quiet_hours[0] == quiet_hours[1]:
+        raise ContactPreferencesRefused(
+            _("Quiet hours must start and end at different times"), "quiet_hours"
+        )
+    return reason, channels, do_not_contact
+
+
+def _contact_points_checked(*, email, phone) -> tuple[str | None, str | None]:
+    """A new email address and phone number, checked and normalised (None: keep the one
+    on the record)."""
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+    from django.utils.translation import gettext as _
+
+    from commonweal.core.uk import normalise_uk_phone
+
+    email = (email or "").strip() or None
+    if email is not None:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise ContactPreferencesRefused(
+                _("Enter an email address in the correct format, like name@example.com"),
+                "email",
+            ) from None
+    if (phone or "").strip():
+        normalised = normalise_uk_phone(phone)
+        if normalised is None:
+            raise ContactPreferencesRefused(
+                _(
+                    "Enter a telephone number, like 01632 960 001, 07700 900 982 "
+                    "or +44 808 157 0192"
+                ),
+                "phone",
+            )
+        phone = normalised
+    else:
+        phone = None
+    return email, phone
+
+
+def _channels_reachable(current: Person, channels: list[str], *, email, phone) -> None:
+    """Each chosen channel has what it needs on the record (with the new email address
+    and phone number): refused with ContactPreferencesRefused otherwise."""
+    from django.utils.translation import gettext as _
+
+    if "email" in channels and not email:
+        raise ContactPreferencesRefused(
+            _("Enter an email address to get emails, or choose another way"), "email"
+        )
+    if "sms" in channels and not phone:
+        raise ContactPreferencesRefused(
+            _("Enter a mobile phone number to get text messages, or choose another way"),
+            "phone",
+        )
+    if "sms" in channels and not phone.startswith("+447"):
+        raise ContactPreferencesRefused(
+            _(
+                "Text messages need a UK mobile number, starting 07. "
+                "Enter a mobile number, or choose another way"
+            ),
+            "phone",
+        )
+    if "phone" in channels and not phone:
+        raise ContactPreferencesRefused(
+            _("Enter a phone number to get phone calls, or choose another way"), "phone"
+        )
+    if "letter" in channels and not (current.address_line_1 and current.address_postcode):
+        raise ContactPreferencesRefused(
+            _("There is no postal address on the record, so we cannot send letters"),
+            "channels",
+        )
+    if "portal" in channels and not current.account_id:
+        raise ContactPreferencesRefused(
+            _("There is no online account, so we cannot send messages to one. Choose another way"),
+            "channels",
+        )
 
 
 def person_identity_raise(*, person: Person, level: str, source: str, by, reason: str) -> bool:

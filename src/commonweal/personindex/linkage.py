@@ -23,22 +23,13 @@ import splink.comparison_library as cl
 from splink import Linker, SettingsCreator, block_on
 from splink.internals.comparison_creator import ComparisonCreator
 
+from .fields import COMPARED
+
 U_PAIRS = 400_000  # random pairs for the u probabilities
 MATCH_THRESHOLD = 0.95  # at or above: the same person
 REVIEW_THRESHOLD = 0.5  # from here up to the match threshold: a caseworker decides
 
-INPUT_COLUMNS = (
-    "record_id",
-    "given_name",
-    "family_name",
-    "date_of_birth",
-    "postcode",
-    "address_line_1",
-    "ni_number",
-    "email",
-    "phone",
-    "initials",
-)
+INPUT_COLUMNS = ("record_id", *COMPARED, "initials")
 
 # SQL for the derived blocking key, for DuckDB and Spark alike.
 INITIALS_SQL = (

@@ -19,18 +19,9 @@ from pathlib import Path
 
 from django.utils.translation import gettext as _
 
-FIELDS = (
-    "source_id",
-    "given_name",
-    "family_name",
-    "date_of_birth",
-    "postcode",
-    "address_line_1",
-    "town",
-    "ni_number",
-    "email",
-    "phone",
-)
+from .fields import PERSON_FIELDS
+
+FIELDS = ("source_id", *PERSON_FIELDS)
 # Normalised record as written to the table: the fields above, then extra attributes (JSON).
 RECORD_COLUMNS = (*FIELDS, "extra")
 

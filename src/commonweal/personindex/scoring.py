@@ -22,19 +22,10 @@ import threading
 from django.db import connection
 
 from . import linkage
+from .fields import COMPARED
 from .models import LinkRun, RecordLink, SourceRecord
 
 CANDIDATES_PER_KEY = 200
-COMPARED = (
-    "given_name",
-    "family_name",
-    "date_of_birth",
-    "postcode",
-    "address_line_1",
-    "ni_number",
-    "email",
-    "phone",
-)
 
 _lock = threading.Lock()
 _parameters: dict[int, tuple[float, list[tuple[list, list]]]] = {}
@@ -124,7 +115,7 @@ def score(record: dict, *, run: LinkRun | None = None) -> tuple[LinkRun | None, 
     new = {field: record.get(field) for field in COMPARED}
     scored = []
     for row in rows:
-        candidate = dict(zip(COMPARED, row[1:9], strict=True))
+        candidate = dict(zip(COMPARED, row[1 : 1 + len(COMPARED)], strict=True))
         if candidate["date_of_birth"] is not None:
             candidate["date_of_birth"] = str(candidate["date_of_birth"])
         weight = match_weight(model, new, candidate)

@@ -83,10 +83,9 @@ def platform_people_import() -> ImportBatch:
     from django.apps import apps
 
     Person = apps.get_model("people", "Person")
-    columns = (
-        "pk", "given_name", "family_name", "date_of_birth", "address_postcode",
-        "address_line_1", "address_town", "ni_number", "email", "phone",
-    )  # fmt: skip
+    # The record's fields as the Person model names them.
+    person_names = {"source_id": "pk", "postcode": "address_postcode", "town": "address_town"}
+    columns = [person_names.get(name, name) for name in normalise.FIELDS]
     with tempfile.TemporaryDirectory(prefix="commonweal-people-") as folder:
         path = Path(folder) / "platform-people.csv"
         with path.open("w", newline="", encoding="utf-8") as handle:
@@ -103,6 +102,19 @@ class LinkResult:
     timings: dict[str, float] = field(default_factory=dict)
 
 
+class _Stopwatch:
+    """How long each step of a linkage took, in seconds, by step."""
+
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+        self._clock = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.timings[name] = round(now - self._clock, 3)
+        self._clock = now
+
+
 def index_link(
     *,
     match_threshold: float = linkage.MATCH_THRESHOLD,
@@ -116,15 +128,7 @@ def index_link(
     the assignment back. The database is written in one transaction at the end."""
     import duckdb
 
-    timings: dict[str, float] = {}
-    clock = time.perf_counter()
-
-    def lap(name: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        timings[name] = round(now - clock, 3)
-        clock = now
-
+    watch = _Stopwatch()
     con = duckdb_connection or duckdb.connect()
     started = timezone.now()
     count = storage.records_to_duckdb(con, "raw_records")
@@ -133,7 +137,53 @@ def index_link(
         f"{linkage.INITIALS_SQL} AS initials FROM raw_records"
     )
     con.execute("DROP TABLE raw_records")
-    decisions = linkage.Decisions(
+    decisions = _review_decisions()
+    watch.lap("export")
+    model, pairs_scored, uncertain = _score_and_cluster(
+        con,
+        count=count,
+        model=model,
+        decisions=decisions,
+        match_threshold=match_threshold,
+        review_threshold=review_threshold,
+        lap=watch.lap,
+    )
+    watch.lap("cluster")
+
+    con.execute(
+        "CREATE OR REPLACE TABLE overlap AS SELECT c.cluster_id, r.old_person_id, count(*) AS n "
+        "FROM clusters c JOIN records r USING (record_id) "
+        "WHERE r.old_person_id IS NOT NULL GROUP BY ALL"
+    )
+    overlaps = con.execute("SELECT cluster_id, old_person_id, n FROM overlap").fetchall()
+    cluster_count = con.execute("SELECT count(DISTINCT cluster_id) FROM clusters").fetchall()[0][0]
+    with transaction.atomic():
+        run = _run_write(
+            con,
+            run=LinkRun(
+                started_at=started,
+                records=count,
+                people=cluster_count,
+                pairs_scored=pairs_scored,
+                match_threshold=match_threshold,
+                review_threshold=review_threshold,
+                model=model or {},
+            ),
+            overlaps=overlaps,
+            uncertain=uncertain,
+            lap=watch.lap,
+        )
+    watch.lap("commit")
+    run.summary["timings"] = watch.timings
+    LinkRun.objects.filter(pk=run.pk).update(summary=run.summary)
+    if duckdb_connection is None:
+        con.close()
+    return LinkResult(run=run, timings=watch.timings)
+
+
+def _review_decisions() -> linkage.Decisions:
+    """The pairs caseworkers confirmed as one person, and those they said are two."""
+    return linkage.Decisions(
         confirmed=list(
             ReviewPair.objects.filter(status=ReviewPair.Status.CONFIRMED).values_list(
                 "record_a_id", "record_b_id"
@@ -145,126 +195,120 @@ def index_link(
             )
         ),
     )
-    lap("export")
-    pairs_scored = 0
-    if count:
-        db_api = linkage.duckdb_api(con)
-        linker = linkage.make_linker(db_api, "records", model)
-        if model is None:
-            # Predict with the model exactly as saved (levels never seen floored), so a
-            # single record scored later gets the same probability as in this run.
-            model = linkage.train(linker)
-            linker = linkage.make_linker(db_api, "records", model)
-        lap("train")
-        predictions = linker.inference.predict(
-            threshold_match_probability=review_threshold, warning_mode="never"
-        ).physical_name
-        pairs_scored = con.execute(f"SELECT count(*) FROM {predictions}").fetchall()[0][0]  # noqa: S608
-        lap("predict")
-        linkage.cluster(
-            con,
-            predictions=predictions,
-            nodes="records",
-            decisions=decisions,
-            threshold=match_threshold,
-        )
-        uncertain = con.execute(
-            f"SELECT record_id_l, record_id_r, match_probability FROM {predictions} "  # noqa: S608
-            f"WHERE match_probability < {float(match_threshold)}"
-        ).fetchall()
-    else:
-        con.execute("CREATE OR REPLACE TABLE clusters (record_id BIGINT, cluster_id VARCHAR)")
-        uncertain = []
-    lap("cluster")
 
-    con.execute(
-        "CREATE OR REPLACE TABLE overlap AS SELECT c.cluster_id, r.old_person_id, count(*) AS n "
-        "FROM clusters c JOIN records r USING (record_id) "
-        "WHERE r.old_person_id IS NOT NULL GROUP BY ALL"
+
+def _score_and_cluster(
+    con, *, count, model, decisions, match_threshold, review_threshold, lap
+) -> tuple[dict | None, int, list]:
+    """Train (unless a model is given), score the blocked pairs and cluster them into the
+    `clusters` table. Returns the model, how many pairs were scored, and the pairs scored
+    below the match threshold (for review)."""
+    if not count:
+        con.execute("CREATE OR REPLACE TABLE clusters (record_id BIGINT, cluster_id VARCHAR)")
+        return model, 0, []
+    db_api = linkage.duckdb_api(con)
+    linker = linkage.make_linker(db_api, "records", model)
+    if model is None:
+        # Predict with the model exactly as saved (levels never seen floored), so a
+        # single record scored later gets the same probability as in this run.
+        model = linkage.train(linker)
+        linker = linkage.make_linker(db_api, "records", model)
+    lap("train")
+    predictions = linker.inference.predict(
+        threshold_match_probability=review_threshold, warning_mode="never"
+    ).physical_name
+    pairs_scored = con.execute(f"SELECT count(*) FROM {predictions}").fetchall()[0][0]  # noqa: S608
+    lap("predict")
+    linkage.cluster(
+        con,
+        predictions=predictions,
+        nodes="records",
+        decisions=decisions,
+        threshold=match_threshold,
     )
-    overlaps = con.execute("SELECT cluster_id, old_person_id, n FROM overlap").fetchall()
-    cluster_count = con.execute("SELECT count(DISTINCT cluster_id) FROM clusters").fetchall()[0][0]
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                # One linkage at a time; a second waits for the first to finish.
-                cursor.execute("SELECT pg_advisory_xact_lock(hashtext('personindex.link'))")
-        old_ids = set(
-            IndexPerson.objects.filter(retired_run__isnull=True).values_list("pk", flat=True)
-        )
-        plan = identity.assign(overlaps, old_ids)
-        run = LinkRun.objects.create(
-            started_at=started,
-            records=count,
-            people=cluster_count,
-            pairs_scored=pairs_scored,
-            match_threshold=match_threshold,
-            review_threshold=review_threshold,
-            model=model or {},
-        )
-        # Clusters that kept an old id, then new ids for the rest, numbered in one block.
-        _kept_table(con, plan.person_of_cluster)
-        new_count = cluster_count - len(plan.person_of_cluster)
-        first_new = storage.allocate_person_ids(new_count)
-        storage.people_insert(first_new, new_count, run_id=run.pk)
-        con.execute(
-            "CREATE OR REPLACE TABLE cluster_person AS "
-            "SELECT cluster_id, pid FROM kept UNION ALL "
-            "SELECT cluster_id, ? + row_number() OVER (ORDER BY cluster_id) - 1 FROM "
-            "(SELECT DISTINCT cluster_id FROM clusters ANTI JOIN kept USING (cluster_id))",
-            [first_new],
-        )
-        lap("write_people")
-        con.execute(
-            "CREATE OR REPLACE TABLE changed AS SELECT r.record_id, m.pid AS person_id "
-            "FROM records r JOIN clusters c USING (record_id) JOIN cluster_person m "
-            "USING (cluster_id) WHERE r.old_person_id IS DISTINCT FROM m.pid"
-        )
-        lap("plan_changes")
-        moved = storage.assignments_write_from_duckdb(con, "changed")
-        lap("write_assignments")
-        storage.platform_people_link(PLATFORM_SOURCE)
-        minted = range(first_new, first_new + new_count)
-        flows = con.execute(
-            "SELECT o.cluster_id, m.pid FROM overlap o JOIN cluster_person m USING (cluster_id) "
-            "WHERE m.pid <> o.old_person_id"
-        ).fetchall()
-        person_of_cluster = {**dict(flows), **plan.person_of_cluster}
-        if plan.retired:
-            IndexPerson.objects.filter(pk__in=plan.retired).update(retired_run=run)
-        history = identity.changes(
-            [o for o in overlaps if o[0] in person_of_cluster],
-            person_of_cluster,
-            plan.retired,
-            minted,
-        )
-        IdentityChange.objects.bulk_create(
-            [
-                IdentityChange(run=run, kind=kind, from_person_id=a, to_person_id=b,
-                               records_moved=n)
-                for kind, a, b, n in history
-            ],
-            batch_size=1000,
-        )  # fmt: skip
-        new_reviews = _queue_reviews(uncertain, run)
-        run.finished_at = timezone.now()
-        run.summary = {
-            "merges": sum(1 for h in history if h[0] == "merge"),
-            "splits": sum(1 for h in history if h[0] == "split"),
-            "moves": sum(1 for h in history if h[0] == "move"),
-            "new_people": new_count,
-            "retired_people": len(plan.retired),
-            "records_reassigned": moved,
-            "queued_for_review": new_reviews,
-        }
-        run.save(update_fields=["finished_at", "summary"])
-        lap("write_history")
-    lap("commit")
-    run.summary["timings"] = timings
-    LinkRun.objects.filter(pk=run.pk).update(summary=run.summary)
-    if duckdb_connection is None:
-        con.close()
-    return LinkResult(run=run, timings=timings)
+    uncertain = con.execute(
+        f"SELECT record_id_l, record_id_r, match_probability FROM {predictions} "  # noqa: S608
+        f"WHERE match_probability < {float(match_threshold)}"
+    ).fetchall()
+    return model, pairs_scored, uncertain
+
+
+def _run_write(con, *, run: LinkRun, overlaps: list, uncertain: list, lap) -> LinkRun:
+    """Write the clusters as people, in the caller's transaction: old ids kept where they
+    can be, new ones numbered in one block, records moved, the history of merges, splits
+    and moves, and uncertain pairs queued for review."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            # One linkage at a time; a second waits for the first to finish.
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext('personindex.link'))")
+    old_ids = set(IndexPerson.objects.filter(retired_run__isnull=True).values_list("pk", flat=True))
+    plan = identity.assign(overlaps, old_ids)
+    run.save(force_insert=True)
+    # Clusters that kept an old id, then new ids for the rest, numbered in one block.
+    _kept_table(con, plan.person_of_cluster)
+    new_count = run.people - len(plan.person_of_cluster)
+    first_new = storage.allocate_person_ids(new_count)
+    storage.people_insert(first_new, new_count, run_id=run.pk)
+    con.execute(
+        "CREATE OR REPLACE TABLE cluster_person AS "
+        "SELECT cluster_id, pid FROM kept UNION ALL "
+        "SELECT cluster_id, ? + row_number() OVER (ORDER BY cluster_id) - 1 FROM "
+        "(SELECT DISTINCT cluster_id FROM clusters ANTI JOIN kept USING (cluster_id))",
+        [first_new],
+    )
+    lap("write_people")
+    con.execute(
+        "CREATE OR REPLACE TABLE changed AS SELECT r.record_id, m.pid AS person_id "
+        "FROM records r JOIN clusters c USING (record_id) JOIN cluster_person m "
+        "USING (cluster_id) WHERE r.old_person_id IS DISTINCT FROM m.pid"
+    )
+    lap("plan_changes")
+    moved = storage.assignments_write_from_duckdb(con, "changed")
+    lap("write_assignments")
+    storage.platform_people_link(PLATFORM_SOURCE)
+    history = _history_write(
+        con, run, plan, overlaps, minted=range(first_new, first_new + new_count)
+    )
+    new_reviews = _queue_reviews(uncertain, run)
+    run.finished_at = timezone.now()
+    run.summary = {
+        "merges": sum(1 for h in history if h[0] == "merge"),
+        "splits": sum(1 for h in history if h[0] == "split"),
+        "moves": sum(1 for h in history if h[0] == "move"),
+        "new_people": new_count,
+        "retired_people": len(plan.retired),
+        "records_reassigned": moved,
+        "queued_for_review": new_reviews,
+    }
+    run.save(update_fields=["finished_at", "summary"])
+    lap("write_history")
+    return run
+
+
+def _history_write(con, run: LinkRun, plan, overlaps: list, *, minted: range) -> list:
+    """Retire the people no cluster kept, and record each merge, split and move."""
+    flows = con.execute(
+        "SELECT o.cluster_id, m.pid FROM overlap o JOIN cluster_person m USING (cluster_id) "
+        "WHERE m.pid <> o.old_person_id"
+    ).fetchall()
+    person_of_cluster = {**dict(flows), **plan.person_of_cluster}
+    if plan.retired:
+        IndexPerson.objects.filter(pk__in=plan.retired).update(retired_run=run)
+    history = identity.changes(
+        [o for o in overlaps if o[0] in person_of_cluster],
+        person_of_cluster,
+        plan.retired,
+        minted,
+    )
+    IdentityChange.objects.bulk_create(
+        [
+            IdentityChange(run=run, kind=kind, from_person_id=a, to_person_id=b,
+                           records_moved=n)
+            for kind, a, b, n in history
+        ],
+        batch_size=1000,
+    )  # fmt: skip
+    return history
 
 
 def _kept_table(con, person_of_cluster: dict) -> None:

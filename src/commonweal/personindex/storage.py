@@ -14,6 +14,7 @@ from itertools import islice
 
 from django.db import connection
 
+from .fields import COMPARED, PERSON_FIELDS
 from .models import IndexPerson, RecordLink, SourceRecord
 
 RECORDS = SourceRecord._meta.db_table
@@ -27,33 +28,9 @@ CHUNK = 50_000
 REBUILD_INDEXES_FROM = 100_000
 
 # The columns an import writes, in the order RecordReader yields them, then batch_id.
-IMPORT_COLUMNS = (
-    "source",
-    "source_id",
-    "given_name",
-    "family_name",
-    "date_of_birth",
-    "postcode",
-    "address_line_1",
-    "town",
-    "ni_number",
-    "email",
-    "phone",
-    "extra",
-    "batch_id",
-)
-LINK_COLUMNS = (
-    "id",
-    "given_name",
-    "family_name",
-    "date_of_birth",
-    "postcode",
-    "address_line_1",
-    "ni_number",
-    "email",
-    "phone",
-    "person_id",
-)
+IMPORT_COLUMNS = ("source", "source_id", *PERSON_FIELDS, "extra", "batch_id")
+# What the linkage reads of each record, then the person it was linked to.
+LINK_COLUMNS = ("id", *COMPARED, "person_id")
 
 
 def _chunks(rows: Iterable[tuple], size: int = CHUNK) -> Iterator[list[tuple]]:
@@ -187,14 +164,7 @@ def records_to_duckdb(con, table: str = "records") -> int:
     )
     types = {
         "record_id": "BIGINT",
-        "given_name": "VARCHAR",
-        "family_name": "VARCHAR",
-        "date_of_birth": "VARCHAR",
-        "postcode": "VARCHAR",
-        "address_line_1": "VARCHAR",
-        "ni_number": "VARCHAR",
-        "email": "VARCHAR",
-        "phone": "VARCHAR",
+        **dict.fromkeys(COMPARED, "VARCHAR"),
         "old_person_id": "BIGINT",
     }
     with connection.cursor() as cursor:

@@ -210,41 +210,7 @@ def access_log_verify() -> Verification:
                     f"seal {number} is missing (seal {seal.number} follows seal {sealed_count})",
                     seal_number=number,
                 )
-            fields = {
-                "number": seal.number,
-                "previous_seal_hash": seal.previous_seal_hash,
-                "first_record_id": seal.first_record_id,
-                "last_record_id": seal.last_record_id,
-                "record_count": seal.record_count,
-                "digests": bytes(seal.digests),
-                "last_hash": seal.last_hash,
-                "sealed_at": seal.sealed_at,
-            }
-            if chain.seal_hash(**fields) != seal.seal_hash:
-                raise _Broken(
-                    f"seal {number} was altered: its hash does not match its content",
-                    seal_number=number,
-                )
-            if seal.previous_seal_hash != previous_seal:
-                raise _Broken(
-                    f"seal {number} does not follow seal {number - 1}: a seal was replaced",
-                    seal_number=number,
-                )
-            entries = chain.unpack(seal.digests)
-            ids = [record_id for record_id, _digest in entries or []]
-            if (
-                not entries
-                or len(entries) != seal.record_count
-                or ids != sorted(set(ids))
-                or ids[0] != seal.first_record_id
-                or ids[-1] != seal.last_record_id
-                or ids[0] <= last_id
-                or entries[-1][1].hex() != seal.last_hash
-            ):
-                raise _Broken(
-                    f"seal {number} was altered: its list of records is not whole",
-                    seal_number=number,
-                )
+            entries = _seal_entries(seal, previous_seal=previous_seal, last_id=last_id)
             for record_id, digest in entries:
                 if pending is not None and pending["id"] < record_id:
                     raise _Broken(
@@ -298,6 +264,48 @@ def access_log_verify() -> Verification:
         unsealed=unsealed,
         head=previous_seal,
     )
+
+
+def _seal_entries(seal: Seal, *, previous_seal: str, last_id: int) -> list:
+    """The (record id, digest) entries a seal holds, once the seal itself is checked: its
+    hash matches its content, it follows the seal before, and its list of records is whole
+    and comes after the records sealed before it."""
+    fields = {
+        "number": seal.number,
+        "previous_seal_hash": seal.previous_seal_hash,
+        "first_record_id": seal.first_record_id,
+        "last_record_id": seal.last_record_id,
+        "record_count": seal.record_count,
+        "digests": bytes(seal.digests),
+        "last_hash": seal.last_hash,
+        "sealed_at": seal.sealed_at,
+    }
+    if chain.seal_hash(**fields) != seal.seal_hash:
+        raise _Broken(
+            f"seal {seal.number} was altered: its hash does not match its content",
+            seal_number=seal.number,
+        )
+    if seal.previous_seal_hash != previous_seal:
+        raise _Broken(
+            f"seal {seal.number} does not follow seal {seal.number - 1}: a seal was replaced",
+            seal_number=seal.number,
+        )
+    entries = chain.unpack(seal.digests)
+    ids = [record_id for record_id, _digest in entries or []]
+    if (
+        not entries
+        or len(entries) != seal.record_count
+        or ids != sorted(set(ids))
+        or ids[0] != seal.first_record_id
+        or ids[-1] != seal.last_record_id
+        or ids[0] <= last_id
+        or entries[-1][1].hex() != seal.last_hash
+    ):
+        raise _Broken(
+            f"seal {seal.number} was altered: its list of records is not whole",
+            seal_number=seal.number,
+        )
+    return entries
 
 
 def accesses_for_export(*, person_id: int, language: str = "en") -> list[dict]:

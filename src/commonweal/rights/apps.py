@@ -15,12 +15,23 @@ def correction_requests_section(person, language):
     return selectors.data_requests_for_export(person=person)
 
 
+def provider_sharing_consent(person_id: int) -> bool:
+    """For cases' `sharing-consent` registry: may this person's details go to a provider?"""
+    from . import selectors
+
+    return selectors.provider_sharing_allowed(person_id=person_id)
+
+
 class RightsConfig(AppConfig):
     name = "commonweal.rights"
     label = "rights"
     verbose_name = "Data rights: download, corrections, consent and retention"
 
     def ready(self) -> None:
+        from commonweal.cases.registry import SHARING_CONSENT
+
+        # Referrals to a provider share only what the person agreed to.
+        SHARING_CONSENT.register("provider", provider_sharing_consent)
         from django.utils.translation import gettext_lazy
 
         from commonweal.core import personal_data, worker_jobs

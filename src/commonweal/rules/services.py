@@ -255,46 +255,54 @@ def automation_consider(*, case_id: int | None = None, case=None) -> AutomationR
                 {"record": record.pk, "action": action},
             )
             return record
-        actor = accounts_services.system_account(
-            key=f"automation-{case.service.slug}-v{policy.version}",
-            display_name=f"Automation policy: {case.service.slug}, version {policy.version}",
-        )
-        try:
-            with transaction.atomic():
-                decision = cases_services.case_decide(
-                    case_id=case.pk,
-                    outcome="approved",
-                    reasons=[policy.approve_reason] if policy.approve_reason else [],
-                    explanation=_explanation_for(case, evaluation),
-                    amount_pence=_amount_for(definition, evaluation),
-                    by=actor,
-                    context=_PolicyContext(),
-                    revision=None,
-                    policy=_policy(definition, case, mode="automatic", evaluation=evaluation),
-                )
-        except cases_services.CaseActionRefused as refused:
-            reasons = [refused.message]
-            record = _record(
-                case,
-                evaluation=evaluation,
-                definition=definition,
-                action=AutomationRecord.Action.TO_PERSON,
-                reasons=reasons,
+        return _automatic_approve(case, definition=definition, evaluation=evaluation)
+
+
+def _automatic_approve(case, *, definition, evaluation) -> AutomationRecord:
+    """The policy approves the case itself, as the automation's own account; a decision
+    the case service refuses leaves the case with a person, with its reason."""
+    policy = definition.automation
+    action = AutomationRecord.Action.APPROVED
+    actor = accounts_services.system_account(
+        key=f"automation-{case.service.slug}-v{policy.version}",
+        display_name=f"Automation policy: {case.service.slug}, version {policy.version}",
+    )
+    try:
+        with transaction.atomic():
+            decision = cases_services.case_decide(
+                case_id=case.pk,
+                outcome="approved",
+                reasons=[policy.approve_reason] if policy.approve_reason else [],
+                explanation=_explanation_for(case, evaluation),
+                amount_pence=_amount_for(definition, evaluation),
+                by=actor,
+                context=_PolicyContext(),
+                revision=None,
+                policy=_policy(definition, case, mode="automatic", evaluation=evaluation),
             )
-            _note(
-                case,
-                [_left_for_a_person(policy, reasons)],
-                {"record": record.pk, "action": record.action},
-            )
-            return record
-        return _record(
+    except cases_services.CaseActionRefused as refused:
+        reasons = [refused.message]
+        record = _record(
             case,
             evaluation=evaluation,
             definition=definition,
-            action=action,
-            reasons=[],
-            decision_id=decision.pk,
+            action=AutomationRecord.Action.TO_PERSON,
+            reasons=reasons,
         )
+        _note(
+            case,
+            [_left_for_a_person(policy, reasons)],
+            {"record": record.pk, "action": record.action},
+        )
+        return record
+    return _record(
+        case,
+        evaluation=evaluation,
+        definition=definition,
+        action=action,
+        reasons=[],
+        decision_id=decision.pk,
+    )
 
 
 def automation_one_click_approve(*, case_id: int, by, context, revision):

@@ -74,24 +74,7 @@ def _entry(
     kind = event.kind
     by_viewer = account_id is not None and event.actor_id == account_id
     if kind == CaseEvent.Kind.SUBMITTED:
-        if not data.get("on_behalf"):
-            someone_elses = viewer == VIEWER_UNKNOWN or (
-                viewer == VIEWER_REPRESENTATIVE and account_id is not None and not by_viewer
-            )
-            description = (
-                _("We received the application.")
-                if someone_elses
-                else _("We received your application.")
-            )
-        elif viewer == VIEWER_REPRESENTATIVE and (account_id is None or by_viewer):
-            description = _("We received the application you made for %(name)s.") % {
-                "name": event.case.person.full_name
-            }
-        elif viewer == VIEWER_PERSON:
-            description = _("Your application was made for you by someone acting on your behalf.")
-        else:
-            description = _("We received the application, made by someone acting for the person.")
-        return TimelineEntry(_("Application received"), event.created_at, description)
+        return _submitted_entry(event, viewer, account_id, by_viewer)
     if kind == CaseEvent.Kind.STAGE_CHANGED:
         stage = definition.stage(data.get("stage", ""))
         title = stage.title.text(language) if stage else data.get("stage", "")
@@ -99,46 +82,9 @@ def _entry(
             title, event.created_at, stage.description.text(language) if stage else ""
         )
     if kind == CaseEvent.Kind.MESSAGE_SENT:
-        channel = data.get("channel")
-        descriptions = {
-            "email": _("We sent you an email."),
-            "letter": _("We sent you a letter."),
-            "sms": _("We sent you a text message."),
-            "portal": _("We left you a message in your account."),
-            "phone": _("We phoned you."),
-        }
-        # Each message says what it was about, so two emails (the receipt and the decision)
-        # do not read as the same entry twice.
-        return TimelineEntry(
-            _notice_title(data.get("notice", "")),
-            event.created_at,
-            descriptions.get(channel, _("We sent you a message.")),
-        )
-    if kind == CaseEvent.Kind.DECIDED and data.get("reconsiders"):
-        changed = (
-            _("We have changed our decision.")
-            if data.get("changed")
-            else _("Our decision has not changed.")
-        )
-        return TimelineEntry(
-            _("Decision looked at again"),
-            event.created_at,
-            changed + " " + _outcome_sentence(data.get("outcome", ""), viewer),
-        )
-    if kind == CaseEvent.Kind.DECIDED:
-        return TimelineEntry(
-            _("Decision made"),
-            event.created_at,
-            _outcome_sentence(data.get("outcome", ""), viewer),
-        )
-    if kind == CaseEvent.Kind.DECISION_CORRECTED:
-        return TimelineEntry(
-            _("Decision corrected"),
-            event.created_at,
-            _("We corrected a mistake in our decision. The new decision replaces the earlier one.")
-            + " "
-            + _outcome_sentence(data.get("outcome", ""), viewer),
-        )
+        return _message_sent_entry(event)
+    if kind in (CaseEvent.Kind.DECIDED, CaseEvent.Kind.DECISION_CORRECTED):
+        return _decision_entry(event, viewer)
     if kind == CaseEvent.Kind.UPDATE:
         # What staff wrote for the person; without signing in, only that there is one.
         text = (
@@ -155,25 +101,7 @@ def _entry(
         )
         return TimelineEntry(_("Decision to be looked at again"), event.created_at, description)
     if kind == CaseEvent.Kind.THREAD_MESSAGE:
-        if data.get("from_staff"):
-            return TimelineEntry(_("We sent you a message"), event.created_at, "")
-        if viewer == VIEWER_UNKNOWN:
-            return TimelineEntry(_("Message received"), event.created_at, "")
-        if account_id is not None and not by_viewer and event.on_behalf_of_id:
-            if viewer == VIEWER_PERSON:
-                title = _("Someone acting for you sent us a message")
-            else:
-                title = _("Someone acting for %(name)s sent us a message") % {
-                    "name": event.case.person.full_name
-                }
-            return TimelineEntry(title, event.created_at, "")
-        if account_id is not None and not by_viewer:
-            return TimelineEntry(
-                _("%(name)s sent us a message") % {"name": event.case.person.full_name},
-                event.created_at,
-                "",
-            )
-        return TimelineEntry(_("You sent a message"), event.created_at, "")
+        return _thread_message_entry(event, viewer, account_id, by_viewer)
     if kind == CaseEvent.Kind.REFERRED:
         return TimelineEntry(
             _("Another organisation is helping"),
@@ -191,6 +119,106 @@ def _entry(
     if kind.startswith("offer_"):
         return _offer_entry(event, viewer, by_viewer)
     return TimelineEntry(event.get_kind_display(), event.created_at, "")
+
+
+def _submitted_entry(event: CaseEvent, viewer: str, account_id, by_viewer: bool) -> TimelineEntry:
+    """The application arrived: whose it was depends on who made it and who reads it."""
+    data = event.data
+    if not data.get("on_behalf"):
+        someone_elses = viewer == VIEWER_UNKNOWN or (
+            viewer == VIEWER_REPRESENTATIVE and account_id is not None and not by_viewer
+        )
+        description = (
+            _("We received the application.")
+            if someone_elses
+            else _("We received your application.")
+        )
+    elif viewer == VIEWER_REPRESENTATIVE and (account_id is None or by_viewer):
+        description = _("We received the application you made for %(name)s.") % {
+            "name": event.case.person.full_name
+        }
+    elif viewer == VIEWER_PERSON:
+        description = _("Your application was made for you by someone acting on your behalf.")
+    else:
+        description = _("We received the application, made by someone acting for the person.")
+    return TimelineEntry(_("Application received"), event.created_at, description)
+
+
+def _message_sent_entry(event: CaseEvent) -> TimelineEntry:
+    """A notice went out: by which channel, and what it was about."""
+    data = event.data
+    channel = data.get("channel")
+    descriptions = {
+        "email": _("We sent you an email."),
+        "letter": _("We sent you a letter."),
+        "sms": _("We sent you a text message."),
+        "portal": _("We left you a message in your account."),
+        "phone": _("We phoned you."),
+    }
+    # Each message says what it was about, so two emails (the receipt and the decision)
+    # do not read as the same entry twice.
+    return TimelineEntry(
+        _notice_title(data.get("notice", "")),
+        event.created_at,
+        descriptions.get(channel, _("We sent you a message.")),
+    )
+
+
+def _decision_entry(event: CaseEvent, viewer: str) -> TimelineEntry:
+    """A decision made, looked at again, or corrected."""
+    data = event.data
+    kind = event.kind
+    if kind == CaseEvent.Kind.DECIDED and data.get("reconsiders"):
+        changed = (
+            _("We have changed our decision.")
+            if data.get("changed")
+            else _("Our decision has not changed.")
+        )
+        return TimelineEntry(
+            _("Decision looked at again"),
+            event.created_at,
+            changed + " " + _outcome_sentence(data.get("outcome", ""), viewer),
+        )
+    if kind == CaseEvent.Kind.DECIDED:
+        return TimelineEntry(
+            _("Decision made"),
+            event.created_at,
+            _outcome_sentence(data.get("outcome", ""), viewer),
+        )
+    # A corrected decision.
+    return TimelineEntry(
+        _("Decision corrected"),
+        event.created_at,
+        _("We corrected a mistake in our decision. The new decision replaces the earlier one.")
+        + " "
+        + _outcome_sentence(data.get("outcome", ""), viewer),
+    )
+
+
+def _thread_message_entry(
+    event: CaseEvent, viewer: str, account_id, by_viewer: bool
+) -> TimelineEntry:
+    """A secure message: who sent it, as the reader knows them."""
+    data = event.data
+    if data.get("from_staff"):
+        return TimelineEntry(_("We sent you a message"), event.created_at, "")
+    if viewer == VIEWER_UNKNOWN:
+        return TimelineEntry(_("Message received"), event.created_at, "")
+    if account_id is not None and not by_viewer and event.on_behalf_of_id:
+        if viewer == VIEWER_PERSON:
+            title = _("Someone acting for you sent us a message")
+        else:
+            title = _("Someone acting for %(name)s sent us a message") % {
+                "name": event.case.person.full_name
+            }
+        return TimelineEntry(title, event.created_at, "")
+    if account_id is not None and not by_viewer:
+        return TimelineEntry(
+            _("%(name)s sent us a message") % {"name": event.case.person.full_name},
+            event.created_at,
+            "",
+        )
+    return TimelineEntry(_("You sent a message"), event.created_at, "")
 
 
 def _offer_entry(event: CaseEvent, viewer: str, by_viewer: bool) -> TimelineEntry:
@@ -468,11 +496,6 @@ def cases_for_export(*, person, language: str) -> list[dict]:
     fixed number of queries however many cases there are."""
     from commonweal.catalogue import selectors as catalogue
 
-    from ..models import Referral
-
-    def iso(value):
-        return value.isoformat() if value is not None else None
-
     cases = list(
         catalogue.without_bulky_version_fields(
             Case.objects.select_related("version", "service").filter(person=person)
@@ -481,44 +504,9 @@ def cases_for_export(*, person, language: str) -> list[dict]:
     if not cases:
         return []
     catalogue.definitions_for([case.version for case in cases])
-    by_id = {case.pk: case for case in cases}
     for case in cases:
         case.person = person  # the timeline's wording reads the person's name
-    events: dict[int, list] = {case.pk: [] for case in cases}
-    for event in (
-        CaseEvent.objects.filter(case_id__in=by_id, visible_to_person=True)
-        .order_by("created_at", "id")
-        .iterator(chunk_size=2000)
-    ):
-        event.case = by_id[event.case_id]
-        events[event.case_id].append(event)
-    decisions: dict[int, list] = {case.pk: [] for case in cases}
-    for decision in Decision.objects.filter(case_id__in=by_id).order_by("decided_at", "id"):
-        decisions[decision.case_id].append(decision)
-    offers = {
-        offer.decision_id: offer
-        for offer in Offer.objects.filter(case_id__in=by_id).select_related(
-            "decision__superseded_by"
-        )
-    }
-    threads: dict[int, list] = {case.pk: [] for case in cases}
-    for message in (
-        ThreadMessage.objects.filter(case_id__in=by_id)
-        .prefetch_related(
-            Prefetch(
-                "attachments", queryset=ThreadAttachment.objects.only("message_id", "original_name")
-            )
-        )
-        .order_by("created_at", "id")
-    ):
-        threads[message.case_id].append(message)
-    referrals: dict[int, list] = {case.pk: [] for case in cases}
-    for referral in (
-        Referral.objects.filter(case_id__in=by_id)
-        .select_related("organisation")
-        .order_by("created_at", "id")
-    ):
-        referrals[referral.case_id].append(referral)
+    held = _held_for_export(cases)
     exported = []
     for case in cases:
         definition = catalogue.definition_for(case.version)
@@ -528,65 +516,128 @@ def cases_for_export(*, person, language: str) -> list[dict]:
                 "reference": case.reference,
                 "service": definition.name.text(language),
                 "stage": stage.title.text(language) if stage else case.stage,
-                "opened_at": iso(case.opened_at),
-                "closed_at": iso(case.closed_at),
+                "opened_at": _iso(case.opened_at),
+                "closed_at": _iso(case.closed_at),
                 "outcome": case.outcome,
                 "timeline": [
                     {
-                        "when": iso(entry.when),
+                        "when": _iso(entry.when),
                         "what": entry.title,
                         "description": entry.description,
                     }
                     for entry in (
                         _entry(event, definition, language, VIEWER_PERSON)
-                        for event in events[case.pk]
+                        for event in held.events[case.pk]
                     )
                 ],
                 "decisions": [
-                    {
-                        "decided_at": iso(decision.decided_at),
-                        "outcome": decision.outcome,
-                        "reasons": [
-                            reason.text.text(language)
-                            for reason in (
-                                definition.decision_reason(reason_id)
-                                for reason_id in decision.reasons or []
-                            )
-                            if reason is not None
-                        ],
-                        "explanation": decision.explanation,
-                        "amount": _money(decision.amount_pence)
-                        if decision.amount_pence is not None
-                        else None,
-                        # A decision after a reconsideration, or one correcting an error.
-                        "after_looking_again": True if decision.reconsiders_id else None,
-                        "corrects_an_earlier_decision": True if decision.supersedes_id else None,
-                        "why_corrected": decision.correction_reason or None,
-                        "offer": _offer_for_export(offers.get(decision.pk), language),
-                    }
-                    for decision in decisions[case.pk]
+                    _decision_for_export(decision, definition, held.offers, language)
+                    for decision in held.decisions[case.pk]
                 ],
                 "secure_messages": [
                     {
-                        "sent_at": iso(message.created_at),
+                        "sent_at": _iso(message.created_at),
                         "from": "us" if message.from_staff else "you",
                         "text": message.body,
                         "attachments": [a.original_name for a in message.attachments.all()],
                     }
-                    for message in threads[case.pk]
+                    for message in held.threads[case.pk]
                 ],
                 "shared_with": [
                     {
                         "organisation": referral.organisation.name,
                         "what": list(referral.scope or []),
-                        "from": iso(referral.created_at),
-                        "until": iso(referral.ended_at),
+                        "from": _iso(referral.created_at),
+                        "until": _iso(referral.ended_at),
                     }
-                    for referral in referrals[case.pk]
+                    for referral in held.referrals[case.pk]
                 ],
             }
         )
     return exported
+
+
+def _iso(value):
+    return value.isoformat() if value is not None else None
+
+
+@dataclass
+class _HeldForExport:
+    """What the export shows of each case, by case id (offers by decision id)."""
+
+    events: dict[int, list]
+    decisions: dict[int, list]
+    offers: dict
+    threads: dict[int, list]
+    referrals: dict[int, list]
+
+
+def _held_for_export(cases: list) -> _HeldForExport:
+    """The cases' visible events, decisions, offers, secure messages and referrals: one
+    query each, however many cases there are."""
+    from ..models import Referral
+
+    by_id = {case.pk: case for case in cases}
+    held = _HeldForExport(
+        events={case.pk: [] for case in cases},
+        decisions={case.pk: [] for case in cases},
+        offers={},
+        threads={case.pk: [] for case in cases},
+        referrals={case.pk: [] for case in cases},
+    )
+    for event in (
+        CaseEvent.objects.filter(case_id__in=by_id, visible_to_person=True)
+        .order_by("created_at", "id")
+        .iterator(chunk_size=2000)
+    ):
+        event.case = by_id[event.case_id]
+        held.events[event.case_id].append(event)
+    for decision in Decision.objects.filter(case_id__in=by_id).order_by("decided_at", "id"):
+        held.decisions[decision.case_id].append(decision)
+    held.offers = {
+        offer.decision_id: offer
+        for offer in Offer.objects.filter(case_id__in=by_id).select_related(
+            "decision__superseded_by"
+        )
+    }
+    for message in (
+        ThreadMessage.objects.filter(case_id__in=by_id)
+        .prefetch_related(
+            Prefetch(
+                "attachments", queryset=ThreadAttachment.objects.only("message_id", "original_name")
+            )
+        )
+        .order_by("created_at", "id")
+    ):
+        held.threads[message.case_id].append(message)
+    for referral in (
+        Referral.objects.filter(case_id__in=by_id)
+        .select_related("organisation")
+        .order_by("created_at", "id")
+    ):
+        held.referrals[referral.case_id].append(referral)
+    return held
+
+
+def _decision_for_export(decision, definition, offers: dict, language: str) -> dict:
+    return {
+        "decided_at": _iso(decision.decided_at),
+        "outcome": decision.outcome,
+        "reasons": [
+            reason.text.text(language)
+            for reason in (
+                definition.decision_reason(reason_id) for reason_id in decision.reasons or []
+            )
+            if reason is not None
+        ],
+        "explanation": decision.explanation,
+        "amount": _money(decision.amount_pence) if decision.amount_pence is not None else None,
+        # A decision after a reconsideration, or one correcting an error.
+        "after_looking_again": True if decision.reconsiders_id else None,
+        "corrects_an_earlier_decision": True if decision.supersedes_id else None,
+        "why_corrected": decision.correction_reason or None,
+        "offer": _offer_for_export(offers.get(decision.pk), language),
+    }
 
 
 def _offer_for_export(offer, language: str) -> dict | None:

@@ -1,0 +1,192 @@
+"""Drafts: starting one, keeping each page's answers and uploads, confirming the details we
+hold, handing a staff-started draft to the person, and deleting drafts nobody touched."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from commonweal.catalogue import selectors as catalogue
+from commonweal.core.files import sha256_of
+
+from ..models import Application, FileScan, Upload
+from ..scanning import file_hold, files_forget
+
+
+class DraftNotFound(Exception):
+    """The draft is no longer there: sent from another tab, or expired."""
+
+
+def _locked_draft(application_id, account) -> Application:
+    draft = (
+        Application.objects.select_for_update()
+        .filter(pk=application_id, account=account, status=Application.Status.DRAFT)
+        .first()
+    )
+    if draft is None:
+        raise DraftNotFound(application_id)
+    return draft
+
+
+def application_draft_start(
+    *, account, published: catalogue.PublishedService, eligibility_answers: dict, language: str
+) -> Application:
+    """The account's draft for this service: the one in progress, or a new one."""
+    draft = Application.objects.filter(
+        account=account, service=published.service, status=Application.Status.DRAFT
+    ).first()
+    if draft is not None:
+        return draft
+    try:
+        with transaction.atomic():
+            return Application.objects.create(
+                account=account,
+                service=published.service,
+                version=published.version,
+                eligibility_answers=eligibility_answers,
+                language=language,
+            )
+    except IntegrityError:
+        # A second tab or a double click made the draft a moment ago: use that one.
+        return Application.objects.get(
+            account=account, service=published.service, status=Application.Status.DRAFT
+        )
+
+
+def _store_upload(application: Application, question_id: str, parsed_file: dict, account) -> dict:
+    upload_file = parsed_file["file"]
+    upload = Upload(
+        application=application,
+        question_id=question_id,
+        original_name=(upload_file.name or "file")[-255:],
+        content_type=parsed_file["content_type"],
+        extension=catalogue.ALLOWED_UPLOAD_TYPES[parsed_file["content_type"]],
+        size=upload_file.size,
+        sha256=sha256_of(upload_file),
+        uploaded_by=account,
+    )
+    upload.file.save("upload", upload_file, save=False)
+    upload.save()
+    file_hold(name=upload.file.name, kind=FileScan.Kind.UPLOAD, object_id=upload.id)
+    return {
+        "upload": str(upload.id),
+        "name": upload.original_name,
+        "size": upload.size,
+        "content_type": upload.content_type,
+    }
+
+
+def application_page_save(
+    *, application_id, account, page, values: dict, complete: bool = True
+) -> Application:
+    """Keep a page's answers on the draft. `values` maps question ids to parsed answers
+    (a parsed file is stored here and replaced by a reference to it)."""
+    with transaction.atomic():
+        application = _locked_draft(application_id, account)
+        answers = dict(application.answers)
+        for question in page.questions:
+            if question.id not in values:
+                continue
+            value = values[question.id]
+            if isinstance(value, dict) and "file" in value:
+                value = _store_upload(application, question.id, value, account)
+            if value is None:
+                answers.pop(question.id, None)
+            else:
+                answers[question.id] = value
+        application.answers = answers
+        if complete and page.id not in application.completed_pages:
+            application.completed_pages = [*application.completed_pages, page.id]
+        application.save(update_fields=["answers", "completed_pages", "updated_at"])
+    return application
+
+
+def application_details_confirm(*, application_id, account, pages, details: dict) -> Application:
+    """The person confirmed the details we already hold: fill those pages from the record."""
+    with transaction.atomic():
+        application = _locked_draft(application_id, account)
+        answers = dict(application.answers)
+        completed = list(application.completed_pages)
+        confirmed = list(application.confirmed_details)
+        for page in pages:
+            for question in page.questions:
+                answers[question.id] = details[question.person_field]
+                if question.person_field not in confirmed:
+                    confirmed.append(question.person_field)
+            if page.id not in completed:
+                completed.append(page.id)
+        application.answers = answers
+        application.completed_pages = completed
+        application.confirmed_details = confirmed
+        application.save(
+            update_fields=["answers", "completed_pages", "confirmed_details", "updated_at"]
+        )
+    return application
+
+
+def drafts_expire_due() -> int:
+    """For the worker's housekeeping: drafts older than COMMONWEAL_DRAFT_RETENTION_DAYS."""
+    return drafts_expire(older_than_days=settings.COMMONWEAL_DRAFT_RETENTION_DAYS)
+
+
+def drafts_expire(*, older_than_days: int) -> int:
+    """Delete drafts nobody has touched for the retention period, with their uploads."""
+    cutoff = timezone.now() - datetime.timedelta(days=older_than_days)
+    stale = Application.objects.filter(status=Application.Status.DRAFT, updated_at__lt=cutoff)
+    names = []
+    for upload in Upload.objects.filter(application__in=stale).only("file"):
+        names.append(upload.file.name)
+        upload.file.delete(save=False)
+    files_forget(names=names)
+    count = stale.count()
+    stale.delete()
+    return count
+
+
+class HandOverRefused(Exception):
+    """The draft cannot be handed to the person; `message` says why, in their words."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = str(message)
+
+
+def application_hand_over(*, application_id, account) -> Application:
+    """A draft a member of staff started with the person (by phone, in person, from paper)
+    becomes the person's own, so they can carry on with it online.
+
+    Only the person the draft is for can take it, and only while they have no online draft
+    of their own for the same service (a person has one draft per service). The draft keeps
+    `taken_by`, which records that it was started by staff; the person's account is now the
+    one that fills it in."""
+    with transaction.atomic():
+        draft = (
+            Application.objects.select_for_update()
+            .filter(
+                pk=application_id,
+                person__account=account,
+                status=Application.Status.DRAFT,
+                taken_by__isnull=False,
+            )
+            .exclude(account=account)
+            .first()
+        )
+        if draft is None:
+            raise DraftNotFound(application_id)
+        if Application.objects.filter(
+            account=account, service_id=draft.service_id, status=Application.Status.DRAFT
+        ).exists():
+            raise HandOverRefused(
+                _(
+                    "You have already started an application for this service online. "
+                    "Finish that one, or contact us if you want to carry on with the one "
+                    "we started with you instead."
+                )
+            )
+        draft.account = account
+        draft.save(update_fields=["account", "updated_at"])
+    return draft

@@ -1,0 +1,169 @@
+"""Message templates: checking, publishing and new versions of the words of each notice,
+the defaults loaded at install, and the published ones rendered for a message."""
+
+from pathlib import Path
+
+import yaml
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from .. import templating
+from ..events import EVENTS
+from ..models import MessageTemplate
+
+DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "default_templates.yaml"
+LONG_CHANNELS = ("email", "letter", "portal")
+SHORT_CHANNELS = ("sms", "phone")
+
+
+class TemplateRefused(Exception):
+    def __init__(self, problems: list[str]):
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def template_check(*, event: str, channel: str, subject: str, body: str) -> None:
+    """Refuse a template that uses a placeholder its event does not have, or bad syntax."""
+    if event not in EVENTS:
+        raise TemplateRefused([f"Unknown event {event!r}"])
+    allowed = EVENTS[event].placeholders
+    problems = []
+    for text in (subject, body):
+        try:
+            templating.check(text or "", allowed)
+        except templating.TemplateError as error:
+            problems.extend(error.problems)
+    if channel == "email" and not (subject or "").strip():
+        problems.append("An email needs a subject")
+    if problems:
+        raise TemplateRefused(problems)
+
+
+def template_publish(*, template: MessageTemplate, by=None) -> MessageTemplate:
+    """Make a draft the version in use. Where Welsh is required, the English template of an
+    event and channel can only be published when a Welsh one exists (and the other way)."""
+    template_check(
+        event=template.event, channel=template.channel, subject=template.subject, body=template.body
+    )
+    if settings.COMMONWEAL_WELSH_REQUIRED:
+        other = "cy" if template.language == "en" else "en"
+        if (
+            not MessageTemplate.objects.filter(
+                event=template.event, channel=template.channel, language=other
+            )
+            .exclude(status=MessageTemplate.Status.RETIRED)
+            .exists()
+        ):
+            raise TemplateRefused(
+                [
+                    f"There is no {'Welsh' if other == 'cy' else 'English'} version of this "
+                    "template: write it before publishing (Welsh is required here)"
+                ]
+            )
+    with transaction.atomic():
+        MessageTemplate.objects.filter(
+            event=template.event,
+            channel=template.channel,
+            language=template.language,
+            status=MessageTemplate.Status.PUBLISHED,
+        ).exclude(pk=template.pk).update(status=MessageTemplate.Status.RETIRED)
+        template.status = MessageTemplate.Status.PUBLISHED
+        template.published_at = timezone.now()
+        template.save(update_fields=["status", "published_at"])
+    _templates.clear()
+    return template
+
+
+def template_new_version(
+    *, template: MessageTemplate, subject: str, body: str, by
+) -> MessageTemplate:
+    """A new draft version of a template, checked."""
+    template_check(event=template.event, channel=template.channel, subject=subject, body=body)
+    latest = (
+        MessageTemplate.objects.filter(
+            event=template.event, channel=template.channel, language=template.language
+        )
+        .order_by("-version")
+        .first()
+    )
+    return MessageTemplate.objects.create(
+        event=template.event,
+        channel=template.channel,
+        language=template.language,
+        version=latest.version + 1,
+        subject=subject,
+        body=body,
+        created_by=by,
+    )
+
+
+def templates_load(*, path: Path = DEFAULT_TEMPLATES) -> int:
+    """Create version 1 of every default template that is missing, published. Returns how
+    many were made."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    made = 0
+    with transaction.atomic():
+        for event, languages in data.items():
+            for language, texts in languages.items():
+                for channel in (*LONG_CHANNELS, *SHORT_CHANNELS):
+                    if MessageTemplate.objects.filter(
+                        event=event, channel=channel, language=language
+                    ).exists():
+                        continue
+                    long = channel in LONG_CHANNELS
+                    subject = texts["subject"] if long else ""
+                    body = texts["long"] if long else texts["short"]
+                    template_check(event=event, channel=channel, subject=subject, body=body)
+                    MessageTemplate.objects.create(
+                        event=event,
+                        channel=channel,
+                        language=language,
+                        version=1,
+                        status=MessageTemplate.Status.PUBLISHED,
+                        subject=subject,
+                        body=body,
+                        published_at=timezone.now(),
+                    )
+                    made += 1
+    _templates.clear()
+    return made
+
+
+# Published templates by (event, channel, language), read once per process and refreshed
+# when one is published here; other processes see a new version within a minute.
+_templates: dict = {}
+_TEMPLATE_CACHE_SECONDS = 60
+
+
+def templates_cache_clear() -> None:
+    _templates.clear()
+
+
+def _template(event: str, channel: str, language: str) -> MessageTemplate | None:
+    now = timezone.now()
+    loaded_at = _templates.get("__loaded_at")
+    if loaded_at is None or (now - loaded_at).total_seconds() > _TEMPLATE_CACHE_SECONDS:
+        _templates.clear()
+        for template in MessageTemplate.objects.filter(status=MessageTemplate.Status.PUBLISHED):
+            _templates[(template.event, template.channel, template.language)] = template
+        _templates["__loaded_at"] = now
+    return _templates.get((event, channel, language))
+
+
+def render_message(
+    event: str, channel: str, language: str, data: dict
+) -> tuple[str, str, int | None]:
+    """The subject and body for a channel in the person's language (both languages, Welsh
+    first, for "both"). Raises MissingData or LookupError; never returns a placeholder."""
+    languages = ["cy", "en"] if language == "both" else [language]
+    subjects, bodies, template_id = [], [], None
+    for lang in languages:
+        template = _template(event, channel, lang)
+        if template is None:
+            raise LookupError(f"no published {lang} template for {event} by {channel}")
+        subjects.append(templating.render(template.subject, data) if template.subject else "")
+        bodies.append(templating.render(template.body, data))
+        template_id = template_id or template.pk
+    separator = "\n\n---\n\n" if channel in LONG_CHANNELS else "\n"
+    return " / ".join(filter(None, subjects))[:300], separator.join(bodies), template_id

@@ -1,0 +1,114 @@
+"""Secure messages on a case: the thread between the person and the team, with
+attachments, and the team's saved replies."""
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from commonweal.cases import services as cases_services
+from commonweal.catalogue import selectors as catalogue
+from commonweal.core.files import sha256_of
+
+from ..models import SavedReply, ThreadAttachment, ThreadMessage
+
+
+class ThreadMessageRefused(Exception):
+    def __init__(self, message, field: str = "body"):
+        super().__init__(str(message))
+        self.message = str(message)
+        self.field = field
+
+
+MAX_ATTACHMENTS = 5
+# The same message from the same person this soon after is a double click, not a new one.
+REPEAT_WINDOW = datetime.timedelta(seconds=30)
+
+
+def thread_message_post(
+    *, case, author, from_staff: bool, body: str, files=(), on_behalf_of=None
+) -> ThreadMessage:
+    """Add a message to the case's thread, with its attachments, in one transaction.
+
+    Staff writing tells the person there is a message (never what it says); the person
+    writing makes it work for the team, and restarts the clock if the case waited for them."""
+    from django.utils.translation import gettext as _
+
+    body = (body or "").strip()
+    if not body:
+        raise ThreadMessageRefused(_("Write your message"))
+    if len(body) > 10000:
+        raise ThreadMessageRefused(_("Your message must be 10,000 characters or fewer"))
+    files = [upload for upload in files if getattr(upload, "name", "")]
+    if len(files) > MAX_ATTACHMENTS:
+        raise ThreadMessageRefused(
+            _("You can attach up to %(count)s files") % {"count": MAX_ATTACHMENTS}, "attachments"
+        )
+    checked = []
+    for upload in files:
+        content_type, error = catalogue.check_upload(upload)
+        if error:
+            raise ThreadMessageRefused(f"{upload.name[-80:]}: {error}", "attachments")
+        checked.append((upload, content_type))
+    with transaction.atomic():
+        # The case row is locked by the case service below; lock it first, so a double
+        # click waits here and then finds the message the first click wrote.
+        cases_services.case_lock(case_id=case.pk)
+        repeat = (
+            ThreadMessage.objects.filter(
+                case=case,
+                author=author,
+                body=body,
+                created_at__gte=timezone.now() - REPEAT_WINDOW,
+            )
+            .order_by("-created_at")
+            .first()
+        )
+        if repeat is not None:
+            return repeat
+        message = ThreadMessage.objects.create(
+            case=case,
+            author=author,
+            from_staff=from_staff,
+            on_behalf_of=on_behalf_of,
+            body=body,
+            created_at=timezone.now(),
+        )
+        for upload, content_type in checked:
+            attachment = ThreadAttachment(
+                message=message,
+                original_name=(upload.name or "file")[-255:],
+                content_type=content_type,
+                extension=catalogue.ALLOWED_UPLOAD_TYPES[content_type],
+                size=upload.size,
+                sha256=sha256_of(upload),
+            )
+            attachment.file.save("attachment", upload, save=False)
+            attachment.save()
+            # Held in quarantine until the virus scanner says it is clean (if one is set).
+            from commonweal.intake import services as intake_services
+
+            intake_services.file_hold(
+                name=attachment.file.name, kind="attachment", object_id=attachment.pk
+            )
+        if from_staff:
+            cases_services.case_staff_wrote(case=case, by=author, message_id=message.pk)
+        else:
+            cases_services.case_person_wrote(
+                case=case, by=author, on_behalf_of=on_behalf_of, message_id=message.pk
+            )
+    return message
+
+
+def thread_mark_read(*, case, by_staff: bool) -> int:
+    """The other side's unread messages on the case are now read."""
+    return ThreadMessage.objects.filter(
+        case=case, from_staff=not by_staff, read_at__isnull=True
+    ).update(read_at=timezone.now())
+
+
+def saved_reply_ensure(*, service, title: str, body_en: str, body_cy: str = "") -> SavedReply:
+    reply, _created = SavedReply.objects.get_or_create(
+        service=service, title=title, defaults={"body_en": body_en, "body_cy": body_cy}
+    )
+    return reply
