@@ -17,8 +17,12 @@ class CasesConfig(AppConfig):
         from django.utils.translation import gettext_lazy
 
         from commonweal.core import personal_data, worker_jobs
+        from commonweal.core.admin_site import ADMIN_SOURCES
 
-        from . import services
+        from . import selectors, services
+
+        # The staff admin shows an administrator the cases the workspace would.
+        ADMIN_SOURCES.register("administered-cases", selectors.administered_cases)
 
         # Offers not answered by their last day end, and their payments are cancelled.
         worker_jobs.housekeeping_add("offers_expired", services.offers_expire)

@@ -1,7 +1,7 @@
 """What happens to a case that other domains react to. `cases` publishes these from its
 services, inside their transactions (see `commonweal.core.events`); it never calls the
 apps that listen: messaging tells the person, webhooks tell subscribed systems, payments
-instruct or cancel payments."""
+instruct or cancel payments, checks queue a new case's checks."""
 
 from __future__ import annotations
 
@@ -12,6 +12,13 @@ from typing import Any
 from commonweal.core.events import DomainEvent
 
 from .models import Case, Decision, Offer
+
+
+@dataclass(frozen=True)
+class CaseOpened(DomainEvent):
+    """A submitted application became a case (in the submission's transaction)."""
+
+    case: Case
 
 
 @dataclass(frozen=True)

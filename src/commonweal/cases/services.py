@@ -18,7 +18,7 @@ from commonweal.core.events import publish
 from commonweal.core.working_days import add_working_days, working_days_between
 from commonweal.organisations import selectors as organisations
 
-from .events import CaseChanged, PersonToBeTold
+from .events import CaseChanged, CaseOpened, PersonToBeTold
 from .models import Case, CaseEvent, CaseFlag, Decision, Referral, Task
 
 # Offers are part of this module's interface (see offers.py).
@@ -87,6 +87,7 @@ def case_open(
         visible_to_person=True,
         data=data,
     )
+    publish(CaseOpened(case=case))
     return case
 
 

@@ -11,7 +11,8 @@ administrator sees, in each model, what that model's admin declares by its base 
   that holds no personal data;
 - `OrganisationScoped`: the rows of the organisations they administer;
 - `PersonalData`: rows reached through the cases of the organisations they administer
-  (`cases.selectors.administered_cases`, the workspace's own rule).
+  (`cases.selectors.administered_cases`, the workspace's own rule, asked through
+  `ADMIN_SOURCES`).
 
 What they may do with the rows they see is each admin's `administrator_may` (read only
 unless it says more); a superuser's rights are Django's.
@@ -19,7 +20,7 @@ unless it says more); a superuser's rights are Django's.
 Lists, searches, change and history pages, related-object choices, autocomplete and raw-id
 pop-ups all read through `get_queryset`, so a row outside the scope is never shown: its page
 sends the administrator back to the index as if it did not exist. A page (and a list row)
-that shows a person's data writes access records through `privacy.services`, for superusers
+that shows a person's data writes access records (`privacy.services`), for superusers
 too: one bulk INSERT per page.
 
 A model registered with an admin that declares none of these is for superusers only
@@ -29,7 +30,9 @@ A model registered with an admin that declares none of these is for superusers o
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from functools import cached_property, update_wrapper
+from typing import Any
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
@@ -37,9 +40,16 @@ from django.db.models import Q
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from commonweal.cases import selectors as cases
-from commonweal.organisations import selectors as organisations
-from commonweal.privacy import services as privacy
+from .registry import Registry
+
+# What the admin asks of the domains, registered by each from its `AppConfig.ready()` so the
+# ground floor imports none of them: who someone is at work and everyone in some
+# organisations (organisations), the cases an administrator may see (cases), and where a
+# read of a person's data is recorded (privacy).
+ADMIN_SOURCES: Registry[Callable[..., Any]] = Registry(
+    "admin-sources",
+    "What the staff admin asks the domains: staff contexts, administered cases, read records",
+)
 
 
 class Scope(enum.StrEnum):
@@ -53,7 +63,7 @@ class AdministratorScope:
     """What one member of staff may see in the admin, worked out once per request."""
 
     def __init__(self, user):
-        self.context = organisations.staff_context(user=user).administering()
+        self.context = ADMIN_SOURCES.get("staff-context")(user=user).administering()
 
     @property
     def is_administrator(self) -> bool:
@@ -66,12 +76,12 @@ class AdministratorScope:
     @cached_property
     def cases(self):
         """The cases they may see, as a queryset to filter other rows by (a subquery)."""
-        return cases.administered_cases(context=self.context)
+        return ADMIN_SOURCES.get("administered-cases")(context=self.context)
 
     @cached_property
     def staff_ids(self):
         """Everyone in their organisations' teams, as a subquery."""
-        return organisations.staff_of_organisations(organisation_ids=self.organisation_ids)
+        return ADMIN_SOURCES.get("staff-of-organisations")(organisation_ids=self.organisation_ids)
 
 
 def administrator_scope(request) -> AdministratorScope:
@@ -191,7 +201,7 @@ class ScopedAdmin:
                 people[person_id] = self.case_id_of(row)
         if not people:
             return
-        privacy.admin_read_record(
+        ADMIN_SOURCES.get("admin-read-record")(
             actor=request.user,
             context=administrator_scope(request).context,
             person_ids=list(people),

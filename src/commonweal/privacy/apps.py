@@ -19,8 +19,12 @@ class PrivacyConfig(AppConfig):
         from django.utils.translation import gettext_lazy
 
         from commonweal.core import personal_data, worker_jobs
+        from commonweal.core.admin_site import ADMIN_SOURCES
 
         from . import services
+
+        # Every read of a person's data in the staff admin is recorded.
+        ADMIN_SOURCES.register("admin-read-record", services.admin_read_record)
 
         # The person's download includes who has seen their data. The log itself is kept
         # when retention removes a closed case's contents: it is the audit trail, holds no

@@ -8,7 +8,6 @@ from django.utils import timezone, translation
 
 from commonweal.cases import services as cases_services
 from commonweal.catalogue import selectors as catalogue
-from commonweal.checks import services as checks_services
 from commonweal.core.references import new_reference
 from commonweal.core.uk import normalise_postcode
 from commonweal.people import selectors as people_selectors
@@ -268,8 +267,6 @@ def _register(
         channel=channel,
         on_behalf=on_behalf,
     )
-    # The automated checks run in the worker once this transaction has committed.
-    checks_services.checks_enqueue(case_id=case.pk)
     cases_services.case_person_tell_reference(case=case, definition=definition, by=account)
     application.contact_change = contact_change
     return application

@@ -12,7 +12,6 @@ from django.utils import timezone
 from commonweal.cases import selectors as cases_selectors
 from commonweal.cases import services as cases_services
 from commonweal.catalogue import selectors as catalogue
-from commonweal.checks import services as checks_services
 from commonweal.core.jinja import date_long
 from commonweal.core.references import new_reference
 from commonweal.messaging import services as messaging
@@ -97,8 +96,6 @@ def _submit(*, account, service, language: str, application_id=None) -> Applicat
             channel=application.channel,
             on_behalf=on_behalf,
         )
-        # The automated checks run in the worker once this transaction has committed.
-        checks_services.checks_enqueue(case_id=case.pk)
         if application.taken_by_id and application.account_id == application.taken_by_id:
             # Told in the way they asked for; without an email address, a task for the team.
             cases_services.case_person_tell_reference(case=case, definition=definition, by=account)
