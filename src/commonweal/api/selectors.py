@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from commonweal.cases import selectors as cases_selectors
 from commonweal.catalogue import selectors as catalogue
+from commonweal.people import selectors as people_selectors
 
 from .models import ApiKey
 
@@ -40,11 +42,7 @@ def services_for_api() -> list[dict]:
 def case_for_api(*, reference: str, organisation_id: int | None = None):
     """A case with its timeline, as the API schema wants it; None when the organisation
     (if given) does not hold it."""
-    from commonweal.cases.models import Case
-
-    cases = Case.objects.select_related("service", "version", "team")
-    if organisation_id is not None:
-        cases = cases.filter(team__organisation_id=organisation_id)
+    cases = cases_selectors.cases_held(organisation_id=organisation_id)
     case = catalogue.without_bulky_version_fields(cases).filter(reference=reference).first()
     if case is None:
         return None
@@ -76,29 +74,15 @@ def api_keys_of(*, organisation_id: int) -> list[ApiKey]:
     return list(ApiKey.objects.filter(organisation_id=organisation_id))
 
 
-def _people_of(organisation_id: int):
-    """People with a case held by one of the organisation's teams."""
-    from django.db.models import Exists, OuterRef
-
-    from commonweal.cases.models import Case
-    from commonweal.people.models import Person
-
-    return Person.objects.filter(
-        Exists(Case.objects.filter(person_id=OuterRef("pk"), team__organisation_id=organisation_id))
-    )
-
-
 def people_for_api(*, organisation_id: int, text: str, after: str, limit: int) -> dict:
     """A page of people, ordered by id, from the cursor `after` (an opaque string this API
     gave). Two queries whatever the page size: the people, then their cases' references."""
     import base64
     import re
 
-    from commonweal.cases.models import Case
     from commonweal.core.uk import normalise_ni_number, normalise_postcode
-    from commonweal.people import selectors as people_selectors
 
-    people = _people_of(organisation_id)
+    people = cases_selectors.people_with_cases_held(organisation_id=organisation_id)
     text = (text or "").strip()[:100]
     if text:
         ni_number, postcode = normalise_ni_number(text), normalise_postcode(text)
@@ -119,13 +103,9 @@ def people_for_api(*, organisation_id: int, text: str, after: str, limit: int) -
         people = people.filter(pk__gt=last_id)
     found = list(people.order_by("pk")[: limit + 1])
     page, more = found[:limit], len(found) > limit
-    references: dict[int, list[str]] = {}
-    for person_id, reference in (
-        Case.objects.filter(person__in=page, team__organisation_id=organisation_id)
-        .order_by("-opened_at")
-        .values_list("person_id", "reference")
-    ):
-        references.setdefault(person_id, []).append(reference)
+    references = cases_selectors.case_references_of_people(
+        person_ids=[person.pk for person in page], organisation_id=organisation_id
+    )
     return {
         "people": [
             {
@@ -145,23 +125,11 @@ def people_for_api(*, organisation_id: int, text: str, after: str, limit: int) -
 
 
 def case_and_person_ids(*, reference: str, organisation_id: int) -> tuple[int, int] | None:
-    """A case's id and its person's, for the access log (None when the organisation does
-    not hold it)."""
-    from commonweal.cases.models import Case
-
-    return (
-        Case.objects.filter(reference=reference, team__organisation_id=organisation_id)
-        .values_list("pk", "person_id")
-        .first()
-    )
+    return cases_selectors.case_and_person_ids(reference=reference, organisation_id=organisation_id)
 
 
 def person_ids_for_public_ids(*, public_ids) -> list[int]:
-    from commonweal.people.models import Person
-
-    if not public_ids:
-        return []
-    return list(Person.objects.filter(public_id__in=list(public_ids)).values_list("pk", flat=True))
+    return people_selectors.person_ids_for_public_ids(public_ids=public_ids)
 
 
 def person_for_api(*, person_id: str, organisation_id: int):
@@ -171,11 +139,11 @@ def person_for_api(*, person_id: str, organisation_id: int):
         public_id = uuid.UUID(person_id)
     except ValueError:
         return None
-    return _people_of(organisation_id).filter(public_id=public_id).first()
+    people = cases_selectors.people_with_cases_held(organisation_id=organisation_id)
+    return people.filter(public_id=public_id).first()
 
 
 def contact_preferences_for_api(*, person) -> dict:
-    from commonweal.people import selectors as people_selectors
 
     current = people_selectors.contact_preferences_of(person=person)
     start, end = person.quiet_hours_start, person.quiet_hours_end

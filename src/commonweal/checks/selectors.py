@@ -7,6 +7,9 @@ from .models import CheckResult, CheckRun
 from .reasons import Message, as_message, english_message, shown, shown_all
 from .services import RUN_PENDING_FOR
 
+# A check's result statuses, for readers in other apps.
+GREEN = CheckResult.Status.GREEN
+
 
 def current_results(*, case_id: int) -> list[CheckResult]:
     """The newest result of each check on the case, by check name."""

@@ -95,6 +95,18 @@ def account_ids_of(*, person_ids) -> QuerySet:
     return Person.objects.filter(pk__in=person_ids, account__isnull=False).values("account_id")
 
 
+def people() -> QuerySet:
+    """Every person, for a caller to narrow (with the filters its page or endpoint needs)."""
+    return Person.objects.all()
+
+
+def person_ids_for_public_ids(*, public_ids) -> list[int]:
+    """The people with these public ids (the ids the API shows)."""
+    if not public_ids:
+        return []
+    return list(Person.objects.filter(public_id__in=list(public_ids)).values_list("pk", flat=True))
+
+
 def person_get(*, person_id: int) -> Person | None:
     return Person.objects.filter(pk=person_id).first()
 

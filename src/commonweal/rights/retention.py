@@ -45,6 +45,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from commonweal.cases import selectors as cases_selectors
 from commonweal.core.personal_data import CASE_ERASERS, PERSON_ERASERS, Eraser
 from commonweal.core.registry import Registry
 
@@ -92,8 +93,6 @@ def _retention_by_service() -> dict[int, int]:
 
 def _due_cases(now: datetime.datetime):
     """Closed cases past their service's period, not anonymised yet: (due, held) querysets."""
-    from commonweal.cases.models import Case
-
     periods = _retention_by_service()
     default_days = getattr(settings, "COMMONWEAL_RETENTION_DAYS", DEFAULT_RETENTION_DAYS)
     conditions = Q(pk__in=[])
@@ -103,8 +102,10 @@ def _due_cases(now: datetime.datetime):
     conditions |= Q(closed_at__lt=now - datetime.timedelta(days=default_days)) & ~Q(
         service_id__in=list(periods)
     )
-    past = Case.objects.filter(conditions, closed_at__isnull=False).exclude(
-        Exists(ErasedCase.objects.filter(case_id=OuterRef("pk")))
+    past = (
+        cases_selectors.cases()
+        .filter(conditions, closed_at__isnull=False)
+        .exclude(Exists(ErasedCase.objects.filter(case_id=OuterRef("pk"))))
     )
     on_hold = Exists(
         LegalHold.objects.filter(lifted_at__isnull=True).filter(
@@ -119,10 +120,8 @@ def _add(counts: dict, key: str, value: int) -> None:
 
 
 def _erase_batch(case_ids: list[int], counts: dict, now: datetime.datetime) -> None:
-    from commonweal.cases.models import Case
-
     application_ids = list(
-        Case.objects.filter(pk__in=case_ids).values_list("application_id", flat=True)
+        cases_selectors.cases().filter(pk__in=case_ids).values_list("application_id", flat=True)
     )
     _add(counts, "files_deleted", 0)
     _add(
@@ -144,11 +143,12 @@ def _erase_batch(case_ids: list[int], counts: dict, now: datetime.datetime) -> N
 
 def _erase_people(case_ids: list[int], counts: dict) -> None:
     """People whose every case is now anonymised, and who are not on hold."""
-    from commonweal.cases.models import Case
-
-    person_ids = set(Case.objects.filter(pk__in=case_ids).values_list("person_id", flat=True))
+    person_ids = set(
+        cases_selectors.cases().filter(pk__in=case_ids).values_list("person_id", flat=True)
+    )
     still_kept = set(
-        Case.objects.filter(person_id__in=person_ids)
+        cases_selectors.cases()
+        .filter(person_id__in=person_ids)
         .exclude(Exists(ErasedCase.objects.filter(case_id=OuterRef("pk"))))
         .values_list("person_id", flat=True)
     )

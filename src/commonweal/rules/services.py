@@ -21,7 +21,6 @@ from commonweal.accounts import services as accounts_services
 from commonweal.cases import services as cases_services
 from commonweal.catalogue import selectors as catalogue
 from commonweal.checks import selectors as checks_selectors
-from commonweal.checks.models import CheckResult
 from commonweal.checks.reasons import Message, english_message, stored
 from commonweal.checks.reasons import message as _
 
@@ -157,7 +156,7 @@ def _checks_not_passed(definition, results) -> list[Message]:
                 % {"check": checks_selectors.check_label_message(name)}
             )
     for result in sorted(results, key=lambda result: result.check_name):
-        if result.status == CheckResult.Status.GREEN:
+        if result.status == checks_selectors.GREEN:
             continue
         values = {
             "check": checks_selectors.check_label_message(result.check_name),
