@@ -13,8 +13,10 @@ demo: install
 	$(BIN)/commonweal demo
 
 test: install
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests tools
+	$(BIN)/ruff format --check src tests tools
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 # Static security check of our code (bandit; each finding fixed or explained on its line, see
@@ -52,10 +54,10 @@ messages-update: $(BIN)/.installed
 	$(BIN)/pybabel update --no-fuzzy-matching --width=100 --ignore-obsolete -i $(LOCALE)/django.pot -d $(LOCALE) -D django -l cy
 
 lint:
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check src tests tools
 
 format:
-	$(BIN)/ruff format src tests
+	$(BIN)/ruff format src tests tools
 	$(BIN)/ruff check --fix src tests
 
 # Regenerate the pinned versions after changing dependencies in pyproject.toml.

@@ -2,9 +2,10 @@
 
 Between apps, only a domain's public modules may be imported: `services`, `selectors`,
 `events` and `registry` (and their submodules, when the module is a package), plus any
-module the owning app names public in the contract's `also_public` list (for example a
-pure library such as the rules' expression language). Everything else in an app is its
-own business. Imports within an app, and imports by migrations, are not checked.
+module the owning app names public in the contract's `also_public` list (for example the
+rules' expression language). Everything else in an app is its own business. Imports within
+an app, imports by migrations and imports by the apps in `exempt_importers` (the top
+layer's tools) are not checked.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ class PublicSurfaceContract(Contract):
 
     apps = fields.ListField(subfield=fields.StringField())
     also_public = fields.ListField(subfield=fields.StringField(), required=False)
+    exempt_importers = fields.ListField(subfield=fields.StringField(), required=False)
     ignore_imports = fields.SetField(subfield=fields.ImportExpressionField(), required=False)
     unmatched_ignore_imports_alerting = fields.EnumField(
         contract_utils.AlertLevel, default=contract_utils.AlertLevel.ERROR
@@ -51,6 +53,10 @@ class PublicSurfaceContract(Contract):
         for importer in sorted(graph.modules):
             importer_app = self._app_of(importer)
             if ".migrations" in importer:
+                continue
+            if importer.split(".")[1:2] and importer.split(".")[1] in (
+                self.exempt_importers or []  # type: ignore[operator]
+            ):
                 continue
             for imported in sorted(graph.find_modules_directly_imported_by(importer)):
                 imported_app = self._app_of(imported)
