@@ -45,8 +45,14 @@ KINDS = ("portal", "email", "sms", "letter", "phone")
 
 @dataclass(frozen=True)
 class Sent:
+    """What a provider did with a message. A channel only reports; the delivery service
+    writes the message row from it."""
+
     provider_reference: str = ""
     delivered: bool = False
+    # Letters: the stored PDF's name and the print batch it went into.
+    letter_pdf: str = ""
+    print_batch_id: int | None = None
 
 
 @dataclass(frozen=True)

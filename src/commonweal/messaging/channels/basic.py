@@ -131,12 +131,15 @@ class PrintChannel:
                 address_failed=False,
             )
         if not message.letter_pdf:
+            # The file is stored here; the delivery service records its name on the row.
             pdf = letters.render_letter_pdf(letters_content_for(message))
             message.letter_pdf.save(f"{idempotency_key}.pdf", ContentFile(pdf), save=False)
-            type(message).objects.filter(pk=message.pk).update(letter_pdf=message.letter_pdf.name)
         batch = messaging.print_batch_for(day=timezone.localdate(), organisation_id=organisation_id)
-        type(message).objects.filter(pk=message.pk).update(print_batch=batch)
-        return Sent(provider_reference=f"print:{batch.day:%Y-%m-%d}")
+        return Sent(
+            provider_reference=f"print:{batch.day:%Y-%m-%d}",
+            letter_pdf=message.letter_pdf.name,
+            print_batch_id=batch.pk,
+        )
 
     def check_status(self, message):
         return None

@@ -89,6 +89,12 @@ def messages_deliver(*, message_ids: list[str]) -> dict:
             outcome = _failed_for_now(message, error)
             outcomes[outcome] = outcomes.get(outcome, 0) + 1
             continue
+        if sent.letter_pdf or sent.print_batch_id:
+            # A letter's PDF and batch are kept at once, so a retry after a crash reuses them.
+            Message.objects.filter(pk=message.pk).update(
+                letter_pdf=sent.letter_pdf or message.letter_pdf.name,
+                print_batch_id=sent.print_batch_id,
+            )
         message.attempts += 1
         if not sent.delivered and not getattr(
             channel_registry.channel(message.provider), "receipts", True
