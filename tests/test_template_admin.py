@@ -326,3 +326,16 @@ def test_only_drafts_can_be_deleted(admin_client):
 def test_the_message_list_loads_with_its_filters(admin_client):
     response = admin_client.get("/staff/admin/messaging/message/", {"channel": "sms"})
     assert response.status_code == 200
+
+
+def test_the_service_edits_a_draft_but_never_a_published_version(admin_client):
+    template = published("decision_made", "email")
+    with pytest.raises(services.TemplateRefused):
+        services.template_draft_edit(template=template, subject="Changed", body="Changed")
+    template.refresh_from_db()
+    assert template.body != "Changed"
+
+    draft = draft_of(template)
+    services.template_draft_edit(template=draft, subject=draft.subject, body="Dear ((name)).")
+    draft.refresh_from_db()
+    assert draft.body == "Dear ((name))." and draft.status == MessageTemplate.Status.DRAFT

@@ -296,10 +296,7 @@ class MessageTemplateAdmin(PlatformSettings, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if not change:
-            obj.version = 1
-            obj.status = MessageTemplate.Status.DRAFT
-            obj.created_by = request.user
-            obj.save()
+            services.template_draft_create(template=obj, by=request.user)
         elif form.as_new_version:
             # The form checked the text; `obj` holds it, but the version itself never changes.
             original = MessageTemplate.objects.get(pk=obj.pk)
@@ -312,7 +309,7 @@ class MessageTemplateAdmin(PlatformSettings, admin.ModelAdmin):
             self.log_addition(request, draft, [{"added": {}}])
             request._template_new_version = draft
         else:
-            obj.save(update_fields=["subject", "body"])
+            services.template_draft_edit(template=obj, subject=obj.subject, body=obj.body)
 
     def log_change(self, request, obj, message):
         if getattr(request, "_template_new_version", None) is not None:

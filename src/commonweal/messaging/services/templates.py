@@ -98,6 +98,25 @@ def template_new_version(
     )
 
 
+def template_draft_create(*, template: MessageTemplate, by) -> MessageTemplate:
+    """A template made in the admin: version 1, a draft (its form checked the text)."""
+    template.version = 1
+    template.status = MessageTemplate.Status.DRAFT
+    template.created_by = by
+    template.save()
+    return template
+
+
+def template_draft_edit(*, template: MessageTemplate, subject: str, body: str) -> MessageTemplate:
+    """A draft's words changed (a published version is never edited: see
+    `template_new_version`)."""
+    if template.status != MessageTemplate.Status.DRAFT:
+        raise TemplateRefused(["a published version cannot be edited; save a new version"])
+    template.subject, template.body = subject, body
+    template.save(update_fields=["subject", "body"])
+    return template
+
+
 def templates_load(*, path: Path = DEFAULT_TEMPLATES) -> int:
     """Create version 1 of every default template that is missing, published. Returns how
     many were made."""
