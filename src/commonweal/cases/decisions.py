@@ -18,12 +18,12 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from commonweal.catalogue import selectors as catalogue
-from commonweal.checks import selectors as checks_selectors
 from commonweal.core.events import publish
 
 from . import services as _cases
 from .events import DecisionMade
 from .models import Case, CaseEvent, Decision
+from .registry import CHECK_READS
 
 # What a payment file can hold (11 digits of pence): an amount beyond it is a typing slip.
 MAX_AMOUNT_PENCE = 99_999_999_999
@@ -177,7 +177,7 @@ def _checked(
         entitlement = decision_entitlement(case=case)
     if known_outcome:
         problems += _amount_problems(definition, outcome, amount_pence, entitlement, amount_reason)
-    if outcome == Decision.Outcome.APPROVED and checks_selectors.has_red_check(case_id=case.pk):
+    if outcome == Decision.Outcome.APPROVED and CHECK_READS.get("has-red-check")(case_id=case.pk):
         if not context.leads(case.team_id):
             problems.append(
                 (

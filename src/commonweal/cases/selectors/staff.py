@@ -15,13 +15,13 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.utils import timezone
 
 from commonweal.catalogue import selectors as catalogue
-from commonweal.checks import selectors as checks_selectors
 from commonweal.core.references import normalise_reference
 from commonweal.core.uk import normalise_ni_number, normalise_postcode
 from commonweal.core.working_days import add_working_days
 from commonweal.people import selectors as people_selectors
 
 from ..models import Case, CaseEvent, CaseFlag, Decision, Referral, Task
+from ..registry import CHECK_READS
 
 PAGE_SIZE = 50
 # A name search looks at this many matching people at most (a common surname matches
@@ -118,7 +118,7 @@ def _rows(queryset):
     """The columns a list row shows, with the joins that keep it to one query."""
     return catalogue.without_bulky_version_fields(
         queryset.select_related("person", "service", "version", "assigned_to", "team").annotate(
-            has_red_check=checks_selectors.red_check_exists()
+            has_red_check=CHECK_READS.get("red-check-exists")()
         )
     ).prefetch_related(Prefetch("flags", queryset=CaseFlag.objects.order_by("code")))
 
@@ -232,7 +232,7 @@ def _filtered(context, filters: QueueFilters):
     if filters.flag == "unanswered":
         cases = cases.filter(awaiting_reply_since__isnull=False)
     elif filters.flag == "red_check":
-        cases = cases.filter(checks_selectors.red_check_exists())
+        cases = cases.filter(CHECK_READS.get("red-check-exists")())
     elif filters.flag == "reconsideration":
         cases = cases.filter(_at_review_stage_q())
     elif filters.flag in CaseFlag.Code.values:
@@ -506,7 +506,7 @@ def case_for_staff(*, context, reference: str) -> CasePage | None:
     )
     page.decisions = list(Decision.objects.filter(case=case).select_related("decided_by"))
     if full:
-        page.check_results = checks_selectors.current_results(case_id=case.pk)
+        page.check_results = CHECK_READS.get("current-results")(case_id=case.pk)
     # Whether each file is still held by the virus scanner, in the same queries.
     from commonweal.intake import selectors as intake_selectors
 
