@@ -17,6 +17,7 @@ from commonweal.cases import selectors as cases_selectors
 from commonweal.catalogue import selectors as catalogue
 from commonweal.people import selectors as people_selectors
 
+from . import registry as reuse_consent
 from .journey import HeldDetails
 from .models import Application, Upload
 from .scanning import (  # noqa: F401  (the public surface for serving and list pages)
@@ -63,15 +64,13 @@ def assisted_person_details(*, draft) -> HeldDetails:
 def _held(person) -> HeldDetails:
     """Their consent to reusing answers decides: yes offers the details, not asked keeps
     them until the journey has asked, no (refused or withdrawn) asks every question again."""
-    from commonweal.rights import selectors as rights_selectors
-
     if person is None:
         return HeldDetails()
-    state = rights_selectors.answer_reuse_state(person_id=person.pk)
-    if state == rights_selectors.REFUSED:
+    state = reuse_consent.answer_reuse_state(person.pk)
+    if state == reuse_consent.REFUSED:
         return HeldDetails()
     details = people_selectors.person_details(person=person)
-    if state == rights_selectors.GIVEN:
+    if state == reuse_consent.GIVEN:
         return HeldDetails(details)
     return HeldDetails(awaiting_answer=details)
 

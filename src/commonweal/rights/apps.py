@@ -22,6 +22,13 @@ def provider_sharing_consent(person_id: int) -> bool:
     return selectors.provider_sharing_allowed(person_id=person_id)
 
 
+def answer_reuse_consent(person_id: int) -> str:
+    """For intake's `reuse-consent` registry: given, refused or not asked."""
+    from . import selectors
+
+    return selectors.answer_reuse_state(person_id=person_id)
+
+
 class RightsConfig(AppConfig):
     name = "commonweal.rights"
     label = "rights"
@@ -29,9 +36,12 @@ class RightsConfig(AppConfig):
 
     def ready(self) -> None:
         from commonweal.cases.registry import SHARING_CONSENT
+        from commonweal.intake.registry import REUSE_CONSENT
 
         # Referrals to a provider share only what the person agreed to.
         SHARING_CONSENT.register("provider", provider_sharing_consent)
+        # The journey offers the details we hold only when the person agreed.
+        REUSE_CONSENT.register("answers", answer_reuse_consent)
         from django.utils.translation import gettext_lazy
 
         from commonweal.core import personal_data, worker_jobs
