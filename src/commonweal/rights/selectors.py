@@ -388,22 +388,3 @@ def data_request_status_labels() -> dict[str, str]:
         DataRequest.Status.CORRECTED: _("Corrected"),
         DataRequest.Status.NOT_CORRECTED: _("Not corrected"),
     }
-
-
-def consent_waiting_context(request_row) -> dict:
-    """The words about the referral a consent request waits for: to whom, for which
-    application, what they would see, and how to reach them instead."""
-    from django.utils import translation
-
-    from .wording import scope_phrases
-
-    if request_row is None or request_row.organisation_id is None:
-        return {}
-    organisation = request_row.organisation
-    welsh = translation.get_language() == "cy"
-    return {
-        "provider": (organisation.name_cy or organisation.name) if welsh else organisation.name,
-        "reference": request_row.case.reference if request_row.case_id else "",
-        "parts": scope_phrases(request_row.scope),
-        "contact": organisation.public_contact,
-    }

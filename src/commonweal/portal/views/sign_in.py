@@ -11,8 +11,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from commonweal.accounts import oidc as accounts_oidc
+from commonweal.accounts import refusals
 from commonweal.accounts import services as accounts_services
-from commonweal.accounts.middleware import TIMED_OUT, session_end, session_signed_in
+from commonweal.accounts.middleware import session_end, session_signed_in
 from commonweal.core.clients import client_key
 from commonweal.organisations import selectors as organisations
 from commonweal.people import services as people_services
@@ -30,35 +31,6 @@ def safe_next(request, value: str | None) -> str | None:
     ):
         return value
     return None
-
-
-def _refusal_message(reason: str) -> str:
-    """Why a code was not sent or not accepted."""
-    return {
-        "address_limit": _(
-            "You have asked for too many codes for this email address. Wait an hour and try "
-            "again, or contact us."
-        ),
-        "client_limit": _(
-            "There have been too many attempts to sign in from your device. Wait an hour and "
-            "try again, or contact us."
-        ),
-        "expired": _("The code has expired or has already been used. Ask for a new code."),
-        "too_many_attempts": _("You entered the wrong code too many times. Ask for a new code."),
-        "wrong_code": _("The code is not correct. Check the email and try again."),
-        "staff_account": _("This is a staff account. Sign in through the staff sign-in."),
-        "inactive": _("This account cannot be used. Contact us for help."),
-    }[reason]
-
-
-def _timed_out_message(request) -> str | None:
-    minutes = request.session.pop(TIMED_OUT, None)
-    if not minutes:
-        return None
-    return _(
-        "You were signed out because you had not done anything for %(minutes)s minutes. "
-        "Sign in again to carry on."
-    ) % {"minutes": minutes}
 
 
 def _language() -> str:
@@ -80,7 +52,7 @@ def sign_in(request):
             try:
                 accounts_services.sign_in_code_request(email=email, client=client_key(request))
             except accounts_services.SignInRefused as refused:
-                form.add_error("email", _refusal_message(refused.reason))
+                form.add_error("email", refusals.refusal_message(refused.reason))
                 status = 429
             else:
                 request.session[EMAIL_KEY] = accounts_services.normalise_email(email)
@@ -95,7 +67,7 @@ def sign_in(request):
             "errors": [{"text": e, "href": "#email"} for e in form.errors.get("email", [])],
             "page_title": _("Sign in or create an account"),
             "nav": "sign-in",
-            "timed_out": _timed_out_message(request),
+            "timed_out": refusals.timed_out_message(request),
             "providers": [
                 {
                     "label": p.display_label(_language()),
@@ -122,7 +94,7 @@ def sign_in_code(request):
                     email=email, code=form.cleaned_data["code"], client=client_key(request)
                 )
             except accounts_services.SignInRefused as refused:
-                form.add_error("code", _refusal_message(refused.reason))
+                form.add_error("code", refusals.refusal_message(refused.reason))
                 status = 429 if refused.reason == "client_limit" else 400
             else:
                 next_url = request.session.get(NEXT_KEY)

@@ -153,7 +153,7 @@ def staff_consent(request, reference, purpose):
     state = selectors.consent_state(person=person, purpose=purpose)
     waiting = next((row for row in state.waiting if row.case_id == case.pk), None)
     with translation.override(language):
-        words = selectors.consent_wording(purpose, **selectors.consent_waiting_context(waiting))
+        words = selectors.consent_wording(purpose, **selectors.consent_request_context(waiting))
     methods = selectors.consent_method_labels(staff_recorded=True)
     values = {"given": "", "method": "", "note": ""}
     errors = []
