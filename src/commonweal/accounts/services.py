@@ -44,7 +44,7 @@ def normalise_email(email: str) -> str:
 
 def _code_hash(email: str, code: str) -> str:
     message = f"{email}:{code}".encode()
-    assert settings.SECRET_KEY is not None  # settings.py always sets one
+    assert settings.SECRET_KEY is not None  # settings.py always sets one  # nosec B101
     return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
 
 
@@ -227,7 +227,7 @@ def _account_key(account: str) -> str:
     """A keyed hash of the email address: the key stays short whatever was typed, and the
     table holds no addresses."""
     message = f"sign-in-account:{normalise_email(account)}".encode()
-    assert settings.SECRET_KEY is not None  # settings.py always sets one
+    assert settings.SECRET_KEY is not None  # settings.py always sets one  # nosec B101
     return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()[:32]
 
 
@@ -445,7 +445,7 @@ def _clean_code(code: str) -> str:
 
 def _recovery_hash(user_id: int, code: str) -> str:
     message = f"recovery:{user_id}:{code.upper()}".encode()
-    assert settings.SECRET_KEY is not None  # settings.py always sets one
+    assert settings.SECRET_KEY is not None  # settings.py always sets one  # nosec B101
     return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
 
 
@@ -569,7 +569,7 @@ def oidc_account_for(*, result) -> User:
         if user is None or not user.is_active:
             raise SignInRefused("oidc_no_membership" if result.purpose == "staff" else "inactive")
         if result.purpose == "staff":
-            assert config is not None  # the provider this sign-in just finished with
+            assert config is not None  # the provider this sign-in just finished with  # nosec B101
             organisation = (
                 organisations.organisation_by_slug(slug=config.organisation)
                 if config.organisation is not None

@@ -328,7 +328,7 @@ def _stop_clock(case: Case, by, today: datetime.date) -> None:
 
 def _restart_clock(case: Case, by, today: datetime.date) -> None:
     """The days spent waiting for the person do not count: the due date moves on by them."""
-    assert case.clock_stopped_on is not None  # the caller checked
+    assert case.clock_stopped_on is not None  # the caller checked  # nosec B101
     waited = working_days_between(case.clock_stopped_on, today)
     case.due_date = add_working_days(case.due_date, waited)
     case_event_record(

@@ -333,7 +333,7 @@ def pounds(pence: int) -> str:
 
 def _cutoff_time() -> datetime.time:
     text = settings.COMMONWEAL_PAYMENTS_CUTOFF
-    assert text is not None  # settings.py gives a default
+    assert text is not None  # settings.py gives a default  # nosec B101
     try:
         return datetime.time.fromisoformat(text)
     except ValueError:
@@ -378,7 +378,7 @@ def payment_batches_run(
     rows, so none can be in two batches."""
     day = day or timezone.localdate()
     format_name = format_name or settings.COMMONWEAL_PAYMENTS_FORMAT
-    assert format_name is not None  # settings.py gives a default
+    assert format_name is not None  # settings.py gives a default  # nosec B101
     file_format = formats.get_format(format_name)
     cutoff = min(cutoff_for(day), timezone.now())
     due = set(
@@ -457,7 +457,7 @@ def _batch_make(*, organisation_id, day, file_format, cutoff, by) -> PaymentBatc
             )
         )
         organisation = organisations.organisation(organisation_id=organisation_id)
-        assert organisation is not None  # its pending instructions point at it
+        assert organisation is not None  # its pending instructions point at it  # nosec B101
         slug = organisation.slug
         batch.file_name = f"payments-{slug}-{day:%Y-%m-%d}-{batch.pk}.{file_format.extension}"
         batch.row_count = len(payments)

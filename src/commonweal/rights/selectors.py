@@ -160,7 +160,7 @@ def _recorder(row: Consent, person) -> str:
         return ""
     if row.recorded_by_id == person.account_id:
         return "you"
-    assert row.recorded_by is not None  # recorded_by_id is set
+    assert row.recorded_by is not None  # recorded_by_id is set  # nosec B101
     return row.recorded_by.display_name or "a member of staff"
 
 

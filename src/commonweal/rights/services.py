@@ -158,7 +158,7 @@ def _tell_team_refused(request: ConsentRequest, by) -> None:
         and organisations.is_team_member(user_id=request.asked_by_id, team_id=case.team_id)
     ):
         assignee = None
-    assert request.organisation is not None  # the caller checked organisation_id
+    assert request.organisation is not None  # the caller checked organisation_id  # nosec B101
     cases_services.task_add(
         case_id=case.pk,
         title=(
@@ -478,7 +478,7 @@ def data_request_resolve(
                 shown = (values.get("value") or "").strip()[:2000]
                 if not shown:
                     raise RightsRefused(_("Enter the corrected answer"), "value")
-                assert request.case is not None  # a submitted application has its case
+                assert request.case is not None  # a submitted application has its case  # nosec B101
                 cases_services.case_event_record(
                     case=request.case,
                     kind="update",

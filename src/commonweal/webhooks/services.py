@@ -118,7 +118,7 @@ def _pinned(url: str, address: str | None) -> tuple[str, dict, dict]:
     if address is None:
         return url, {}, {}
     parts = urlsplit(url)
-    assert parts.hostname is not None  # the address was resolved from it
+    assert parts.hostname is not None  # the address was resolved from it  # nosec B101
     host = f"[{address}]" if ":" in address else address
     netloc = f"{host}:{parts.port}" if parts.port else host
     original = parts.hostname + (f":{parts.port}" if parts.port else "")
