@@ -44,6 +44,7 @@ def normalise_email(email: str) -> str:
 
 def _code_hash(email: str, code: str) -> str:
     message = f"{email}:{code}".encode()
+    assert settings.SECRET_KEY is not None  # settings.py always sets one  # nosec B101
     return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
 
 
@@ -226,6 +227,7 @@ def _account_key(account: str) -> str:
     """A keyed hash of the email address: the key stays short whatever was typed, and the
     table holds no addresses."""
     message = f"sign-in-account:{normalise_email(account)}".encode()
+    assert settings.SECRET_KEY is not None  # settings.py always sets one  # nosec B101
     return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()[:32]
 
 
@@ -293,13 +295,14 @@ def sign_in_locked(*, path: str, account: str | None, client: str) -> SignInWait
         # Older failures than this cannot be part of a lock still running.
         failures = _recent_failures(keys[name], now - 2 * window, limit)
         newest = failures[0] if failures else None
+        # At the limit there are failures, so failures[0] is `newest` (never None).
         if (
             len(failures) >= limit
-            and newest - failures[limit - 1] <= window
-            and newest + window > now
+            and failures[0] - failures[limit - 1] <= window
+            and failures[0] + window > now
         ):
             reason = "account_locked" if name == "account_everywhere" else "staff_limit"
-            return SignInWait(reason, newest + window)
+            return SignInWait(reason, failures[0] + window)
         if name == "account_here" and newest is not None:
             lately = sum(1 for at in failures if at > now - window)
             until = newest + _delay_after(lately)
@@ -442,6 +445,7 @@ def _clean_code(code: str) -> str:
 
 def _recovery_hash(user_id: int, code: str) -> str:
     message = f"recovery:{user_id}:{code.upper()}".encode()
+    assert settings.SECRET_KEY is not None  # settings.py always sets one  # nosec B101
     return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
 
 
@@ -551,6 +555,7 @@ def oidc_account_for(*, result) -> User:
             .filter(provider=result.provider, subject=result.subject)
             .first()
         )
+        user: User | None
         if link is not None:
             user = link.user
         elif result.purpose == "staff":
@@ -564,7 +569,12 @@ def oidc_account_for(*, result) -> User:
         if user is None or not user.is_active:
             raise SignInRefused("oidc_no_membership" if result.purpose == "staff" else "inactive")
         if result.purpose == "staff":
-            organisation = organisations.organisation_by_slug(slug=config.organisation)
+            assert config is not None  # the provider this sign-in just finished with  # nosec B101
+            organisation = (
+                organisations.organisation_by_slug(slug=config.organisation)
+                if config.organisation is not None
+                else None  # no slug matches no organisation
+            )
             context = organisations.staff_context(user=user)
             if organisation is None or organisation.pk not in context.organisation_ids:
                 raise SignInRefused("oidc_no_membership")

@@ -328,6 +328,7 @@ def _stop_clock(case: Case, by, today: datetime.date) -> None:
 
 def _restart_clock(case: Case, by, today: datetime.date) -> None:
     """The days spent waiting for the person do not count: the due date moves on by them."""
+    assert case.clock_stopped_on is not None  # the caller checked  # nosec B101
     waited = working_days_between(case.clock_stopped_on, today)
     case.due_date = add_working_days(case.due_date, waited)
     case_event_record(
@@ -412,10 +413,11 @@ def task_for_message(*, case_id: int, title: str, message_id, script: str) -> Ta
         existing = Task.objects.filter(message_id=message_id).first()
         if existing is not None:
             return existing
+        due = add_working_days(timezone.localdate(), 1)
         task = Task.objects.create(
             case=case,
             title=title[:200],
-            due_date=add_working_days(timezone.localdate(), 1),
+            due_date=due,
             created_at=timezone.now(),
             message_id=message_id,
             script=script,
@@ -424,7 +426,7 @@ def task_for_message(*, case_id: int, title: str, message_id, script: str) -> Ta
             case=case,
             kind=CaseEvent.Kind.TASK_ADDED,
             visible_to_person=False,
-            data={"task": task.pk, "title": task.title, "due": task.due_date.isoformat()},
+            data={"task": task.pk, "title": task.title, "due": due.isoformat()},
         )
     return task
 
@@ -630,7 +632,7 @@ def case_person_wrote(*, case: Case, by, on_behalf_of=None, message_id: int) -> 
             .first()
         )
         back_to = (before or {}).get("from")
-        if not back_to or definition.stage(back_to) is None or definition.stage(back_to).final:
+        if not back_to or (stage := definition.stage(back_to)) is None or stage.final:
             back_to = definition.stages[0].id
         _set_stage(case, definition, back_to, by, data={"reply": True})
         fields += ["stage", "due_date", "clock_stopped_on"]

@@ -212,7 +212,7 @@ def _run_one(name: str, case) -> dict:
     return outcome
 
 
-def _case_for_checks(case_id: int):
+def _case_for_checks(case_id: int | None):
     from django.apps import apps
 
     Case = apps.get_model("cases", "Case")

@@ -117,7 +117,7 @@ def messages_for_export(*, person) -> list[dict]:
     return [
         {
             "about": message.event,
-            "case": message.case.reference if message.case_id else None,
+            "case": message.case.reference if message.case is not None else None,
             "channel": message.channel,
             "to": message.to_address,
             "subject": message.subject,

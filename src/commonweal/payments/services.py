@@ -305,8 +305,9 @@ def payment_instruction_cancel(*, instruction_id: int, by, reason: str) -> Payme
     if not reason:
         raise PaymentRefused(_("Say why the payment is cancelled."))
     with transaction.atomic():
-        instruction = PaymentInstruction.objects.select_for_update().filter(pk=instruction_id)
-        instruction = instruction.first()
+        instruction = (
+            PaymentInstruction.objects.select_for_update().filter(pk=instruction_id).first()
+        )
         if instruction is None:
             raise PaymentRefused(_("This payment does not exist."))
         if instruction.status not in UNBATCHED_STATUSES:
@@ -332,6 +333,7 @@ def pounds(pence: int) -> str:
 
 def _cutoff_time() -> datetime.time:
     text = settings.COMMONWEAL_PAYMENTS_CUTOFF
+    assert text is not None  # settings.py gives a default  # nosec B101
     try:
         return datetime.time.fromisoformat(text)
     except ValueError:
@@ -346,7 +348,8 @@ def cutoff_for(day: datetime.date) -> datetime.datetime:
 
 
 def _originator() -> formats.Originator:
-    return formats.Originator(**settings.COMMONWEAL_PAYMENTS_ORIGINATOR)
+    # settings.py gives every value a default, but its env() is typed str | None.
+    return formats.Originator(**settings.COMMONWEAL_PAYMENTS_ORIGINATOR)  # type: ignore[arg-type]
 
 
 def _write(path: Path, content: bytes) -> None:
@@ -375,6 +378,7 @@ def payment_batches_run(
     rows, so none can be in two batches."""
     day = day or timezone.localdate()
     format_name = format_name or settings.COMMONWEAL_PAYMENTS_FORMAT
+    assert format_name is not None  # settings.py gives a default  # nosec B101
     file_format = formats.get_format(format_name)
     cutoff = min(cutoff_for(day), timezone.now())
     due = set(
@@ -452,7 +456,9 @@ def _batch_make(*, organisation_id, day, file_format, cutoff, by) -> PaymentBatc
                 payments=payments,
             )
         )
-        slug = organisations.organisation(organisation_id=organisation_id).slug
+        organisation = organisations.organisation(organisation_id=organisation_id)
+        assert organisation is not None  # its pending instructions point at it  # nosec B101
+        slug = organisation.slug
         batch.file_name = f"payments-{slug}-{day:%Y-%m-%d}-{batch.pk}.{file_format.extension}"
         batch.row_count = len(payments)
         batch.total_pence = sum(payment.amount_pence for payment in payments)

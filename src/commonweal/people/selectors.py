@@ -154,7 +154,9 @@ def channels_wanted(*, person: Person) -> list[str]:
     )
 
 
-def channels_usable(*, person: Person, failing: set[str] = frozenset()) -> dict[str, bool]:
+def channels_usable(
+    *, person: Person, failing: set[str] | frozenset[str] = frozenset()
+) -> dict[str, bool]:
     """For each channel, whether we hold what it needs (and, given `failing`, whether that
     is known not to work): an account, an email address, a mobile, a phone, an address."""
     return {

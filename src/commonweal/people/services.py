@@ -269,7 +269,7 @@ def representative_add(
         raise RepresentativeRefused(
             _("Enter an email address in the correct format, like name@example.com"), "email"
         ) from None
-    if person.account_id and person.account.email == email:
+    if person.account is not None and person.account.email == email:
         raise RepresentativeRefused(_("Enter someone else's email address, not your own"), "email")
     if relationship not in Representative.Relationship.values:
         raise RepresentativeRefused(_("Select how they are related to you"), "relationship")

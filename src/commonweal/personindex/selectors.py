@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Q
 from django.utils.translation import gettext as _
@@ -106,7 +107,7 @@ def score_record(record: dict) -> list[dict]:
     return sorted(people.values(), key=lambda p: -p["match_probability"])
 
 
-def _case_person(case_id: int) -> dict | None:
+def _case_person(case_id: int) -> Mapping[str, Any] | None:
     # The checks registry hands us a case id; the applicant's details are on their Person,
     # kept up to date from each submitted application.
     from commonweal.cases import selectors as cases_selectors

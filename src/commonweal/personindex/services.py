@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -28,7 +29,8 @@ __all__ = [
 # Person's id: an index person holding such a record is linked to that Person.
 PLATFORM_SOURCE = "commonweal"
 
-SOURCE_NAME_MAX = SourceRecord._meta.get_field("source").max_length
+# A CharField's max_length is always set.
+SOURCE_NAME_MAX = cast(int, SourceRecord._meta.get_field("source").max_length)
 
 
 class ReviewRefused(ValueError):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
@@ -103,7 +104,7 @@ def accesses_for_person(*, person_id: int, language: str = "en") -> PersonAccess
     lines: dict[tuple, AccessLine] = {}
     for record in records:
         organisation = record.organisation
-        group_key = record.organisation_id
+        group_key: int | str | None = record.organisation_id
         if organisation is None and record.role == "superuser":
             # The system's administrators work for whoever runs it, not one organisation.
             group_key = "system"
@@ -270,7 +271,7 @@ def _seal_entries(seal: Seal, *, previous_seal: str, last_id: int) -> list:
     """The (record id, digest) entries a seal holds, once the seal itself is checked: its
     hash matches its content, it follows the seal before, and its list of records is whole
     and comes after the records sealed before it."""
-    fields = {
+    fields: dict[str, Any] = {
         "number": seal.number,
         "previous_seal_hash": seal.previous_seal_hash,
         "first_record_id": seal.first_record_id,
@@ -290,7 +291,7 @@ def _seal_entries(seal: Seal, *, previous_seal: str, last_id: int) -> list:
             f"seal {seal.number} does not follow seal {seal.number - 1}: a seal was replaced",
             seal_number=seal.number,
         )
-    entries = chain.unpack(seal.digests)
+    entries = chain.unpack(bytes(seal.digests))
     ids = [record_id for record_id, _digest in entries or []]
     if (
         not entries

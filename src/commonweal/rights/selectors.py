@@ -160,6 +160,7 @@ def _recorder(row: Consent, person) -> str:
         return ""
     if row.recorded_by_id == person.account_id:
         return "you"
+    assert row.recorded_by is not None  # recorded_by_id is set  # nosec B101
     return row.recorded_by.display_name or "a member of staff"
 
 
@@ -296,7 +297,9 @@ def data_requests_for_export(*, person) -> list[dict]:
     return [
         {
             "about": request.field_label,
-            "application": request.application.reference if request.application_id else None,
+            "application": (
+                request.application.reference if request.application is not None else None
+            ),
             "value_we_held": request.value_shown,
             "what_is_wrong": request.what_is_wrong,
             "should_be": request.should_be,

@@ -147,12 +147,18 @@ def _settle_requests(*, person, purpose: str, consent: Consent, by) -> None:
 
 def _tell_team_refused(request: ConsentRequest, by) -> None:
     """A task on the case for whoever asked: the person said no, so nothing was shared."""
+    if request.case_id is None:
+        return  # (as before: no case is found for no id)
     case = cases_selectors.case_by_id(case_id=request.case_id)
     if case is None or case.closed_at is not None:
         return
-    assignee = request.asked_by_id
-    if not (case.team_id and organisations.is_team_member(user_id=assignee, team_id=case.team_id)):
+    assignee: int | None = request.asked_by_id
+    if not (
+        case.team_id
+        and organisations.is_team_member(user_id=request.asked_by_id, team_id=case.team_id)
+    ):
         assignee = None
+    assert request.organisation is not None  # the caller checked organisation_id  # nosec B101
     cases_services.task_add(
         case_id=case.pk,
         title=(
@@ -472,6 +478,7 @@ def data_request_resolve(
                 shown = (values.get("value") or "").strip()[:2000]
                 if not shown:
                     raise RightsRefused(_("Enter the corrected answer"), "value")
+                assert request.case is not None  # a submitted application has its case  # nosec B101
                 cases_services.case_event_record(
                     case=request.case,
                     kind="update",

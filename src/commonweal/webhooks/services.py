@@ -94,7 +94,7 @@ def _resolve_checked(url: str) -> tuple[str | None, str | None]:
         return None, None
     host = urlsplit(url).hostname or ""
     try:
-        addresses = [info[4][0] for info in socket.getaddrinfo(host, None)]
+        addresses = [str(info[4][0]) for info in socket.getaddrinfo(host, None)]
     except (socket.gaierror, UnicodeError):
         return f"{host} does not resolve", None
     if not addresses:
@@ -118,6 +118,7 @@ def _pinned(url: str, address: str | None) -> tuple[str, dict, dict]:
     if address is None:
         return url, {}, {}
     parts = urlsplit(url)
+    assert parts.hostname is not None  # the address was resolved from it  # nosec B101
     host = f"[{address}]" if ":" in address else address
     netloc = f"{host}:{parts.port}" if parts.port else host
     original = parts.hostname + (f":{parts.port}" if parts.port else "")
@@ -333,8 +334,8 @@ def deliveries_dispatch(*, limit: int = 500) -> int:
             by_subscription.setdefault(subscription_id, []).append(str(pk))
         batch: list[str] = []
         for ids in by_subscription.values():
-            for pk in ids:
-                batch.append(pk)
+            for delivery_id in ids:
+                batch.append(delivery_id)
                 if len(batch) == BATCH_SIZE:
                     deliver_webhooks.enqueue(batch)
                     batch = []

@@ -29,6 +29,7 @@ VIEWER_UNKNOWN = "unknown"  # the status check without signing in
 
 
 def _outcome_sentence(outcome: str, viewer: str) -> str:
+    sentences: dict[str, str]
     if viewer == VIEWER_PERSON:
         sentences = {
             Decision.Outcome.APPROVED: _("Your application was approved."),
@@ -403,7 +404,9 @@ def decision_for_person(
         amount_pence=decision.amount_pence,
         after_review=after_review,
         changed=after_review and decision_changed(decision, decision.reconsiders),
-        before_review=_before_review(decision.reconsiders, viewer) if after_review else "",
+        before_review=(
+            _before_review(decision.reconsiders, viewer) if decision.reconsiders is not None else ""
+        ),
         replaces_decision_of=superseded.decided_at if superseded is not None else None,
         correction_reason=decision.correction_reason,
     )

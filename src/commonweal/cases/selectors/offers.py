@@ -203,11 +203,12 @@ def offer_sentences(offer: Offer) -> list[str]:
 def offer_answer_sentence(offer: Offer) -> str:
     """What became of the offer, in the active language ("" while it waits)."""
     when = date_long(offer.answered_at) if offer.answered_at else ""
-    how = {
+    hows: dict[str, str] = {
         Offer.How.PHONE: _("by phone"),
         Offer.How.IN_PERSON: _("in person"),
         Offer.How.LETTER: _("by letter"),
-    }.get(offer.how, "")
+    }
+    how = hows.get(offer.how, "")
     if offer.status == Offer.Status.ACCEPTED:
         if how:
             return _("The offer was accepted %(how)s on %(date)s.") % {"how": how, "date": when}

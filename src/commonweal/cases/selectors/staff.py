@@ -8,7 +8,9 @@ whatever the number of rows: the rows, their flags, and the service definitions.
 
 import datetime
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
@@ -216,7 +218,10 @@ def _filtered(context, filters: QueueFilters):
             cases = cases.filter(team_id=filters.team)
     if filters.service:
         published = catalogue.published_service(slug=filters.service)
-        cases = cases.filter(service_id=published.service.pk if published else None)
+        if published:
+            cases = cases.filter(service_id=published.service.pk)
+        else:
+            cases = cases.filter(service_id__isnull=True)  # no such service: no case
     if filters.stage:
         cases = cases.filter(stage=filters.stage)
     if filters.due:
@@ -471,7 +476,7 @@ def case_for_staff(*, context, reference: str) -> CasePage | None:
     if case is None:
         return None
     full = case.team_id in context.work_team_ids or (
-        case.team_id is not None and case.team.organisation_id in context.organisation_wide_ids
+        case.team is not None and case.team.organisation_id in context.organisation_wide_ids
     )
     scope = None
     if not full:
@@ -566,7 +571,7 @@ def bulk_recipients(*, context, service_id: int, stage: str = "", open_only: boo
     return cases
 
 
-def case_person_details(*, case_id: int) -> dict | None:
+def case_person_details(*, case_id: int) -> Mapping[str, Any] | None:
     """The details of a case's person that matching needs (the person index's check), as
     `person__<field>` values; one query, None when there is no such case."""
     return (

@@ -268,5 +268,5 @@ def _register(
         on_behalf=on_behalf,
     )
     cases_services.case_person_tell_reference(case=case, definition=definition, by=account)
-    application.contact_change = contact_change
+    application.contact_change = contact_change  # type: ignore[attr-defined]  # for the caller, not a column
     return application

@@ -97,6 +97,7 @@ def assisted_application_start(
             language=language,
         )
         if existing:
+            assert person is not None  # existing: the record was found  # nosec B101
             privacy.access_record(
                 person_id=person.pk,
                 purpose=privacy.Purpose.ASSISTED_APPLICATION,

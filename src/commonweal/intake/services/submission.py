@@ -102,7 +102,7 @@ def _submit(*, account, service, language: str, application_id=None) -> Applicat
         else:
             _queue_confirmation(application, case, definition, person, account, language)
     # New contact details given for an existing record, waiting for a check (or None).
-    application.contact_change = contact_change
+    application.contact_change = contact_change  # type: ignore[attr-defined]  # for the caller, not a column
     return application
 
 

@@ -79,15 +79,30 @@ class PermanentFailure(Exception):
 
 
 class OutgoingMessage(Protocol):
-    """What a channel is given (a `Message` row satisfies it)."""
+    """What a channel is given (a `Message` row satisfies it). Channels only read it, so
+    the members are read-only: a row's `kind` is a property and its `id` a UUID."""
 
-    id: object
-    kind: str  # email, sms, letter, portal, phone
-    to_address: str  # email address, E.164 phone number, or the letter's address lines
-    subject: str
-    body: str
-    language: str  # en, cy or both
-    provider_reference: str
+    @property
+    def id(self) -> object: ...
+
+    @property
+    def kind(self) -> str: ...  # email, sms, letter, portal, phone
+
+    # An email address, an E.164 phone number, or the letter's address lines.
+    @property
+    def to_address(self) -> str: ...
+
+    @property
+    def subject(self) -> str: ...
+
+    @property
+    def body(self) -> str: ...
+
+    @property
+    def language(self) -> str: ...  # en, cy or both
+
+    @property
+    def provider_reference(self) -> str: ...
 
 
 class Channel(Protocol):

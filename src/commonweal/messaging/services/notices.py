@@ -145,8 +145,9 @@ def notice_send(
         large_print=person.accessible_format == "large_print",
         created_at=now,
     )
-    notice._to_email = to_email
-    notice._to_address = to_address if to_channel else ""
+    # Not columns: this send's one-address overrides, read by next_message.
+    notice._to_email = to_email  # type: ignore[attr-defined]  # deliberate, see above
+    notice._to_address = to_address if to_channel else ""  # type: ignore[attr-defined]  # same
     if person.accessible_format in FORMATS_FOR_THE_TEAM and not (to_email or to_channel):
         _needs_the_team(
             notice,

@@ -87,6 +87,7 @@ def template_new_version(
         .order_by("-version")
         .first()
     )
+    assert latest is not None  # the template itself is one of them  # nosec B101
     return MessageTemplate.objects.create(
         event=template.event,
         channel=template.channel,

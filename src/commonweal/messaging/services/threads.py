@@ -49,6 +49,7 @@ def thread_message_post(
         content_type, error = catalogue.check_upload(upload)
         if error:
             raise ThreadMessageRefused(f"{upload.name[-80:]}: {error}", "attachments")
+        assert content_type is not None  # check_upload gives a type when there is no error  # nosec B101
         checked.append((upload, content_type))
     with transaction.atomic():
         # The case row is locked by the case service below; lock it first, so a double
