@@ -294,14 +294,14 @@ def test_bad_records_are_refused_and_nothing_is_written(staff, case):
             purpose="break_glass",
             categories=["person"],
             via="case_page",
-            actor=staff.caseworker,
+            by=staff.caseworker,
             reason="  ",
         )
     assert refused.value.field == "reason"
     for bad in ({"purpose": "curiosity"}, {"categories": ["shoe_size"]}, {"categories": []}):
         arguments = {"purpose": "search", "categories": ["person"], "via": "search", **bad}
         with pytest.raises(services.AccessRefused):
-            services.access_record(person_id=case.person_id, actor=staff.caseworker, **arguments)
+            services.access_record(person_id=case.person_id, by=staff.caseworker, **arguments)
     # A list with one bad entry writes none of the others.
     with pytest.raises(services.AccessRefused):
         services.access_record_many(
@@ -686,7 +686,7 @@ def test_a_read_outside_any_transaction_is_written_at_once(emptied_after, staff,
             purpose="search",
             categories=["person"],
             via="search",
-            actor=staff.caseworker,
+            by=staff.caseworker,
         )
     assert inserts_into_log(queries.captured_queries) == 1
     assert [record.pk for record in made] == list(

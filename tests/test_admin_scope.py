@@ -220,7 +220,7 @@ def build_world() -> World:
         purpose="team_queue",
         categories=["person"],
         via="case_page",
-        actor=b_admin,
+        by=b_admin,
         context=b_context,
         case_id=case_b.pk,
         team_id=yarrow_team.pk,

@@ -72,9 +72,7 @@ def victim(staff):
 
     account = accounts_services.account_for_email(email=VICTIM_EMAIL)
     person = people_services.person_for_account(account=account)
-    people_services.person_update(
-        person=person, details=RECORD, changed_by=account, reason="Given online"
-    )
+    people_services.person_update(person=person, details=RECORD, by=account, reason="Given online")
     return Person.objects.get(pk=person.pk)
 
 

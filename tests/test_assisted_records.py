@@ -68,9 +68,7 @@ def staff():
 def victim(db):
     account = accounts_services.account_for_email(email=VICTIM_EMAIL)
     person = people_services.person_for_account(account=account)
-    people_services.person_update(
-        person=person, details=RECORD, changed_by=account, reason="Given online"
-    )
+    people_services.person_update(person=person, details=RECORD, by=account, reason="Given online")
     return Person.objects.get(pk=person.pk)
 
 
@@ -127,7 +125,7 @@ def test_the_service_refuses_too(staff, victim):
 
     with pytest.raises(intake_services.AssistedRefused) as refused:
         intake_services.assisted_application_start(
-            staff=staff.provider,
+            by=staff.provider,
             context=organisations.staff_context(user=staff.provider),
             published=catalogue.published_service(slug="budgeting-loan"),
             channel="phone",
@@ -434,7 +432,7 @@ def test_a_record_that_changed_meanwhile_is_not_overwritten(staff, victim, mailo
     _browser, _case, url = _waiting(staff)
     person = Person.objects.get(pk=victim.pk)
     people_services.person_update(
-        person=person, details={"phone": "+447700900999"}, changed_by=None, reason="Test"
+        person=person, details={"phone": "+447700900999"}, by=None, reason="Test"
     )
     leader = signed_in(staff.leader)
     response = leader.post(url, {"action": "approve", "reason": "Saw documents"})
@@ -503,7 +501,7 @@ def test_their_own_new_email_address_is_told_at_the_old_one(victim):
         quiet_hours=None,
         do_not_contact=[],
         email="alex.new@example.com",
-        changed_by=victim.account,
+        by=victim.account,
         reason="Changed by them online",
     )
     told = Message.objects.get(event="contact_details_changed", channel="email")

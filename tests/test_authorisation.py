@@ -456,7 +456,7 @@ def build_world(tmp_path) -> World:
     upload.save()
     messaging.thread_message_post(
         case=case,
-        author=citizen_a,
+        by=citizen_a,
         from_staff=False,
         body="Private words from Zephyrine to the team",
         files=[SimpleUploadedFile("quillfeather-tenancy.png", small_png(), "image/png")],

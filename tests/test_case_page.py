@@ -25,7 +25,7 @@ def test_accessibility_needs_are_shown_with_a_bold_label_and_the_words_escaped(
     people_services.person_update(
         person=case.person,
         details={"accessibility_needs": "<script>alert(1)</script> Large print, please"},
-        changed_by=None,
+        by=None,
         reason="Test",
     )
     html = staff_client(client, staff.caseworker).get(f"/staff/cases/{case.reference}/")

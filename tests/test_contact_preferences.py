@@ -270,7 +270,7 @@ def test_notices_are_routed_by_the_new_preferences(case, staff):
         accessible_format="standard",
         quiet_hours=None,
         do_not_contact=[],
-        changed_by=staff.caseworker,
+        by=staff.caseworker,
         reason="Phoned in: prefers letters",
     )
     assert messaging_services.plan_channels(person=Person.objects.get(pk=person.pk)) == ["letter"]
@@ -286,7 +286,7 @@ def _update(person, by, **changes):
         "accessible_format": "standard",
         "quiet_hours": (datetime.time(21, 0), datetime.time(8, 0)),
         "do_not_contact": [],
-        "changed_by": by,
+        "by": by,
         "reason": "Testing",
     }
     arguments.update(changes)
@@ -314,7 +314,7 @@ def test_the_service_refuses_what_cannot_work(citizen, changes, field):
 def test_messages_in_an_account_need_an_account(citizen):
     person = people_services.person_create(
         details={"given_name": "Alex", "email": "alex@example.com"},
-        created_by=citizen,
+        by=citizen,
         reason="Applying for them",
     )
     with pytest.raises(people_services.ContactPreferencesRefused) as refused:

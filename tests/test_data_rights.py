@@ -61,7 +61,7 @@ def person_of(account) -> Person:
 
 def test_download_as_json_holds_every_section(citizen_client, citizen, case, staff):
     messaging.thread_message_post(
-        case=case, author=citizen, from_staff=False, body="When will I hear?", files=[]
+        case=case, by=citizen, from_staff=False, body="When will I hear?", files=[]
     )
     services.consent_record(
         person=case.person, purpose="research_contact", given=True, method="online", by=citizen
@@ -115,7 +115,7 @@ def test_download_needs_sign_in_and_is_only_ever_your_own(client, citizen, other
 def test_export_costs_the_same_queries_for_one_case_or_many(citizen, staff):
     person = person_of(citizen)
     first = submit_case(citizen)
-    messaging.thread_message_post(case=first, author=citizen, from_staff=False, body="Hi", files=[])
+    messaging.thread_message_post(case=first, by=citizen, from_staff=False, body="Hi", files=[])
 
     def queries() -> int:
         with CaptureQueriesContext(connection) as captured:
@@ -126,7 +126,7 @@ def test_export_costs_the_same_queries_for_one_case_or_many(citizen, staff):
     for _ in range(4):
         case = submit_case(citizen)
         messaging.thread_message_post(
-            case=case, author=citizen, from_staff=False, body="Hello", files=[]
+            case=case, by=citizen, from_staff=False, body="Hello", files=[]
         )
     assert queries() == one
 
@@ -329,9 +329,7 @@ def test_retention_anonymises_closed_cases_past_the_period_and_keeps_held_ones(
     old = submit_case(citizen)
     held = submit_case(other_citizen)
     recent = submit_case(other_citizen)
-    messaging.thread_message_post(
-        case=old, author=citizen, from_staff=False, body="My story", files=[]
-    )
+    messaging.thread_message_post(case=old, by=citizen, from_staff=False, body="My story", files=[])
     services.consent_record(
         person=old.person, purpose="research_contact", given=True, method="online", by=citizen
     )
@@ -430,7 +428,7 @@ def test_retention_works_in_batches_not_row_by_row(citizen, other_citizen, staff
         for _ in range(count):
             made = submit_case(account)
             messaging.thread_message_post(
-                case=made, author=account, from_staff=False, body="Hello", files=[]
+                case=made, by=account, from_staff=False, body="Hello", files=[]
             )
             close(made, days_ago=2500)
 

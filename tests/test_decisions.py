@@ -538,7 +538,7 @@ def _reconsidered(case, staff, citizen, **decision):
         revision=None,
     )
     cases_services.case_reconsideration_request(
-        case_id=case.pk, account=citizen, reason="My savings are £180, not £1,800."
+        case_id=case.pk, by=citizen, reason="My savings are £180, not £1,800."
     )
     return cases_services.case_decide(
         case_id=case.pk,
@@ -582,7 +582,7 @@ def test_after_a_reconsideration_the_person_reads_that_it_changed_and_where_to_g
     assert "Public Services Ombudsman for Wales" in text_of(again)
     with pytest.raises(cases_services.CaseActionRefused, match="already looked"):
         cases_services.case_reconsideration_request(
-            case_id=case.pk, account=citizen, reason="Still wrong"
+            case_id=case.pk, by=citizen, reason="Still wrong"
         )
 
 
@@ -742,7 +742,7 @@ def test_a_changed_amount_after_a_reconsideration_replaces_the_waiting_payment(
     )
     first = PaymentInstruction.objects.get(case=case)
     cases_services.case_reconsideration_request(
-        case_id=case.pk, account=citizen, reason="The cooker costs £400."
+        case_id=case.pk, by=citizen, reason="The cooker costs £400."
     )
     cases_services.case_decide(
         case_id=case.pk,

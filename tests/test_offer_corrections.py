@@ -266,7 +266,7 @@ def test_a_hold_on_a_waiting_offers_payment_outlasts_the_offer(case, citizen, st
         correct(case, staff)
     else:
         cases_services.case_reconsideration_request(
-            case_id=case.pk, account=citizen, reason="I need £500."
+            case_id=case.pk, by=citizen, reason="I need £500."
         )
         assert live_payments(case) == []
         case.refresh_from_db()

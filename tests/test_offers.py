@@ -287,7 +287,7 @@ def test_an_offer_not_answered_in_time_ends_and_its_payment_is_cancelled(citizen
 def test_asking_for_a_reconsideration_withdraws_the_waiting_offer(citizen, staff):
     case = offered_case(citizen, staff.leader)
     cases_services.case_reconsideration_request(
-        case_id=case.pk, account=citizen, reason="I asked for £464 and need more."
+        case_id=case.pk, by=citizen, reason="I asked for £464 and need more."
     )
     assert Offer.objects.get(case=case).status == "withdrawn"
     assert PaymentInstruction.objects.get(case=case).status == "cancelled"

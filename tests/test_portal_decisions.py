@@ -292,22 +292,22 @@ def test_the_timeline_shows_updates_messages_and_referrals_in_plain_words(
     cases_services.case_event_record(
         case=case,
         kind="referred",
-        actor=staff,
+        by=staff,
         visible_to_person=True,
         data={"organisation_name": "Caerphilly Citizens Advice"},
     )
     cases_services.case_event_record(
         case=case,
         kind="referral_ended",
-        actor=staff,
+        by=staff,
         visible_to_person=True,
         data={"organisation_name": "Caerphilly Citizens Advice"},
     )
     messaging_services.thread_message_post(
-        case=case, author=citizen, from_staff=False, body="When will I hear?"
+        case=case, by=citizen, from_staff=False, body="When will I hear?"
     )
     messaging_services.thread_message_post(
-        case=case, author=staff, from_staff=True, body="Within two weeks."
+        case=case, by=staff, from_staff=True, body="Within two weeks."
     )
     text = page_text(citizen_client.get(f"/applications/{application.reference}/"))
     assert "We have checked your bank details." in text
@@ -351,7 +351,7 @@ def test_another_citizen_gets_not_found_on_every_page_of_the_case(
     decide(application, staff)
     message = messaging_services.thread_message_post(
         case=application.case,
-        author=staff,
+        by=staff,
         from_staff=True,
         body="See the letter attached.",
         files=[png_upload()],
@@ -419,11 +419,11 @@ def test_the_application_page_costs_the_same_however_long_its_history(
     url = f"/applications/{application.reference}/"
     few = _queries(citizen_client, url)
     cases_services.case_reconsideration_request(
-        case_id=application.case.pk, account=citizen, reason="Please look again"
+        case_id=application.case.pk, by=citizen, reason="Please look again"
     )
     for index in range(6):
         messaging_services.thread_message_post(
-            case=application.case, author=staff, from_staff=True, body=f"Message {index}"
+            case=application.case, by=staff, from_staff=True, body=f"Message {index}"
         )
         cases_services.case_note_add(
             case_id=application.case.pk, text=f"Update {index}", for_person=True, by=staff
@@ -435,14 +435,12 @@ def test_the_applications_list_costs_the_same_however_many_there_are(
     citizen_client, citizen, staff
 ):
     first = submitted(citizen)
-    messaging_services.thread_message_post(
-        case=first.case, author=staff, from_staff=True, body="Hello"
-    )
+    messaging_services.thread_message_post(case=first.case, by=staff, from_staff=True, body="Hello")
     one = _queries(citizen_client, "/applications/")
     for _ in range(5):
         application = submitted(citizen)
         decide(application, staff)
         messaging_services.thread_message_post(
-            case=application.case, author=staff, from_staff=True, body="Hello"
+            case=application.case, by=staff, from_staff=True, body="Hello"
         )
     assert _queries(citizen_client, "/applications/") == one

@@ -100,12 +100,12 @@ def test_an_empty_message_is_refused(citizen_client, application):
 
 def test_a_reply_from_the_team_is_new_until_read(citizen_client, citizen, application, staff):
     messaging_services.thread_message_post(
-        case=application.case, author=citizen, from_staff=False, body="Any news?"
+        case=application.case, by=citizen, from_staff=False, body="Any news?"
     )
     assert Case.objects.get(pk=application.case.pk).awaiting_reply_since is not None
     messaging_services.thread_message_post(
         case=application.case,
-        author=staff,
+        by=staff,
         from_staff=True,
         body="We are checking your savings with the bank.",
     )
@@ -126,7 +126,7 @@ def test_a_reply_from_the_team_is_new_until_read(citizen_client, citizen, applic
 def test_the_email_about_a_team_message_does_not_say_what_it_says(application, staff):
     secret = "Your partner's savings of £3,412 at Nationwide"
     messaging_services.thread_message_post(
-        case=application.case, author=staff, from_staff=True, body=secret
+        case=application.case, by=staff, from_staff=True, body=secret
     )
     email = Message.objects.get(event="new_secure_message")
     assert email.to_address == "sam.evans@example.com"
@@ -141,7 +141,7 @@ def test_files_and_messages_of_other_cases_are_not_found(
     theirs = submitted(other_citizen)
     message = messaging_services.thread_message_post(
         case=theirs.case,
-        author=other_citizen,
+        by=other_citizen,
         from_staff=False,
         body="Private",
         files=[SimpleUploadedFile("private.pdf", TINY_PDF)],

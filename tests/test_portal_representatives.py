@@ -263,16 +263,14 @@ def test_the_list_costs_the_same_however_many_people_and_applications(
     carer_client, carer, citizen, other_citizen, staff
 ):
     first = submitted(citizen)
-    messaging_services.thread_message_post(
-        case=first.case, author=staff, from_staff=True, body="Hello"
-    )
+    messaging_services.thread_message_post(case=first.case, by=staff, from_staff=True, body="Hello")
     _authorise(citizen, ["view", "messages"])
     one = _queries(carer_client, "/applications/")
     for _ in range(3):
         for account in (citizen, other_citizen):
             application = submitted(account)
             messaging_services.thread_message_post(
-                case=application.case, author=staff, from_staff=True, body="Hello"
+                case=application.case, by=staff, from_staff=True, body="Hello"
             )
     _authorise(other_citizen, ["view"])
     assert _queries(carer_client, "/applications/") == one

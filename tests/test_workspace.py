@@ -225,7 +225,7 @@ def test_clock_stops_while_waiting_and_restarts_when_the_person_replies(staff, c
         clock_stopped_on=timezone.localdate() - datetime.timedelta(days=14)
     )
     messaging.thread_message_post(
-        case=case, author=citizen, from_staff=False, body="Here is my payslip"
+        case=case, by=citizen, from_staff=False, body="Here is my payslip"
     )
     case.refresh_from_db()
     assert case.clock_stopped_on is None
@@ -283,7 +283,7 @@ def _reconsidered_case(staff, citizen):
         revision=Case.objects.get(pk=case.pk).revision,
     )
     cases_services.case_reconsideration_request(
-        case_id=case.pk, account=citizen, reason="My savings are in a pension."
+        case_id=case.pk, by=citizen, reason="My savings are in a pension."
     )
     return case
 
@@ -434,7 +434,7 @@ def _busy_case(staff, citizen):
     cases_services.case_note_add(
         case_id=case.pk, text="Note", for_person=False, by=staff.caseworker
     )
-    messaging.thread_message_post(case=case, author=citizen, from_staff=False, body="Hello")
+    messaging.thread_message_post(case=case, by=citizen, from_staff=False, body="Hello")
     checks_services.check_result_record(case=case, check_name="x", status="amber", reasons=["y"])
     return case
 
@@ -482,7 +482,7 @@ def test_case_page_queries_do_not_grow_with_its_history(client, staff, citizen):
             by=staff.caseworker,
         )
         messaging.thread_message_post(
-            case=case, author=staff.caseworker, from_staff=True, body=f"Reply {number}"
+            case=case, by=staff.caseworker, from_staff=True, body=f"Reply {number}"
         )
     assert _queries(c, url) == before
 

@@ -62,7 +62,7 @@ def test_readme_screenshots(chromium, demo_site):
     finally:
         context.close()
     cases_services.case_reconsideration_request(
-        case_id=case.pk, account=account, reason="The cooker I need costs £400, not £350."
+        case_id=case.pk, by=account, reason="The cooker I need costs £400, not £350."
     )
     cases_services.case_decide(
         case_id=case.pk,

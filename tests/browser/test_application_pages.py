@@ -197,7 +197,7 @@ def test_the_case_page_of_a_phone_application(chromium, demo_site, axe, mode):
     people_services.person_update(
         person=application.person,
         details={"accessibility_needs": "<b>Large print</b>, please"},
-        changed_by=None,
+        by=None,
         reason="Told us by phone",
     )
     context, page, worker = browser_as(

@@ -38,7 +38,7 @@ def _record():
             "ni_number": "JH803411A",
             "phone": "+447700900123",
         },
-        changed_by=account,
+        by=account,
         reason="Given online",
     )
     return person

@@ -724,7 +724,7 @@ def update_contact_preferences(request, person_id: str, payload: ContactPreferen
             accessible_format=payload.accessible_format,
             quiet_hours=(dt.time(21, 0), dt.time(8, 0)) if payload.quiet_hours else None,
             do_not_contact=payload.do_not_contact,
-            changed_by=request.api_key.account,
+            by=request.api_key.account,
             reason=f"{request.api_key.name}: {payload.reason}",
         )
     except people_services.ContactPreferencesRefused as refused:

@@ -475,7 +475,7 @@ def _record(case: Case, definition, decision: Decision, by, *, policy, kind, not
         _cases.case_event_record(
             case=case,
             kind=CaseEvent.Kind.CHECK_OVERRIDDEN,
-            actor=by,
+            by=by,
             visible_to_person=False,
             data={"reason": decision.override_reason, "decision": decision.pk},
         )
@@ -516,7 +516,7 @@ def _record(case: Case, definition, decision: Decision, by, *, policy, kind, not
         **({"changed": decision_changed(decision, earlier)} if earlier else {}),
         **({"policy": policy} if policy else {}),
     }
-    _cases.case_event_record(case=case, kind=kind, actor=by, visible_to_person=True, data=data)
+    _cases.case_event_record(case=case, kind=kind, by=by, visible_to_person=True, data=data)
     _cases._publish(
         case,
         "decision.made",

@@ -89,7 +89,7 @@ def _record(case, kind, by, data, on_behalf_of=None) -> CaseEvent:
     return services.case_event_record(
         case=case,
         kind=kind,
-        actor=by,
+        by=by,
         on_behalf_of=on_behalf_of,
         visible_to_person=True,
         data=data,

@@ -71,7 +71,7 @@ def _referral_create(case: Case, target, scope: list[str], reason: str, by, **ex
     _cases.case_event_record(
         case=case,
         kind=CaseEvent.Kind.REFERRED,
-        actor=by,
+        by=by,
         # The person sees that another organisation is helping with their case.
         visible_to_person=True,
         data={
@@ -118,7 +118,7 @@ def referral_end(*, referral_id: int, by, revision) -> Referral:
         _cases.case_event_record(
             case=case,
             kind=CaseEvent.Kind.REFERRAL_ENDED,
-            actor=by,
+            by=by,
             visible_to_person=True,
             data={
                 "organisation": referral.organisation_id,

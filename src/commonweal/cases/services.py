@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from commonweal.accounts.selectors import User
 from commonweal.catalogue import selectors as catalogue
 from commonweal.core.events import publish
 from commonweal.core.working_days import add_working_days, working_days_between
@@ -50,9 +51,7 @@ class StaleCase(CaseActionRefused):
         )
 
 
-def case_open(
-    *, application, person, definition, submitted_by, channel: str, on_behalf: bool
-) -> Case:
+def case_open(*, application, person, definition, by: User, channel: str, on_behalf: bool) -> Case:
     """Open the case for a just-submitted application at the service's first stage, in the
     queue of the team that handles the service.
 
@@ -82,7 +81,7 @@ def case_open(
         case=case,
         kind=CaseEvent.Kind.SUBMITTED,
         created_at=now,
-        actor=submitted_by,
+        actor=by,
         on_behalf_of=person if on_behalf or application.taken_by_id else None,
         visible_to_person=True,
         data=data,
@@ -113,7 +112,7 @@ def case_event_record(
     *,
     case: Case,
     kind: str,
-    actor=None,
+    by: User | None = None,
     visible_to_person: bool,
     data: dict | None = None,
     on_behalf_of=None,
@@ -122,7 +121,7 @@ def case_event_record(
         case=case,
         kind=kind,
         created_at=timezone.now(),
-        actor=actor,
+        actor=by,
         on_behalf_of=on_behalf_of,
         visible_to_person=visible_to_person,
         data=data or {},
@@ -218,7 +217,7 @@ def case_assign(*, case_id: int, assignee_id: int | None, by, revision: int | No
         case_event_record(
             case=case,
             kind=CaseEvent.Kind.ASSIGNED,
-            actor=by,
+            by=by,
             visible_to_person=False,
             data={"from": previous, "to": assignee_id},
         )
@@ -305,7 +304,7 @@ def case_transfer(*, case_id: int, team_id: int, reason: str, by, context, revis
         case_event_record(
             case=case,
             kind=CaseEvent.Kind.TRANSFERRED,
-            actor=by,
+            by=by,
             visible_to_person=False,
             data={"from": previous, "to": team_id, "reason": reason},
         )
@@ -320,7 +319,7 @@ def _stop_clock(case: Case, by, today: datetime.date) -> None:
     case_event_record(
         case=case,
         kind=CaseEvent.Kind.CLOCK_STOPPED,
-        actor=by,
+        by=by,
         visible_to_person=False,
         data={"on": today.isoformat()},
     )
@@ -334,7 +333,7 @@ def _restart_clock(case: Case, by, today: datetime.date) -> None:
     case_event_record(
         case=case,
         kind=CaseEvent.Kind.CLOCK_RESTARTED,
-        actor=by,
+        by=by,
         visible_to_person=False,
         data={
             "stopped_on": case.clock_stopped_on.isoformat(),
@@ -357,7 +356,7 @@ def _set_stage(case: Case, definition, stage_id: str, by, data: dict | None = No
     case_event_record(
         case=case,
         kind=CaseEvent.Kind.STAGE_CHANGED,
-        actor=by,
+        by=by,
         # A final stage is reached only by a decision, whose own event tells the person:
         # shown as well, the timeline would say "Decision made" twice.
         visible_to_person=not target.final,
@@ -436,7 +435,7 @@ def case_person_tell_reference(*, case: Case, definition, by) -> None:
     _tell_person(case, definition, by, notice="application_received")
 
 
-def case_reconsideration_request(*, case_id: int, account, reason: str, on_behalf_of=None) -> Case:
+def case_reconsideration_request(*, case_id: int, by: User, reason: str, on_behalf_of=None) -> Case:
     """The person asks for the decision to be looked at again: the case reopens at the
     review stage with a new time limit, for someone else on the team to pick up. Once only:
     after that, the next step is the independent body the service names."""
@@ -471,7 +470,7 @@ def case_reconsideration_request(*, case_id: int, account, reason: str, on_behal
                 % {"days": definition.reconsideration_days}
             )
         review = definition.review_stage
-        offer_withdraw_waiting(case=case, by=account)
+        offer_withdraw_waiting(case=case, by=by)
         case.closed_at = None
         case.outcome = ""
         case.assigned_to_id = None
@@ -479,12 +478,12 @@ def case_reconsideration_request(*, case_id: int, account, reason: str, on_behal
         case_event_record(
             case=case,
             kind=CaseEvent.Kind.RECONSIDERATION,
-            actor=account,
+            by=by,
             on_behalf_of=on_behalf_of,
             visible_to_person=True,
             data={"reason": reason[:5000], "decision": decision.pk},
         )
-        _set_stage(case, definition, review.id, account)
+        _set_stage(case, definition, review.id, by)
         _save(case, "closed_at", "outcome", "assigned_to", "due_date", "stage", "clock_stopped_on")
     return case
 
@@ -508,7 +507,7 @@ def case_note_add(*, case_id: int, text: str, for_person: bool, by, revision=Non
         event = case_event_record(
             case=case,
             kind=kind,
-            actor=by,
+            by=by,
             visible_to_person=for_person,
             data={"text": text},
         )
@@ -552,7 +551,7 @@ def task_add(
         case_event_record(
             case=case,
             kind=CaseEvent.Kind.TASK_ADDED,
-            actor=by,
+            by=by,
             visible_to_person=False,
             data={
                 "task": task.pk,
@@ -577,7 +576,7 @@ def task_complete(*, task_id: int, outcome: str, by) -> Task:
         case_event_record(
             case=task.case,
             kind=CaseEvent.Kind.TASK_DONE,
-            actor=by,
+            by=by,
             visible_to_person=False,
             data={"task": task.pk, "title": task.title, "outcome": task.outcome},
         )
@@ -598,9 +597,7 @@ def case_flag_set(*, case_id: int, code: str, on: bool, by) -> None:
             kind = CaseEvent.Kind.UNFLAGGED
         else:
             return
-        case_event_record(
-            case=case, kind=kind, actor=by, visible_to_person=False, data={"flag": code}
-        )
+        case_event_record(case=case, kind=kind, by=by, visible_to_person=False, data={"flag": code})
         Case.objects.filter(pk=case.pk).update(revision=F("revision") + 1)
 
 
@@ -614,7 +611,7 @@ def case_person_wrote(*, case: Case, by, on_behalf_of=None, message_id: int) -> 
     case_event_record(
         case=case,
         kind=CaseEvent.Kind.THREAD_MESSAGE,
-        actor=by,
+        by=by,
         on_behalf_of=on_behalf_of,
         visible_to_person=True,
         data={"message": message_id, "from_staff": False},
@@ -645,7 +642,7 @@ def case_staff_wrote(*, case: Case, by, message_id: int) -> None:
     case_event_record(
         case=case,
         kind=CaseEvent.Kind.THREAD_MESSAGE,
-        actor=by,
+        by=by,
         visible_to_person=True,
         data={"message": message_id, "from_staff": True},
     )

@@ -50,7 +50,7 @@ class ServiceVersionAdmin(PlatformSettings, admin.ModelAdmin):
             )
         else:
             version = services.service_import(
-                yaml_text=form.cleaned_data["source_yaml"], imported_by=request.user, publish=False
+                yaml_text=form.cleaned_data["source_yaml"], by=request.user, publish=False
             )
             obj.pk = version.pk
             obj.service = version.service

@@ -4,12 +4,16 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from commonweal.accounts.selectors import User
+
 from . import selectors
 from .models import Service, ServiceVersion
 from .yaml_io import DefinitionError, Problem, parse_definition
 
 
-def service_import(*, yaml_text: str, imported_by=None, publish: bool = True) -> ServiceVersion:
+def service_import(
+    *, yaml_text: str, by: User | None = None, publish: bool = True
+) -> ServiceVersion:
     """Add a version from YAML (a new service if its slug is new) and, by default, publish it.
 
     Importing the same definition twice changes nothing and returns the existing version.
@@ -46,7 +50,7 @@ def service_import(*, yaml_text: str, imported_by=None, publish: bool = True) ->
         latest = service.versions.order_by("-number").first()
         if latest is not None and latest.definition == data:
             if publish and latest.status != ServiceVersion.Status.PUBLISHED:
-                service_version_publish(version=latest, by=imported_by)
+                service_version_publish(version=latest, by=by)
             return latest
         number = (service.versions.aggregate(Max("number"))["number__max"] or 0) + 1
         version = ServiceVersion.objects.create(
@@ -54,10 +58,10 @@ def service_import(*, yaml_text: str, imported_by=None, publish: bool = True) ->
             number=number,
             definition=data,
             source_yaml=yaml_text,
-            created_by=imported_by,
+            created_by=by,
         )
         if publish:
-            service_version_publish(version=version, by=imported_by)
+            service_version_publish(version=version, by=by)
     return version
 
 

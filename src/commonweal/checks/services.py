@@ -327,7 +327,7 @@ def checks_run(*, case_id: int | None = None, run_id: int | None = None) -> list
             cases_services.case_event_record(
                 case=case,
                 kind=CHECKS_RUN_EVENT,
-                actor=run.requested_by if run else None,
+                by=run.requested_by if run else None,
                 visible_to_person=False,
                 data={"results": {name: outcome["status"] for name, outcome in outcomes}},
             )

@@ -202,7 +202,7 @@ class ScopedAdmin:
         if not people:
             return
         ADMIN_SOURCES.get("admin-read-record")(
-            actor=request.user,
+            by=request.user,
             context=administrator_scope(request).context,
             person_ids=list(people),
             case_ids={person: case for person, case in people.items() if case},

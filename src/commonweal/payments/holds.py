@@ -48,7 +48,7 @@ def _change(instruction, to_status: str, by, reason: str, event_kind: str) -> No
     cases_services.case_event_record(
         case=cases_services.case_get(case_id=instruction.case_id),
         kind=event_kind,
-        actor=by,
+        by=by,
         visible_to_person=False,
         data={
             "payment": instruction.pk,

@@ -265,7 +265,7 @@ def payment_instruction_create(*, case_id: int, amount_pence: int, by, reason: s
         cases_services.case_event_record(
             case=case,
             kind="payment_instructed",
-            actor=by,
+            by=by,
             visible_to_person=False,
             data={
                 "payment": instruction.pk,

@@ -309,7 +309,7 @@ def _apply(change: ContactChange, *, by, how: str, decision_reason: str) -> bool
     person_update(
         person=person,
         details={field: new for field, (_old, new) in change.fields.items()},
-        changed_by=by,
+        by=by,
         reason=reason,
     )
     _close(change, status=ContactChange.Status.APPLIED, by=by, how=how, reason=decision_reason)

@@ -196,7 +196,7 @@ def contact_preferences_form(
                         # Staff: the record's own until the new ones are checked.
                         email=None if reason is None else values["email"] or None,
                         phone=None if reason is None else values["phone"] or None,
-                        changed_by=by,
+                        by=by,
                         reason=values["reason"] if reason is None else reason,
                     )
                     contact_change = people_services.contact_change_request(

@@ -5,6 +5,8 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from commonweal.accounts.selectors import User
+
 from .contact_changes import (  # noqa: F401  (public through services)
     CONTACT_FIELDS,
     ContactChangeRefused,
@@ -71,7 +73,7 @@ def person_for_account(*, account) -> Person:
 
 
 def person_create(
-    *, details: dict, created_by, reason: str, identity: tuple[str, str] | None = None
+    *, details: dict, by: User | None, reason: str, identity: tuple[str, str] | None = None
 ) -> Person:
     """A new record for someone else (for example the person a carer applies for).
     `identity` is (level, source) when whoever made it checked who the person is."""
@@ -80,7 +82,7 @@ def person_create(
         changed = person_update(
             person=person,
             details=details,
-            changed_by=created_by,
+            by=by,
             reason=reason,
             identity=identity,
         )
@@ -88,7 +90,7 @@ def person_create(
             PersonChange.objects.create(
                 person=person,
                 fields={"record": ["", "created"]},
-                changed_by=created_by,
+                changed_by=by,
                 reason=reason,
             )
     return person
@@ -161,7 +163,7 @@ def person_update(
     *,
     person: Person,
     details: dict,
-    changed_by,
+    by: User | None,
     reason: str,
     identity: tuple[str, str] | None = None,
 ) -> list[str]:
@@ -178,7 +180,7 @@ def person_update(
             )
         if changes:
             PersonChange.objects.create(
-                person=person, fields=changes, changed_by=changed_by, reason=reason[:500]
+                person=person, fields=changes, changed_by=by, reason=reason[:500]
             )
     return list(changes)
 
@@ -187,7 +189,7 @@ def person_for_email(
     *,
     email: str,
     details: dict,
-    changed_by,
+    by: User | None,
     reason: str,
     identity: tuple[str, str] | None = None,
 ) -> tuple[Person, bool]:
@@ -223,13 +225,13 @@ def person_for_email(
             verified_at=timezone.now(),
         )
         PersonChange.objects.create(
-            person=person, fields=changes, changed_by=changed_by, reason=reason[:500]
+            person=person, fields=changes, changed_by=by, reason=reason[:500]
         )
         if details.get("email") and details["email"] != email:
             person_update(
                 person=person,
                 details={"email": details["email"]},
-                changed_by=changed_by,
+                by=by,
                 reason=reason,
             )
     return person, False
@@ -395,7 +397,7 @@ def contact_preferences_update(
     do_not_contact: list[str],
     email: str | None = None,
     phone: str | None = None,
-    changed_by,
+    by: User | None,
     reason: str,
 ) -> list[str]:
     """Set how the person hears from us: the channels in order, language, format, quiet
@@ -453,10 +455,10 @@ def contact_preferences_update(
             for field in [*update_fields, "updated_at"]:
                 setattr(person, field, getattr(current, field))
             PersonChange.objects.create(
-                person=current, fields=changes, changed_by=changed_by, reason=reason[:500]
+                person=current, fields=changes, changed_by=by, reason=reason[:500]
             )
             # A new email address or phone number: the person is told at the old one.
-            contact_changed(person=current, changes=changes, by=changed_by)
+            contact_changed(person=current, changes=changes, by=by)
     return list(changes)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import logging
 import time
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -18,6 +19,9 @@ from django.utils.translation import gettext as _
 
 from . import chain
 from .models import AccessHold, AccessRecord, Category, Purpose, Seal, Via
+
+if TYPE_CHECKING:
+    from commonweal.accounts.selectors import User
 
 logger = logging.getLogger("commonweal.privacy")
 
@@ -60,12 +64,14 @@ class BreakGlassNeeded(Exception):
 # Access records
 
 
-def _staff_fields(*, actor, context, team_id: int | None = None, organisation_id=None) -> dict:
+def _staff_fields(
+    *, by: User | None, context, team_id: int | None = None, organisation_id=None
+) -> dict:
     """Who read, as what, for which organisation: the membership that fits the case's team
     (or organisation) best, else their first."""
     fields = {
-        "actor_id": getattr(actor, "pk", None),
-        "actor_name": str(actor)[:200] if actor else "",
+        "actor_id": getattr(by, "pk", None),
+        "actor_name": str(by)[:200] if by else "",
     }
     if context is None or not context.roles:
         return {**fields, "organisation_id": organisation_id, "role": ""}
@@ -110,7 +116,7 @@ def access_record(
     purpose: str,
     categories,
     via: str,
-    actor=None,
+    by: User | None = None,
     context=None,
     case_id: int | None = None,
     team_id: int | None = None,
@@ -118,7 +124,7 @@ def access_record(
     api_key=None,
     reason: str = "",
 ) -> AccessRecord:
-    """Record that `actor` (staff, with their `StaffContext`) or an integration (`api_key`)
+    """Record that `by` (staff, with their `StaffContext`) or an integration (`api_key`)
     read a person's data. One INSERT. A break-glass record without a reason is refused
     (AccessRefused) and nothing is written."""
     return access_record_many(
@@ -127,7 +133,7 @@ def access_record(
         purpose=purpose,
         categories=categories,
         via=via,
-        actor=actor,
+        by=by,
         context=context,
         team_id=team_id,
         organisation_id=organisation_id,
@@ -142,7 +148,7 @@ def access_record_many(
     purpose: str,
     categories,
     via: str,
-    actor=None,
+    by: User | None = None,
     context=None,
     case_ids: dict[int, int] | None = None,
     team_id: int | None = None,
@@ -163,7 +169,7 @@ def access_record_many(
         }
     else:
         who = _staff_fields(
-            actor=actor, context=context, team_id=team_id, organisation_id=organisation_id
+            by=by, context=context, team_id=team_id, organisation_id=organisation_id
         )
     return _records_insert(
         person_ids=person_ids,
@@ -242,7 +248,7 @@ def _insert_with_asynchronous_commit(records: list[AccessRecord]) -> list[Access
 
 def admin_read_record(
     *,
-    actor,
+    by: User,
     context,
     person_ids,
     categories,
@@ -255,15 +261,15 @@ def admin_read_record(
     their organisation (`context`: their administrator memberships; the team's
     organisation when the record has one)."""
     categories, reason = _validated(Purpose.ADMINISTRATION, categories, Via.ADMIN, "")
-    if getattr(actor, "is_superuser", False):
+    if getattr(by, "is_superuser", False):
         who = {
-            "actor_id": actor.pk,
-            "actor_name": str(actor)[:200],
+            "actor_id": by.pk,
+            "actor_name": str(by)[:200],
             "organisation_id": None,
             "role": SUPERUSER_ROLE,
         }
     else:
-        who = _staff_fields(actor=actor, context=context, team_id=team_id)
+        who = _staff_fields(by=by, context=context, team_id=team_id)
     return _records_insert(
         person_ids=person_ids,
         case_ids=case_ids,
@@ -309,7 +315,7 @@ def case_purpose(*, context, case, full: bool) -> str:
 
 
 def case_read_record(
-    *, context, actor, case, scope, session, via: str = Via.CASE_PAGE
+    *, context, by: User, case, scope, session, via: str = Via.CASE_PAGE
 ) -> AccessRecord:
     """Record a read of a case (the case page, a file on it). Raises BreakGlassNeeded when
     the case is outside the reader's own work and they have given no reason yet."""
@@ -330,7 +336,7 @@ def case_read_record(
         purpose=purpose,
         categories=categories,
         via=via,
-        actor=actor,
+        by=by,
         context=context,
         reason=reason,
     )

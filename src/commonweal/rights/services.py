@@ -226,7 +226,7 @@ def consent_ask(
             cases_services.case_event_record(
                 case=case,
                 kind="note",
-                actor=by,
+                by=by,
                 visible_to_person=False,
                 data={
                     "text": f"Asked them whether we may share their details with "
@@ -471,7 +471,7 @@ def data_request_resolve(
                 people_services.person_update(
                     person=person,
                     details=details,
-                    changed_by=by,
+                    by=by,
                     reason=f"Corrected at the person's request (data request {request.pk})",
                 )
             else:
@@ -482,7 +482,7 @@ def data_request_resolve(
                 cases_services.case_event_record(
                     case=request.case,
                     kind="update",
-                    actor=by,
+                    by=by,
                     visible_to_person=True,
                     data={
                         "text": _(

@@ -40,7 +40,7 @@ def existing_record_update(
     }
     if allowed or identity:
         people_services.person_update(
-            person=person, details=allowed, changed_by=account, reason=reason, identity=identity
+            person=person, details=allowed, by=account, reason=reason, identity=identity
         )
     changes = people_services.contact_differences(person=person, details=details)
     if not changes:

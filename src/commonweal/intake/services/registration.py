@@ -205,7 +205,7 @@ def _register(
     if on_behalf:
         person = people_services.person_create(
             details=details,
-            created_by=account,
+            by=account,
             reason=f"Named in application {reference} ({name}), made on their behalf",
         )
     else:
@@ -218,7 +218,7 @@ def _register(
             person, existing = people_services.person_for_email(
                 email=person_email,
                 details=details,
-                changed_by=account,
+                by=account,
                 reason=reason,
                 identity=identity,
             )
@@ -238,7 +238,7 @@ def _register(
                 )
         else:
             person = people_services.person_create(
-                details=details, created_by=account, reason=reason, identity=identity
+                details=details, by=account, reason=reason, identity=identity
             )
     now = timezone.now()
     application = Application.objects.create(
@@ -263,7 +263,7 @@ def _register(
         application=application,
         person=person,
         definition=definition,
-        submitted_by=account,
+        by=account,
         channel=channel,
         on_behalf=on_behalf,
     )

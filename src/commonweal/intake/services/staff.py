@@ -3,6 +3,8 @@ contact details such an application gives for a record we hold."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -13,6 +15,9 @@ from commonweal.people import services as people_services
 
 from .. import assisted
 from ..models import Application
+
+if TYPE_CHECKING:
+    from commonweal.accounts.selectors import User
 
 # How identity was checked ("document:<kind>" for a document seen), for the API's schema.
 IDENTITY_CHECKS = assisted.IDENTITY_CHECKS
@@ -45,7 +50,7 @@ def assisted_may_take(*, organisation_ids, service_id: int) -> bool:
 
 def assisted_application_start(
     *,
-    staff,
+    by: User,
     context,
     published: catalogue.PublishedService,
     channel: str,
@@ -85,8 +90,8 @@ def assisted_application_start(
                 account = accounts_services.account_for_email(email=person_email)
                 person = people_services.person_for_account(account=account)
         application = Application.objects.create(
-            account=staff,
-            taken_by=staff,
+            account=by,
+            taken_by=by,
             service=published.service,
             version=published.version,
             person=person,
@@ -104,7 +109,7 @@ def assisted_application_start(
                 categories=[privacy.Category.PERSON]
                 + ([privacy.Category.CONTACT_PREFERENCES] if level == assisted.FULL else []),
                 via=privacy.Via.ASSISTED_APPLICATION,
-                actor=staff,
+                by=by,
                 context=context,
                 team_id=organisations.team_for_service(service_id=published.service.pk),
             )

@@ -92,7 +92,7 @@ def _submit(*, account, service, language: str, application_id=None) -> Applicat
             application=application,
             person=person,
             definition=definition,
-            submitted_by=account,
+            by=account,
             channel=application.channel,
             on_behalf=on_behalf,
         )
@@ -172,18 +172,18 @@ def _submitter_record(
                 people_services.person_update(
                     person=person,
                     details=details,
-                    changed_by=account,
+                    by=account,
                     reason=reason,
                     identity=identity,
                 )
         else:
             person = people_services.person_create(
-                details=details, created_by=account, reason=reason, identity=identity
+                details=details, by=account, reason=reason, identity=identity
             )
     elif on_behalf:
         person = people_services.person_create(
             details=details,
-            created_by=account,
+            by=account,
             reason=f"Named in application {reference} ({name}), made on their behalf",
         )
     else:
@@ -191,7 +191,7 @@ def _submitter_record(
         people_services.person_update(
             person=person,
             details=details,
-            changed_by=account,
+            by=account,
             reason=f"Given in application {reference} ({name})",
         )
     return person, snapshot, contact_change

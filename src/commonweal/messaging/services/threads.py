@@ -6,6 +6,7 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from commonweal.accounts.selectors import User
 from commonweal.cases import services as cases_services
 from commonweal.catalogue import selectors as catalogue
 from commonweal.core.files import sha256_of
@@ -26,7 +27,7 @@ REPEAT_WINDOW = datetime.timedelta(seconds=30)
 
 
 def thread_message_post(
-    *, case, author, from_staff: bool, body: str, files=(), on_behalf_of=None
+    *, case, by: User, from_staff: bool, body: str, files=(), on_behalf_of=None
 ) -> ThreadMessage:
     """Add a message to the case's thread, with its attachments, in one transaction.
 
@@ -58,7 +59,7 @@ def thread_message_post(
         repeat = (
             ThreadMessage.objects.filter(
                 case=case,
-                author=author,
+                author=by,
                 body=body,
                 created_at__gte=timezone.now() - REPEAT_WINDOW,
             )
@@ -69,7 +70,7 @@ def thread_message_post(
             return repeat
         message = ThreadMessage.objects.create(
             case=case,
-            author=author,
+            author=by,
             from_staff=from_staff,
             on_behalf_of=on_behalf_of,
             body=body,
@@ -93,10 +94,10 @@ def thread_message_post(
                 name=attachment.file.name, kind="attachment", object_id=attachment.pk
             )
         if from_staff:
-            cases_services.case_staff_wrote(case=case, by=author, message_id=message.pk)
+            cases_services.case_staff_wrote(case=case, by=by, message_id=message.pk)
         else:
             cases_services.case_person_wrote(
-                case=case, by=author, on_behalf_of=on_behalf_of, message_id=message.pk
+                case=case, by=by, on_behalf_of=on_behalf_of, message_id=message.pk
             )
     return message
 

@@ -169,7 +169,7 @@ def reconsideration(request, reference):
         try:
             cases_services.case_reconsideration_request(
                 case_id=case.pk,
-                account=request.user,
+                by=request.user,
                 reason=reason,
                 on_behalf_of=application.access.on_behalf_of,
             )

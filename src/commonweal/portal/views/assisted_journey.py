@@ -30,7 +30,7 @@ def draft_start(request, published, assisted: dict, eligibility: dict):
     slug = published.service.slug
     try:
         draft = intake_services.assisted_application_start(
-            staff=request.user,
+            by=request.user,
             context=organisations.staff_context(user=request.user),
             published=published,
             channel=assisted["channel"],

@@ -65,7 +65,7 @@ def case_messages(request, reference):
         try:
             messaging_services.thread_message_post(
                 case=case,
-                author=request.user,
+                by=request.user,
                 from_staff=False,
                 body=body,
                 files=request.FILES.getlist("attachments"),

@@ -204,7 +204,7 @@ def _record_read(request, context, change, case) -> None:
         purpose=privacy.Purpose.ASSISTED_APPLICATION,
         categories=[privacy.Category.PERSON],
         via=privacy.Via.ASSISTED_APPLICATION,
-        actor=request.user,
+        by=request.user,
         context=context,
     )
 

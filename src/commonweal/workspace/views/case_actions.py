@@ -247,7 +247,7 @@ def _end_referral(request, page: CasePage) -> str:
 def _message(request, page: CasePage) -> str:
     messaging.thread_message_post(
         case=page.case,
-        author=request.user,
+        by=request.user,
         from_staff=True,
         body=request.POST.get("body", ""),
         files=request.FILES.getlist("attachments"),

@@ -84,7 +84,7 @@ def record_read(request, case_page, via=privacy.Via.CASE_PAGE):
     try:
         privacy.case_read_record(
             context=request.staff,
-            actor=request.user,
+            by=request.user,
             case=case_page.case,
             scope=case_page.scope,
             session=request.session,

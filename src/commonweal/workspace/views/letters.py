@@ -81,7 +81,7 @@ def print_batch_download(request, batch_id):
         purpose=privacy.Purpose.EXPORT,
         categories=[privacy.Category.PERSON, privacy.Category.MESSAGES],
         via=privacy.Via.EXPORT,
-        actor=request.user,
+        by=request.user,
         context=request.staff,
     )
     return private_file_response(Stored)

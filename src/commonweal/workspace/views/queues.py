@@ -89,7 +89,7 @@ def search(request):
             purpose=privacy.Purpose.SEARCH,
             categories=[privacy.Category.PERSON],
             via=privacy.Via.SEARCH,
-            actor=request.user,
+            by=request.user,
             context=request.staff,
         )
     return _page(

@@ -80,7 +80,7 @@ def load_demo_people() -> dict[str, str]:
                 },
                 "phone": "+447700900982",
             },
-            changed_by=None,
+            by=None,
             reason="Demo data",
         )
     passwords = {}
