@@ -8,8 +8,6 @@ admin.site.site_title = "Commonweal"
 urlpatterns = [
     # Every citizen page.
     path("", include("commonweal.portal.urls")),
-    # The identity providers' endpoints: our public key and back-channel logout.
-    path("", include("commonweal.accounts.urls")),
     path("", include("commonweal.api.urls")),
     path("staff/admin/", admin.site.urls),
     path("staff/", include("commonweal.workspace.urls")),

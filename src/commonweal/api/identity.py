@@ -1,13 +1,13 @@
-"""Our OpenID Connect client's public key, and back-channel logout. (Signing in through a
-provider, and the page that explains a service needs a higher identity level, are the
-portal's: portal/views/provider_sign_in.py.)"""
+"""What identity providers call: our OpenID Connect client's public key, and back-channel
+logout. (Signing in through a provider, and the page that explains a service needs a higher
+identity level, are the portal's: portal/views/provider_sign_in.py.)"""
 
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import oidc, services
+from commonweal.accounts import oidc, services
 
 
 @require_http_methods(["GET", "HEAD"])
