@@ -378,9 +378,16 @@ def test_the_team_can_stop_waiting(citizen, case, staff):
     assert "Stop waiting" in page_text(caseworker.get(url))
     assert caseworker.post(url, {"request": "999999"}).status_code == 404
     assert logged_in(staff.other_team).post(url, {"request": request.pk}).status_code == 404
-    assert caseworker.post(url, {"request": request.pk}).status_code == 302
+    stopped = caseworker.post(url, {"request": request.pk}, follow=True)
+    assert stopped.redirect_chain[0][1] == 302
+    assert "Stopped waiting. The case was not referred." in page_text(stopped)
     request.refresh_from_db()
     assert request.outcome == "cancelled" and request.closed_by == staff.caseworker
+    # A second click finds nothing waiting and says so, as a notice, not as a success.
+    again = caseworker.post(url, {"request": request.pk}, follow=True)
+    text = page_text(again)
+    assert "This request has already been answered." in text
+    assert "Stopped waiting" not in text and "Success" not in text and "Important" in text
     # Their yes later does not make the referral nobody is waiting for.
     logged_in(citizen).post("/account/your-data/consents/provider_sharing/", {"given": "yes"})
     assert not Referral.objects.exists()

@@ -146,9 +146,9 @@ class InputAnswer(AnswerType):
     parts: tuple[str, ...] = ()
     empty: Any = None  # the answer to an optional question left blank
 
+    @abstractmethod
     def unanswered(self) -> str:
         """The message when nothing was given and the question has no words of its own."""
-        raise NotImplementedError
 
     @abstractmethod
     def normalise(self, question: Question, typed, language: str) -> Any:

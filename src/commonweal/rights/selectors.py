@@ -211,10 +211,10 @@ def consent_request_context(request_row) -> dict:
 
 
 def consent_request_for_staff(*, case, request_id: int) -> ConsentRequest | None:
+    """One of the case's consent requests, waiting or not (a second click on "Stop waiting"
+    finds it answered, and is told so, rather than a missing page)."""
     return (
-        ConsentRequest.objects.filter(
-            pk=request_id, case=case, outcome=ConsentRequest.Outcome.WAITING
-        )
+        ConsentRequest.objects.filter(pk=request_id, case=case)
         .select_related("organisation")
         .first()
     )

@@ -123,8 +123,13 @@ def flash(request, text: str) -> None:
     messages.success(request, text)
 
 
-def flashes(request) -> list[str]:
-    return [str(message) for message in messages.get_messages(request)]
+def flashes(request) -> list[dict]:
+    """The notes staff actions left for this page (`workspace/_flashes.html` shows them)."""
+    return [flash_of(message) for message in messages.get_messages(request)]
+
+
+def flash_of(message) -> dict:
+    return {"text": str(message), "success": message.level == messages.SUCCESS}
 
 
 def message_text(*, typed: str, saved_replies, reply_id: str, language: str) -> str:

@@ -27,6 +27,8 @@ from commonweal.people import selectors as people_selectors
 from commonweal.people import services as people_services
 from commonweal.privacy import services as privacy
 
+from .. import presenters
+
 ASSISTED_CHANNEL_LABELS = {
     "phone": gettext_lazy("By phone"),
     "in_person": gettext_lazy("In person"),
@@ -67,7 +69,7 @@ def start(request):
     errors = [
         {"text": str(note), "href": "#service"} for note in notes if note.level == messages.ERROR
     ]
-    flashes = [str(note) for note in notes if note.level == messages.SUCCESS]
+    flashes = [presenters.flash_of(note) for note in notes if note.level == messages.SUCCESS]
     if request.method == "POST":
         slugs = {published.service.slug for published in services_list}
         if values["service"] in {p.service.slug for p in published_services} - slugs:
@@ -327,7 +329,7 @@ def contact_change(request, reference):
             },
             "errors": errors,
             "error_for": {error["href"][1:]: error["text"] for error in reversed(errors)},
-            "flashes": [str(message) for message in messages.get_messages(request)],
+            "flashes": presenters.flashes(request),
             "workspace": context,
             "service_name": _("Casework"),
             "service_url": reverse("workspace:my-work"),

@@ -4,7 +4,6 @@
 import datetime
 from functools import wraps
 
-from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -54,7 +53,7 @@ def staff_page(request, template: str, *, nav: str = "", status: int = 200, **co
     """A page in the workspace's frame (its menu, with `nav` marked as the current item),
     with the flashes of Django's messages."""
     context.setdefault("workspace", request.staff)
-    context.setdefault("flashes", [str(m) for m in messages.get_messages(request)])
+    context.setdefault("flashes", presenters.flashes(request))
     context.setdefault("service_name", _("Casework"))
     context.setdefault("service_url", reverse("workspace:my-work"))
     context.setdefault("nav", nav)

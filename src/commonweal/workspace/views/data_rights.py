@@ -107,8 +107,9 @@ def staff_consents(request, reference):
             raise Http404("No such request")
         try:
             services.consent_request_cancel(case=case, request_id=int(value), by=request.user)
-        except services.RightsRefused:
-            pass  # answered a moment ago: the page shows what happened
+        except services.RightsRefused as refused:
+            # Answered a moment ago: say so; the page below shows the answer.
+            messages.info(request, refused.message)
         else:
             messages.success(request, _("Stopped waiting. The case was not referred."))
         return redirect("workspace:case-consents", reference=case.reference)

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from commonweal.personindex import selectors, services
 
+from .. import presenters
 from .common import staff_required
 
 SHOWN = (
@@ -85,7 +86,7 @@ def _page(request, *, errors=None, status=200):
         "workspace/person_index/review.html",
         {
             "workspace": request.staff,
-            "flashes": [str(m) for m in messages.get_messages(request)],
+            "flashes": presenters.flashes(request),
             "service_name": _("Casework"),
             "service_url": reverse("workspace:my-work"),
             "page_title": _("Records to review"),
