@@ -49,7 +49,7 @@ def _taken_by_phone(
     from commonweal.intake import services as intake_services
 
     application = intake_services.application_register(
-        account=staff.caseworker,
+        by=staff.caseworker,
         organisation_id=staff.teams["financial-support"].organisation_id,
         published=catalogue.published_service(slug="budgeting-loan"),
         channel=channel,

@@ -457,15 +457,13 @@ def test_after_checks_callbacks_run_once_all_checks_have_a_result(clean_registry
     def broken_callback(*, case_id):
         raise RuntimeError("automation is down")
 
-    registry.after_checks(broken_callback)
-    registry.after_checks(callback)
-    try:
+    with (
+        registry.AFTER_CHECKS.overridden("a-broken-step", broken_callback),
+        registry.AFTER_CHECKS.overridden("z-test-step", callback),
+    ):
         case = apply()
         _with_checks(case, ["duplicate-ni-number", "shared-bank-account"])
         checks_services.checks_run(case_id=case.pk)
-    finally:
-        registry.remove_after_checks(callback)
-        registry.remove_after_checks(broken_callback)
     assert seen == [(case.pk, 2)]
 
 
@@ -494,7 +492,7 @@ def test_checks_are_queued_after_registration_through_the_api_service(
     published = catalogue.published_service(slug="budgeting-loan")
     with django_capture_on_commit_callbacks(execute=True):
         application = intake_services.application_register(
-            account=staff.caseworker,
+            by=staff.caseworker,
             organisation_id=staff.teams["financial-support"].organisation_id,
             published=published,
             channel="phone",

@@ -61,7 +61,7 @@ def test_the_case_page_shows_checks_automation_team_and_identity_check_in_welsh(
     staff = make_staff()
     published = catalogue.published_service(slug="budgeting-loan")
     application = intake_services.application_register(
-        account=staff.caseworker,
+        by=staff.caseworker,
         organisation_id=staff.teams["financial-support"].organisation_id,
         published=published,
         channel="phone",

@@ -16,7 +16,8 @@ from django.utils import timezone
 
 from commonweal.cases.models import CaseEvent, Task
 from commonweal.core.files import ClamdScanner, ScannerUnavailable
-from commonweal.intake.models import Application, FileScan, Upload
+from commonweal.core.models import FileScan
+from commonweal.intake.models import Application, Upload
 from commonweal.messaging.models import ThreadAttachment
 from tests.clamd_server import EICAR, FakeClamd
 from tests.test_answers import png_bytes
@@ -227,14 +228,14 @@ def test_an_unreachable_scanner_keeps_files_held_retries_and_raises_the_alarm(
 
 
 def test_a_scan_left_by_a_dead_worker_is_handed_back(settings, citizen):
-    from commonweal.intake import services as intake_services
+    from commonweal.core import quarantine
 
     settings.COMMONWEAL_FILE_SCANNER = "clamd"
-    scan = intake_services.file_hold(
+    scan = quarantine.file_hold(
         name="applications/x/y.png", kind="upload", object_id="8c6f2b4e-0000-4000-8000-000000000000"
     )
     FileScan.objects.filter(pk=scan.pk).update(
         status="scanning", scan_started_at=timezone.now() - datetime.timedelta(hours=1)
     )
-    assert intake_services.files_scan_sweep() == 1
+    assert quarantine.files_scan_sweep() == 1
     assert FileScan.objects.get().status == "pending"

@@ -54,7 +54,10 @@ def test_worker_command_writes_a_heartbeat_and_removes_it_when_it_stops(run_task
 def no_automation(monkeypatch):
     """These tests are about one message's delivery: the Budgeting Loan's automation policy,
     which would approve the case in the same worker run and send a second, is left out."""
-    monkeypatch.setattr("commonweal.checks.registry._after_checks", [])
+    from commonweal.checks.registry import AFTER_CHECKS
+
+    with AFTER_CHECKS.overridden("automation", lambda *, case_id: None):
+        yield
 
 
 def test_a_failing_mail_server_is_retried_later_not_lost(citizen_client, run_tasks, no_automation):

@@ -185,7 +185,7 @@ def test_the_case_page_of_a_phone_application(chromium, demo_site, axe, mode):
     keyboard = mode == "keyboard"
     staff = make_staff()
     application = intake_services.application_register(
-        account=staff.caseworker,
+        by=staff.caseworker,
         organisation_id=staff.teams["financial-support"].organisation_id,
         published=catalogue.published_service(slug="budgeting-loan"),
         channel="phone",

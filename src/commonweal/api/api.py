@@ -263,7 +263,7 @@ def register_application(request, payload: ApplicationIn):
             # Refused unless the key's organisation handles the service; a record we hold
             # for the email address gets only what the identity check allows.
             application = intake_services.application_register(
-                account=request.api_key.account,
+                by=request.api_key.account,
                 organisation_id=request.api_key.organisation_id,
                 published=published,
                 channel=payload.channel,

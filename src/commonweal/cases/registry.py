@@ -7,6 +7,9 @@
   "red-check-exists" (a filter expression for case querysets, so the queue's red flag costs
   no extra query), "has-red-check" (`case_id=`, a bool: an approval over a red check needs
   a team leader) and "current-results" (`case_id=`, the newest result of each check).
+- `case-export-parts`: what other apps add to each case in the person's download, by the
+  key it has there: messaging registers "secure_messages". Each is called once with
+  `case_ids=` and returns, for every one of those ids, a list of JSON-ready items.
 """
 
 from __future__ import annotations
@@ -22,4 +25,8 @@ SHARING_CONSENT: Registry[Callable[[int], bool]] = Registry(
 
 CHECK_READS: Registry[Callable[..., Any]] = Registry(
     "check-reads", "What cases read of a case's automated checks, from the checks app"
+)
+
+CASE_EXPORT_PARTS: Registry[Callable[..., dict[int, list[dict[str, Any]]]]] = Registry(
+    "case-export-parts", "What other apps add to each case in the person's download"
 )

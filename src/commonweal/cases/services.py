@@ -9,7 +9,7 @@ import datetime
 
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -560,6 +560,38 @@ def task_add(
             },
         )
     return task
+
+
+def case_file_infected(
+    *, case_id: int, name: str, stored_name: str, signature: str, tell_person: bool
+) -> None:
+    """The virus scanner found a virus in a file on the case (evidence or an attachment,
+    `name` as the sender called it, `stored_name` in storage): the team gets a task, and the
+    person who sent it an update asking for a clean copy. Called in the transaction that
+    records the scanner's verdict."""
+    case = Case.objects.select_related("application").get(pk=case_id)
+    task_add(
+        case_id=case.pk,
+        title=_("A virus was found in %(name)s (%(signature)s): it was removed")
+        % {"name": name, "signature": signature},
+        due_date=None,
+        assignee_id=None,
+        by=None,
+        within_transaction=True,
+    )
+    if not tell_person:
+        return
+    with translation.override(case.application.language or "en"):
+        text = _(
+            "A file you sent, %(name)s, had a virus in it, so we removed it. "
+            "Please send us a clean copy in a secure message."
+        ) % {"name": name}
+    case_event_record(
+        case=case,
+        kind=CaseEvent.Kind.UPDATE,
+        visible_to_person=True,
+        data={"text": text, "file_removed": stored_name},
+    )
 
 
 def task_complete(*, task_id: int, outcome: str, by) -> Task:

@@ -19,8 +19,10 @@ with `reasons.message` (see reasons.py), so each reader sees them in their own l
 (`services.checks_run`) gives each check a time limit and records a crash or a time-out as
 an "error" result instead of letting it stop the case.
 
-`after_checks(callback)` registers `callback(case_id=...)`, called once every check listed
-for a case has a result (for example, to let automation consider the case).
+`AFTER_CHECKS` (the `after-checks` registry) holds what runs once every check listed for a
+case has a result, each `callback(case_id=...)` under a name: the rules app registers
+"automation" (its policy considers the case). A failing one is logged and does not stop
+the others.
 """
 
 from __future__ import annotations
@@ -49,7 +51,9 @@ class Check:
 CHECKS: Registry[Check] = Registry(
     "checks", "Automated checks a service lists under `checks:`, run on each new case"
 )
-_after_checks: list[Callable] = []
+AFTER_CHECKS: Registry[Callable[..., None]] = Registry(
+    "after-checks", "What runs once every check of a case has a result (automation)"
+)
 
 
 def register_check(name: str, *, label, timeout: float | None = None, run: Callable | None = None):
@@ -86,22 +90,6 @@ def unknown_checks(names) -> list[str]:
     """The names in a definition's `checks:` that no check is registered under."""
     known = set(check_names())
     return [name for name in names if name not in known]
-
-
-def after_checks(callback: Callable) -> Callable:
-    """Call `callback(case_id=...)` after every check of a case has a result."""
-    if callback not in _after_checks:
-        _after_checks.append(callback)
-    return callback
-
-
-def after_checks_callbacks() -> list[Callable]:
-    return list(_after_checks)
-
-
-def remove_after_checks(callback: Callable) -> None:
-    if callback in _after_checks:
-        _after_checks.remove(callback)
 
 
 class CheckOutcomeInvalid(Exception):

@@ -11,7 +11,7 @@ the service lists, each with a time limit and inside its own savepoint, and reco
   the team (once, not on every failed run), so the case is never held up by a broken check,
 - one internal `CaseEvent` ("checks_run") with every status, by whoever asked.
 
-Then it calls the registry's `after_checks` callbacks (automation, for example)."""
+Then it calls what is registered in `AFTER_CHECKS` (automation, for example)."""
 
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ RUN_PENDING_FOR = datetime.timedelta(minutes=10)
 # The plugin surface other apps use (see registry.py): add a check, or something to do
 # once every check of a case has a result.
 register_check = registry.register_check
-after_checks = registry.after_checks
+AFTER_CHECKS = registry.AFTER_CHECKS
 
 
 def _stored_reasons(reasons) -> tuple[list[str], list[dict | None]]:
@@ -341,11 +341,11 @@ def checks_run(*, case_id: int | None = None, run_id: int | None = None) -> list
         )
         if run is not None:
             CheckRun.objects.filter(pk=run.pk).update(finished_at=timezone.now())
-    for callback in registry.after_checks_callbacks():
+    for name, callback in registry.AFTER_CHECKS.items():
         try:
             callback(case_id=case.pk)
         except Exception:
-            logger.exception("After-checks callback %r failed on case %s", callback, case.pk)
+            logger.exception("After-checks step %r failed on case %s", name, case.pk)
     return results
 
 

@@ -3,11 +3,10 @@ scanner that checks them, and the response that hands one back to someone allowe
 
 Scanning: with a scanner configured (`COMMONWEAL_CLAMD_SOCKET` for ClamAV's daemon), every
 file is held in quarantine when it is stored and released only once the scanner says it is
-clean (see `intake.services.file_hold`). Without one, files are served as soon as they are
-stored. Scanners live in the `file-scanners` registry (`FILE_SCANNERS`), so a deployment can
-plug in another engine; whether a stored file may be served is asked of the `file-release`
-registry (`FILE_RELEASE`), where the app that holds files in quarantine (intake) registers
-its answer, so this module imports no app above it.
+clean (see `quarantine.py`). Without one, files are served as soon as they are stored.
+Scanners live in the `file-scanners` registry (`FILE_SCANNERS`), so a deployment can plug in
+another engine; whether a stored file may be served is asked of the `file-release` registry
+(`FILE_RELEASE`), where the quarantine registers its answer.
 """
 
 from __future__ import annotations
@@ -24,7 +23,7 @@ from django.http import FileResponse, Http404
 from .registry import Registry
 
 # Whether a stored file (by its storage name) may be served: every registered answer must
-# say yes. Intake registers its quarantine (`intake.scanning.file_released`).
+# say yes. Core registers its quarantine (`quarantine.file_released`).
 FILE_RELEASE: Registry[Callable[..., bool]] = Registry(
     "file-release", "Whether a stored file may be served (quarantine until scanned clean)"
 )

@@ -17,15 +17,12 @@ class IntakeConfig(AppConfig):
         from django.utils.translation import gettext_lazy
 
         from commonweal.core import personal_data, worker_jobs
-        from commonweal.core.files import FILE_RELEASE
+        from commonweal.core.quarantine import QUARANTINE_KINDS
 
-        from . import scanning, services
+        from . import services
 
-        # A file in quarantine (waiting for the virus scanner, or infected) is not served.
-        FILE_RELEASE.register("quarantine", scanning.file_released)
-        # Files waiting for the virus scanner: handed to tasks every second.
-        worker_jobs.dispatcher_add("file_scans", services.files_scan_dispatch, in_batch=True)
-        worker_jobs.housekeeping_add("file_scans_requeued", services.files_scan_sweep)
+        # Evidence the virus scanner finds infected: a draft's answer goes, a case is told.
+        QUARANTINE_KINDS.register(services.UPLOAD_KIND, services.upload_infected)
         worker_jobs.housekeeping_add("drafts_expired", services.drafts_expire_due)
         personal_data.register_data_section(
             name="applications",

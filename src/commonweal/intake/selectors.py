@@ -10,21 +10,19 @@ in the query, so a changed URL reveals nothing and a list costs the same whateve
 """
 
 from dataclasses import dataclass, field
+from uuid import UUID
 
 from django.db.models import F, Q
 
 from commonweal.cases import selectors as cases_selectors
 from commonweal.catalogue import selectors as catalogue
+from commonweal.core.quarantine import scan_status_of
+from commonweal.messaging import selectors as messaging_selectors
 from commonweal.people import selectors as people_selectors
 
 from . import registry as reuse_consent
 from .journey import HeldDetails
 from .models import Application, Upload
-from .scanning import (  # noqa: F401  (the public surface for serving and list pages)
-    file_released,
-    file_scan_health,
-    scan_status_of,
-)
 
 SCOPE_VIEW = "view"
 SCOPE_MESSAGES = "messages"
@@ -206,7 +204,7 @@ def _with_case_reads(queryset):
     return catalogue.without_bulky_version_fields(
         queryset.select_related("version", "service", "case", "person")
     ).annotate(
-        unread_messages=cases_selectors.unread_staff_messages_count("case"),
+        unread_messages=messaging_selectors.unread_staff_messages_count("case"),
         # An offer waiting for the person's answer: its last day.
         offer_accept_by=cases_selectors.waiting_offer_accept_by("case"),
     )
@@ -388,3 +386,13 @@ def status_check_is_own(*, account, reference: str) -> bool:
         reference=reference,
         status=Application.Status.SUBMITTED,
     ).exists()
+
+
+def application_uploads_for_staff(*, application_id: UUID) -> list[Upload]:
+    """An application's evidence as the case page lists it, oldest first, with whether the
+    virus scanner still holds each file (in the same query)."""
+    return list(
+        Upload.objects.filter(application_id=application_id)
+        .annotate(scan_status=scan_status_of("file"))
+        .order_by("created_at")
+    )

@@ -15,16 +15,21 @@ class MessagingConfig(AppConfig):
 
     def ready(self) -> None:
         from commonweal.cases.events import PersonToBeTold
+        from commonweal.cases.registry import CASE_EXPORT_PARTS
         from commonweal.core import events, personal_data, worker_jobs
+        from commonweal.core.quarantine import QUARANTINE_KINDS
         from commonweal.people.events import ContactDetailsChanged
 
-        from . import case_notices, contact_changes, services
+        from . import case_notices, contact_changes, selectors, services
 
         # The person must hear about something on their case: the notice, their way.
         events.subscribe(PersonToBeTold, case_notices.case_notice_send)
 
         # A changed email address, phone number or postal address: told at the old one.
         events.subscribe(ContactDetailsChanged, contact_changes.contact_change_heard)
+
+        # An attachment the virus scanner finds infected: the team and the sender are told.
+        QUARANTINE_KINDS.register(services.ATTACHMENT_KIND, services.attachment_infected)
 
         from . import channels
 
@@ -44,6 +49,8 @@ class MessagingConfig(AppConfig):
 
         from . import erasure
 
+        # Each case in the person's download lists its secure messages.
+        CASE_EXPORT_PARTS.register("secure_messages", selectors.threads_for_export)
         personal_data.register_data_section(
             name="messages",
             title=gettext_lazy("Messages we sent you"),

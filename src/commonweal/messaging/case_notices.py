@@ -6,12 +6,9 @@ cannot be reached any other way) and sends the notice through `services.notice_s
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.utils import translation
 
-from commonweal.cases import selectors as cases_selectors
 from commonweal.cases.events import PersonToBeTold
-from commonweal.core.jinja import date_long
 
 from . import services
 
@@ -33,14 +30,9 @@ def case_notice_send(event: PersonToBeTold) -> None:
     extra = {}
     text_language = "cy" if language in ("cy", "both") else "en"
     if event.notice == "application_received":
-        with translation.override(text_language):
-            extra = {
-                "due_date": date_long(case.due_date),
-                "what_happens_next": cases_selectors.what_happens_next(
-                    definition=event.definition, language=text_language
-                ),
-                "status_url": f"{settings.COMMONWEAL_BASE_URL}/check-status/",
-            }
+        extra = services.application_received_data(
+            case=case, definition=event.definition, language=language
+        )
     if event.extra_for is not None:
         with translation.override(text_language):
             extra.update(event.extra_for(text_language))

@@ -1,6 +1,16 @@
-"""Reads of messages for other apps."""
+"""Reads of messages for other apps: notices, letters and bulk sends, and the secure
+messages thread on a case (for the person, the team and the person's download)."""
 
-from .models import SavedReply
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery
+from django.db.models.functions import Coalesce
+
+from commonweal.core.quarantine import scan_status_of
+
+from .models import Message, SavedReply, ThreadAttachment, ThreadMessage
 
 
 def saved_replies(*, service_id: int) -> list[SavedReply]:
@@ -199,3 +209,107 @@ def _address_for(person, channel: str) -> str:
     if channel == "letter":
         return ", ".join(part for part in (person.address_line_1, person.address_postcode) if part)
     return ""
+
+
+# The secure messages thread
+
+
+def unread_staff_messages_count(case_path: str = "pk") -> Coalesce:
+    """An expression for annotating a query: the team's messages on the case (at
+    `case_path` from the query's model) that the person has not read yet."""
+    unread = (
+        ThreadMessage.objects.filter(
+            case_id=OuterRef(case_path), from_staff=True, read_at__isnull=True
+        )
+        .order_by()
+        .values("case_id")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return Coalesce(Subquery(unread, output_field=IntegerField()), 0)
+
+
+def case_thread_for_person(*, case_id: int) -> list[ThreadMessage]:
+    """The case's secure messages, oldest first, with their authors and attachments, in two
+    queries however many there are."""
+    return list(
+        ThreadMessage.objects.filter(case_id=case_id)
+        .select_related("author", "on_behalf_of")
+        .prefetch_related(
+            Prefetch(
+                "attachments",
+                queryset=ThreadAttachment.objects.only(
+                    "id", "message_id", "original_name", "content_type", "size"
+                )
+                # Whether the virus scanner still holds it, in the same query.
+                .annotate(scan_status=scan_status_of("file"))
+                .order_by("original_name", "id"),
+            )
+        )
+        .order_by("created_at", "id")
+    )
+
+
+def case_thread_for_staff(*, case_id: int) -> list[ThreadMessage]:
+    """The case's secure messages as the case page shows them, with their attachments and
+    whether the virus scanner still holds each one: two queries however many there are."""
+    return list(
+        ThreadMessage.objects.filter(case_id=case_id)
+        .select_related("author", "on_behalf_of")
+        .prefetch_related(
+            Prefetch(
+                "attachments",
+                queryset=ThreadAttachment.objects.annotate(
+                    scan_status=scan_status_of("file")
+                ).order_by("original_name"),
+            )
+        )
+    )
+
+
+def case_thread_attachment(*, case_id: int, attachment_id: UUID | str) -> ThreadAttachment | None:
+    """An attachment sent in this case's thread; None for any other (the caller has already
+    checked, in its query, that the asker may read the case's thread)."""
+    return (
+        ThreadAttachment.objects.filter(pk=attachment_id, message__case_id=case_id)
+        .only("id", "file", "original_name", "content_type", "message_id")
+        .first()
+    )
+
+
+def case_messages_sent(*, case_id: int, limit: int = 50) -> list[Message]:
+    """The notices and letters sent about the case, newest first, without their bodies."""
+    return list(
+        Message.objects.filter(case_id=case_id)
+        .select_related("template")
+        .defer("body")
+        .order_by("-created_at")[:limit]
+    )
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def threads_for_export(*, case_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """Each case's secure messages for the person's download (registered with cases as the
+    "secure_messages" part of each case): one query for the messages, one for the files."""
+    threads: dict[int, list[dict[str, Any]]] = {case_id: [] for case_id in case_ids}
+    for message in (
+        ThreadMessage.objects.filter(case_id__in=case_ids)
+        .prefetch_related(
+            Prefetch(
+                "attachments", queryset=ThreadAttachment.objects.only("message_id", "original_name")
+            )
+        )
+        .order_by("created_at", "id")
+    ):
+        threads[message.case_id].append(
+            {
+                "sent_at": _iso(message.created_at),
+                "from": "us" if message.from_staff else "you",
+                "text": message.body,
+                "attachments": [a.original_name for a in message.attachments.all()],
+            }
+        )
+    return threads

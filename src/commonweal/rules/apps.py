@@ -23,7 +23,7 @@ class RulesConfig(AppConfig):
 
         # When every check of a case has a result, the service's automation policy decides
         # whether it may be approved without a person (never refused).
-        checks_services.after_checks(services.automation_after_checks)
+        checks_services.AFTER_CHECKS.register("automation", services.automation_after_checks)
 
         from commonweal.cases import services as cases_services
 

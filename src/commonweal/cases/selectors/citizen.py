@@ -1,18 +1,16 @@
 """Reads of cases for the person and whoever acts for them: the timeline, the status check,
-the decision and the secure messages thread."""
+the decision, and their download. (The secure messages thread is messaging's.)"""
 
 import datetime
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from commonweal.messaging.models import ThreadAttachment, ThreadMessage
-
 from ..models import Case, CaseEvent, Decision, Offer
+from ..registry import CASE_EXPORT_PARTS
 
 
 @dataclass(frozen=True)
@@ -438,58 +436,6 @@ def case_decision_for_person(
 # Secure messages
 
 
-def unread_staff_messages_count(case_path: str = "pk"):
-    """An expression for annotating a query: the team's messages on the case (at
-    `case_path` from the query's model) that the person has not read yet."""
-    unread = (
-        ThreadMessage.objects.filter(
-            case_id=OuterRef(case_path), from_staff=True, read_at__isnull=True
-        )
-        .order_by()
-        .values("case_id")
-        .annotate(count=Count("pk"))
-        .values("count")
-    )
-    return Coalesce(Subquery(unread, output_field=IntegerField()), 0)
-
-
-def _scan_status_of(field: str):
-    from commonweal.intake import selectors as intake_selectors
-
-    return intake_selectors.scan_status_of(field)
-
-
-def case_thread_for_person(*, case: Case) -> list[ThreadMessage]:
-    """The case's secure messages, oldest first, with their authors and attachments, in two
-    queries however many there are."""
-    return list(
-        ThreadMessage.objects.filter(case_id=case.pk)
-        .select_related("author", "on_behalf_of")
-        .prefetch_related(
-            Prefetch(
-                "attachments",
-                queryset=ThreadAttachment.objects.only(
-                    "id", "message_id", "original_name", "content_type", "size"
-                )
-                # Whether the virus scanner still holds it, in the same query.
-                .annotate(scan_status=_scan_status_of("file"))
-                .order_by("original_name", "id"),
-            )
-        )
-        .order_by("created_at", "id")
-    )
-
-
-def case_thread_attachment(*, case: Case, attachment_id) -> ThreadAttachment | None:
-    """An attachment sent in this case's thread; None for any other (the caller has already
-    checked, in its query, that the asker may read the case's thread)."""
-    return (
-        ThreadAttachment.objects.filter(pk=attachment_id, message__case_id=case.pk)
-        .only("id", "file", "original_name", "content_type", "message_id")
-        .first()
-    )
-
-
 # The person's own download (the rights app gathers it)
 
 
@@ -537,15 +483,7 @@ def cases_for_export(*, person, language: str) -> list[dict]:
                     _decision_for_export(decision, definition, held.offers, language)
                     for decision in held.decisions[case.pk]
                 ],
-                "secure_messages": [
-                    {
-                        "sent_at": _iso(message.created_at),
-                        "from": "us" if message.from_staff else "you",
-                        "text": message.body,
-                        "attachments": [a.original_name for a in message.attachments.all()],
-                    }
-                    for message in held.threads[case.pk]
-                ],
+                **{name: parts[case.pk] for name, parts in held.parts.items()},
                 "shared_with": [
                     {
                         "organisation": referral.organisation.name,
@@ -571,13 +509,14 @@ class _HeldForExport:
     events: dict[int, list]
     decisions: dict[int, list]
     offers: dict
-    threads: dict[int, list]
+    # What other apps add to each case (CASE_EXPORT_PARTS), by part name, then case id.
+    parts: dict[str, dict[int, list]]
     referrals: dict[int, list]
 
 
 def _held_for_export(cases: list) -> _HeldForExport:
-    """The cases' visible events, decisions, offers, secure messages and referrals: one
-    query each, however many cases there are."""
+    """The cases' visible events, decisions, offers, referrals and what other apps add (the
+    secure messages): a fixed number of queries however many cases there are."""
     from ..models import Referral
 
     by_id = {case.pk: case for case in cases}
@@ -585,7 +524,7 @@ def _held_for_export(cases: list) -> _HeldForExport:
         events={case.pk: [] for case in cases},
         decisions={case.pk: [] for case in cases},
         offers={},
-        threads={case.pk: [] for case in cases},
+        parts={name: gather(case_ids=list(by_id)) for name, gather in CASE_EXPORT_PARTS.items()},
         referrals={case.pk: [] for case in cases},
     )
     for event in (
@@ -603,16 +542,6 @@ def _held_for_export(cases: list) -> _HeldForExport:
             "decision__superseded_by"
         )
     }
-    for message in (
-        ThreadMessage.objects.filter(case_id__in=by_id)
-        .prefetch_related(
-            Prefetch(
-                "attachments", queryset=ThreadAttachment.objects.only("message_id", "original_name")
-            )
-        )
-        .order_by("created_at", "id")
-    ):
-        held.threads[message.case_id].append(message)
     for referral in (
         Referral.objects.filter(case_id__in=by_id)
         .select_related("organisation")

@@ -453,10 +453,12 @@ class CasePage:
     referrals: list = field(default_factory=list)
     decisions: list = field(default_factory=list)
     check_results: list = field(default_factory=list)
-    thread: list = field(default_factory=list)
-    uploads: list = field(default_factory=list)
     representatives: list = field(default_factory=list)
     flags: list = field(default_factory=list)
+    # What other apps hold about the case, filled by the workspace when it shows the case
+    # page: the secure messages thread, the evidence, the notices and letters sent.
+    thread: list = field(default_factory=list)
+    uploads: list = field(default_factory=list)
     messages: list = field(default_factory=list)
 
     def sees(self, part: str) -> bool:
@@ -512,39 +514,6 @@ def case_for_staff(*, context, reference: str) -> CasePage | None:
     page.decisions = list(Decision.objects.filter(case=case).select_related("decided_by"))
     if full:
         page.check_results = CHECK_READS.get("current-results")(case_id=case.pk)
-    # Whether each file is still held by the virus scanner, in the same queries.
-    from commonweal.intake import selectors as intake_selectors
-
-    if page.sees("messages"):
-        from commonweal.messaging.models import ThreadAttachment, ThreadMessage
-
-        page.thread = list(
-            ThreadMessage.objects.filter(case=case)
-            .select_related("author", "on_behalf_of")
-            .prefetch_related(
-                Prefetch(
-                    "attachments",
-                    queryset=ThreadAttachment.objects.annotate(
-                        scan_status=intake_selectors.scan_status_of("file")
-                    ).order_by("original_name"),
-                )
-            )
-        )
-    if page.sees("evidence"):
-        page.uploads = list(
-            case.application.uploads.annotate(
-                scan_status=intake_selectors.scan_status_of("file")
-            ).order_by("created_at")
-        )
-    if page.sees("timeline"):
-        from commonweal.messaging.models import Message
-
-        page.messages = list(
-            Message.objects.filter(case=case)
-            .select_related("template")
-            .defer("body")
-            .order_by("-created_at")[:50]
-        )
     if page.sees("person"):
         from commonweal.people import selectors as people_selectors
 

@@ -7,8 +7,8 @@ import this package (`from commonweal.intake import services`); each public name
 re-exported here.
 """
 
-from ..scanning import file_hold, files_forget, files_scan, files_scan_dispatch, files_scan_sweep
 from .drafts import (
+    UPLOAD_KIND,
     DraftNotFound,
     HandOverRefused,
     application_details_confirm,
@@ -17,6 +17,7 @@ from .drafts import (
     application_page_save,
     drafts_expire,
     drafts_expire_due,
+    upload_infected,
 )
 from .erasure import accounts_close_for_people, applications_erase
 from .registration import REGISTER_NOT_HANDLED, RegistrationRefused, application_register
@@ -38,6 +39,7 @@ __all__ = [
     "ASSISTED_CHANNELS",
     "IDENTITY_CHECKS",
     "REGISTER_NOT_HANDLED",
+    "UPLOAD_KIND",
     "ApplicationIncomplete",
     "AssistedContactRefused",
     "AssistedRefused",
@@ -60,9 +62,5 @@ __all__ = [
     "assisted_not_handled_message",
     "drafts_expire",
     "drafts_expire_due",
-    "file_hold",
-    "files_forget",
-    "files_scan",
-    "files_scan_dispatch",
-    "files_scan_sweep",
+    "upload_infected",
 ]

@@ -10,11 +10,15 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from commonweal.cases import services as cases_services
 from commonweal.catalogue import selectors as catalogue
 from commonweal.core.files import sha256_of
+from commonweal.core.quarantine import InfectedFile, file_hold, files_forget
 
-from ..models import Application, FileScan, Upload
-from ..scanning import file_hold, files_forget
+from ..models import Application, Upload
+
+# Evidence's name in the quarantine (`core.quarantine.QUARANTINE_KINDS`).
+UPLOAD_KIND = "upload"
 
 
 class DraftNotFound(Exception):
@@ -71,7 +75,7 @@ def _store_upload(application: Application, question_id: str, parsed_file: dict,
     )
     upload.file.save("upload", upload_file, save=False)
     upload.save()
-    file_hold(name=upload.file.name, kind=FileScan.Kind.UPLOAD, object_id=upload.id)
+    file_hold(name=upload.file.name, kind=UPLOAD_KIND, object_id=upload.id)
     return {
         "upload": str(upload.id),
         "name": upload.original_name,
@@ -190,3 +194,43 @@ def application_hand_over(*, application_id, account) -> Application:
         draft.account = account
         draft.save(update_fields=["account", "updated_at"])
     return draft
+
+
+def upload_infected(infected: InfectedFile) -> None:
+    """The virus scanner found a virus in a piece of evidence (registered for uploads in
+    `QUARANTINE_KINDS`). On a draft its answer goes, so the journey asks for it again; on a
+    sent application the case's team and the person are told."""
+    upload = Upload.objects.select_related("application").filter(pk=infected.object_id).first()
+    if upload is None:
+        return
+    application = upload.application
+    if application.status == Application.Status.DRAFT:
+        _draft_forget(application, upload)
+        return
+    case = getattr(application, "case", None)  # the case its sending opened
+    if case is not None:
+        cases_services.case_file_infected(
+            case_id=case.pk,
+            name=upload.original_name,
+            stored_name=infected.name,
+            signature=infected.signature,
+            tell_person=True,
+        )
+
+
+def _draft_forget(application: Application, upload: Upload) -> None:
+    """An infected file on a draft: its answer goes, so the journey asks for it again."""
+    answers = dict(application.answers)
+    answer = answers.get(upload.question_id)
+    if isinstance(answer, dict) and answer.get("upload") == str(upload.pk):
+        answers.pop(upload.question_id)
+    definition = catalogue.definition_for(application.version)
+    pages = [
+        page.id
+        for page in definition.pages
+        if any(question.id == upload.question_id for question in page.questions)
+    ]
+    Application.objects.filter(pk=application.pk).update(
+        answers=answers,
+        completed_pages=[page for page in application.completed_pages if page not in pages],
+    )

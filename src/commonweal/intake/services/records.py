@@ -3,6 +3,7 @@ and the API's registration."""
 
 from __future__ import annotations
 
+from commonweal.accounts.selectors import User
 from commonweal.people import services as people_services
 
 from .. import assisted
@@ -23,7 +24,7 @@ def existing_record_update(
     person,
     snapshot,
     details,
-    account,
+    by: User,
     reference,
     reason,
     identity=None,
@@ -40,7 +41,7 @@ def existing_record_update(
     }
     if allowed or identity:
         people_services.person_update(
-            person=person, details=allowed, by=account, reason=reason, identity=identity
+            person=person, details=allowed, by=by, reason=reason, identity=identity
         )
     changes = people_services.contact_differences(person=person, details=details)
     if not changes:
@@ -50,7 +51,7 @@ def existing_record_update(
         changes=changes,
         reason=reason,
         case_reference=reference,
-        by=account,
+        by=by,
     )
     kept = dict(snapshot)
     for question in definition.questions():

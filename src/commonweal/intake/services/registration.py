@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 
+from commonweal.accounts.selectors import User
 from commonweal.cases import services as cases_services
 from commonweal.catalogue import selectors as catalogue
 from commonweal.core.references import new_reference
@@ -33,7 +34,7 @@ REGISTER_NOT_HANDLED = ("service", "unknown", "No such service for this key")
 
 def application_register(
     *,
-    account,
+    by: User,
     organisation_id: int,
     published: catalogue.PublishedService,
     channel: str,
@@ -105,7 +106,7 @@ def application_register(
         try:
             with transaction.atomic(savepoint=False):
                 return _register(
-                    account=account,
+                    by=by,
                     published=published,
                     channel=channel,
                     identity_check=identity_check,
@@ -177,7 +178,7 @@ def _eligibility_checked(definition, given: dict, errors: list) -> dict:
 
 def _register(
     *,
-    account,
+    by: User,
     published,
     channel,
     identity_check,
@@ -205,7 +206,7 @@ def _register(
     if on_behalf:
         person = people_services.person_create(
             details=details,
-            by=account,
+            by=by,
             reason=f"Named in application {reference} ({name}), made on their behalf",
         )
     else:
@@ -218,7 +219,7 @@ def _register(
             person, existing = people_services.person_for_email(
                 email=person_email,
                 details=details,
-                by=account,
+                by=by,
                 reason=reason,
                 identity=identity,
             )
@@ -231,19 +232,19 @@ def _register(
                     person=person,
                     snapshot=snapshot,
                     details=details,
-                    account=account,
+                    by=by,
                     reference=reference,
                     reason=reason,
                     identity=identity,
                 )
         else:
             person = people_services.person_create(
-                details=details, by=account, reason=reason, identity=identity
+                details=details, by=by, reason=reason, identity=identity
             )
     now = timezone.now()
     application = Application.objects.create(
-        account=account,
-        taken_by=account,
+        account=by,
+        taken_by=by,
         service=published.service,
         version=published.version,
         person=person,
@@ -263,10 +264,10 @@ def _register(
         application=application,
         person=person,
         definition=definition,
-        by=account,
+        by=by,
         channel=channel,
         on_behalf=on_behalf,
     )
-    cases_services.case_person_tell_reference(case=case, definition=definition, by=account)
+    cases_services.case_person_tell_reference(case=case, definition=definition, by=by)
     application.contact_change = contact_change  # type: ignore[attr-defined]  # for the caller, not a column
     return application

@@ -3,16 +3,13 @@ case at its first stage and the confirmation message."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from commonweal.cases import selectors as cases_selectors
 from commonweal.cases import services as cases_services
 from commonweal.catalogue import selectors as catalogue
-from commonweal.core.jinja import date_long
 from commonweal.core.references import new_reference
 from commonweal.messaging import services as messaging
 from commonweal.people import selectors as people_selectors
@@ -163,7 +160,7 @@ def _submitter_record(
                     person=person,
                     snapshot=snapshot,
                     details=details,
-                    account=account,
+                    by=account,
                     reference=reference,
                     reason=reason,
                     identity=identity,
@@ -234,13 +231,9 @@ def _queue_confirmation(application, case, definition, person, account, language
         person=person,
         language=language,
         definition=definition,
-        extra={
-            "due_date": date_long(case.due_date),
-            "what_happens_next": cases_selectors.what_happens_next(
-                definition=definition, language="cy" if language in ("cy", "both") else "en"
-            ),
-            "status_url": f"{settings.COMMONWEAL_BASE_URL}/check-status/",
-        },
+        extra=messaging.application_received_data(
+            case=case, definition=definition, language=language
+        ),
     )
     if application.on_behalf:
         # Greet whoever will read it: the carer who applied, at their own address.

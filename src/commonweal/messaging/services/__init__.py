@@ -32,6 +32,7 @@ from .delivery import (
 from .letters import letter_organisation_id, letter_returned, print_batch_build, print_batch_for
 from .notices import (
     FORMATS_FOR_THE_TEAM,
+    application_received_data,
     notice_data,
     notice_send,
     notices_send_many,
@@ -51,15 +52,18 @@ from .templates import (
     templates_load,
 )
 from .threads import (
+    ATTACHMENT_KIND,
     MAX_ATTACHMENTS,
     REPEAT_WINDOW,
     ThreadMessageRefused,
+    attachment_infected,
     saved_reply_ensure,
     thread_mark_read,
     thread_message_post,
 )
 
 __all__ = [
+    "ATTACHMENT_KIND",
     "BATCH_SIZE",
     "BULK_CHUNK",
     "DEFAULT_TEMPLATES",
@@ -75,6 +79,8 @@ __all__ = [
     "NotifyReceiptRefused",
     "TemplateRefused",
     "ThreadMessageRefused",
+    "application_received_data",
+    "attachment_infected",
     "bulk_send_run",
     "bulk_send_start",
     "contact_change_tell",

@@ -41,6 +41,26 @@ def notice_data(*, case, person, language: str, extra: dict | None = None, defin
     return data
 
 
+def application_received_data(*, case, definition, language: str) -> dict[str, str]:
+    """What the "application received" notice adds to every notice's placeholders: when we
+    will decide by, what happens next, where to check the status; in the notice's language.
+    The same for an application the person sent and one taken for them."""
+    from django.utils import translation
+
+    from commonweal.cases import selectors as cases_selectors
+    from commonweal.core.jinja import date_long
+
+    text_language = "cy" if language in ("cy", "both") else "en"
+    with translation.override(text_language):
+        return {
+            "due_date": date_long(case.due_date),
+            "what_happens_next": cases_selectors.what_happens_next(
+                definition=definition, language=text_language
+            ),
+            "status_url": f"{settings.COMMONWEAL_BASE_URL}/check-status/",
+        }
+
+
 def plan_channels(*, person, to_email: str = "", to_channel: str = "") -> list[str]:
     """The channels to try for a person, in order. Their own list if they gave one, else
     from how they said they prefer to be contacted; only channels we can use (an address to

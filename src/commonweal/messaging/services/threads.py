@@ -10,6 +10,7 @@ from commonweal.accounts.selectors import User
 from commonweal.cases import services as cases_services
 from commonweal.catalogue import selectors as catalogue
 from commonweal.core.files import sha256_of
+from commonweal.core.quarantine import InfectedFile, file_hold
 
 from ..models import SavedReply, ThreadAttachment, ThreadMessage
 
@@ -21,6 +22,8 @@ class ThreadMessageRefused(Exception):
         self.field = field
 
 
+# Attachments' name in the quarantine (`core.quarantine.QUARANTINE_KINDS`).
+ATTACHMENT_KIND = "attachment"
 MAX_ATTACHMENTS = 5
 # The same message from the same person this soon after is a double click, not a new one.
 REPEAT_WINDOW = datetime.timedelta(seconds=30)
@@ -88,11 +91,7 @@ def thread_message_post(
             attachment.file.save("attachment", upload, save=False)
             attachment.save()
             # Held in quarantine until the virus scanner says it is clean (if one is set).
-            from commonweal.intake import services as intake_services
-
-            intake_services.file_hold(
-                name=attachment.file.name, kind="attachment", object_id=attachment.pk
-            )
+            file_hold(name=attachment.file.name, kind=ATTACHMENT_KIND, object_id=attachment.pk)
         if from_staff:
             cases_services.case_staff_wrote(case=case, by=by, message_id=message.pk)
         else:
@@ -114,3 +113,21 @@ def saved_reply_ensure(*, service, title: str, body_en: str, body_cy: str = "") 
         service=service, title=title, defaults={"body_en": body_en, "body_cy": body_cy}
     )
     return reply
+
+
+def attachment_infected(infected: InfectedFile) -> None:
+    """The virus scanner found a virus in a secure message's attachment (registered for
+    attachments in `QUARANTINE_KINDS`): the case's team gets a task, and the person an
+    update when they sent it."""
+    attachment = (
+        ThreadAttachment.objects.select_related("message").filter(pk=infected.object_id).first()
+    )
+    if attachment is None:
+        return
+    cases_services.case_file_infected(
+        case_id=attachment.message.case_id,
+        name=attachment.original_name,
+        stored_name=infected.name,
+        signature=infected.signature,
+        tell_person=not attachment.message.from_staff,
+    )

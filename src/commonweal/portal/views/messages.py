@@ -11,10 +11,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from commonweal.cases import selectors as cases_selectors
 from commonweal.catalogue import selectors as catalogue
 from commonweal.core.files import private_file_response
 from commonweal.intake import selectors as intake_selectors
+from commonweal.messaging import selectors as messaging_selectors
 from commonweal.messaging import services as messaging_services
 from commonweal.people import selectors as people_selectors
 
@@ -77,7 +77,7 @@ def case_messages(request, reference):
         else:
             messages.success(request, _("Your message has been sent."))
             return redirect(url)
-    thread = cases_selectors.case_thread_for_person(case=case)
+    thread = messaging_selectors.case_thread_for_person(case_id=case.pk)
     unread = {m.pk for m in thread if m.from_staff and m.read_at is None}
     if unread and request.method != "HEAD":
         messaging_services.thread_mark_read(case=case, by_staff=False)
@@ -111,8 +111,8 @@ def message_attachment(request, reference, attachment_id):
     application = common.application_or_404(
         request, reference, scope=intake_selectors.SCOPE_MESSAGES
     )
-    attachment = cases_selectors.case_thread_attachment(
-        case=application.case, attachment_id=attachment_id
+    attachment = messaging_selectors.case_thread_attachment(
+        case_id=application.case.pk, attachment_id=attachment_id
     )
     if attachment is None:
         raise Http404("No such file")

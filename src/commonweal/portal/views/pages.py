@@ -9,8 +9,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_http_methods
 
+from commonweal.core import quarantine
 from commonweal.core import selectors as core_selectors
-from commonweal.intake import selectors as intake_selectors
 
 
 @never_cache
@@ -22,7 +22,7 @@ def healthz(request):
     body = {"database": database, "worker": worker}
     if database["ok"] and settings.COMMONWEAL_FILE_SCANNER:
         # Files held because the virus scanner cannot be reached: nobody can open them.
-        body["file_scanner"] = intake_selectors.file_scan_health()
+        body["file_scanner"] = quarantine.file_scan_health()
     healthy = all(part["ok"] for part in body.values())
     status = "ok" if healthy else ("degraded" if database["ok"] else "down")
     return JsonResponse(

@@ -12,6 +12,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from commonweal.cases import selectors as cases_selectors
+from commonweal.intake import selectors as intake_selectors
+from commonweal.messaging import selectors as messaging_selectors
 from commonweal.organisations import selectors as organisations
 from commonweal.privacy import services as privacy
 
@@ -70,10 +72,21 @@ def page(request, template: str, status: int = 200, **context):
 
 
 def case_or_404(request, reference: str) -> cases_selectors.CasePage:
+    """The case page: the case as cases holds it, with what messaging and intake hold about
+    it in the parts this member of staff may see."""
     found = cases_selectors.case_for_staff(context=request.staff, reference=reference.upper())
     if found is None:
         # The same answer whether the case does not exist or is not one they may see.
         raise Http404("No such case")
+    case_id = found.case.pk
+    if found.sees("messages"):
+        found.thread = messaging_selectors.case_thread_for_staff(case_id=case_id)
+    if found.sees("evidence"):
+        found.uploads = intake_selectors.application_uploads_for_staff(
+            application_id=found.case.application_id
+        )
+    if found.sees("timeline"):
+        found.messages = messaging_selectors.case_messages_sent(case_id=case_id)
     return found
 
 

@@ -201,7 +201,7 @@ def demo_phone_applications() -> list[str]:
     references = []
     for email, answers, on_strike in DEMO_PHONE_APPLICATIONS:
         application = intake_services.application_register(
-            account=caseworker,
+            by=caseworker,
             organisation_id=council.pk,
             published=published,
             channel="phone",

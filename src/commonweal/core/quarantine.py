@@ -1,13 +1,15 @@
-"""Quarantine and virus scanning of stored files (application evidence and secure message
-attachments). The public functions are re-exported by `services` and `selectors`.
+"""Quarantine and virus scanning of stored files, for every app that keeps files people send
+(intake's evidence, messaging's attachments). The scanners themselves are in `files`.
 
 A file is held (a `FileScan` row, written in the transaction that stores it) when a scanner
 is configured. The worker claims due rows every second and scans them in a task:
 
 - clean: released; the file is served from then on;
 - infected: kept out for good; its content is moved under `quarantine/` in the uploads
-  directory (for an operator to look at), the case gets a task for the team and the person an
-  update saying the file was removed (a draft's answer is taken away, so it is asked again);
+  directory (for an operator to look at), and the app that owns the file is told through the
+  `QUARANTINE_KINDS` registry, in the transaction that records the verdict (intake takes a
+  draft's answer away so it is asked again; on a case, the team gets a task and the person an
+  update saying the file was removed);
 - scanner unreachable: the file stays held and is tried again after 1, 5 and 30 minutes, then
   hourly; each failure is logged as an error and /healthz reports files waiting.
 """
@@ -16,18 +18,21 @@ from __future__ import annotations
 
 import datetime
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from uuid import UUID
 
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.db.models import OuterRef, Subquery
-from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils import timezone
 
-from commonweal.core.files import ScannerUnavailable, file_scanner
-
-from .models import Application, FileScan, Upload
+from .files import ScannerUnavailable, file_scanner
+from .models import FileScan
+from .registry import Registry
 
 logger = logging.getLogger("commonweal.scanning")
 
@@ -42,11 +47,30 @@ STUCK_AFTER = datetime.timedelta(minutes=10)
 BATCH_SIZE = 20
 
 
-def file_hold(*, name: str, kind: str, object_id) -> FileScan | None:
+@dataclass(frozen=True)
+class InfectedFile:
+    """What the owner of a file hears when the scanner finds a virus in it."""
+
+    # The file's name in storage, and the owner's row it belongs to.
+    name: str
+    object_id: UUID
+    # What the scanner found ("Eicar-Signature").
+    signature: str
+
+
+# The kinds of file held, by the name stored in `FileScan.kind`: the owning app registers
+# what to do, inside the verdict's transaction, when one of its files is found infected.
+QUARANTINE_KINDS: Registry[Callable[[InfectedFile], None]] = Registry(
+    "quarantine-kinds", "What the app that owns a kind of file does when one is found infected"
+)
+
+
+def file_hold(*, name: str, kind: str, object_id: UUID) -> FileScan | None:
     """Hold a just-stored file in quarantine until it is scanned; None (and nothing held)
     when no scanner is configured. Call it in the transaction that stores the file."""
     if not settings.COMMONWEAL_FILE_SCANNER:
         return None
+    QUARANTINE_KINDS.get(kind)  # an unknown kind is a programming error, said at once
     return FileScan.objects.create(
         name=name,
         kind=kind,
@@ -79,7 +103,7 @@ def files_scan_dispatch(*, limit: int = 200) -> int:
     return len(claimed)
 
 
-def files_scan(*, scan_ids: list) -> dict:
+def files_scan(*, scan_ids: list[str]) -> dict[str, int]:
     """Scan claimed files; returns counts by outcome."""
     outcomes = {"clean": 0, "infected": 0, "unavailable": 0}
     scans = FileScan.objects.filter(pk__in=scan_ids, status=FileScan.Status.SCANNING)
@@ -125,9 +149,6 @@ def _scan_failed(scan: FileScan, error: Exception) -> None:
 
 
 def _infected(scan: FileScan, signature: str) -> None:
-    from commonweal.cases import services as cases_services
-    from commonweal.messaging.models import ThreadAttachment
-
     with transaction.atomic():
         locked = FileScan.objects.select_for_update().filter(pk=scan.pk).first()
         if locked is None or locked.status != FileScan.Status.SCANNING:
@@ -136,71 +157,11 @@ def _infected(scan: FileScan, signature: str) -> None:
         locked.signature = signature[:200]
         locked.scanned_at = timezone.now()
         locked.save(update_fields=["status", "signature", "scanned_at"])
-        case = name = language = None
-        person_sent_it = True
-        if scan.kind == FileScan.Kind.UPLOAD:
-            upload = Upload.objects.select_related("application").filter(pk=scan.object_id).first()
-            if upload is not None:
-                name, application = upload.original_name, upload.application
-                language = application.language
-                if application.status == Application.Status.DRAFT:
-                    _draft_forget(application, upload)
-                else:
-                    case = getattr(application, "case", None)
-        else:
-            attachment = (
-                ThreadAttachment.objects.select_related("message__case__application")
-                .filter(pk=scan.object_id)
-                .first()
-            )
-            if attachment is not None:
-                name, case = attachment.original_name, attachment.message.case
-                language = case.application.language
-                person_sent_it = not attachment.message.from_staff
-        if case is not None:
-            cases_services.task_add(
-                case_id=case.pk,
-                title=_("A virus was found in %(name)s (%(signature)s): it was removed")
-                % {"name": name, "signature": signature},
-                due_date=None,
-                assignee_id=None,
-                by=None,
-                within_transaction=True,
-            )
-            if person_sent_it:
-                with translation.override(language or "en"):
-                    text = _(
-                        "A file you sent, %(name)s, had a virus in it, so we removed it. "
-                        "Please send us a clean copy in a secure message."
-                    ) % {"name": name}
-                cases_services.case_event_record(
-                    case=case,
-                    kind="update",
-                    visible_to_person=True,
-                    data={"text": text, "file_removed": scan.name},
-                )
+        QUARANTINE_KINDS.get(scan.kind)(
+            InfectedFile(name=scan.name, object_id=scan.object_id, signature=signature)
+        )
     _move_to_quarantine(scan.name)
     logger.warning("Virus %s found in %s: kept in quarantine", signature, scan.name)
-
-
-def _draft_forget(application: Application, upload: Upload) -> None:
-    """An infected file on a draft: its answer goes, so the journey asks for it again."""
-    from commonweal.catalogue import selectors as catalogue
-
-    answers = dict(application.answers)
-    answer = answers.get(upload.question_id)
-    if isinstance(answer, dict) and answer.get("upload") == str(upload.pk):
-        answers.pop(upload.question_id)
-    definition = catalogue.definition_for(application.version)
-    pages = [
-        page.id
-        for page in definition.pages
-        if any(question.id == upload.question_id for question in page.questions)
-    ]
-    Application.objects.filter(pk=application.pk).update(
-        answers=answers,
-        completed_pages=[page for page in application.completed_pages if page not in pages],
-    )
 
 
 def _move_to_quarantine(name: str) -> None:
@@ -225,7 +186,7 @@ def files_scan_sweep() -> int:
 
 
 def files_forget(*, names: list[str]) -> None:
-    """Files deleted with their draft no longer need holding."""
+    """Files deleted with their owner's row no longer need holding."""
     FileScan.objects.filter(name__in=names).delete()
 
 
@@ -237,13 +198,13 @@ def file_released(*, name: str) -> bool:
     return not FileScan.objects.filter(name=name).exclude(status=FileScan.Status.CLEAN).exists()
 
 
-def scan_status_of(field: str = "file"):
+def scan_status_of(field: str = "file") -> Subquery:
     """An annotation: the scan status of the file in `field` (None when never held), so
     list pages say which files are still being checked without another query."""
     return Subquery(FileScan.objects.filter(name=OuterRef(field)).values("status")[:1])
 
 
-def file_scan_health() -> dict:
+def file_scan_health() -> dict[str, Any]:
     """For /healthz: files waiting for the scanner, and whether it is failing."""
     waiting = FileScan.objects.filter(
         status__in=[FileScan.Status.PENDING, FileScan.Status.SCANNING]
