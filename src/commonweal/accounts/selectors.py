@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .models import TotpDevice, User
+from .models import TotpDevice
+from .models import User as User  # the account type other apps' hints name
 
 if TYPE_CHECKING:
     from .oidc import ProviderConfig

@@ -13,7 +13,8 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 
-from .models import Membership, Organisation, Role, Team
+from .models import Membership, Role, Team
+from .models import Organisation as Organisation  # for other apps' hints
 
 # Roles that see every case of their organisation, not only their own teams'.
 ORGANISATION_WIDE_ROLES = {Role.SERVICE_OWNER, Role.ADMINISTRATOR}

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 
-from .models import IDENTITY_LEVEL_ORDER, ContactChange, Person
+from .models import IDENTITY_LEVEL_ORDER, ContactChange
+from .models import Person as Person  # for other apps' hints
 
 if TYPE_CHECKING:
     from commonweal.accounts.selectors import User
