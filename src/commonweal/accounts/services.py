@@ -1,11 +1,15 @@
 """Sign-in by emailed code: request a code, verify it, sign out. Every write lives here."""
 
+from __future__ import annotations
+
 import datetime
 import hashlib
 import hmac
 import math
 import secrets
 import time
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
@@ -29,11 +33,16 @@ from .models import (
     User,
 )
 
+if TYPE_CHECKING:
+    from cryptography.fernet import MultiFernet
+
+    from .oidc import LogoutToken, SignInResult
+
 
 class SignInRefused(Exception):
     """A sign-in step that cannot go ahead; `reason` says why, for the page to explain."""
 
-    def __init__(self, reason: str):
+    def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
 
@@ -137,7 +146,7 @@ def sign_in_codes_prune(*, older_than: datetime.timedelta = datetime.timedelta(d
     return deleted
 
 
-def accounts_close(*, account_ids) -> int:
+def accounts_close(*, account_ids: Iterable[int]) -> int:
     """For the retention job, when the people these citizen accounts belong to are
     anonymised: the address is replaced and the account can no longer sign in (an existing
     session ends with it). Staff accounts are never closed this way. `account_ids` may be
@@ -264,7 +273,7 @@ def _delay_after(failures: int) -> datetime.timedelta:
 class SignInWait(SignInRefused):
     """Too many failures lately: refused until `until` (the view says how long)."""
 
-    def __init__(self, reason: str, until: datetime.datetime):
+    def __init__(self, reason: str, until: datetime.datetime) -> None:
         super().__init__(reason)
         self.until = until
 
@@ -378,7 +387,7 @@ def staff_sign_in_check(*, email: str, password: str, client: str) -> User:
     return user
 
 
-def _fernet():
+def _fernet() -> MultiFernet:
     """The key that encrypts authenticator secrets, derived from SECRET_KEY (and its
     fallbacks, so rotating the key keeps enrolled apps working)."""
     import base64
@@ -539,7 +548,7 @@ def staff_totp_demo_set(*, user: User) -> str:
 # OpenID Connect --------------------------------------------------------------------------------
 
 
-def oidc_account_for(*, result) -> User:
+def oidc_account_for(*, result: SignInResult) -> User:
     """The account a provider's sign-in belongs to. Citizens: the one linked to this subject,
     else the one for the verified email address (made if new). Staff: only an existing member
     of the provider's organisation; staff accounts are never made from a provider's claims."""
@@ -590,7 +599,9 @@ def oidc_account_for(*, result) -> User:
     return user
 
 
-def provider_session_record(*, result, user: User, session_key: str) -> ProviderSession:
+def provider_session_record(
+    *, result: SignInResult, user: User, session_key: str
+) -> ProviderSession:
     return ProviderSession.objects.create(
         provider=result.provider,
         sid=result.sid,
@@ -607,7 +618,7 @@ def provider_session_ended(*, session_key: str) -> None:
     )
 
 
-def back_channel_logout(*, token) -> int:
+def back_channel_logout(*, token: LogoutToken) -> int:
     """End every session here that the provider's logout token names (by `sid`, else by
     `sub`). A token id seen before is refused. Returns how many sessions ended."""
     from importlib import import_module

@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from commonweal.cases import selectors as cases_selectors
 from commonweal.catalogue import selectors as catalogue
 from commonweal.people import selectors as people_selectors
 
 from .models import ApiKey
 
+if TYPE_CHECKING:
+    from commonweal.cases.selectors import Case
+    from commonweal.catalogue.definition import Text
+    from commonweal.catalogue.selectors import PublishedService
+    from commonweal.people.selectors import Person
 
-def _text(value) -> dict:
+
+def _text(value: Text) -> dict[str, str]:
     return {"en": value.text("en"), "cy": value.text("cy")}
 
 
-def services_for_api() -> list[dict]:
-    services = []
+def services_for_api() -> list[dict[str, Any]]:
+    services: list[dict[str, Any]] = []
     for published in catalogue.published_services():
         definition = published.definition
         services.append(
@@ -39,7 +47,7 @@ def services_for_api() -> list[dict]:
     return services
 
 
-def case_for_api(*, reference: str, organisation_id: int | None = None):
+def case_for_api(*, reference: str, organisation_id: int | None = None) -> dict[str, Any] | None:
     """A case with its timeline, as the API schema wants it; None when the organisation
     (if given) does not hold it."""
     cases = cases_selectors.cases_held(organisation_id=organisation_id)
@@ -74,7 +82,7 @@ def api_keys_of(*, organisation_id: int) -> list[ApiKey]:
     return list(ApiKey.objects.filter(organisation_id=organisation_id))
 
 
-def people_for_api(*, organisation_id: int, text: str, after: str, limit: int) -> dict:
+def people_for_api(*, organisation_id: int, text: str, after: str, limit: int) -> dict[str, Any]:
     """A page of people, ordered by id, from the cursor `after` (an opaque string this API
     gave). Two queries whatever the page size: the people, then their cases' references."""
     import base64
@@ -128,11 +136,11 @@ def case_and_person_ids(*, reference: str, organisation_id: int) -> tuple[int, i
     return cases_selectors.case_and_person_ids(reference=reference, organisation_id=organisation_id)
 
 
-def person_ids_for_public_ids(*, public_ids) -> list[int]:
+def person_ids_for_public_ids(*, public_ids: list[str]) -> list[int]:
     return people_selectors.person_ids_for_public_ids(public_ids=public_ids)
 
 
-def person_for_api(*, person_id: str, organisation_id: int):
+def person_for_api(*, person_id: str, organisation_id: int) -> Person | None:
     import uuid
 
     try:
@@ -143,8 +151,7 @@ def person_for_api(*, person_id: str, organisation_id: int):
     return people.filter(public_id=public_id).first()
 
 
-def contact_preferences_for_api(*, person) -> dict:
-
+def contact_preferences_for_api(*, person: Person) -> dict[str, Any]:
     current = people_selectors.contact_preferences_of(person=person)
     start, end = person.quiet_hours_start, person.quiet_hours_end
     return {
@@ -156,7 +163,7 @@ def contact_preferences_for_api(*, person) -> dict:
     }
 
 
-def case_summary_for_api(*, case, published) -> dict:
+def case_summary_for_api(*, case: Case, published: PublishedService) -> dict[str, Any]:
     """A just-opened case's summary, from the objects in hand (no second read)."""
     stage = (
         published.definition.stage(case.stage) if case.version_id == published.version.pk else None

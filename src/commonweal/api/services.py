@@ -1,9 +1,13 @@
 """API keys: made, checked and revoked; idempotent requests remembered."""
 
+from __future__ import annotations
+
 import datetime
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -11,6 +15,10 @@ from django.utils import timezone
 from commonweal.accounts import services as accounts_services
 
 from .models import ApiCallCount, ApiKey, IdempotentRequest
+
+if TYPE_CHECKING:
+    from commonweal.accounts.selectors import User
+    from commonweal.organisations.selectors import Organisation
 
 TOKEN_START = "cw_"  # noqa: S105 - the prefix every key starts with, not a secret  # nosec B105
 LAST_USED_EVERY = datetime.timedelta(minutes=1)
@@ -21,7 +29,9 @@ def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def api_key_create(*, organisation, name: str, scopes: list[str], by=None) -> tuple[ApiKey, str]:
+def api_key_create(
+    *, organisation: Organisation, name: str, scopes: list[str], by: User | None = None
+) -> tuple[ApiKey, str]:
     """A new key; returns it and the whole token, which is shown this once only."""
     unknown = set(scopes) - set(ApiKey.Scope.values)
     if unknown:
@@ -96,11 +106,11 @@ def api_call_counts_prune(*, older_than: datetime.timedelta = datetime.timedelta
     return deleted
 
 
-def api_key_revoke(*, key: ApiKey, by=None) -> None:
+def api_key_revoke(*, key: ApiKey, by: User | None = None) -> None:
     api_keys_revoke(key_ids=[key.pk], by=by)
 
 
-def api_keys_revoke(*, key_ids: list[int], by=None) -> int:
+def api_keys_revoke(*, key_ids: list[int], by: User | None = None) -> int:
     """Revoke these keys at once (a revoked key stays revoked: revoking again changes
     nothing, so when and by whom are the first revocation's). Returns how many it revoked."""
     return ApiKey.objects.filter(pk__in=key_ids, revoked_at__isnull=True).update(
@@ -120,8 +130,14 @@ def request_fingerprint(*, method: str, path: str, body: bytes) -> str:
 
 
 def idempotent(
-    *, api_key: ApiKey, key: str, method: str, path: str, request_body: bytes, make
-) -> tuple[int, dict]:
+    *,
+    api_key: ApiKey,
+    key: str,
+    method: str,
+    path: str,
+    request_body: bytes,
+    make: Callable[[], tuple[int, dict[str, Any]]],
+) -> tuple[int, dict[str, Any]]:
     """Run `make()` (returning status and body) once per Idempotency-Key; a repeat of the same
     request (method, path and body) gets the same answer; the key sent with anything else
     changed is refused (409).
@@ -150,7 +166,7 @@ def idempotent(
     raise RuntimeError("could not complete the request")
 
 
-def _earlier_answer(earlier: IdempotentRequest, digest: str) -> tuple[int, dict]:
+def _earlier_answer(earlier: IdempotentRequest, digest: str) -> tuple[int, dict[str, Any]]:
     if earlier.request_hash != digest:
         return 409, {
             "errors": [

@@ -5,8 +5,14 @@ Other apps reach the definition language through here: `definition_for` returns 
 `answer_type` gives the reader for a question's answers.
 """
 
+from __future__ import annotations
+
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from django.db.models import QuerySet
 
 from .answers import (  # noqa: F401
     ALLOWED_UPLOAD_TYPES,
@@ -26,7 +32,11 @@ from .yaml_io import data_to_yaml
 BULKY_VERSION_FIELDS = ("definition", "source_yaml")
 
 
-def without_bulky_version_fields(queryset, path: str = "version"):
+# Any query, of any model, with a version (or of versions themselves): the same comes back.
+_Query = TypeVar("_Query", bound=QuerySet[Any, Any])
+
+
+def without_bulky_version_fields(queryset: _Query, path: str = "version") -> _Query:
     return queryset.defer(*(f"{path}__{name}" if path else name for name in BULKY_VERSION_FIELDS))
 
 
@@ -37,7 +47,7 @@ def _key(version: ServiceVersion) -> tuple[int, str]:
     return (version.pk, version.updated_at.isoformat())
 
 
-def _remember(key: tuple[int, str], data: dict) -> ServiceDefinition:
+def _remember(key: tuple[int, str], data: dict[str, Any]) -> ServiceDefinition:
     if "name" not in data and "title" in data:
         # A version stored before services had a plain name: its title stands in for it.
         data = {**data, "name": data["title"]}
@@ -56,7 +66,7 @@ def definition_for(version: ServiceVersion) -> ServiceDefinition:
     return definition
 
 
-def definitions_for(versions) -> None:
+def definitions_for(versions: Iterable[ServiceVersion]) -> None:
     """Make sure the definitions of all these versions are cached, with at most one query,
     so a list of applications or services costs the same however long it is."""
     missing = {version.pk: version for version in versions if _key(version) not in _parsed}
@@ -75,13 +85,14 @@ class PublishedService:
 
 def published_services() -> list[PublishedService]:
     """Every service people can apply for now, in one query."""
-    versions = without_bulky_version_fields(
-        ServiceVersion.objects.filter(status=ServiceVersion.Status.PUBLISHED).select_related(
-            "service"
-        ),
-        path="",
+    versions = list(
+        without_bulky_version_fields(
+            ServiceVersion.objects.filter(status=ServiceVersion.Status.PUBLISHED).select_related(
+                "service"
+            ),
+            path="",
+        )
     )
-    versions = list(versions)
     definitions_for(versions)
     found = [PublishedService(v.service, v, definition_for(v)) for v in versions]
     return sorted(found, key=lambda item: item.definition.title.en)

@@ -1,5 +1,7 @@
 """Every write to the catalogue: import, draft, edit, publish."""
 
+from __future__ import annotations
+
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -65,7 +67,9 @@ def service_import(
     return version
 
 
-def service_version_update_draft(*, version: ServiceVersion, yaml_text: str, by=None) -> None:
+def service_version_update_draft(
+    *, version: ServiceVersion, yaml_text: str, by: User | None = None
+) -> None:
     """Replace a draft's definition. Published and retired versions cannot change."""
     if version.status != ServiceVersion.Status.DRAFT:
         raise DefinitionError(
@@ -83,7 +87,7 @@ def service_version_update_draft(*, version: ServiceVersion, yaml_text: str, by=
     version.save(update_fields=["definition", "source_yaml", "updated_at"])
 
 
-def service_version_publish(*, version: ServiceVersion, by=None) -> None:
+def service_version_publish(*, version: ServiceVersion, by: User | None = None) -> None:
     """Make this version the one new applications use; the previous one is retired."""
     with transaction.atomic():
         ServiceVersion.objects.filter(
@@ -96,7 +100,9 @@ def service_version_publish(*, version: ServiceVersion, by=None) -> None:
     selectors.published_cache_clear()
 
 
-def service_version_draft_from(*, version: ServiceVersion, by=None) -> ServiceVersion:
+def service_version_draft_from(
+    *, version: ServiceVersion, by: User | None = None
+) -> ServiceVersion:
     """A new draft that starts as a copy of `version`."""
     with transaction.atomic():
         Service.objects.select_for_update().get(pk=version.service_id)

@@ -3,9 +3,18 @@
 Read once per request (one query) and passed to the case selectors, which turn it into a
 filter in SQL, so no list checks permissions row by row."""
 
-from dataclasses import dataclass, field
+from __future__ import annotations
 
-from .models import Membership, Organisation, Role, Team
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import QuerySet
+
+from .models import Membership, Role, Team
+from .models import Organisation as Organisation  # for other apps' hints
 
 # Roles that see every case of their organisation, not only their own teams'.
 ORGANISATION_WIDE_ROLES = {Role.SERVICE_OWNER, Role.ADMINISTRATOR}
@@ -22,7 +31,7 @@ class StaffContext:
     team_organisations: dict[int, int] = field(default_factory=dict)
     teams: tuple[Team, ...] = ()
     # Answers worked out once per request by the readers that use this context.
-    cache: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
+    cache: dict[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     @property
     def is_staff(self) -> bool:
@@ -72,7 +81,7 @@ class StaffContext:
             if role == Role.ADMINISTRATOR
         }
 
-    def administering(self) -> "StaffContext":
+    def administering(self) -> StaffContext:
         """The same person with only their administrator memberships: what they may see in
         the staff admin, where their other roles give nothing."""
         teams = {team for team, role in self.roles.items() if role == Role.ADMINISTRATOR}
@@ -84,11 +93,14 @@ class StaffContext:
         )
 
 
-def staff_context(*, user) -> StaffContext:
+def staff_context(*, user: AbstractBaseUser | AnonymousUser) -> StaffContext:
     if not user.is_authenticated:
         return StaffContext(user_id=0)
     memberships = list(
-        Membership.objects.filter(user=user).select_related("team__organisation").order_by("pk")
+        # By id: the user model lives in accounts, above this layer.
+        Membership.objects.filter(user_id=user.pk)
+        .select_related("team__organisation")
+        .order_by("pk")
     )
     return StaffContext(
         user_id=user.pk,
@@ -122,7 +134,7 @@ def service_teams_cache_clear() -> None:
     _service_teams.clear()
 
 
-def service_ids_handled_by(*, organisation_ids) -> set[int]:
+def service_ids_handled_by(*, organisation_ids: Collection[int]) -> set[int]:
     """The services any team of these organisations handles (one query): what their staff
     may take an application for, by phone, in person or from a paper form."""
     if not organisation_ids:
@@ -134,7 +146,7 @@ def service_ids_handled_by(*, organisation_ids) -> set[int]:
     )
 
 
-def team_members(*, team_ids) -> list[Membership]:
+def team_members(*, team_ids: Collection[int]) -> list[Membership]:
     """Staff in these teams who can be given cases, by name."""
     return list(
         Membership.objects.filter(team_id__in=team_ids)
@@ -144,10 +156,12 @@ def team_members(*, team_ids) -> list[Membership]:
     )
 
 
-def staff_of_organisations(*, organisation_ids):
+def staff_of_organisations(*, organisation_ids: Collection[int]) -> QuerySet[Membership, int]:
     """The ids of everyone with a membership in these organisations' teams, as a subquery
     (the staff admin's accounts and holds filter by it)."""
-    return Membership.objects.filter(team__organisation_id__in=organisation_ids).values("user_id")
+    return Membership.objects.filter(team__organisation_id__in=organisation_ids).values_list(
+        "user_id", flat=True
+    )
 
 
 def is_team_member(*, user_id: int, team_id: int) -> bool:
@@ -158,14 +172,14 @@ def is_team_member(*, user_id: int, team_id: int) -> bool:
     )
 
 
-def teams_for_transfer(*, organisation_ids) -> list[Team]:
+def teams_for_transfer(*, organisation_ids: Collection[int]) -> list[Team]:
     """Teams a case can be moved to: any team in the same organisations."""
     return list(
         Team.objects.filter(organisation_id__in=organisation_ids).select_related("organisation")
     )
 
 
-def organisations_for_referral(*, exclude_ids) -> list[Organisation]:
+def organisations_for_referral(*, exclude_ids: Collection[int]) -> list[Organisation]:
     return list(Organisation.objects.exclude(pk__in=exclude_ids).order_by("name"))
 
 

@@ -1,7 +1,13 @@
 """Writes to organisations, teams and memberships (the admin uses these models directly;
 commands and the demo come through here)."""
 
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
+from django.db.models import Model
 
 from .models import Membership, Organisation, Team
 
@@ -22,19 +28,28 @@ def organisation_ensure(
 
 
 def team_ensure(
-    *, organisation: Organisation, slug: str, name: str, name_cy: str = "", services=()
+    *,
+    organisation: Organisation,
+    slug: str,
+    name: str,
+    name_cy: str = "",
+    services: Collection[Model | int] = (),
 ) -> Team:
     with transaction.atomic():
         team, _created = Team.objects.get_or_create(
             organisation=organisation, slug=slug, defaults={"name": name, "name_cy": name_cy}
         )
         if services:
-            team.services.add(*services)
+            # Services (catalogue's, above this layer, so only a Model here) or their ids.
+            team.services.add(*(s if isinstance(s, int) else s.pk for s in services))
     return team
 
 
-def membership_ensure(*, user, team: Team, role: str) -> Membership:
+def membership_ensure(*, user: AbstractBaseUser, team: Team, role: str) -> Membership:
     membership, _created = Membership.objects.update_or_create(
-        user=user, team=team, defaults={"role": role}
+        # By id: the user model lives in accounts, above this layer.
+        user_id=user.pk,
+        team=team,
+        defaults={"role": role},
     )
     return membership

@@ -1,8 +1,21 @@
 """Reads of people's records, shaped as the answers a service's questions expect."""
 
+from __future__ import annotations
+
+import datetime
+import uuid
+from collections.abc import Collection, Iterable
+from typing import TYPE_CHECKING, Any
+
 from django.db.models import QuerySet
 
-from .models import IDENTITY_LEVEL_ORDER, ContactChange, Person
+from .models import IDENTITY_LEVEL_ORDER, ContactChange
+from .models import Person as Person  # for other apps' hints
+
+if TYPE_CHECKING:
+    from commonweal.accounts.selectors import User
+
+    from .models import Representative
 
 # The parts of a person's record a service question can fill in (`person_field`), and the
 # question types that can hold each. An answer given in a journey updates the record; a
@@ -27,11 +40,11 @@ PERSON_FIELD_CHOICES: dict[str, set[str]] = {
 }
 
 
-def person_for_account_get(*, account) -> Person | None:
+def person_for_account_get(*, account: User) -> Person | None:
     return Person.objects.filter(account=account).first()
 
 
-def person_details(*, person: Person) -> dict:
+def person_details(*, person: Person) -> dict[str, Any]:
     """The person's record as answers keyed by person field; empty fields are left out."""
     details = {
         "given_name": person.given_name,
@@ -56,7 +69,7 @@ def person_details(*, person: Person) -> dict:
     return {field: value for field, value in details.items() if value}
 
 
-def representations_for_account(*, account) -> list:
+def representations_for_account(*, account: User) -> list[Representative]:
     """The people this account may act for now, with what each authority covers."""
     from django.utils import timezone
 
@@ -71,7 +84,7 @@ def representations_for_account(*, account) -> list:
     )
 
 
-def representatives_of(*, person) -> list:
+def representatives_of(*, person: Person) -> list[Representative]:
     """Everyone with authority to act for the person now, and those whose authority ended."""
     from .models import Representative
 
@@ -90,17 +103,19 @@ def representative_scopes() -> list[tuple[str, str]]:
     return [(value, str(label)) for value, label in Representative.Scope.choices]
 
 
-def account_ids_of(*, person_ids) -> QuerySet:
+def account_ids_of(*, person_ids: Collection[int]) -> QuerySet[Person, int]:
     """The sign-in accounts of these people, as a query of ids (`account_id`)."""
-    return Person.objects.filter(pk__in=person_ids, account__isnull=False).values("account_id")
+    return Person.objects.filter(pk__in=person_ids, account__isnull=False).values_list(
+        "account_id", flat=True
+    )
 
 
-def people() -> QuerySet:
+def people() -> QuerySet[Person]:
     """Every person, for a caller to narrow (with the filters its page or endpoint needs)."""
     return Person.objects.all()
 
 
-def person_ids_for_public_ids(*, public_ids) -> list[int]:
+def person_ids_for_public_ids(*, public_ids: Collection[str | uuid.UUID]) -> list[int]:
     """The people with these public ids (the ids the API shows)."""
     if not public_ids:
         return []
@@ -120,7 +135,7 @@ def person_by_email(*, email: str) -> Person | None:
     return Person.objects.filter(email__iexact=email).order_by("pk").first()
 
 
-def people_named(*, words: list[str], limit: int):
+def people_named(*, words: list[str], limit: int) -> QuerySet[Person, int]:
     """Ids of people whose given or family name contains every word (a subquery, not run
     here), at most `limit` of them."""
     from django.db.models import Q
@@ -128,10 +143,10 @@ def people_named(*, words: list[str], limit: int):
     matching = Q()
     for word in words:
         matching &= Q(family_name__icontains=word) | Q(given_name__icontains=word)
-    return Person.objects.filter(matching).values("pk")[:limit]
+    return Person.objects.filter(matching).values_list("pk", flat=True)[:limit]
 
 
-def failing_contacts(*, person) -> set[str]:
+def failing_contacts(*, person: Person) -> set[str]:
     """Which of the person's current email ("email"), phone ("phone") and address
     ("address") are known to fail (a bounce, an unknown number, a returned letter)."""
     from .models import ContactPoint
@@ -169,7 +184,7 @@ def channels_usable(
     }
 
 
-def contact_preferences_of(*, person: Person) -> dict:
+def contact_preferences_of(*, person: Person) -> dict[str, Any]:
     """How the person hears from us now, for the form that changes it. Without a list of
     their own, the channels are those we would use from `preferred_contact` and what we
     hold (as messaging routes notices)."""
@@ -195,7 +210,7 @@ def contact_preferences_of(*, person: Person) -> dict:
     }
 
 
-def failing_contacts_many(*, people) -> dict[int, set[str]]:
+def failing_contacts_many(*, people: Iterable[Person]) -> dict[int, set[str]]:
     """`failing_contacts` for many people in one query: person id -> failing kinds."""
     from .models import ContactPoint
 
@@ -262,17 +277,17 @@ def identity_described(*, level: str, source: str) -> str:
     return _("%(level)s: %(how)s") % {"level": levels[level], "how": sources[source]}
 
 
-def identity_level_of_account(*, account) -> str:
+def identity_level_of_account(*, account: User) -> str:
     """The identity level of the signed-in person's own record ("none" without one)."""
     found = Person.objects.filter(account=account).values_list("identity_level", flat=True)[:1]
     return found[0] if found else "none"
 
 
-def _iso(value) -> str | None:
+def _iso(value: datetime.date | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def person_for_export(*, person: Person) -> dict:
+def person_for_export(*, person: Person) -> dict[str, Any]:
     """Everything the record holds about the person, for their own download: the record,
     what we know about their addresses and numbers, who can act for them, the history of
     changes and contact details others gave for them. Five queries, whatever their number."""
@@ -359,7 +374,7 @@ def person_for_export(*, person: Person) -> dict:
     }
 
 
-def contact_change_pending(*, person_id: int):
+def contact_change_pending(*, person_id: int) -> ContactChange | None:
     """The new contact details waiting for a check for this person, if any (one query)."""
     return (
         ContactChange.objects.filter(person_id=person_id, status=ContactChange.Status.PENDING)
@@ -369,7 +384,9 @@ def contact_change_pending(*, person_id: int):
     )
 
 
-def contact_change_pending_requested(*, case_reference: str, requested_by_id: int):
+def contact_change_pending_requested(
+    *, case_reference: str, requested_by_id: int
+) -> ContactChange | None:
     """A change waiting for a check that this member of staff gave for this case."""
     return (
         ContactChange.objects.filter(

@@ -1,8 +1,12 @@
 """Every write to a person's record, each with its history row (who, when, why)."""
 
+from __future__ import annotations
+
 import datetime
+from typing import Any
 
 from django.db import transaction
+from django.db.models import Model, QuerySet
 from django.utils import timezone
 
 from commonweal.accounts.selectors import User
@@ -46,7 +50,7 @@ _PLAIN_FIELDS = (
 )
 
 
-def person_for_account(*, account) -> Person:
+def person_for_account(*, account: User) -> Person:
     """The account holder's own record, made on first sign-in with their verified email."""
     found = list(Person.objects.filter(account=account).order_by()[:1])
     if found:
@@ -73,7 +77,11 @@ def person_for_account(*, account) -> Person:
 
 
 def person_create(
-    *, details: dict, by: User | None, reason: str, identity: tuple[str, str] | None = None
+    *,
+    details: dict[str, Any],
+    by: User | None,
+    reason: str,
+    identity: tuple[str, str] | None = None,
 ) -> Person:
     """A new record for someone else (for example the person a carer applies for).
     `identity` is (level, source) when whoever made it checked who the person is."""
@@ -110,7 +118,7 @@ def _set_contact_point(person: Person, kind: str, value: str) -> None:
 
 
 def _details_apply(
-    person: Person, details: dict, identity: tuple[str, str] | None = None
+    person: Person, details: dict[str, Any], identity: tuple[str, str] | None = None
 ) -> tuple[dict[str, list[str]], list[str]]:
     """Set the given person fields on `person` in memory; returns the changes (field: [old,
     new]) for the history row and the fields that changed. `identity` (level, source) is
@@ -118,7 +126,7 @@ def _details_apply(
     changes: dict[str, list[str]] = {}
     update_fields: list[str] = []
 
-    def record(field: str, old, new) -> None:
+    def record(field: str, old: object, new: object) -> None:
         changes[field] = ["" if old is None else str(old), "" if new is None else str(new)]
 
     if identity is not None:
@@ -162,7 +170,7 @@ def _details_apply(
 def person_update(
     *,
     person: Person,
-    details: dict,
+    details: dict[str, Any],
     by: User | None,
     reason: str,
     identity: tuple[str, str] | None = None,
@@ -188,7 +196,7 @@ def person_update(
 def person_for_email(
     *,
     email: str,
-    details: dict,
+    details: dict[str, Any],
     by: User | None,
     reason: str,
     identity: tuple[str, str] | None = None,
@@ -238,7 +246,7 @@ def person_for_email(
 
 
 class RepresentativeRefused(Exception):
-    def __init__(self, message, field: str):
+    def __init__(self, message: str, field: str) -> None:
         super().__init__(str(message))
         self.message = str(message)
         self.field = field
@@ -253,7 +261,7 @@ def representative_add(
     scope: list[str],
     ends_on: datetime.date | None,
     legal_authority: str = "",
-    by,
+    by: User,
 ) -> Representative:
     """Give someone authority to act for the person (by the person, or by staff recording a
     legal authority). Recorded in the person's history with who did it."""
@@ -318,7 +326,9 @@ def representative_add(
     return representative
 
 
-def representative_revoke(*, representative_id: int, person: Person | None, by) -> Representative:
+def representative_revoke(
+    *, representative_id: int, person: Person | None, by: User
+) -> Representative:
     """End someone's authority at once. `person` limits it to that person's representatives
     (a citizen removing their own); staff pass None."""
     with transaction.atomic():
@@ -370,13 +380,13 @@ def contact_point_failing(*, person_id: int, kind: str, value: str, reason: str)
 
 
 class ContactPreferencesRefused(Exception):
-    def __init__(self, message, field: str):
+    def __init__(self, message: str, field: str) -> None:
         super().__init__(str(message))
         self.message = str(message)
         self.field = field
 
 
-def _as_text(value) -> str:
+def _as_text(value: object) -> str:
     """A preference as it reads in the history: lists joined, times as 21:00."""
     if value is None:
         return ""
@@ -463,7 +473,13 @@ def contact_preferences_update(
 
 
 def _preferences_checked(
-    *, reason, channels, language, accessible_format, quiet_hours, do_not_contact
+    *,
+    reason: str,
+    channels: list[str],
+    language: str,
+    accessible_format: str,
+    quiet_hours: tuple[datetime.time, datetime.time] | None,
+    do_not_contact: list[str],
 ) -> tuple[str, list[str], list[str]]:
     """The reason, the channels and the channels never to use, checked (refused with
     ContactPreferencesRefused); the last in a fixed order."""
@@ -508,7 +524,9 @@ def _preferences_checked(
     return reason, channels, do_not_contact
 
 
-def _contact_points_checked(*, email, phone) -> tuple[str | None, str | None]:
+def _contact_points_checked(
+    *, email: str | None, phone: str | None
+) -> tuple[str | None, str | None]:
     """A new email address and phone number, checked and normalised (None: keep the one
     on the record)."""
     from django.core.exceptions import ValidationError
@@ -526,7 +544,7 @@ def _contact_points_checked(*, email, phone) -> tuple[str | None, str | None]:
                 _("Enter an email address in the correct format, like name@example.com"),
                 "email",
             ) from None
-    if (phone or "").strip():
+    if phone is not None and phone.strip():
         normalised = normalise_uk_phone(phone)
         if normalised is None:
             raise ContactPreferencesRefused(
@@ -542,7 +560,9 @@ def _contact_points_checked(*, email, phone) -> tuple[str | None, str | None]:
     return email, phone
 
 
-def _channels_reachable(current: Person, channels: list[str], *, email, phone) -> None:
+def _channels_reachable(
+    current: Person, channels: list[str], *, email: str | None, phone: str | None
+) -> None:
     """Each chosen channel has what it needs on the record (with the new email address
     and phone number): refused with ContactPreferencesRefused otherwise."""
     from django.utils.translation import gettext as _
@@ -551,19 +571,20 @@ def _channels_reachable(current: Person, channels: list[str], *, email, phone) -
         raise ContactPreferencesRefused(
             _("Enter an email address to get emails, or choose another way"), "email"
         )
-    if "sms" in channels and not phone:
-        raise ContactPreferencesRefused(
-            _("Enter a mobile phone number to get text messages, or choose another way"),
-            "phone",
-        )
-    if "sms" in channels and not phone.startswith("+447"):
-        raise ContactPreferencesRefused(
-            _(
-                "Text messages need a UK mobile number, starting 07. "
-                "Enter a mobile number, or choose another way"
-            ),
-            "phone",
-        )
+    if "sms" in channels:
+        if not phone:
+            raise ContactPreferencesRefused(
+                _("Enter a mobile phone number to get text messages, or choose another way"),
+                "phone",
+            )
+        if not phone.startswith("+447"):
+            raise ContactPreferencesRefused(
+                _(
+                    "Text messages need a UK mobile number, starting 07. "
+                    "Enter a mobile number, or choose another way"
+                ),
+                "phone",
+            )
     if "phone" in channels and not phone:
         raise ContactPreferencesRefused(
             _("Enter a phone number to get phone calls, or choose another way"), "phone"
@@ -580,7 +601,9 @@ def _channels_reachable(current: Person, channels: list[str], *, email, phone) -
         )
 
 
-def person_identity_raise(*, person: Person, level: str, source: str, by, reason: str) -> bool:
+def person_identity_raise(
+    *, person: Person, level: str, source: str, by: User, reason: str
+) -> bool:
     """Record that we know who `person` is at `level` (from `source`), if that is higher than
     what we knew; the history row says who and why. Returns whether anything changed."""
     if level not in IDENTITY_LEVEL_ORDER or source not in IdentitySource.values:
@@ -610,7 +633,7 @@ def person_identity_raise(*, person: Person, level: str, source: str, by, reason
     return True
 
 
-def person_identity_seen_in_person(*, person: Person, by, documents: str) -> bool:
+def person_identity_seen_in_person(*, person: Person, by: User, documents: str) -> bool:
     """A member of staff saw the person's identity documents (named in `documents`, e.g.
     "passport and council tax bill"): the highest level, recorded with who saw what."""
     documents = (documents or "").strip()
@@ -631,7 +654,7 @@ def people_erase(person_ids: list[int]) -> dict[str, int]:
     are deleted and their record emptied and unlinked from their account. Runs inside the
     retention batch's transaction, after their account is closed."""
 
-    def delete(queryset) -> int:
+    def delete(queryset: QuerySet[Model]) -> int:
         return queryset._raw_delete(queryset.db)
 
     delete(ContactPoint.objects.filter(person_id__in=person_ids))

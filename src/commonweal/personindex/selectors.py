@@ -72,12 +72,12 @@ def review_queue(*, page: int = 1, page_size: int = REVIEW_PAGE_SIZE) -> ReviewP
     return ReviewPage(pairs=pairs, waiting=waiting, page=page, pages=pages)
 
 
-def score_record(record: dict) -> list[dict]:
+def score_record(record: Mapping[str, object]) -> list[dict[str, Any]]:
     """The index people a new record may be, best first: for each, the highest match
     probability of any of their records, and which records matched. `record` has the
     standard import fields (any may be missing); it is normalised as an import would be,
     and a field that cannot be read is left out of the comparison."""
-    cleaned = {}
+    cleaned: dict[str, str | None] = {}
     for name, value in record.items():
         if name in scoring.COMPARED and value not in (None, ""):
             try:
@@ -85,7 +85,7 @@ def score_record(record: dict) -> list[dict]:
             except RowRefused:
                 continue
     _run, scored = scoring.score(cleaned)
-    people: dict = {}
+    people: dict[int | str, dict[str, Any]] = {}
     for candidate in scored:
         key = candidate["person_id"] or f"record-{candidate['record_id']}"
         entry = people.setdefault(
@@ -115,7 +115,7 @@ def _case_person(case_id: int) -> Mapping[str, Any] | None:
     return cases_selectors.case_person_details(case_id=case_id)
 
 
-def score_case(case_id: int) -> dict:
+def score_case(case_id: int) -> dict[str, Any]:
     """The person-match check on a new application: is the applicant someone the index
     knows, and is that clear? Green: one clear match, or nobody like them. Amber: a
     possible match the model is unsure of. Red: their details match more than one
@@ -151,7 +151,7 @@ def score_case(case_id: int) -> dict:
     possible = [
         m for m in matches if run.review_threshold <= m["match_probability"] < run.match_threshold
     ]
-    evidence = {
+    evidence: dict[str, Any] = {
         "run": run.pk,
         "candidates": [
             {

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -14,6 +15,11 @@ from django.utils.translation import gettext as _
 from . import identity, linkage, normalise, storage
 from .models import IdentityChange, ImportBatch, IndexPerson, LinkRun, ReviewPair, SourceRecord
 from .normalise import FileRefused, RecordReader
+
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection
+
+    from commonweal.accounts.selectors import User
 
 __all__ = [
     "PLATFORM_SOURCE",
@@ -31,6 +37,17 @@ PLATFORM_SOURCE = "commonweal"
 
 # A CharField's max_length is always set.
 SOURCE_NAME_MAX = cast(int, SourceRecord._meta.get_field("source").max_length)
+
+
+# What linkage passes between its steps, as DuckDB returns them:
+# (cluster id, old person id, records in both),
+Overlap = tuple[str, int, int]
+# (record id, record id, match probability) of a pair below the match threshold,
+Uncertain = tuple[int, int, float]
+# (kind, from person, to person, records moved) of a merge, split or move.
+Flow = tuple[str, int, int, int]
+# Notes the time a step of linkage took, by step name.
+Lap = Callable[[str], None]
 
 
 class ReviewRefused(ValueError):
@@ -121,8 +138,8 @@ def index_link(
     *,
     match_threshold: float = linkage.MATCH_THRESHOLD,
     review_threshold: float = linkage.REVIEW_THRESHOLD,
-    model: dict | None = None,
-    duckdb_connection=None,
+    model: dict[str, Any] | None = None,
+    duckdb_connection: DuckDBPyConnection | None = None,
 ) -> LinkResult:
     """Link every source record into people: read the records into DuckDB, train the
     model (unless one is given), score the blocked pairs, cluster them with caseworkers'
@@ -200,8 +217,15 @@ def _review_decisions() -> linkage.Decisions:
 
 
 def _score_and_cluster(
-    con, *, count, model, decisions, match_threshold, review_threshold, lap
-) -> tuple[dict | None, int, list]:
+    con: DuckDBPyConnection,
+    *,
+    count: int,
+    model: dict[str, Any] | None,
+    decisions: linkage.Decisions,
+    match_threshold: float,
+    review_threshold: float,
+    lap: Lap,
+) -> tuple[dict[str, Any] | None, int, list[Uncertain]]:
     """Train (unless a model is given), score the blocked pairs and cluster them into the
     `clusters` table. Returns the model, how many pairs were scored, and the pairs scored
     below the match threshold (for review)."""
@@ -235,7 +259,14 @@ def _score_and_cluster(
     return model, pairs_scored, uncertain
 
 
-def _run_write(con, *, run: LinkRun, overlaps: list, uncertain: list, lap) -> LinkRun:
+def _run_write(
+    con: DuckDBPyConnection,
+    *,
+    run: LinkRun,
+    overlaps: list[Overlap],
+    uncertain: list[Uncertain],
+    lap: Lap,
+) -> LinkRun:
     """Write the clusters as people, in the caller's transaction: old ids kept where they
     can be, new ones numbered in one block, records moved, the history of merges, splits
     and moves, and uncertain pairs queued for review."""
@@ -287,7 +318,14 @@ def _run_write(con, *, run: LinkRun, overlaps: list, uncertain: list, lap) -> Li
     return run
 
 
-def _history_write(con, run: LinkRun, plan, overlaps: list, *, minted: range) -> list:
+def _history_write(
+    con: DuckDBPyConnection,
+    run: LinkRun,
+    plan: identity.Assignment,
+    overlaps: list[Overlap],
+    *,
+    minted: range,
+) -> list[Flow]:
     """Retire the people no cluster kept, and record each merge, split and move."""
     flows = con.execute(
         "SELECT o.cluster_id, m.pid FROM overlap o JOIN cluster_person m USING (cluster_id) "
@@ -313,7 +351,7 @@ def _history_write(con, run: LinkRun, plan, overlaps: list, *, minted: range) ->
     return history
 
 
-def _kept_table(con, person_of_cluster: dict) -> None:
+def _kept_table(con: DuckDBPyConnection, person_of_cluster: dict[str, int]) -> None:
     import pyarrow as pa
 
     con.register(
@@ -329,7 +367,7 @@ def _kept_table(con, person_of_cluster: dict) -> None:
     con.unregister("kept_arrow")
 
 
-def _queue_reviews(uncertain: list[tuple], run: LinkRun) -> int:
+def _queue_reviews(uncertain: list[Uncertain], run: LinkRun) -> int:
     """Queue the pairs the model was unsure of, unless the pair is already queued or
     decided (a decision is never overwritten by a later run)."""
     if not uncertain:
@@ -346,7 +384,7 @@ def _queue_reviews(uncertain: list[tuple], run: LinkRun) -> int:
     return ReviewPair.objects.count() - before
 
 
-def review_decide(*, pair_id: int, same_person: bool, by) -> ReviewPair:
+def review_decide(*, pair_id: int, same_person: bool, by: User) -> ReviewPair:
     """A caseworker's decision on a queued pair: the same person or not. Binding on every
     later linkage run. Deciding a pair already decided the same way changes nothing."""
     status = ReviewPair.Status.CONFIRMED if same_person else ReviewPair.Status.REJECTED

@@ -4,6 +4,7 @@ data, break-glass reads for team leaders, holds, and the check of the hash chain
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,7 +62,7 @@ class PersonAccesses:
     more: bool
 
 
-def _held(person_id) -> Exists:
+def _held(person_id: int) -> Exists:
     """A hold not yet lifted that covers the record's time."""
     return Exists(
         AccessHold.objects.filter(
@@ -100,8 +101,8 @@ def accesses_for_person(*, person_id: int, language: str = "en") -> PersonAccess
     )
     labels = dict(Purpose.choices)
     organisations: dict[int | str | None, OrganisationGroup] = {}
-    purposes: dict[tuple, PurposeGroup] = {}
-    lines: dict[tuple, AccessLine] = {}
+    purposes: dict[tuple[int | str | None, str], PurposeGroup] = {}
+    lines: dict[tuple[int | str | None, str, str, datetime.date], AccessLine] = {}
     for record in records:
         organisation = record.organisation
         group_key: int | str | None = record.organisation_id
@@ -148,7 +149,7 @@ def accesses_for_person(*, person_id: int, language: str = "en") -> PersonAccess
 # For team leaders
 
 
-def break_glass_reads(*, user_ids, limit: int = 200) -> list[AccessRecord]:
+def break_glass_reads(*, user_ids: Iterable[int], limit: int = 200) -> list[AccessRecord]:
     """Reads outside their own work by these members of staff, newest first."""
     return list(
         AccessRecord.objects.filter(flagged=True, actor_id__in=list(user_ids))
@@ -157,7 +158,7 @@ def break_glass_reads(*, user_ids, limit: int = 200) -> list[AccessRecord]:
     )
 
 
-def holds_placed_by(*, user_ids, limit: int = 200) -> list[AccessHold]:
+def holds_placed_by(*, user_ids: Iterable[int], limit: int = 200) -> list[AccessHold]:
     return list(
         AccessHold.objects.filter(placed_by_id__in=list(user_ids))
         .select_related("person", "placed_by", "lifted_by")
@@ -165,7 +166,7 @@ def holds_placed_by(*, user_ids, limit: int = 200) -> list[AccessHold]:
     )
 
 
-def hold_get(*, hold_id: int, user_ids) -> AccessHold | None:
+def hold_get(*, hold_id: int, user_ids: Iterable[int]) -> AccessHold | None:
     return AccessHold.objects.filter(pk=hold_id, placed_by_id__in=list(user_ids)).first()
 
 
@@ -185,7 +186,9 @@ class Verification:
 
 
 class _Broken(Exception):
-    def __init__(self, problem: str, record_id=None, seal_number=None):
+    def __init__(
+        self, problem: str, record_id: int | None = None, seal_number: int | None = None
+    ) -> None:
         super().__init__(problem)
         self.problem = problem
         self.record_id = record_id
@@ -267,7 +270,7 @@ def access_log_verify() -> Verification:
     )
 
 
-def _seal_entries(seal: Seal, *, previous_seal: str, last_id: int) -> list:
+def _seal_entries(seal: Seal, *, previous_seal: str, last_id: int) -> list[tuple[int, bytes]]:
     """The (record id, digest) entries a seal holds, once the seal itself is checked: its
     hash matches its content, it follows the seal before, and its list of records is whole
     and comes after the records sealed before it."""
@@ -309,7 +312,7 @@ def _seal_entries(seal: Seal, *, previous_seal: str, last_id: int) -> list:
     return entries
 
 
-def accesses_for_export(*, person_id: int, language: str = "en") -> list[dict]:
+def accesses_for_export(*, person_id: int, language: str = "en") -> list[dict[str, Any]]:
     """Who has seen the person's data, as their download holds it: the same lines as the
     "Who has seen your data" page (holds respected)."""
     found = accesses_for_person(person_id=person_id, language=language)

@@ -11,7 +11,8 @@ from __future__ import annotations
 import datetime
 import logging
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Collection, Iterable
+from typing import TYPE_CHECKING, Protocol
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -21,7 +22,11 @@ from . import chain
 from .models import AccessHold, AccessRecord, Category, Purpose, Seal, Via
 
 if TYPE_CHECKING:
+    from django.contrib.sessions.backends.base import SessionBase
+
     from commonweal.accounts.selectors import User
+    from commonweal.cases.selectors import Case
+    from commonweal.organisations.selectors import StaffContext
 
 logger = logging.getLogger("commonweal.privacy")
 
@@ -48,10 +53,28 @@ CASE_PAGE_CATEGORIES = [
 ]
 
 
+class ApiKeyReading(Protocol):
+    """What an access record needs of the API key an integration reads with (api's ApiKey,
+    a layer above this one)."""
+
+    @property
+    def pk(self) -> int: ...
+    @property
+    def account_id(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def organisation_id(self) -> int: ...
+
+
+# An access record's fields saying who read: ids, a name and a role.
+Who = dict[str, int | str | None]
+
+
 class AccessRefused(Exception):
     """A write refused for a reason the person can act on (shown in the page)."""
 
-    def __init__(self, message: str, field: str = ""):
+    def __init__(self, message: str, field: str = "") -> None:
         super().__init__(message)
         self.message = message
         self.field = field
@@ -65,11 +88,15 @@ class BreakGlassNeeded(Exception):
 
 
 def _staff_fields(
-    *, by: User | None, context, team_id: int | None = None, organisation_id=None
-) -> dict:
+    *,
+    by: User | None,
+    context: StaffContext | None,
+    team_id: int | None = None,
+    organisation_id: int | None = None,
+) -> Who:
     """Who read, as what, for which organisation: the membership that fits the case's team
     (or organisation) best, else their first."""
-    fields = {
+    fields: Who = {
         "actor_id": getattr(by, "pk", None),
         "actor_name": str(by)[:200] if by else "",
     }
@@ -95,33 +122,35 @@ def _staff_fields(
     }
 
 
-def _validated(purpose: str, categories, via: str, reason: str) -> tuple[list[str], str]:
+def _validated(
+    purpose: str, categories: Iterable[str], via: str, reason: str
+) -> tuple[list[str], str]:
     if purpose not in Purpose.values:
         raise AccessRefused(f"Unknown purpose {purpose!r}", "purpose")
     if via not in Via.values:
         raise AccessRefused(f"Unknown kind of read {via!r}", "via")
-    categories = sorted({str(category) for category in categories})
-    unknown = set(categories) - set(Category.values)
-    if unknown or not categories:
+    names = sorted({str(category) for category in categories})
+    unknown = set(names) - set(Category.values)
+    if unknown or not names:
         raise AccessRefused(f"Unknown or no categories of data: {sorted(unknown)}", "categories")
     reason = (reason or "").strip()
     if purpose == Purpose.BREAK_GLASS and not reason:
         raise AccessRefused(_("Enter why you need to open this record"), "reason")
-    return categories, reason[:2000]
+    return names, reason[:2000]
 
 
 def access_record(
     *,
     person_id: int,
     purpose: str,
-    categories,
+    categories: Iterable[str],
     via: str,
     by: User | None = None,
-    context=None,
+    context: StaffContext | None = None,
     case_id: int | None = None,
     team_id: int | None = None,
     organisation_id: int | None = None,
-    api_key=None,
+    api_key: ApiKeyReading | None = None,
     reason: str = "",
 ) -> AccessRecord:
     """Record that `by` (staff, with their `StaffContext`) or an integration (`api_key`)
@@ -144,21 +173,22 @@ def access_record(
 
 def access_record_many(
     *,
-    person_ids,
+    person_ids: Iterable[int],
     purpose: str,
-    categories,
+    categories: Iterable[str],
     via: str,
     by: User | None = None,
-    context=None,
+    context: StaffContext | None = None,
     case_ids: dict[int, int] | None = None,
     team_id: int | None = None,
     organisation_id: int | None = None,
-    api_key=None,
+    api_key: ApiKeyReading | None = None,
     reason: str = "",
 ) -> list[AccessRecord]:
     """One record per person (each once), for a list that showed several people: a single
     bulk INSERT, whatever their number."""
-    categories, reason = _validated(purpose, categories, via, reason)
+    names, reason = _validated(purpose, categories, via, reason)
+    who: Who
     if api_key is not None:
         who = {
             "actor_id": api_key.account_id,
@@ -175,7 +205,7 @@ def access_record_many(
         person_ids=person_ids,
         case_ids=case_ids,
         purpose=purpose,
-        categories=categories,
+        categories=names,
         via=via,
         reason=reason,
         who=who,
@@ -183,7 +213,14 @@ def access_record_many(
 
 
 def _records_insert(
-    *, person_ids, case_ids, purpose: str, categories, via: str, reason: str, who: dict
+    *,
+    person_ids: Iterable[int],
+    case_ids: dict[int, int] | None,
+    purpose: str,
+    categories: list[str],
+    via: str,
+    reason: str,
+    who: Who,
 ) -> list[AccessRecord]:
     now = timezone.now()
     case_ids = case_ids or {}
@@ -249,9 +286,9 @@ def _insert_with_asynchronous_commit(records: list[AccessRecord]) -> list[Access
 def admin_read_record(
     *,
     by: User,
-    context,
-    person_ids,
-    categories,
+    context: StaffContext | None,
+    person_ids: Iterable[int],
+    categories: Iterable[str],
     case_ids: dict[int, int] | None = None,
     team_id: int | None = None,
 ) -> list[AccessRecord]:
@@ -260,7 +297,8 @@ def admin_read_record(
     as the system's administrator, for no organisation; anyone else as an administrator of
     their organisation (`context`: their administrator memberships; the team's
     organisation when the record has one)."""
-    categories, reason = _validated(Purpose.ADMINISTRATION, categories, Via.ADMIN, "")
+    names, reason = _validated(Purpose.ADMINISTRATION, categories, Via.ADMIN, "")
+    who: Who
     if getattr(by, "is_superuser", False):
         who = {
             "actor_id": by.pk,
@@ -274,7 +312,7 @@ def admin_read_record(
         person_ids=person_ids,
         case_ids=case_ids,
         purpose=Purpose.ADMINISTRATION,
-        categories=categories,
+        categories=names,
         via=Via.ADMIN,
         reason=reason,
         who=who,
@@ -283,9 +321,9 @@ def admin_read_record(
 
 def api_access_record(
     *,
-    api_key,
-    categories,
-    person_ids,
+    api_key: ApiKeyReading,
+    categories: Iterable[str],
+    person_ids: Iterable[int],
     case_ids: dict[int, int] | None = None,
     purpose: str = Purpose.API,
 ) -> list[AccessRecord]:
@@ -302,7 +340,7 @@ def api_access_record(
     )
 
 
-def case_purpose(*, context, case, full: bool) -> str:
+def case_purpose(*, context: StaffContext, case: Case, full: bool) -> str:
     """Why this member of staff is reading this case, from their work: assigned to them,
     in their team's queue, referred to their organisation; anything else is break glass."""
     if not full:
@@ -315,7 +353,13 @@ def case_purpose(*, context, case, full: bool) -> str:
 
 
 def case_read_record(
-    *, context, by: User, case, scope, session, via: str = Via.CASE_PAGE
+    *,
+    context: StaffContext,
+    by: User,
+    case: Case,
+    scope: Collection[str] | None,
+    session: SessionBase,
+    via: str = Via.CASE_PAGE,
 ) -> AccessRecord:
     """Record a read of a case (the case page, a file on it). Raises BreakGlassNeeded when
     the case is outside the reader's own work and they have given no reason yet."""
@@ -342,7 +386,7 @@ def case_read_record(
     )
 
 
-def _referred_organisation(context, case) -> int | None:
+def _referred_organisation(context: StaffContext, case: Case) -> int | None:
     """The reader's organisation a case is referred to: one of theirs that is not the
     case's own."""
     from commonweal.organisations import selectors as organisations
@@ -354,7 +398,7 @@ def _referred_organisation(context, case) -> int | None:
 # Break glass
 
 
-def break_glass_reason(*, session, case_id: int) -> str:
+def break_glass_reason(*, session: SessionBase, case_id: int) -> str:
     """The reason given for opening this case, while it is still fresh; else ''."""
     grants = session.get(BREAK_GLASS_SESSION_KEY) or {}
     grant = grants.get(str(case_id))
@@ -366,7 +410,7 @@ def break_glass_reason(*, session, case_id: int) -> str:
     return grant["reason"]
 
 
-def break_glass_grant(*, session, case_id: int, reason: str) -> None:
+def break_glass_grant(*, session: SessionBase, case_id: int, reason: str) -> None:
     """Remember the reason typed for opening a case outside one's own work (for an hour,
     in the session); each read under it is recorded with it and flagged."""
     reason = (reason or "").strip()
@@ -495,7 +539,7 @@ def _seal_batch(*, limit: int, batch_size: int) -> Seal | None:
 # Investigation holds
 
 
-def _may_hold(by, context) -> bool:
+def _may_hold(by: User, context: StaffContext | None) -> bool:
     """Team leaders and above, and the site's superusers (through the admin)."""
     return getattr(by, "is_superuser", False) or (context is not None and context.is_leader)
 
@@ -504,8 +548,8 @@ def hold_place(
     *,
     person_id: int,
     reason: str,
-    by,
-    context,
+    by: User,
+    context: StaffContext | None,
     held_from: datetime.datetime | None = None,
     held_until: datetime.datetime | None = None,
 ) -> AccessHold:
@@ -539,7 +583,9 @@ def hold_place(
         )
 
 
-def hold_lift(*, hold_id: int, by, context, reason: str = "") -> AccessHold:
+def hold_lift(
+    *, hold_id: int, by: User, context: StaffContext | None, reason: str = ""
+) -> AccessHold:
     """End a hold: the records it kept back are shown to the person from now on."""
     if not _may_hold(by, context):
         raise AccessRefused(_("Only team leaders can lift a hold"), "hold")

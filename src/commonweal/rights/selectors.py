@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db.models import Q
@@ -20,6 +21,12 @@ from .sections import data_sections
 from .wording import answer_sentence as consent_answer_sentence  # noqa: F401 (for pages)
 from .wording import scope_phrases
 from .wording import wording as consent_wording  # noqa: F401 (for pages)
+
+if TYPE_CHECKING:
+    from commonweal.cases.selectors import Case
+    from commonweal.intake.selectors import Application
+    from commonweal.organisations.selectors import StaffContext
+    from commonweal.people.selectors import Person
 
 __all__ = [
     "GIVEN",
@@ -82,9 +89,9 @@ class ConsentState:
     label: str
     # The latest answer, or None when the person has not been asked.
     latest: Consent | None
-    history: list
+    history: list[Consent]
     # Requests waiting for the person's answer (a referral waits on provider sharing).
-    waiting: list = field(default_factory=list)
+    waiting: list[ConsentRequest] = field(default_factory=list)
 
     @property
     def state(self) -> str:
@@ -95,7 +102,7 @@ class ConsentState:
         return self.state == GIVEN
 
 
-def consents_for_person(*, person) -> list[ConsentState]:
+def consents_for_person(*, person: Person) -> list[ConsentState]:
     """Each purpose with the person's answer now and every answer before: two queries."""
     rows = list(
         Consent.objects.filter(person=person)
@@ -122,14 +129,14 @@ def consents_for_person(*, person) -> list[ConsentState]:
     return states
 
 
-def consent_state(*, person, purpose: str) -> ConsentState:
+def consent_state(*, person: Person, purpose: str) -> ConsentState:
     return next(s for s in consents_for_person(person=person) if s.purpose == purpose)
 
 
 _ANSWERS = {GIVEN: "yes", REFUSED: "no", NOT_ASKED: "not asked"}
 
 
-def consents_for_export(*, person) -> list[dict]:
+def consents_for_export(*, person: Person) -> list[dict[str, Any]]:
     """Every answer the person gave, oldest first, with the words they said it to."""
     return [
         {
@@ -154,7 +161,7 @@ def consents_for_export(*, person) -> list[dict]:
     ]
 
 
-def _recorder(row: Consent, person) -> str:
+def _recorder(row: Consent, person: Person) -> str:
     """Who recorded an answer, as the person reads it: themselves, or the member of staff."""
     if row.recorded_by_id is None:
         return ""
@@ -171,10 +178,10 @@ class CaseSharingConsent:
 
     state: str
     latest: Consent | None
-    waiting: list
+    waiting: list[ConsentRequest]
 
 
-def case_sharing_consent(*, case) -> CaseSharingConsent:
+def case_sharing_consent(*, case: Case) -> CaseSharingConsent:
     """Two queries: the latest answer and the requests waiting on this case."""
     latest = _latest(case.person_id, Consent.Purpose.PROVIDER_SHARING)
     waiting = list(
@@ -185,7 +192,7 @@ def case_sharing_consent(*, case) -> CaseSharingConsent:
     return CaseSharingConsent(state=_state_of(latest), latest=latest, waiting=waiting)
 
 
-def case_consent_warning(*, case) -> dict | None:
+def case_consent_warning(*, case: Case) -> dict[str, datetime.datetime] | None:
     """For the team and any provider: the person said no to sharing with providers
     (referrals to providers ended then, and none can share their details until they say
     yes)."""
@@ -195,22 +202,23 @@ def case_consent_warning(*, case) -> dict | None:
     return {"withdrawn_at": latest.created_at}
 
 
-def consent_request_context(request_row) -> dict:
+def consent_request_context(request_row: ConsentRequest | None) -> dict[str, Any]:
     """The words about the referral a consent request waits for: to whom, for which
     application, what they would see, and how to reach them instead (for `consent_wording`)."""
-    if request_row is None or request_row.organisation_id is None:
+    # (A row without an organisation has none to fetch: no query.)
+    if request_row is None or request_row.organisation is None:
         return {}
     organisation = request_row.organisation
     welsh = translation.get_language() == "cy"
     return {
         "provider": (organisation.name_cy or organisation.name) if welsh else organisation.name,
-        "reference": request_row.case.reference if request_row.case_id else "",
+        "reference": request_row.case.reference if request_row.case is not None else "",
         "parts": scope_phrases(request_row.scope),
         "contact": organisation.public_contact,
     }
 
 
-def consent_request_for_staff(*, case, request_id: int) -> ConsentRequest | None:
+def consent_request_for_staff(*, case: Case, request_id: int) -> ConsentRequest | None:
     """One of the case's consent requests, waiting or not (a second click on "Stop waiting"
     finds it answered, and is told so, rather than a missing page)."""
     return (
@@ -246,7 +254,7 @@ def field_labels() -> dict[str, str]:
     }
 
 
-def person_fields_shown(*, person) -> list[dict]:
+def person_fields_shown(*, person: Person) -> list[dict[str, str]]:
     """The person's record, field by field, as they read it."""
     from commonweal.core.jinja import date_long
 
@@ -274,7 +282,9 @@ def person_fields_shown(*, person) -> list[dict]:
     return [{"field": f, "label": labels[f], "value": values[f]} for f in CORRECTABLE_FIELDS]
 
 
-def application_answers_for_correction(*, person, reference: str, language: str):
+def application_answers_for_correction(
+    *, person: Person, reference: str, language: str
+) -> tuple[Application | None, list[dict[str, Any]]]:
     """The person's own submitted application and its answers as they read them; None
     for any reference that is not theirs."""
     from commonweal.catalogue import selectors as catalogue
@@ -289,11 +299,11 @@ def application_answers_for_correction(*, person, reference: str, language: str)
     )
 
 
-def data_requests_for_person(*, person) -> list[DataRequest]:
+def data_requests_for_person(*, person: Person) -> list[DataRequest]:
     return list(DataRequest.objects.filter(person=person).order_by("-created_at", "-id"))
 
 
-def data_requests_for_export(*, person) -> list[dict]:
+def data_requests_for_export(*, person: Person) -> list[dict[str, Any]]:
     return [
         {
             "about": request.field_label,
@@ -315,14 +325,14 @@ def data_requests_for_export(*, person) -> list[dict]:
     ]
 
 
-def _staff_requests_q(context) -> Q:
+def _staff_requests_q(context: StaffContext) -> Q:
     """The requests a member of staff works: their teams', or their organisation's."""
     return Q(team_id__in=context.work_team_ids) | Q(
         team__organisation_id__in=context.organisation_wide_ids
     )
 
 
-def data_requests_for_staff(*, context, open_only: bool = True) -> list[DataRequest]:
+def data_requests_for_staff(*, context: StaffContext, open_only: bool = True) -> list[DataRequest]:
     """Correction requests for the member of staff's teams, oldest first: two queries."""
     requests = DataRequest.objects.filter(_staff_requests_q(context)).select_related(
         "person", "case", "team", "application"
@@ -332,7 +342,7 @@ def data_requests_for_staff(*, context, open_only: bool = True) -> list[DataRequ
     return list(requests.order_by("created_at", "id")[:500])
 
 
-def data_request_for_staff(*, context, request_id: int) -> DataRequest | None:
+def data_request_for_staff(*, context: StaffContext, request_id: int) -> DataRequest | None:
     return (
         DataRequest.objects.filter(_staff_requests_q(context), pk=request_id)
         .select_related("person", "case", "team", "application", "resolved_by")
@@ -343,7 +353,9 @@ def data_request_for_staff(*, context, request_id: int) -> DataRequest | None:
 # Legal holds
 
 
-def legal_holds_active(*, case=None, person=None) -> list[LegalHold]:
+def legal_holds_active(
+    *, case: Case | None = None, person: Person | None = None
+) -> list[LegalHold]:
     holds = LegalHold.objects.filter(lifted_at__isnull=True)
     if case is not None:
         holds = holds.filter(Q(case=case) | Q(person_id=case.person_id))
@@ -355,7 +367,7 @@ def legal_holds_active(*, case=None, person=None) -> list[LegalHold]:
 # The download
 
 
-def person_export(*, person, language: str) -> dict:
+def person_export(*, person: Person, language: str) -> dict[str, Any]:
     """Everything held about the person, section by section, as plain JSON data."""
     return {
         "about": person.full_name,
@@ -365,7 +377,7 @@ def person_export(*, person, language: str) -> dict:
     }
 
 
-def export_filename(*, person, extension: str) -> str:
+def export_filename(*, person: Person, extension: str) -> str:
     return f"your-data-{datetime.date.today():%Y-%m-%d}.{extension}"
 
 

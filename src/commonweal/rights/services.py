@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -26,6 +27,15 @@ from .retention import (
     retention_run_nightly,
 )
 
+if TYPE_CHECKING:
+    from django.utils.translation import override
+
+    from commonweal.accounts.selectors import User
+    from commonweal.cases.selectors import Case
+    from commonweal.intake.selectors import Application
+    from commonweal.organisations.selectors import StaffContext
+    from commonweal.people.selectors import Person
+
 __all__ = [
     "consent_ask",
     "consent_record",
@@ -43,7 +53,7 @@ __all__ = [
 class RightsRefused(Exception):
     """A request that cannot be done as asked, with words for the person and the field."""
 
-    def __init__(self, message: str, field: str = ""):
+    def __init__(self, message: str, field: str = "") -> None:
         super().__init__(message)
         self.message = message
         self.field = field
@@ -54,11 +64,11 @@ class RightsRefused(Exception):
 
 def consent_record(
     *,
-    person,
+    person: Person,
     purpose: str,
     given: bool,
     method: str,
-    by,
+    by: User,
     note: str = "",
     words: str = "",
     language: str = "",
@@ -108,7 +118,7 @@ def consent_record(
     raise RightsRefused(_("Your choice could not be saved. Try again."), "purpose")
 
 
-def _settle_requests(*, person, purpose: str, consent: Consent, by) -> None:
+def _settle_requests(*, person: Person, purpose: str, consent: Consent, by: User) -> None:
     """The requests that waited for this answer: a yes makes each waiting referral (as the
     member of staff who asked), a no leaves it unmade with a task for them saying so."""
     waiting = list(
@@ -145,7 +155,7 @@ def _settle_requests(*, person, purpose: str, consent: Consent, by) -> None:
         request.save(update_fields=["outcome", "answer", "closed_by", "closed_at"])
 
 
-def _tell_team_refused(request: ConsentRequest, by) -> None:
+def _tell_team_refused(request: ConsentRequest, by: User) -> None:
     """A task on the case for whoever asked: the person said no, so nothing was shared."""
     if request.case_id is None:
         return  # (as before: no case is found for no id)
@@ -173,7 +183,13 @@ def _tell_team_refused(request: ConsentRequest, by) -> None:
 
 
 def consent_ask(
-    *, case, organisation_id: int, scope: list[str], reason: str, by, context
+    *,
+    case: Case,
+    organisation_id: int,
+    scope: list[str],
+    reason: str,
+    by: User,
+    context: StaffContext,
 ) -> ConsentRequest:
     """Ask the person, in their account and by a notice through their usual channels,
     whether we may share their details with a provider; the referral (to whom, what it
@@ -264,7 +280,7 @@ def consent_ask(
     return request
 
 
-def consent_request_cancel(*, case, request_id: int, by) -> ConsentRequest:
+def consent_request_cancel(*, case: Case, request_id: int, by: User) -> ConsentRequest:
     """Stop waiting for the person's answer: the referral will not be made by it."""
     with transaction.atomic():
         request = (
@@ -307,13 +323,13 @@ def _default_team_id() -> int | None:
 
 def data_request_create(
     *,
-    person,
+    person: Person,
     subject: str,
     field: str,
     what_is_wrong: str,
     should_be: str,
-    by,
-    application=None,
+    by: User,
+    application: Application | None = None,
     language: str = "en",
 ) -> tuple[DataRequest, bool]:
     """The person says a field of their record, or an answer on their application, is
@@ -330,7 +346,12 @@ def data_request_create(
         label, value = str(shown[field]["label"]), shown[field]["value"]
         application = None
     elif subject == DataRequest.Subject.ANSWER:
-        if application is None or application.person_id != person.pk:
+        if (
+            application is None
+            or application.person_id != person.pk
+            # A draft has no reference, and no answers to correct (refused as below).
+            or application.reference is None
+        ):
             raise RightsRefused(_("Choose which answer is wrong."), "field")
         _app, answers = selectors.application_answers_for_correction(
             person=person, reference=application.reference, language=language
@@ -351,6 +372,7 @@ def data_request_create(
     ).first()
     if existing is not None:
         return existing, False
+    case: Case | None
     if application is not None:
         case = application.case
     else:
@@ -394,7 +416,7 @@ def data_request_create(
     return request, True
 
 
-def _parse_correction(request: DataRequest, values: dict) -> tuple[dict, str]:
+def _parse_correction(request: DataRequest, values: dict[str, str]) -> tuple[dict[str, Any], str]:
     """The record's new value from what the member of staff typed, and how it reads."""
     field = request.field
     if field == "address":
@@ -441,7 +463,13 @@ def _parse_date(value: str) -> datetime.date | None:
 
 
 def data_request_resolve(
-    *, request_id: int, corrected: bool, reason: str, values: dict, by, context
+    *,
+    request_id: int,
+    corrected: bool,
+    reason: str,
+    values: dict[str, str],
+    by: User,
+    context: StaffContext,
 ) -> DataRequest:
     """Staff answer a correction request: corrected (the person's record changes through
     `people.services`, with its history row; a corrected answer is recorded on the case,
@@ -527,7 +555,7 @@ def data_request_resolve(
     return request
 
 
-def _tell_person(request: DataRequest, by) -> None:
+def _tell_person(request: DataRequest, by: User) -> None:
     person = request.person
     language = "cy" if person.language in ("cy", "both") else "en"
     with_translation = _in_language(language)
@@ -558,7 +586,7 @@ def _tell_person(request: DataRequest, by) -> None:
     )
 
 
-def _in_language(language: str):
+def _in_language(language: str) -> override:
     from django.utils import translation
 
     return translation.override(language)
@@ -567,7 +595,9 @@ def _in_language(language: str):
 # Legal holds
 
 
-def legal_hold_place(*, reason: str, by, case=None, person=None) -> LegalHold:
+def legal_hold_place(
+    *, reason: str, by: User | None, case: Case | None = None, person: Person | None = None
+) -> LegalHold:
     reason = (reason or "").strip()
     if not reason:
         raise RightsRefused(_("Say why the data must be kept"), "reason")
@@ -579,7 +609,7 @@ def legal_hold_place(*, reason: str, by, case=None, person=None) -> LegalHold:
         )
 
 
-def legal_hold_lift(*, hold_id: int, reason: str, by) -> LegalHold:
+def legal_hold_lift(*, hold_id: int, reason: str, by: User | None) -> LegalHold:
     reason = (reason or "").strip()
     if not reason:
         raise RightsRefused(_("Say why the hold can be lifted"), "reason")

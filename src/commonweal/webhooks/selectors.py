@@ -1,5 +1,7 @@
 """Reading webhooks: subscriptions and their delivery history, per organisation."""
 
+from __future__ import annotations
+
 from .models import Subscription, WebhookDelivery
 
 

@@ -36,6 +36,8 @@ then process the event unless you have already processed that Webhook-Id (a repe
 2xx quickly once the event is stored; anything else is retried.
 """
 
+from __future__ import annotations
+
 import datetime
 import hashlib
 import hmac
@@ -44,6 +46,8 @@ import logging
 import time
 import uuid
 from collections import Counter
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -55,6 +59,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from .models import EVENT_TYPES, Subscription, WebhookDelivery, new_secret
+
+if TYPE_CHECKING:
+    from commonweal.accounts.selectors import User
+    from commonweal.organisations.selectors import Organisation
 
 logger = logging.getLogger("commonweal.webhooks")
 
@@ -76,7 +84,7 @@ LOOPBACK_HOSTS = {"127.0.0.1", "localhost"}
 
 
 class SubscriptionRefused(Exception):
-    def __init__(self, message, field: str):
+    def __init__(self, message: str, field: str) -> None:
         super().__init__(str(message))
         self.message = str(message)
         self.field = field
@@ -111,7 +119,7 @@ def address_refused(url: str) -> str | None:
     return _resolve_checked(url)[0]
 
 
-def _pinned(url: str, address: str | None) -> tuple[str, dict, dict]:
+def _pinned(url: str, address: str | None) -> tuple[str, dict[str, str], dict[str, str]]:
     """The URL to connect to, extra headers and request extensions, so the connection goes
     to the address that was checked, not to whatever the name resolves to a moment later
     (DNS rebinding). The Host header, TLS server name and certificate check keep the name."""
@@ -151,7 +159,7 @@ def subscription_url_check(*, url: str) -> str:
     return url
 
 
-def subscription_event_types_check(*, event_types) -> list[str]:
+def subscription_event_types_check(*, event_types: Iterable[str]) -> list[str]:
     """The chosen event types, known ones only, each once, in the usual order."""
     chosen = list(event_types or [])
     if not chosen:
@@ -165,16 +173,18 @@ def subscription_event_types_check(*, event_types) -> list[str]:
     return [name for name in EVENT_TYPES if name in chosen]
 
 
-def subscription_check(*, url: str, event_types) -> tuple[str, list[str]]:
+def subscription_check(*, url: str, event_types: Iterable[str]) -> tuple[str, list[str]]:
     """The URL and event types cleaned, or SubscriptionRefused naming the field at fault."""
     return subscription_url_check(url=url), subscription_event_types_check(event_types=event_types)
 
 
-def subscription_create(*, organisation, url: str, event_types, by) -> Subscription:
+def subscription_create(
+    *, organisation: Organisation, url: str, event_types: Iterable[str], by: User
+) -> Subscription:
     """Subscribe an organisation's URL to some event types, with a new random secret."""
-    url, event_types = subscription_check(url=url, event_types=event_types)
+    url, chosen = subscription_check(url=url, event_types=event_types)
     subscription = Subscription.objects.create(
-        organisation=organisation, url=url, event_types=event_types, created_by=by
+        organisation=organisation, url=url, event_types=chosen, created_by=by
     )
     logger.info("Webhook %s for organisation %s made by %s", url, organisation.pk, by)
     _subscribers.clear()
@@ -182,20 +192,20 @@ def subscription_create(*, organisation, url: str, event_types, by) -> Subscript
 
 
 def subscription_update(
-    *, subscription: Subscription, url: str, event_types, active: bool, by
+    *, subscription: Subscription, url: str, event_types: Iterable[str], active: bool, by: User
 ) -> Subscription:
     """Change where events go and which. Deliveries already queued keep their URL's
     subscription: they go to the new URL; switched off, they fail at their next attempt."""
-    url, event_types = subscription_check(url=url, event_types=event_types)
+    url, chosen = subscription_check(url=url, event_types=event_types)
     subscription.url = url
-    subscription.event_types = event_types
+    subscription.event_types = chosen
     subscription.active = active
     subscription.save(update_fields=["url", "event_types", "active"])
     _subscribers.clear()
     return subscription
 
 
-def subscription_secret_rotate(*, subscription: Subscription, by) -> Subscription:
+def subscription_secret_rotate(*, subscription: Subscription, by: User) -> Subscription:
     """A new secret; deliveries from now on are signed with it."""
     subscription.secret = new_secret()
     subscription.save(update_fields=["secret"])
@@ -219,10 +229,11 @@ def _rfc3339(moment: datetime.datetime) -> str:
 # Every submission and stage change asks whom to tell; most organisations' answer changes
 # rarely, so each process keeps it for a few seconds (changes made here clear it at once).
 _SUBSCRIBERS_SECONDS = 5
-_subscribers: dict[int, tuple[float, list]] = {}
+# (subscription id, the event types it wants) of an organisation's active subscriptions.
+_subscribers: dict[int, tuple[float, list[tuple[int, list[str]]]]] = {}
 
 
-def _subscriptions_of(organisation_id: int) -> list:
+def _subscriptions_of(organisation_id: int) -> list[tuple[int, list[str]]]:
     import time
 
     now = time.monotonic()
@@ -242,7 +253,9 @@ def subscribers_cache_clear() -> None:
     _subscribers.clear()
 
 
-def event_publish(*, organisation_id: int, event_type: str, subject: str, data: dict) -> int:
+def event_publish(
+    *, organisation_id: int, event_type: str, subject: str, data: dict[str, Any]
+) -> int:
     """Queue an event for every active subscription of the organisation that wants its type;
     returns how many. Call it inside the transaction of the change it reports, so the event
     goes out if and only if the change is committed. Two queries, however many subscribers.
@@ -294,7 +307,9 @@ def signature(*, secret: str, delivery_id: str, timestamp: int, body: bytes) -> 
     return "v1=" + hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
-def signed_request(*, delivery: WebhookDelivery, secret: str, now: float | None = None):
+def signed_request(
+    *, delivery: WebhookDelivery, secret: str, now: float | None = None
+) -> tuple[bytes, dict[str, str]]:
     """The body and headers of one attempt, signed now."""
     body = json.dumps(delivery.payload, separators=(",", ":"), ensure_ascii=False).encode()
     timestamp = int(now if now is not None else time.time())
@@ -344,14 +359,14 @@ def deliveries_dispatch(*, limit: int = 500) -> int:
     return len(claimed)
 
 
-def deliveries_deliver(*, delivery_ids: list[str]) -> dict:
+def deliveries_deliver(*, delivery_ids: list[str]) -> dict[str, int]:
     """POST a claimed batch, recording each outcome as soon as it is known."""
     deliveries = list(
         WebhookDelivery.objects.filter(pk__in=delivery_ids, status=WebhookDelivery.Status.SENDING)
         .select_related("subscription")
         .order_by("subscription_id", "created_at")
     )
-    outcomes: Counter = Counter()
+    outcomes: Counter[str] = Counter()
     unreachable: dict[int, str] = {}
     with httpx.Client(
         timeout=REQUEST_TIMEOUT,
@@ -465,7 +480,7 @@ def deliveries_sweep() -> int:
     ).update(status=WebhookDelivery.Status.QUEUED, next_attempt_at=now)
 
 
-def deliveries_retry(*, delivery_ids, by) -> int:
+def deliveries_retry(*, delivery_ids: Iterable[uuid.UUID | str], by: User) -> int:
     """Send failed deliveries once more, now (an administrator fixed their receiver)."""
     count = WebhookDelivery.objects.filter(
         pk__in=list(delivery_ids), status=WebhookDelivery.Status.FAILED
