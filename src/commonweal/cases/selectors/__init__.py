@@ -7,7 +7,6 @@ this module only."""
 # The models other apps name in their type hints (they may not import cases' models).
 from ..models import Case as Case
 from ..models import Decision as Decision
-from ..models import Offer as Offer
 from .citizen import *  # noqa: F403
 from .offers import *  # noqa: F403
 from .organisation import *  # noqa: F403
