@@ -5,10 +5,15 @@ since, the action is refused with `StaleCase` and nothing is written, so no one 
 overwrites someone else's work. Each function is one transaction.
 """
 
+from __future__ import annotations
+
 import datetime
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
+from uuid import UUID
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Model, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -31,18 +36,25 @@ from .offers import offer_withdraw_waiting
 from .offers import offers_erase as offers_erase
 from .offers import offers_expire as offers_expire
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+    from commonweal.catalogue.selectors import ServiceDefinition
+    from commonweal.organisations.selectors import StaffContext
+    from commonweal.people.selectors import Person
+
 
 class CaseActionRefused(Exception):
     """The action cannot be done; `message` says why, in words for the person who tried."""
 
-    def __init__(self, message, field: str | None = None):
+    def __init__(self, message: StrOrPromise, field: str | None = None) -> None:
         super().__init__(str(message))
         self.message = str(message)
         self.field = field
 
 
 class StaleCase(CaseActionRefused):
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(
             gettext_lazy(
                 "Someone else changed this case while you were looking at it. "
@@ -51,18 +63,43 @@ class StaleCase(CaseActionRefused):
         )
 
 
-def case_open(*, application, person, definition, by: User, channel: str, on_behalf: bool) -> Case:
+class SubmittedApplication(Protocol):
+    """What opening a case reads of the submitted application (intake's Application: cases
+    sit below intake, so they name only what they use)."""
+
+    @property
+    def reference(self) -> str | None: ...
+    @property
+    def service_id(self) -> int: ...
+    @property
+    def version_id(self) -> int: ...
+    @property
+    def identity_check(self) -> str: ...
+    @property
+    def taken_by_id(self) -> int | None: ...
+
+
+def case_open(
+    *,
+    application: SubmittedApplication,
+    person: Person,
+    definition: ServiceDefinition,
+    by: User,
+    channel: str,
+    on_behalf: bool,
+) -> Case:
     """Open the case for a just-submitted application at the service's first stage, in the
     queue of the team that handles the service.
 
     Called inside the submission's transaction, so the application, its case and the first
     event exist together or not at all.
     """
+    assert application.reference is not None  # the submission gave it one  # nosec B101
     now = timezone.now()
     first_stage = definition.stages[0]
     case = Case.objects.create(
         reference=application.reference,
-        application=application,
+        application=application,  # type: ignore[misc]  # intake's Application, which cases do not name
         person=person,
         service_id=application.service_id,
         version_id=application.version_id,
@@ -73,7 +110,7 @@ def case_open(*, application, person, definition, by: User, channel: str, on_beh
         channel=channel,
         identity_check=application.identity_check,
     )
-    data = {"stage": first_stage.id, "channel": channel, "on_behalf": on_behalf}
+    data: dict[str, Any] = {"stage": first_stage.id, "channel": channel, "on_behalf": on_behalf}
     if application.taken_by_id:
         data["identity_check"] = application.identity_check
     _publish(case, "application.submitted", {"stage": first_stage.id, "channel": channel})
@@ -90,7 +127,7 @@ def case_open(*, application, person, definition, by: User, channel: str, on_beh
     return case
 
 
-def _publish(case: Case, event_type: str, data: dict) -> None:
+def _publish(case: Case, event_type: str, data: dict[str, Any]) -> None:
     """Tell the organisation's subscribed systems (the webhooks app listens), in this
     same transaction."""
     with transaction.atomic(savepoint=False):
@@ -103,7 +140,7 @@ def _publish(case: Case, event_type: str, data: dict) -> None:
         )
 
 
-def case_publish(*, case: Case, event_type: str, data: dict) -> None:
+def case_publish(*, case: Case, event_type: str, data: dict[str, Any]) -> None:
     """For other apps: tell subscribed systems about something that happened to a case."""
     _publish(case, event_type, data)
 
@@ -114,8 +151,8 @@ def case_event_record(
     kind: str,
     by: User | None = None,
     visible_to_person: bool,
-    data: dict | None = None,
-    on_behalf_of=None,
+    data: dict[str, Any] | None = None,
+    on_behalf_of: Person | None = None,
 ) -> CaseEvent:
     return CaseEvent.objects.create(
         case=case,
@@ -128,7 +165,9 @@ def case_event_record(
     )
 
 
-def case_events_record_many(*, kind: str, visible_to_person: bool, items: list) -> None:
+def case_events_record_many(
+    *, kind: str, visible_to_person: bool, items: list[tuple[int, dict[str, Any]]]
+) -> None:
     """Many events at once ((case id, data) pairs), for work done in batches."""
     if not items:
         return
@@ -167,7 +206,7 @@ def case_lock(*, case_id: int) -> None:
     _locked(case_id, None)
 
 
-def _repeated(case: Case, kind: str, by, text: str) -> CaseEvent | None:
+def _repeated(case: Case, kind: str, by: User | None, text: str) -> CaseEvent | None:
     """The same note or task from the same person moments ago: a double click."""
     return (
         CaseEvent.objects.filter(
@@ -197,7 +236,7 @@ def _require_open(case: Case) -> None:
 # Assignment and teams
 
 
-def case_assign(*, case_id: int, assignee_id: int | None, by, revision: int | None) -> Case:
+def case_assign(*, case_id: int, assignee_id: int | None, by: User, revision: int | None) -> Case:
     """Give the case to a member of its team, or take it off everyone (`assignee_id` None)."""
     with transaction.atomic():
         case = _locked(case_id, revision)
@@ -224,7 +263,9 @@ def case_assign(*, case_id: int, assignee_id: int | None, by, revision: int | No
     return case
 
 
-def cases_bulk_assign(*, case_ids: list[int], assignee_id: int, by, context) -> int:
+def cases_bulk_assign(
+    *, case_ids: list[int], assignee_id: int, by: User, context: StaffContext
+) -> int:
     """Assign many cases at once, all or none: every case must be open, one the assigner may
     work, and in a team the assignee belongs to. A few statements whatever the number."""
     case_ids = sorted(set(case_ids))
@@ -273,7 +314,7 @@ def cases_bulk_assign(*, case_ids: list[int], assignee_id: int, by, context) -> 
     return len(changing)
 
 
-def _led_org_teams(context) -> set[int]:
+def _led_org_teams(context: StaffContext) -> set[int]:
     """Teams of the organisations where this person works organisation-wide."""
     if not context.organisation_wide_ids:
         return set()
@@ -283,7 +324,15 @@ def _led_org_teams(context) -> set[int]:
     }
 
 
-def case_transfer(*, case_id: int, team_id: int, reason: str, by, context, revision) -> Case:
+def case_transfer(
+    *,
+    case_id: int,
+    team_id: int,
+    reason: str,
+    by: User,
+    context: StaffContext,
+    revision: int | None,
+) -> Case:
     """Move the case to another team of the same organisation (it leaves everyone's list)."""
     reason = (reason or "").strip()
     if not reason:
@@ -314,7 +363,7 @@ def case_transfer(*, case_id: int, team_id: int, reason: str, by, context, revis
 # Stages and the time limit
 
 
-def _stop_clock(case: Case, by, today: datetime.date) -> None:
+def _stop_clock(case: Case, by: User | None, today: datetime.date) -> None:
     case.clock_stopped_on = today
     case_event_record(
         case=case,
@@ -325,7 +374,7 @@ def _stop_clock(case: Case, by, today: datetime.date) -> None:
     )
 
 
-def _restart_clock(case: Case, by, today: datetime.date) -> None:
+def _restart_clock(case: Case, by: User | None, today: datetime.date) -> None:
     """The days spent waiting for the person do not count: the due date moves on by them."""
     assert case.clock_stopped_on is not None  # the caller checked  # nosec B101
     waited = working_days_between(case.clock_stopped_on, today)
@@ -344,8 +393,15 @@ def _restart_clock(case: Case, by, today: datetime.date) -> None:
     case.clock_stopped_on = None
 
 
-def _set_stage(case: Case, definition, stage_id: str, by, data: dict | None = None) -> None:
+def _set_stage(
+    case: Case,
+    definition: ServiceDefinition,
+    stage_id: str,
+    by: User | None,
+    data: dict[str, Any] | None = None,
+) -> None:
     target = definition.stage(stage_id)
+    assert target is not None  # callers move only to a stage of the service  # nosec B101
     today = timezone.localdate()
     previous = case.stage
     case.stage = stage_id
@@ -365,7 +421,7 @@ def _set_stage(case: Case, definition, stage_id: str, by, data: dict | None = No
     _publish(case, "case.stage_changed", {"stage": stage_id, "from": previous})
 
 
-def case_move(*, case_id: int, stage_id: str, by, revision) -> Case:
+def case_move(*, case_id: int, stage_id: str, by: User, revision: int | None) -> Case:
     """Move the case to a stage its service allows from where it is."""
     with transaction.atomic():
         case = _locked(case_id, revision)
@@ -392,7 +448,14 @@ def case_move(*, case_id: int, stage_id: str, by, revision) -> Case:
     return case
 
 
-def _tell_person(case: Case, definition, by, *, notice: str, extra_for=None) -> None:
+def _tell_person(
+    case: Case,
+    definition: ServiceDefinition | None,
+    by: User | None,
+    *,
+    notice: str,
+    extra_for: Callable[[str], dict[str, Any]] | None = None,
+) -> None:
     """Tell the person, through the channels they prefer and in their language, that
     something needs their attention (the messaging app listens and sends the notice).
     `extra_for(language)` gives the notice's own placeholders, worded in the person's
@@ -405,7 +468,7 @@ def _tell_person(case: Case, definition, by, *, notice: str, extra_for=None) -> 
         )
 
 
-def task_for_message(*, case_id: int, title: str, message_id, script: str) -> Task:
+def task_for_message(*, case_id: int, title: str, message_id: UUID, script: str) -> Task:
     """A phone call to make for a notice: the task carries the words to read out."""
     with transaction.atomic():
         case = Case.objects.get(pk=case_id)
@@ -430,12 +493,14 @@ def task_for_message(*, case_id: int, title: str, message_id, script: str) -> Ta
     return task
 
 
-def case_person_tell_reference(*, case: Case, definition, by) -> None:
+def case_person_tell_reference(*, case: Case, definition: ServiceDefinition, by: User) -> None:
     """For an application staff took: tell the person it arrived and its reference."""
     _tell_person(case, definition, by, notice="application_received")
 
 
-def case_reconsideration_request(*, case_id: int, by: User, reason: str, on_behalf_of=None) -> Case:
+def case_reconsideration_request(
+    *, case_id: int, by: User, reason: str, on_behalf_of: Person | None = None
+) -> Case:
     """The person asks for the decision to be looked at again: the case reopens at the
     review stage with a new time limit, for someone else on the team to pick up. Once only:
     after that, the next step is the independent body the service names."""
@@ -491,7 +556,9 @@ def case_reconsideration_request(*, case_id: int, by: User, reason: str, on_beha
 # Notes, tasks, flags
 
 
-def case_note_add(*, case_id: int, text: str, for_person: bool, by, revision=None) -> CaseEvent:
+def case_note_add(
+    *, case_id: int, text: str, for_person: bool, by: User, revision: int | None = None
+) -> CaseEvent:
     """An internal note, or (`for_person`) an update the person sees on their timeline."""
     text = (text or "").strip()
     if not text:
@@ -521,8 +588,8 @@ def task_add(
     title: str,
     due_date: datetime.date | None,
     assignee_id: int | None,
-    by,
-    revision=None,
+    by: User | None,
+    revision: int | None = None,
     within_transaction: bool = False,
 ) -> Task:
     title = (title or "").strip()
@@ -594,7 +661,7 @@ def case_file_infected(
     )
 
 
-def task_complete(*, task_id: int, outcome: str, by) -> Task:
+def task_complete(*, task_id: int, outcome: str, by: User) -> Task:
     with transaction.atomic():
         task = Task.objects.select_for_update().filter(pk=task_id).first()
         if task is None:
@@ -615,7 +682,7 @@ def task_complete(*, task_id: int, outcome: str, by) -> Task:
     return task
 
 
-def case_flag_set(*, case_id: int, code: str, on: bool, by) -> None:
+def case_flag_set(*, case_id: int, code: str, on: bool, by: User) -> None:
     if code not in CaseFlag.Code.values:
         raise CaseActionRefused(_("Choose a flag from the list."), field="flag")
     with transaction.atomic():
@@ -636,7 +703,9 @@ def case_flag_set(*, case_id: int, code: str, on: bool, by) -> None:
 # Secure messages (called by messaging, inside its transaction)
 
 
-def case_person_wrote(*, case: Case, by, on_behalf_of=None, message_id: int) -> None:
+def case_person_wrote(
+    *, case: Case, by: User, on_behalf_of: Person | None = None, message_id: int
+) -> None:
     """The person (or their representative) wrote: it is work for the team, and if the case
     was waiting for them, the clock starts again and the case goes back where it was."""
     case = _locked(case.pk, None)
@@ -669,7 +738,7 @@ def case_person_wrote(*, case: Case, by, on_behalf_of=None, message_id: int) -> 
         _save(case, *fields)
 
 
-def case_staff_wrote(*, case: Case, by, message_id: int) -> None:
+def case_staff_wrote(*, case: Case, by: User, message_id: int) -> None:
     case = _locked(case.pk, None)
     case_event_record(
         case=case,
@@ -687,7 +756,7 @@ def case_staff_wrote(*, case: Case, by, message_id: int) -> None:
 # transaction, the only one the append-only triggers let delete, a statement per table.
 
 
-def _raw_delete(queryset) -> int:
+def _raw_delete(queryset: QuerySet[Model]) -> int:
     return queryset._raw_delete(queryset.db)
 
 

@@ -1,5 +1,9 @@
 """Reads of check results for the case page and the decision guards."""
 
+from __future__ import annotations
+
+from typing import Any
+
 from django.db.models import Exists, OuterRef
 
 from . import registry
@@ -29,7 +33,7 @@ def has_red_check(*, case_id: int) -> bool:
     return CheckResult.objects.filter(case_id=case_id, is_current=True, status="red").exists()
 
 
-def red_check_exists():
+def red_check_exists() -> Exists:
     """A subquery for case querysets: does the case have a current red result?"""
     return Exists(CheckResult.objects.filter(case_id=OuterRef("pk"), is_current=True, status="red"))
 
@@ -70,7 +74,7 @@ def result_reasons(result: CheckResult) -> list[Message]:
     ]
 
 
-def reason_shown(text: str, data: dict | None = None) -> str:
+def reason_shown(text: str, data: dict[str, Any] | None = None) -> str:
     """One stored reason (or a note's words kept as a message) in the active language."""
     return shown(text, data)
 

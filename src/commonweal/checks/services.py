@@ -22,6 +22,9 @@ import logging
 import signal
 import threading
 import time
+from collections.abc import Callable, Iterable, Iterator
+from types import FrameType
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -37,6 +40,10 @@ from .models import CheckResult, CheckRun, MatchKey
 from .reasons import STORED_LANGUAGE, stored
 from .reasons import message as _
 
+if TYPE_CHECKING:
+    from commonweal.accounts.selectors import User
+    from commonweal.cases.selectors import Case
+
 logger = logging.getLogger("commonweal.checks")
 
 CHECKS_RUN_EVENT = "checks_run"
@@ -51,14 +58,19 @@ register_check = registry.register_check
 AFTER_CHECKS = registry.AFTER_CHECKS
 
 
-def _stored_reasons(reasons) -> tuple[list[str], list[dict | None]]:
+def _stored_reasons(reasons: Iterable[str]) -> tuple[list[str], list[dict[str, Any] | None]]:
     """The reasons' English words, and their messages for other languages."""
     pairs = [stored(reason) for reason in reasons]
     return [text for text, _data in pairs], [data for _text, data in pairs]
 
 
 def check_result_record(
-    *, case, check_name: str, status: str, reasons: list, evidence: dict | None = None
+    *,
+    case: Case,
+    check_name: str,
+    status: str,
+    reasons: list[str],
+    evidence: dict[str, Any] | None = None,
 ) -> CheckResult:
     """The newest result of a check on a case; the one before it stays as history."""
     if status not in CheckResult.Status.values:
@@ -82,7 +94,7 @@ def check_result_record(
 # Queueing
 
 
-def _queue(case_id: int, by) -> CheckRun:
+def _queue(case_id: int, by: User) -> CheckRun:
     from .tasks import run_checks
 
     # Part of the caller's transaction when there is one: the run and its task row are
@@ -110,7 +122,7 @@ def check_run_start(*, case_id: int) -> CheckRun:
     return CheckRun.objects.create(case_id=case_id, requested_by=None, requested_at=timezone.now())
 
 
-def checks_rerun_request(*, case_id: int, by) -> tuple[CheckRun, bool]:
+def checks_rerun_request(*, case_id: int, by: User) -> tuple[CheckRun, bool]:
     """A member of staff asks for the checks again. Returns the run and whether it is new:
     a run already waiting (a double click, or two people at once) is not queued twice."""
     from commonweal.cases import services as cases_services
@@ -139,7 +151,7 @@ class CheckTimedOut(Exception):
 
 
 @contextlib.contextmanager
-def _time_limit(seconds: float):
+def _time_limit(seconds: float) -> Iterator[None]:
     """Stop the check after `seconds`. In the worker's main thread a SIGALRM timer raises
     CheckTimedOut inside the check, but never in the middle of a database call (that would
     leave the connection unusable): a query under way is left to finish, which on PostgreSQL
@@ -155,12 +167,14 @@ def _time_limit(seconds: float):
     state = {"in_query": False, "expired": False}
     message = f"took longer than {seconds:g} seconds"
 
-    def on_alarm(signum, frame):
+    def on_alarm(signum: int, frame: FrameType | None) -> None:
         state["expired"] = True
         if not state["in_query"]:
             raise CheckTimedOut(message)
 
-    def guard_queries(execute, sql, params, many, context):
+    def guard_queries(
+        execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict[str, Any]
+    ) -> Any:
         state["in_query"] = True
         try:
             return execute(sql, params, many, context)
@@ -179,11 +193,11 @@ def _time_limit(seconds: float):
         signal.signal(signal.SIGALRM, previous)
 
 
-def _error(summary, detail: str) -> dict:
+def _error(summary: str, detail: str) -> dict[str, Any]:
     return {"status": "error", "reasons": [summary], "evidence": {"error": detail[:500]}}
 
 
-def _run_one(name: str, case) -> dict:
+def _run_one(name: str, case: Case) -> dict[str, Any]:
     check = registry.get_check(name)
     if check is None:
         return _error(_("No check called %(name)s is installed.") % {"name": name}, "unknown check")
@@ -212,7 +226,7 @@ def _run_one(name: str, case) -> dict:
     return outcome
 
 
-def _case_for_checks(case_id: int | None):
+def _case_for_checks(case_id: int | None) -> Case | None:
     from django.apps import apps
 
     Case = apps.get_model("cases", "Case")
@@ -223,7 +237,7 @@ def _case_for_checks(case_id: int | None):
     )
 
 
-def match_keys_index(*, case) -> int:
+def match_keys_index(*, case: Case) -> int:
     """Write the case's identifiers to the match-key index (again, if they were there)."""
     facts = case_facts(case)
     submitted = case.application.submitted_at or case.opened_at
@@ -244,7 +258,7 @@ def match_keys_index(*, case) -> int:
     return len(keys)
 
 
-def _alert_team(case, failed: list[tuple[str, dict]]) -> None:
+def _alert_team(case: Case, failed: list[tuple[str, dict[str, Any]]]) -> None:
     """A task on the case for the checks that could not run; a check that was already in
     error last time is not reported again."""
     from commonweal.cases import services as cases_services

@@ -3,24 +3,33 @@
 Who may see payments: team leaders, service owners and administrators, for the
 organisations they lead in. Everything is filtered by organisation in the query."""
 
+from __future__ import annotations
+
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, TypedDict
 
 from django.conf import settings
-from django.db.models import Count, OuterRef, Subquery, Sum
+from django.db.models import Count, OuterRef, QuerySet, Subquery, Sum
 
 from . import formats
 from .models import LIVE_STATUSES, PaymentBatch, PaymentChange, PaymentInstruction
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    from commonweal.organisations.selectors import StaffContext
+
 PAGE_SIZE = 200
 
 
-def payment_organisations(*, context) -> set[int]:
+def payment_organisations(*, context: StaffContext) -> set[int]:
     """The organisations whose payments this member of staff handles (leaders only)."""
     return {context.team_organisations[team] for team in context.led_team_ids}
 
 
-def batches(*, organisation_ids, limit: int = 100) -> list[PaymentBatch]:
+def batches(*, organisation_ids: Iterable[int], limit: int = 100) -> list[PaymentBatch]:
     return list(
         PaymentBatch.objects.filter(organisation_id__in=organisation_ids)
         .select_related("organisation", "created_by", "reconciled_by")
@@ -28,7 +37,7 @@ def batches(*, organisation_ids, limit: int = 100) -> list[PaymentBatch]:
     )
 
 
-def batch_for_staff(*, organisation_ids, batch_id: int) -> PaymentBatch | None:
+def batch_for_staff(*, organisation_ids: Iterable[int], batch_id: int) -> PaymentBatch | None:
     return (
         PaymentBatch.objects.filter(organisation_id__in=organisation_ids, pk=batch_id)
         .select_related("organisation", "created_by", "reconciled_by")
@@ -57,23 +66,28 @@ def batch_file_content_type(*, batch: PaymentBatch) -> str:
         return "application/octet-stream"
 
 
+class HeldBecause(TypedDict):
+    # The reason given when the payment was held (from its history row).
+    held_because: str | None
+
+
 @dataclass
 class PendingPage:
     instructions: list[PaymentInstruction]
     count: int
     total_pence: int
     # Held by a team leader: no batch takes them until released (with the hold's reason).
-    held: list[PaymentInstruction] = field(default_factory=list)
+    held: list[WithAnnotations[PaymentInstruction, HeldBecause]] = field(default_factory=list)
     # Waiting for the person to accept their offer.
     awaiting: list[PaymentInstruction] = field(default_factory=list)
     awaiting_count: int = 0
 
 
-def _unbatched(organisation_ids, status: str):
+def _unbatched(organisation_ids: Iterable[int], status: str) -> QuerySet[PaymentInstruction]:
     return PaymentInstruction.objects.filter(organisation_id__in=organisation_ids, status=status)
 
 
-def pending(*, organisation_ids, limit: int = PAGE_SIZE) -> PendingPage:
+def pending(*, organisation_ids: Iterable[int], limit: int = PAGE_SIZE) -> PendingPage:
     """Instructions waiting for the next batch, oldest first, with their count and total;
     those a team leader holds (with why, from the hold's history row); those waiting for
     the person to accept. Six queries however many there are."""
@@ -106,7 +120,9 @@ def pending(*, organisation_ids, limit: int = PAGE_SIZE) -> PendingPage:
     )
 
 
-def instruction_for_staff(*, organisation_ids, instruction_id: int) -> PaymentInstruction | None:
+def instruction_for_staff(
+    *, organisation_ids: Iterable[int], instruction_id: int
+) -> PaymentInstruction | None:
     """One payment of the organisations this member of staff handles payments for."""
     return (
         PaymentInstruction.objects.filter(organisation_id__in=organisation_ids, pk=instruction_id)

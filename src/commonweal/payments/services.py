@@ -16,6 +16,7 @@ import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -49,6 +50,12 @@ from .reconciliation import ReconciliationRefused as ReconciliationRefused
 from .reconciliation import ReconciliationResult as ReconciliationResult
 from .reconciliation import payment_batch_reconcile as payment_batch_reconcile
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+    from commonweal.accounts.selectors import User
+    from commonweal.cases.selectors import Case, Decision
+
 logger = logging.getLogger("commonweal.payments")
 
 # What fits the Bacs amount field (11 digits of pence).
@@ -58,7 +65,7 @@ MAX_AMOUNT_PENCE = 99_999_999_999
 class PaymentRefused(Exception):
     """The payment cannot be made; the message says why, in words for the person who asked."""
 
-    def __init__(self, message):
+    def __init__(self, message: StrOrPromise) -> None:
         super().__init__(str(message))
         self.message = str(message)
 
@@ -66,7 +73,7 @@ class PaymentRefused(Exception):
 # Instructions
 
 
-def _bank_details(case) -> dict | None:
+def _bank_details(case: Case) -> dict[str, str] | None:
     """The bank details the person gave in the application, checked again as the answer
     type checks them (a definition can change; the snapshot is what they sent)."""
     definition = catalogue.definition_for(case.version)
@@ -86,7 +93,7 @@ def _bank_details(case) -> dict | None:
     return None
 
 
-def payment_for_decision(*, decision, case, by) -> PaymentInstruction | None:
+def payment_for_decision(*, decision: Decision, case: Case, by: User) -> PaymentInstruction | None:
     """The one place a decision turns into money, in the decision's own transaction.
 
     An approval with an amount becomes a payment instruction for that amount: pending, or
@@ -172,7 +179,7 @@ def _hold_not_released(case_id: int, new_id: int) -> str | None:
     return held.reason if held is not None else ""
 
 
-def _payment_task(case, by, title: str) -> None:
+def _payment_task(case: Case, by: User, title: str) -> None:
     cases_services.task_add(
         case_id=case.pk,
         title=title,
@@ -183,7 +190,9 @@ def _payment_task(case, by, title: str) -> None:
     )
 
 
-def payment_instruction_create(*, case_id: int, amount_pence: int, by, reason: str):
+def payment_instruction_create(
+    *, case_id: int, amount_pence: int, by: User, reason: str
+) -> PaymentInstruction:
     """A payment for an approved case into the account given in its application.
 
     When the approval is an offer the person must accept (a loan), the instruction waits
@@ -278,7 +287,7 @@ def payment_instruction_create(*, case_id: int, amount_pence: int, by, reason: s
     return instruction
 
 
-def _status_for_offer(case, decision, amount_pence: int) -> str:
+def _status_for_offer(case: Case, decision: Decision, amount_pence: int) -> str:
     """Pending, or awaiting while the approval's offer waits for the person's answer;
     refused when the offer was for another amount or is not going to be accepted."""
     offer = cases_selectors.offer_for_decision(decision_id=decision.pk)
@@ -299,7 +308,7 @@ def _status_for_offer(case, decision, amount_pence: int) -> str:
     )
 
 
-def payment_instruction_cancel(*, instruction_id: int, by, reason: str) -> PaymentInstruction:
+def payment_instruction_cancel(*, instruction_id: int, by: User, reason: str) -> PaymentInstruction:
     """Stop a payment that is not yet in a batch (once in a file, the bank has it)."""
     reason = (reason or "").strip()
     if not reason:
@@ -370,7 +379,7 @@ class BatchRun:
 
 
 def payment_batches_run(
-    *, day: datetime.date | None = None, format_name: str | None = None, by=None
+    *, day: datetime.date | None = None, format_name: str | None = None, by: User | None = None
 ) -> BatchRun:
     """The day's batch for every organisation with pending instructions made by the
     cut-off. Running it again the same day makes nothing new: an organisation has one batch
@@ -406,7 +415,14 @@ def payment_batches_run(
     return run
 
 
-def _batch_make(*, organisation_id, day, file_format, cutoff, by) -> PaymentBatch | None:
+def _batch_make(
+    *,
+    organisation_id: int,
+    day: datetime.date,
+    file_format: formats.PaymentFormat,
+    cutoff: datetime.datetime,
+    by: User | None,
+) -> PaymentBatch | None:
     with transaction.atomic():
         now = timezone.now()
         batch = PaymentBatch.objects.create(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
@@ -11,6 +12,10 @@ from commonweal.checks.reasons import shown_all
 
 from . import engine
 from .models import AutomationRecord, RuleEvaluation
+
+if TYPE_CHECKING:
+    from commonweal.cases.selectors import Case
+    from commonweal.catalogue.selectors import PublishedService, ServiceDefinition, ServiceVersion
 
 
 def latest_evaluation(*, case_id: int) -> RuleEvaluation | None:
@@ -28,7 +33,7 @@ def entitlement_for_case(case_id: int) -> int | None:
     )
 
 
-def entitlement_for_decision(*, case) -> int | None:
+def entitlement_for_decision(*, case: Case) -> int | None:
     """The entitlement a decision on the case starts from, in pence: the latest evaluation's
     (what the caseworker sees in the rules panel), or, when the rules have not run on the
     case yet, worked out now from its answers (nothing is stored). None when the rules give
@@ -89,7 +94,7 @@ class CasePanel:
     one_click: bool = False
 
 
-def case_panel(*, case, language: str) -> CasePanel | None:
+def case_panel(*, case: Case, language: str) -> CasePanel | None:
     """What the case page shows about rules (two queries); None when they were never run
     and no policy acted."""
     evaluation = latest_evaluation(case_id=case.pk)
@@ -114,14 +119,14 @@ def case_panel(*, case, language: str) -> CasePanel | None:
     return panel
 
 
-def result_lines(results: dict, language: str) -> list[RuleLine]:
+def result_lines(results: dict[str, Any], language: str) -> list[RuleLine]:
     """Every table, the entitlement and every rule of an evaluation, in reading order."""
     code = "cy" if language == "cy" else "en"
 
-    def values(found: dict) -> list[tuple[str, str]]:
+    def values(found: dict[str, Any]) -> list[tuple[str, str]]:
         return [(path, read["shown"].get(code, "")) for path, read in found["values"].items()]
 
-    def text(found: dict) -> str:
+    def text(found: dict[str, Any]) -> str:
         return (found.get("text") or {}).get(code, "")
 
     lines = []
@@ -179,8 +184,12 @@ def result_lines(results: dict, language: str) -> list[RuleLine]:
 
 
 def rules_try(
-    *, definition, answers: dict, eligibility_answers: dict, today: datetime.date | None = None
-) -> dict:
+    *,
+    definition: ServiceDefinition,
+    answers: dict[str, Any],
+    eligibility_answers: dict[str, Any],
+    today: datetime.date | None = None,
+) -> dict[str, Any]:
     """Run a version's rules on sample answers, storing nothing (the rule tester)."""
     return engine.evaluate(
         definition,
@@ -190,9 +199,9 @@ def rules_try(
     )
 
 
-def sample_answers(definition) -> dict:
+def sample_answers(definition: ServiceDefinition) -> dict[str, dict[str, Any]]:
     """Answers in the stored form to start the rule tester from: every question answered."""
-    answers: dict = {}
+    answers: dict[str, Any] = {}
     for question in definition.questions():
         options = [option.value for option in question.options or []]
         answers[question.id] = {
@@ -212,30 +221,32 @@ def sample_answers(definition) -> dict:
         }.get(question.type, "text")
         if answers[question.id] is None:
             del answers[question.id]
-    eligibility: dict = {}
-    for question in definition.eligibility.questions if definition.eligibility else []:
-        if question.type == "postcode":
-            area = (question.postcode_areas or ["CF"])[0]
-            eligibility[question.id] = f"{area} 1AA" if area[-1].isdigit() else f"{area}1 1AA"
+    eligibility: dict[str, Any] = {}
+    for asked in definition.eligibility.questions if definition.eligibility else []:
+        if asked.type == "postcode":
+            area = (asked.postcode_areas or ["CF"])[0]
+            eligibility[asked.id] = f"{area} 1AA" if area[-1].isdigit() else f"{area}1 1AA"
         else:
             # A choice that lets the person apply, so the sample starts from "eligible".
-            choices = [value for value, _label in question.choices()]
-            allowed = [value for value in choices if question.outcome_for(value) is None]
-            eligibility[question.id] = (allowed or choices)[0]
+            choices = [value for value, _label in asked.choices()]
+            allowed = [value for value in choices if asked.outcome_for(value) is None]
+            eligibility[asked.id] = (allowed or choices)[0]
     return {"answers": answers, "eligibility": eligibility}
 
 
-def services_for_tester() -> list:
+def services_for_tester() -> list[tuple[PublishedService, list[ServiceVersion]]]:
     """Every published service, with its versions, for the rule tester's list."""
     from commonweal.catalogue import selectors as catalogue
 
-    versions: dict[str, list] = {}
+    versions: dict[str, list[ServiceVersion]] = {}
     for version in catalogue.versions_of():
         versions.setdefault(version.service.slug, []).append(version)
     return [(item, versions.get(item.service.slug, [])) for item in catalogue.published_services()]
 
 
-def version_for_tester(*, slug: str, number: int):
+def version_for_tester(
+    *, slug: str, number: int
+) -> tuple[ServiceVersion, ServiceDefinition] | None:
     """A service's version by number, with its parsed definition; None when there is none."""
     from commonweal.catalogue import selectors as catalogue
 

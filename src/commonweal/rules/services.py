@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -27,17 +29,25 @@ from commonweal.checks.reasons import message as _
 from . import engine
 from .models import AutomationRecord, RuleEvaluation
 
+if TYPE_CHECKING:
+    from commonweal.accounts.selectors import User
+    from commonweal.cases.selectors import Case, Decision
+    from commonweal.catalogue.definition import Automation
+    from commonweal.catalogue.selectors import ServiceDefinition
+    from commonweal.checks.selectors import CheckResult
+    from commonweal.organisations.selectors import StaffContext
+
 
 class AutomationRefused(cases_services.CaseActionRefused):
     """One-click approval cannot go ahead; `message` says why."""
 
 
-def _inputs_hash(inputs: dict) -> str:
+def _inputs_hash(inputs: dict[str, Any]) -> str:
     text = json.dumps(inputs, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _run(case, definition) -> tuple[dict, str, str]:
+def _run(case: Case, definition: ServiceDefinition) -> tuple[dict[str, Any], str, str]:
     application = case.application
     found = engine.evaluate(
         definition,
@@ -48,7 +58,7 @@ def _run(case, definition) -> tuple[dict, str, str]:
     return found, engine.ruleset_hash(definition), _inputs_hash(found["inputs"])
 
 
-def rules_evaluate(*, case, by=None) -> RuleEvaluation | None:
+def rules_evaluate(*, case: Case, by: User | None = None) -> RuleEvaluation | None:
     """Run the rules of the case's service version on its application and keep the result
     (appended: earlier evaluations stay). None when the version has no rules."""
     definition = catalogue.definition_for(case.version)
@@ -72,7 +82,7 @@ def rules_evaluate(*, case, by=None) -> RuleEvaluation | None:
         )
 
 
-def _current_evaluation(case, definition) -> RuleEvaluation | None:
+def _current_evaluation(case: Case, definition: ServiceDefinition) -> RuleEvaluation | None:
     """The latest evaluation, when it was made with these rules on these answers; otherwise
     a new one."""
     latest = RuleEvaluation.objects.filter(case=case).order_by("-created_at", "-id").first()
@@ -83,7 +93,10 @@ def _current_evaluation(case, definition) -> RuleEvaluation | None:
     return rules_evaluate(case=case)
 
 
-def _policy(definition, case, *, mode: str, evaluation: RuleEvaluation) -> dict:
+def _policy(
+    definition: ServiceDefinition, case: Case, *, mode: str, evaluation: RuleEvaluation
+) -> dict[str, Any]:
+    assert definition.automation is not None  # only a policy approves  # nosec B101
     return {
         "name": f"{case.service.slug} automation policy",
         "version": definition.automation.version,
@@ -93,18 +106,27 @@ def _policy(definition, case, *, mode: str, evaluation: RuleEvaluation) -> dict:
     }
 
 
-def _explanation_for(case, evaluation: RuleEvaluation) -> str:
+def _explanation_for(case: Case, evaluation: RuleEvaluation) -> str:
     language = case.person.language or case.application.language or "en"
     return evaluation.explanation.get("cy" if language == "cy" else "en", "")
 
 
-def _amount_for(definition, evaluation: RuleEvaluation) -> int | None:
+def _amount_for(definition: ServiceDefinition, evaluation: RuleEvaluation) -> int | None:
     """An approval as the rules suggest gives what they worked out (for a service whose
     approvals carry an amount)."""
     return evaluation.entitlement_pence if definition.carries_amount else None
 
 
-def _record(case, *, evaluation, definition, action: str, reasons: list, **extra):
+def _record(
+    case: Case,
+    *,
+    evaluation: RuleEvaluation | None,
+    definition: ServiceDefinition,
+    action: str,
+    reasons: Sequence[str],
+    **extra: Any,
+) -> AutomationRecord:
+    assert definition.automation is not None  # only a policy records  # nosec B101
     pairs = [stored(reason) for reason in reasons]
     return AutomationRecord.objects.create(
         case=case,
@@ -119,7 +141,7 @@ def _record(case, *, evaluation, definition, action: str, reasons: list, **extra
     )
 
 
-def _note(case, words: list, data: dict) -> None:
+def _note(case: Case, words: Sequence[str], data: dict[str, Any]) -> None:
     """An internal note in English, with its words kept to be shown in any language."""
     pairs = [stored(part) for part in words]
     cases_services.case_event_record(
@@ -143,7 +165,7 @@ STATUS_WORDS = {
 }
 
 
-def _checks_not_passed(definition, results) -> list[Message]:
+def _checks_not_passed(definition: ServiceDefinition, results: list[CheckResult]) -> list[Message]:
     """Why the checks do not let the policy approve: each check the service lists that has
     no result, or whose result is anything but green (red, amber, not run, could not run),
     with its reasons; and any other current result that is not green."""
@@ -175,11 +197,13 @@ class _PolicyContext:
     approve over a red check (it only ever approves when every listed check ran and is
     green)."""
 
-    def leads(self, team_id) -> bool:
+    def leads(self, team_id: int | None) -> bool:
         return False
 
 
-def automation_consider(*, case_id: int | None = None, case=None) -> AutomationRecord | None:
+def automation_consider(
+    *, case_id: int | None = None, case: Case | None = None
+) -> AutomationRecord | None:
     """Called when every check on a case has a result. Under the service's automation
     policy, a case whose listed checks all ran and are all green, and whose rules say
     eligible, is approved by the policy (`automatic`) or offered to a caseworker for
@@ -190,6 +214,7 @@ def automation_consider(*, case_id: int | None = None, case=None) -> AutomationR
 
     The checks runner calls it with `case_id`; `case` is accepted too."""
     if case_id is None:
+        assert case is not None  # given one or the other  # nosec B101
         case_id = case.pk
     with transaction.atomic():
         cases_services.case_lock(case_id=case_id)
@@ -254,13 +279,17 @@ def automation_consider(*, case_id: int | None = None, case=None) -> AutomationR
                 {"record": record.pk, "action": action},
             )
             return record
+        assert evaluation is not None  # without one, a reason above left it  # nosec B101
         return _automatic_approve(case, definition=definition, evaluation=evaluation)
 
 
-def _automatic_approve(case, *, definition, evaluation) -> AutomationRecord:
+def _automatic_approve(
+    case: Case, *, definition: ServiceDefinition, evaluation: RuleEvaluation
+) -> AutomationRecord:
     """The policy approves the case itself, as the automation's own account; a decision
     the case service refuses leaves the case with a person, with its reason."""
     policy = definition.automation
+    assert policy is not None  # the caller acts under it  # nosec B101
     action = AutomationRecord.Action.APPROVED
     actor = accounts_services.system_account(
         key=f"automation-{case.service.slug}-v{policy.version}",
@@ -304,7 +333,9 @@ def _automatic_approve(case, *, definition, evaluation) -> AutomationRecord:
     )
 
 
-def automation_one_click_approve(*, case_id: int, by, context, revision):
+def automation_one_click_approve(
+    *, case_id: int, by: User, context: StaffContext, revision: int | None
+) -> Decision:
     """A caseworker approves as the rules suggest: the decision is theirs, with the rules'
     explanation and the policy named. Refused when the rules no longer suggest it."""
     with transaction.atomic():
@@ -356,7 +387,7 @@ def automation_one_click_approve(*, case_id: int, by, context, revision):
     return decision
 
 
-def _left_for_a_person(policy, reasons: list) -> Message:
+def _left_for_a_person(policy: Automation, reasons: Sequence[str]) -> Message:
     return _("The automation policy (version %(version)s) left this case for a person: %(why)s") % {
         "version": policy.version,
         "why": list(reasons),

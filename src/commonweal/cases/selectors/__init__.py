@@ -4,6 +4,9 @@ offers (an approval the person must accept) and their words in `offers`; the cas
 organisation holds, as the API reads them, in `organisation`. Other apps import
 this module only."""
 
+# The models other apps name in their type hints (they may not import cases' models).
+from ..models import Case as Case
+from ..models import Decision as Decision
 from .citizen import *  # noqa: F403
 from .offers import *  # noqa: F403
 from .organisation import *  # noqa: F403

@@ -2,9 +2,12 @@
 offer in words: what is offered, the repayments, the answer. The person's page, the
 notices and the workspace all word an offer here, so they say the same thing."""
 
+from __future__ import annotations
+
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone, translation
@@ -13,7 +16,10 @@ from django.utils.translation import ngettext
 
 from commonweal.core.jinja import date_long, money
 
-from ..models import Decision, Offer
+from ..models import Case, Decision, Offer
+
+if TYPE_CHECKING:
+    from commonweal.catalogue.selectors import ServiceDefinition
 
 __all__ = [
     "OfferView",
@@ -63,12 +69,16 @@ def offer_in_force(*, case_id: int, outcome: str, amount_pence: int | None) -> O
     return offer
 
 
+class LivePaymentSource(Protocol):
+    def __call__(self, *, case_id: int) -> str | None: ...
+
+
 # The status of a case's live payment (awaiting, held, pending, batched, paid) or None: the
 # payments app sets it in its ready() (payments read cases, so cases do not import payments).
-_live_payment_source = None
+_live_payment_source: LivePaymentSource | None = None
 
 
-def live_payment_source_set(source) -> None:
+def live_payment_source_set(source: LivePaymentSource) -> None:
     """`source(case_id=)` gives the status of the case's live payment, or None."""
     global _live_payment_source
     _live_payment_source = source
@@ -78,7 +88,7 @@ def _live_payment(case_id: int) -> str | None:
     return _live_payment_source(case_id=case_id) if _live_payment_source else None
 
 
-def offer_draft(*, case, decision: Decision, definition) -> Offer | None:
+def offer_draft(*, case: Case, decision: Decision, definition: ServiceDefinition) -> Offer | None:
     """The offer recording `decision` (saved or not) makes, unsaved: for `offer_make` to
     save, and for the caseworker's preview. None when it makes none: the service's
     approvals are not offers; the decision is not an approval; a loan without an amount;
@@ -99,7 +109,8 @@ def offer_draft(*, case, decision: Decision, definition) -> Offer | None:
             sent = payment in ("batched", "paid")
             if sent or (payment is not None and latest.amount_pence == (amount or None)):
                 return None
-    plan = terms.loan.plan(amount) if terms.loan is not None else None
+    # A loan has an amount here (one without was refused above).
+    plan = terms.loan.plan(amount) if terms.loan is not None and amount else None
     now = timezone.now()
     return Offer(
         case=case,
@@ -126,7 +137,7 @@ def offer_withdrawn_for_correction(offer: Offer) -> bool:
     return True
 
 
-def waiting_offer_accept_by(case_path: str = "pk"):
+def waiting_offer_accept_by(case_path: str = "pk") -> Subquery:
     """An expression for annotating a query: the last day to answer the offer waiting on
     the case (at `case_path` from the query's model), or None."""
     return Subquery(
@@ -233,7 +244,7 @@ def offer_answer_sentence(offer: Offer) -> str:
     return ""
 
 
-def offer_placeholders(offer: Offer) -> dict:
+def offer_placeholders(offer: Offer) -> dict[str, Any]:
     """A notice's placeholders about the offer, in the active language."""
     return {
         "offer": " ".join(offer_sentences(offer)),
@@ -248,7 +259,7 @@ class OfferView:
 
     offer: Offer
     status: str
-    sentences: list
+    sentences: list[str]
     terms: str
     if_declined: str
     accept_by: datetime.date
@@ -261,7 +272,9 @@ class OfferView:
         return pounds_text(self.offer.amount_pence)
 
 
-def offer_view(*, offer: Offer | None, definition, language: str) -> OfferView | None:
+def offer_view(
+    *, offer: Offer | None, definition: ServiceDefinition, language: str
+) -> OfferView | None:
     if offer is None:
         return None
     terms = definition.offer
@@ -278,9 +291,10 @@ def offer_view(*, offer: Offer | None, definition, language: str) -> OfferView |
     )
 
 
-def offer_promise(definition) -> str:
+def offer_promise(definition: ServiceDefinition) -> str:
     """What the person is told before a decision about a service whose approvals are
     offers, in the active language (the confirmation page and email say it)."""
+    assert definition.offer is not None  # asked only when approvals are offers  # nosec B101
     return _(
         "If we approve your application, we will make you an offer. You will have %(days)s "
         "days to accept or decline it, in your account or by phone. We pay nothing until "
@@ -288,7 +302,7 @@ def offer_promise(definition) -> str:
     ) % {"days": definition.offer.accept_within_days}
 
 
-def what_happens_next(*, definition, language: str) -> str:
+def what_happens_next(*, definition: ServiceDefinition, language: str) -> str:
     """What the confirmation email says happens next, in `language`: the service's own
     words and, when its approvals are offers, the promise about the offer."""
     text = definition.what_happens_next.text(language)

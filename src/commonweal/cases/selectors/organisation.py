@@ -4,11 +4,17 @@ as a member of staff)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
 from django.db.models import Exists, OuterRef, QuerySet
 
 from commonweal.people import selectors as people_selectors
 
 from ..models import Case
+
+if TYPE_CHECKING:
+    from commonweal.people.selectors import Person
 
 __all__ = [
     "case_and_person_ids",
@@ -19,12 +25,12 @@ __all__ = [
 ]
 
 
-def cases() -> QuerySet:
+def cases() -> QuerySet[Case]:
     """Every case, for a caller to narrow with the filters it needs."""
     return Case.objects.all()
 
 
-def cases_held(*, organisation_id: int | None = None) -> QuerySet:
+def cases_held(*, organisation_id: int | None = None) -> QuerySet[Case]:
     """Cases with their service, version and team; of one organisation's teams if given."""
     cases = Case.objects.select_related("service", "version", "team")
     if organisation_id is not None:
@@ -32,14 +38,16 @@ def cases_held(*, organisation_id: int | None = None) -> QuerySet:
     return cases
 
 
-def people_with_cases_held(*, organisation_id: int) -> QuerySet:
+def people_with_cases_held(*, organisation_id: int) -> QuerySet[Person]:
     """People with a case held by one of the organisation's teams."""
     return people_selectors.people().filter(
         Exists(Case.objects.filter(person_id=OuterRef("pk"), team__organisation_id=organisation_id))
     )
 
 
-def case_references_of_people(*, person_ids, organisation_id: int) -> dict[int, list[str]]:
+def case_references_of_people(
+    *, person_ids: Iterable[int], organisation_id: int
+) -> dict[int, list[str]]:
     """Each person's case references held by the organisation, newest first: one query."""
     references: dict[int, list[str]] = {}
     for person_id, reference in (

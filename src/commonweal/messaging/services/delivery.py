@@ -138,6 +138,7 @@ def messages_deliver(*, message_ids: list[str]) -> dict:
                         },
                     )
                     for message, _when in events
+                    if message.case_id is not None  # only case messages are collected
                 ],
             )
     return outcomes
