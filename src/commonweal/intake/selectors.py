@@ -9,10 +9,15 @@ again. The account's authorities are read once per request and become a list of 
 in the query, so a changed URL reveals nothing and a list costs the same whatever its length.
 """
 
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypedDict
 from uuid import UUID
 
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 
 from commonweal.cases import selectors as cases_selectors
 from commonweal.catalogue import selectors as catalogue
@@ -22,14 +27,24 @@ from commonweal.people import selectors as people_selectors
 
 from . import registry as reuse_consent
 from .journey import HeldDetails
-from .models import Application, Upload
+from .models import Application as Application  # the type other apps' hints name
+from .models import Upload
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+    from django_stubs_ext import WithAnnotations
+
+    from commonweal.accounts.selectors import User
+    from commonweal.catalogue.definition import Stage
+    from commonweal.catalogue.selectors import Service, ServiceDefinition
+    from commonweal.people.selectors import Person
 
 SCOPE_VIEW = "view"
 SCOPE_MESSAGES = "messages"
 SCOPE_ACT = "act"
 
 
-def person_details_for(*, account) -> HeldDetails:
+def person_details_for(*, account: User) -> HeldDetails:
     """What the record already holds for the signed-in person, as answers: offered when
     they said yes to reusing their details, awaiting their answer when nobody has asked."""
     person = people_selectors.person_for_account_get(account=account)
@@ -41,7 +56,7 @@ def person_details_of(*, person_id: int) -> HeldDetails:
     return _held(people_selectors.person_get(person_id=person_id))
 
 
-def assisted_person_details(*, draft) -> HeldDetails:
+def assisted_person_details(*, draft: Application) -> HeldDetails:
     """What a member of staff taking an application is offered from the person's record:
     for a record that existed before, only what their identity check justifies (and, as for
     the person themselves, only with their yes to reusing their details)."""
@@ -59,7 +74,7 @@ def assisted_person_details(*, draft) -> HeldDetails:
     )
 
 
-def _held(person) -> HeldDetails:
+def _held(person: Person | None) -> HeldDetails:
     """Their consent to reusing answers decides: yes offers the details, not asked keeps
     them until the journey has asked, no (refused or withdrawn) asks every question again."""
     if person is None:
@@ -73,7 +88,7 @@ def _held(person) -> HeldDetails:
     return HeldDetails(awaiting_answer=details)
 
 
-def draft_get(*, account, service) -> Application | None:
+def draft_get(*, account: User, service: Service) -> Application | None:
     return (
         catalogue.without_bulky_version_fields(
             Application.objects.select_related("version", "service")
@@ -85,8 +100,9 @@ def draft_get(*, account, service) -> Application | None:
     )
 
 
-def assisted_draft_get(*, taken_by, application_id) -> Application | None:
-    """A draft a member of staff is taking for someone (by phone, in person, on paper)."""
+def assisted_draft_get(*, taken_by: User, application_id: UUID | str) -> Application | None:
+    """A draft a member of staff is taking for someone (by phone, in person, on paper);
+    `application_id` as the session keeps it (a string) will do."""
     return (
         catalogue.without_bulky_version_fields(
             Application.objects.select_related("version", "service", "person")
@@ -101,7 +117,7 @@ def assisted_draft_get(*, taken_by, application_id) -> Application | None:
     )
 
 
-def latest_submitted(*, account, service) -> Application | None:
+def latest_submitted(*, account: User, service: Service) -> Application | None:
     return (
         Application.objects.filter(
             account=account, service=service, status=Application.Status.SUBMITTED
@@ -116,14 +132,14 @@ class Authorities:
     """The people an account may act for now, with what it may do for each (person id to
     scopes). Read once per request."""
 
-    scopes_by_person: dict = field(default_factory=dict)
-    names_by_person: dict = field(default_factory=dict)
+    scopes_by_person: dict[int, frozenset[str]] = field(default_factory=dict)
+    names_by_person: dict[int, str] = field(default_factory=dict)
 
     def person_ids(self, scope: str) -> list[int]:
         return sorted(pid for pid, scopes in self.scopes_by_person.items() if scope in scopes)
 
 
-def authorities_for_account(*, account) -> Authorities:
+def authorities_for_account(*, account: User) -> Authorities:
     """One query: the account's active authorities to act for other people."""
     if not getattr(account, "email", ""):
         return Authorities()
@@ -138,7 +154,7 @@ def authorities_for_account(*, account) -> Authorities:
     )
 
 
-def _mine(account, person_ids=()) -> Q:
+def _mine(account: User, person_ids: Sequence[int] = ()) -> Q:
     # Applications this account made (for themselves or for someone), or made for them, and
     # the submitted applications of people it has authority to act for.
     mine = Q(account=account) | Q(person__account=account)
@@ -154,9 +170,9 @@ class Access:
     # It made the application, or the application is about its own person record.
     own: bool
     # Otherwise, what the person's authority lets it do ("view", "messages", "act").
-    scopes: frozenset = frozenset()
+    scopes: frozenset[str] = frozenset()
     # Whom it writes for in the case's thread (a representative, or whoever applied for them).
-    on_behalf_of: object | None = None
+    on_behalf_of: Person | None = None
     # It made the application for someone else, or acts for them with their authority.
     for_someone_else: bool = False
 
@@ -164,12 +180,15 @@ class Access:
         return self.own or scope in self.scopes
 
 
-def _access(application: Application, account, authorities: Authorities) -> Access:
+def _access(application: Application, account: User, authorities: Authorities) -> Access:
     person = application.person
     about_me = person is not None and person.account_id == account.pk
     made_it = application.account_id == account.pk
     own = about_me or made_it
-    scopes = authorities.scopes_by_person.get(application.person_id, frozenset())
+    # An application without a person yet (a draft) is nobody's to act for.
+    scopes: frozenset[str] = frozenset()
+    if application.person_id is not None:
+        scopes = authorities.scopes_by_person.get(application.person_id, frozenset())
     if about_me:
         return Access(own=True)
     if made_it:
@@ -182,8 +201,8 @@ def _access(application: Application, account, authorities: Authorities) -> Acce
 @dataclass(frozen=True)
 class ApplicationSummary:
     application: Application
-    definition: object
-    stage: object | None
+    definition: ServiceDefinition
+    stage: Stage | None
     access: Access | None = None
     # Secure messages from the team the person has not read yet.
     unread_messages: int = 0
@@ -200,7 +219,16 @@ class ApplicationSummary:
         return self.application.person.full_name
 
 
-def _with_case_reads(queryset):
+class CaseReads(TypedDict):
+    """What `_with_case_reads` adds to each application read with its case."""
+
+    unread_messages: int | None
+    offer_accept_by: datetime.date | None
+
+
+def _with_case_reads(
+    queryset: QuerySet[Application],
+) -> QuerySet[WithAnnotations[Application, CaseReads]]:
     return catalogue.without_bulky_version_fields(
         queryset.select_related("version", "service", "case", "person")
     ).annotate(
@@ -210,14 +238,15 @@ def _with_case_reads(queryset):
     )
 
 
-def applications_for_account(*, account) -> list[ApplicationSummary]:
+def applications_for_account(*, account: User) -> list[ApplicationSummary]:
     """The account's applications and those of the people it acts for, newest first, in the
     same few queries whatever their number."""
     authorities = authorities_for_account(account=account)
-    applications = _with_case_reads(
-        Application.objects.filter(_mine(account, authorities.person_ids(SCOPE_VIEW)))
-    ).order_by("-updated_at")
-    applications = list(applications)
+    applications = list(
+        _with_case_reads(
+            Application.objects.filter(_mine(account, authorities.person_ids(SCOPE_VIEW)))
+        ).order_by("-updated_at")
+    )
     catalogue.definitions_for([application.version for application in applications])
     summaries = []
     for application in applications:
@@ -243,7 +272,7 @@ def applications_for_account(*, account) -> list[ApplicationSummary]:
 
 
 def submitted_application_for_account(
-    *, account, reference: str, scope: str = SCOPE_VIEW
+    *, account: User, reference: str, scope: str = SCOPE_VIEW
 ) -> Application | None:
     """The submitted application with this reference, when the account may use it for
     `scope`; None otherwise (whether it does not exist or is someone else's). The
@@ -266,11 +295,11 @@ def submitted_application_for_account(
     access = _access(application, account, authorities)
     if not access.can(scope):
         return None
-    application.access = access
+    application.access = access  # type: ignore[attr-defined]  # for the caller, not a column
     return application
 
 
-def taken_draft_for_account(*, account, application_id) -> Application | None:
+def taken_draft_for_account(*, account: User, application_id: UUID) -> Application | None:
     """A draft staff took for the account's person, not yet handed to them."""
     return (
         Application.objects.select_related("service")
@@ -285,7 +314,7 @@ def taken_draft_for_account(*, account, application_id) -> Application | None:
     )
 
 
-def upload_for_account(*, account, upload_id) -> Upload | None:
+def upload_for_account(*, account: User, upload_id: UUID) -> Upload | None:
     """An upload the account may see: its own applications' files. Staff open evidence
     from the case page, which checks their access to the case."""
     return (
@@ -299,7 +328,9 @@ def upload_for_account(*, account, upload_id) -> Upload | None:
 # The person's own download, and the answers they can say are wrong (the rights app)
 
 
-def answers_shown(*, application: Application, definition, language: str) -> list[dict]:
+def answers_shown(
+    *, application: Application, definition: ServiceDefinition, language: str
+) -> list[dict[str, Any]]:
     """Each answered question of an application with its label and the answer as the
     person reads it (one line per part), in the order the questions are asked."""
     shown = []
@@ -319,7 +350,7 @@ def answers_shown(*, application: Application, definition, language: str) -> lis
     return shown
 
 
-def applications_for_export(*, person, language: str) -> list[dict]:
+def applications_for_export(*, person: Person, language: str) -> list[dict[str, Any]]:
     """The person's submitted applications, and the drafts their own account has started
     for themselves, with every answer: two queries whatever their number."""
     applications = list(
@@ -362,7 +393,7 @@ def applications_for_export(*, person, language: str) -> list[dict]:
     return exported
 
 
-def submitted_application_of_person(*, person, reference: str) -> Application | None:
+def submitted_application_of_person(*, person: Person, reference: str) -> Application | None:
     """The person's own submitted application with this reference (None for anyone
     else's), with its case."""
     return (
@@ -374,11 +405,11 @@ def submitted_application_of_person(*, person, reference: str) -> Application | 
     )
 
 
-def status_check_is_own(*, account, reference: str) -> bool:
+def status_check_is_own(*, account: User | AnonymousUser, reference: str) -> bool:
     """Whether a signed-in account may see this submitted application anyway (it is theirs,
     or they have authority to view it): the status check then lets them through whatever
     others have guessed at the reference."""
-    if not getattr(account, "is_authenticated", False):
+    if not account.is_authenticated:
         return False
     authorities = authorities_for_account(account=account)
     return Application.objects.filter(

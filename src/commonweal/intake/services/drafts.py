@@ -4,6 +4,8 @@ hold, handing a staff-started draft to the person, and deleting drafts nobody to
 from __future__ import annotations
 
 import datetime
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -17,6 +19,12 @@ from commonweal.core.quarantine import InfectedFile, file_hold, files_forget
 
 from ..models import Application, Upload
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+    from commonweal.accounts.selectors import User
+    from commonweal.catalogue.definition import Page
+
 # Evidence's name in the quarantine (`core.quarantine.QUARANTINE_KINDS`).
 UPLOAD_KIND = "upload"
 
@@ -25,7 +33,7 @@ class DraftNotFound(Exception):
     """The draft is no longer there: sent from another tab, or expired."""
 
 
-def _locked_draft(application_id, account) -> Application:
+def _locked_draft(application_id: UUID, account: User) -> Application:
     draft = (
         Application.objects.select_for_update()
         .filter(pk=application_id, account=account, status=Application.Status.DRAFT)
@@ -37,7 +45,11 @@ def _locked_draft(application_id, account) -> Application:
 
 
 def application_draft_start(
-    *, account, published: catalogue.PublishedService, eligibility_answers: dict, language: str
+    *,
+    account: User,
+    published: catalogue.PublishedService,
+    eligibility_answers: dict[str, Any],
+    language: str,
 ) -> Application:
     """The account's draft for this service: the one in progress, or a new one."""
     draft = Application.objects.filter(
@@ -61,7 +73,9 @@ def application_draft_start(
         )
 
 
-def _store_upload(application: Application, question_id: str, parsed_file: dict, account) -> dict:
+def _store_upload(
+    application: Application, question_id: str, parsed_file: dict[str, Any], account: User
+) -> dict[str, Any]:
     upload_file = parsed_file["file"]
     upload = Upload(
         application=application,
@@ -85,7 +99,12 @@ def _store_upload(application: Application, question_id: str, parsed_file: dict,
 
 
 def application_page_save(
-    *, application_id, account, page, values: dict, complete: bool = True
+    *,
+    application_id: UUID,
+    account: User,
+    page: Page,
+    values: dict[str, Any],
+    complete: bool = True,
 ) -> Application:
     """Keep a page's answers on the draft. `values` maps question ids to parsed answers
     (a parsed file is stored here and replaced by a reference to it)."""
@@ -109,7 +128,9 @@ def application_page_save(
     return application
 
 
-def application_details_confirm(*, application_id, account, pages, details: dict) -> Application:
+def application_details_confirm(
+    *, application_id: UUID, account: User, pages: list[Page], details: dict[str, Any]
+) -> Application:
     """The person confirmed the details we already hold: fill those pages from the record."""
     with transaction.atomic():
         application = _locked_draft(application_id, account)
@@ -118,6 +139,8 @@ def application_details_confirm(*, application_id, account, pages, details: dict
         confirmed = list(application.confirmed_details)
         for page in pages:
             for question in page.questions:
+                # Only pages whose every question fills a record field are prefilled.
+                assert question.person_field is not None  # journey.prefillable_pages  # nosec B101
                 answers[question.id] = details[question.person_field]
                 if question.person_field not in confirmed:
                     confirmed.append(question.person_field)
@@ -154,12 +177,12 @@ def drafts_expire(*, older_than_days: int) -> int:
 class HandOverRefused(Exception):
     """The draft cannot be handed to the person; `message` says why, in their words."""
 
-    def __init__(self, message):
+    def __init__(self, message: StrOrPromise) -> None:
         super().__init__(str(message))
         self.message = str(message)
 
 
-def application_hand_over(*, application_id, account) -> Application:
+def application_hand_over(*, application_id: UUID, account: User) -> Application:
     """A draft a member of staff started with the person (by phone, in person, from paper)
     becomes the person's own, so they can carry on with it online.
 

@@ -24,7 +24,7 @@ def applications_erase(case_ids: list[int]) -> dict[str, int]:
     )
     storage = Upload._meta.get_field("file").storage
 
-    def delete_files():
+    def delete_files() -> None:
         for name in names:
             if name:
                 storage.delete(name)

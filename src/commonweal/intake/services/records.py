@@ -3,13 +3,21 @@ and the API's registration."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from commonweal.accounts.selectors import User
 from commonweal.people import services as people_services
 
 from .. import assisted
 
+if TYPE_CHECKING:
+    from commonweal.catalogue.selectors import ServiceDefinition
+    from commonweal.people.selectors import ContactChange, Person
 
-def person_details_from_answers(definition, answers: dict) -> dict:
+
+def person_details_from_answers(
+    definition: ServiceDefinition, answers: dict[str, Any]
+) -> dict[str, Any]:
     return {
         question.person_field: answers[question.id]
         for question in definition.questions()
@@ -20,15 +28,15 @@ def person_details_from_answers(definition, answers: dict) -> dict:
 def existing_record_update(
     *,
     identity_check: str,
-    definition,
-    person,
-    snapshot,
-    details,
+    definition: ServiceDefinition,
+    person: Person,
+    snapshot: dict[str, Any],
+    details: dict[str, Any],
     by: User,
-    reference,
-    reason,
-    identity=None,
-):
+    reference: str,
+    reason: str,
+    identity: tuple[str, str] | None = None,
+) -> tuple[dict[str, Any], ContactChange | None]:
     """An application staff took (or an integration registered) for a record that existed
     before: write the answers the identity check allows (intake/assisted.py), and the check
     itself (`identity`, from people.selectors.identity_from_staff_check); new contact details

@@ -3,6 +3,8 @@ paper form keyed in): checked by the same rules as the pages, sent as the journe
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 
@@ -19,12 +21,15 @@ from ..models import Application
 from .records import existing_record_update, person_details_from_answers
 from .staff import ASSISTED_CHANNELS, IDENTITY_CHECKS, assisted_may_take
 
+if TYPE_CHECKING:
+    from commonweal.catalogue.selectors import ServiceDefinition
+
 
 class RegistrationRefused(Exception):
     """The answers sent through the API do not make a whole application; `errors` lists
     (field, code, message) for each problem."""
 
-    def __init__(self, errors: list[tuple[str, str, str]]):
+    def __init__(self, errors: list[tuple[str, str, str]]) -> None:
         super().__init__("; ".join(message for _f, _c, message in errors))
         self.errors = errors
 
@@ -40,9 +45,9 @@ def application_register(
     channel: str,
     identity_check: str,
     person_email: str,
-    answers: dict,
+    answers: dict[str, Any],
     language: str,
-    eligibility_answers: dict | None = None,
+    eligibility_answers: dict[str, Any] | None = None,
     given_through: str = "",
 ) -> Application:
     """An application registered in one call (a call centre, a paper form keyed in) by an
@@ -67,7 +72,7 @@ def application_register(
     for question_id in answers:
         if question_id not in known:
             errors.append((f"answers.{question_id}", "unknown", "No such question"))
-    parsed: dict = {}
+    parsed: dict[str, Any] = {}
     with translation.override(language):
         # Conditions can depend on earlier answers: work page by page, as the journey does.
         for page in definition.visible_pages({**answers, **parsed}):
@@ -144,7 +149,9 @@ def _identity_problems(identity_check: str, person_email: str) -> list[tuple[str
     return []
 
 
-def _eligibility_checked(definition, given: dict, errors: list) -> dict:
+def _eligibility_checked(
+    definition: ServiceDefinition, given: dict[str, Any], errors: list[tuple[str, str, str]]
+) -> dict[str, str]:
     """The "check if you can apply" answers in the form the journey stores them; each
     problem added to `errors` as (field, code, message)."""
     asked = definition.eligibility.questions if definition.eligibility else []
@@ -163,6 +170,7 @@ def _eligibility_checked(definition, given: dict, errors: list) -> dict:
                 errors.append((field, "invalid", "Answer true or false"))
                 continue
         elif question.type == "radios":
+            assert question.options is not None  # a radios question has options  # nosec B101
             allowed = [option.value for option in question.options]
             if value not in allowed:
                 errors.append((field, "invalid", "Answer one of: " + ", ".join(allowed)))
@@ -179,15 +187,15 @@ def _eligibility_checked(definition, given: dict, errors: list) -> dict:
 def _register(
     *,
     by: User,
-    published,
-    channel,
-    identity_check,
-    person_email,
-    answers,
-    eligibility_answers,
-    pages,
-    language,
-    given_through,
+    published: catalogue.PublishedService,
+    channel: str,
+    identity_check: str,
+    person_email: str,
+    answers: dict[str, Any],
+    eligibility_answers: dict[str, str],
+    pages: list[str],
+    language: str,
+    given_through: str,
 ) -> Application:
     """Send checked answers as the journey sends a staff-taken application, written
     directly as submitted: the person's record, the application, the case with its first

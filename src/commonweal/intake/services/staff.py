@@ -3,6 +3,7 @@ contact details such an application gives for a record we hold."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 from django.db import transaction
@@ -17,7 +18,11 @@ from .. import assisted
 from ..models import Application
 
 if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
     from commonweal.accounts.selectors import User
+    from commonweal.organisations.selectors import StaffContext
+    from commonweal.people.selectors import ContactChange
 
 # How identity was checked ("document:<kind>" for a document seen), for the API's schema.
 IDENTITY_CHECKS = assisted.IDENTITY_CHECKS
@@ -34,13 +39,13 @@ class AssistedRefused(Exception):
     """A member of staff cannot take this application: `message` says why and what to do,
     `field` is the start page's input it belongs to."""
 
-    def __init__(self, message, field: str):
+    def __init__(self, message: StrOrPromise, field: str) -> None:
         super().__init__(str(message))
         self.message = str(message)
         self.field = field
 
 
-def assisted_may_take(*, organisation_ids, service_id: int) -> bool:
+def assisted_may_take(*, organisation_ids: Collection[int], service_id: int) -> bool:
     """Whether one of these organisations (a member of staff's, or an API key's) has a team
     that handles the service: only they take or register applications for it."""
     from commonweal.organisations import selectors as organisations
@@ -51,7 +56,7 @@ def assisted_may_take(*, organisation_ids, service_id: int) -> bool:
 def assisted_application_start(
     *,
     by: User,
-    context,
+    context: StaffContext,
     published: catalogue.PublishedService,
     channel: str,
     identity_check: str,
@@ -135,13 +140,13 @@ def assisted_identity_first_message() -> str:
 class AssistedContactRefused(Exception):
     """New contact details cannot be checked this way now; `message` says why."""
 
-    def __init__(self, message, field: str):
+    def __init__(self, message: StrOrPromise, field: str) -> None:
         super().__init__(str(message))
         self.message = str(message)
         self.field = field
 
 
-def assisted_contact_code_send(*, change_id: int, channel: str, by) -> None:
+def assisted_contact_code_send(*, change_id: int, channel: str, by: User) -> None:
     """Send a code confirming new contact details to the contact point of `channel` on the
     record (the person reads it out). The code is only counted once it has gone."""
     with transaction.atomic():
@@ -158,7 +163,9 @@ def assisted_contact_code_send(*, change_id: int, channel: str, by) -> None:
             ) from None
 
 
-def assisted_contact_change_approve(*, change_id: int, reason: str, by, context, team_id):
+def assisted_contact_change_approve(
+    *, change_id: int, reason: str, by: User, context: StaffContext, team_id: int | None
+) -> ContactChange:
     """A team leader approves new contact details without a code, with their reason."""
     if not context.leads(team_id):
         raise AssistedContactRefused(

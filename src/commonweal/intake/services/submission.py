@@ -3,6 +3,9 @@ case at its first stage and the confirmation message."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -19,11 +22,17 @@ from .. import journey
 from ..models import Application
 from .records import existing_record_update, person_details_from_answers
 
+if TYPE_CHECKING:
+    from commonweal.accounts.selectors import User
+    from commonweal.cases.selectors import Case
+    from commonweal.catalogue.selectors import Service, ServiceDefinition
+    from commonweal.people.selectors import ContactChange, Person
+
 
 class ApplicationIncomplete(Exception):
     """The application cannot be submitted yet; `page_id` is the first page to finish."""
 
-    def __init__(self, page_id: str):
+    def __init__(self, page_id: str) -> None:
         super().__init__(page_id)
         self.page_id = page_id
 
@@ -33,7 +42,7 @@ class _DraftChanged(Exception):
 
 
 def application_submit(
-    *, account, service, language: str, application_id=None
+    *, account: User, service: Service, language: str, application_id: UUID | str | None = None
 ) -> Application | None:
     """Submit the account's draft for a service: in one transaction, the application
     snapshot, the person's record, the case at its first stage with its due date, its first
@@ -52,7 +61,9 @@ def application_submit(
     raise RuntimeError("could not submit the application")
 
 
-def _submit(*, account, service, language: str, application_id=None) -> Application | None:
+def _submit(
+    *, account: User, service: Service, language: str, application_id: UUID | str | None = None
+) -> Application | None:
     with transaction.atomic():
         found = _draft_to_submit(account=account, service=service, application_id=application_id)
         if found is None:
@@ -103,7 +114,9 @@ def _submit(*, account, service, language: str, application_id=None) -> Applicat
     return application
 
 
-def _draft_to_submit(*, account, service, application_id) -> tuple[Application, object] | None:
+def _draft_to_submit(
+    *, account: User, service: Service, application_id: UUID | str | None
+) -> tuple[Application, Person | None] | None:
     """The draft to send, with the applicant's own record (or None), and its version."""
     # No row lock: the status and last-saved time are checked again when the draft is
     # claimed (_draft_claim), which undoes this attempt if anything changed in between.
@@ -134,8 +147,15 @@ def _draft_to_submit(*, account, service, application_id) -> tuple[Application, 
 
 
 def _submitter_record(
-    *, application, account, own_record, definition, snapshot, on_behalf, reference
-):
+    *,
+    application: Application,
+    account: User,
+    own_record: Person | None,
+    definition: ServiceDefinition,
+    snapshot: dict[str, Any],
+    on_behalf: bool,
+    reference: str,
+) -> tuple[Person, dict[str, Any], ContactChange | None]:
     """The person the application is about, their record written from the answers.
     Returns the person, the snapshot to keep and new contact details waiting (or None)."""
     name = definition.name.text("en")
@@ -151,6 +171,8 @@ def _submitter_record(
         )
         if application.person_id:
             person = people_selectors.person_get(person_id=application.person_id)
+            # The draft's record cannot have gone (on_delete=PROTECT).
+            assert person is not None  # nosec B101
             if application.existing_record and account.pk == application.taken_by_id:
                 # Staff sending it for a record that was there before: only what the
                 # identity check allows is written; new contact details wait.
@@ -194,7 +216,15 @@ def _submitter_record(
     return person, snapshot, contact_change
 
 
-def _draft_claim(application, *, reference, person, on_behalf, snapshot, language) -> None:
+def _draft_claim(
+    application: Application,
+    *,
+    reference: str,
+    person: Person,
+    on_behalf: bool,
+    snapshot: dict[str, Any],
+    language: str,
+) -> None:
     """Mark the draft sent, only if nobody saved or sent it since it was read."""
     now = timezone.now()
     claimed = Application.objects.filter(
@@ -223,7 +253,14 @@ def _draft_claim(application, *, reference, person, on_behalf, snapshot, languag
     application.language = language
 
 
-def _queue_confirmation(application, case, definition, person, account, language: str) -> None:
+def _queue_confirmation(
+    application: Application,
+    case: Case,
+    definition: ServiceDefinition,
+    person: Person,
+    account: User,
+    language: str,
+) -> None:
     """Tell whoever applied that it arrived, in the language they used: the person, or the
     carer who applied for them (to the address they signed in with)."""
     data = messaging.notice_data(
