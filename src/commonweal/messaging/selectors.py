@@ -1,23 +1,32 @@
 """Reads of messages for other apps: notices, letters and bulk sends, and the secure
 messages thread on a case (for the person, the team and the person's download)."""
 
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from commonweal.core.quarantine import scan_status_of
 
-from .models import Message, SavedReply, ThreadAttachment, ThreadMessage
+from .models import BulkSend, Message, PrintBatch, SavedReply, ThreadAttachment, ThreadMessage
+
+if TYPE_CHECKING:
+    from commonweal.cases.selectors import Case
+    from commonweal.catalogue.selectors import ServiceDefinition
+    from commonweal.organisations.selectors import StaffContext
+    from commonweal.people.selectors import Person
 
 
 def saved_replies(*, service_id: int) -> list[SavedReply]:
     return list(SavedReply.objects.filter(service_id=service_id).order_by("title"))
 
 
-def portal_messages(*, person, case) -> list:
+def portal_messages(*, person: Person, case: Case) -> list[Message]:
     """The notices left in the person's account about a case, newest first (their words,
     while the retention period keeps them)."""
     from .models import Message
@@ -30,13 +39,13 @@ def portal_messages(*, person, case) -> list:
     )
 
 
-def print_batch_organisations(*, context) -> set[int]:
+def print_batch_organisations(*, context: StaffContext) -> set[int]:
     """The organisations whose post this member of staff handles: those where they work in
     a team (provider staff, who only see referred cases, handle nobody's)."""
     return {context.team_organisations[team] for team in context.work_team_ids}
 
 
-def print_batches(*, organisation_ids, limit: int = 60) -> list:
+def print_batches(*, organisation_ids: Collection[int], limit: int = 60) -> list[PrintBatch]:
     """These organisations' recent letter batches, with how many letters each holds now
     (counted in the same query)."""
     from django.db.models import Count, F, Q
@@ -53,7 +62,7 @@ def print_batches(*, organisation_ids, limit: int = 60) -> list:
     )
 
 
-def print_batch(*, organisation_ids, batch_id: int):
+def print_batch(*, organisation_ids: Collection[int], batch_id: int) -> PrintBatch | None:
     """One batch, only if it belongs to one of these organisations (None otherwise, as if
     it did not exist)."""
     from .models import PrintBatch
@@ -65,7 +74,7 @@ def print_batch(*, organisation_ids, batch_id: int):
     )
 
 
-def print_batch_recipients(*, batch) -> dict[int, int | None]:
+def print_batch_recipients(*, batch: PrintBatch) -> dict[int, int | None]:
     """The people with a letter in a batch, each with one of their cases (for the access
     log when the batch is downloaded)."""
     from .models import Message
@@ -81,7 +90,7 @@ def print_batch_recipients(*, batch) -> dict[int, int | None]:
     return recipients
 
 
-def _bulk_sends_of(organisation_ids):
+def _bulk_sends_of(organisation_ids: Collection[int]) -> QuerySet[BulkSend]:
     """Bulk sends made by staff of these organisations (filtered in the query)."""
     from .models import BulkSend
 
@@ -94,15 +103,15 @@ def _bulk_sends_of(organisation_ids):
     )
 
 
-def bulk_sends(*, organisation_ids, limit: int = 10) -> list:
+def bulk_sends(*, organisation_ids: Collection[int], limit: int = 10) -> list[BulkSend]:
     return list(_bulk_sends_of(organisation_ids).order_by("-created_at")[:limit])
 
 
-def bulk_send(*, bulk_id: int, organisation_ids):
+def bulk_send(*, bulk_id: int, organisation_ids: Collection[int]) -> BulkSend | None:
     return _bulk_sends_of(organisation_ids).filter(pk=bulk_id).first()
 
 
-def bulk_send_delivered(*, bulk) -> dict:
+def bulk_send_delivered(*, bulk: BulkSend) -> dict[str, int]:
     """How the bulk message's notices stand: delivered, still going, failed, for the team."""
     from django.db.models import Count
 
@@ -116,12 +125,12 @@ def bulk_send_delivered(*, bulk) -> dict:
     return {row["status"]: row["count"] for row in rows}
 
 
-def messages_for_export(*, person) -> list[dict]:
+def messages_for_export(*, person: Person) -> list[dict[str, str | None]]:
     """Every message we sent the person (their words while the retention period keeps
     them), oldest first, for their own download: one query."""
     from .models import Message
 
-    def iso(value):
+    def iso(value: datetime | None) -> str | None:
         return value.isoformat() if value is not None else None
 
     return [
@@ -159,7 +168,14 @@ def messages_for_export(*, person) -> list[dict]:
     ]
 
 
-def notice_preview(*, event: str, person, case, definition=None, extra_for=None) -> dict:
+def notice_preview(
+    *,
+    event: str,
+    person: Person,
+    case: Case,
+    definition: ServiceDefinition | None = None,
+    extra_for: Callable[[str], dict[str, Any]] | None = None,
+) -> dict[str, str | None]:
     """What telling the person about this case would send now, rendered exactly as the
     notice would be (nothing is written): the first channel it would try, its subject and
     words in their language. For staff to check before they act. `extra_for(language)`
@@ -201,7 +217,7 @@ def notice_preview(*, event: str, person, case, definition=None, extra_for=None)
     }
 
 
-def _address_for(person, channel: str) -> str:
+def _address_for(person: Person, channel: str) -> str:
     if channel == "email":
         return person.email or ""
     if channel in ("sms", "phone"):

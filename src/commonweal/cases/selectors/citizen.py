@@ -1,9 +1,12 @@
 """Reads of cases for the person and whoever acts for them: the timeline, the status check,
 the decision, and their download. (The secure messages thread is messaging's.)"""
 
+from __future__ import annotations
+
 import datetime
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import F
 from django.utils import timezone
@@ -11,6 +14,11 @@ from django.utils.translation import gettext as _
 
 from ..models import Case, CaseEvent, Decision, Offer
 from ..registry import CASE_EXPORT_PARTS
+
+if TYPE_CHECKING:
+    from commonweal.accounts.selectors import User
+    from commonweal.catalogue.selectors import ServiceDefinition
+    from commonweal.people.selectors import Person
 
 
 @dataclass(frozen=True)
@@ -67,7 +75,11 @@ def _notice_title(notice: str) -> str:
 
 
 def _entry(
-    event: CaseEvent, definition, language: str, viewer: str, account_id=None
+    event: CaseEvent,
+    definition: ServiceDefinition,
+    language: str,
+    viewer: str,
+    account_id: int | None = None,
 ) -> TimelineEntry:
     data = event.data
     kind = event.kind
@@ -120,7 +132,9 @@ def _entry(
     return TimelineEntry(event.get_kind_display(), event.created_at, "")
 
 
-def _submitted_entry(event: CaseEvent, viewer: str, account_id, by_viewer: bool) -> TimelineEntry:
+def _submitted_entry(
+    event: CaseEvent, viewer: str, account_id: int | None, by_viewer: bool
+) -> TimelineEntry:
     """The application arrived: whose it was depends on who made it and who reads it."""
     data = event.data
     if not data.get("on_behalf"):
@@ -195,7 +209,7 @@ def _decision_entry(event: CaseEvent, viewer: str) -> TimelineEntry:
 
 
 def _thread_message_entry(
-    event: CaseEvent, viewer: str, account_id, by_viewer: bool
+    event: CaseEvent, viewer: str, account_id: int | None, by_viewer: bool
 ) -> TimelineEntry:
     """A secure message: who sent it, as the reader knows them."""
     data = event.data
@@ -260,12 +274,12 @@ def _offer_entry(event: CaseEvent, viewer: str, by_viewer: bool) -> TimelineEntr
 def case_timeline(
     *,
     case: Case,
-    definition,
+    definition: ServiceDefinition,
     language: str,
     viewer: str,
     visible_only: bool = True,
-    account=None,
-) -> list:
+    account: User | None = None,
+) -> list[TimelineEntry]:
     """What has happened on the case, newest first; only what the person may see by default.
     `account` is who is reading, so what they did themselves is worded as theirs."""
     events = case.events.select_related("case__person")
@@ -342,7 +356,9 @@ def _money(pence: int) -> str:
     return money(Decimal(pence) / 100)
 
 
-def _decision_details(decision: Decision, definition, answers: dict, language: str) -> list:
+def _decision_details(
+    decision: Decision, definition: ServiceDefinition, answers: dict[str, Any], language: str
+) -> list[tuple[str, str]]:
     """What the person asked for and (when approved) what they get, for a service whose
     approvals carry an amount."""
     if not definition.carries_amount or decision.outcome == Decision.Outcome.WITHDRAWN:
@@ -370,7 +386,13 @@ def _before_review(earlier: Decision, viewer: str) -> str:
 
 
 def decision_for_person(
-    decision: Decision, *, case: Case, definition, language: str, viewer: str, current: bool
+    decision: Decision,
+    *,
+    case: Case,
+    definition: ServiceDefinition,
+    language: str,
+    viewer: str,
+    current: bool,
 ) -> DecisionForPerson:
     """Any decision, recorded or about to be, worded for the person in `language`."""
     from ..decisions import decision_changed
@@ -411,7 +433,7 @@ def decision_for_person(
 
 
 def case_decision_for_person(
-    *, case: Case, definition, language: str, viewer: str = VIEWER_PERSON
+    *, case: Case, definition: ServiceDefinition, language: str, viewer: str = VIEWER_PERSON
 ) -> DecisionForPerson | None:
     """The latest decision on the case, worded for the person; None before any decision.
     One query, with the decision it looked at again or replaced."""
@@ -439,7 +461,7 @@ def case_decision_for_person(
 # The person's own download (the rights app gathers it)
 
 
-def cases_for_export(*, person, language: str) -> list[dict]:
+def cases_for_export(*, person: Person, language: str) -> list[dict[str, Any]]:
     """Every case about the person, with what they can see of it: the timeline they see,
     every decision with its reasons, the secure messages and who it was shared with. A
     fixed number of queries however many cases there are."""
@@ -498,7 +520,7 @@ def cases_for_export(*, person, language: str) -> list[dict]:
     return exported
 
 
-def _iso(value):
+def _iso(value: datetime.datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
@@ -514,7 +536,7 @@ class _HeldForExport:
     referrals: dict[int, list]
 
 
-def _held_for_export(cases: list) -> _HeldForExport:
+def _held_for_export(cases: list[Case]) -> _HeldForExport:
     """The cases' visible events, decisions, offers, referrals and what other apps add (the
     secure messages): a fixed number of queries however many cases there are."""
     from ..models import Referral
@@ -551,7 +573,9 @@ def _held_for_export(cases: list) -> _HeldForExport:
     return held
 
 
-def _decision_for_export(decision, definition, offers: dict, language: str) -> dict:
+def _decision_for_export(
+    decision: Decision, definition: ServiceDefinition, offers: dict[int, Offer], language: str
+) -> dict[str, Any]:
     return {
         "decided_at": _iso(decision.decided_at),
         "outcome": decision.outcome,
@@ -572,7 +596,7 @@ def _decision_for_export(decision, definition, offers: dict, language: str) -> d
     }
 
 
-def _offer_for_export(offer, language: str) -> dict | None:
+def _offer_for_export(offer: Offer | None, language: str) -> dict[str, Any] | None:
     """An approval's offer in the person's download: what it was, and their answer."""
     from django.utils import translation
 

@@ -6,14 +6,16 @@ administrators; cases referred to their organisation). Lists cost a fixed number
 whatever the number of rows: the rows, their flags, and the service definitions.
 """
 
+from __future__ import annotations
+
 import datetime
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from commonweal.catalogue import selectors as catalogue
@@ -24,6 +26,9 @@ from commonweal.people import selectors as people_selectors
 
 from ..models import Case, CaseEvent, CaseFlag, Decision, Referral, Task
 from ..registry import CHECK_READS
+
+if TYPE_CHECKING:
+    from commonweal.organisations.selectors import StaffContext
 
 PAGE_SIZE = 50
 # A name search looks at this many matching people at most (a common surname matches
@@ -73,7 +78,7 @@ def _due_state_q(state: str, today: datetime.date) -> Q:
     return running & Q(due_date__gt=at_risk_until(today))
 
 
-def _active_referral(context) -> Exists:
+def _active_referral(context: StaffContext) -> Exists:
     return Exists(
         Referral.objects.filter(
             case_id=OuterRef("pk"),
@@ -83,7 +88,7 @@ def _active_referral(context) -> Exists:
     )
 
 
-def _has_referrals(context) -> bool:
+def _has_referrals(context: StaffContext) -> bool:
     """Whether any case is referred to this person's organisations now (asked once per
     request): without any, the referral branch is left out of every filter, which lets
     PostgreSQL use the team indexes instead of testing each case."""
@@ -95,7 +100,7 @@ def _has_referrals(context) -> bool:
     return cache["has_referrals"]
 
 
-def case_access_q(context, *, referrals: bool = True) -> Q:
+def case_access_q(context: StaffContext, *, referrals: bool = True) -> Q:
     """The cases this member of staff may open, as one filter (without the cases referred
     to their organisation when `referrals` is false)."""
     if not context.is_staff:
@@ -108,7 +113,7 @@ def case_access_q(context, *, referrals: bool = True) -> Q:
     return allowed
 
 
-def administered_cases(*, context):
+def administered_cases(*, context: StaffContext) -> QuerySet[Case]:
     """The cases an administrator sees in the staff admin, as a queryset to filter other
     rows by (a subquery): the workspace's rule for their administrator memberships, which
     is every case of the organisations they administer. Cases only referred to them are
@@ -116,7 +121,7 @@ def administered_cases(*, context):
     return Case.objects.filter(case_access_q(context.administering(), referrals=False))
 
 
-def _rows(queryset):
+def _rows(queryset: QuerySet[Case]) -> QuerySet[Case]:
     """The columns a list row shows, with the joins that keep it to one query."""
     return catalogue.without_bulky_version_fields(
         queryset.select_related("person", "service", "version", "assigned_to", "team").annotate(
@@ -172,7 +177,7 @@ class QueueFilters:
     page: int = 1
 
     @classmethod
-    def from_query(cls, params) -> "QueueFilters":
+    def from_query(cls, params: Mapping[str, str]) -> QueueFilters:
         """Read filters from a query string; anything unrecognised is ignored, not an error."""
 
         def number(name: str) -> int | None:
@@ -207,7 +212,7 @@ class QueuePage:
     teams: list = field(default_factory=list)
 
 
-def _filtered(context, filters: QueueFilters):
+def _filtered(context: StaffContext, filters: QueueFilters) -> QuerySet[Case]:
     if filters.team is not None and filters.team in context.work_team_ids:
         # A team of one's own: every case in it may be seen, and the plain condition
         # lets the database walk the team's queue index.
@@ -256,12 +261,14 @@ def _at_review_stage_q() -> Q:
     return at_review
 
 
-def queue_rows_queryset(*, context, filters: QueueFilters):
+def queue_rows_queryset(*, context: StaffContext, filters: QueueFilters) -> QuerySet[Case]:
     """The queue's rows in order, before paging (the benchmark times this bare)."""
     return _filtered(context, filters).order_by(*SORTS[filters.sort])
 
 
-def queue_page(*, context, filters: QueueFilters, page_size: int = PAGE_SIZE) -> QueuePage:
+def queue_page(
+    *, context: StaffContext, filters: QueueFilters, page_size: int = PAGE_SIZE
+) -> QueuePage:
     """One page of the open cases matching the filters, and how many there are."""
     cases = _filtered(context, filters)
     total = cases.count()
@@ -325,7 +332,7 @@ def _search_q(text: str) -> tuple[str, Q]:
     return "name", Q(person_id__in=people)
 
 
-def case_search(*, context, text: str, limit: int = PAGE_SIZE) -> SearchResult:
+def case_search(*, context: StaffContext, text: str, limit: int = PAGE_SIZE) -> SearchResult:
     """Cases (open first, then newest) matching a reference, NI number, postcode, date of
     birth or name, among those the member of staff may see."""
     text = (text or "").strip()[:100]
@@ -348,7 +355,7 @@ class MyWork:
     unanswered: list[CaseRow]
 
 
-def my_work(*, context, limit: int = PAGE_SIZE) -> MyWork:
+def my_work(*, context: StaffContext, limit: int = PAGE_SIZE) -> MyWork:
     mine = Case.objects.filter(
         case_access_q(context), assigned_to_id=context.user_id, closed_at__isnull=True
     )
@@ -388,7 +395,7 @@ class Workload:
     due_this_week: list[CaseRow]
 
 
-def team_workload(*, context, team_id: int) -> Workload | None:
+def team_workload(*, context: StaffContext, team_id: int) -> Workload | None:
     """Open cases per member of the team, and the cases due by the end of this week; for
     the team's leaders only."""
     if not context.leads(team_id):
@@ -465,7 +472,7 @@ class CasePage:
         return self.scope is None or part in self.scope
 
 
-def case_for_staff(*, context, reference: str) -> CasePage | None:
+def case_for_staff(*, context: StaffContext, reference: str) -> CasePage | None:
     """Everything the case page shows, or None when the case does not exist or is not one
     this member of staff may see (the same answer for both)."""
     case = (
@@ -525,7 +532,9 @@ def any_cases() -> bool:
     return Case.objects.exists()
 
 
-def bulk_recipients(*, context, service_id: int, stage: str = "", open_only: bool = True):
+def bulk_recipients(
+    *, context: StaffContext, service_id: int, stage: str = "", open_only: bool = True
+) -> QuerySet[Case]:
     """The cases a bulk message goes to: those of a service the member of staff's
     organisation holds (not referred ones), optionally at one stage and still open."""
     cases = Case.objects.filter(service_id=service_id)

@@ -1,33 +1,53 @@
 """Bulk sends: one message to every person with a matching case, written by the worker
 a chunk at a time."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from commonweal.accounts.selectors import User
+
+from ..models import BulkSend
 from .notices import notice_data, notices_send_many
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+    from commonweal.cases.selectors import Case
+    from commonweal.catalogue.selectors import Service
+    from commonweal.organisations.selectors import StaffContext
+    from commonweal.people.selectors import Person
 
 BULK_CHUNK = 500
 
 
 class BulkSendRefused(Exception):
-    def __init__(self, message, field: str):
+    def __init__(self, message: StrOrPromise, field: str) -> None:
         super().__init__(str(message))
         self.message = str(message)
         self.field = field
 
 
 def bulk_send_start(
-    *, service, stage: str, open_only: bool, message_en: str, message_cy: str, by, context
-):
+    *,
+    service: Service,
+    stage: str,
+    open_only: bool,
+    message_en: str,
+    message_cy: str,
+    by: User,
+    context: StaffContext,
+) -> BulkSend:
     """Queue a message to every person with a matching case the member of staff's
     organisation holds; the worker sends it in chunks and counts progress."""
     from django.utils.translation import gettext as _
 
     from commonweal.cases import selectors as cases_selectors
-
-    from ..models import BulkSend
 
     message_en, message_cy = (message_en or "").strip(), (message_cy or "").strip()
     if not message_en:
@@ -67,8 +87,6 @@ def bulk_send_run(*, bulk_send_id: int) -> int:
     from commonweal.cases import selectors as cases_selectors
     from commonweal.organisations import selectors as organisations
 
-    from ..models import BulkSend
-
     bulk = BulkSend.objects.select_related("created_by").get(pk=bulk_send_id)
     if bulk.status == BulkSend.Status.FINISHED:
         return 0
@@ -92,7 +110,7 @@ def bulk_send_run(*, bulk_send_id: int) -> int:
             break
         # One notice per case. Someone with two matching cases gets two, in separate rounds
         # (a round holds each person once, as notices_send_many maps people to cases).
-        rounds: list[dict] = []
+        rounds: list[dict[int, Case]] = []
         for case in cases:
             free = next((r for r in rounds if case.person_id not in r), None)
             if free is None:
@@ -101,7 +119,7 @@ def bulk_send_run(*, bulk_send_id: int) -> int:
             free[case.person_id] = case
         for by_person in rounds:
 
-            def data_for(person, by_person=by_person):
+            def data_for(person: Person, by_person: dict[int, Case] = by_person) -> dict[str, Any]:
                 language = person.language or "en"
                 words = bulk.message_cy if language in ("cy", "both") else bulk.message_en
                 return {

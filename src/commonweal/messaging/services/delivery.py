@@ -4,20 +4,29 @@ retried with back-off for the retry period; a permanent one moves the notice on 
 person's next channel, until one message is delivered. Rows left "sending" by a crashed
 worker are handed back; channels receive the message id as an idempotency key."""
 
+from __future__ import annotations
+
 import datetime
 import logging
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from commonweal.accounts.selectors import User
 from commonweal.cases import services as cases_services
 from commonweal.catalogue import selectors as catalogue
 
 from .. import channels as channel_registry
 from ..models import Message, Notice
 from .notices import next_message
+
+if TYPE_CHECKING:
+    from commonweal.cases.selectors import Case
+    from commonweal.people.selectors import Person
 
 logger = logging.getLogger("commonweal.messaging")
 
@@ -62,7 +71,7 @@ def messages_dispatch(*, limit: int = 2000) -> int:
     return len(ids)
 
 
-def messages_deliver(*, message_ids: list[str]) -> dict:
+def messages_deliver(*, message_ids: list[str]) -> dict[str, int]:
     """Send a claimed batch; record the outcomes in a few statements for the whole batch."""
     messages = list(
         Message.objects.filter(pk__in=message_ids, status=Message.Status.SENDING)
@@ -71,7 +80,7 @@ def messages_deliver(*, message_ids: list[str]) -> dict:
     )
     outcomes: dict[str, int] = {}
     done: list[Message] = []
-    no_receipts: list = []
+    no_receipts: list[UUID | None] = []
     events = []
     now = timezone.now()
     for message in messages:
@@ -170,7 +179,7 @@ def _failed_for_good(
     *,
     status: str = Message.Status.FAILED,
     address_failed: bool = True,
-):
+) -> None:
     """This channel will not work for this person: say so on the case, mark the address as
     failing (unless the address is not the reason), and move the notice on to the next
     channel."""
@@ -244,7 +253,9 @@ def message_status_update(*, message: Message, status: str, reason: str = "") ->
         _failed_for_now(message, Exception(reason or "temporary failure at the provider"))
 
 
-def message_status_from_provider(*, provider: str, provider_reference: str, status) -> bool:
+def message_status_from_provider(
+    *, provider: str, provider_reference: str, status: channel_registry.Status
+) -> bool:
     """Apply a provider's callback; False when no message has that reference."""
     message = (
         Message.objects.select_related("notice")
@@ -261,9 +272,10 @@ class NotifyReceiptRefused(ValueError):
     """What GOV.UK Notify's callback posted is not a delivery receipt (the reason why)."""
 
 
-def message_status_from_notify(*, payload) -> bool:
+def message_status_from_notify(*, payload: Any) -> bool:
     """Apply one GOV.UK Notify delivery receipt (its callback's JSON); False when no message
-    has its reference. NotifyReceiptRefused when the payload is not a receipt."""
+    has its reference. NotifyReceiptRefused when the payload is not a receipt (it is
+    whatever JSON was posted, checked here)."""
     from ..channels import notify
 
     try:
@@ -275,7 +287,9 @@ def message_status_from_notify(*, payload) -> bool:
     )
 
 
-def messages_poll_status(*, older_than=datetime.timedelta(minutes=10), limit: int = 500) -> int:
+def messages_poll_status(
+    *, older_than: datetime.timedelta = datetime.timedelta(minutes=10), limit: int = 500
+) -> int:
     """Ask providers about messages handed over a while ago with no final status yet."""
     cutoff = timezone.now() - older_than
     asked = 0
@@ -296,7 +310,7 @@ def messages_poll_status(*, older_than=datetime.timedelta(minutes=10), limit: in
     return asked
 
 
-def portal_messages_read(*, person, case=None) -> int:
+def portal_messages_read(*, person: Person, case: Case | None = None) -> int:
     """The person opened their account: their portal messages count as delivered."""
     now = timezone.now()
     unread = Message.objects.filter(
@@ -325,7 +339,7 @@ def portal_unread_expire() -> int:
     return expired
 
 
-def phone_call_outcome(*, message_id, reached: bool, by) -> None:
+def phone_call_outcome(*, message_id: UUID | str, reached: bool, by: User) -> None:
     """The team phoned the person with a notice: it was delivered, or try the next channel."""
     message = Message.objects.select_related("notice").filter(pk=message_id).first()
     if message is None or message.status != Message.Status.SENT:

@@ -1,16 +1,23 @@
 """Printed letters: the organisation's print batch of the day, built into one zip for the
 print house, and letters that came back. (The letter PDF itself: `messaging.letters`.)"""
 
+from __future__ import annotations
+
 import datetime
+from collections.abc import Iterator
+from typing import Any
+from uuid import UUID
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+
+from commonweal.accounts.selectors import User
 
 from ..models import Message, PrintBatch
 from .delivery import message_status_update
 
 
-def letter_returned(*, message_id, by) -> None:
+def letter_returned(*, message_id: UUID | str, by: User) -> None:
     """A letter came back undelivered: the address is marked failing and the team told."""
     message = (
         Message.objects.select_related("notice").filter(pk=message_id, channel="letter").first()
@@ -20,7 +27,7 @@ def letter_returned(*, message_id, by) -> None:
     message_status_update(message=message, status="returned", reason="returned by the post")
 
 
-def letter_organisation_id(*, message_id) -> int | None:
+def letter_organisation_id(*, message_id: UUID | str) -> int | None:
     """The organisation whose post a letter is: that of the team holding its case now."""
     return (
         Message.objects.filter(pk=message_id)
@@ -42,7 +49,7 @@ def print_batch_for(*, day: datetime.date, organisation_id: int) -> PrintBatch:
     return batch
 
 
-def print_batch_build(*, batch: PrintBatch, by) -> PrintBatch:
+def print_batch_build(*, batch: PrintBatch, by: User) -> PrintBatch:
     """Write the organisation's letters of the day into one zip (PDFs and a manifest) for
     the print house, kept so it can be downloaded again; letters in it count as sent to
     print."""
@@ -62,15 +69,17 @@ def print_batch_build(*, batch: PrintBatch, by) -> PrintBatch:
         .order_by("pk")
     )
 
-    def items():
+    def items() -> Iterator[tuple[str, bytes, dict[str, Any]]]:
         for message in messages.iterator(chunk_size=200):
+            # The query keeps only letters of a case the batch's organisation holds.
+            assert message.case is not None  # nosec B101
             with message.letter_pdf.open("rb") as handle:
                 pdf = handle.read()
             yield (
                 str(message.pk),
                 pdf,
                 {
-                    "reference": message.case.reference if message.case_id else "",
+                    "reference": message.case.reference,
                     "address_lines": message.to_address.split("\n"),
                     "large_print": message.large_print,
                     "languages": ["cy", "en"] if message.language == "both" else [message.language],

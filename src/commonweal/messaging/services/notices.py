@@ -2,13 +2,19 @@
 message (an outbox), by the first of their channels that works; many at once for a bulk
 send."""
 
+from __future__ import annotations
+
 import datetime
 import logging
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Model
 from django.utils import timezone
 
+from commonweal.accounts.selectors import User
 from commonweal.cases import services as cases_services
 from commonweal.catalogue import selectors as catalogue
 
@@ -17,13 +23,25 @@ from .. import templating
 from ..models import Message, Notice
 from .templates import render_message
 
+if TYPE_CHECKING:
+    from commonweal.cases.selectors import Case
+    from commonweal.catalogue.selectors import ServiceDefinition
+    from commonweal.people.selectors import Person
+
 logger = logging.getLogger("commonweal.messaging")
 
 # Formats the platform cannot make itself: the team is asked to, instead of a standard copy.
 FORMATS_FOR_THE_TEAM = {"braille": "Braille", "audio": "audio", "easy_read": "easy read"}
 
 
-def notice_data(*, case, person, language: str, extra: dict | None = None, definition=None) -> dict:
+def notice_data(
+    *,
+    case: Case,
+    person: Person,
+    language: str,
+    extra: dict[str, Any] | None = None,
+    definition: ServiceDefinition | None = None,
+) -> dict[str, Any]:
     """The placeholders every notice about a case has, in the notice's language."""
     definition = definition or catalogue.definition_for(case.version)
     text_language = "cy" if language in ("cy", "both") else "en"
@@ -41,7 +59,9 @@ def notice_data(*, case, person, language: str, extra: dict | None = None, defin
     return data
 
 
-def application_received_data(*, case, definition, language: str) -> dict[str, str]:
+def application_received_data(
+    *, case: Case, definition: ServiceDefinition, language: str
+) -> dict[str, str]:
     """What the "application received" notice adds to every notice's placeholders: when we
     will decide by, what happens next, where to check the status; in the notice's language.
     The same for an application the person sent and one taken for them."""
@@ -61,7 +81,7 @@ def application_received_data(*, case, definition, language: str) -> dict[str, s
         }
 
 
-def plan_channels(*, person, to_email: str = "", to_channel: str = "") -> list[str]:
+def plan_channels(*, person: Person, to_email: str = "", to_channel: str = "") -> list[str]:
     """The channels to try for a person, in order. Their own list if they gave one, else
     from how they said they prefer to be contacted; only channels we can use (an address to
     send to, not failing, not refused); letters last, when we have an address."""
@@ -91,7 +111,7 @@ def plan_channels(*, person, to_email: str = "", to_channel: str = "") -> list[s
     return plan
 
 
-def postable_channels(plan: list[str], case) -> list[str]:
+def postable_channels(plan: list[str], case: Case | None) -> list[str]:
     """A printed letter goes in the print batch of the organisation holding its case; with
     no case, or a case in no team's queue, there is nobody to print it, so no letter is
     planned. (Letters sent through another provider, such as Notify, need no batch.)"""
@@ -104,7 +124,7 @@ def postable_channels(plan: list[str], case) -> list[str]:
     return plan
 
 
-def _address_of(person, channel: str, to_email: str) -> str:
+def _address_of(person: Person, channel: str, to_email: str) -> str:
     if channel == "email":
         return to_email or person.email
     if channel in ("sms", "phone"):
@@ -116,7 +136,7 @@ def _address_of(person, channel: str, to_email: str) -> str:
     return ""
 
 
-def _not_quiet(person, channel: str, when: datetime.datetime) -> datetime.datetime:
+def _not_quiet(person: Person, channel: str, when: datetime.datetime) -> datetime.datetime:
     """The first moment at or after `when` outside the person's quiet hours, for texts."""
     start, end = person.quiet_hours_start, person.quiet_hours_end
     if channel != "sms" or start is None or end is None or start == end:
@@ -133,13 +153,13 @@ def _not_quiet(person, channel: str, when: datetime.datetime) -> datetime.dateti
 def notice_send(
     *,
     event: str,
-    person,
-    data: dict,
-    case=None,
+    person: Person,
+    data: dict[str, Any],
+    case: Case | None = None,
     to_email: str = "",
     to_channel: str = "",
     to_address: str = "",
-    by=None,
+    by: User | None = None,
 ) -> Notice:
     """Tell a person something, in their language and format, by the first channel that
     works. Written in the caller's transaction; the worker delivers it.
@@ -180,7 +200,13 @@ def notice_send(
     return notice
 
 
-def notices_send_many(*, event: str, people: list, data_for, cases=None) -> int:
+def notices_send_many(
+    *,
+    event: str,
+    people: list[Person],
+    data_for: Callable[[Person], dict[str, Any]],
+    cases: Mapping[int, Case] | None = None,
+) -> int:
     """The same notice to many people at once (a bulk send): each in their own language,
     format and channel, planned and rendered here, written in batches. `data_for(person)`
     gives a person's placeholder values; `cases` maps person id to the case it is about.
@@ -194,7 +220,7 @@ def notices_send_many(*, event: str, people: list, data_for, cases=None) -> int:
     give_up = now + datetime.timedelta(hours=settings.COMMONWEAL_MESSAGE_RETRY_HOURS)
     notices, messages, singles = [], [], []
     for person in people:
-        person._failing = failing.get(person.pk, set())
+        person._failing = failing.get(person.pk, set())  # type: ignore[attr-defined]  # for plan_channels, not a column
         case = cases.get(person.pk)
         plan = postable_channels(plan_channels(person=person), case)
         data = data_for(person)
@@ -249,7 +275,7 @@ def notices_send_many(*, event: str, people: list, data_for, cases=None) -> int:
     return len(notices) + len(singles)
 
 
-def _copy_rows(model, objects: list) -> None:
+def _copy_rows(model: type[Model], objects: Sequence[Model]) -> None:
     """Write model instances with PostgreSQL's COPY: the same rows as bulk_create, without
     Django preparing each value of each row in Python (a bulk send's main cost)."""
     if not objects:
@@ -271,7 +297,7 @@ def _copy_rows(model, objects: list) -> None:
                 )
 
 
-def _needs_the_team(notice: Notice, title: str, by, *, failed: bool = False) -> None:
+def _needs_the_team(notice: Notice, title: str, by: User | None, *, failed: bool = False) -> None:
     notice.status = Notice.Status.FAILED if failed else Notice.Status.ACTION_NEEDED
     notice.failure_reason = title
     notice.completed_at = timezone.now() if failed else None
@@ -289,7 +315,7 @@ def _needs_the_team(notice: Notice, title: str, by, *, failed: bool = False) -> 
         )
 
 
-def next_message(notice: Notice, *, by=None) -> Message | None:
+def next_message(notice: Notice, *, by: User | None = None) -> Message | None:
     """The message for the notice's current channel, rendered now; or, when no channels
     are left, the notice fails and the team is told."""
     if notice.position >= len(notice.channels):
@@ -318,6 +344,8 @@ def next_message(notice: Notice, *, by=None) -> Message | None:
         return None
     now = timezone.now()
     person = notice.person
+    # Every notice is made for a person, and is erased before them.
+    assert person is not None  # nosec B101
     return Message.objects.create(
         notice=notice,
         person=person,

@@ -1,12 +1,17 @@
 """Message templates: checking, publishing and new versions of the words of each notice,
 the defaults loaded at install, and the published ones rendered for a message."""
 
+from __future__ import annotations
+
 from pathlib import Path
+from typing import Any
 
 import yaml
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+
+from commonweal.accounts.selectors import User
 
 from .. import templating
 from ..events import EVENTS
@@ -18,7 +23,7 @@ SHORT_CHANNELS = ("sms", "phone")
 
 
 class TemplateRefused(Exception):
-    def __init__(self, problems: list[str]):
+    def __init__(self, problems: list[str]) -> None:
         super().__init__("; ".join(problems))
         self.problems = problems
 
@@ -40,7 +45,7 @@ def template_check(*, event: str, channel: str, subject: str, body: str) -> None
         raise TemplateRefused(problems)
 
 
-def template_publish(*, template: MessageTemplate, by=None) -> MessageTemplate:
+def template_publish(*, template: MessageTemplate, by: User | None = None) -> MessageTemplate:
     """Make a draft the version in use. Where Welsh is required, the English template of an
     event and channel can only be published when a Welsh one exists (and the other way)."""
     template_check(
@@ -76,7 +81,7 @@ def template_publish(*, template: MessageTemplate, by=None) -> MessageTemplate:
 
 
 def template_new_version(
-    *, template: MessageTemplate, subject: str, body: str, by
+    *, template: MessageTemplate, subject: str, body: str, by: User
 ) -> MessageTemplate:
     """A new draft version of a template, checked."""
     template_check(event=template.event, channel=template.channel, subject=subject, body=body)
@@ -99,7 +104,7 @@ def template_new_version(
     )
 
 
-def template_draft_create(*, template: MessageTemplate, by) -> MessageTemplate:
+def template_draft_create(*, template: MessageTemplate, by: User) -> MessageTemplate:
     """A template made in the admin: version 1, a draft (its form checked the text)."""
     template.version = 1
     template.status = MessageTemplate.Status.DRAFT
@@ -172,7 +177,7 @@ def _template(event: str, channel: str, language: str) -> MessageTemplate | None
 
 
 def render_message(
-    event: str, channel: str, language: str, data: dict
+    event: str, channel: str, language: str, data: dict[str, Any]
 ) -> tuple[str, str, int | None]:
     """The subject and body for a channel in the person's language (both languages, Welsh
     first, for "both"). Raises MissingData or LookupError; never returns a placeholder."""

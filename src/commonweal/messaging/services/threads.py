@@ -1,8 +1,13 @@
 """Secure messages on a case: the thread between the person and the team, with
 attachments, and the team's saved replies."""
 
-import datetime
+from __future__ import annotations
 
+import datetime
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -14,9 +19,16 @@ from commonweal.core.quarantine import InfectedFile, file_hold
 
 from ..models import SavedReply, ThreadAttachment, ThreadMessage
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+    from commonweal.cases.selectors import Case
+    from commonweal.catalogue.selectors import Service
+    from commonweal.people.selectors import Person
+
 
 class ThreadMessageRefused(Exception):
-    def __init__(self, message, field: str = "body"):
+    def __init__(self, message: StrOrPromise, field: str = "body") -> None:
         super().__init__(str(message))
         self.message = str(message)
         self.field = field
@@ -30,7 +42,13 @@ REPEAT_WINDOW = datetime.timedelta(seconds=30)
 
 
 def thread_message_post(
-    *, case, by: User, from_staff: bool, body: str, files=(), on_behalf_of=None
+    *,
+    case: Case,
+    by: User,
+    from_staff: bool,
+    body: str,
+    files: Iterable[UploadedFile] = (),
+    on_behalf_of: Person | None = None,
 ) -> ThreadMessage:
     """Add a message to the case's thread, with its attachments, in one transaction.
 
@@ -50,6 +68,7 @@ def thread_message_post(
         )
     checked = []
     for upload in files:
+        assert upload.name  # the files without a name were left out above  # nosec B101
         content_type, error = catalogue.check_upload(upload)
         if error:
             raise ThreadMessageRefused(f"{upload.name[-80:]}: {error}", "attachments")
@@ -80,6 +99,7 @@ def thread_message_post(
             created_at=timezone.now(),
         )
         for upload, content_type in checked:
+            assert upload.size is not None  # check_upload has measured it  # nosec B101
             attachment = ThreadAttachment(
                 message=message,
                 original_name=(upload.name or "file")[-255:],
@@ -101,14 +121,16 @@ def thread_message_post(
     return message
 
 
-def thread_mark_read(*, case, by_staff: bool) -> int:
+def thread_mark_read(*, case: Case, by_staff: bool) -> int:
     """The other side's unread messages on the case are now read."""
     return ThreadMessage.objects.filter(
         case=case, from_staff=not by_staff, read_at__isnull=True
     ).update(read_at=timezone.now())
 
 
-def saved_reply_ensure(*, service, title: str, body_en: str, body_cy: str = "") -> SavedReply:
+def saved_reply_ensure(
+    *, service: Service, title: str, body_en: str, body_cy: str = ""
+) -> SavedReply:
     reply, _created = SavedReply.objects.get_or_create(
         service=service, title=title, defaults={"body_en": body_en, "body_cy": body_cy}
     )
