@@ -348,3 +348,16 @@ def page_text_of(html: str) -> str:
     from html import unescape
 
     return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
+@pytest.mark.django_db
+def test_the_rules_check_gives_its_reasons_in_caseworker_words_in_both_languages(citizen):
+    from commonweal.rules.checks import eligibility_rules_check
+
+    found = eligibility_rules_check(
+        make_case(citizen, eligibility={**ELIGIBLE, "universal-credit": "yes"})
+    )
+    assert found["status"] == "red"
+    [reason] = found["reasons"]
+    assert reason == "The person gets Universal Credit"
+    assert reason.text("cy") == "Mae'r person yn cael Credyd Cynhwysol"

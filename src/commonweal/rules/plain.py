@@ -58,6 +58,10 @@ class _NoValue(Exception):
         self.path = path
 
 
+# Anything that stops a condition being put into words: the line falls back to plainer words.
+_CANNOT_SAY = (_CannotSay, _NoValue, TypeError, ValueError, KeyError, IndexError, AttributeError)
+
+
 @dataclass(frozen=True)
 class _Path:
     path: str
@@ -638,7 +642,9 @@ def _lines(
         table = tables.get(found["id"])
         if table is None:
             continue
-        lines.append(PlainLine("table", _table_sentence(reader, table, found)))
+        # A table without a result sends the case to a person.
+        decides = "refer" if found.get("error") or not found.get("row") else None
+        lines.append(PlainLine("table", _table_sentence(reader, table, found), decides))
     entitlement = results.get("entitlement")
     if entitlement:
         lines.append(
@@ -649,6 +655,7 @@ def _lines(
                     entitlement,
                     definition.entitlement.cap if definition.entitlement else None,
                 ),
+                "refer" if entitlement.get("amount") is None else None,
             )
         )
     for found in results.get("rules", []):
@@ -680,7 +687,7 @@ def _rule_sentence(reader: _Reader, when: str, found: dict[str, Any]) -> str:
             _sentence(fact)
             for fact in dict.fromkeys(_welsh_articles(f, reader.code) for f in facts)
         )
-    except (_CannotSay, _NoValue, TypeError):
+    except _CANNOT_SAY:
         told = (found.get("text") or {}).get(reader.code)
         if told:
             return _sentence(_("As the person is told: %(words)s") % {"words": told})
@@ -729,7 +736,7 @@ def _table_sentence(reader: _Reader, table: Any, found: dict[str, Any]) -> str:
             if not holds:
                 raise _CannotSay("not as the engine found")
             facts += said_of_it
-    except (_CannotSay, _NoValue, TypeError):
+    except _CANNOT_SAY:
         facts = []
     finally:
         reader.inputs = {}
@@ -755,7 +762,7 @@ def _entitlement_sentence(reader: _Reader, found: dict[str, Any], cap_source: st
             if not isinstance(cap, _Path):
                 raise _CannotSay("the cap is not one value")
             held_to = reader.limit(cap, reader.value(cap), "money")
-        except (_CannotSay, _NoValue):
+        except _CANNOT_SAY:
             return _sentence(
                 _("The amount worked out is %(amount)s: the rules allow up to %(maximum)s")
                 % {"amount": amount, "maximum": maximum}
