@@ -568,7 +568,8 @@ def _sentence(text: str) -> str:
     if not text:
         return text
     text = text[0].upper() + text[1:]
-    return text if text.endswith((".", "?", "!")) else text + "."
+    ended = text.rstrip("”’\"'").endswith((".", "?", "!"))
+    return text if ended else text + "."
 
 
 # Every line of an evaluation.
