@@ -355,3 +355,11 @@ def test_the_rules_check_gives_its_reasons_in_caseworker_words_in_both_languages
     [reason] = found["reasons"]
     assert reason == "The person gets Universal Credit"
     assert reason.text("cy") == "Mae'r person yn cael Credyd Cynhwysol"
+
+
+def test_a_choice_reads_by_its_label():
+    text = with_rules(rule("by-email", 'answers.preferred_contact == "letter"'))
+    found = evaluate({"preferred-contact": "email"}, text=text)
+    assert rule_sentence(found, "by-email", text=text) == (
+        "Jordan's contact by is Email, not Letter."
+    )
