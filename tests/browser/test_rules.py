@@ -44,8 +44,12 @@ def test_approve_as_the_rules_suggest_and_try_rules(chromium, demo_site, axe, mo
     worker = Citizen(page, keyboard=keyboard, language="en", axe=axe)
     try:
         worker.visit(f"/staff/cases/{case.reference}/")
-        text = page.locator("#rules ~ table").first.inner_text()
-        assert "qualifying-benefit" in text and "answers.savings = £250" in text
+        # The rules in caseworker words first; the engine's working folded away.
+        said = page.locator("#rules-plain").inner_text()
+        assert "Sam does not get Universal Credit." in said
+        assert "Sam's household savings of £250 are under the £1,000 limit" in said
+        assert page.locator("#rules-working summary").inner_text() == "Show the rules' working"
+        assert not page.locator("#rules-working table").is_visible()
         worker.submit("#approve-as-rules-suggest button")
         assert "Approved as the rules suggest" in page.locator("main").inner_text()
         assert worker.focus_problems == []
@@ -76,6 +80,22 @@ def test_approve_as_the_rules_suggest_and_try_rules(chromium, demo_site, axe, mo
         tester.submit("main form button.govuk-button", "result")
         explanation = page.locator("#explanation").inner_text()
         assert "You can borrow up to £348. We can lend you £300." in explanation
+        said = page.locator("#rules-plain").inner_text()
+        assert (
+            "The most they can borrow is £348, because the person does not get Child Benefit "
+            "and the person does not live with a partner."
+        ) in said
+        # The working opens with the details' summary, by keyboard or mouse, with no script.
+        assert not page.locator("#rules-working table").is_visible()
+        if keyboard:
+            tester.tab_to("#rules-working summary")
+            page.keyboard.press("Enter")
+        else:
+            page.click("#rules-working summary")
+        working = page.locator("#rules-working table")
+        assert working.is_visible()
+        text = working.inner_text()
+        assert "qualifying-benefit" in text and "answers.single_savings = £0" in text
         assert tester.focus_problems == []
     finally:
         context.close()

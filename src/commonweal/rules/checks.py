@@ -6,19 +6,33 @@ from commonweal.checks.reasons import Message
 from commonweal.checks.reasons import message as _
 
 from . import services
+from .plain import plain_lines
 
 STATUS_FOR_OUTCOME = {"eligible": "green", "refer": "amber", "ineligible": "red"}
 
 
-def _rule_reason(found: dict):
-    """What a rule found, in the words the definition gives in each language; a rule that
-    could not be worked out says why (in English: it is about the definition)."""
-    texts = found.get("text") or {}
-    if texts:
-        return Message.in_languages(
-            {language: f"{found['id']}: {words}" for language, words in texts.items()}
+def _plain_reasons(case, evaluation) -> list[Message]:
+    """What decided against the person (a rule that refuses or refers, a table or amount
+    with no result), in caseworker words in each language (rules.plain). The person is "the
+    person" here: check results are kept, and their name is on the case already."""
+    from commonweal.catalogue import selectors as catalogue
+
+    definition = catalogue.definition_for(case.version)
+    said = {
+        code: plain_lines(
+            definition,
+            results=evaluation.results,
+            inputs=evaluation.inputs,
+            name=None,
+            language=code,
         )
-    return f"{found['id']}: {found.get('error') or found['when']}"
+        for code in ("en", "cy")
+    }
+    return [
+        Message.in_languages({"en": english.text.rstrip("."), "cy": welsh.text.rstrip(".")})
+        for english, welsh in zip(said["en"], said["cy"], strict=True)
+        if english.decides is not None
+    ]
 
 
 def eligibility_rules_check(case) -> dict:
@@ -31,11 +45,7 @@ def eligibility_rules_check(case) -> dict:
             "reasons": [_("This service version has no eligibility rules to check against.")],
             "evidence": {},
         }
-    results = evaluation.results
-    reasons = [
-        _rule_reason(found) for found in results.get("rules", []) if found["decides"] is not None
-    ]
-    reasons += [problem for problem in results.get("problems", []) if problem]
+    reasons = _plain_reasons(case, evaluation)
     if evaluation.outcome == "eligible":
         reasons.append(_("The rules say eligible"))
     return {

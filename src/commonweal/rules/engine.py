@@ -34,8 +34,23 @@ def ruleset_hash(definition) -> str:
         mode="json",
         include={"constants", "decision_tables", "entitlement", "rules", "eligibility", "pages"},
     )
+    _without_staff_words(parts)
     text = json.dumps(parts, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _without_staff_words(parts: dict) -> None:
+    """Leave out the words only caseworkers read (a question's `caseworker`, a constant's
+    `label`, a table's `labels`): they decide nothing, and a definition that adds them keeps
+    its fingerprint."""
+    for constant in parts.get("constants") or []:
+        constant.pop("label", None)
+    for table in parts.get("decision_tables") or []:
+        table.pop("labels", None)
+    questions = [q for page in parts.get("pages") or [] for q in page.get("questions") or []]
+    questions += (parts.get("eligibility") or {}).get("questions") or []
+    for question in questions:
+        question.pop("caseworker", None)
 
 
 def has_rules(definition) -> bool:

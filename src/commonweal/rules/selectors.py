@@ -12,6 +12,7 @@ from commonweal.checks.reasons import shown_all
 
 from . import engine
 from .models import AutomationRecord, RuleEvaluation
+from .plain import PlainLine, plain_lines
 
 if TYPE_CHECKING:
     from commonweal.cases.selectors import Case
@@ -85,6 +86,9 @@ class CasePanel:
     policy did."""
 
     evaluation: RuleEvaluation | None
+    # What the rules found in caseworker words, shown first (rules.plain).
+    plain: list[PlainLine] = field(default_factory=list)
+    # The engine's trace, behind "Show the rules' working".
     lines: list[RuleLine] = field(default_factory=list)
     explanation: str = ""
     automation: AutomationRecord | None = None
@@ -94,9 +98,10 @@ class CasePanel:
     one_click: bool = False
 
 
-def case_panel(*, case: Case, language: str) -> CasePanel | None:
+def case_panel(*, case: Case, language: str, name: str | None = None) -> CasePanel | None:
     """What the case page shows about rules (two queries); None when they were never run
-    and no policy acted."""
+    and no policy acted. `name` is the person's first name for the plain sentences (None:
+    "the person")."""
     evaluation = latest_evaluation(case_id=case.pk)
     automation = latest_automation(case_id=case.pk)
     if evaluation is None and automation is None:
@@ -105,6 +110,15 @@ def case_panel(*, case: Case, language: str) -> CasePanel | None:
     if automation is not None:
         panel.automation_reasons = shown_all(automation.reasons, automation.reason_messages)
     if evaluation is not None:
+        from commonweal.catalogue import selectors as catalogue
+
+        panel.plain = plain_lines(
+            catalogue.definition_for(case.version),
+            results=evaluation.results,
+            inputs=evaluation.inputs,
+            name=name,
+            language=language,
+        )
         panel.lines = result_lines(evaluation.results, language)
         panel.explanation = evaluation.explanation.get(language) or evaluation.explanation.get(
             "en", ""
@@ -183,6 +197,31 @@ def result_lines(results: dict[str, Any], language: str) -> list[RuleLine]:
     return lines
 
 
+def plain_for_result(
+    *, definition: ServiceDefinition, result: dict[str, Any], language: str
+) -> list[PlainLine]:
+    """What the rules found on sample answers (`rules_try`), in caseworker words; the person
+    is named by the sample's first name when the definition asks for one."""
+    return plain_lines(
+        definition,
+        results=result,
+        inputs=result.get("inputs", {}),
+        name=_given_name(definition, result.get("inputs", {})),
+        language=language,
+    )
+
+
+def _given_name(definition: ServiceDefinition, inputs: dict[str, Any]) -> str | None:
+    question = next(
+        (q for q in definition.questions() if q.person_field == "given_name"),
+        None,
+    )
+    if question is None:
+        return None
+    value = (inputs.get("answers") or {}).get(engine.cel_name(question.id))
+    return value.strip() or None if isinstance(value, str) else None
+
+
 def rules_try(
     *,
     definition: ServiceDefinition,
@@ -218,7 +257,7 @@ def sample_answers(definition: ServiceDefinition) -> dict[str, dict[str, Any]]:
                 "account_number": "00733445",
             },
             "file": None,
-        }.get(question.type, "text")
+        }.get(question.type, "Jordan" if question.person_field == "given_name" else "text")
         if answers[question.id] is None:
             del answers[question.id]
     eligibility: dict[str, Any] = {}

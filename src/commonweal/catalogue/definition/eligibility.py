@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from .questions import ErrorTexts, Identifier, Option, Strict, Text
+from .questions import ErrorTexts, Identifier, Option, StaffWords, Strict, Text, staff_words_fit
 
 
 class NotEligibleWhen(Strict):
@@ -34,9 +34,12 @@ class EligibilityQuestion(Strict):
     postcode_areas: list[PostcodeArea] | None = None
     outside_outcome: Identifier | None = None
     errors: ErrorTexts | None = None
+    # How caseworkers read the answer in the rules' plain sentences (optional).
+    caseworker: StaffWords | None = None
 
     @model_validator(mode="after")
     def consistent(self) -> EligibilityQuestion:
+        staff_words_fit(self.caseworker, self.type)
         if self.type == "radios" and (not self.options or len(self.options) < 2):
             raise ValueError("a radios question needs at least two options")
         if self.type != "radios" and self.options is not None:

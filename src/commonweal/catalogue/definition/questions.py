@@ -3,6 +3,7 @@ the conditions that show a page, with the words every part of a definition is ma
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -130,6 +131,43 @@ class Condition(Strict):
         return number < self.less_than
 
 
+_STAFF_PLACEHOLDER = re.compile(r"\{([^}]*)\}")
+
+
+class StaffWords(Strict):
+    """How caseworkers read an answer in the rules' plain sentences (docs/rules.md), when
+    the question's own words do not say it well: `label` names the answer after the person
+    ("savings": "Jordan's savings of £250"; Welsh "cynilion": "cynilion Jordan"), `plural`
+    says the English label takes "are", and a yes/no question's `yes` and `no` are the
+    facts its answers state, with {name} ("{name} gets Universal Credit")."""
+
+    label: Text | None = None
+    plural: bool = False
+    yes: Text | None = None
+    no: Text | None = None
+
+    @model_validator(mode="after")
+    def facts_name_the_person(self) -> StaffWords:
+        if (self.yes is None) != (self.no is None):
+            raise ValueError("caseworker: give both yes and no, or neither")
+        for fact in (self.yes, self.no):
+            for language in ("en", "cy"):
+                text = getattr(fact, language) if fact else ""
+                unknown = set(_STAFF_PLACEHOLDER.findall(text)) - {"name"}
+                if unknown:
+                    raise ValueError(
+                        f"caseworker: the only placeholder a fact may have is {{name}}, "
+                        f"not {{{sorted(unknown)[0]}}}"
+                    )
+        return self
+
+
+def staff_words_fit(words: StaffWords | None, question_type: str) -> None:
+    """Refuse yes/no facts on a question that is not yes/no."""
+    if words is not None and words.yes is not None and question_type != "yes_no":
+        raise ValueError("caseworker: yes and no are only for yes_no questions")
+
+
 class Option(Strict):
     value: Identifier
     label: Text
@@ -164,9 +202,12 @@ class Question(Strict):
     date_must_be: Literal["past", "future"] | None = None
     # The shorter label used on "Check your answers".
     summary_label: Text | None = None
+    # How caseworkers read the answer in the rules' plain sentences (optional).
+    caseworker: StaffWords | None = None
 
     @model_validator(mode="after")
     def consistent(self) -> Question:
+        staff_words_fit(self.caseworker, self.type)
         if self.type in ("radios", "checkboxes"):
             if not self.options or len(self.options) < 2:
                 raise ValueError(f"a {self.type} question needs at least two options")

@@ -51,6 +51,9 @@ class Constant(Strict):
     id: Identifier
     type: ValueType = "number"
     value: bool | int | float | str
+    # What caseworkers call it in the rules' plain sentences, with its article ("the
+    # smallest loan", "y benthyciad lleiaf"); words from the id when left out.
+    label: Text | None = None
 
     @model_validator(mode="after")
     def value_has_type(self) -> Constant:
@@ -86,6 +89,9 @@ class DecisionTable(Strict):
     inputs: dict[Identifier, Expression] = {}
     outputs: Annotated[dict[Identifier, ValueType], Field(min_length=1)]
     rows: Annotated[list[TableRow], Field(min_length=1)]
+    # What caseworkers call each output in the rules' plain sentences, with its article
+    # ("the most they can borrow"); words from the table's and output's ids when left out.
+    labels: dict[Identifier, Text] = {}
 
     @field_validator("inputs")
     @classmethod
@@ -99,6 +105,9 @@ class DecisionTable(Strict):
 
     @model_validator(mode="after")
     def rows_give_outputs(self) -> DecisionTable:
+        for name in self.labels:
+            if name not in self.outputs:
+                raise ValueError(f"table '{self.id}' labels '{name}', which is not an output")
         for number, row in enumerate(self.rows, start=1):
             if set(row.then) != set(self.outputs):
                 raise ValueError(

@@ -51,7 +51,11 @@ def case_detail(request, reference, errors=None, status=200, values=None):
         **_offer_and_payment(request, page),
         relationships=people_selectors.representative_relationships(),
         rep_scopes=people_selectors.representative_scopes(),
-        rules_panel=rules_selectors.case_panel(case=page.case, language=get_language())
+        rules_panel=rules_selectors.case_panel(
+            case=page.case,
+            language=get_language(),
+            name=page.case.person.given_name if page.sees("person") else None,
+        )
         if page.can_act
         else None,
         saved_replies=saved_replies,

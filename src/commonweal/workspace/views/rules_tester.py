@@ -95,7 +95,7 @@ def tester(request, slug, number):
         raise Http404("No such version")
     version, definition = found
     language = get_language()
-    errors, result, lines, status = [], None, [], 200
+    errors, result, lines, plain, status = [], None, [], [], 200
     sample = json.dumps(selectors.sample_answers(definition), indent=2, ensure_ascii=False)
     if request.method == "POST":
         sample = request.POST.get("sample", "")
@@ -108,6 +108,9 @@ def tester(request, slug, number):
                 definition=definition, answers=answers, eligibility_answers=eligibility
             )
             lines = selectors.result_lines(result, language)
+            plain = selectors.plain_for_result(
+                definition=definition, result=result, language=language
+            )
     return _page(
         request,
         "workspace/rules/tester.html",
@@ -118,6 +121,7 @@ def tester(request, slug, number):
         sample=sample,
         result=result,
         lines=lines,
+        plain=plain,
         explanation=(result or {})
         .get("explanation", {})
         .get("cy" if language == "cy" else "en", ""),
