@@ -142,8 +142,11 @@ def _done_words(shown: Preview, done: cases_services.BulkOutcome) -> str:
             "“%(target)s” sent on %(count)s case.", "“%(target)s” sent on %(count)s cases.", count
         ),
     }[shown.choice.action] % {"count": count, "target": shown.target}
-    if done.unchanged:
+    # Listed as changing on the page, but not changed: by the service's own look, or changed,
+    # closed or moved away since (the look before Confirm).
+    missed = len(done.unchanged) + len(shown.staying) + shown.refused
+    if missed:
         words += " " + ngettext(
-            "%(count)s case did not change.", "%(count)s cases did not change.", len(done.unchanged)
-        ) % {"count": len(done.unchanged)}
+            "%(count)s case did not change.", "%(count)s cases did not change.", missed
+        ) % {"count": missed}
     return words
