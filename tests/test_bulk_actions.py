@@ -209,6 +209,7 @@ def test_move_lists_who_moves_and_who_cannot_then_moves_them(leader, cases, staf
     assert cases[1].reference in staying and "It is already at this stage." in staying
 
     leader.post(CONFIRM, confirm_form(html))
+    leader.post(CONFIRM, confirm_form(html))  # a double click
     assert Case.objects.get(pk=cases[0].pk).stage == "checking"
     event = CaseEvent.objects.get(case=cases[0], kind="stage_changed", data__bulk=True)
     assert event.actor == staff.leader
@@ -347,3 +348,32 @@ def test_a_case_changed_before_confirm_is_left_as_it_is_and_counted(leader, case
     assert "1 case moved to Checking your application. 1 case did not change." in queue
     assert CaseEvent.objects.filter(kind="stage_changed", data__bulk=True).count() == 1
     assert CaseEvent.objects.get(case=cases[1], kind="stage_changed").actor == staff.colleague
+
+
+def test_at_most_500_cases_at_once(leader, cases, staff):
+    too_many = [str(pk) for pk in range(1, 502)]
+    # The site takes at most 500 fields a form: more is refused before the page is reached.
+    response = leader.post(CONFIRM, {"cases": too_many, "action": "move", "to_stage": "checking"})
+    assert response.status_code == 400
+    # The services hold the same limit for any other caller.
+    with pytest.raises(cases_services.CaseActionRefused, match="500 cases or fewer"):
+        cases_services.cases_bulk_move(
+            case_ids=[int(pk) for pk in too_many],
+            stage_id="checking",
+            by=staff.leader,
+            context=staff_context(user=staff.leader),
+        )
+    assert not CaseEvent.objects.filter(kind="stage_changed").exists()
+
+
+def test_the_confirmation_page_in_welsh(leader, cases, staff):
+    leader.get("/language/cy/")
+    html = leader.post(
+        CONFIRM, {"cases": ids(cases), "action": "assign", "assignee": str(staff.colleague.pk)}
+    ).content.decode()
+    assert "Gwiriwch cyn i chi neilltuo&#39;r achosion hyn" in html
+    assert "Bydd 2 achos yn cael eu neilltuo i Col League." in html
+    leader.post(CONFIRM, confirm_form(html))
+    assert (
+        "2 achos wedi&#39;u neilltuo i Col League." in leader.get("/staff/queue/").content.decode()
+    )
