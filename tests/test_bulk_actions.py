@@ -377,3 +377,23 @@ def test_the_confirmation_page_in_welsh(leader, cases, staff):
     assert (
         "2 achos wedi&#39;u neilltuo i Col League." in leader.get("/staff/queue/").content.decode()
     )
+
+
+def test_a_refusal_at_the_last_moment_shows_the_page_again(leader, cases, staff, monkeypatch):
+    """A case changed between Confirm's look at the cases and the write: the service refuses
+    the lot, and the confirmation page comes back with why; nothing is changed."""
+    html = leader.post(
+        CONFIRM, {"cases": ids(cases), "action": "assign", "assignee": str(staff.colleague.pk)}
+    ).content.decode()
+
+    def refuse(**kwargs):
+        raise cases_services.CaseActionRefused("Some of the selected cases are closed.")
+
+    monkeypatch.setattr(cases_services, "cases_bulk_assign", refuse)
+    response = leader.post(CONFIRM, confirm_form(html))
+    page = response.content.decode()
+    assert response.status_code == 409
+    assert "There is a problem" in page and "Some of the selected cases are closed." in page
+    assert "Check before you assign these cases" in page
+    assert token_of(page) != token_of(html)
+    assert not Case.objects.filter(assigned_to__isnull=False).exists()
