@@ -189,6 +189,18 @@ ROUTES: dict[str, Route] = {
     ),
     "staff/": Route(STAFF_PAGE),
     "staff/queue/": Route(STAFF_PAGE),
+    # A's case id posted for a bulk move, straight to the Confirm step.
+    "staff/queue/confirm/": Route(
+        STAFF_PAGE,
+        post=True,
+        data={
+            "cases": "case_id",
+            "action": "move",
+            "to_stage": "checking",
+            "step": "confirm",
+            "batch": "0123456789abcdef0123456789abcdef",
+        },
+    ),
     "staff/search/": Route(STAFF_PAGE, url="/staff/search/?q=Quillfeather"),
     "staff/workload/": Route(STAFF_PAGE),
     "staff/letters/": Route(STAFF_PAGE),
@@ -587,6 +599,7 @@ def build_world(tmp_path) -> World:
         "data_request": data_request.pk,
         "person_id": person_a.pk,
         "revision": case.revision,
+        "case_id": case.pk,
     }
     markers = [
         case.reference,

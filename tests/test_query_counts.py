@@ -102,3 +102,33 @@ def test_the_letters_page(client, citizen):
                 messaging.print_batch_build(batch=batch, by=staff.caseworker)
     many = queries_for(client, "/staff/letters/")
     assert many == few
+
+
+def test_the_bulk_confirmation_page(client, citizen, other_citizen):
+    """The page that lists what a bulk action on the queue will change, case by case, in
+    the same number of queries for 2 cases as for 8, for each action."""
+    from commonweal.messaging.models import SavedReply
+    from tests.workspace import make_staff, submit_case
+
+    staff = make_staff()
+    client.force_login(staff.leader)
+    few = [submit_case(citizen), submit_case(other_citizen)]
+    many = few + [submit_case(citizen) for _ in range(6)]
+    reply = SavedReply.objects.create(service=few[0].service, title="Hello", body_en="Hello.")
+    for chosen in (
+        {"action": "assign", "assignee": str(staff.colleague.pk)},
+        {"action": "move", "to_stage": "checking"},
+        {"action": "message", "reply": str(reply.pk)},
+    ):
+        counts = []
+        for cases in (few, many):
+            catalogue.published_cache_clear()
+            catalogue.definitions_cache_clear()
+            with CaptureQueriesContext(connection) as context:
+                response = client.post(
+                    "/staff/queue/confirm/", {**chosen, "cases": [str(c.pk) for c in cases]}
+                )
+            assert response.status_code == 200, chosen
+            assert response.content.decode().count('name="cases"') == len(cases)
+            counts.append(len(context.captured_queries))
+        assert counts[0] == counts[1], chosen

@@ -1,6 +1,7 @@
 """The caseworker workspace, through the pages, as staff use it."""
 
 import datetime
+import re
 
 import pytest
 from django.utils import timezone
@@ -103,16 +104,24 @@ def test_cannot_assign_outside_the_team(client, staff, case):
 
 
 def test_bulk_assign(client, staff, citizen, other_citizen):
+    """Assigning from the queue goes through the confirmation page (tests/test_bulk_actions.py
+    has the rest)."""
     cases = [submit_case(citizen), submit_case(other_citizen)]
     c = staff_client(client, staff.leader)
+    chosen = {"cases": [str(x.pk) for x in cases], "action": "assign"}
+    page = c.post("/staff/queue/confirm/", {**chosen, "assignee": str(staff.colleague.pk)})
+    assert page.status_code == 200
+    token = re.search(r'name="batch" value="(\w+)"', page.content.decode()).group(1)
     response = c.post(
-        "/staff/queue/", {"cases": [str(x.pk) for x in cases], "assignee": str(staff.colleague.pk)}
+        "/staff/queue/confirm/",
+        {**chosen, "assignee": str(staff.colleague.pk), "step": "confirm", "batch": token},
     )
     assert response.status_code == 302
     assert Case.objects.filter(assigned_to=staff.colleague).count() == 2
     assert CaseEvent.objects.filter(kind="assigned", data__bulk=True).count() == 2
     refused = c.post(
-        "/staff/queue/", {"cases": [str(cases[0].pk)], "assignee": str(staff.other_team.pk)}
+        "/staff/queue/confirm/",
+        {"cases": [str(cases[0].pk)], "action": "assign", "assignee": str(staff.other_team.pk)},
     )
     assert refused.status_code == 400
     assert Case.objects.filter(assigned_to=staff.colleague).count() == 2

@@ -26,6 +26,25 @@ def saved_replies(*, service_id: int) -> list[SavedReply]:
     return list(SavedReply.objects.filter(service_id=service_id).order_by("title"))
 
 
+def saved_replies_for_services(*, service_ids: list[int]) -> list[SavedReply]:
+    """The saved replies of these services, by title (one query)."""
+    return list(SavedReply.objects.filter(service_id__in=service_ids).order_by("title", "pk"))
+
+
+def saved_reply(*, reply_id: int) -> SavedReply | None:
+    return SavedReply.objects.filter(pk=reply_id).first()
+
+
+def saved_reply_text(*, reply: SavedReply, language: str) -> str:
+    """A saved reply's words for someone who reads this language ("en", "cy", or "both":
+    Welsh first), in English when it has no Welsh."""
+    if reply.body_cy and language == "cy":
+        return reply.body_cy
+    if reply.body_cy and language == "both":
+        return f"{reply.body_cy}\n\n{reply.body_en}"
+    return reply.body_en
+
+
 def portal_messages(*, person: Person, case: Case) -> list[Message]:
     """The notices left in the person's account about a case, newest first (their words,
     while the retention period keeps them)."""

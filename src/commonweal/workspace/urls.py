@@ -6,6 +6,7 @@ from .views import (
     access,
     assisted,
     bulk,
+    bulk_actions,
     case,
     case_actions,
     data_rights,
@@ -30,6 +31,7 @@ urlpatterns = [
     # Lists of work.
     path("", queues.my_work, name="my-work"),
     path("queue/", queues.queue, name="queue"),
+    path("queue/confirm/", bulk_actions.confirm, name="queue-confirm"),
     path("search/", queues.search, name="search"),
     path("workload/", queues.workload, name="workload"),
     # Letters and bulk messages.

@@ -1,12 +1,14 @@
 """Reads of cases. What the person sees (their timeline, the status check, decisions, the
 thread) is in `citizen`; the staff workspace's queues, search and case page in `staff`;
 offers (an approval the person must accept) and their words in `offers`; the cases an
-organisation holds, as the API reads them, in `organisation`. Other apps import
+organisation holds, as the API reads them, in `organisation`; bulk actions' cases in
+`bulk`. Other apps import
 this module only."""
 
 # The models other apps name in their type hints (they may not import cases' models).
 from ..models import Case as Case
 from ..models import Decision as Decision
+from .bulk import *  # noqa: F403
 from .citizen import *  # noqa: F403
 from .offers import *  # noqa: F403
 from .organisation import *  # noqa: F403

@@ -60,6 +60,7 @@ from .threads import (
     saved_reply_ensure,
     thread_mark_read,
     thread_message_post,
+    thread_messages_post_many,
 )
 
 __all__ = [
@@ -114,4 +115,5 @@ __all__ = [
     "templates_load",
     "thread_mark_read",
     "thread_message_post",
+    "thread_messages_post_many",
 ]

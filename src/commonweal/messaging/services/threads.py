@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from commonweal.accounts.selectors import User
+from commonweal.cases import selectors as cases_selectors
 from commonweal.cases import services as cases_services
 from commonweal.catalogue import selectors as catalogue
 from commonweal.core.files import sha256_of
@@ -23,7 +24,9 @@ if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
     from commonweal.cases.selectors import Case
+    from commonweal.cases.services import BulkOutcome
     from commonweal.catalogue.selectors import Service
+    from commonweal.organisations.selectors import StaffContext
     from commonweal.people.selectors import Person
 
 
@@ -119,6 +122,67 @@ def thread_message_post(
                 case=case, by=by, on_behalf_of=on_behalf_of, message_id=message.pk
             )
     return message
+
+
+def thread_messages_post_many(
+    *, case_ids: list[int], reply_id: int, by: User, context: StaffContext, batch: str = ""
+) -> BulkOutcome:
+    """The team sends a saved reply to many cases at once, as a secure message on each, in
+    each person's language: the messages in one statement, their history and the cases'
+    "answered" in a few more (`cases_staff_wrote_many`), each person told there is a message.
+    Every case must be open and one the member of staff may work; a case of another service
+    than the saved reply's is left out, with why. `batch` is the confirmation page's one-time
+    token: done once, it does nothing again."""
+    from django.utils.translation import gettext as _
+
+    from ..selectors import saved_reply_text
+
+    case_ids = sorted(set(case_ids))
+    if not case_ids:
+        raise ThreadMessageRefused(_("Select at least one case to send the message to."), "cases")
+    if len(case_ids) > cases_selectors.BULK_MAX_CASES:
+        raise ThreadMessageRefused(
+            _("Select %(count)s cases or fewer.") % {"count": cases_selectors.BULK_MAX_CASES},
+            "cases",
+        )
+    reply = SavedReply.objects.filter(pk=reply_id).first()
+    if reply is None:
+        raise ThreadMessageRefused(_("Choose a saved message"), "reply")
+    with transaction.atomic():
+        cases_services.cases_lock(case_ids=case_ids)
+        if cases_selectors.bulk_batch_done(case_ids=case_ids, batch=batch):
+            return cases_services.BulkOutcome(repeated=True)
+        cases = cases_selectors.bulk_cases(context=context, case_ids=case_ids)
+        if len(cases) != len(case_ids):
+            raise ThreadMessageRefused(
+                _("Some of the selected cases are closed or not in your teams' queues."), "cases"
+            )
+        unchanged = {
+            case.pk: _("This saved message is for another service.")
+            for case in cases
+            if case.service_id != reply.service_id
+        }
+        sending = [case for case in cases if case.pk not in unchanged]
+        now = timezone.now()
+        messages = ThreadMessage.objects.bulk_create(
+            [
+                ThreadMessage(
+                    case=case,
+                    author=by,
+                    from_staff=True,
+                    body=saved_reply_text(reply=reply, language=case.person.language or "en"),
+                    created_at=now,
+                )
+                for case in sending
+            ],
+            batch_size=500,
+        )
+        cases_services.cases_staff_wrote_many(
+            written=[(case, message.pk) for case, message in zip(sending, messages, strict=True)],
+            by=by,
+            batch=batch,
+        )
+    return cases_services.BulkOutcome(changed=[case.pk for case in sending], unchanged=unchanged)
 
 
 def thread_mark_read(*, case: Case, by_staff: bool) -> int:

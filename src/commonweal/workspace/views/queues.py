@@ -1,17 +1,16 @@
-"""The lists a member of staff works from: their own work, the team queue (with assigning
-in bulk), search, and the team leader's workload."""
+"""The lists a member of staff works from: their own work, the team queue (with bulk
+actions: views/bulk_actions.py), search, and the team leader's workload."""
 
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from commonweal.cases import selectors as cases_selectors
-from commonweal.cases import services as cases_services
 from commonweal.organisations import selectors as organisations
 from commonweal.privacy import services as privacy
 
-from .. import presenters
+from .. import bulk_choices, presenters
 from .common import page as _page
 from .common import staff_required
 
@@ -31,26 +30,17 @@ def my_work(request):
     )
 
 
-@require_http_methods(["GET", "HEAD", "POST"])
+@require_http_methods(["GET", "HEAD"])
 @staff_required
 def queue(request):
+    return queue_response(request)
+
+
+def queue_response(request, *, errors: list[dict] | None = None, values=None) -> HttpResponse:
+    """The team queue; with `errors` and the posted form (`values`), after a bulk action
+    was refused for what was missing (views/bulk_actions.py), ticks and choices as they were."""
     context = request.staff
-    errors = []
-    if request.method == "POST":
-        ids = [int(value) for value in request.POST.getlist("cases") if value.isdigit()][:500]
-        assignee = request.POST.get("assignee", "")
-        if not assignee.isdigit():
-            errors.append({"text": _("Choose who to assign the cases to"), "href": "#assignee"})
-        else:
-            try:
-                count = cases_services.cases_bulk_assign(
-                    case_ids=ids, assignee_id=int(assignee), by=request.user, context=context
-                )
-            except cases_services.CaseActionRefused as refused:
-                errors.append({"text": refused.message, "href": f"#{refused.field or 'cases'}"})
-            else:
-                presenters.flash(request, _("%(count)s cases assigned.") % {"count": count})
-                return redirect(request.get_full_path())
+    errors = errors or []
     filters = cases_selectors.QueueFilters.from_query(request.GET)
     if "team" not in request.GET:
         # First visit: the person's own (first) team; "All your teams" is a choice.
@@ -59,16 +49,26 @@ def queue(request):
     members = organisations.team_members(
         team_ids=[filters.team] if filters.team else context.work_team_ids
     )
+    rows = presenters.case_rows(page.rows)
     return _page(
         request,
         "workspace/queue.html",
         status=400 if errors else 200,
         errors=errors,
         page=page,
-        rows=presenters.case_rows(page.rows),
+        rows=rows,
         filter_selects=presenters.queue_filter_selects(context, filters, members),
         members=members,
         pagination=presenters.pagination(request, page),
+        bulk=bulk_choices.chooser(
+            params=request.GET,
+            filters=filters,
+            members=members,
+            stages=presenters.queue_choices(context, filters)["stages"],
+            values=values if values is not None else request.GET,
+            errors=errors,
+            rows=rows,
+        ),
         page_title=_("Team queue"),
         nav="queue",
     )
