@@ -280,7 +280,8 @@ def test_the_team_records_the_answer_given_by_phone_with_the_words_read(citizen,
     assert refused.status_code == 400 and "Select how they told us" in page_text(refused)
     response = caseworker.post(url, {"given": "yes", "method": "phone", "note": "Rang us"})
     assert response.status_code == 302
-    assert response["Location"] == f"/staff/cases/{case.reference}/"
+    # Back to the case page's access section, where the answer is shown by the refer form.
+    assert response["Location"] == f"/staff/cases/{case.reference}/access/"
     consent = Consent.objects.get()
     assert (consent.given, consent.method, consent.language) == (True, "phone", "cy")
     assert consent.recorded_by == staff.caseworker and consent.note == "Rang us"

@@ -43,7 +43,7 @@ def test_approve_as_the_rules_suggest_and_try_rules(chromium, demo_site, axe, mo
     page.set_default_timeout(15_000)
     worker = Citizen(page, keyboard=keyboard, language="en", axe=axe)
     try:
-        worker.visit(f"/staff/cases/{case.reference}/")
+        worker.visit(f"/staff/cases/{case.reference}/checks/")
         text = page.locator("#rules ~ table").first.inner_text()
         assert "qualifying-benefit" in text and "answers.savings = £250" in text
         worker.submit("#approve-as-rules-suggest button")
