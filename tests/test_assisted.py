@@ -82,8 +82,9 @@ def test_a_phone_application_without_email_opens_a_case_and_a_task(client, worke
     # How identity was checked, in words (the code "knowledge" is not for people to read):
     # on the timeline for this application, and on the person's record (the summary).
     assert "By phone" in page
-    assert "(By phone; identity: they answered questions only they would know)" in page
     assert "low: answered questions only they would know" in page
+    history = client.get(sent["Location"] + "history/").content.decode()
+    assert "(By phone; identity: they answered questions only they would know)" in history
 
 
 def test_with_an_email_the_person_is_told_and_can_continue_online(client, worker):

@@ -215,6 +215,19 @@ ROUTES: dict[str, Route] = {
     ),
     "staff/letters/<int:batch_id>/download/": Route(STAFF_OBJECT, {"batch_id": "print_batch"}),
     "staff/cases/<str:reference>/": Route(STAFF_OBJECT, {"reference": "reference"}),
+    # The case page's other sections, each a page of its own.
+    **{
+        f"staff/cases/<str:reference>/{section}/": Route(STAFF_OBJECT, {"reference": "reference"})
+        for section in (
+            "answers",
+            "evidence",
+            "checks",
+            "messages",
+            "history",
+            "payments",
+            "access",
+        )
+    },
     "staff/cases/<str:reference>/decision/": Route(
         STAFF_OBJECT,
         {"reference": "reference"},

@@ -84,8 +84,9 @@ def test_a_phone_application_checked_by_questions_says_the_same_in_summary_and_p
     assert summary == panel == "low: answered questions only they would know"
     case.person.refresh_from_db()
     assert (case.person.identity_level, case.person.identity_source) == ("low", "staff_questions")
-    # The staff timeline keeps how this application's caller was checked.
-    html = staff_client(client, staff.caseworker).get(f"/staff/cases/{case.reference}/")
+    # The staff timeline (in the case's history) keeps how this application's caller was
+    # checked.
+    html = staff_client(client, staff.caseworker).get(f"/staff/cases/{case.reference}/history/")
     assert (
         "Application received (By phone; identity: they answered questions only they would know)"
         in html.content.decode()

@@ -514,21 +514,25 @@ def test_case_page_shows_results_and_runs_checks_again_once_per_click(client, st
     # The run queued with the submission, as the worker does it.
     checks_services.checks_run(run_id=checks_services.check_run_start(case_id=case.pk).pk)
     client.force_login(staff.caseworker)
-    page = client.get(f"/staff/cases/{case.reference}/").content.decode()
+    # The checks are a section of the case page; the timeline is in its history.
+    checks_url = f"/staff/cases/{case.reference}/checks/"
+    page = client.get(checks_url).content.decode()
     assert "Same NI number on another application" in page
     assert "Another person&#39;s open application for this service has the same NI number." in page
     assert "Other open cases" in page
+    assert "Run checks again" in page
+    page = client.get(f"/staff/cases/{case.reference}/history/").content.decode()
     assert "Automated checks run" in page
     assert "Same NI number on another application: red" in page
-    assert "Run checks again" in page
     url = f"/staff/cases/{case.reference}/do/run-checks/"
     response = client.post(url)
     assert response.status_code == 302
+    assert response.url == checks_url
     assert client.post(url).status_code == 302
     runs = CheckRun.objects.filter(case=case, requested_by__isnull=False)
     assert runs.count() == 1
     assert runs.get().requested_by == staff.caseworker
-    page = client.get(f"/staff/cases/{case.reference}/").content.decode()
+    page = client.get(checks_url).content.decode()
     assert "have not finished yet" in page
 
 

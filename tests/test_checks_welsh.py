@@ -57,6 +57,14 @@ def test_a_reason_is_stored_in_english_and_shown_in_the_readers_language():
         assert shown("Words no catalogue knows.") == "Words no catalogue knows."
 
 
+def case_page_text(client, case) -> str:
+    """The case page's summary, checks and history sections, where these words are."""
+    return " ".join(
+        main_text(client.get(f"/staff/cases/{case.reference}/{section}"))
+        for section in ("", "checks/", "history/")
+    )
+
+
 def test_the_case_page_shows_checks_automation_team_and_identity_check_in_welsh(client):
     staff = make_staff()
     published = catalogue.published_service(slug="budgeting-loan")
@@ -81,7 +89,7 @@ def test_the_case_page_shows_checks_automation_team_and_identity_check_in_welsh(
     rules_services.automation_consider(case_id=case.pk)
     client.force_login(staff.caseworker)
     client.get("/language/cy/")
-    text = main_text(client.get(f"/staff/cases/{case.reference}/"))
+    text = case_page_text(client, case)
     welsh = [
         # Statuses.
         "Heb ei redeg",
@@ -126,7 +134,7 @@ def test_the_case_page_shows_checks_automation_team_and_identity_check_in_welsh(
         assert words not in text, words
     # Read in English, the same page is in English.
     client.get("/language/en/")
-    text = main_text(client.get(f"/staff/cases/{case.reference}/"))
+    text = case_page_text(client, case)
     for words in ("Not run", "Green", "Financial support", "identity: passport seen"):
         assert words in text, words
 

@@ -237,11 +237,12 @@ def test_saying_no_ends_provider_referrals_at_once(citizen, case, staff):
 
 def test_the_refer_form_shows_where_the_person_stands(citizen, case, staff):
     caseworker = logged_in(staff.caseworker)
-    text = page_text(caseworker.get(f"/staff/cases/{case.reference}/"))
+    # The refer form is in the case page's access section.
+    text = page_text(caseworker.get(f"/staff/cases/{case.reference}/access/"))
     assert "They have not been asked." in text
     assert "Ask them first, then refer" in text and "Record their answer" in text
     consent = say(case.person, "provider_sharing", True, staff.caseworker, method="phone")
-    text = page_text(caseworker.get(f"/staff/cases/{case.reference}/"))
+    text = page_text(caseworker.get(f"/staff/cases/{case.reference}/access/"))
     assert f"They said yes on {datetime_long(consent.created_at)}, by phone." in text
     assert "Recorded by Casey Worker." in text
     assert "Ask them first, then refer" not in text
@@ -279,7 +280,8 @@ def test_the_team_records_the_answer_given_by_phone_with_the_words_read(citizen,
     assert refused.status_code == 400 and "Select how they told us" in page_text(refused)
     response = caseworker.post(url, {"given": "yes", "method": "phone", "note": "Rang us"})
     assert response.status_code == 302
-    assert response["Location"] == f"/staff/cases/{case.reference}/"
+    # Back to the case page's access section, where the answer is shown by the refer form.
+    assert response["Location"] == f"/staff/cases/{case.reference}/access/"
     consent = Consent.objects.get()
     assert (consent.given, consent.method, consent.language) == (True, "phone", "cy")
     assert consent.recorded_by == staff.caseworker and consent.note == "Rang us"
@@ -316,7 +318,8 @@ def test_asking_the_person_makes_the_referral_wait_for_their_yes(citizen, case, 
     assert notice.person_id == case.person_id
     assert notice.data["provider"] == "Care and Repair Cymru"
     assert notice.data["url"].endswith("/account/your-data/consents/provider_sharing/")
-    page = page_text(logged_in(staff.caseworker).get(f"/staff/cases/{case.reference}/"))
+    assert response.url == f"/staff/cases/{case.reference}/access/"
+    page = page_text(logged_in(staff.caseworker).get(response.url))
     assert "Waiting for their answer: a referral to Care and Repair Cymru" in page
 
     person_client = logged_in(citizen)

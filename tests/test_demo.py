@@ -140,9 +140,17 @@ def test_the_demo_serves_the_catalogue_and_the_citizen_can_sign_in(demo):
             printed,
             re.S,
         ).groups()
+
+        def case_page(reference: str) -> str:
+            """The case page's summary, checks and history sections, one after another."""
+            return "".join(
+                browser.get(f"/staff/cases/{reference}/{section}").text
+                for section in ("", "checks/", "history/")
+            )
+
         deadline = time.monotonic() + 60
         while True:
-            page = browser.get(f"/staff/cases/{green}/").text
+            page = case_page(green)
             if "Payment of £400.00 instructed" in page:
                 break
             assert time.monotonic() < deadline, page[:3000]
@@ -158,14 +166,14 @@ def test_the_demo_serves_the_catalogue_and_the_citizen_can_sign_in(demo):
         assert "passes the banks&#39; modulus check" in page
         for reference in (other_name, referred):
             while True:
-                waiting = browser.get(f"/staff/cases/{reference}/").text
+                waiting = case_page(reference)
                 if "left this case for a person" in waiting:
                     break
                 assert time.monotonic() < deadline, waiting[:3000]
                 time.sleep(1)
             assert "Automation policy:" not in waiting and "Payment of" not in waiting
         assert "Name on the bank account: amber (The name on the account, S Evans" in (
-            browser.get(f"/staff/cases/{other_name}/").text
+            case_page(other_name)
         )
         # The strike case can be refused for the reason the rules referred it.
         decide = browser.get(f"/staff/cases/{referred}/decision/").text

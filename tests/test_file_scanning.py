@@ -182,7 +182,8 @@ def test_an_infected_attachment_is_removed_and_the_person_and_team_are_told(
 
     # Staff see the same: the clean file to open, the infected one removed.
     citizen_client.force_login(staff.caseworker)
-    staff_page = citizen_client.get(f"/staff/cases/{case.reference}/").content.decode()
+    staff_page = citizen_client.get(f"/staff/cases/{case.reference}/messages/")
+    staff_page = staff_page.content.decode()
     assert "Removed: it had a virus" in staff_page
     assert f"/staff/cases/{case.reference}/files/{good.pk}/" in staff_page
     assert f"/staff/cases/{case.reference}/files/{bad.pk}/" not in staff_page

@@ -236,9 +236,13 @@ def test_a_returned_letter_marks_the_address_and_tells_the_team(client, case, st
     letter = notice.messages.get()
     Message.objects.filter(pk=letter.pk).update(status="sent", sent_at=timezone.now())
     client.force_login(staff.caseworker)
-    page = client.get(f"/staff/cases/{case.reference}/").content.decode()
+    # The letters sent are in the case page's history.
+    page = client.get(f"/staff/cases/{case.reference}/history/").content.decode()
     assert "Returned by the post" in page
-    client.post(f"/staff/cases/{case.reference}/do/letter-returned/", {"message": letter.pk})
+    response = client.post(
+        f"/staff/cases/{case.reference}/do/letter-returned/", {"message": letter.pk}
+    )
+    assert response.url == f"/staff/cases/{case.reference}/history/"
     letter.refresh_from_db()
     assert letter.status == "returned"
     assert ContactPoint.objects.filter(kind="address", failing_since__isnull=False).exists()

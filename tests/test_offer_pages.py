@@ -237,7 +237,8 @@ def test_the_confirmation_promises_acceptance_only_where_the_service_needs_it(ci
 
 def test_staff_record_an_answer_given_by_phone(client, staff, case):
     client.force_login(staff.caseworker)
-    page = client.get(f"/staff/cases/{case.reference}/")
+    # The offer and its payment are in the case page's payments section.
+    page = client.get(f"/staff/cases/{case.reference}/payments/")
     text = page_text(page)
     assert "Offer" in text and "Waiting for the person's answer" in text
     assert REPAYMENTS in text
@@ -251,6 +252,7 @@ def test_staff_record_an_answer_given_by_phone(client, staff, case):
         {"answer": "accept", "how": "phone", "told_by": "Sam Evans", "words": "Yes, I accept."},
     )
     assert response.status_code == 302
+    assert response.url == f"/staff/cases/{case.reference}/payments/"
     offer = Offer.objects.get(case=case)
     assert (offer.status, offer.how, offer.told_by, offer.words) == (
         "accepted",
@@ -260,11 +262,12 @@ def test_staff_record_an_answer_given_by_phone(client, staff, case):
     )
     assert offer.answered_by == staff.caseworker
     assert PaymentInstruction.objects.get(case=case).status == "pending"
-    after = page_text(client.get(f"/staff/cases/{case.reference}/"))
+    after = page_text(client.get(f"/staff/cases/{case.reference}/payments/"))
     assert "The offer was accepted by phone on" in after
     assert "Casey Worker, told by Sam Evans" in after
-    assert "Accepted by phone, told by Sam Evans: “Yes, I accept.”" in after  # the timeline
     assert "Record the person's answer" not in after
+    history = page_text(client.get(f"/staff/cases/{case.reference}/history/"))
+    assert "Accepted by phone, told by Sam Evans: “Yes, I accept.”" in history  # the timeline
     # The person is told in writing, and sees it on their page.
     from commonweal.messaging.models import Message
 

@@ -215,16 +215,20 @@ def test_a_leader_holds_and_releases_from_the_payment_page(client, staff):
 def test_a_leader_holds_and_releases_from_the_case_page(client, staff):
     case, instruction = paid_case(staff.leader)
     client.force_login(staff.leader)
-    page = page_text(client.get(f"/staff/cases/{case.reference}/"))
+    # The payment is in the case page's payments section.
+    page = page_text(client.get(f"/staff/cases/{case.reference}/payments/"))
     assert "Waiting for the next batch" in page and "Hold the payment" in page
     hold = f"/staff/cases/{case.reference}/do/payment-hold/"
     missing = client.post(hold, {"payment": instruction.pk, "reason": ""})
     assert missing.status_code == 400
     assert 'href="#payment-hold-reason"' in missing.content.decode()
-    assert client.post(hold, {"payment": instruction.pk, "reason": "Query"}).status_code == 302
-    after = page_text(client.get(f"/staff/cases/{case.reference}/"))
+    held = client.post(hold, {"payment": instruction.pk, "reason": "Query"})
+    assert held.status_code == 302
+    assert held.url == f"/staff/cases/{case.reference}/payments/"
+    after = page_text(client.get(held.url))
     assert "Payment held." in after
-    assert "Payment of £500.00 held: Query" in after  # the timeline
+    history = page_text(client.get(f"/staff/cases/{case.reference}/history/"))
+    assert "Payment of £500.00 held: Query" in history  # the timeline
     release = f"/staff/cases/{case.reference}/do/payment-release/"
     client.post(release, {"payment": instruction.pk, "reason": "Answered"})
     instruction.refresh_from_db()
@@ -234,7 +238,7 @@ def test_a_leader_holds_and_releases_from_the_case_page(client, staff):
 def test_caseworkers_cannot_hold_or_release(client, staff):
     case, instruction = paid_case(staff.leader)
     client.force_login(staff.caseworker)
-    page = page_text(client.get(f"/staff/cases/{case.reference}/"))
+    page = page_text(client.get(f"/staff/cases/{case.reference}/payments/"))
     assert "Waiting for the next batch" in page  # they see it
     assert "Hold the payment" not in page
     response = client.post(

@@ -98,8 +98,10 @@ def test_pending_page_shows_only_the_last_four_digits(client, staff):
     assert "30-94-30" in html
     assert "£812" in html
     assert "1 payment waiting" in html
-    # The case's timeline says so too, for whoever works the case.
-    case_page = signed_in(client, staff.caseworker).get(f"/staff/cases/{instruction.reference}/")
+    # The case's timeline (in its history) says so too, for whoever works the case.
+    case_page = signed_in(client, staff.caseworker).get(
+        f"/staff/cases/{instruction.reference}/history/"
+    )
     assert "Payment of £812.00 instructed" in case_page.content.decode()
 
 

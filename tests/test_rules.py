@@ -437,7 +437,7 @@ def test_the_caseworker_sees_each_rule_its_values_and_result(client, citizen, st
     case = make_case(citizen, eligibility={**ELIGIBLE, "industrial-action": "yes"})
     services.rules_evaluate(case=case)
     client.force_login(staff.caseworker)
-    text = page_text(client.get(f"/staff/cases/{case.reference}/"))
+    text = page_text(client.get(f"/staff/cases/{case.reference}/checks/"))
     assert "Eligibility rules" in text
     assert "A person must decide" in text
     assert "Entitlement: £400" in text
@@ -486,6 +486,8 @@ def test_all_green_and_eligible_is_approved_by_the_policy(citizen, citizen_clien
     client.force_login(staff.caseworker)
     text = page_text(client.get(f"/staff/cases/{case.reference}/"))
     assert "By Automation policy: budgeting-loan, version 1" in text
+    # The rules' panel is in the case page's checks section.
+    text = page_text(client.get(f"/staff/cases/{case.reference}/checks/"))
     assert "Approved by the automation policy (version 1)" in text
     # Checks running again change nothing.
     assert services.automation_consider(case_id=case.pk) is None
@@ -600,7 +602,7 @@ def test_one_click_approval_as_the_rules_suggest(citizen, client, staff):
     case.refresh_from_db()
     assert case.closed_at is None
     client.force_login(staff.caseworker)
-    page = client.get(f"/staff/cases/{case.reference}/")
+    page = client.get(f"/staff/cases/{case.reference}/checks/")
     assert "Approve as the rules suggest" in page_text(page)
     assert "suggests approving" in page_text(page)
 
@@ -615,7 +617,7 @@ def test_one_click_approval_as_the_rules_suggest(citizen, client, staff):
     event = CaseEvent.objects.get(case=case, kind="decided")
     assert event.data["policy"]["mode"] == "one_click"
     assert AutomationRecord.objects.filter(case=case).first().action == "one_click_approved"
-    text = page_text(client.get(f"/staff/cases/{case.reference}/"))
+    text = page_text(client.get(f"/staff/cases/{case.reference}/checks/"))
     assert "Approved as the rules suggest by Casey Worker" in text
     assert "Approve as the rules suggest" not in text.replace("Approved as the rules suggest", "")
 

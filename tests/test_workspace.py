@@ -67,9 +67,14 @@ def test_case_page_shows_person_answers_and_timeline(client, staff, case):
     )
     assert "Sam Evans" in html
     assert "AB123456C" in html or "AB 12 34 56 C" in html
-    assert "Jo Evans" in html  # an answer
-    assert "Application received" in html
     assert "Make a decision" in html
+    # The answers and the timeline are sections of the case page of their own.
+    section = f"/staff/cases/{case.reference}/%s/"
+    html = staff_client(client, staff.caseworker).get(section % "answers").content.decode()
+    assert "Sam Evans" in html  # the header, on every section
+    assert "Jo Evans" in html  # an answer
+    html = staff_client(client, staff.caseworker).get(section % "history").content.decode()
+    assert "Application received" in html
 
 
 def test_assign_and_stale_edit_is_refused(client, staff, case):
@@ -596,7 +601,7 @@ def test_evidence_is_served_only_to_staff_who_may_see_the_case(client, staff, ca
     assert (
         "payslip.png"
         in staff_client(client, staff.caseworker)
-        .get(f"/staff/cases/{case.reference}/")
+        .get(f"/staff/cases/{case.reference}/evidence/")
         .content.decode()
     )
     for user in (staff.other_team, staff.provider):
@@ -625,7 +630,7 @@ def test_a_saved_reply_fills_the_message_box(client, staff, case, citizen):
         body_en="Not for this case.",
     )
     c = staff_client(client, staff.caseworker)
-    url = f"/staff/cases/{case.reference}/"
+    url = f"/staff/cases/{case.reference}/messages/"
 
     def message_box(query: str) -> str:
         page = c.get(url + query).content.decode()

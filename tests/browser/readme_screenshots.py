@@ -3,8 +3,8 @@ file name does not start with test_); run it on purpose after changing these pag
 
     pytest tests/browser/readme_screenshots.py
 
-It writes docs/images/workspace-decision-error.png, workspace-decision-preview.png and
-decision-reconsidered.png."""
+It writes docs/images/workspace-case.png, workspace-decision-error.png,
+workspace-decision-preview.png and decision-reconsidered.png."""
 
 from __future__ import annotations
 
@@ -44,6 +44,17 @@ def _page(chromium, base_url: str, user, width: int, height: int):
 def test_readme_screenshots(chromium, demo_site):
     staff = make_staff()
     account, case = citizen_case()
+    cases_services.case_assign(
+        case_id=case.pk, assignee_id=staff.caseworker.pk, by=staff.caseworker, revision=None
+    )
+    cases_services.case_flag_set(case_id=case.pk, code="vulnerable", on=True, by=staff.caseworker)
+    # The case page's first screen: its header with the main actions, and the summary.
+    context, page = _page(chromium, demo_site, staff.caseworker, 1280, 800)
+    try:
+        page.goto(f"/staff/cases/{case.reference}/")
+        page.screenshot(path=IMAGES / "workspace-case.png")
+    finally:
+        context.close()
     context, page = _page(chromium, demo_site, staff.caseworker, 1280, 900)
     try:
         page.goto(f"/staff/cases/{case.reference}/decision/")

@@ -64,7 +64,9 @@ def test_caseworker_decides_and_the_person_reads_it_and_replies(chromium, demo_s
         # Take the case, then write to the person.
         worker.submit('main button[value="me"]')
         assert "Casey Worker" in page.locator("#summary + dl, main").first.inner_text()
-        # Start from a saved reply: following its link fills the message box.
+        # The messages are a section of the case page of their own. Start from a saved
+        # reply: following its link fills the message box.
+        worker.activate(f'main a[href="/staff/cases/{case.reference}/messages/"]')
         worker.activate(f'main a[href="?reply={saved.pk}#message-body"]')
         assert page.locator('[name="body"]').input_value() == saved.body_en
         worker.submit("#message-form button.govuk-button")

@@ -48,7 +48,7 @@ def test_caseworker_reads_the_checks_and_runs_them_again(chromium, demo_site, ax
     page.set_default_timeout(15_000)
     worker = Citizen(page, keyboard=keyboard, language="en", axe=axe)
     try:
-        worker.visit(f"/staff/cases/{case.reference}/")
+        worker.visit(f"/staff/cases/{case.reference}/checks/")
         checks = page.locator(".app-checks").inner_text()
         assert "Same NI number on another application" in checks
         assert "Could not run" in checks
@@ -83,7 +83,7 @@ def test_checks_that_did_not_run_never_look_green_in_either_language(
     page.set_default_timeout(15_000)
     worker = Citizen(page, keyboard=keyboard, language="en", axe=axe)
     try:
-        worker.visit(f"/staff/cases/{case.reference}/")
+        worker.visit(f"/staff/cases/{case.reference}/checks/")
         person_match = page.locator("#check-person-match")
         assert person_match.locator(".govuk-tag").inner_text() == "Not run"
         assert "govuk-tag--green" not in person_match.locator(".govuk-tag").get_attribute("class")
@@ -103,7 +103,7 @@ def test_checks_that_did_not_run_never_look_green_in_either_language(
         assert "Linkage run" in person_match.inner_text()
         # In Welsh.
         worker.language = "cy"
-        worker.visit(f"/language/cy/?next=/staff/cases/{case.reference}/")
+        worker.visit(f"/language/cy/?next=/staff/cases/{case.reference}/checks/")
         assert person_match.locator(".govuk-tag").inner_text() == "Heb ei redeg"
         assert "Nid yw'r mynegai pobl wedi'i adeiladu eto" in person_match.inner_text()
         assert page.locator("#check-account-holder-name .govuk-tag").inner_text() == "Gwyrdd"

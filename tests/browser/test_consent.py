@@ -122,7 +122,8 @@ def test_a_caseworker_records_an_answer_given_by_phone(chromium, demo_site, axe,
     page.set_default_timeout(15_000)
     worker = Citizen(page, keyboard=keyboard, language="en", axe=axe)
     try:
-        worker.visit(f"/staff/cases/{case.reference}/")
+        # Where they stand is in the case page's access section, by the refer form.
+        worker.visit(f"/staff/cases/{case.reference}/access/")
         assert "They have not been asked." in page.locator("main").inner_text()
         worker.activate(f'main a[href="/staff/cases/{case.reference}/consents/provider_sharing/"]')
         words = page.locator("#words").inner_text()
@@ -131,7 +132,7 @@ def test_a_caseworker_records_an_answer_given_by_phone(chromium, demo_site, axe,
         assert page.locator(".govuk-error-summary").count() == 1
         worker.answer({"given": "yes", "method": "phone"})
         worker.submit("main form button.govuk-button")
-        assert worker.path == f"/staff/cases/{case.reference}/"
+        assert worker.path == f"/staff/cases/{case.reference}/access/"
         main = page.locator("main").inner_text()
         assert "Their answer is recorded." in main and "They said yes on" in main
         worker.visit(f"/staff/cases/{case.reference}/consents/")

@@ -82,7 +82,7 @@ def test_staff_messaging_pages_pass_axe(chromium, demo_site, axe, mode):
     page.set_default_timeout(15_000)
     leader = Citizen(page, keyboard=keyboard, language="en", axe=axe)
     try:
-        leader.visit(f"/staff/cases/{case.reference}/")
+        leader.visit(f"/staff/cases/{case.reference}/history/")
         assert "Messages sent" in page.locator("main").inner_text()
         leader.visit(f"/staff/cases/{case.reference}/preferences/")
         leader.submit("main form button.govuk-button", "without a reason")

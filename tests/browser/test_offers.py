@@ -91,7 +91,7 @@ def test_a_leader_records_a_phone_answer_then_holds_and_releases_the_payment(
     payment = PaymentInstruction.objects.get(case=case)
     context, page, leader = _browser(chromium, demo_site, axe, staff.leader, keyboard)
     try:
-        leader.visit(f"/staff/cases/{case.reference}/")
+        leader.visit(f"/staff/cases/{case.reference}/payments/")
         main = page.locator("main").inner_text()
         assert REPAYMENTS in main and "Waiting for the person to accept" in main
         # The person phoned to accept.

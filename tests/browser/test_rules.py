@@ -43,7 +43,7 @@ def test_approve_as_the_rules_suggest_and_try_rules(chromium, demo_site, axe, mo
     page.set_default_timeout(15_000)
     worker = Citizen(page, keyboard=keyboard, language="en", axe=axe)
     try:
-        worker.visit(f"/staff/cases/{case.reference}/")
+        worker.visit(f"/staff/cases/{case.reference}/checks/")
         # The rules in caseworker words first; the engine's working folded away.
         said = page.locator("#rules-plain").inner_text()
         assert "Sam does not get Universal Credit." in said

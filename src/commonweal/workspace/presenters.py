@@ -1,11 +1,15 @@
 """Turning selector results into what the workspace templates show: labels in the page's
 language, GOV.UK component parameters, and plain-English timeline lines."""
 
+import datetime
+from collections.abc import Collection
+
 from django.contrib import messages
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from commonweal.catalogue import selectors as catalogue
 from commonweal.core.jinja import date_long, local_name, localised
@@ -723,9 +727,27 @@ def notice_preview(case, event: str, definition, extra_for=None) -> dict:
     }
 
 
-def case_view(page, context, language: str) -> dict:
-    """What the case page shows beyond the raw case: labels, rows and choices."""
+def due_days(case, due_state: str, today: datetime.date | None = None) -> str:
+    """How far the case is from its due date, in days: "3 days left", "2 days overdue",
+    "Due today" (nothing once it is closed, or while the time limit is paused)."""
+    if due_state in ("closed", "paused"):
+        return ""
+    days = (case.due_date - (today or timezone.localdate())).days
+    if days > 0:
+        return ngettext("%(num)s day left", "%(num)s days left", days) % {"num": days}
+    if days < 0:
+        return ngettext("%(num)s day overdue", "%(num)s days overdue", -days) % {"num": -days}
+    return _("Due today")
+
+
+def case_view(page, context, language: str, wants: Collection[str] | None = None) -> dict:
+    """What the case page shows beyond the raw case: labels, rows and choices. `wants`
+    names the parts a section of the page shows ("answers", "timeline", "members",
+    "teams", "organisations"): the others, which cost queries, are left out; None is all."""
     from commonweal.organisations import selectors as organisations
+
+    def wanted(part: str) -> bool:
+        return wants is None or part in wants
 
     case = page.case
     definition = page.definition
@@ -748,7 +770,7 @@ def case_view(page, context, language: str) -> dict:
         "manual_flags": [(code, FLAG_LABELS[code], code in page.flags) for code in MANUAL_FLAGS],
         "next_stages": [(s.id, s.title.text(language)) for s in definition.next_stages(case.stage)],
         "answers": answer_rows(definition, case.application, language)
-        if page.sees("answers")
+        if page.sees("answers") and wanted("answers")
         else [],
         "timeline": timeline(page, language),
         "scope_labels": SCOPE_LABELS,
@@ -764,16 +786,18 @@ def case_view(page, context, language: str) -> dict:
     if decision:
         view["decision"] = decision_summary(page, language)
         view["earlier_decisions"] = decision_history(page, language)[1:]
-    if page.can_act:
+    if page.can_act and wanted("members"):
         view["members"] = [
             (m.user_id, str(m.user))
             for m in organisations.team_members(team_ids=[case.team_id] if case.team_id else [])
         ]
+    if page.can_act and wanted("teams"):
         view["teams"] = [
             (team.pk, f"{local_name(team)} ({local_name(team.organisation)})")
             for team in organisations.teams_for_transfer(organisation_ids=context.organisation_ids)
             if team.pk != case.team_id
         ]
+    if page.can_act and wanted("organisations"):
         view["organisations"] = [
             (o.pk, local_name(o))
             for o in organisations.organisations_for_referral(exclude_ids=context.organisation_ids)

@@ -41,7 +41,18 @@ urlpatterns = [
     path("letters/<int:batch_id>/build/", letters.print_batch_build, name="letters-build"),
     path("letters/<int:batch_id>/download/", letters.print_batch_download, name="letters-download"),
     # A case.
+    # The case page: the summary at the case's own URL, each other section beneath it.
     path("cases/<str:reference>/", case.case_detail, name="case"),
+    *(
+        path(
+            f"cases/<str:reference>/{section.slug}/",
+            case.case_detail,
+            {"section": section.slug},
+            name=f"case-{section.slug}",
+        )
+        for section in case.SECTIONS
+        if section.slug
+    ),
     path("cases/<str:reference>/decision/", decisions.decide, name="decide"),
     path("cases/<str:reference>/decision/correct/", decisions.correct, name="decide-correct"),
     path("cases/<str:reference>/do/<slug:action>/", case_actions.case_action, name="case-action"),

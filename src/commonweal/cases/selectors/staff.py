@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -472,9 +472,17 @@ class CasePage:
         return self.scope is None or part in self.scope
 
 
-def case_for_staff(*, context: StaffContext, reference: str) -> CasePage | None:
+def case_for_staff(
+    *, context: StaffContext, reference: str, parts: Collection[str] | None = None
+) -> CasePage | None:
     """Everything the case page shows, or None when the case does not exist or is not one
-    this member of staff may see (the same answer for both)."""
+    this member of staff may see (the same answer for both). `parts` narrows what is read
+    beyond the case to those named ("timeline", "referrals", "decisions", "checks",
+    "person"), for a section of the case page that shows only them; None reads them all."""
+
+    def wanted(part: str) -> bool:
+        return parts is None or part in parts
+
     case = (
         Case.objects.filter(case_access_q(context), reference=reference)
         .select_related(
@@ -504,7 +512,7 @@ def case_for_staff(*, context: StaffContext, reference: str) -> CasePage | None:
         due_state="closed" if case.closed_at else due_state(case),
         flags=[flag.code for flag in CaseFlag.objects.filter(case=case)],
     )
-    if page.sees("timeline"):
+    if page.sees("timeline") and wanted("timeline"):
         page.events = list(
             CaseEvent.objects.filter(case=case)
             .select_related("actor", "on_behalf_of")
@@ -513,15 +521,17 @@ def case_for_staff(*, context: StaffContext, reference: str) -> CasePage | None:
         page.tasks = list(
             Task.objects.filter(case=case).select_related("assigned_to", "completed_by")
         )
-    page.referrals = list(
-        Referral.objects.filter(case=case)
-        .select_related("organisation", "referred_by")
-        .order_by("-created_at")
-    )
-    page.decisions = list(Decision.objects.filter(case=case).select_related("decided_by"))
-    if full:
+    if wanted("referrals"):
+        page.referrals = list(
+            Referral.objects.filter(case=case)
+            .select_related("organisation", "referred_by")
+            .order_by("-created_at")
+        )
+    if wanted("decisions"):
+        page.decisions = list(Decision.objects.filter(case=case).select_related("decided_by"))
+    if full and wanted("checks"):
         page.check_results = CHECK_READS.get("current-results")(case_id=case.pk)
-    if page.sees("person"):
+    if page.sees("person") and wanted("person"):
         from commonweal.people import selectors as people_selectors
 
         page.representatives = people_selectors.representatives_of(person=case.person)

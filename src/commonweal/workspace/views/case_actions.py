@@ -1,8 +1,9 @@
 """Every change made from the case page, behind one URL (`cases/<reference>/do/<action>/`).
 
 Each action is one small function registered in `ACTIONS`: it reads its fields from the
-form, makes one service call and returns the words to show (or a response of its own). A
-refusal brings the case page back with why and what was typed, anchored at the field.
+form, makes one service call and returns the words to show (or a response of its own), then
+goes back to the section of the case page that shows the change (`case.ACTION_SECTIONS`). A
+refusal brings that section back with why and what was typed, anchored at the field.
 """
 
 from collections.abc import Callable
@@ -24,7 +25,7 @@ from commonweal.people import services as people_services
 from commonweal.rights import services as rights_services
 
 from .. import presenters
-from .case import refused_page
+from .case import ACTION_SECTIONS, refused_page, section_url
 from .common import case_or_404, posted_date, posted_revision, staff_required
 
 # An action: (the request, the case page) -> the words to flash, or a response.
@@ -79,7 +80,9 @@ def case_action(request, reference, action):
     if isinstance(done, HttpResponse):
         return done
     presenters.flash(request, done)
-    return redirect("workspace:case", reference=page.case.reference)
+    # Back to the section of the case page that shows what changed (flash at the top).
+    section, _anchor = ACTION_SECTIONS.get(action, ("", ""))
+    return redirect(section_url(page.case.reference, section))
 
 
 @action("assign")

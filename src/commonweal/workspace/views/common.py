@@ -2,6 +2,7 @@
 404), the access log's record of reading it, and the small parsers of posted values."""
 
 import datetime
+from collections.abc import Collection
 from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
@@ -71,21 +72,31 @@ def page(request, template: str, status: int = 200, **context):
     return render(request, template, context, status=status)
 
 
-def case_or_404(request, reference: str) -> cases_selectors.CasePage:
+def case_or_404(
+    request, reference: str, loads: Collection[str] | None = None
+) -> cases_selectors.CasePage:
     """The case page: the case as cases holds it, with what messaging and intake hold about
-    it in the parts this member of staff may see."""
-    found = cases_selectors.case_for_staff(context=request.staff, reference=reference.upper())
+    it in the parts this member of staff may see. `loads` names what a section of the page
+    shows (see `case.SECTIONS`), and nothing else is read; None reads everything, for the
+    changes made from the page."""
+    found = cases_selectors.case_for_staff(
+        context=request.staff, reference=reference.upper(), parts=loads
+    )
     if found is None:
         # The same answer whether the case does not exist or is not one they may see.
         raise Http404("No such case")
+
+    def wanted(part: str) -> bool:
+        return loads is None or part in loads
+
     case_id = found.case.pk
-    if found.sees("messages"):
+    if found.sees("messages") and wanted("messages"):
         found.thread = messaging_selectors.case_thread_for_staff(case_id=case_id)
-    if found.sees("evidence"):
+    if found.sees("evidence") and wanted("evidence"):
         found.uploads = intake_selectors.application_uploads_for_staff(
             application_id=found.case.application_id
         )
-    if found.sees("timeline"):
+    if found.sees("timeline") and wanted("messages-sent"):
         found.messages = messaging_selectors.case_messages_sent(case_id=case_id)
     return found
 

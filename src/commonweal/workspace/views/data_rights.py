@@ -141,6 +141,12 @@ def staff_consents(request, reference):
     )
 
 
+def _case_section_for(purpose: str) -> str:
+    """The section of the case page that shows the answer: sharing with organisations that
+    help is with the referrals (access); the others are with the person (the summary)."""
+    return "workspace:case-access" if purpose == "provider_sharing" else "workspace:case"
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
 @staff_required
 def staff_consent(request, reference, purpose):
@@ -176,7 +182,7 @@ def staff_consent(request, reference, purpose):
                 language=language,
             )
             messages.success(request, _("Their answer is recorded."))
-            return redirect("workspace:case", reference=case.reference)
+            return redirect(_case_section_for(purpose), reference=case.reference)
     return _staff_page(
         request,
         "workspace/data_rights/consent.html",
@@ -191,6 +197,6 @@ def staff_consent(request, reference, purpose):
         errors=errors,
         error_for={error["href"][1:]: error["text"] for error in reversed(errors)},
         page_title=_("Record their answer"),
-        back_url=reverse("workspace:case", args=[case.reference]),
+        back_url=reverse(_case_section_for(purpose), args=[case.reference]),
         nav="",
     )
