@@ -274,7 +274,7 @@ def test_the_case_page_says_it_plainly_first_and_the_working_behind_details(clie
     case = make_case(citizen, eligibility={**ELIGIBLE, "industrial-action": "yes"})
     services.rules_evaluate(case=case)
     client.force_login(staff.caseworker)
-    html = client.get(f"/staff/cases/{case.reference}/").content.decode()
+    html = client.get(f"/staff/cases/{case.reference}/checks/").content.decode()
     panel = html[html.index('id="rules"') :]
     plain_at = panel.index('id="rules-plain"')
     working_at = panel.index('<details class="govuk-details" id="rules-working">')
@@ -300,7 +300,7 @@ def test_the_plain_sentences_cost_the_case_page_no_query(client, citizen, staff,
         catalogue.published_cache_clear()
         catalogue.definitions_cache_clear()
         with CaptureQueriesContext(connection) as captured:
-            assert client.get(f"/staff/cases/{case.reference}/").status_code == 200
+            assert client.get(f"/staff/cases/{case.reference}/checks/").status_code == 200
         return len(captured.captured_queries)
 
     with_sentences = queries()
