@@ -26,6 +26,8 @@ from ..models import Case, CaseEvent, CaseFlag, Decision, Referral, Task
 from ..registry import CHECK_READS
 
 PAGE_SIZE = 50
+# The queue shows 50 cases a page, or 100 by choice; nothing else is accepted.
+PER_PAGE_CHOICES = (50, 100)
 # A name search looks at this many matching people at most (a common surname matches
 # thousands; the list says when there may be more).
 SEARCH_PEOPLE_LIMIT = 250
@@ -37,6 +39,7 @@ SORTS = {
     "opened": ("opened_at", "id"),
     "-opened": ("-opened_at", "-id"),
     "reference": ("reference",),
+    "-reference": ("-reference",),
 }
 # Flags worked out from the case rather than set by hand.
 DERIVED_FLAGS = ("unanswered", "red_check", "reconsideration")
@@ -170,6 +173,7 @@ class QueueFilters:
     flag: str = ""
     sort: str = "due"
     page: int = 1
+    per_page: int = PAGE_SIZE
 
     @classmethod
     def from_query(cls, params) -> "QueueFilters":
@@ -188,6 +192,7 @@ class QueueFilters:
             flag=params.get("flag", "")[:20],
             sort=params.get("sort", "due") if params.get("sort", "due") in SORTS else "due",
             page=max(1, number("page") or 1),
+            per_page=next((n for n in PER_PAGE_CHOICES if n == number("per_page")), PAGE_SIZE),
         )
         if (
             filters.assigned not in ("", "me", "nobody", "anyone")
@@ -195,6 +200,23 @@ class QueueFilters:
         ):
             filters.assigned = ""
         return filters
+
+    def as_query(self, *, page: bool = False) -> dict[str, str]:
+        """The filters as query parameters, leaving out those at their default (and the
+        page number unless asked): what a saved filter keeps and a link carries."""
+        # The team always: without it the queue opens at the person's first team, while
+        # an empty one means all their teams.
+        query: dict[str, str] = {"team": "" if self.team is None else str(self.team)}
+        for name in ("service", "stage", "due", "assigned", "flag"):
+            if getattr(self, name):
+                query[name] = getattr(self, name)
+        if self.sort != "due":
+            query["sort"] = self.sort
+        if self.per_page != PAGE_SIZE:
+            query["per_page"] = str(self.per_page)
+        if page and self.page != 1:
+            query["page"] = str(self.page)
+        return query
 
 
 @dataclass
@@ -261,8 +283,10 @@ def queue_rows_queryset(*, context, filters: QueueFilters):
     return _filtered(context, filters).order_by(*SORTS[filters.sort])
 
 
-def queue_page(*, context, filters: QueueFilters, page_size: int = PAGE_SIZE) -> QueuePage:
-    """One page of the open cases matching the filters, and how many there are."""
+def queue_page(*, context, filters: QueueFilters, page_size: int | None = None) -> QueuePage:
+    """One page of the open cases matching the filters (`filters.per_page` of them unless
+    `page_size` says otherwise), and how many there are."""
+    page_size = page_size or filters.per_page
     cases = _filtered(context, filters)
     total = cases.count()
     pages = max(1, -(-total // page_size))

@@ -46,6 +46,7 @@ def case_detail(request, reference, errors=None, status=200, values=None):
         checks_pending=checks_selectors.pending_run(case_id=page.case.pk) if page.can_act else None,
         page=page,
         case=page.case,
+        pager=presenters.case_pager(request, page.case.reference),
         sharing=rights_selectors.case_sharing_consent(case=page.case),
         consent_answer=rights_selectors.consent_answer_sentence,
         **_offer_and_payment(request, page),
