@@ -80,6 +80,29 @@ def test_the_queue_fills_a_1280_by_800_screen_and_next_case_works(
                 .map(row => row.getBoundingClientRect().height)"""
         )
         assert max(heights) < 40, heights
+        # The leaders' tools open from "More", by keyboard or mouse, with or without JavaScript.
+        if keyboard:
+            worker.tab_to("summary.app-nav-more__summary")
+            page.keyboard.press("Enter")
+        else:
+            page.click("summary.app-nav-more__summary")
+        assert page.get_by_role("link", name="Workload").is_visible()
+        axe.check(page, "/staff/queue/ with More open", javascript=keyboard)
+
+        # Save the filters: without a name they are asked again, then kept under one (typing
+        # j and k into the name types them: the shortcuts keep out of form fields).
+        if keyboard:
+            worker.tab_to("details.app-save-filters summary")
+            page.keyboard.press("Enter")
+        else:
+            page.click("details.app-save-filters summary")
+        worker.submit("details.app-save-filters button", "with no name")
+        assert page.locator(".govuk-error-summary").count() == 1
+        worker.fill("#filter-name", "Overdue jobs kept")
+        worker.submit("main form button.govuk-button", "saved")
+        saved = page.get_by_role("navigation", name="Your saved filters")
+        assert saved.get_by_role("link", name="Overdue jobs kept").is_visible()
+
         references = page.locator("tr[data-case-row] a[data-case-link]").all_inner_texts()
         assert len(references) == OPEN_CASES
 
