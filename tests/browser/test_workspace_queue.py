@@ -135,6 +135,14 @@ def test_the_queue_fills_a_1280_by_800_screen_and_next_case_works(
             assert worker.path == f"/staff/cases/{references[1]}/"
             worker.activate('a[rel="prev"]')
             assert worker.path == f"/staff/cases/{references[0]}/"
+            # In Welsh, whose words are longer, the navigation and the rows fit as well.
+            welsh = Citizen(page, keyboard=False, language="cy", axe=axe)
+            welsh.visit("/language/cy/?next=/staff/queue/", "in Welsh")
+            assert welsh.path == "/staff/queue/"
+            assert page.evaluate(NAVIGATION_ROWS) == 1, "the Welsh navigation wraps"
+            welsh_rows = page.evaluate(ROWS_ON_FIRST_SCREEN)
+            print(f"in Welsh: {welsh_rows} case rows wholly visible")
+            assert welsh_rows >= 15
     finally:
         context.close()
     axe.finish()
