@@ -201,9 +201,9 @@ class QueueFilters:
             filters.assigned = ""
         return filters
 
-    def as_query(self, *, page: bool = False) -> dict[str, str]:
-        """The filters as query parameters, leaving out those at their default (and the
-        page number unless asked): what a saved filter keeps and a link carries."""
+    def as_query(self) -> dict[str, str]:
+        """The filters as query parameters, leaving out those at their default and the page
+        number: what a saved filter keeps and the sort and page-size links carry."""
         # The team always: without it the queue opens at the person's first team, while
         # an empty one means all their teams.
         query: dict[str, str] = {"team": "" if self.team is None else str(self.team)}
@@ -214,8 +214,6 @@ class QueueFilters:
             query["sort"] = self.sort
         if self.per_page != PAGE_SIZE:
             query["per_page"] = str(self.per_page)
-        if page and self.page != 1:
-            query["page"] = str(self.page)
         return query
 
 
