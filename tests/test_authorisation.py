@@ -38,7 +38,7 @@ from django.utils import timezone
 
 from commonweal.accounts import services as accounts_services
 from commonweal.api import services as api_services
-from commonweal.cases.models import Case, CaseEvent, Decision, Task
+from commonweal.cases.models import Case, CaseEvent, Decision, SavedQueueFilter, Task
 from commonweal.catalogue import selectors as catalogue
 from commonweal.devtools.management.commands.bench import BUDGETING_LOAN_ANSWERS
 from commonweal.intake import services as intake_services
@@ -200,6 +200,13 @@ ROUTES: dict[str, Route] = {
             "step": "confirm",
             "batch": "0123456789abcdef0123456789abcdef",
         },
+    ),
+    # A member of staff's own saved filters: saving is for any of them, deleting only theirs.
+    "staff/queue/saved-filters/": Route(
+        STAFF_PAGE, post=True, data={"name": "Someone else's", "query": "due=overdue"}
+    ),
+    "staff/queue/saved-filters/<int:filter_id>/delete/": Route(
+        STAFF_OBJECT, {"filter_id": "saved_filter"}, post=True
     ),
     "staff/search/": Route(STAFF_PAGE, url="/staff/search/?q=Quillfeather"),
     "staff/workload/": Route(STAFF_PAGE),
@@ -571,6 +578,13 @@ def build_world(tmp_path) -> World:
     # Made after the day's batch, so it waits for the next one.
     _waiting_case, payment = paid_case(staff.leader)
 
+    # A caseworker of organisation A's saved queue filter.
+    from commonweal.cases import services as cases_services
+
+    saved_filter = cases_services.saved_filter_save(
+        user_id=staff.caseworker.pk, name="Overdue", query={"due": "overdue"}
+    )
+
     # New contact details given for A on the phone, waiting for a check.
     people_services.contact_change_request(
         person=person_a,
@@ -607,6 +621,7 @@ def build_world(tmp_path) -> World:
         "upload": upload.pk,
         "bulk": bulk.pk,
         "print_batch": print_batch.pk,
+        "saved_filter": saved_filter.pk,
         "batch": batch.pk,
         "payment": payment.pk,
         "data_request": data_request.pk,
@@ -740,6 +755,12 @@ def snapshot(world: World) -> dict:
         "person": list(PersonChange.objects.filter(person=case.person).values_list("pk")),
         "contact changes": list(ContactChange.objects.values_list("pk", "status")),
         "bulk": list(BulkSend.objects.values_list("pk", "status")),
+        # A's caseworker's (staff of B may save their own).
+        "saved filter": list(
+            SavedQueueFilter.objects.filter(pk=world.values["saved_filter"]).values_list(
+                "pk", "name", "query"
+            )
+        ),
         "payments": list(PaymentInstruction.objects.order_by("pk").values_list("pk", "status")),
     }
 

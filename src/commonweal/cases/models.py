@@ -378,3 +378,24 @@ class Referral(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} to {self.organisation_id}"
+
+
+class SavedQueueFilter(models.Model):
+    """A member of staff's own named choice of team queue filters (and sort and page size),
+    kept as the query string the queue reads. Nobody else sees it."""
+
+    NAME_MAX_LENGTH = 60
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=NAME_MAX_LENGTH)
+    query = models.CharField(max_length=500)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            # Saving twice under one name (a double click) keeps one.
+            models.UniqueConstraint(fields=["user", "name"], name="saved_queue_filter_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -920,3 +920,6 @@ from .referrals import case_refer as case_refer  # noqa: E402
 from .referrals import case_refer_after_consent as case_refer_after_consent  # noqa: E402
 from .referrals import referral_end as referral_end  # noqa: E402
 from .referrals import referrals_end_for_person as referrals_end_for_person  # noqa: E402
+from .saved_filters import SavedFilterRefused as SavedFilterRefused  # noqa: E402
+from .saved_filters import saved_filter_delete as saved_filter_delete  # noqa: E402
+from .saved_filters import saved_filter_save as saved_filter_save  # noqa: E402

@@ -29,6 +29,17 @@ def date_long(value) -> str:
     return formats.date_format(value, "j F Y")
 
 
+def date_short(value, today: datetime.date | None = None) -> str:
+    """A date where space is short: "12 Dec" this year, "12 Dec 2027" in any other, with
+    the month's short name in the active language ("12 Rhag" in Welsh)."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, datetime.datetime):
+        value = (timezone.localtime(value) if timezone.is_aware(value) else value).date()
+    today = today or timezone.localdate()
+    return formats.date_format(value, "j M" if value.year == today.year else "j M Y")
+
+
 def datetime_long(value) -> str:
     """A moment as GOV.UK writes it ("3 May 2026 at 2:15pm")."""
     if value is None:

@@ -32,6 +32,12 @@ urlpatterns = [
     path("", queues.my_work, name="my-work"),
     path("queue/", queues.queue, name="queue"),
     path("queue/confirm/", bulk_actions.confirm, name="queue-confirm"),
+    path("queue/saved-filters/", queues.queue_filter_save, name="queue-filter-save"),
+    path(
+        "queue/saved-filters/<int:filter_id>/delete/",
+        queues.queue_filter_delete,
+        name="queue-filter-delete",
+    ),
     path("search/", queues.search, name="search"),
     path("workload/", queues.workload, name="workload"),
     # Letters and bulk messages.

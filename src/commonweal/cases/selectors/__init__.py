@@ -8,6 +8,9 @@ this module only."""
 # The models other apps name in their type hints (they may not import cases' models).
 from ..models import Case as Case
 from ..models import Decision as Decision
+
+# A member of staff's saved queue filters (kept with the queue's filters they name).
+from ..saved_filters import saved_filters as saved_filters
 from .bulk import *  # noqa: F403
 from .citizen import *  # noqa: F403
 from .offers import *  # noqa: F403

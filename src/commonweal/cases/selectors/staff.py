@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from commonweal.organisations.selectors import StaffContext
 
 PAGE_SIZE = 50
+# The queue shows 50 cases a page, or 100 by choice; nothing else is accepted.
+PER_PAGE_CHOICES = (50, 100)
 # A name search looks at this many matching people at most (a common surname matches
 # thousands; the list says when there may be more).
 SEARCH_PEOPLE_LIMIT = 250
@@ -42,6 +44,7 @@ SORTS = {
     "opened": ("opened_at", "id"),
     "-opened": ("-opened_at", "-id"),
     "reference": ("reference",),
+    "-reference": ("-reference",),
 }
 # Flags worked out from the case rather than set by hand.
 DERIVED_FLAGS = ("unanswered", "red_check", "reconsideration")
@@ -175,6 +178,7 @@ class QueueFilters:
     flag: str = ""
     sort: str = "due"
     page: int = 1
+    per_page: int = PAGE_SIZE
 
     @classmethod
     def from_query(cls, params: Mapping[str, str]) -> QueueFilters:
@@ -193,6 +197,7 @@ class QueueFilters:
             flag=params.get("flag", "")[:20],
             sort=params.get("sort", "due") if params.get("sort", "due") in SORTS else "due",
             page=max(1, number("page") or 1),
+            per_page=next((n for n in PER_PAGE_CHOICES if n == number("per_page")), PAGE_SIZE),
         )
         if (
             filters.assigned not in ("", "me", "nobody", "anyone")
@@ -200,6 +205,21 @@ class QueueFilters:
         ):
             filters.assigned = ""
         return filters
+
+    def as_query(self) -> dict[str, str]:
+        """The filters as query parameters, leaving out those at their default and the page
+        number: what a saved filter keeps and the sort and page-size links carry."""
+        # The team always: without it the queue opens at the person's first team, while
+        # an empty one means all their teams.
+        query: dict[str, str] = {"team": "" if self.team is None else str(self.team)}
+        for name in ("service", "stage", "due", "assigned", "flag"):
+            if getattr(self, name):
+                query[name] = getattr(self, name)
+        if self.sort != "due":
+            query["sort"] = self.sort
+        if self.per_page != PAGE_SIZE:
+            query["per_page"] = str(self.per_page)
+        return query
 
 
 @dataclass
@@ -267,9 +287,11 @@ def queue_rows_queryset(*, context: StaffContext, filters: QueueFilters) -> Quer
 
 
 def queue_page(
-    *, context: StaffContext, filters: QueueFilters, page_size: int = PAGE_SIZE
+    *, context: StaffContext, filters: QueueFilters, page_size: int | None = None
 ) -> QueuePage:
-    """One page of the open cases matching the filters, and how many there are."""
+    """One page of the open cases matching the filters (`filters.per_page` of them unless
+    `page_size` says otherwise), and how many there are."""
+    page_size = page_size or filters.per_page
     cases = _filtered(context, filters)
     total = cases.count()
     pages = max(1, -(-total // page_size))

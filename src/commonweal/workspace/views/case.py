@@ -152,6 +152,7 @@ def case_detail(request, reference, section="", errors=None, status=200, values=
         values=values,
         page=page,
         case=page.case,
+        pager=presenters.case_pager(request, page.case.reference),
         page_title=f"{shown.title} – {title}" if shown.slug else title,
         nav="",
         **context,

@@ -2,11 +2,14 @@
 actions: views/bulk_actions.py), search, and the team leader's workload."""
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from commonweal.cases import selectors as cases_selectors
+from commonweal.cases import services as cases_services
 from commonweal.organisations import selectors as organisations
 from commonweal.privacy import services as privacy
 
@@ -46,6 +49,7 @@ def queue_response(request, *, errors: list[dict] | None = None, values=None) ->
         # First visit: the person's own (first) team; "All your teams" is a choice.
         filters.team = next(iter(sorted(context.work_team_ids)), None)
     page = cases_selectors.queue_page(context=context, filters=filters)
+    presenters.remember_case_list(request, page.rows)
     members = organisations.team_members(
         team_ids=[filters.team] if filters.team else context.work_team_ids
     )
@@ -69,9 +73,60 @@ def queue_response(request, *, errors: list[dict] | None = None, values=None) ->
             errors=errors,
             rows=rows,
         ),
+        sorting=presenters.queue_sorting(filters),
+        per_page=presenters.queue_per_page(filters),
+        filter_query=filters.as_query(),
+        saved_filters=presenters.saved_filter_links(
+            cases_selectors.saved_filters(user_id=request.user.pk)
+        ),
         page_title=_("Team queue"),
         nav="queue",
     )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@staff_required
+def queue_filter_save(request):
+    """Save the queue's current filters under a name. The queue's own form posts here; on
+    a problem this page asks again, with the filters kept in the form."""
+    source = request.POST if request.method == "POST" else request.GET
+    query = QueryDict(source.get("query", "")[:1000])
+    errors = []
+    name = source.get("name", "")
+    if request.method == "POST":
+        try:
+            saved = cases_services.saved_filter_save(
+                user_id=request.user.pk, name=name, query=query
+            )
+        except cases_services.SavedFilterRefused as refused:
+            errors.append({"text": refused.message, "href": f"#{refused.field}"})
+        else:
+            presenters.flash(request, _("Filters saved as “%(name)s”.") % {"name": saved.name})
+            return redirect(reverse("workspace:queue") + "?" + saved.query)
+    return _page(
+        request,
+        "workspace/queue_filter_save.html",
+        status=400 if errors else 200,
+        errors=errors,
+        name=name,
+        query=cases_selectors.QueueFilters.from_query(query).as_query(),
+        back_url=reverse("workspace:queue") + "?" + query.urlencode(),
+        page_title=_("Save these filters"),
+        nav="queue",
+    )
+
+
+@require_http_methods(["POST"])
+@staff_required
+def queue_filter_delete(request, filter_id: int):
+    """Delete one of the person's own saved filters; anyone else's is not found."""
+    if not cases_services.saved_filter_delete(user_id=request.user.pk, filter_id=filter_id):
+        raise Http404("No such saved filter")
+    presenters.flash(request, _("Saved filter deleted."))
+    back = request.POST.get("next", "")
+    if not back.startswith("?"):
+        back = ""
+    return redirect(reverse("workspace:queue") + back)
 
 
 @require_http_methods(["GET", "HEAD"])
