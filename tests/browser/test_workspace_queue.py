@@ -118,12 +118,14 @@ def test_the_queue_fills_a_1280_by_800_screen_and_next_case_works(
             assert page.locator("details.app-shortcuts summary").is_visible()
             worker._go(lambda: page.keyboard.press("j"), "by the shortcut")
             assert worker.path == f"/staff/cases/{references[1]}/"
-            # Typing a j in a form field types it, and stays on the page.
+            # Typing a j in a form field (the history section's note) types it, and stays on
+            # the page; the shortcuts work from every section of the case.
+            worker.visit(f"/staff/cases/{references[1]}/history/")
             field = page.locator("main textarea").first
             field.focus()
             page.keyboard.type("jk")
             assert field.input_value().endswith("jk")
-            assert worker.path == f"/staff/cases/{references[1]}/"
+            assert worker.path == f"/staff/cases/{references[1]}/history/"
             page.locator("main").first.click(position={"x": 1, "y": 1})
             worker._go(lambda: page.keyboard.press("k"), "back by the shortcut")
             assert worker.path == f"/staff/cases/{references[0]}/"
