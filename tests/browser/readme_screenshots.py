@@ -3,7 +3,7 @@ file name does not start with test_); run it on purpose after changing these pag
 
     pytest tests/browser/readme_screenshots.py
 
-It writes docs/images/workspace-case.png, workspace-decision-error.png,
+It writes docs/images/workspace-queue.png, workspace-case.png, workspace-decision-error.png,
 workspace-decision-preview.png and decision-reconsidered.png."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from django.test import Client
 
 from commonweal.cases import services as cases_services
 from commonweal.organisations.selectors import staff_context
-from tests.workspace import citizen_case, make_staff
+from tests.workspace import citizen_case, make_staff, submit_case
 
 IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
 
@@ -48,6 +48,15 @@ def test_readme_screenshots(chromium, demo_site):
         case_id=case.pk, assignee_id=staff.caseworker.pk, by=staff.caseworker, revision=None
     )
     cases_services.case_flag_set(case_id=case.pk, code="vulnerable", on=True, by=staff.caseworker)
+    # The team queue on a working day's screen: one line a case.
+    for _ in range(24):
+        submit_case(account)
+    context, page = _page(chromium, demo_site, staff.caseworker, 1280, 800)
+    try:
+        page.goto("/staff/queue/")
+        page.screenshot(path=IMAGES / "workspace-queue.png")
+    finally:
+        context.close()
     # The case page's first screen: its header with the main actions, and the summary.
     context, page = _page(chromium, demo_site, staff.caseworker, 1280, 800)
     try:
