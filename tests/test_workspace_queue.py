@@ -199,6 +199,20 @@ def test_fifty_a_page_unless_a_hundred_is_chosen(client, staff, citizen):
     assert len(references(c.get("/staff/queue/?per_page=51").content.decode())) == 50
 
 
+def test_a_big_queue_counts_up_to_its_limit_and_says_more_than(client, staff, citizen, monkeypatch):
+    from commonweal.cases.selectors import staff as staff_selectors
+
+    cases = [submit_case(citizen) for _ in range(4)]
+    monkeypatch.setattr(staff_selectors, "QUEUE_COUNT_LIMIT", 3)
+    c = signed_in(client, staff.caseworker)
+    html = c.get("/staff/queue/?per_page=50").content.decode()
+    assert "More than 3 open cases" in html
+    # The page still lists what it holds; only the count stops.
+    assert len(references(html)) == len(cases)
+    monkeypatch.setattr(staff_selectors, "QUEUE_COUNT_LIMIT", 4)
+    assert "4 open cases" in c.get("/staff/queue/").content.decode()
+
+
 # Saved filters
 
 

@@ -84,7 +84,12 @@ class PublishedService:
 
 
 def published_services() -> list[PublishedService]:
-    """Every service people can apply for now, in one query."""
+    """Every service people can apply for now, in one query, kept by each process for a few
+    seconds like `published_service` (a page may ask several times; publishing clears it)."""
+    global _published_all
+    now = time.monotonic()
+    if _published_all is not None and _published_all[0] > now:
+        return list(_published_all[1])
     versions = list(
         without_bulky_version_fields(
             ServiceVersion.objects.filter(status=ServiceVersion.Status.PUBLISHED).select_related(
@@ -95,13 +100,16 @@ def published_services() -> list[PublishedService]:
     )
     definitions_for(versions)
     found = [PublishedService(v.service, v, definition_for(v)) for v in versions]
-    return sorted(found, key=lambda item: item.definition.title.en)
+    found.sort(key=lambda item: item.definition.title.en)
+    _published_all = (now + PUBLISHED_CACHE_SECONDS, found)
+    return list(found)
 
 
 # Every citizen page asks which version of its service is published. The answer changes
 # only when someone publishes, so each process keeps it for a few seconds.
 PUBLISHED_CACHE_SECONDS = 5.0
 _published: dict[str, tuple[float, PublishedService | None]] = {}
+_published_all: tuple[float, list[PublishedService]] | None = None
 
 
 def published_service(*, slug: str) -> PublishedService | None:
@@ -128,7 +136,9 @@ def published_service(*, slug: str) -> PublishedService | None:
 
 
 def published_cache_clear() -> None:
+    global _published_all
     _published.clear()
+    _published_all = None
 
 
 def definitions_cache_clear() -> None:

@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 PAGE_SIZE = 50
 # The queue shows 50 cases a page, or 100 by choice; nothing else is accepted.
 PER_PAGE_CHOICES = (50, 100)
+# The queue counts its cases up to this many (its pages go as far), then says "more than".
+QUEUE_COUNT_LIMIT = 10_000
 # A name search looks at this many matching people at most (a common surname matches
 # thousands; the list says when there may be more).
 SEARCH_PEOPLE_LIMIT = 250
@@ -230,6 +232,8 @@ class QueuePage:
     pages: int
     filters: QueueFilters
     teams: list = field(default_factory=list)
+    # More open cases match than the queue counts (QUEUE_COUNT_LIMIT): `total` is the limit.
+    more: bool = False
 
 
 def _filtered(context: StaffContext, filters: QueueFilters) -> QuerySet[Case]:
@@ -293,12 +297,23 @@ def queue_page(
     `page_size` says otherwise), and how many there are."""
     page_size = page_size or filters.per_page
     cases = _filtered(context, filters)
-    total = cases.count()
+    # Counting every open case of a big team costs more than the page of rows (84,915 open
+    # cases: 4 to 6 ms on PostgreSQL, against under 1 ms to count the first 10,001), so the
+    # queue counts up to QUEUE_COUNT_LIMIT and then says "more than".
+    counted = cases[: QUEUE_COUNT_LIMIT + 1].count()
+    total = min(counted, QUEUE_COUNT_LIMIT)
     pages = max(1, -(-total // page_size))
     page = min(filters.page, pages)
     start = (page - 1) * page_size
     rows = list(_rows(cases.order_by(*SORTS[filters.sort]))[start : start + page_size])
-    return QueuePage(rows=_shape(rows), total=total, page=page, pages=pages, filters=filters)
+    return QueuePage(
+        rows=_shape(rows),
+        total=total,
+        page=page,
+        pages=pages,
+        filters=filters,
+        more=counted > QUEUE_COUNT_LIMIT,
+    )
 
 
 # Search
