@@ -33,6 +33,7 @@ SAMPLE_ARGUMENTS = {
     "field": "phone",
     "purpose": "research_contact",
     "request_id": "1",
+    "filter_id": "1",
     "language": "en",
     "instruction_id": "1",
 }
