@@ -72,7 +72,9 @@ def test_the_workspace_names_a_cases_service_plainly_with_a_capital(client, citi
     case = submit_case(citizen)
     client.force_login(staff.caseworker)
     queue = client.get("/staff/queue/").content.decode()
-    assert "Budgeting Loan<br>" in queue and "Apply for a Budgeting Loan<br>" not in queue
+    # The queue's Service column names it plainly, not by its page title.
+    assert '<td class="govuk-table__cell">Budgeting Loan</td>' in queue
+    assert "Apply for a Budgeting Loan" not in queue
     page = client.get(f"/staff/cases/{case.reference}/").content.decode()
     assert f"{case.reference}</span> · Budgeting Loan</span>" in page
     # A name written in lower case starts a list item with a capital.
