@@ -91,20 +91,14 @@ def cases_bulk_assign(
         Case.objects.filter(pk__in=[pk for pk, _assigned in changing]).update(
             assigned_to_id=assignee_id, revision=F("revision") + 1
         )
-        now = timezone.now()
-        CaseEvent.objects.bulk_create(
-            [
-                CaseEvent(
-                    case_id=pk,
-                    kind=CaseEvent.Kind.ASSIGNED,
-                    created_at=now,
-                    actor=by,
-                    visible_to_person=False,
-                    data={"from": previous, "to": assignee_id, "bulk": True, "batch": batch},
-                )
+        _cases.case_events_record_many(
+            kind=CaseEvent.Kind.ASSIGNED,
+            visible_to_person=False,
+            items=[
+                (pk, {"from": previous, "to": assignee_id, "bulk": True, "batch": batch})
                 for pk, previous in changing
             ],
-            batch_size=500,
+            by=by,
         )
     unchanged = {pk: _("Already assigned to them.") for pk, _t, _c, a in cases if a == assignee_id}
     return BulkOutcome(changed=[pk for pk, _previous in changing], unchanged=unchanged)
@@ -183,20 +177,14 @@ def cases_staff_wrote_many(*, written: list[tuple[Case, int]], by: User, batch: 
     told there is a message, as for one message (`case_staff_wrote`)."""
     if not written:
         return
-    now = timezone.now()
-    CaseEvent.objects.bulk_create(
-        [
-            CaseEvent(
-                case=case,
-                kind=CaseEvent.Kind.THREAD_MESSAGE,
-                created_at=now,
-                actor=by,
-                visible_to_person=True,
-                data={"message": message_id, "from_staff": True, "bulk": True, "batch": batch},
-            )
+    _cases.case_events_record_many(
+        kind=CaseEvent.Kind.THREAD_MESSAGE,
+        visible_to_person=True,
+        items=[
+            (case.pk, {"message": message_id, "from_staff": True, "bulk": True, "batch": batch})
             for case, message_id in written
         ],
-        batch_size=500,
+        by=by,
     )
     Case.objects.filter(pk__in=[case.pk for case, _message in written]).update(
         awaiting_reply_since=None, revision=F("revision") + 1

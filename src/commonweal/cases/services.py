@@ -167,9 +167,14 @@ def case_event_record(
 
 
 def case_events_record_many(
-    *, kind: str, visible_to_person: bool, items: list[tuple[int, dict[str, Any]]]
+    *,
+    kind: str,
+    visible_to_person: bool,
+    items: list[tuple[int, dict[str, Any]]],
+    by: User | None = None,
 ) -> None:
-    """Many events at once ((case id, data) pairs), for work done in batches."""
+    """Many events at once ((case id, data) pairs), for work done in batches; `by` when a
+    member of staff did it."""
     if not items:
         return
     now = timezone.now()
@@ -179,6 +184,7 @@ def case_events_record_many(
                 case_id=case_id,
                 kind=kind,
                 created_at=now,
+                actor=by,
                 visible_to_person=visible_to_person,
                 data=data,
             )

@@ -48,7 +48,6 @@ def saved_reply_text(*, reply: SavedReply, language: str) -> str:
 def portal_messages(*, person: Person, case: Case) -> list[Message]:
     """The notices left in the person's account about a case, newest first (their words,
     while the retention period keeps them)."""
-    from .models import Message
 
     return list(
         Message.objects.filter(person=person, case=case, channel="portal")
@@ -96,7 +95,6 @@ def print_batch(*, organisation_ids: Collection[int], batch_id: int) -> PrintBat
 def print_batch_recipients(*, batch: PrintBatch) -> dict[int, int | None]:
     """The people with a letter in a batch, each with one of their cases (for the access
     log when the batch is downloaded)."""
-    from .models import Message
 
     recipients: dict[int, int | None] = {}
     for person_id, case_id in (
@@ -147,7 +145,6 @@ def bulk_send_delivered(*, bulk: BulkSend) -> dict[str, int]:
 def messages_for_export(*, person: Person) -> list[dict[str, str | None]]:
     """Every message we sent the person (their words while the retention period keeps
     them), oldest first, for their own download: one query."""
-    from .models import Message
 
     def iso(value: datetime | None) -> str | None:
         return value.isoformat() if value is not None else None

@@ -329,8 +329,8 @@ def _as_date(value: Any) -> datetime.date:
     if isinstance(value, str):
         try:
             return datetime.date.fromisoformat(value[:10])
-        except ValueError:
-            pass
+        except ValueError as error:
+            raise _CannotSay(f"{value!r} is not a date") from error
     raise _CannotSay(f"{value!r} is not a date")
 
 
@@ -493,23 +493,23 @@ class _Reader:
         fact = _fact(self.facts, node.path, self.code)
         shown = _shown(value, kind, fact, self.code)
         if fact.persons:
-            return _("%(name)s's %(label)s of %(value)s") % {
-                "name": self.name,
-                "label": fact.label[self.code],
-                "value": shown,
-            }
+            return self.persons_fact(fact, shown)
         return _("%(label)s, %(value)s,") % {"label": fact.label[self.code], "value": shown}
+
+    def persons_fact(self, fact: _Fact, shown: str) -> str:
+        """A fact about the person, with its value ("Jordan's savings of £250")."""
+        return _("%(name)s's %(label)s of %(value)s") % {
+            "name": self.name,
+            "label": fact.label[self.code],
+            "value": shown,
+        }
 
     def limit(self, node: Any, value: Any, kind: str | None) -> str:
         if isinstance(node, _Path):
             fact = _fact(self.facts, node.path, self.code)
             shown = _shown(value, kind, fact, self.code)
             if fact.persons:
-                return _("%(name)s's %(label)s of %(value)s") % {
-                    "name": self.name,
-                    "label": fact.label[self.code],
-                    "value": shown,
-                }
+                return self.persons_fact(fact, shown)
             return _("%(label)s of %(value)s") % {"label": fact.label[self.code], "value": shown}
         shown = _shown(value, kind, None, self.code)
         if kind == "money":
