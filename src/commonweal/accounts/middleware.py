@@ -16,6 +16,8 @@ SIGNED_IN_WITH = "accounts_signed_in_with"
 STAFF_VERIFIED = "accounts_staff_verified"
 LAST_ACTIVITY = "accounts_last_activity"
 TIMED_OUT = "accounts_timed_out"
+# How finely the last activity is kept (see IdleTimeoutMiddleware).
+ACTIVITY_RESOLUTION_SECONDS = 60
 # The provider and ID token of a provider sign-in, to sign out there too.
 PROVIDER_SIGN_IN = "accounts_provider_sign_in"
 
@@ -57,7 +59,9 @@ class IdleTimeoutMiddleware:
             if last is not None and now - last > minutes * 60:
                 session_end(request)
                 request.session[TIMED_OUT] = minutes
-            else:
+            elif last is None or now - last >= ACTIVITY_RESOLUTION_SECONDS:
+                # Kept to the minute: writing it on every request saved the whole session
+                # (an UPDATE) on every page; a minute more or less of idleness changes nothing.
                 request.session[LAST_ACTIVITY] = now
         return self.get_response(request)
 

@@ -36,6 +36,9 @@ def case_rows(rows) -> list[dict]:
     # Many cases share a day: each is written once a page (the queue shows 100 at most).
     short = functools.cache(lambda day: date_short(day, today))
     days_left = functools.cache(lambda day: days_left_label(day, today))
+    # One reverse() for the page rather than one a row (references are letters, digits and
+    # hyphens, which a URL carries as they are).
+    case_href = reverse("workspace:case", args=["REFERENCE"]).replace("REFERENCE", "{}")
     shaped = []
     for row in rows:
         case = row.case
@@ -46,7 +49,7 @@ def case_rows(rows) -> list[dict]:
             {
                 "id": case.pk,
                 "reference": case.reference,
-                "href": reverse("workspace:case", args=[case.reference]),
+                "href": case_href.format(case.reference),
                 "name": case.person.full_name or _("Name not given"),
                 # A date of birth always with its year.
                 "date_of_birth": formats.date_format(born, "j M Y") if born else "",
