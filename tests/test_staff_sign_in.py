@@ -190,6 +190,25 @@ def test_citizens_are_signed_out_after_60_idle_minutes(client, citizen):
     assert "not done anything for 60 minutes" in client.get("/sign-in/").content.decode()
 
 
+def test_activity_keeps_the_session_alive_without_saving_it_on_every_page(client, staff):
+    from django.contrib.sessions.models import Session
+
+    client.force_login(staff.caseworker)
+    _idle_for(client, 0)
+    key = client.session.session_key
+    saved = Session.objects.get(session_key=key).expire_date
+    # Within the minute: the page does not rewrite the session.
+    assert client.get("/staff/").status_code == 200
+    assert Session.objects.get(session_key=key).expire_date == saved
+    # Active again after 20 minutes: the activity is kept and the expiry slides on, so 20
+    # more quiet minutes (40 since the last write before it) do not sign them out.
+    _idle_for(client, 20)
+    assert client.get("/staff/").status_code == 200
+    assert Session.objects.get(session_key=key).expire_date > saved
+    assert time.time() - client.session[LAST_ACTIVITY] < 60
+    assert client.get("/staff/").status_code == 200
+
+
 # Identity levels -------------------------------------------------------------------------------
 
 

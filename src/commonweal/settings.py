@@ -252,7 +252,10 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 # over HTTPS, for this exact host and path, so a sibling subdomain cannot plant or read it.
 SESSION_COOKIE_NAME = "__Host-commonweal_session" if PRODUCTION else "commonweal_session"
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 60) * 60
-SESSION_SAVE_EVERY_REQUEST = True  # the age above is an idle time-out, not a fixed one
+# The age above is an idle time-out, not a fixed one: the session is saved (and its expiry
+# slides) whenever it changes, and accounts' IdleTimeoutMiddleware changes it at least once a
+# minute while someone is active, so it is not saved on every request.
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True

@@ -41,28 +41,34 @@ def session_end(request) -> dict | None:
 
 class IdleTimeoutMiddleware:
     """Signs out a session left idle too long: 30 minutes for staff, 60 for citizens
-    (settings). The sign-in page then says why."""
+    (settings). The sign-in page then says why.
+
+    It also keeps every session's last activity, to the minute: that write is what saves
+    the session (and so slides its expiry and cookie) while someone is active, instead of
+    saving the whole session on every request (SESSION_SAVE_EVERY_REQUEST, which cost every
+    page an UPDATE). A minute more or less of idleness changes nothing."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        now = int(time.time())
+        last = request.session.get(LAST_ACTIVITY)
         if request.user.is_authenticated:
-            now = int(time.time())
             staff = request.session.get(STAFF_VERIFIED, False)
             minutes = (
                 settings.COMMONWEAL_STAFF_IDLE_MINUTES
                 if staff
                 else settings.COMMONWEAL_CITIZEN_IDLE_MINUTES
             )
-            last = request.session.get(LAST_ACTIVITY)
             if last is not None and now - last > minutes * 60:
                 session_end(request)
                 request.session[TIMED_OUT] = minutes
-            elif last is None or now - last >= ACTIVITY_RESOLUTION_SECONDS:
-                # Kept to the minute: writing it on every request saved the whole session
-                # (an UPDATE) on every page; a minute more or less of idleness changes nothing.
-                request.session[LAST_ACTIVITY] = now
+                return self.get_response(request)
+        if (request.user.is_authenticated or request.session.session_key) and (
+            last is None or now - last >= ACTIVITY_RESOLUTION_SECONDS
+        ):
+            request.session[LAST_ACTIVITY] = now
         return self.get_response(request)
 
 
