@@ -4,8 +4,9 @@ import datetime
 import re
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.staticfiles.storage import staticfiles_storage
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import formats, timezone, translation
 from django.utils.text import capfirst
 from jinja2 import ChoiceLoader, Environment, PackageLoader, PrefixLoader, TemplateNotFound
@@ -13,9 +14,22 @@ from markupsafe import Markup, escape
 
 from . import uk
 
+# Every page names the same links (the navigation, the footer): each is reversed once per
+# process and URL configuration, not on every page. Bounded, as case references are many.
+_reversed: dict[tuple, str] = {}
+_REVERSED_LIMIT = 5_000
+
 
 def url(name: str, *args, **kwargs) -> str:
-    return reverse(name, args=args or None, kwargs=kwargs or None)
+    if kwargs or not all(isinstance(arg, str | int) for arg in args):
+        return reverse(name, args=args or None, kwargs=kwargs or None)
+    key = (settings.ROOT_URLCONF, get_urlconf(), get_script_prefix(), name, args)
+    found = _reversed.get(key)
+    if found is None:
+        found = reverse(name, args=args or None)
+        if len(_reversed) < _REVERSED_LIMIT:
+            _reversed[key] = found
+    return found
 
 
 def date_long(value) -> str:
