@@ -292,6 +292,13 @@ ROUTES: dict[str, Route] = {
     # The person's data rights: their own record, A's applications, A's requests.
     "account/your-data/": Route(OWN),
     "account/your-data/download.<str:extension>": Route(OWN, {"extension": "json"}),
+    "account/your-data/pdf/": Route(OWN, post=True),
+    "account/your-data/pdf/<uuid:download_id>/": Route(
+        CITIZEN_OBJECT, {"download_id": "data_download"}
+    ),
+    "account/your-data/pdf/<uuid:download_id>/file": Route(
+        CITIZEN_OBJECT, {"download_id": "data_download"}
+    ),
     "account/your-data/correct/<slug:field>/": Route(
         OWN, {"field": "phone"}, post=True, data={"what_is_wrong": "x", "should_be": "y"}
     ),
@@ -564,6 +571,19 @@ def build_world(tmp_path) -> World:
         should_be="1 1 1990",
         by=citizen_a,
     )
+    # A's data download, made and waiting to be fetched.
+    from django.core.files.base import ContentFile
+
+    from commonweal.rights.models import DataDownload
+
+    data_download = DataDownload.objects.create(
+        person=person_a,
+        language="en",
+        status="ready",
+        requested_at=timezone.now(),
+        expires_at=timezone.now() + datetime.timedelta(hours=1),
+    )
+    data_download.file.save("a.pdf", ContentFile(b"%PDF-1.4 Zephyrine"), save=True)
     # And a day's payment file, paying someone else of organisation A's.
     from django.test import override_settings
 
@@ -625,6 +645,7 @@ def build_world(tmp_path) -> World:
         "batch": batch.pk,
         "payment": payment.pk,
         "data_request": data_request.pk,
+        "data_download": data_download.pk,
         "person_id": person_a.pk,
         "revision": case.revision,
         "case_id": case.pk,

@@ -36,6 +36,7 @@ SAMPLE_ARGUMENTS = {
     "filter_id": "1",
     "language": "en",
     "instruction_id": "1",
+    "download_id": "6f1c2a9e-1b7d-4c55-9a53-0d6f54c0f006",
 }
 
 NASTY_VALUES = [

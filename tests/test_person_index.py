@@ -73,7 +73,7 @@ def import_population(tmp_path, population) -> dict:
 # Import
 
 
-def test_import_csv_reports_bad_rows_with_line_and_reason_and_imports_the_rest(db, tmp_path):
+def test_import_sets_aside_unusable_fields_and_refuses_only_rows_it_cannot_use(db, tmp_path):
     path = write(
         tmp_path,
         "housing.csv",
@@ -87,31 +87,55 @@ def test_import_csv_reports_bad_rows_with_line_and_reason_and_imports_the_rest(d
         "h4,Too,Few\n"
         "h5,Jo,Bloggs,,,,,,,,\n"
         "h6,Jo,Bloggs,1980-02-30,,,,,,,\n"
-        "h7,Jo,Bloggs,,,,,QQ123456C,,,\n",
+        "h7,Jo,Bloggs,,,,,QQ123456C,,,\n"
+        "h8,,,1980-02-30,,,Cardiff,,not-an-email,,\n",
     )
     batch = services.records_import(source="housing", path=path)
-    assert (batch.imported, batch.rejected) == (2, 7)
+    assert (batch.imported, batch.rejected) == (6, 4)
     by_line = {error["line"]: error["reason"] for error in batch.errors}
     assert by_line == {
-        3: "date_of_birth 04/11/1979 is not a date in the form YYYY-MM-DD",
-        4: "postcode NOTACODE is not a UK postcode",
         5: "source_id is empty",
         6: "source_id h1 appears twice in the file",
         7: "the row has 3 fields, not 11",
-        9: "date_of_birth 1980-02-30 is not a date in the form YYYY-MM-DD",
-        10: "ni_number QQ123456C is not a National Insurance number",
+        11: "nothing that identifies the person is left: date_of_birth 1980-02-30 is not a "
+        "date in the form YYYY-MM-DD; email not-an-email is not an email address",
     }
+    # The rows with one unusable field are kept, that field set aside as given, with why.
+    sam = SourceRecord.objects.get(source="housing", source_id="h2")
+    assert (sam.given_name, sam.postcode, sam.date_of_birth) == ("SAM", "CF83 1AA", None)
+    assert sam.set_aside == {
+        "date_of_birth": {"raw": "04/11/1979", "reason": "not a date in the form YYYY-MM-DD"}
+    }
+    assert SourceRecord.objects.get(source_id="h3").set_aside == {
+        "postcode": {"raw": "NOT A CODE", "reason": "not a UK postcode"}
+    }
+    assert SourceRecord.objects.get(source_id="h7").ni_number is None
+    # The import report counts what was set aside by field and reason, and lists the lines.
+    assert batch.set_aside == {
+        "date_of_birth": {"not a date in the form YYYY-MM-DD": 2},
+        "postcode": {"not a UK postcode": 1},
+        "ni_number": {"not a National Insurance number": 1},
+    }
+    assert [(line["line"], line["field"]) for line in batch.set_aside_lines] == [
+        (3, "date_of_birth"),
+        (4, "postcode"),
+        (9, "date_of_birth"),
+        (10, "ni_number"),
+    ]
+    assert batch.set_aside_lines[0]["reason"] == (
+        "date_of_birth 04/11/1979 is not a date in the form YYYY-MM-DD"
+    )
     record = SourceRecord.objects.get(source="housing", source_id="h1")
     assert (record.given_name, record.family_name) == ("SIAN", "EVANS")
     assert (record.postcode, record.ni_number) == ("CF83 1AA", "AB123456")
     assert (record.email, record.phone) == ("sian@example.com", "07700900982")
     assert str(record.date_of_birth) == "1979-11-04"
     assert record.extra == {"tenancy_ref": "T-77"}
-    empty = SourceRecord.objects.get(source="housing", source_id="h5")
-    assert (empty.date_of_birth, empty.postcode, empty.ni_number, empty.extra) == (
+    plain = SourceRecord.objects.get(source="housing", source_id="h5")
+    assert (plain.date_of_birth, plain.postcode, plain.extra, plain.set_aside) == (
         None,
         None,
-        None,
+        {},
         {},
     )
 
@@ -139,9 +163,13 @@ def test_import_parquet_with_extra_columns(db, tmp_path):
     path = tmp_path / "schools.parquet"
     pq.write_table(table, path)
     batch = services.records_import(source="schools", path=path)
-    assert (batch.imported, batch.rejected) == (2, 1)
-    assert batch.errors == [
-        {"line": 4, "reason": "date_of_birth 1990-13-01 is not a date in the form YYYY-MM-DD"}
+    assert (batch.imported, batch.rejected) == (3, 0)
+    assert batch.set_aside_lines == [
+        {
+            "line": 4,
+            "field": "date_of_birth",
+            "reason": "date_of_birth 1990-13-01 is not a date in the form YYYY-MM-DD",
+        }
     ]
     rhys = SourceRecord.objects.get(source_id="p1")
     assert rhys.extra == {"school": "Ysgol Gymraeg", "year": "7"}
@@ -299,18 +327,28 @@ def test_people_commands_import_link_and_write_the_links_as_csv(db, tmp_path):
     model_path = tmp_path / "model.json"
     model_path.write_text(json.dumps(trained_model()))
     out, err = io.StringIO(), io.StringIO()
-    bad = write(tmp_path, "bad.csv", f"{HEADER}\nb1,Bad,Date,2001-02-31,,,,,,\nb2,Ok,Row,,,,,,,\n")
+    bad = write(
+        tmp_path,
+        "bad.csv",
+        f"{HEADER}\nb1,Bad,Date,2001-02-31,,,,,,\nb2,Ok,Row,,,,,,,\nb3,,,2001-02-31,,,,,,\n",
+    )
     call_command("people", "import", "--source", "benefits", str(bad), stdout=out, stderr=err)
-    assert "1 records imported from benefits, 1 rows refused" in out.getvalue()
-    assert "bad.csv:2: date_of_birth 2001-02-31 is not a date" in err.getvalue()
+    assert "2 records imported from benefits, 1 rows refused, 1 fields set aside" in out.getvalue()
+    assert (
+        "date_of_birth set aside on 1 records: not a date in the form YYYY-MM-DD" in out.getvalue()
+    )
+    assert "bad.csv:2: set aside, the rest kept: date_of_birth 2001-02-31 is not a date" in (
+        err.getvalue()
+    )
+    assert "bad.csv:4: nothing that identifies the person is left" in err.getvalue()
     out = io.StringIO()
     call_command("people", "link", "--model", str(model_path), stdout=out)
-    assert "7 records into 4 people" in out.getvalue()
+    assert "8 records into 5 people" in out.getvalue()
     out = io.StringIO()
     call_command("people", "links", "--format", "csv", stdout=out)
     rows = list(csv.reader(io.StringIO(out.getvalue())))
     assert rows[0] == ["source", "source_id", "person_id"]
-    assert len(rows) == 8
+    assert len(rows) == 9
     links = {(r[0], r[1]): r[2] for r in rows[1:]}
     assert links[("tax", "s1")] == links[("housing", "s2")] == str(_person("s1"))
     assert links[("benefits", "b2")] == str(_person("b2"))
@@ -565,19 +603,28 @@ def test_the_vectorised_reader_gives_what_the_row_by_row_reader_gives(tmp_path):
     rows[23]["date_of_birth"] = "2999-01-01"
     rows[25]["source_id"] = "x" * 101
     rows[27]["town"] = "Llanfair PG"
+    rows[29].update(dict.fromkeys(("given_name", "family_name", "postcode"), ""))
+    rows[29].update(address_line_1="", email="", phone="", ni_number="", date_of_birth="31/02")
+    rows[31].update(postcode="X1", phone="12", ni_number="  ")
     path = synthetic.write_csv(rows, tmp_path / "mixed.csv", ("source",))
 
     con = duckdb.connect()
     fast = normalise.fast_read(path, "csv", con)
     assert fast is not None
-    table, rejected, errors = fast
+    table, rejected, errors, set_aside = fast
     fast_rows = con.execute(f"SELECT * FROM {table}").fetchall()  # noqa: S608
     reader = normalise.RecordReader(path)
     slow_rows = list(reader.rows())
     assert [e.as_dict() for e in errors] == [e.as_dict() for e in reader.errors]
-    assert rejected == reader.rejected == 10
-    assert [tuple(r[:-1]) for r in fast_rows] == [tuple(r[:-1]) for r in slow_rows]
-    assert [json.loads(r[-1]) for r in fast_rows] == [json.loads(r[-1]) for r in slow_rows]
+    assert rejected == reader.rejected == 4
+    assert "nothing that identifies the person is left" in errors[-1].reason
+    assert [tuple(r[:-2]) for r in fast_rows] == [tuple(r[:-2]) for r in slow_rows]
+    assert [[json.loads(v) for v in r[-2:]] for r in fast_rows] == [
+        [json.loads(v) for v in r[-2:]] for r in slow_rows
+    ]
+    assert set_aside.counts == reader.set_aside.counts
+    assert sum(sum(n.values()) for n in set_aside.counts.values()) == 9
+    assert [s.as_dict() for s in set_aside.lines] == [s.as_dict() for s in reader.set_aside.lines]
 
     # A line break inside a value: only the row-by-row reader can say which line.
     quoted = tmp_path / "quoted.csv"
@@ -605,3 +652,64 @@ def test_the_platforms_own_people_are_linked_to_their_index_person(db, tmp_path)
     out = io.StringIO()
     call_command("people", "import-platform", stdout=out)
     assert "imported as 'commonweal'" in out.getvalue()
+
+
+def test_a_record_with_an_unusable_date_of_birth_links_on_name_and_postcode(db, tmp_path):
+    _small_index(tmp_path)
+    batch = services.records_import(
+        source="council-tax",
+        path=write(
+            tmp_path,
+            "ct.csv",
+            f"{HEADER}\nc1,Sam,Evans,31/02/1979,CF83 1AA,2 High Street,Caerphilly,,,\n",
+        ),
+    )
+    assert (batch.imported, batch.rejected) == (1, 0)
+    services.index_link(model=trained_model())
+    record = SourceRecord.objects.get(source_id="c1")
+    assert record.date_of_birth is None
+    assert record.set_aside["date_of_birth"]["raw"] == "31/02/1979"
+    # Linked to Sam's other records on what remained, not left as a stranger.
+    assert _person("c1") == _person("s1") == _person("s2")
+
+
+def test_a_platform_record_with_a_bad_ni_number_is_kept_with_it_set_aside(db, tmp_path):
+    """The platform's own people (registered online, by staff or through the API) reach the
+    index through the same import: an NI number in the wrong shape is set aside."""
+    from commonweal.people.models import Person
+
+    _account, case = citizen_case()
+    Person.objects.filter(pk=case.person_id).update(ni_number="AB12345")
+    batch = services.platform_people_import()
+    assert batch.rejected == 0
+    record = SourceRecord.objects.get(source="commonweal", source_id=str(case.person_id))
+    assert record.ni_number is None and record.family_name == "EVANS"
+    assert record.set_aside == {
+        "ni_number": {"raw": "AB12345", "reason": "not a National Insurance number"}
+    }
+    assert batch.set_aside == {"ni_number": {"not a National Insurance number": 1}}
+
+
+def test_the_review_page_shows_a_field_set_aside_with_its_reason(client, db, tmp_path):
+    _small_index(tmp_path)
+    services.records_import(
+        source="council-tax",
+        path=write(
+            tmp_path,
+            "ct.csv",
+            f"{HEADER}\nc1,Sam,Evans,31/02/1979,CF83 1AA,2 High Street,Caerphilly,,,\n",
+        ),
+    )
+    services.index_link(model=trained_model(), match_threshold=1.01, review_threshold=0.01)
+    pair = ReviewPair.objects.filter(record_b__source_id="c1").first() or (
+        ReviewPair.objects.get(record_a__source_id="c1", record_b__source_id="s1")
+    )
+    client.force_login(make_staff().caseworker)
+    page = client.get(reverse("workspace:person-index-review") + "?page=1")
+    pages = [page.content.decode()]
+    for number in range(2, 5):
+        pages.append(client.get(f"{reverse('workspace:person-index-review')}?page={number}")
+                     .content.decode())  # fmt: skip
+    shown = next(text for text in pages if f'id="pair-{pair.pk}"' in text)
+    assert "31/02/1979" in shown
+    assert "set aside: not a date in the form YYYY-MM-DD" in shown

@@ -60,7 +60,7 @@ def assert_no_inline_code(html: str, label: str) -> None:
 # a PDF): their styles must travel inside them. They are only ever sent as attachments, so
 # no page of the site runs them, and the site's policy still covers them if a browser shows
 # one in place.
-SAVED_DOCUMENTS = {"portal/jinja2/portal/your_data/export_document.html"}
+SAVED_DOCUMENTS = {"rights/jinja2/rights/export_document.html"}
 
 
 def test_no_template_has_inline_script_or_style():

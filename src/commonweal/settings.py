@@ -407,6 +407,8 @@ COMMONWEAL_CHANNEL_RATES = {
     "phone": 100,
 }
 COMMONWEAL_PORTAL_UNREAD_HOURS = env_int("COMMONWEAL_PORTAL_UNREAD_HOURS", 48)
+# How long a person's data download (PDF) is kept for them to fetch before it is deleted.
+COMMONWEAL_DATA_DOWNLOAD_HOURS = env_int("COMMONWEAL_DATA_DOWNLOAD_HOURS", 24)
 # Templates must exist in Welsh as well as English before they are published.
 COMMONWEAL_WELSH_REQUIRED = env_bool("COMMONWEAL_WELSH_REQUIRED", True)
 COMMONWEAL_NOTIFY_API_KEY = env("COMMONWEAL_NOTIFY_API_KEY")

@@ -73,6 +73,12 @@ EVENTS = {
             ("name", "organisation", "url", "field", "outcome"),
         ),
         Event(
+            "data_download_ready",
+            "The PDF of everything we hold about the person, which they asked for, is ready "
+            "to download (for a time)",
+            ("name", "organisation", "url", "hours"),
+        ),
+        Event(
             "consent_asked",
             "We ask the person whether we may share their details with an organisation "
             "that helps (a referral waits for their answer)",

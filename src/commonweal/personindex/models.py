@@ -12,7 +12,8 @@ from django.db import models
 
 
 class ImportBatch(models.Model):
-    """One file imported from one source system, with what was refused and why."""
+    """One file imported from one source system, with what was refused and why, and the
+    fields set aside on the records kept."""
 
     source = models.CharField(max_length=60)
     file_name = models.CharField(max_length=300)
@@ -20,6 +21,11 @@ class ImportBatch(models.Model):
     rejected = models.PositiveIntegerField(default=0)
     # [{"line": 12, "reason": "..."}], the first thousand; `rejected` counts them all.
     errors = models.JSONField(default=list, blank=True)
+    # Fields set aside on the rows kept, counted by field and reason:
+    # {"date_of_birth": {"not a possible date": 3}}.
+    set_aside = models.JSONField(default=dict, blank=True)
+    # [{"line": 12, "field": "postcode", "reason": "..."}], the first thousand.
+    set_aside_lines = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField()
 
     def __str__(self) -> str:
@@ -29,7 +35,8 @@ class ImportBatch(models.Model):
 class SourceRecord(models.Model):
     """A person as another system holds them, normalised for linkage: names upper-cased
     without accents, the postcode in its standard form, digits only for phones. Empty
-    values are NULL, so the linkage never counts two blanks as agreeing."""
+    values are NULL, so the linkage never counts two blanks as agreeing; so are values that
+    could not be used, which are kept as given in `set_aside`."""
 
     id = models.BigAutoField(primary_key=True)
     source = models.CharField(max_length=60)
@@ -45,6 +52,9 @@ class SourceRecord(models.Model):
     phone = models.CharField(max_length=20, null=True)  # noqa: DJ001
     # Columns of the source file beyond the standard ones, kept as they came.
     extra = models.JSONField(default=dict, blank=True)
+    # Fields that could not be used (not a date, not a UK postcode...), left out of the
+    # linkage and kept here as given: {"date_of_birth": {"raw": "31/02/80", "reason": "..."}}.
+    set_aside = models.JSONField(default=dict, blank=True)
     # No database constraint: checking a million of these at commit costs seconds, and
     # only the import (services.records_import) writes it, with the batch it just made.
     batch = models.ForeignKey(

@@ -55,9 +55,11 @@ class ReviewRefused(ValueError):
 
 
 def records_import(*, source: str, path: Path | str, file_format: str | None = None) -> ImportBatch:
-    """Import a CSV or Parquet file of person records from one source system. Rows that
-    cannot be read are refused and listed (line and reason) on the batch; the rest are
-    imported in one transaction. A record imported before under the same source and id is
+    """Import a CSV or Parquet file of person records from one source system. A field that
+    cannot be used is set aside (kept as given with the reason, counted on the batch) and
+    the record linked on the rest; rows that cannot be placed, or have nothing identifying
+    left, are refused and listed (line and reason) on the batch; the rest are imported in
+    one transaction. A record imported before under the same source and id is
     replaced by the new one."""
     source = source.strip()
     if not source or len(source) > SOURCE_NAME_MAX:
@@ -76,17 +78,21 @@ def records_import(*, source: str, path: Path | str, file_format: str | None = N
                 source=source, file_name=Path(path).name[:300], created_at=timezone.now()
             )
             if fast is not None:
-                table, rejected, errors = fast
+                table, rejected, errors, set_aside = fast
                 imported = storage.records_upsert_from_duckdb(
                     con, table, source=source, batch_id=batch.pk
                 )
             else:
                 imported = storage.records_upsert(reader.rows(), source=source, batch_id=batch.pk)
-                rejected, errors = reader.rejected, reader.errors
+                rejected, errors, set_aside = reader.rejected, reader.errors, reader.set_aside
             batch.imported = imported
             batch.rejected = rejected
             batch.errors = [error.as_dict() for error in errors]
-            batch.save(update_fields=["imported", "rejected", "errors"])
+            batch.set_aside = set_aside.counts
+            batch.set_aside_lines = [line.as_dict() for line in set_aside.lines]
+            batch.save(
+                update_fields=["imported", "rejected", "errors", "set_aside", "set_aside_lines"]
+            )
     finally:
         con.close()
     return batch

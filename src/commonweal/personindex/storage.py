@@ -28,7 +28,7 @@ CHUNK = 50_000
 REBUILD_INDEXES_FROM = 100_000
 
 # The columns an import writes, in the order RecordReader yields them, then batch_id.
-IMPORT_COLUMNS = ("source", "source_id", *PERSON_FIELDS, "extra", "batch_id")
+IMPORT_COLUMNS = ("source", "source_id", *PERSON_FIELDS, "extra", "set_aside", "batch_id")
 # What the linkage reads of each record, then the person it was linked to.
 LINK_COLUMNS = ("id", *COMPARED, "person_id")
 
@@ -40,7 +40,7 @@ def _chunks(rows: Iterable[tuple], size: int = CHUNK) -> Iterator[list[tuple]]:
 
 
 def records_upsert(rows: Iterable[tuple], *, source: str, batch_id: int) -> int:
-    """Write normalised rows (source_id, fields..., extra JSON text); a record already
+    """Write normalised rows (source_id, fields..., extra and set-aside JSON text); a record already
     imported from the same source under the same id is replaced. Returns the count."""
     updates = ", ".join(f"{c} = excluded.{c}" for c in IMPORT_COLUMNS[2:])
     columns = ", ".join(IMPORT_COLUMNS)

@@ -126,6 +126,13 @@ urlpatterns = [
     # Your data
     path("account/your-data/", your_data.your_data, name="your-data"),
     path("account/your-data/download.<str:extension>", your_data.download, name="download"),
+    path("account/your-data/pdf/", your_data.data_pdf_request, name="data-pdf-request"),
+    path("account/your-data/pdf/<uuid:download_id>/", your_data.data_pdf, name="data-pdf"),
+    path(
+        "account/your-data/pdf/<uuid:download_id>/file",
+        your_data.data_pdf_file,
+        name="data-pdf-file",
+    ),
     path(
         "account/your-data/correct/<slug:field>/",
         your_data.correct_detail,

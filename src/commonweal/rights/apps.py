@@ -63,3 +63,10 @@ class RightsConfig(AppConfig):
         # Once a night the first worker to claim the day queues the retention run as a task
         # (the run's id; None on every other pass).
         worker_jobs.housekeeping_add("retention_run_queued", services.retention_run_nightly)
+        # Data downloads past their time: the files deleted.
+        worker_jobs.housekeeping_add("data_downloads_expired", services.data_downloads_expire)
+        from . import downloads
+
+        personal_data.register_person_eraser(
+            "person_data_downloads", downloads.person_downloads_erase, order=20
+        )

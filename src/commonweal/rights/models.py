@@ -1,5 +1,7 @@
 """Data rights: consents, correction requests, legal holds and what retention removed."""
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -283,3 +285,47 @@ class ErasurePass(models.Model):
 
     def __str__(self) -> str:
         return f"Erasure pass {self.pk}"
+
+
+def _download_path(instance: "DataDownload", filename: str) -> str:
+    return f"data-downloads/{instance.pk}.pdf"
+
+
+class DataDownload(models.Model):
+    """A person's data as a PDF, made in the background because it takes seconds (up to
+    half a minute for someone with many cases). Kept in the private file storage, fetched
+    only by its owner, and deleted when it expires."""
+
+    class Status(models.TextChoices):
+        MAKING = "making", _("Being made")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Could not be made")
+
+    # Not a counter: the id is in the page's address, and a guessed one must find nothing.
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="+")
+    language = models.CharField(max_length=5)
+    status = models.CharField(max_length=6, choices=Status.choices, default=Status.MAKING)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    file = models.FileField(upload_to=_download_path, max_length=200, blank=True)
+    # For the operators (the log has the traceback); the person reads a plain sentence.
+    error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        constraints = [
+            # One being made at a time per person: a second click finds the first.
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=models.Q(status="making"),
+                name="data_download_one_making",
+            )
+        ]
+        indexes = [models.Index(fields=["expires_at"], name="data_download_expiry")]
+
+    def __str__(self) -> str:
+        return f"Data download {self.pk} ({self.status})"

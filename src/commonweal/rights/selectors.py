@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from commonweal.core.uk import format_ni_number
 
 from .documents import document_context as export_document_context  # noqa: F401 (for pages)
-from .documents import pdf_from_html as export_pdf  # noqa: F401 (for pages)
+from .downloads import data_download_for as data_download_for
 from .models import Consent, ConsentRequest, DataRequest, LegalHold
 from .sections import data_sections
 from .wording import answer_sentence as consent_answer_sentence  # noqa: F401 (for pages)

@@ -624,3 +624,8 @@ def legal_hold_lift(*, hold_id: int, reason: str, by: User | None) -> LegalHold:
         hold.lift_reason = reason
         hold.save(update_fields=["lifted_at", "lifted_by", "lift_reason"])
     return hold
+
+
+# The data download as a PDF, made in the background (downloads.py).
+from .downloads import data_download_request as data_download_request  # noqa: E402
+from .downloads import data_downloads_expire as data_downloads_expire  # noqa: E402

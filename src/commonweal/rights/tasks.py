@@ -9,3 +9,12 @@ from . import retention
 @task()
 def run_retention(run_id: int) -> dict:
     return retention.retention_run_claimed(run_id=run_id)
+
+
+@task()
+def make_data_download(download_id: str) -> str:
+    """Make a person's data download as a PDF (seconds; up to half a minute for many
+    cases), so the request that asked for it does not wait."""
+    from .downloads import data_download_make
+
+    return data_download_make(download_id=download_id)

@@ -11,13 +11,14 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from commonweal.catalogue import selectors as catalogue
 from commonweal.intake import selectors as intake_selectors
@@ -101,7 +102,10 @@ def your_data(request):
 @login_required
 @require_http_methods(["GET", "HEAD"])
 def download(request, extension):
-    if extension not in ("json", "html", "pdf"):
+    if extension == "pdf":
+        # The PDF takes seconds to make: it is made in the background (data_pdf_request).
+        return redirect(reverse("portal:your-data") + "#download")
+    if extension not in ("json", "html"):
         raise Http404("No such format")
     person = _me(request)
     language = common.language()
@@ -112,16 +116,86 @@ def download(request, extension):
         response = HttpResponse(body, content_type="application/json; charset=utf-8")
     else:
         html = render_to_string(
-            "portal/your_data/export_document.html",
+            "rights/export_document.html",
             rights_selectors.export_document_context(data, language=language),
         )
-        if extension == "html":
-            response = HttpResponse(html, content_type="text/html; charset=utf-8")
-        else:
-            response = HttpResponse(
-                rights_selectors.export_pdf(html), content_type="application/pdf"
-            )
+        response = HttpResponse(html, content_type="text/html; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+# The data download as a PDF, made in the background.
+
+REFRESH_SECONDS = 5
+
+
+@login_required
+@require_POST
+def data_pdf_request(request):
+    """Ask for the PDF: the task that makes it is queued (once, however often the button is
+    pressed while it is being made), and the person goes to the page that waits for it."""
+    download, _new = rights_services.data_download_request(
+        person=_me(request), language=common.language(), by=request.user
+    )
+    return redirect("portal:data-pdf", download_id=download.pk)
+
+
+def _own_download(request, download_id):
+    download = rights_selectors.data_download_for(person=_me(request), download_id=download_id)
+    if download is None:
+        raise Http404("No such download")
+    return download
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def data_pdf(request, download_id):
+    """Where the PDF is: being made (the page refreshes itself), ready (the download),
+    failed (say so, and try again), or expired (make a new one)."""
+    download = _own_download(request, download_id)
+    state = download.status
+    if state == "ready" and download.expires_at and download.expires_at <= timezone.now():
+        state = "expired"
+    errors = []
+    if state == "failed":
+        errors = [{"text": _("We could not make your PDF. Try again."), "href": "#try-again"}]
+    response = render(
+        request,
+        "portal/your_data/data_pdf.html",
+        {
+            "download": download,
+            "state": state,
+            "refresh_seconds": REFRESH_SECONDS,
+            "errors": errors,
+            "page_title": _("Your data as a PDF"),
+            "back_url": reverse("portal:your-data"),
+            "nav": "your-data",
+        },
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def data_pdf_file(request, download_id):
+    """The PDF itself, for its owner only, while it is kept."""
+    download = _own_download(request, download_id)
+    if (
+        download.status != "ready"
+        or not download.file
+        or (download.expires_at and download.expires_at <= timezone.now())
+    ):
+        raise Http404("Not ready or expired")
+    try:
+        handle = download.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("The file is gone") from None
+    filename = rights_selectors.export_filename(person=download.person, extension="pdf")
+    response = FileResponse(
+        handle, content_type="application/pdf", as_attachment=True, filename=filename
+    )
     response["Cache-Control"] = "no-store"
     return response
 

@@ -46,6 +46,18 @@ def _labels() -> dict[str, str]:
     }
 
 
+def _set_aside(record, field: str) -> dict | None:
+    """A field the import could not use: the text as given and why it was set aside (the
+    reason is stored in the words the import used, and shown in the page's language)."""
+    held = (record.set_aside or {}).get(field)
+    if not held:
+        return None
+    return {
+        "raw": held.get("raw", ""),
+        "note": _("set aside: %(reason)s") % {"reason": _(held.get("reason", ""))},
+    }
+
+
 def _rows(pair) -> list[dict]:
     labels = _labels()
     rows = []
@@ -57,6 +69,8 @@ def _rows(pair) -> list[dict]:
                 "label": labels[field],
                 "a": "" if a is None else str(a),
                 "b": "" if b is None else str(b),
+                "a_set_aside": _set_aside(pair.record_a, field),
+                "b_set_aside": _set_aside(pair.record_b, field),
                 "same": a is not None and a == b,
             }
         )

@@ -9,6 +9,10 @@ from commonweal.core.csvfiles import csv_writer
 from commonweal.personindex import linkage, selectors, services
 
 
+def _set_aside_total(batch) -> int:
+    return sum(sum(reasons.values()) for reasons in batch.set_aside.values())
+
+
 class Command(BaseCommand):
     help = "The person index: import records from other systems, link them, list the links."
 
@@ -51,10 +55,18 @@ class Command(BaseCommand):
             self.stderr.write(f"{file}:{error['line']}: {error['reason']}")
         if batch.rejected > len(batch.errors):
             self.stderr.write(f"… and {batch.rejected - len(batch.errors)} more rows refused")
+        for line in batch.set_aside_lines:
+            self.stderr.write(f"{file}:{line['line']}: set aside, the rest kept: {line['reason']}")
         self.stdout.write(
             f"{file}: {batch.imported} records imported from {source}, "
-            f"{batch.rejected} rows refused"
+            f"{batch.rejected} rows refused, {_set_aside_total(batch)} fields set aside"
         )
+        self._set_aside_counts(batch)
+
+    def _set_aside_counts(self, batch):
+        for field, reasons in batch.set_aside.items():
+            for reason, count in reasons.items():
+                self.stdout.write(f"  {field} set aside on {count} records: {reason}")
 
     def handle_import_platform(self, **options):
         batch = services.platform_people_import()
@@ -62,8 +74,10 @@ class Command(BaseCommand):
             self.stderr.write(f"people export, line {error['line']}: {error['reason']}")
         self.stdout.write(
             f"{batch.imported} of the platform's people imported as "
-            f"'{services.PLATFORM_SOURCE}', {batch.rejected} refused"
+            f"'{services.PLATFORM_SOURCE}', {batch.rejected} refused, "
+            f"{_set_aside_total(batch)} fields set aside"
         )
+        self._set_aside_counts(batch)
 
     def handle_link(self, *, match_threshold, review_threshold, model, save_model, **options):
         if not 0 < review_threshold <= match_threshold < 1:
