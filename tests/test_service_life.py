@@ -257,3 +257,56 @@ def test_only_the_services_owners_change_its_life(world):
     assert world["owner"].get("/staff/services/no-such-service/life/").status_code == 404
     service = Service.objects.get(slug="budgeting-loan")
     assert service.paused_at is None and not ServiceLifeEvent.objects.exists()
+
+
+def test_the_api_registers_while_paused_and_refuses_once_retired(world, client):
+    import json
+
+    from commonweal.api import services as api_services
+    from commonweal.catalogue import services as catalogue_services
+    from commonweal.devtools.management.commands.bench import BUDGETING_LOAN_ANSWERS
+
+    _key, token = api_services.api_key_create(
+        organisation=world["staff"].teams["financial-support"].organisation,
+        name="Call centre",
+        scopes=["applications:register"],
+    )
+    body = {
+        "service": "budgeting-loan",
+        "channel": "phone",
+        "identity_check": "knowledge",
+        "person": {"email": "phone.caller@example.com"},
+        "answers": BUDGETING_LOAN_ANSWERS,
+    }
+
+    def register(key: str):
+        return client.post(
+            "/api/v1/applications/",
+            json.dumps(body),
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {token}",
+            HTTP_IDEMPOTENCY_KEY=key,
+        )
+
+    service = Service.objects.get(slug="budgeting-loan")
+    catalogue_services.service_pause(
+        service=service, message_en=PAUSE["message_en"], message_cy=PAUSE["message_cy"], by=None
+    )
+    assert register("while-paused").status_code == 201
+    catalogue_services.service_retire(service=service, replaced_by=None, by=None)
+    refused = register("once-retired")
+    assert refused.status_code == 400
+    assert refused.json()["errors"][0]["code"] == "not_taking_applications"
+    listed = [item["slug"] for item in client.get("/api/v1/services/").json()]
+    assert "budgeting-loan" not in listed and "carers-grant" in listed
+
+
+def test_a_welsh_speaker_is_told_in_welsh_with_the_welsh_message(world):
+    from commonweal.people.models import Person
+
+    Person.objects.filter(account=world["robin"]).update(language="cy")
+    world["owner"].post(LIFE, PAUSE)
+    message = Message.objects.get(notice__person__account=world["robin"], event="service_paused")
+    assert message.language == "cy"
+    assert PAUSE["message_cy"] in message.body
+    assert "Mae eich atebion wedi'u cadw" in message.body
