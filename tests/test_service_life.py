@@ -126,6 +126,9 @@ def test_each_draft_owner_is_told_once_even_on_a_double_click(world):
     assert "/services/budgeting-loan/" in message.body
     assert ServiceLifeEvent.objects.filter(kind="paused").count() == 1
     assert _drafts() == 2
+    life = world["owner"].get(LIFE).content.decode()
+    assert "Open online applications again" in life and PAUSE["message_cy"] in life
+    assert "Paused (Owen Owner)" in life
 
 
 def test_pausing_needs_the_message_in_english_and_welsh(world):

@@ -141,7 +141,7 @@ def _publish_action(request, version, waiting):
     except catalogue_services.PublishRefused as refused:
         href = "#reason" if action == "reject" else "#"
         errors = [{"text": refused.message, "href": href}]
-        errors += [{"text": str(problem), "href": "#problems"} for problem in refused.problems]
+        errors += [{"text": str(problem), "href": "#"} for problem in refused.problems]
         return None, errors
     return redirect("workspace:service-publish", version.service.slug, version.number), None
 
