@@ -348,6 +348,19 @@ ROUTES: dict[str, Route] = {
     "staff/rules/<slug:slug>/v<int:number>/": Route(
         STAFF_OBJECT, {"slug": "service", "number": 1}, post=True, data={"answers": "{}"}
     ),
+    "staff/services/<slug:slug>/versions/": Route(STAFF_OBJECT, {"slug": "service"}),
+    "staff/services/<slug:slug>/versions/<int:number>/compare/<int:other>/": Route(
+        STAFF_OBJECT, {"slug": "service", "number": 1, "other": 1}
+    ),
+    "staff/services/<slug:slug>/versions/<int:number>/publish/": Route(
+        STAFF_OBJECT, {"slug": "service", "number": 1}, post=True, data={"action": "ask"}
+    ),
+    "staff/services/<slug:slug>/life/": Route(
+        STAFF_OBJECT,
+        {"slug": "service"},
+        post=True,
+        data={"action": "pause", "message_en": "Paused", "message_cy": "Wedi oedi"},
+    ),
     "staff/payments/": Route(STAFF_PAGE),
     "staff/payments/pending/": Route(STAFF_PAGE),
     "staff/payments/instructions/<int:instruction_id>/": Route(

@@ -28,6 +28,7 @@ SAMPLE_ARGUMENTS = {
     "batch_id": "1",
     "pair_id": "1",
     "number": "1",
+    "other": "1",
     "name": "one-login",
     "extension": "json",
     "field": "phone",

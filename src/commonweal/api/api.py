@@ -257,6 +257,13 @@ def register_application(request, payload: ApplicationIn):
     published = catalogue.published_service(slug=payload.service)
     if published is None:
         return _errors(request, 400, [intake_services.REGISTER_NOT_HANDLED])
+    if published.state not in (catalogue.OPEN, catalogue.PAUSED):
+        # Closed, not yet open or retired (a pause stops online applications only).
+        return _errors(
+            request,
+            400,
+            [("service", "not_taking_applications", "This service is not taking applications now")],
+        )
 
     def make():
         try:

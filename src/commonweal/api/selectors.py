@@ -23,7 +23,8 @@ def _text(value: Text) -> dict[str, str]:
 
 def services_for_api() -> list[dict[str, Any]]:
     services: list[dict[str, Any]] = []
-    for published in catalogue.published_services():
+    # Those taking applications now (open, or paused: a pause stops online ones only).
+    for published in catalogue.accepting_services(online=False):
         definition = published.definition
         services.append(
             {

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from .answers import (  # noqa: F401
     ALLOWED_UPLOAD_TYPES,
@@ -23,8 +23,10 @@ from .answers import (  # noqa: F401
     check_upload,
     parse_answer,
 )
+from .compare import Change, PartChanges, definitions_compare, yaml_unified_diff  # noqa: F401
 from .definition import Question, ServiceDefinition  # noqa: F401
-from .models import Service, ServiceVersion
+from .life import CLOSED, NOT_YET_OPEN, OPEN, PAUSED, RETIRED, service_state  # noqa: F401
+from .models import PublishRequest, Service, ServiceLifeEvent, ServiceVersion
 from .yaml_io import data_to_yaml
 
 # A version's definition and YAML are large; pages load them only when the parsed
@@ -82,6 +84,16 @@ class PublishedService:
     version: ServiceVersion
     definition: ServiceDefinition
 
+    @property
+    def state(self) -> str:
+        """Where the service is in its life (`service_state`): only "open" takes new
+        online applications and lets a draft go on."""
+        return service_state(self.service)
+
+    @property
+    def accepting(self) -> bool:
+        return self.state == OPEN
+
 
 def published_services() -> list[PublishedService]:
     """Every service people can apply for now, in one query, kept by each process for a few
@@ -93,7 +105,7 @@ def published_services() -> list[PublishedService]:
     versions = list(
         without_bulky_version_fields(
             ServiceVersion.objects.filter(status=ServiceVersion.Status.PUBLISHED).select_related(
-                "service"
+                "service__replaced_by"
             ),
             path="",
         )
@@ -103,6 +115,15 @@ def published_services() -> list[PublishedService]:
     found.sort(key=lambda item: item.definition.title.en)
     _published_all = (now + PUBLISHED_CACHE_SECONDS, found)
     return list(found)
+
+
+def accepting_services(*, online: bool = True) -> list[PublishedService]:
+    """The published services that take new applications now: online, only open ones;
+    taken by staff (by phone, in person, from paper), open or paused ones, as a pause
+    stops online applications only. Not yet open, closed and retired services are left
+    out of both. From `published_services`, so no query of its own."""
+    allowed = {OPEN} if online else {OPEN, PAUSED}
+    return [item for item in published_services() if item.state in allowed]
 
 
 # Every citizen page asks which version of its service is published. The answer changes
@@ -122,7 +143,7 @@ def published_service(*, slug: str) -> PublishedService | None:
         without_bulky_version_fields(
             ServiceVersion.objects.filter(
                 status=ServiceVersion.Status.PUBLISHED, service__slug=slug
-            ).select_related("service"),
+            ).select_related("service__replaced_by"),
             path="",
         ).order_by()[:1]
     )
@@ -221,3 +242,91 @@ def paper_form(*, published: PublishedService, language: str) -> PaperForm:
         language=language,
     )
     return PaperForm(language=language, pdf=pdf, pages=pages)
+
+
+# The workspace's pages about a service's versions and life.
+
+
+def service_by_slug(*, slug: str) -> Service | None:
+    return Service.objects.select_related("replaced_by").filter(slug=slug).first()
+
+
+def service_versions(*, service: Service) -> list[ServiceVersion]:
+    """A service's versions, newest first, with who made each and its publishing history
+    (three queries however many versions), without the bulky fields."""
+    return list(
+        without_bulky_version_fields(
+            ServiceVersion.objects.filter(service=service).select_related("service", "created_by"),
+            path="",
+        )
+        .prefetch_related(
+            Prefetch(
+                "publish_requests",
+                queryset=PublishRequest.objects.select_related("requested_by", "decided_by"),
+            )
+        )
+        .order_by("-number")
+    )
+
+
+def version_by_number(*, service: Service, number: int) -> ServiceVersion | None:
+    return (
+        ServiceVersion.objects.select_related("service", "created_by")
+        .filter(service=service, number=number)
+        .first()
+    )
+
+
+def publish_requests_of(*, version: ServiceVersion) -> list[PublishRequest]:
+    """The version's publishing history, newest first, with who asked and who decided."""
+    return list(
+        PublishRequest.objects.filter(version=version).select_related("requested_by", "decided_by")
+    )
+
+
+def publish_request_waiting(*, version: ServiceVersion) -> PublishRequest | None:
+    return (
+        PublishRequest.objects.filter(version=version, status=PublishRequest.Status.WAITING)
+        .select_related("requested_by")
+        .first()
+    )
+
+
+def life_events_of(*, service: Service, limit: int = 50) -> list[ServiceLifeEvent]:
+    """The latest changes to the service's life, newest first, with who made them."""
+    return list(
+        ServiceLifeEvent.objects.filter(service=service).select_related("by", "service")[:limit]
+    )
+
+
+def services_other_than(*, service: Service) -> list[Service]:
+    """Services that could replace this one (any other not retired), by slug."""
+    return list(Service.objects.exclude(pk=service.pk).filter(retired_at__isnull=True))
+
+
+@dataclass(frozen=True)
+class Comparison:
+    old: ServiceVersion
+    new: ServiceVersion
+    parts: list[PartChanges]
+    yaml_diff: str
+
+    @property
+    def changed_parts(self) -> list[PartChanges]:
+        return [part for part in self.parts if part.changes]
+
+
+def versions_compare(*, old: ServiceVersion, new: ServiceVersion) -> Comparison:
+    """What changed from one version's definition to another's, by part, and their YAML
+    as a unified diff."""
+    return Comparison(
+        old=old,
+        new=new,
+        parts=definitions_compare(old.definition, new.definition),
+        yaml_diff=yaml_unified_diff(
+            old.source_yaml or data_to_yaml(old.definition),
+            new.source_yaml or data_to_yaml(new.definition),
+            f"v{old.number}",
+            f"v{new.number}",
+        ),
+    )

@@ -114,3 +114,19 @@ def service_version_draft_from(
             source_yaml=version.source_yaml,
             created_by=by,
         )
+
+
+# A service's life and publishing from the workspace, each in its own module.
+from .life import (  # noqa: E402, F401
+    LifeError,
+    service_dates_set,
+    service_pause,
+    service_resume,
+    service_retire,
+)
+from .publishing import (  # noqa: E402, F401
+    PublishRefused,
+    publish_approve,
+    publish_ask,
+    publish_reject,
+)

@@ -16,7 +16,8 @@ class IntakeConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext_lazy
 
-        from commonweal.core import personal_data, worker_jobs
+        from commonweal.catalogue.events import ServiceStopped
+        from commonweal.core import events, personal_data, worker_jobs
         from commonweal.core.quarantine import QUARANTINE_KINDS
 
         from . import services
@@ -24,6 +25,8 @@ class IntakeConfig(AppConfig):
         # Evidence the virus scanner finds infected: a draft's answer goes, a case is told.
         QUARANTINE_KINDS.register(services.UPLOAD_KIND, services.upload_infected)
         worker_jobs.housekeeping_add("drafts_expired", services.drafts_expire_due)
+        # A service paused or retired: its drafts are kept and their owners told.
+        events.subscribe(ServiceStopped, services.drafts_owners_tell)
         personal_data.register_data_section(
             name="applications",
             title=gettext_lazy("Your applications and answers"),

@@ -211,6 +211,12 @@ class ApplicationSummary:
     taken_by_staff: bool = False
 
     @property
+    def service_state(self) -> str:
+        """Where the service is in its life ("open", "paused", "closed", "not_yet_open",
+        "retired"): a draft goes on only while it is open."""
+        return catalogue.service_state(self.application.service)
+
+    @property
     def acting_for(self) -> str:
         """The name of the person a representative sees this application for, or ''."""
         access = self.access

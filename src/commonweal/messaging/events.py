@@ -91,6 +91,16 @@ EVENTS = {
             ("name", "organisation", "changed", "contact"),
         ),
         Event(
+            "service_paused",
+            "Online applications for a service were paused: told to everyone with a draft",
+            ("name", "service", "organisation", "url", "message"),
+        ),
+        Event(
+            "service_retired",
+            "A service was retired: told to everyone with a draft (and what replaces it)",
+            ("name", "service", "organisation", "url", "message"),
+        ),
+        Event(
             "service_update",
             "A message staff write to many people at once",
             (*COMMON, "message"),

@@ -27,6 +27,14 @@ class Organisation(models.Model):
         "(a phone number and hours, a website). Told to people asked to let a council share "
         "their details with you.",
     )
+    # Publishing a version of a service this organisation's teams handle needs a second
+    # person's approval (catalogue's publish requests).
+    publishing_needs_second_person = models.BooleanField(
+        "publishing needs a second person's approval",
+        default=False,
+        help_text="A new version of a service your teams handle is published only when "
+        "a second service owner or administrator approves it.",
+    )
     # Whether a provider's staff see a named person or only "a member of staff" (issue 5 will
     # show this to people); kept here because it is the organisation's policy.
     created_at = models.DateTimeField(auto_now_add=True)

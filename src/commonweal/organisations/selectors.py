@@ -219,3 +219,21 @@ def caches_clear() -> None:
     """Forget what this process remembered about teams (tests, and after admin changes)."""
     _service_teams.clear()
     _team_organisations.clear()
+
+
+def organisations_of_service(*, service_id: int) -> set[int]:
+    """The organisations whose teams handle a service (one query): whose service owners
+    and administrators look after its versions and its life."""
+    return set(
+        Team.services.through.objects.filter(service_id=service_id).values_list(
+            "team__organisation_id", flat=True
+        )
+    )
+
+
+def publishing_needs_second_person(*, service_id: int) -> bool:
+    """Whether any organisation handling the service asks for a second person's approval
+    before a version is published (one query)."""
+    return Team.services.through.objects.filter(
+        service_id=service_id, team__organisation__publishing_needs_second_person=True
+    ).exists()

@@ -18,6 +18,8 @@ from .views import (
     preferences,
     queues,
     rules_tester,
+    service_life,
+    service_versions,
     sign_in,
 )
 
@@ -101,6 +103,23 @@ urlpatterns = [
     # Rules, for service owners.
     path("rules/", rules_tester.tester_list, name="rules"),
     path("rules/<slug:slug>/v<int:number>/", rules_tester.tester, name="rules-tester"),
+    # A service's versions and life, for its owners.
+    path(
+        "services/<slug:slug>/versions/",
+        service_versions.versions,
+        name="service-versions",
+    ),
+    path(
+        "services/<slug:slug>/versions/<int:number>/compare/<int:other>/",
+        service_versions.compare,
+        name="service-compare",
+    ),
+    path(
+        "services/<slug:slug>/versions/<int:number>/publish/",
+        service_versions.publish,
+        name="service-publish",
+    ),
+    path("services/<slug:slug>/life/", service_life.life, name="service-life"),
     # Payments, for team leaders.
     path("payments/", payments.batch_list, name="payments"),
     path("payments/pending/", payments.pending_list, name="payments-pending"),

@@ -21,6 +21,7 @@ from .drafts import (
 )
 from .erasure import accounts_close_for_people, applications_erase
 from .registration import REGISTER_NOT_HANDLED, RegistrationRefused, application_register
+from .service_life import drafts_owners_tell
 from .staff import (
     ASSISTED_CHANNELS,
     IDENTITY_CHECKS,
@@ -62,5 +63,6 @@ __all__ = [
     "assisted_not_handled_message",
     "drafts_expire",
     "drafts_expire_due",
+    "drafts_owners_tell",
     "upload_infected",
 ]

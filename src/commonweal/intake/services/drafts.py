@@ -161,9 +161,15 @@ def drafts_expire_due() -> int:
 
 
 def drafts_expire(*, older_than_days: int) -> int:
-    """Delete drafts nobody has touched for the retention period, with their uploads."""
+    """Delete drafts nobody has touched for the retention period, with their uploads. The
+    drafts of a paused or retired service are kept: their owners were told they are."""
     cutoff = timezone.now() - datetime.timedelta(days=older_than_days)
-    stale = Application.objects.filter(status=Application.Status.DRAFT, updated_at__lt=cutoff)
+    stale = Application.objects.filter(
+        status=Application.Status.DRAFT,
+        updated_at__lt=cutoff,
+        service__paused_at__isnull=True,
+        service__retired_at__isnull=True,
+    )
     names = []
     for upload in Upload.objects.filter(application__in=stale).only("file"):
         names.append(upload.file.name)

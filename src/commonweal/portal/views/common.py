@@ -3,8 +3,11 @@ request, the service being applied for, and the submitted application being look
 
 from __future__ import annotations
 
+import functools
+
 from django.contrib import messages
 from django.http import Http404
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -12,6 +15,7 @@ from django.utils.translation import gettext as _
 from commonweal.cases import selectors as cases_selectors
 from commonweal.catalogue import selectors as catalogue
 from commonweal.core.references import normalise_reference
+from commonweal.intake import journey as intake_journey
 from commonweal.intake import selectors as intake_selectors
 
 
@@ -36,6 +40,27 @@ def published_or_404(slug: str) -> catalogue.PublishedService:
     if published is None:
         raise Http404("No such service")
     return published
+
+
+def taking_applications(view):
+    """For the pages that start or carry on an application: when the service is not taking
+    them now (paused, closed, not yet open or retired), the person is sent to its start
+    page, which says why and what they can do instead. Their draft is kept as it was.
+    Staff taking an application for someone may carry on while a service is paused (a
+    pause stops online applications only)."""
+
+    @functools.wraps(view)
+    def refused_unless_taking(request, slug, *args, **kwargs):
+        published = catalogue.published_service(slug=slug)
+        if published is not None and not published.accepting:
+            assisted = request.user.is_authenticated and intake_journey.assisted_get(
+                request.session, slug
+            )
+            if not (assisted and published.state == catalogue.PAUSED):
+                return redirect("portal:service-start", slug)
+        return view(request, slug, *args, **kwargs)
+
+    return refused_unless_taking
 
 
 def service_context(published: catalogue.PublishedService, **extra) -> dict:

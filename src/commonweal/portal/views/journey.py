@@ -64,6 +64,7 @@ def _step_url(slug: str, step: journey.Step) -> str:
     return reverse("portal:page", args=[slug, step.page_id])
 
 
+@common.taking_applications
 @login_required
 @require_http_methods(["GET", "HEAD"])
 def apply(request, slug):
@@ -104,6 +105,7 @@ def apply(request, slug):
     return redirect(_step_url(slug, journey.next_step(definition, draft, details)))
 
 
+@common.taking_applications
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def confirm_details(request, slug):
@@ -163,6 +165,7 @@ def confirm_details(request, slug):
     )
 
 
+@common.taking_applications
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def use_details(request, slug):
@@ -224,6 +227,7 @@ def use_details(request, slug):
     )
 
 
+@common.taking_applications
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def question_page(request, slug, page_id):
@@ -430,6 +434,7 @@ def saved(request, slug):
     )
 
 
+@common.taking_applications
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def check_answers(request, slug):

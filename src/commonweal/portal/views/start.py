@@ -25,7 +25,8 @@ def service_list(request):
         request,
         "portal/start/service_list.html",
         {
-            "services": catalogue.published_services(),
+            # Only services taking online applications now (a service's life).
+            "services": catalogue.accepting_services(),
             "nav": "services",
             "page_title": _("Apply for support"),
         },
@@ -50,12 +51,26 @@ def service_start(request, slug):
             published,
             start_url=start_url,
             draft=draft,
+            state=published.state,
+            replacement=_replacement(published),
             paper_forms=_paper_form_links(published)
             if any(way.channel == "paper" for way in definition.other_ways_to_apply)
             else [],
             page_title=definition.title.text(common.language()),
         ),
     )
+
+
+def _replacement(published) -> dict | None:
+    """The service that replaces a retired one: its title and start page."""
+    replaced_by = published.service.replaced_by
+    if published.state != catalogue.RETIRED or replaced_by is None:
+        return None
+    other = catalogue.published_service(slug=replaced_by.slug)
+    return {
+        "title": other.definition.title.text(common.language()) if other else replaced_by.slug,
+        "url": reverse("portal:service-start", args=[replaced_by.slug]),
+    }
 
 
 def _paper_form_links(published) -> list[dict]:
@@ -106,6 +121,7 @@ def paper_form(request, slug, language):
     return response
 
 
+@common.taking_applications
 @require_http_methods(["GET", "HEAD", "POST"])
 def eligibility_question(request, slug, question_id):
     published = common.published_or_404(slug)

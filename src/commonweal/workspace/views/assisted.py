@@ -55,7 +55,8 @@ def start(request):
     staff = organisations.staff_context(user=request.user)
     if not staff.is_staff:
         raise PermissionDenied("Only staff take applications for other people")
-    published_services = catalogue.published_services()
+    # Those taking applications now: open, or paused (a pause stops online ones only).
+    published_services = catalogue.accepting_services(online=False)
     # Only the services their organisation handles.
     handled = organisations.service_ids_handled_by(organisation_ids=staff.organisation_ids)
     services_list = [p for p in published_services if p.service.pk in handled]
