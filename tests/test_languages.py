@@ -239,3 +239,35 @@ def test_the_portal_shows_arabic_messages_right_to_left(citizen_client, case, de
     html = citizen_client.get(f"/applications/{case.reference}/").content.decode()
     assert 'lang="ar" dir="rtl"' in html
     assert "لقد اتخذنا قرارًا" in html
+
+
+def test_the_service_refuses_a_language_or_interpreter_it_does_not_know(citizen):
+    from commonweal.people import services as people_services
+
+    person = Person.objects.get(account=citizen)
+    arguments = {
+        "person": person,
+        "channels": ["email"],
+        "accessible_format": "standard",
+        "quiet_hours": None,
+        "do_not_contact": [],
+        "by": citizen,
+        "reason": "Changed online",
+    }
+    with pytest.raises(people_services.ContactPreferencesRefused) as refused:
+        people_services.contact_preferences_update(language="xx", **arguments)
+    assert refused.value.field == "language"
+    with pytest.raises(people_services.ContactPreferencesRefused) as refused:
+        people_services.contact_preferences_update(
+            language="pl", interpreter=(True, "xx"), **arguments
+        )
+    assert refused.value.field == "interpreter_language"
+    person.refresh_from_db()
+    assert (person.language, person.interpreter_needed) == ("", False)
+    # Left out, the interpreter need is kept as it is.
+    people_services.contact_preferences_update(
+        language="pl", interpreter=(True, "bfi"), **arguments
+    )
+    people_services.contact_preferences_update(language="ar", **arguments)
+    person.refresh_from_db()
+    assert (person.language, person.interpreter_language) == ("ar", "bfi")
