@@ -120,6 +120,7 @@ def test_the_plugins_command_lists_every_registry_and_listener(capsys):
 BUILT_IN = {
     "channels": ["log", "notify", "portal", "print", "sink", "smtp", "task"],
     "payment-formats": ["bacs18", "csv"],
+    "translation-providers": ["libretranslate"],
     "data-sections": [
         "person",
         "applications",

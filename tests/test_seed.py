@@ -3,7 +3,7 @@ SQLite), and the trigram indexes for name search on PostgreSQL."""
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, models
 
 from commonweal.accounts.models import User
 from commonweal.cases.models import Case, CaseEvent, CaseFlag, Decision
@@ -83,11 +83,26 @@ def test_seeded_people_have_valid_uk_details():
         assert uk.normalise_postcode(person.address_postcode) == person.address_postcode
         assert uk.normalise_ni_number(person.ni_number) == person.ni_number
         assert not person.phone or uk.normalise_uk_phone(person.phone) == person.phone
-        assert person.language in {"en", "cy"}
+        # Welsh, English, or one of the demo's community languages (Polish, Arabic).
+        assert person.language in {"en", "cy", "pl", "ar"}
+        assert person.interpreter_language == ("pl" if person.interpreter_needed else "")
+        assert not person.interpreter_needed or person.language == "pl"
         assert person.preferred_contact in {"email", "phone", "letter"}
         assert person.account.email == person.email
         assert not person.account.has_usable_password()
         assert not person.account.is_staff
+
+
+def test_some_seeded_people_speak_polish_or_arabic():
+    seed(people=400, cases=10)
+
+    speakers = dict(
+        Person.objects.values_list("language").annotate(n=models.Count("pk")).order_by()
+    )
+    assert speakers.get("pl", 0) > 0 and speakers.get("ar", 0) > 0
+    assert Person.objects.filter(interpreter_needed=True, interpreter_language="pl").exists()
+    # Their applications are in English: the pages they used were.
+    assert set(Application.objects.values_list("language", flat=True)) <= {"en", "cy"}
 
 
 def test_seed_makes_staff_in_the_council_teams_once():

@@ -287,7 +287,7 @@ def test_add_makes_version_1_drafts_only_for_a_new_template(admin_client):
     assert "There is already a template for appointment by sms in Welsh" in page(response)
 
     response = admin_client.post(
-        ADD, {"event": "no_such_event", "channel": "fax", "language": "fr", **words}
+        ADD, {"event": "no_such_event", "channel": "fax", "language": "xx", **words}
     )
     errors = response.context["adminform"].form.errors
     assert set(errors) == {"event", "channel", "language"}

@@ -419,6 +419,11 @@ COMMONWEAL_NOTIFY_EMAIL_TEMPLATE_ID = env("COMMONWEAL_NOTIFY_EMAIL_TEMPLATE_ID")
 COMMONWEAL_NOTIFY_SMS_TEMPLATE_ID = env("COMMONWEAL_NOTIFY_SMS_TEMPLATE_ID")
 # The bearer token GOV.UK Notify sends with delivery receipts (set it in Notify's settings).
 COMMONWEAL_NOTIFY_CALLBACK_TOKEN = env("COMMONWEAL_NOTIFY_CALLBACK_TOKEN")
+# Machine translation of message templates (docs/messaging.md, "Languages"): the provider
+# (empty: none), and LibreTranslate's address and API key.
+COMMONWEAL_TRANSLATION_PROVIDER = env("COMMONWEAL_TRANSLATION_PROVIDER", "")
+COMMONWEAL_LIBRETRANSLATE_URL = env("COMMONWEAL_LIBRETRANSLATE_URL", "")
+COMMONWEAL_LIBRETRANSLATE_API_KEY = env("COMMONWEAL_LIBRETRANSLATE_API_KEY", "")
 # The return address printed on letters, lines separated by commas.
 COMMONWEAL_ORGANISATION_ADDRESS = env_list(
     "COMMONWEAL_ORGANISATION_ADDRESS",

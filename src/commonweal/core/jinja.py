@@ -12,7 +12,7 @@ from django.utils.text import capfirst
 from jinja2 import ChoiceLoader, Environment, PackageLoader, PrefixLoader, TemplateNotFound
 from markupsafe import Markup, escape
 
-from . import uk
+from . import languages, uk
 
 # Every page names the same links (the navigation, the footer): each is reversed once per
 # process and URL configuration, not on every page. Bounded, as case references are many.
@@ -96,7 +96,12 @@ def paragraphs(text: str) -> Markup:
             html.append(Markup('<ul class="govuk-list govuk-list--bullet">{}</ul>').format(items))
         else:
             body = Markup("<br>").join(escape(line) for line in lines)
-            html.append(Markup('<p class="govuk-body">{}</p>').format(body))
+            # A paragraph in Arabic or Urdu (a help line in an English message) runs right
+            # to left.
+            if languages.text_direction(block) == "rtl":
+                html.append(Markup('<p class="govuk-body" dir="rtl">{}</p>').format(body))
+            else:
+                html.append(Markup('<p class="govuk-body">{}</p>').format(body))
     return Markup("").join(html)
 
 
@@ -178,6 +183,8 @@ def environment(**options) -> Environment:
         local_name=local_name,
         get_language=translation.get_language,
         govuk_error=govuk_error,
+        # "rtl" or "ltr" for a message in a person's language (core.languages).
+        language_direction=languages.direction,
     )
     env.filters.update(
         date_long=date_long,

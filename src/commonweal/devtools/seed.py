@@ -329,6 +329,8 @@ COLUMNS: dict[str, tuple[type[models.Model], list[str]]] = {
             "email",
             "phone",
             "language",
+            "interpreter_needed",
+            "interpreter_language",
             "accessibility_needs",
             "preferred_contact",
             "created_at",
@@ -898,7 +900,13 @@ class Seeder:
             date_of_birth = datetime.date.fromordinal(today - age_days)
             ni_number = f"{choice(NI_PREFIXES)}{randint(0, 999_999):06d}{'ABCD'[randint(0, 3)]}"
             phone = f"{choice(PHONE_RANGES)}{randint(0, 999):03d}" if random_() < 0.85 else ""
-            language = "cy" if random_() < 0.2 else "en"
+            # One in five reads Welsh; a few speak Polish or Arabic (the demo's community
+            # languages), half of the Polish speakers with an interpreter. The pages they
+            # use, and so their applications, are in English.
+            roll = random_()
+            language = "cy" if roll < 0.2 else "en"
+            speaks = "pl" if 0.2 <= roll < 0.23 else "ar" if 0.23 <= roll < 0.25 else language
+            interpreter = "pl" if speaks == "pl" and roll < 0.215 else ""
             roll = random_()
             contact = "email" if roll < 0.6 else "phone" if roll < 0.85 and phone else "letter"
             needs = choice(ACCESSIBILITY_NEEDS) if random_() < 0.03 else ""
@@ -919,7 +927,9 @@ class Seeder:
                     postcode,
                     email,
                     phone,
-                    language,
+                    speaks,
+                    bool(interpreter),
+                    interpreter,
                     needs,
                     contact,
                     now,

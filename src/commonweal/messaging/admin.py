@@ -1,15 +1,19 @@
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.db import transaction
 from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.template.defaultfilters import linebreaksbr
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from commonweal.core import languages
 from commonweal.core.admin_site import OrganisationScoped, PersonalData, PlatformSettings
+from commonweal.core.registry import UnknownName
 
-from . import services, templating
+from . import services, templating, translation
 from .events import EVENTS
 from .models import Message, MessageTemplate, PrintBatch, SavedReply
 
@@ -70,11 +74,33 @@ class SavedReplyAdmin(PlatformSettings, admin.ModelAdmin):
 
 # Message templates
 
+
+def _language_choices(*, english: bool = True) -> list[tuple[str, str]]:
+    """English and Welsh first, then every other ISO 639-1 language by its English name."""
+    others = sorted(
+        ((code, languages.language_name(code)) for code in languages.language_codes()),
+        key=lambda choice: choice[1],
+    )
+    first = [("en", "English"), ("cy", "Welsh")] if english else [("cy", "Welsh")]
+    return first + [choice for choice in others if choice[0] not in ("en", "cy")]
+
+
 LANGUAGES = [("en", "English"), ("cy", "Welsh")]
 # Channels whose message is short: a text message, or the script for a phone call.
 SHORT_CHANNELS = ("sms", "phone")
 SAVE_AS_NEW_VERSION = "_saveasnewversion"
 PUBLISH = "_publish"
+APPROVE = "_approve"
+
+
+class TranslateForm(forms.Form):
+    """The language the machine-translation action translates the selected templates into."""
+
+    language = forms.ChoiceField(
+        choices=lambda: _language_choices(english=False),
+        help_text="Each selected template gets a draft in this language, marked machine "
+        "translated until a person checks and approves it.",
+    )
 
 
 def _event_choices():
@@ -87,7 +113,7 @@ class MessageTemplateForm(forms.ModelForm):
 
     event = forms.ChoiceField(choices=_event_choices)
     channel = forms.ChoiceField(choices=Message.Channel.choices)
-    language = forms.ChoiceField(choices=LANGUAGES)
+    language = forms.ChoiceField(choices=_language_choices)
     # Set by the admin: the "Save as new version" button was pressed.
     as_new_version = False
 
@@ -113,7 +139,7 @@ class MessageTemplateForm(forms.ModelForm):
                 self.add_error(
                     None,
                     f"There is already a template for {event} by {channel} in "
-                    f"{dict(LANGUAGES)[language]}: change its latest version instead",
+                    f"{languages.language_name(language)}: change its latest version instead",
                 )
                 return cleaned
         else:
@@ -211,10 +237,18 @@ class MessageTemplateAdmin(PlatformSettings, admin.ModelAdmin):
     draft version, which is published (retiring the old one) when ready."""
 
     form = MessageTemplateForm
-    list_display = ["event", "channel", "language", "version", "status", "published_at"]
+    list_display = [
+        "event",
+        "channel",
+        "language",
+        "version",
+        "status",
+        "machine_translation",
+        "published_at",
+    ]
     list_filter = ["event", "channel", "language", "status"]
     search_fields = ["subject", "body"]
-    actions = ["publish"]
+    actions = ["publish", "machine_translate", "approve_translations"]
 
     # Pages
 
@@ -244,7 +278,19 @@ class MessageTemplateAdmin(PlatformSettings, admin.ModelAdmin):
         if obj.channel in SHORT_CHANNELS:
             preview.append("text_message_length")
         return [
-            (None, {"fields": ["event", "channel", "language", "version", "status"]}),
+            (
+                None,
+                {
+                    "fields": [
+                        "event",
+                        "channel",
+                        "language",
+                        "version",
+                        "status",
+                        "machine_translation",
+                    ]
+                },
+            ),
             ("Words", words),
             ("Preview with sample values (as saved)", {"fields": preview}),
             ("Placeholders", {"fields": ["allowed_placeholders"]}),
@@ -260,6 +306,7 @@ class MessageTemplateAdmin(PlatformSettings, admin.ModelAdmin):
             "language",
             "version",
             "status",
+            "machine_translation",
             "preview_subject",
             "preview_body",
             "text_message_length",
@@ -288,6 +335,9 @@ class MessageTemplateAdmin(PlatformSettings, admin.ModelAdmin):
                 show_save_and_add_another=False,
                 show_save_as_new_version=self.has_change_permission(request, obj),
             )
+        elif obj is not None and obj.machine_translated:
+            # A machine translation is published by approving it, never before.
+            context["show_approve"] = self.has_change_permission(request, obj)
         elif obj is not None:
             context["show_publish"] = self.has_change_permission(request, obj)
         return super().render_change_form(request, context, add, change, form_url, obj)
@@ -329,6 +379,9 @@ class MessageTemplateAdmin(PlatformSettings, admin.ModelAdmin):
         if PUBLISH in request.POST:
             self._publish_one(request, obj, saved=True)
             return HttpResponseRedirect(self._change_url(obj))
+        if APPROVE in request.POST:
+            self._approve_one(request, obj)
+            return HttpResponseRedirect(self._change_url(obj))
         return super().response_change(request, obj)
 
     def _change_url(self, template: MessageTemplate) -> str:
@@ -365,6 +418,84 @@ class MessageTemplateAdmin(PlatformSettings, admin.ModelAdmin):
                 )
                 continue
             self._publish_one(request, template)
+
+    # Machine translation
+
+    @admin.action(description="Machine-translate the selected templates into another language")
+    def machine_translate(self, request, queryset):
+        form = TranslateForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            language = form.cleaned_data["language"]
+            for template in queryset.order_by("event", "channel", "language", "version"):
+                try:
+                    draft = services.template_translate(
+                        template=template, language=language, by=request.user
+                    )
+                except (translation.TranslationFailed, services.TemplateRefused) as error:
+                    problem = (
+                        "; ".join(error.problems)
+                        if isinstance(error, services.TemplateRefused)
+                        else str(error)
+                    )
+                    self.message_user(
+                        request, f"Did not translate {template}: {problem}", messages.ERROR
+                    )
+                    continue
+                except UnknownName as error:
+                    self.message_user(request, str(error), messages.ERROR)
+                    return None
+                self.log_addition(request, draft, [{"added": {}}])
+                self.message_user(
+                    request,
+                    f"Made {draft}, machine translated: check its words and approve it to "
+                    "publish it.",
+                    messages.SUCCESS,
+                )
+            return None
+        return TemplateResponse(
+            request,
+            "admin/messaging/messagetemplate/translate.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Machine-translate message templates",
+                "opts": self.model._meta,
+                "form": form,
+                "templates": queryset,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                "provider": translation.provider_configured(),
+            },
+        )
+
+    @admin.action(description="Approve the selected machine translations (publishes them)")
+    def approve_translations(self, request, queryset):
+        for template in queryset.order_by("version"):
+            self._approve_one(request, template)
+
+    def _approve_one(self, request, template: MessageTemplate) -> bool:
+        try:
+            with transaction.atomic():
+                services.template_translation_approve(template=template, by=request.user)
+        except services.TemplateRefused as refused:
+            self.message_user(
+                request,
+                f"Did not approve {template}: " + "; ".join(refused.problems),
+                messages.ERROR,
+            )
+            return False
+        self.message_user(
+            request,
+            f"Approved and published {template}; earlier versions are retired.",
+            messages.SUCCESS,
+        )
+        return True
+
+    @admin.display(description="Translation")
+    def machine_translation(self, obj):
+        if not obj.machine_translated_by:
+            return "-"
+        if obj.approved_at is None:
+            return f"Machine translated ({obj.machine_translated_by}): not approved"
+        return f"Machine translated ({obj.machine_translated_by}), approved by {obj.approved_by}"
 
     # What the page shows
 

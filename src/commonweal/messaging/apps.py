@@ -38,6 +38,11 @@ class MessagingConfig(AppConfig):
         channels.channels_register_builtin()
         channels.channels_register_from_settings()
 
+        from . import translation
+
+        # Machine translation of templates: LibreTranslate (COMMONWEAL_TRANSLATION_PROVIDER).
+        translation.providers_register_builtin()
+
         # The outbox: due messages handed to tasks every second; housekeeping.
         worker_jobs.dispatcher_add("messages", services.messages_dispatch, in_batch=True)
         worker_jobs.housekeeping_add("messages_requeued", services.messages_sweep)

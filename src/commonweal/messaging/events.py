@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 # Every notice about a case knows these.
 COMMON = ("name", "reference", "service", "url", "organisation")
+# The help line's templates (see `services.templates.render_message`).
+LANGUAGE_HELP = "language_help"
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,14 @@ EVENTS = {
             "service_update",
             "A message staff write to many people at once",
             (*COMMON, "message"),
+        ),
+        # Not a notice of its own: one line added, in the person's language, to a message
+        # sent in English because it has no published translation in that language.
+        Event(
+            LANGUAGE_HELP,
+            "The line in the person's language added to a message we could only send in "
+            "English: how to get help in their language",
+            ("organisation", "contact_phone"),
         ),
     )
 }

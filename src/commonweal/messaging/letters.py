@@ -31,6 +31,7 @@ import jinja2
 import pypdf
 
 from commonweal.core.csvfiles import csv_dict_writer
+from commonweal.core.languages import direction, language_codes, text_direction
 
 __all__ = [
     "MANIFEST_COLUMNS",
@@ -98,7 +99,30 @@ WORDS = {
         "page": "Tudalen",
         "of": "o",
     },
+    # The demo's community languages; a letter in any other language has these words in
+    # English (its date is written in its own language, by Babel).
+    "pl": {
+        "reference": "Nasz numer:",
+        "phone": "Telefon:",
+        "email": "E-mail:",
+        "website": "Strona internetowa:",
+        "page": "Strona",
+        "of": "z",
+    },
+    "ar": {
+        "reference": "رقمنا المرجعي:",
+        "phone": "الهاتف:",
+        "email": "البريد الإلكتروني:",
+        "website": "الموقع الإلكتروني:",
+        "page": "صفحة",
+        "of": "من",
+    },
 }
+
+
+def _words(language: str) -> dict[str, str]:
+    return WORDS.get(language, WORDS["en"])
+
 
 # The manifest has room for the recipient's name, six address lines and the postcode, the
 # most that Royal Mail's address format and GOV.UK Notify's letters allow.
@@ -128,8 +152,9 @@ class LetterContent:
     """What one letter says.
 
     ``address_lines`` starts with the recipient's name and ends with the postcode.
-    ``subject`` and ``body`` are keyed by language ("en", "cy"); ``languages`` is ``["en"]``,
-    ``["cy"]`` or, for a bilingual letter, ``["cy", "en"]`` (Welsh first). ``organisation``
+    ``subject`` and ``body`` are keyed by language ("en", "cy", "pl"...); ``languages`` is
+    one language (``["en"]``, ``["cy"]``, ``["ar"]``: any ISO 639-1 code) or, for a
+    bilingual letter, ``["cy", "en"]`` (Welsh first). ``organisation``
     holds ``name``, ``name_cy``, ``address_lines`` (the return address), ``phone``, ``email``
     and ``website``; any may be missing except ``name``.
     """
@@ -145,7 +170,12 @@ class LetterContent:
 
 
 def format_date(value: datetime.date, language: str) -> str:
-    """A date as GOV.UK writes it: "3 May 2026", or in Welsh "3 Mai 2026"."""
+    """A date as GOV.UK writes it: "3 May 2026", or in Welsh "3 Mai 2026"; in another
+    language, as the Unicode CLDR writes a long date in it ("3 maja 2026")."""
+    if language not in MONTHS:
+        from babel.dates import format_date as babel_format_date
+
+        return babel_format_date(value, format="long", locale=language)
     return f"{value.day} {MONTHS[language][value.month - 1]} {value.year}"
 
 
@@ -167,16 +197,22 @@ def _blocks(text: str) -> list[dict[str, Any]]:
             if kind == "list":
                 line = _BULLET.sub("", line, count=1)
             if kind != run_kind:
-                blocks.append({"kind": kind, "lines": []})
+                blocks.append({"kind": kind, "lines": [], "dir": ""})
                 run_kind = kind
             blocks[-1]["lines"].append(line)
+    # A paragraph in a script written right to left (the help line in an Arabic speaker's
+    # English letter) says so; the section's own direction covers the rest.
+    for block in blocks:
+        block["dir"] = text_direction(" ".join(block["lines"]))
     return blocks
 
 
 def _check(content: LetterContent) -> list[str]:
     languages = list(content.languages)
-    if languages not in (["en"], ["cy"], ["cy", "en"]):
-        raise ValueError(f'languages must be ["en"], ["cy"] or ["cy", "en"], not {languages!r}')
+    if languages != ["cy", "en"] and not (
+        len(languages) == 1 and languages[0] in (*MONTHS, *language_codes())
+    ):
+        raise ValueError(f'languages must be ["cy", "en"] or one ISO 639-1 code, not {languages!r}')
     for language in languages:
         if not content.subject.get(language, "").strip():
             raise ValueError(f"the letter has no subject in {language!r}")
@@ -197,7 +233,7 @@ def _sender(organisation: dict[str, Any], languages: list[str]) -> dict[str, Any
     for key in ("phone", "email", "website"):
         value = (organisation.get(key) or "").strip()
         if value:
-            label = " / ".join(WORDS[language][key].rstrip(":") for language in languages) + ":"
+            label = " / ".join(_words(language)[key].rstrip(":") for language in languages) + ":"
             contacts.append((label, value))
     return {
         "names": names,
@@ -227,8 +263,9 @@ def render_letter_html(content: LetterContent) -> str:
     sections = [
         {
             "language": language,
+            "dir": direction(language),
             "date": format_date(content.date, language),
-            "reference_label": WORDS[language]["reference"],
+            "reference_label": _words(language)["reference"],
             "subject": content.subject[language].strip(),
             "blocks": _blocks(content.body[language]),
         }
@@ -237,6 +274,7 @@ def render_letter_html(content: LetterContent) -> str:
     return _template().render(
         title=" / ".join(section["subject"] for section in sections),
         languages=languages,
+        dir=direction(languages[0]),
         large_print=content.large_print,
         address_lines=address_lines,
         sender=_sender(content.organisation, languages),
@@ -272,7 +310,7 @@ def _page_stylesheet(languages: tuple[str, ...], large_print: bool):
 
     parts = []
     for language in languages:
-        words = WORDS[language]
+        words = _words(language)
         parts.append(
             f"{_css_string(words['page'] + ' ')} counter(page) "
             f"{_css_string(' ' + words['of'] + ' ')} counter(pages)"

@@ -67,6 +67,17 @@ class MessageTemplate(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     published_at = models.DateTimeField(null=True, blank=True)
+    # A translation made by a machine-translation provider (its name), from the template
+    # `translated_from`. It is "machine translated" until a person approves it, and is
+    # never published, nor sent, before.
+    machine_translated_by = models.CharField(max_length=50, blank=True)
+    translated_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["event", "channel", "language", "-version"]
@@ -83,6 +94,11 @@ class MessageTemplate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} {self.channel} {self.language} v{self.version} ({self.status})"
+
+    @property
+    def machine_translated(self) -> bool:
+        """Made by a machine and not yet approved by a person."""
+        return bool(self.machine_translated_by) and self.approved_at is None
 
 
 def _letter_path(instance: "Message", filename: str) -> str:

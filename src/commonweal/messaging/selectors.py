@@ -52,7 +52,7 @@ def portal_messages(*, person: Person, case: Case) -> list[Message]:
     return list(
         Message.objects.filter(person=person, case=case, channel="portal")
         .exclude(status__in=["queued", "sending", "cancelled"])
-        .only("subject", "body", "sent_at", "content_deleted_at", "read_at")
+        .only("subject", "body", "language", "sent_at", "content_deleted_at", "read_at")
         .order_by("-sent_at")[:20]
     )
 
@@ -221,7 +221,7 @@ def notice_preview(
         case=case, person=person, language=language, extra=extra, definition=definition
     )
     try:
-        subject, body, _template = render_message(event, plan[0], language, data)
+        subject, body, _template, _language = render_message(event, plan[0], language, data)
     except (templating.MissingData, templating.TemplateError, LookupError):
         return {"channel": None, "team_format": ""}
     return {

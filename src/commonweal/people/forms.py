@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from commonweal.core import uk
+from commonweal.core import languages, uk
 
 from . import selectors as people_selectors
 from . import services as people_services
@@ -20,6 +20,7 @@ DEFAULT_QUIET_HOURS = (datetime.time(21, 0), datetime.time(8, 0))
 _PREFERENCE_FIELD_IDS = {
     "channels": "channels",
     "language": "language",
+    "interpreter_language": "interpreter-language",
     "accessible_format": "format",
     "do_not_contact": "do-not-contact",
     "quiet_hours": "quiet-hours",
@@ -57,6 +58,7 @@ def _preference_labels(staff: bool) -> dict[str, dict[str, str]]:
             "en": _("English"),
             "cy": _("Cymraeg"),
             "both": _("Both English and Welsh (Welsh first)"),
+            "other": _("Another language"),
         },
         "formats": {
             "standard": _("Standard"),
@@ -121,10 +123,34 @@ def _values_posted(post) -> dict:
         "email": post.get("email", "").strip()[:254],
         "phone": post.get("phone", "").strip()[:30],
         "language": post.get("language", ""),
+        "other_language": post.get("other_language", "").strip()[:100],
+        "interpreter": post.get("interpreter", ""),
+        "interpreter_language": post.get("interpreter_language", "").strip()[:100],
         "format": post.get("format", ""),
         "quiet": post.get("quiet") == "yes",
         "do_not_contact": [c for c in CONTACT_CHANNEL_ORDER if c in refused],
         "reason": post.get("reason", "").strip()[:500],
+    }
+
+
+def _code_of(text: str, interpreter: bool = False) -> str | None:
+    """The language someone typed, as a code (None when it is not one we know)."""
+    return languages.language_from_text(text, interpreter=interpreter)
+
+
+def _language_values(current: dict) -> dict:
+    """The language questions' values from the record: a language other than English or
+    Welsh as its name in the reader's language."""
+    reader = translation.get_language() or "en"
+    language = current["language"]
+    other = language and language not in ("en", "cy", "both")
+    return {
+        "language": "other" if other else language,
+        "other_language": languages.language_name(language, reader) if other else "",
+        "interpreter": "yes" if current["interpreter_needed"] else "no",
+        "interpreter_language": languages.language_name(current["interpreter_language"], reader)
+        if current["interpreter_language"]
+        else "",
     }
 
 
@@ -136,6 +162,22 @@ def _values_problems(values: dict, labels: dict, *, reason_asked: bool) -> list[
         errors.append({"text": _("Select at least one way to contact you"), "href": "#channels"})
     if values["language"] not in labels["languages"]:
         errors.append({"text": _("Select the language we should use"), "href": "#language"})
+    elif values["language"] == "other" and _code_of(values["other_language"]) is None:
+        errors.append(
+            {
+                "text": _("Enter a language, like Polish or Arabic")
+                if not values["other_language"]
+                else _("Enter a language we know, like Polish or Arabic, or its two-letter code"),
+                "href": "#other-language",
+            }
+        )
+    if values["interpreter"] == "yes" and _code_of(values["interpreter_language"], True) is None:
+        errors.append(
+            {
+                "text": _("Enter the language the interpreter should speak, like Polish or BSL"),
+                "href": "#interpreter-language",
+            }
+        )
     if values["format"] not in labels["formats"]:
         errors.append(
             {
@@ -166,7 +208,7 @@ def contact_preferences_form(
         "first": current["channels"][0] if current["channels"] else "",
         "email": current["email"],
         "phone": uk.format_phone(current["phone"]) if current["phone"] else "",
-        "language": current["language"],
+        **_language_values(current),
         "format": current["accessible_format"],
         "quiet": current["quiet_hours"] is not None,
         "do_not_contact": current["do_not_contact"],
@@ -186,7 +228,15 @@ def contact_preferences_form(
                     people_services.contact_preferences_update(
                         person=person,
                         channels=[first, *(c for c in values["channels"] if c != first)],
-                        language=values["language"],
+                        language=_code_of(values["other_language"]) or ""
+                        if values["language"] == "other"
+                        else values["language"],
+                        interpreter=(
+                            values["interpreter"] == "yes",
+                            _code_of(values["interpreter_language"], True) or "",
+                        )
+                        if values["interpreter"] in ("yes", "no")
+                        else None,
                         accessible_format=values["format"],
                         # Their own quiet hours if they have some; else 9pm to 8am.
                         quiet_hours=(current["quiet_hours"] or DEFAULT_QUIET_HOURS)

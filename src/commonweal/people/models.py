@@ -35,6 +35,8 @@ class IdentitySource(models.TextChoices):
 class Person(models.Model):
     """One record per human, whoever applies for them and however they contact us."""
 
+    # The languages of the platform's own words. `language` may also be any ISO 639-1 code
+    # (core.languages): the language the person wants messages in.
     class Language(models.TextChoices):
         ENGLISH = "en", "English"
         WELSH = "cy", "Cymraeg"
@@ -82,7 +84,12 @@ class Person(models.Model):
     # (verified, used before) is kept in ContactPoint.
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=20, blank=True)
-    language = models.CharField(max_length=4, choices=Language.choices, blank=True)
+    # en, cy, both (Welsh first), or any other ISO 639-1 code (see core.languages).
+    language = models.CharField(max_length=4, blank=True)
+    # Whether they need an interpreter to talk with us, and in which language: an ISO 639-1
+    # code, or "bfi" (ISO 639-3) for British Sign Language.
+    interpreter_needed = models.BooleanField(default=False)
+    interpreter_language = models.CharField(max_length=3, blank=True)
     accessibility_needs = models.TextField(blank=True)
     preferred_contact = models.CharField(max_length=10, choices=ContactMethod.choices, blank=True)
     # How they want to hear from us: channels in order of preference (empty: worked out from

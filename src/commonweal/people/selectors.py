@@ -196,6 +196,8 @@ def contact_preferences_of(*, person: Person) -> dict[str, Any]:
     return {
         "channels": channels,
         "language": person.language,
+        "interpreter_needed": person.interpreter_needed,
+        "interpreter_language": person.interpreter_language,
         "accessible_format": person.accessible_format or Person.Format.STANDARD,
         "quiet_hours": (person.quiet_hours_start, person.quiet_hours_end)
         if person.quiet_hours_start is not None

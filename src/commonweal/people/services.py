@@ -10,6 +10,7 @@ from django.db.models import Model, QuerySet
 from django.utils import timezone
 
 from commonweal.accounts.selectors import User
+from commonweal.core import languages
 
 from .contact_changes import (  # noqa: F401  (public through services)
     CONTACT_FIELDS,
@@ -407,15 +408,21 @@ def contact_preferences_update(
     do_not_contact: list[str],
     email: str | None = None,
     phone: str | None = None,
+    interpreter: tuple[bool, str] | None = None,
     by: User | None,
     reason: str,
 ) -> list[str]:
-    """Set how the person hears from us: the channels in order, language, format, quiet
-    hours for texts, channels never to use, and optionally a new email address or phone
+    """Set how the person hears from us: the channels in order, language (en, cy, both or
+    any ISO 639-1 code), format, quiet hours for texts, channels never to use, whether they
+    need an interpreter and in which language, and optionally a new email address or phone
     number. Refused (ContactPreferencesRefused) when a chosen channel lacks what it needs.
     Everything that changed is one history row; returns the changed field names.
 
-    `email` and `phone` left out (None or blank) keep the current ones."""
+    `email` and `phone` left out (None or blank) keep the current ones; so does
+    `interpreter` left out (None). `interpreter` is (needed, language): the language an ISO
+    639-1 code or "bfi" for British Sign Language, required when needed and dropped when
+    not."""
+    interpreter = _interpreter_checked(interpreter)
     reason, channels, do_not_contact = _preferences_checked(
         reason=reason,
         channels=channels,
@@ -434,7 +441,7 @@ def contact_preferences_update(
         )
 
         start, end = quiet_hours if quiet_hours is not None else (None, None)
-        wanted = {
+        wanted: dict[str, object] = {
             "channels": channels,
             "language": language,
             "accessible_format": accessible_format,
@@ -442,6 +449,8 @@ def contact_preferences_update(
             "quiet_hours_end": end,
             "do_not_contact": do_not_contact,
         }
+        if interpreter is not None:
+            wanted["interpreter_needed"], wanted["interpreter_language"] = interpreter
         changes: dict[str, list[str]] = {}
         update_fields: list[str] = []
         for field, new in wanted.items():
@@ -496,7 +505,7 @@ def _preferences_checked(
         raise ContactPreferencesRefused(_("Select ways to contact you from the list"), "channels")
     if len(set(channels)) != len(channels):
         raise ContactPreferencesRefused(_("Choose each way to contact you only once"), "channels")
-    if language not in Person.Language.values:
+    if language not in Person.Language.values and not languages.is_language(language):
         raise ContactPreferencesRefused(_("Select the language we should use"), "language")
     if accessible_format not in Person.Format.values:
         raise ContactPreferencesRefused(
@@ -522,6 +531,23 @@ def _preferences_checked(
             _("Quiet hours must start and end at different times"), "quiet_hours"
         )
     return reason, channels, do_not_contact
+
+
+def _interpreter_checked(interpreter: tuple[bool, str] | None) -> tuple[bool, str] | None:
+    """Whether an interpreter is needed and the language, checked (None: unchanged)."""
+    from django.utils.translation import gettext as _
+
+    if interpreter is None:
+        return None
+    needed, language = interpreter
+    if not needed:
+        return False, ""
+    if not languages.is_interpreter_language(language):
+        raise ContactPreferencesRefused(
+            _("Enter the language the interpreter should speak, like Polish or BSL"),
+            "interpreter_language",
+        )
+    return True, language
 
 
 def _contact_points_checked(

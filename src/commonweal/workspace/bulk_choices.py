@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.http import QueryDict
 from django.urls import reverse
+from django.utils import translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
@@ -266,7 +267,9 @@ def _message_preview(choice: BulkChoice, cases: list[Case], refused: int) -> Pre
         return [{"text": _("Choose the saved message to send"), "href": "#bulk-reply"}]
     changing, staying = [], []
     for case in cases:
-        language = str(presenters.LANGUAGE_WORDS.get(case.person.language, _("English")))
+        language = presenters.language_words(
+            case.person.language, translation.get_language() or "en"
+        ) or str(_("English"))
         if case.service_id == reply.service_id:
             changing.append(_row(case, now=language))
         else:

@@ -91,6 +91,37 @@ LANGUAGE_WORDS = {
     "cy": gettext_lazy("Welsh"),
     "both": gettext_lazy("English and Welsh (Welsh first)"),
 }
+
+
+def language_words(code: str, reader: str) -> str:
+    """A person's language as the reader reads it: English, Welsh, or any other by name."""
+    from commonweal.core import languages
+
+    if not code:
+        return ""
+    if code in LANGUAGE_WORDS:
+        return str(LANGUAGE_WORDS[code])
+    return languages.language_name(code, reader)
+
+
+def person_speaks(person, reader: str) -> dict:
+    """What the case header says about how to talk with the person: the language they want
+    messages in (when it is not English) and the interpreter they need, if any."""
+    language = person.language or ""
+    speaks = (
+        _("Speaks %(language)s") % {"language": language_words(language, reader)}
+        if language not in ("", "en")
+        else ""
+    )
+    interpreter = ""
+    if person.interpreter_needed:
+        interpreter = _("Interpreter needed (%(language)s)") % {
+            "language": language_words(person.interpreter_language, reader)
+            or _("language not given")
+        }
+    return {"speaks": speaks, "interpreter": interpreter}
+
+
 CHECK_STATUS_WORDS = {
     "red": gettext_lazy("red"),
     "amber": gettext_lazy("amber"),
@@ -655,7 +686,8 @@ def case_view(page, context, language: str, wants: Collection[str] | None = None
             level=case.person.identity_level, source=case.person.identity_source
         ),
         "team": local_name(case.team) if case.team_id else "",
-        "person_language": str(LANGUAGE_WORDS.get(case.person.language, "")),
+        "person_language": language_words(case.person.language, language),
+        "person_speaks": person_speaks(case.person, language),
         "flags": [FLAG_LABELS.get(flag, flag) for flag in page.flags],
         "manual_flags": [(code, FLAG_LABELS[code], code in page.flags) for code in MANUAL_FLAGS],
         "next_stages": [(s.id, s.title.text(language)) for s in definition.next_stages(case.stage)],

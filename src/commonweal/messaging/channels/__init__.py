@@ -99,7 +99,7 @@ class OutgoingMessage(Protocol):
     def body(self) -> str: ...
 
     @property
-    def language(self) -> str: ...  # en, cy or both
+    def language(self) -> str: ...  # en, cy, both, or another ISO 639-1 code
 
     @property
     def provider_reference(self) -> str: ...

@@ -42,6 +42,7 @@ from .templates import (
     DEFAULT_TEMPLATES,
     LONG_CHANNELS,
     SHORT_CHANNELS,
+    Rendered,
     TemplateRefused,
     template_check,
     template_draft_create,
@@ -62,6 +63,7 @@ from .threads import (
     thread_message_post,
     thread_messages_post_many,
 )
+from .translations import template_translate, template_translation_approve
 
 __all__ = [
     "ATTACHMENT_KIND",
@@ -78,6 +80,7 @@ __all__ = [
     "BulkSendRefused",
     "CodeNotSent",
     "NotifyReceiptRefused",
+    "Rendered",
     "TemplateRefused",
     "ThreadMessageRefused",
     "application_received_data",
@@ -111,6 +114,8 @@ __all__ = [
     "template_draft_edit",
     "template_new_version",
     "template_publish",
+    "template_translate",
+    "template_translation_approve",
     "templates_cache_clear",
     "templates_load",
     "thread_mark_read",

@@ -229,7 +229,7 @@ def notices_send_many(
             continue
         language = person.language or "en"
         try:
-            subject, body, template_id = render_message(event, plan[0], language, data)
+            subject, body, template_id, written_in = render_message(event, plan[0], language, data)
         except (templating.MissingData, templating.TemplateError, LookupError):
             singles.append((person, case, data))
             continue
@@ -253,7 +253,7 @@ def notices_send_many(
                 channel=plan[0],
                 provider=channel_registry.provider_for(plan[0]),
                 template_id=template_id,
-                language=language,
+                language=written_in,
                 to_address=_address_of(person, plan[0], ""),
                 subject=subject,
                 body=body,
@@ -329,7 +329,7 @@ def next_message(notice: Notice, *, by: User | None = None) -> Message | None:
         return None
     channel = notice.channels[notice.position]
     try:
-        subject, body, template_id = render_message(
+        subject, body, template_id, written_in = render_message(
             notice.event, channel, notice.language, notice.data
         )
     except (templating.MissingData, templating.TemplateError, LookupError) as error:
@@ -354,7 +354,9 @@ def next_message(notice: Notice, *, by: User | None = None) -> Message | None:
         channel=channel,
         provider=channel_registry.provider_for(channel),
         template_id=template_id,
-        language=notice.language,
+        # The person's language, or English (with a help line) when the notice has no
+        # template in theirs.
+        language=written_in,
         to_address=getattr(notice, "_to_address", "")
         or _address_of(person, channel, getattr(notice, "_to_email", "")),
         subject=subject,

@@ -4,17 +4,18 @@ the defaults loaded at install, and the published ones rendered for a message.""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from commonweal.accounts.selectors import User
 
 from .. import templating
-from ..events import EVENTS
+from ..events import EVENTS, LANGUAGE_HELP
 from ..models import MessageTemplate
 
 DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "default_templates.yaml"
@@ -39,7 +40,7 @@ def template_check(*, event: str, channel: str, subject: str, body: str) -> None
             templating.check(text or "", allowed)
         except templating.TemplateError as error:
             problems.extend(error.problems)
-    if channel == "email" and not (subject or "").strip():
+    if channel == "email" and event != LANGUAGE_HELP and not (subject or "").strip():
         problems.append("An email needs a subject")
     if problems:
         raise TemplateRefused(problems)
@@ -51,7 +52,14 @@ def template_publish(*, template: MessageTemplate, by: User | None = None) -> Me
     template_check(
         event=template.event, channel=template.channel, subject=template.subject, body=template.body
     )
-    if settings.COMMONWEAL_WELSH_REQUIRED:
+    if template.machine_translated:
+        raise TemplateRefused(
+            [
+                "This version was machine translated: a person must check and approve it "
+                "before it is published"
+            ]
+        )
+    if settings.COMMONWEAL_WELSH_REQUIRED and template.language in ("en", "cy"):
         other = "cy" if template.language == "en" else "en"
         if (
             not MessageTemplate.objects.filter(
@@ -170,17 +178,41 @@ def _template(event: str, channel: str, language: str) -> MessageTemplate | None
     loaded_at = _templates.get("__loaded_at")
     if loaded_at is None or (now - loaded_at).total_seconds() > _TEMPLATE_CACHE_SECONDS:
         _templates.clear()
-        for template in MessageTemplate.objects.filter(status=MessageTemplate.Status.PUBLISHED):
+        # A machine translation no person has approved is never sent, even if published
+        # some other way than `template_publish`.
+        unapproved = ~Q(machine_translated_by="") & Q(approved_at__isnull=True)
+        for template in MessageTemplate.objects.filter(
+            status=MessageTemplate.Status.PUBLISHED
+        ).exclude(unapproved):
             _templates[(template.event, template.channel, template.language)] = template
         _templates["__loaded_at"] = now
     return _templates.get((event, channel, language))
 
 
-def render_message(
-    event: str, channel: str, language: str, data: dict[str, Any]
-) -> tuple[str, str, int | None]:
+class Rendered(NamedTuple):
+    """A message's words, the template they came from and the language they are in (the
+    person's, or English when the notice has no template in theirs)."""
+
+    subject: str
+    body: str
+    template_id: int | None
+    language: str
+
+
+def render_message(event: str, channel: str, language: str, data: dict[str, Any]) -> Rendered:
     """The subject and body for a channel in the person's language (both languages, Welsh
-    first, for "both"). Raises MissingData or LookupError; never returns a placeholder."""
+    first, for "both"). In another language with no published template for the notice,
+    the English one, with the help line in their language (the `language_help` template)
+    after it when there is one. Raises MissingData or LookupError; never returns a
+    placeholder."""
+    if language not in ("en", "cy", "both") and _template(event, channel, language) is None:
+        english = render_message(event, channel, "en", data)
+        help_line = _template(LANGUAGE_HELP, channel, language)
+        if help_line is None:
+            return english
+        separator = "\n\n" if channel in LONG_CHANNELS else "\n"
+        line = templating.render(help_line.body, _help_data(data))
+        return english._replace(body=f"{english.body}{separator}{line}")
     languages = ["cy", "en"] if language == "both" else [language]
     subjects, bodies, template_id = [], [], None
     for lang in languages:
@@ -191,4 +223,14 @@ def render_message(
         bodies.append(templating.render(template.body, data))
         template_id = template_id or template.pk
     separator = "\n\n---\n\n" if channel in LONG_CHANNELS else "\n"
-    return " / ".join(filter(None, subjects))[:300], separator.join(bodies), template_id
+    return Rendered(
+        " / ".join(filter(None, subjects))[:300], separator.join(bodies), template_id, language
+    )
+
+
+def _help_data(data: dict[str, Any]) -> dict[str, Any]:
+    """The help line's placeholders: the organisation and the number to phone."""
+    return {
+        "organisation": data.get("organisation") or settings.COMMONWEAL_ORGANISATION_NAME,
+        "contact_phone": settings.COMMONWEAL_CONTACT_PHONE,
+    }

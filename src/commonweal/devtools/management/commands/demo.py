@@ -25,6 +25,9 @@ from commonweal.organisations import services as organisations
 from commonweal.people import services as people_services
 
 DEMO_DIR = Path(__file__).resolve().parents[3] / "catalogue" / "demo"
+# The demo's community languages: Polish and Arabic templates of the main notices, and
+# their help lines (docs/messaging.md, "Languages").
+DEMO_TEMPLATES = Path(__file__).resolve().parents[2] / "demo" / "templates.yaml"
 DEMO_CITIZEN = "alex.morgan@example.com"
 # email, name, Django superuser, team, role in the team
 DEMO_STAFF = [
@@ -94,6 +97,7 @@ def load_demo_people() -> dict[str, str]:
         # Staff need a second factor: each demo account's authenticator key is printed.
         totp_key = accounts_services.staff_totp_demo_set(user=user)
         passwords[email] = (password, totp_key, f"{name}, {role.replace('_', ' ')}")
+    messaging.templates_load(path=DEMO_TEMPLATES)
     for service in catalogue_selectors.published_services():
         for title, body_en, body_cy in DEMO_SAVED_REPLIES:
             messaging.saved_reply_ensure(
