@@ -36,6 +36,8 @@ SAMPLE_ARGUMENTS = {
     "filter_id": "1",
     "language": "en",
     "instruction_id": "1",
+    "referral_id": "1",
+    "task_id": "1",
 }
 
 NASTY_VALUES = [
