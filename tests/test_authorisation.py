@@ -184,7 +184,7 @@ ROUTES: dict[str, Route] = {
         data={"answer": "decline", "how": "phone", "told_by": "A stranger"},
     ),
     "api/v1/cases/<reference>/assignment/": Route(
-        API, {"reference": "reference"}, post=True, data={"assignee": None}
+        API, {"reference": "reference"}, post=True, data={"assignee": "x@example.com"}
     ),
     "api/v1/cases/<reference>/team/": Route(
         API, {"reference": "reference"}, post=True, data={"team": "adaptations", "reason": "x"}
