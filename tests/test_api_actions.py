@@ -22,11 +22,13 @@ from commonweal.privacy.models import AccessRecord
 from commonweal.rights.models import DataRequest
 from commonweal.webhooks import services as webhooks
 from commonweal.webhooks.models import WebhookDelivery
+from tests import webhook_receiver as receiver_module
 from tests.test_answers import png_bytes
 from tests.test_api import APPLICATION, post
 from tests.workspace import make_staff
 
 pytestmark = pytest.mark.django_db
+webhook_receiver = receiver_module.webhook_receiver  # the fixture
 
 ALL_SCOPES = list(ApiKey.Scope.values)
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
@@ -483,3 +485,32 @@ def test_every_new_event_type_can_be_subscribed_to():
         "data_request.made",
         "data_request.answered",
     } <= set(webhooks.EVENT_TYPES)
+
+
+def test_the_new_events_reach_a_subscribed_system_signed(
+    client, staff, council, token, reference, webhook_receiver, run_tasks
+):
+    """Queued in the change's transaction, then sent by the worker like every event."""
+    subscription = webhooks.subscription_create(
+        organisation=council,
+        url=webhook_receiver.url,
+        event_types=["task.created", "task.completed", "referral.started"],
+        by=staff.leader,
+    )
+    webhook_receiver.secret = subscription.secret
+    url = f"/api/v1/cases/{reference}/tasks/"
+    task = call(client, "post", url, token, {"title": "Ring back"}, "hook-1").json()
+    call(client, "post", f"{url}{task['id']}/complete/", token, {}, "hook-2")
+    referral = {"organisation": "care-and-repair", "reason": "Repairs"}
+    call(client, "post", f"/api/v1/cases/{reference}/referrals/", token, referral, "hook-3")
+    assert webhooks.deliveries_dispatch() == 3
+    run_tasks()
+    received = sorted(
+        (event["type"], event["subject"]) for event in webhook_receiver.events.values()
+    )
+    assert received == [
+        ("uk.gov.commonweal.referral.started", reference),
+        ("uk.gov.commonweal.task.completed", reference),
+        ("uk.gov.commonweal.task.created", reference),
+    ]
+    assert webhook_receiver.refused == []

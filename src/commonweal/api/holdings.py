@@ -168,6 +168,9 @@ def upload_evidence(request, reference: str, file: UploadedFile | None = File(No
     from commonweal.core.files import sha256_of
     from commonweal.intake import services as intake_services
 
+    from .api import _require
+
+    _require(request, "evidence:write")  # before the file is read to fingerprint it
     digest = sha256_of(file) if file is not None else ""
 
     def make(case_id: int, _person_id: int) -> tuple[int, dict[str, Any]]:
