@@ -308,10 +308,6 @@ def data_requests_of_case(*, case_id: int) -> list[DataRequest]:
     return list(DataRequest.objects.filter(case_id=case_id).order_by("created_at", "id"))
 
 
-def data_request_of_case(*, case_id: int, request_id: int) -> DataRequest | None:
-    return DataRequest.objects.filter(case_id=case_id, pk=request_id).first()
-
-
 def data_requests_for_export(*, person: Person) -> list[dict[str, Any]]:
     return [
         {
