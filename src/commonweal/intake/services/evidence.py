@@ -46,7 +46,8 @@ def case_evidence_add(*, case_id: int, upload: UploadedFile | None, by: User) ->
         cases_services.case_lock(case_id=case_id)
         application = Application.objects.filter(case__pk=case_id).first()
         if application is None:
-            raise EvidenceRefused(_("This case has no application to add evidence to."), "")
+            # Every case opens from an application; said in English, as the API speaks.
+            raise EvidenceRefused("This case has no application to add evidence to.", "")
         assert upload.size is not None  # check_upload has measured it  # nosec B101
         evidence = Upload(
             application=application,
