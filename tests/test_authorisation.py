@@ -183,6 +183,38 @@ ROUTES: dict[str, Route] = {
         post=True,
         data={"answer": "decline", "how": "phone", "told_by": "A stranger"},
     ),
+    "api/v1/cases/<reference>/assignment/": Route(
+        API, {"reference": "reference"}, post=True, data={"assignee": "x@example.com"}
+    ),
+    "api/v1/cases/<reference>/team/": Route(
+        API, {"reference": "reference"}, post=True, data={"team": "adaptations", "reason": "x"}
+    ),
+    "api/v1/cases/<reference>/referrals/": Route(
+        API,
+        {"reference": "reference"},
+        post=True,
+        data={"organisation": "care-and-repair", "reason": "A stranger's referral"},
+    ),
+    "api/v1/cases/<reference>/referrals/<referral_id>/end/": Route(
+        API, {"reference": "reference", "referral_id": "1"}, post=True
+    ),
+    "api/v1/cases/<reference>/tasks/": Route(
+        API, {"reference": "reference"}, post=True, data={"title": "A stranger's task"}
+    ),
+    "api/v1/cases/<reference>/tasks/<task_id>/complete/": Route(
+        API, {"reference": "reference", "task_id": "1"}, post=True
+    ),
+    "api/v1/cases/<reference>/messages/": Route(
+        API, {"reference": "reference"}, post=True, data={"body": "A stranger writes"}
+    ),
+    "api/v1/cases/<reference>/evidence/": Route(API, {"reference": "reference"}, post=True),
+    "api/v1/cases/<reference>/payments/": Route(API, {"reference": "reference"}),
+    "api/v1/cases/<reference>/data-requests/": Route(
+        API,
+        {"reference": "reference"},
+        post=True,
+        data={"subject": "person", "field": "family_name", "what_is_wrong": "x", "should_be": "y"},
+    ),
     "api/v1/people/": Route(API, {}, url="/api/v1/people/?q=Quillfeather"),
     "api/v1/people/<person_id>/contact-preferences/": Route(
         API, {"person_id": "person_id"}, post=True, data={"channels": ["letter"]}

@@ -15,7 +15,7 @@ from typing import Any, Literal
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
 from commonweal.catalogue import selectors as catalogue
 from commonweal.core.text import UnreadableText, json_loads_text
@@ -24,6 +24,7 @@ from commonweal.privacy import services as privacy
 
 from . import reference, selectors, services
 from .auth import ApiKeyAuth, RateLimited
+from .common import IDEMPOTENCY_KEY, Strict
 from .errors import Errors, problems
 
 
@@ -107,26 +108,6 @@ def _json_only(request) -> None:
 def _require(request, scope: str) -> None:
     if scope not in request.api_key.scopes:
         raise HttpError(403, f"This key does not have the {scope} scope")
-
-
-# Declared on every call that creates or changes something.
-IDEMPOTENCY_KEY = {
-    "parameters": [
-        {
-            "in": "header",
-            "name": "Idempotency-Key",
-            "required": True,
-            "schema": {"type": "string", "maxLength": 100},
-            "description": "A key of your choosing; the same request (method, path and "
-            "body) with the same key again returns the first answer instead of doing it "
-            "twice; the key with a different method, path or body is refused (409)",
-        }
-    ]
-}
-
-
-class Strict(Schema):
-    model_config = ConfigDict(extra="forbid")
 
 
 # The service catalogue (public)
@@ -748,3 +729,10 @@ def update_contact_preferences(request, person_id: str, payload: ContactPreferen
 # UK reference data (postcodes, bank holidays and working days, addresses)
 
 api.add_router("/reference/", reference.router)
+
+# Casework on a case (assign, transfer, refer, tasks) and what it holds (messages, evidence,
+# payments, data requests): one call each.
+from . import actions, holdings  # noqa: E402
+
+api.add_router("/", actions.router)
+api.add_router("/", holdings.router)

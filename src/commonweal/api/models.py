@@ -11,6 +11,15 @@ class ApiKey(models.Model):
         REGISTER_APPLICATIONS = "applications:register", "Register applications"
         UPDATE_CASES = "cases:update", "Update cases"
         READ_PEOPLE = "people:read", "Read people"
+        ASSIGN_CASES = "cases:assign", "Assign cases and move them to another team"
+        WRITE_REFERRALS = "referrals:write", "Refer cases to other organisations, end referrals"
+        READ_MESSAGES = "messages:read", "Read secure messages"
+        WRITE_MESSAGES = "messages:write", "Post secure messages"
+        WRITE_TASKS = "tasks:write", "Create and complete tasks"
+        WRITE_EVIDENCE = "evidence:write", "Upload evidence"
+        READ_PAYMENTS = "payments:read", "Read payment instructions"
+        READ_DATA_REQUESTS = "data_requests:read", "Read data requests"
+        WRITE_DATA_REQUESTS = "data_requests:write", "Make data requests"
 
     organisation = models.ForeignKey(
         "organisations.Organisation", on_delete=models.PROTECT, related_name="api_keys"

@@ -183,3 +183,20 @@ def case_summary_for_api(*, case: Case, published: PublishedService) -> dict[str
         "outcome": case.outcome,
         "channel": case.channel,
     }
+
+
+def case_placement(*, case_id: int) -> dict[str, Any]:
+    """Where a case is: its reference and stage, the slug of the team that holds it and the
+    email address of whom it is assigned to (one query)."""
+    row = (
+        cases_selectors.cases()
+        .filter(pk=case_id)
+        .values("reference", "stage", "team__slug", "assigned_to__email")
+        .get()
+    )
+    return {
+        "reference": row["reference"],
+        "stage": row["stage"],
+        "team": row["team__slug"],
+        "assigned_to": row["assigned_to__email"],
+    }

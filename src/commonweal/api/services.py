@@ -145,7 +145,9 @@ def idempotent(
     The first call does not look for an earlier one: it does the work and records the key
     in the same transaction, and the database's one-row-per-key rule undoes all of it when
     the key was used before. So the usual call (a new key) costs no extra query and a
-    repeat costs a rolled-back attempt."""
+    repeat costs a rolled-back attempt. A repeat the work itself refuses (the task is
+    already done, the offer already answered) looks for the key then, and gets the first
+    answer all the same."""
     digest = request_fingerprint(method=method, path=path, body=request_body)
     for _attempt in range(5):
         try:
@@ -155,6 +157,10 @@ def idempotent(
                     IdempotentRequest.objects.create(
                         api_key=api_key, key=key, request_hash=digest, status=status, body=body
                     )
+            if status >= 400:
+                earlier = IdempotentRequest.objects.filter(api_key=api_key, key=key).first()
+                if earlier is not None:
+                    return _earlier_answer(earlier, digest)
             return status, body
         except IntegrityError:
             # Everything was rolled back. The key was used before (or by a retry that

@@ -83,6 +83,11 @@ def _referral_create(case: Case, target, scope: list[str], reason: str, by, **ex
             **extra,
         },
     )
+    _cases.case_publish(
+        case=case,
+        event_type="referral.started",
+        data={"referral": referral.pk, "organisation": target.slug, "scope": scope},
+    )
     return referral
 
 
@@ -126,7 +131,16 @@ def referral_end(*, referral_id: int, by, revision) -> Referral:
                 "referral": referral.pk,
             },
         )
+        _ended_publish(case, referral)
     return referral
+
+
+def _ended_publish(case: Case, referral: Referral) -> None:
+    _cases.case_publish(
+        case=case,
+        event_type="referral.ended",
+        data={"referral": referral.pk, "organisation": referral.organisation.slug},
+    )
 
 
 def _provider_sharing_allowed(person_id: int) -> bool:
@@ -147,7 +161,7 @@ def referrals_end_for_person(*, person_id: int, by, reason: str) -> int:
             Referral.objects.select_for_update(of=("self",))
             .filter(case__person_id=person_id, ended_at__isnull=True)
             .filter(organisation__kind__in=["charity", "contractor"])
-            .select_related("organisation")
+            .select_related("organisation", "case")
         )
         if not active:
             return 0
@@ -171,4 +185,6 @@ def referrals_end_for_person(*, person_id: int, by, reason: str) -> int:
             ]
         )
         Case.objects.filter(pk__in={r.case_id for r in active}).update(revision=F("revision") + 1)
+        for referral in active:
+            _ended_publish(referral.case, referral)
     return len(active)

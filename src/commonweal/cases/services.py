@@ -443,6 +443,7 @@ def task_for_message(*, case_id: int, title: str, message_id: UUID, script: str)
             visible_to_person=False,
             data={"task": task.pk, "title": task.title, "due": due.isoformat()},
         )
+        _publish(case, "task.created", {"task": task.pk, "due": due})
     return task
 
 
@@ -579,6 +580,7 @@ def task_add(
                 "due": due_date.isoformat() if due_date else None,
             },
         )
+        _publish(case, "task.created", {"task": task.pk, "due": task.due_date})
     return task
 
 
@@ -632,6 +634,7 @@ def task_complete(*, task_id: int, outcome: str, by: User) -> Task:
             visible_to_person=False,
             data={"task": task.pk, "title": task.title, "outcome": task.outcome},
         )
+        _publish(task.case, "task.completed", {"task": task.pk})
     return task
 
 
@@ -737,6 +740,7 @@ from .bulk_changes import BulkOutcome as BulkOutcome  # noqa: E402
 from .bulk_changes import cases_bulk_assign as cases_bulk_assign  # noqa: E402
 from .bulk_changes import cases_bulk_move as cases_bulk_move  # noqa: E402
 from .bulk_changes import cases_lock as cases_lock  # noqa: E402
+from .bulk_changes import cases_publish_many as cases_publish_many  # noqa: E402
 from .bulk_changes import cases_staff_wrote_many as cases_staff_wrote_many  # noqa: E402
 from .decisions import DecisionRefused as DecisionRefused  # noqa: E402
 from .decisions import case_decide as case_decide  # noqa: E402

@@ -164,6 +164,19 @@ def staff_of_organisations(*, organisation_ids: Collection[int]) -> QuerySet[Mem
     )
 
 
+def member_id_by_email(*, organisation_id: int, email: str) -> int | None:
+    """The account id of a member of staff (not a provider's) in one of the organisation's
+    teams, by their email address; None when there is no such member."""
+    return (
+        Membership.objects.filter(
+            team__organisation_id=organisation_id, user__email__iexact=(email or "").strip()
+        )
+        .exclude(role=Role.PROVIDER_STAFF)
+        .values_list("user_id", flat=True)
+        .first()
+    )
+
+
 def is_team_member(*, user_id: int, team_id: int) -> bool:
     return (
         Membership.objects.filter(user_id=user_id, team_id=team_id)

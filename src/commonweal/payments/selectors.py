@@ -141,6 +141,16 @@ def payment_for_case(*, case_id: int) -> PaymentInstruction | None:
     )
 
 
+def payments_of_case(*, case_id: int) -> list[PaymentInstruction]:
+    """Every payment instruction for the case, oldest first, live or not (a cancelled or
+    failed one stays, with its reason), without the sealed account number."""
+    return list(
+        PaymentInstruction.objects.filter(case_id=case_id)
+        .defer("account_number_sealed")
+        .order_by("created_at", "id")
+    )
+
+
 def live_payment_status(*, case_id: int) -> str | None:
     """The status of the case's live payment (awaiting, held, pending, batched or paid), or
     None: whether an accepted offer still stands when a new decision replaces its own."""

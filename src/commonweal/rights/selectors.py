@@ -303,6 +303,11 @@ def data_requests_for_person(*, person: Person) -> list[DataRequest]:
     return list(DataRequest.objects.filter(person=person).order_by("-created_at", "-id"))
 
 
+def data_requests_of_case(*, case_id: int) -> list[DataRequest]:
+    """The correction requests made on a case, oldest first (the API's list)."""
+    return list(DataRequest.objects.filter(case_id=case_id).order_by("created_at", "id"))
+
+
 def data_requests_for_export(*, person: Person) -> list[dict[str, Any]]:
     return [
         {

@@ -321,6 +321,18 @@ def _default_team_id() -> int | None:
     return None
 
 
+def _request_case(
+    person: Person, application: Application | None, case_id: int | None
+) -> Case | None:
+    """Whose work a correction is: the application's case; the case named; or, for their
+    record, their latest case."""
+    if application is not None:
+        return application.case
+    if case_id is not None:
+        return cases_selectors.cases().filter(pk=case_id, person_id=person.pk).first()
+    return cases_selectors.latest_case_of_person(person_id=person.pk)
+
+
 def data_request_create(
     *,
     person: Person,
@@ -331,12 +343,14 @@ def data_request_create(
     by: User,
     application: Application | None = None,
     language: str = "en",
+    case_id: int | None = None,
 ) -> tuple[DataRequest, bool]:
     """The person says a field of their record, or an answer on their application, is
     wrong. Makes the request and a task for the team on the case (the application's case;
     for their record, their latest case); with no case, the request waits in the default
-    team's list. Returns the request and whether it is new: a request for the same field
-    that is still open is returned as it is."""
+    team's list; `case_id` names the case for a correction to their record instead (the
+    case an integration works on). Returns the request and whether it is new: a request
+    for the same field that is still open is returned as it is."""
     what_is_wrong = (what_is_wrong or "").strip()[:2000]
     should_be = (should_be or "").strip()[:2000]
     if subject == DataRequest.Subject.PERSON:
@@ -372,11 +386,7 @@ def data_request_create(
     ).first()
     if existing is not None:
         return existing, False
-    case: Case | None
-    if application is not None:
-        case = application.case
-    else:
-        case = cases_selectors.latest_case_of_person(person_id=person.pk)
+    case = _request_case(person, application, case_id)
     try:
         with transaction.atomic():
             request = DataRequest.objects.create(
@@ -405,6 +415,11 @@ def data_request_create(
                 )
                 request.task_id = task.pk
                 request.save(update_fields=["task_id"])
+                cases_services.case_publish(
+                    case=case,
+                    event_type="data_request.made",
+                    data={"data_request": request.pk, "subject": subject, "field": field},
+                )
     except IntegrityError:
         # The same request from a second click, a moment earlier: that one stands.
         existing = DataRequest.objects.filter(
@@ -551,6 +566,12 @@ def data_request_resolve(
                     ),
                     by=by,
                 )
+        if request.case is not None:
+            cases_services.case_publish(
+                case=request.case,
+                event_type="data_request.answered",
+                data={"data_request": request.pk, "status": request.status},
+            )
         _tell_person(request, by)
     return request
 

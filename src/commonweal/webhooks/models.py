@@ -16,7 +16,15 @@ EVENT_TYPES = {
     "offer.withdrawn": (
         "The offer was withdrawn: the decision is being looked at again, or was corrected"
     ),
+    "message.delivered": "A message to a person was delivered (or read in their account)",
     "message.failed": "A message to a person could not be delivered",
+    "task.created": "A task was added to a case",
+    "task.completed": "A task on a case was done",
+    "referral.started": "A case was referred to another organisation",
+    "referral.ended": "A referral of a case to another organisation ended",
+    "evidence.added": "Evidence was added to a case",
+    "data_request.made": "The person asked for their details or answers to be corrected",
+    "data_request.answered": "A request to correct the person's details or answers was answered",
 }
 
 

@@ -11,7 +11,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 
 from commonweal.people import selectors as people_selectors
 
-from ..models import Case
+from ..models import Case, Referral, Task
 
 if TYPE_CHECKING:
     from commonweal.people.selectors import Person
@@ -22,6 +22,8 @@ __all__ = [
     "cases",
     "cases_held",
     "people_with_cases_held",
+    "referral_of_case",
+    "task_of_case",
 ]
 
 
@@ -67,3 +69,17 @@ def case_and_person_ids(*, reference: str, organisation_id: int) -> tuple[int, i
         .values_list("pk", "person_id")
         .first()
     )
+
+
+def referral_of_case(*, case_id: int, referral_id: int) -> Referral | None:
+    """One of the case's referrals, with the organisation it went to; None for any other."""
+    return (
+        Referral.objects.filter(case_id=case_id, pk=referral_id)
+        .select_related("organisation")
+        .first()
+    )
+
+
+def task_of_case(*, case_id: int, task_id: int) -> Task | None:
+    """One of the case's tasks, with whom it is given to; None for any other."""
+    return Task.objects.filter(case_id=case_id, pk=task_id).select_related("assigned_to").first()

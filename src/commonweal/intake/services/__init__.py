@@ -20,6 +20,7 @@ from .drafts import (
     upload_infected,
 )
 from .erasure import accounts_close_for_people, applications_erase
+from .evidence import EVIDENCE_QUESTION, EvidenceRefused, case_evidence_add
 from .registration import REGISTER_NOT_HANDLED, RegistrationRefused, application_register
 from .service_life import drafts_owners_tell
 from .staff import (
@@ -38,6 +39,7 @@ from .submission import ApplicationIncomplete, application_submit
 
 __all__ = [
     "ASSISTED_CHANNELS",
+    "EVIDENCE_QUESTION",
     "IDENTITY_CHECKS",
     "REGISTER_NOT_HANDLED",
     "UPLOAD_KIND",
@@ -45,6 +47,7 @@ __all__ = [
     "AssistedContactRefused",
     "AssistedRefused",
     "DraftNotFound",
+    "EvidenceRefused",
     "HandOverRefused",
     "RegistrationRefused",
     "accounts_close_for_people",
@@ -61,6 +64,7 @@ __all__ = [
     "assisted_identity_first_message",
     "assisted_may_take",
     "assisted_not_handled_message",
+    "case_evidence_add",
     "drafts_expire",
     "drafts_expire_due",
     "drafts_owners_tell",

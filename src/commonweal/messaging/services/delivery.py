@@ -150,7 +150,20 @@ def messages_deliver(*, message_ids: list[str]) -> dict[str, int]:
                     if message.case_id is not None  # only case messages are collected
                 ],
             )
+            cases_services.cases_publish_many(
+                event_type="message.delivered",
+                items=[
+                    (message.case_id, _delivered_data(message))
+                    for message, _when in events
+                    if message.case_id is not None and message.delivered_at
+                ],
+            )
     return outcomes
+
+
+def _delivered_data(message: Message) -> dict[str, Any]:
+    """What a `message.delivered` event says: the channel and notice, never the words."""
+    return {"channel": message.channel, "notice": message.event, "message": str(message.pk)}
 
 
 def _failed_for_now(message: Message, error: Exception) -> str:
@@ -239,6 +252,11 @@ def message_status_update(*, message: Message, status: str, reason: str = "") ->
                 Notice.objects.filter(pk=message.notice_id).update(
                     status=Notice.Status.DELIVERED, completed_at=now
                 )
+            if message.case_id:
+                cases_services.cases_publish_many(
+                    event_type="message.delivered",
+                    items=[(message.case_id, _delivered_data(message))],
+                )
     elif status in ("failed", "returned") and message.status not in (
         Message.Status.FAILED,
         Message.Status.RETURNED,
@@ -318,11 +336,21 @@ def portal_messages_read(*, person: Person, case: Case | None = None) -> int:
     )
     if case is not None:
         unread = unread.filter(case=case)
-    notice_ids = list(unread.values_list("notice_id", flat=True))
-    count = unread.update(status=Message.Status.DELIVERED, read_at=now, delivered_at=now)
-    if notice_ids:
-        Notice.objects.filter(pk__in=notice_ids, status=Notice.Status.PENDING).update(
-            status=Notice.Status.DELIVERED, completed_at=now
+    read = list(unread.only("pk", "notice_id", "case_id", "channel", "event"))
+    if not read:
+        return 0
+    notice_ids = [message.notice_id for message in read if message.notice_id]
+    with transaction.atomic():
+        count = Message.objects.filter(
+            pk__in=[message.pk for message in read], status=Message.Status.SENT
+        ).update(status=Message.Status.DELIVERED, read_at=now, delivered_at=now)
+        if notice_ids:
+            Notice.objects.filter(pk__in=notice_ids, status=Notice.Status.PENDING).update(
+                status=Notice.Status.DELIVERED, completed_at=now
+            )
+        cases_services.cases_publish_many(
+            event_type="message.delivered",
+            items=[(m.case_id, _delivered_data(m)) for m in read if m.case_id is not None],
         )
     return count
 

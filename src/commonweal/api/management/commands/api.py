@@ -15,7 +15,14 @@ class Command(BaseCommand):
         key = actions.add_parser("key", help="Make an API key for an organisation")
         key.add_argument("organisation", help="The organisation's slug")
         key.add_argument("name", help="What the key is for, e.g. 'Call centre'")
-        key.add_argument("scopes", nargs="+", help="cases:read applications:register …")
+        from commonweal.api.models import ApiKey
+
+        key.add_argument(
+            "scopes",
+            nargs="+",
+            help="One or more of: "
+            + "; ".join(f"{value} ({label})" for value, label in ApiKey.Scope.choices),
+        )
 
     def handle(self, *args, action, **options):
         if action == "schema":
