@@ -59,10 +59,15 @@ def api_key_authenticate(*, token: str) -> ApiKey | None:
     if not token.startswith(TOKEN_START) or token.count("_") < 2:
         return None
     prefix, _sep, secret = token[len(TOKEN_START) :].partition("_")
-    key = (
-        ApiKey.objects.select_related("organisation", "account")
-        .filter(prefix=prefix[:12], revoked_at__isnull=True)
-        .first()
+    # The prefix is unique: one row or none, so no ordering (the model's default sorts by
+    # organisation name, which cost every call a join and a sort).
+    key = next(
+        iter(
+            ApiKey.objects.select_related("organisation", "account")
+            .filter(prefix=prefix[:12], revoked_at__isnull=True)
+            .order_by()[:1]
+        ),
+        None,
     )
     if key is None or not hmac.compare_digest(key.secret_hash, _hash(secret)):
         return None
