@@ -203,6 +203,7 @@ def contact_preferences_of(*, person: Person) -> dict[str, Any]:
         and person.quiet_hours_start != person.quiet_hours_end
         else None,
         "do_not_contact": list(person.do_not_contact or []),
+        "updates_declined": list(person.updates_declined or []),
         "email": person.email,
         "phone": person.phone,
         "has_address": has_address,
@@ -398,3 +399,9 @@ def contact_change_pending_requested(
         .order_by("-requested_at")
         .first()
     )
+
+
+def update_wanted(*, person: Person, kind: str) -> bool:
+    """Whether the person gets this kind of update: an optional one (`Person.Update`) unless
+    they chose not to; every other kind (information requests, decisions) always."""
+    return kind not in Person.Update.values or kind not in (person.updates_declined or [])

@@ -407,6 +407,7 @@ def contact_preferences_update(
     do_not_contact: list[str],
     email: str | None = None,
     phone: str | None = None,
+    updates_declined: list[str] | None = None,
     by: User | None,
     reason: str,
 ) -> list[str]:
@@ -415,7 +416,8 @@ def contact_preferences_update(
     number. Refused (ContactPreferencesRefused) when a chosen channel lacks what it needs.
     Everything that changed is one history row; returns the changed field names.
 
-    `email` and `phone` left out (None or blank) keep the current ones."""
+    `email` and `phone` left out (None or blank) keep the current ones; so does
+    `updates_declined` (the optional updates they do not want) left out."""
     reason, channels, do_not_contact = _preferences_checked(
         reason=reason,
         channels=channels,
@@ -425,6 +427,13 @@ def contact_preferences_update(
         do_not_contact=do_not_contact,
     )
     email, phone = _contact_points_checked(email=email, phone=phone)
+    if updates_declined is not None:
+        if set(updates_declined) - set(Person.Update.values):
+            from django.utils.translation import gettext as _
+
+            raise ContactPreferencesRefused(_("Select updates from the list"), "updates")
+        # Stored in a fixed order, so the same choice never reads as a change.
+        updates_declined = [kind for kind in Person.Update.values if kind in updates_declined]
 
     with transaction.atomic():
         # The record as it is now, locked, so two changes at once cannot lose one another.
@@ -442,6 +451,8 @@ def contact_preferences_update(
             "quiet_hours_end": end,
             "do_not_contact": do_not_contact,
         }
+        if updates_declined is not None:
+            wanted["updates_declined"] = updates_declined
         changes: dict[str, list[str]] = {}
         update_fields: list[str] = []
         for field, new in wanted.items():

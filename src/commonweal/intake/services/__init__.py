@@ -20,6 +20,7 @@ from .drafts import (
     upload_infected,
 )
 from .erasure import accounts_close_for_people, applications_erase
+from .information import information_request_answer
 from .registration import REGISTER_NOT_HANDLED, RegistrationRefused, application_register
 from .staff import (
     ASSISTED_CHANNELS,
@@ -62,5 +63,6 @@ __all__ = [
     "assisted_not_handled_message",
     "drafts_expire",
     "drafts_expire_due",
+    "information_request_answer",
     "upload_infected",
 ]
