@@ -319,6 +319,7 @@ def person_for_export(*, person: Person) -> dict[str, Any]:
         "channels": list(person.channels or []),
         "format": person.accessible_format,
         "do_not_contact": list(person.do_not_contact or []),
+        "updates_declined": list(person.updates_declined or []),
         "created_at": _iso(person.created_at),
         "updated_at": _iso(person.updated_at),
     }

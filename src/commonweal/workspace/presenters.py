@@ -72,6 +72,9 @@ EVENT_TITLES = {
     "payment_cancelled": gettext_lazy("Payment cancelled"),
     "payment_paid": gettext_lazy("Payment made"),
     "payment_failed": gettext_lazy("Payment failed"),
+    "information_requested": gettext_lazy("More information asked for"),
+    "information_received": gettext_lazy("More information received"),
+    "expected_date_set": gettext_lazy("New expected date"),
 }
 # How staff checked who a person is when they took an application (phone, in person,
 # paper): stored as a code, "document:<kind>" for a document seen.
@@ -430,6 +433,18 @@ def _event_text(kind: str, data: dict, stage_title: str) -> str:
             _("Offer ended unanswered after %(date)s") % {"date": date_long(data.get("accept_by"))}
         ),
         "offer_withdrawn": lambda: _("Offer withdrawn: the decision is being looked at again"),
+        "information_requested": lambda: "; ".join(
+            item.get("text", "") for item in data.get("items", [])
+        ),
+        "expected_date_set": lambda: (
+            (
+                _("The person now expects a decision by %(date)s; told")
+                if data.get("told")
+                else _("The person now expects a decision by %(date)s; not told again this week")
+            )
+            % {"date": date_long(data.get("date"))}
+            + (f": {data['reason']}" if data.get("reason") else "")
+        ),
         "checks_run": lambda: ", ".join(
             f"{checks_label(name)}: {CHECK_STATUS_WORDS.get(status, status)}"
             for name, status in data.get("results", {}).items()

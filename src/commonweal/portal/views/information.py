@@ -71,7 +71,11 @@ def information(request, reference):
     application = common.application_or_404(request, reference, scope=intake_selectors.SCOPE_ACT)
     case = application.case
     definition = catalogue.definition_for(application.version)
-    waiting = cases_selectors.information_request_waiting(case_id=case.pk)
+    waiting = (
+        cases_selectors.information_request_waiting(case_id=case.pk)
+        if case.closed_at is None
+        else None
+    )
     url = reverse("portal:information", args=[application.reference])
     texts: dict[int, str] = {}
     errors: list[dict] = []
