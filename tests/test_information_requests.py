@@ -181,3 +181,22 @@ def test_information_requests_always_go_whatever_the_person_chose(staff, citizen
     person.save(update_fields=["updates_declined"])
     _ask(case, staff)
     assert Message.objects.filter(case=case, event="more_information_needed").count() == 1
+
+
+def test_retention_takes_the_requests_and_answers_of_an_old_closed_case(staff, citizen_and_case):
+    from commonweal.rights import services as rights_services
+
+    account, case = citizen_and_case
+    request = _ask(case, staff)
+    cases_services.case_information_answer(
+        case_id=case.pk,
+        request_id=request.pk,
+        answers=[{"upload": "not-a-file-here", "name": "x.pdf"}, {"text": "£95 a week"}],
+        by=account,
+    )
+    Case.objects.filter(pk=case.pk).update(
+        closed_at=timezone.now() - datetime.timedelta(days=2200), outcome="refused"
+    )
+    counts = rights_services.retention_run()
+    assert counts["cases_anonymised"] == 1
+    assert not InformationRequest.objects.filter(case=case).exists()

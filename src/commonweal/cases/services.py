@@ -25,7 +25,7 @@ from commonweal.core.working_days import add_working_days, working_days_between
 from commonweal.organisations import selectors as organisations
 
 from .events import CaseChanged, CaseOpened, PersonToBeTold
-from .models import Case, CaseEvent, CaseFlag, Decision, Referral, Task
+from .models import Case, CaseEvent, CaseFlag, Decision, InformationRequest, Referral, Task
 
 # Offers are part of this module's interface (see offers.py).
 from .offers import decision_amount_pence as decision_amount_pence
@@ -751,9 +751,11 @@ def _raw_delete(queryset: QuerySet[Model]) -> int:
 
 
 def case_work_erase(case_ids: list[int]) -> dict[str, int]:
-    """These cases' tasks, flags and referrals."""
+    """These cases' tasks, flags, referrals and information requests (with the person's
+    answers; the files they sent go with the application's evidence)."""
     counts = {"tasks_deleted": _raw_delete(Task.objects.filter(case_id__in=case_ids))}
     _raw_delete(CaseFlag.objects.filter(case_id__in=case_ids))
+    _raw_delete(InformationRequest.objects.filter(case_id__in=case_ids))
     _raw_delete(Referral.objects.filter(case_id__in=case_ids))
     return counts
 
