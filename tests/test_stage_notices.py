@@ -114,3 +114,21 @@ def test_a_final_stage_cannot_be_marked_tell_person():
     assert marked != text
     with pytest.raises(DefinitionError, match="cannot also tell_person"):
         parse_definition(marked)
+
+
+def test_a_bulk_move_tells_each_person_in_one_batch(staff):
+    from commonweal.organisations.selectors import staff_context
+
+    cases = [citizen_case(f"bulk{n}@example.com")[1] for n in range(3)]
+    outcome = cases_services.cases_bulk_move(
+        case_ids=[case.pk for case in cases],
+        stage_id="checking",
+        by=staff.caseworker,
+        context=staff_context(user=staff.caseworker),
+        batch="one-batch",
+    )
+    assert len(outcome.changed) == 3
+    for case in cases:
+        message = _stage_notices(case).get()
+        assert message.to_address == case.person.email
+        assert "Checking your application" in message.body
