@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models import F, Q
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -232,7 +232,8 @@ def _task_to_look(case: Case, request: InformationRequest) -> None:
     due = add_working_days(timezone.localdate(), 1)
     task = Task.objects.create(
         case=case,
-        title=_("Look at the information the person sent"),
+        # In English, as the platform's other tasks are (whatever language the person used).
+        title="Look at the information the person sent",
         due_date=due,
         assigned_to_id=case.assigned_to_id,
         created_at=timezone.now(),
@@ -343,9 +344,11 @@ def delays_tell(*, today: datetime.date | None = None, limit: int = 500) -> int:
     while True:
         now = timezone.now()
         with transaction.atomic():
-            overdue = Case.objects.annotate(last_date=Coalesce("expected_on", "due_date")).filter(
-                _overdue_q(today, now)
-            )
+            # The later of the due date and the date we last gave them (the due date moves
+            # on after a pause, past an expected date set before it).
+            overdue = Case.objects.annotate(
+                last_date=Greatest(Coalesce("expected_on", "due_date"), "due_date")
+            ).filter(_overdue_q(today, now))
             ids = list(
                 overdue.select_for_update(skip_locked=True)
                 .order_by("due_date", "id")
