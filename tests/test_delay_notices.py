@@ -168,3 +168,15 @@ def test_a_person_who_chose_no_delay_updates_is_not_told(staff):
     )
     assert told is False  # told within the week by the job's record: no second try
     assert not _delays(case).exists()
+
+
+def test_a_case_still_within_its_due_date_is_not_late(staff):
+    """An expected date given before a pause moved the due date on does not make the case
+    late while the due date is still ahead."""
+    _account, case = citizen_case()
+    Case.objects.filter(pk=case.pk).update(
+        expected_on=timezone.localdate() - datetime.timedelta(days=2),
+        due_date=timezone.localdate() + datetime.timedelta(days=5),
+    )
+    assert cases_services.delays_tell() == 0
+    assert not _delays(case).exists()

@@ -343,9 +343,23 @@ def _decision_event_text(data: dict) -> str:
     return text
 
 
+def _update_event_text(kind: str, data: dict) -> str:
+    """More information asked for (what), or a new expected date (and whether told)."""
+    if kind == "information_requested":
+        return "; ".join(item.get("text", "") for item in data.get("items", []))
+    text = (
+        _("The person now expects a decision by %(date)s; told")
+        if data.get("told")
+        else _("The person now expects a decision by %(date)s; not told again this week")
+    ) % {"date": date_long(data.get("date"))}
+    return f"{text}: {data['reason']}" if data.get("reason") else text
+
+
 def _event_text(kind: str, data: dict, stage_title: str) -> str:
     """An event in words for staff; only the kind's own words are worked out (each
     kind keeps different things in its data)."""
+    if kind in ("information_requested", "expected_date_set"):
+        return _update_event_text(kind, data)
     texts = {
         "submitted": lambda: _submitted_text(data),
         "stage_changed": lambda: _("Stage: %(stage)s") % {"stage": stage_title},
@@ -433,18 +447,6 @@ def _event_text(kind: str, data: dict, stage_title: str) -> str:
             _("Offer ended unanswered after %(date)s") % {"date": date_long(data.get("accept_by"))}
         ),
         "offer_withdrawn": lambda: _("Offer withdrawn: the decision is being looked at again"),
-        "information_requested": lambda: "; ".join(
-            item.get("text", "") for item in data.get("items", [])
-        ),
-        "expected_date_set": lambda: (
-            (
-                _("The person now expects a decision by %(date)s; told")
-                if data.get("told")
-                else _("The person now expects a decision by %(date)s; not told again this week")
-            )
-            % {"date": date_long(data.get("date"))}
-            + (f": {data['reason']}" if data.get("reason") else "")
-        ),
         "checks_run": lambda: ", ".join(
             f"{checks_label(name)}: {CHECK_STATUS_WORDS.get(status, status)}"
             for name, status in data.get("results", {}).items()
