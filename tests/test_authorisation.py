@@ -140,6 +140,9 @@ ROUTES: dict[str, Route] = {
     "applications/<str:reference>/offer/": Route(
         CITIZEN_OBJECT, {"reference": "reference"}, post=True, data={"answer": "decline"}
     ),
+    "applications/<str:reference>/information/": Route(
+        CITIZEN_OBJECT, {"reference": "reference"}, post=True, data={"item-1": "A stranger"}
+    ),
     "applications/<str:reference>/messages/": Route(
         CITIZEN_OBJECT, {"reference": "reference"}, post=True, data={"body": "A stranger writes"}
     ),
@@ -948,6 +951,7 @@ def test_a_viewing_representative_cannot_act(tmp_path):
     for url in (
         f"/applications/{reference}/messages/",
         f"/applications/{reference}/reconsideration/",
+        f"/applications/{reference}/information/",
     ):
         assert viewer.get(url).status_code == 404
         assert viewer.post(url, {"csrfmiddlewaretoken": token, "body": "x"}).status_code == 404

@@ -199,7 +199,7 @@ def test_portal_message_is_delivered_when_read_and_falls_back_when_not(client, c
     notice.refresh_from_db()
     assert portal.status == "delivered" and notice.status == "delivered"
     # A second notice nobody reads: after the set time, the next channel is tried.
-    unread = tell(case, "more_information_needed")
+    unread = tell(case, "new_secure_message")
     deliver_all()
     Message.objects.filter(notice=unread, channel="portal").update(
         sent_at=timezone.now()

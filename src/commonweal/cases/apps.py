@@ -14,6 +14,8 @@ class CasesConfig(AppConfig):
     verbose_name = "Cases"
 
     def ready(self) -> None:
+        import datetime
+
         from django.utils.translation import gettext_lazy
 
         from commonweal.core import personal_data, worker_jobs
@@ -26,6 +28,11 @@ class CasesConfig(AppConfig):
 
         # Offers not answered by their last day end, and their payments are cancelled.
         worker_jobs.housekeeping_add("offers_expired", services.offers_expire)
+        # Open cases past the date the person was given: a new date, and they are told
+        # (at most once a week a case).
+        worker_jobs.periodic_add(
+            "delays_told", services.delays_tell, every=datetime.timedelta(hours=1)
+        )
         personal_data.register_data_section(
             name="cases",
             title=gettext_lazy("Your cases: progress, decisions and messages"),

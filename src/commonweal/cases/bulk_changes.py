@@ -16,9 +16,11 @@ from django.utils.translation import gettext as _
 
 from commonweal.accounts.selectors import User
 from commonweal.catalogue import selectors as catalogue
+from commonweal.core.events import publish
 from commonweal.organisations import selectors as organisations
 
 from . import services as _cases
+from .events import ManyToBeTold
 from .models import Case, CaseEvent
 from .selectors.bulk import BULK_MAX_CASES, bulk_batch_done, stage_move_refusal
 
@@ -119,7 +121,7 @@ def cases_bulk_move(
             catalogue.without_bulky_version_fields(
                 Case.objects.select_for_update(of=("self",))
                 .filter(pk__in=case_ids, team_id__in=_bulk_teams(context))
-                .select_related("version")
+                .select_related("version", "person", "application")
                 .order_by("pk")
             )
         )
@@ -160,14 +162,38 @@ def cases_bulk_move(
             if refusal is not None:
                 unchanged[case.pk] = refusal
                 continue
-            _cases._set_stage(case, definition, stage_id, by, record=record)
+            _cases._set_stage(case, definition, stage_id, by, record=record, tell=False)
             case.revision += 1
             moved.append(case)
         Case.objects.bulk_update(
             moved, ["stage", "due_date", "clock_stopped_on", "revision"], batch_size=500
         )
         CaseEvent.objects.bulk_create(events, batch_size=500)
+        _tell_stage_many(moved, stage_id)
     return BulkOutcome(changed=[case.pk for case in moved], unchanged=unchanged)
+
+
+def _tell_stage_many(moved: list[Case], stage_id: str) -> None:
+    """The people whose cases moved to a stage marked `tell_person`, told in batches."""
+    told = [
+        case
+        for case in moved
+        if (stage := catalogue.definition_for(case.version).stage(stage_id)) is not None
+        and stage.tell_person
+        and not stage.final
+    ]
+    if not told:
+        return
+
+    def extra_for(case: Case, language: str) -> dict[str, str]:
+        stage = catalogue.definition_for(case.version).stage(stage_id)
+        assert stage is not None  # kept above only when it is  # nosec B101
+        return {
+            "stage": stage.title.text(language),
+            "stage_description": stage.description.text(language),
+        }
+
+    publish(ManyToBeTold(cases=told, notice="stage_changed", extra_for=extra_for))
 
 
 def cases_staff_wrote_many(*, written: list[tuple[Case, int]], by: User, batch: str = "") -> None:

@@ -60,3 +60,14 @@ class OfferChanged(DomainEvent):
     offer: Offer
     case: Case
     by: Any = None
+
+
+@dataclass(frozen=True)
+class ManyToBeTold(DomainEvent):
+    """Many people must hear the same notice, each about one case of theirs (work done in
+    batches, such as the delay notices): `extra_for(case, language)` gives a case's own
+    placeholders in the person's language. Messaging writes the notices in batches."""
+
+    cases: list[Case]
+    notice: str
+    extra_for: Callable[[Case, str], dict] | None = None

@@ -30,6 +30,10 @@ class Case(models.Model):
     revision = models.PositiveIntegerField(default=1)
     # The time limit's clock stopped on this day, while the case waits for the person.
     clock_stopped_on = models.DateField(null=True, blank=True)
+    # The date we last told the person to expect a decision by, when it is later than the
+    # due date (a delay), and when we last told them of a delay (at most once a week).
+    expected_on = models.DateField(null=True, blank=True)
+    delay_told_at = models.DateTimeField(null=True, blank=True)
     # The person (or their representative) wrote and nobody on the team has answered yet.
     awaiting_reply_since = models.DateTimeField(null=True, blank=True)
     # The latest decision's outcome while the case is closed; empty while it is open.
@@ -98,6 +102,9 @@ class CaseEvent(models.Model):
         OFFER_DECLINED = "offer_declined", "Offer declined"
         OFFER_EXPIRED = "offer_expired", "Offer ended unanswered"
         OFFER_WITHDRAWN = "offer_withdrawn", "Offer withdrawn"
+        INFORMATION_REQUESTED = "information_requested", "More information asked for"
+        INFORMATION_RECEIVED = "information_received", "More information received"
+        EXPECTED_DATE_SET = "expected_date_set", "New expected date"
 
     # Indexed by the (case, created_at) index below.
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events", db_index=False)
@@ -279,6 +286,52 @@ class Offer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}: offer {self.status}"
+
+
+class InformationRequest(models.Model):
+    """Specific evidence or answers we asked the person for. The case's time limit stops
+    while it waits; their response (every item answered at once) starts it again. At most
+    one waits on a case at a time."""
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", "Waiting for the person"
+        ANSWERED = "answered", "Answered"
+
+    # Each item: {"kind": "document" or "question", "text": what we ask, in our words}.
+    ITEM_KINDS = ("document", "question")
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="information_requests")
+    items = models.JSONField()
+    # Why we ask, said to the person (optional).
+    reason = models.TextField(blank=True)
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    asked_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING)
+    # One per item, in the same order: {"text": their answer} or {"upload": id, "name": file}.
+    answers = models.JSONField(default=list, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    on_behalf_of = models.ForeignKey(
+        "people.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-asked_at", "-id"]
+        constraints = [
+            # A double click, or two staff at once, cannot leave two requests waiting.
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=models.Q(status="waiting"),
+                name="one_waiting_information_request_per_case",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: information {self.status}"
 
 
 class Task(models.Model):

@@ -25,7 +25,7 @@ from commonweal.core.working_days import add_working_days, working_days_between
 from commonweal.organisations import selectors as organisations
 
 from .events import CaseChanged, CaseOpened, PersonToBeTold
-from .models import Case, CaseEvent, CaseFlag, Decision, Referral, Task
+from .models import Case, CaseEvent, CaseFlag, Decision, InformationRequest, Referral, Task
 
 # Offers are part of this module's interface (see offers.py).
 from .offers import decision_amount_pence as decision_amount_pence
@@ -36,6 +36,12 @@ from .offers import offer_withdraw_waiting
 from .offers import offers_erase as offers_erase
 from .offers import offers_expire as offers_expire
 from .selectors.bulk import stage_move_refusal
+
+# Updates to the person (information requests and delays) too (see updates.py).
+from .updates import case_expected_date_set as case_expected_date_set
+from .updates import case_information_answer as case_information_answer
+from .updates import case_information_request as case_information_request
+from .updates import delays_tell as delays_tell
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -365,7 +371,11 @@ def _set_stage(
     by: User | None,
     data: dict[str, Any] | None = None,
     record: Recorder = case_event_record,
+    tell: bool = True,
 ) -> None:
+    """Move the case to the stage (the caller saves it), stopping or restarting the clock
+    as the stage says; a stage marked `tell_person` tells the person, unless `tell` is
+    False (a move another notice already explains)."""
     target = definition.stage(stage_id)
     assert target is not None  # callers move only to a stage of the service  # nosec B101
     today = timezone.localdate()
@@ -385,6 +395,17 @@ def _set_stage(
         data={"stage": stage_id, "from": previous, **(data or {})},
     )
     _publish(case, "case.stage_changed", {"stage": stage_id, "from": previous})
+    if tell and target.tell_person and not target.final and previous != stage_id:
+        _tell_person(
+            case,
+            definition,
+            by,
+            notice="stage_changed",
+            extra_for=lambda language: {
+                "stage": target.title.text(language),
+                "stage_description": target.description.text(language),
+            },
+        )
 
 
 def case_move(*, case_id: int, stage_id: str, by: User, revision: int | None) -> Case:
@@ -678,20 +699,36 @@ def case_person_wrote(
         case.awaiting_reply_since = timezone.now()
         fields.append("awaiting_reply_since")
     if case.closed_at is None and case.clock_stopped_on is not None:
-        definition = catalogue.definition_for(case.version)
-        before = (
-            CaseEvent.objects.filter(case=case, kind=CaseEvent.Kind.STAGE_CHANGED)
-            .order_by("-created_at", "-id")
-            .values_list("data", flat=True)
-            .first()
-        )
-        back_to = (before or {}).get("from")
-        if not back_to or (stage := definition.stage(back_to)) is None or stage.final:
-            back_to = definition.stages[0].id
-        _set_stage(case, definition, back_to, by, data={"reply": True})
+        clock_restart_on_reply(case, by, data={"reply": True})
         fields += ["stage", "due_date", "clock_stopped_on"]
     if fields:
         _save(case, *fields)
+
+
+def clock_restart_on_reply(case: Case, by: User | None, data: dict[str, Any]) -> None:
+    """The person answered while the clock was stopped: it starts again (the due date moves
+    on by the working days waited) and a case at a stage that waits for the person goes back
+    to the stage it came from (the first stage if that cannot be told). The caller saves."""
+    definition = catalogue.definition_for(case.version)
+    current = definition.stage(case.stage)
+    if current is None or not current.waiting_for_person:
+        _restart_clock(case, by, timezone.localdate())
+        return
+    before = (
+        CaseEvent.objects.filter(case=case, kind=CaseEvent.Kind.STAGE_CHANGED)
+        .order_by("-created_at", "-id")
+        .values_list("data", flat=True)
+        .first()
+    )
+    back_to = (before or {}).get("from")
+    if (
+        not back_to
+        or (stage := definition.stage(back_to)) is None
+        or stage.final
+        or stage.waiting_for_person
+    ):
+        back_to = definition.stages[0].id
+    _set_stage(case, definition, back_to, by, data=data, tell=False)
 
 
 def case_staff_wrote(*, case: Case, by: User, message_id: int) -> None:
@@ -717,9 +754,11 @@ def _raw_delete(queryset: QuerySet[Model]) -> int:
 
 
 def case_work_erase(case_ids: list[int]) -> dict[str, int]:
-    """These cases' tasks, flags and referrals."""
+    """These cases' tasks, flags, referrals and information requests (with the person's
+    answers; the files they sent go with the application's evidence)."""
     counts = {"tasks_deleted": _raw_delete(Task.objects.filter(case_id__in=case_ids))}
     _raw_delete(CaseFlag.objects.filter(case_id__in=case_ids))
+    _raw_delete(InformationRequest.objects.filter(case_id__in=case_ids))
     _raw_delete(Referral.objects.filter(case_id__in=case_ids))
     return counts
 

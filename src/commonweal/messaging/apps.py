@@ -14,7 +14,7 @@ class MessagingConfig(AppConfig):
     verbose_name = "Messages"
 
     def ready(self) -> None:
-        from commonweal.cases.events import PersonToBeTold
+        from commonweal.cases.events import ManyToBeTold, PersonToBeTold
         from commonweal.cases.registry import CASE_EXPORT_PARTS
         from commonweal.core import events, personal_data, worker_jobs
         from commonweal.core.quarantine import QUARANTINE_KINDS
@@ -24,6 +24,8 @@ class MessagingConfig(AppConfig):
 
         # The person must hear about something on their case: the notice, their way.
         events.subscribe(PersonToBeTold, case_notices.case_notice_send)
+        # Many people, one notice each about a case (the delay notices): in batches.
+        events.subscribe(ManyToBeTold, case_notices.case_notices_send_many)
 
         # A changed email address, phone number or postal address: told at the old one.
         events.subscribe(ContactDetailsChanged, contact_changes.contact_change_heard)

@@ -60,10 +60,19 @@ EVENTS = {
         Event("new_secure_message", "Staff wrote a secure message on the case", COMMON),
         Event(
             "more_information_needed",
-            "The case is waiting for something from the person",
-            COMMON,
+            "The case is waiting for something from the person: ((what_we_need)) lists it",
+            (*COMMON, "what_we_need"),
         ),
-        Event("delay", "The decision will take longer than we said", (*COMMON, "due_date")),
+        Event(
+            "delay",
+            "The decision will take longer than we said: the new date and why",
+            (*COMMON, "due_date", "reason"),
+        ),
+        Event(
+            "stage_changed",
+            "The case moved to a stage its service marks as one to tell the person about",
+            (*COMMON, "stage", "stage_description"),
+        ),
         Event(
             "appointment",
             "An appointment has been booked",

@@ -16,6 +16,8 @@ from . import services as people_services
 # The order of the channels on the form, and of the ones after the first choice.
 CONTACT_CHANNEL_ORDER = ("email", "sms", "portal", "phone", "letter")
 DEFAULT_QUIET_HOURS = (datetime.time(21, 0), datetime.time(8, 0))
+# The optional updates a person may choose not to get, in the form's order.
+UPDATE_KINDS = ("stage_changed", "delay")
 # Where each refused field's error leads (the id of its first input).
 _PREFERENCE_FIELD_IDS = {
     "channels": "channels",
@@ -27,6 +29,7 @@ _PREFERENCE_FIELD_IDS = {
     "email": "email",
     "phone": "phone",
     "reason": "reason",
+    "updates": "updates",
 }
 
 
@@ -59,6 +62,12 @@ def _preference_labels(staff: bool) -> dict[str, dict[str, str]]:
             "cy": _("Cymraeg"),
             "both": _("Both English and Welsh (Welsh first)"),
             "other": _("Another language"),
+        },
+        "updates": {
+            "stage_changed": _("When the application moves to a new stage")
+            if staff
+            else _("When your application moves to a new stage"),
+            "delay": _("When a decision will take longer than we said"),
         },
         "formats": {
             "standard": _("Standard"),
@@ -130,6 +139,10 @@ def _values_posted(post) -> dict:
         "quiet": post.get("quiet") == "yes",
         "do_not_contact": [c for c in CONTACT_CHANNEL_ORDER if c in refused],
         "reason": post.get("reason", "").strip()[:500],
+        # The optional updates ticked; None when the form did not show them (kept as is).
+        "updates": [kind for kind in UPDATE_KINDS if kind in set(post.getlist("updates"))]
+        if post.get("updates_shown") == "yes"
+        else None,
     }
 
 
@@ -213,6 +226,7 @@ def contact_preferences_form(
         "quiet": current["quiet_hours"] is not None,
         "do_not_contact": current["do_not_contact"],
         "reason": "",
+        "updates": [kind for kind in UPDATE_KINDS if kind not in current["updates_declined"]],
     }
     errors: list[dict] = []
     saved = False
@@ -243,6 +257,9 @@ def contact_preferences_form(
                         if values["quiet"]
                         else None,
                         do_not_contact=values["do_not_contact"],
+                        updates_declined=None
+                        if values["updates"] is None
+                        else [kind for kind in UPDATE_KINDS if kind not in values["updates"]],
                         # Staff: the record's own until the new ones are checked.
                         email=None if reason is None else values["email"] or None,
                         phone=None if reason is None else values["phone"] or None,
@@ -267,6 +284,8 @@ def contact_preferences_form(
                 errors.append({"text": message, "href": f"#{field}"})
             else:
                 saved = True
+    if values["updates"] is None:  # shown again: as they are now
+        values["updates"] = [k for k in UPDATE_KINDS if k not in current["updates_declined"]]
     start, end = current["quiet_hours"] or DEFAULT_QUIET_HOURS
     return saved, {
         "contact_change": contact_change,

@@ -58,6 +58,13 @@ class Person(models.Model):
         EASY_READ = "easy_read", "Easy read"
         AUDIO = "audio", "Audio"
 
+    class Update(models.TextChoices):
+        """The updates about a case a person may choose not to get. Requests for more
+        information, decisions and offers always go."""
+
+        STAGE_CHANGED = "stage_changed", "Stage changes"
+        DELAY = "delay", "Delays"
+
     class ContactMethod(models.TextChoices):
         EMAIL = "email", gettext_lazy("Email")
         PHONE = "phone", gettext_lazy("Phone")
@@ -100,6 +107,8 @@ class Person(models.Model):
     )
     quiet_hours_start = models.TimeField(null=True, blank=True, default=datetime.time(21, 0))
     quiet_hours_end = models.TimeField(null=True, blank=True, default=datetime.time(8, 0))
+    # The optional updates (`Update`) they chose not to get; empty: they get them all.
+    updates_declined = models.JSONField(default=list, blank=True)
     # Channels never to use (for example after a request, or a safeguarding concern).
     do_not_contact = models.JSONField(default=list, blank=True)
     # Some address or number of theirs has failed (a bounce, a returned letter): routing

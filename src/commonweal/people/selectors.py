@@ -205,6 +205,7 @@ def contact_preferences_of(*, person: Person) -> dict[str, Any]:
         and person.quiet_hours_start != person.quiet_hours_end
         else None,
         "do_not_contact": list(person.do_not_contact or []),
+        "updates_declined": list(person.updates_declined or []),
         "email": person.email,
         "phone": person.phone,
         "has_address": has_address,
@@ -320,6 +321,7 @@ def person_for_export(*, person: Person) -> dict[str, Any]:
         "channels": list(person.channels or []),
         "format": person.accessible_format,
         "do_not_contact": list(person.do_not_contact or []),
+        "updates_declined": list(person.updates_declined or []),
         "created_at": _iso(person.created_at),
         "updated_at": _iso(person.updated_at),
     }
@@ -400,3 +402,9 @@ def contact_change_pending_requested(
         .order_by("-requested_at")
         .first()
     )
+
+
+def update_wanted(*, person: Person, kind: str) -> bool:
+    """Whether the person gets this kind of update: an optional one (`Person.Update`) unless
+    they chose not to; every other kind (information requests, decisions) always."""
+    return kind not in Person.Update.values or kind not in (person.updates_declined or [])

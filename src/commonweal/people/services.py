@@ -409,6 +409,7 @@ def contact_preferences_update(
     email: str | None = None,
     phone: str | None = None,
     interpreter: tuple[bool, str] | None = None,
+    updates_declined: list[str] | None = None,
     by: User | None,
     reason: str,
 ) -> list[str]:
@@ -419,9 +420,9 @@ def contact_preferences_update(
     Everything that changed is one history row; returns the changed field names.
 
     `email` and `phone` left out (None or blank) keep the current ones; so does
-    `interpreter` left out (None). `interpreter` is (needed, language): the language an ISO
-    639-1 code or "bfi" for British Sign Language, required when needed and dropped when
-    not."""
+    `interpreter` and `updates_declined` (the optional updates they do not want) left out
+    (None). `interpreter` is (needed, language): the language an ISO 639-1 code or "bfi" for
+    British Sign Language, required when needed and dropped when not."""
     interpreter = _interpreter_checked(interpreter)
     reason, channels, do_not_contact = _preferences_checked(
         reason=reason,
@@ -432,6 +433,13 @@ def contact_preferences_update(
         do_not_contact=do_not_contact,
     )
     email, phone = _contact_points_checked(email=email, phone=phone)
+    if updates_declined is not None:
+        if set(updates_declined) - set(Person.Update.values):
+            from django.utils.translation import gettext as _
+
+            raise ContactPreferencesRefused(_("Select updates from the list"), "updates")
+        # Stored in a fixed order, so the same choice never reads as a change.
+        updates_declined = [kind for kind in Person.Update.values if kind in updates_declined]
 
     with transaction.atomic():
         # The record as it is now, locked, so two changes at once cannot lose one another.
@@ -451,6 +459,8 @@ def contact_preferences_update(
         }
         if interpreter is not None:
             wanted["interpreter_needed"], wanted["interpreter_language"] = interpreter
+        if updates_declined is not None:
+            wanted["updates_declined"] = updates_declined
         changes: dict[str, list[str]] = {}
         update_fields: list[str] = []
         for field, new in wanted.items():

@@ -4,6 +4,7 @@ from django.urls import path
 
 from .views import (
     applications,
+    information,
     journey,
     messages,
     offers,
@@ -93,6 +94,11 @@ urlpatterns = [
         name="reconsideration",
     ),
     path("applications/<str:reference>/offer/", offers.offer, name="offer"),
+    path(
+        "applications/<str:reference>/information/",
+        information.information,
+        name="information",
+    ),
     path("applications/<str:reference>/messages/", messages.case_messages, name="messages"),
     path(
         "applications/<str:reference>/messages/attachments/<uuid:attachment_id>/",

@@ -72,6 +72,9 @@ EVENT_TITLES = {
     "payment_cancelled": gettext_lazy("Payment cancelled"),
     "payment_paid": gettext_lazy("Payment made"),
     "payment_failed": gettext_lazy("Payment failed"),
+    "information_requested": gettext_lazy("More information asked for"),
+    "information_received": gettext_lazy("More information received"),
+    "expected_date_set": gettext_lazy("New expected date"),
 }
 # How staff checked who a person is when they took an application (phone, in person,
 # paper): stored as a code, "document:<kind>" for a document seen.
@@ -371,9 +374,23 @@ def _decision_event_text(data: dict) -> str:
     return text
 
 
+def _update_event_text(kind: str, data: dict) -> str:
+    """More information asked for (what), or a new expected date (and whether told)."""
+    if kind == "information_requested":
+        return "; ".join(item.get("text", "") for item in data.get("items", []))
+    text = (
+        _("The person now expects a decision by %(date)s; told")
+        if data.get("told")
+        else _("The person now expects a decision by %(date)s; not told again this week")
+    ) % {"date": date_long(data.get("date"))}
+    return f"{text}: {data['reason']}" if data.get("reason") else text
+
+
 def _event_text(kind: str, data: dict, stage_title: str) -> str:
     """An event in words for staff; only the kind's own words are worked out (each
     kind keeps different things in its data)."""
+    if kind in ("information_requested", "expected_date_set"):
+        return _update_event_text(kind, data)
     texts = {
         "submitted": lambda: _submitted_text(data),
         "stage_changed": lambda: _("Stage: %(stage)s") % {"stage": stage_title},

@@ -15,4 +15,5 @@ from .bulk import *  # noqa: F403
 from .citizen import *  # noqa: F403
 from .offers import *  # noqa: F403
 from .organisation import *  # noqa: F403
+from .requests import *  # noqa: F403
 from .staff import *  # noqa: F403

@@ -68,6 +68,7 @@ def _notice_title(notice: str) -> str:
         "new_secure_message": _("We told you about a new message"),
         "more_information_needed": _("We asked you for more information"),
         "delay": _("We told you about a delay"),
+        "stage_changed": _("We told you your application moved on"),
         "appointment": _("We told you about an appointment"),
         "service_update": _("We sent you an update"),
     }
@@ -129,7 +130,41 @@ def _entry(
         )
     if kind.startswith("offer_"):
         return _offer_entry(event, viewer, by_viewer)
+    if kind in _UPDATE_KINDS:
+        return _update_entry(event)
     return TimelineEntry(event.get_kind_display(), event.created_at, "")
+
+
+_UPDATE_KINDS = (
+    CaseEvent.Kind.INFORMATION_REQUESTED,
+    CaseEvent.Kind.INFORMATION_RECEIVED,
+    CaseEvent.Kind.EXPECTED_DATE_SET,
+)
+
+
+def _update_entry(event: CaseEvent) -> TimelineEntry:
+    """We asked for more information, it arrived, or the date to expect a decision moved."""
+    data = event.data
+    if event.kind == CaseEvent.Kind.INFORMATION_REQUESTED:
+        return TimelineEntry(
+            _("We asked for more information"),
+            event.created_at,
+            _("The time we take to decide is paused until we have it."),
+        )
+    if event.kind == CaseEvent.Kind.INFORMATION_RECEIVED:
+        return TimelineEntry(
+            _("More information received"),
+            event.created_at,
+            _("We have what we asked for and have carried on with the application."),
+        )
+    from commonweal.core.jinja import date_long
+
+    description = _("We now aim to make a decision by %(date)s.") % {
+        "date": date_long(data.get("date", ""))
+    }
+    if data.get("reason"):
+        description = f"{description} {data['reason']}"
+    return TimelineEntry(_("The decision will take longer"), event.created_at, description)
 
 
 def _submitted_entry(

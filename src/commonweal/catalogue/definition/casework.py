@@ -19,6 +19,9 @@ class Stage(Strict):
     # The time limit's clock stops while the case waits for the person.
     waiting_for_person: bool = False
     final: bool = False
+    # Moving a case here tells the person (the `stage_changed` notice), unless they chose
+    # not to hear about stage changes. Not for a final stage: its decision tells them.
+    tell_person: bool = False
     # A reopened case ("look at the decision again") starts here; at most one stage has it.
     review: bool = False
     # The stages a case may move to from here; left out, any stage that is not final.

@@ -123,6 +123,11 @@ class ServiceDefinition(Strict):
         for stage in self.stages:
             if stage.review and stage.final:
                 raise ValueError(f"stage '{stage.id}': the review stage cannot be final")
+            if stage.tell_person and stage.final:
+                raise ValueError(
+                    f"stage '{stage.id}': a final stage is reached by a decision, whose own"
+                    " notice tells the person, so it cannot also tell_person"
+                )
             for target in stage.next or []:
                 if target not in stage_ids:
                     raise ValueError(f"stage '{stage.id}': next stage '{target}' does not exist")

@@ -21,6 +21,7 @@ from .drafts import (
 )
 from .erasure import accounts_close_for_people, applications_erase
 from .evidence import EVIDENCE_QUESTION, EvidenceRefused, case_evidence_add
+from .information import information_request_answer
 from .registration import REGISTER_NOT_HANDLED, RegistrationRefused, application_register
 from .service_life import drafts_owners_tell
 from .staff import (
@@ -68,5 +69,6 @@ __all__ = [
     "drafts_expire",
     "drafts_expire_due",
     "drafts_owners_tell",
+    "information_request_answer",
     "upload_infected",
 ]

@@ -123,6 +123,10 @@ def application_detail(request, reference):
             if definition.offer is not None and decision is not None
             else None,
             "can_answer_offer": access.can(intake_selectors.SCOPE_ACT),
+            # Read whether the case is open or not, so the page costs the same either way.
+            "information_waiting": cases_selectors.information_request_waiting(case_id=case.pk)
+            if access.can(intake_selectors.SCOPE_ACT)
+            else None,
             "can_message": access.can(intake_selectors.SCOPE_MESSAGES),
             "unread_messages": application.unread_messages or 0,
             "acting_for": common.acting_for(application),

@@ -74,12 +74,16 @@ SECTIONS = (
     Section("payments", _lazy("Payments"), None, frozenset()),
     Section("access", _lazy("Access"), "", frozenset({"referrals", "teams", "organisations"})),
 )
+# How many things the "Ask for information" form has room for (rows left blank are ignored).
+INFORMATION_ROWS = 5
 SECTION_BY_SLUG = {section.slug: section for section in SECTIONS}
 # Where each change made from the case page is shown: the section a change goes back to
 # (with its anchor), and the one shown again, with why, when the change is refused.
 ACTION_SECTIONS = {
     "assign": ("", "actions"),
     "move": ("", "actions"),
+    "expected-date": ("", "expected-date"),
+    "ask-information": ("messages", "ask-information"),
     "flag": ("", "actions"),
     "representative": ("", "person"),
     "end-representative": ("", "person"),
@@ -165,6 +169,7 @@ def _nothing(request, page, values, language) -> dict:
 
 def _summary(request, page, values, language) -> dict:
     return {
+        "information_requests": cases_selectors.information_requests_for_case(case_id=page.case.pk),
         "sharing": rights_selectors.case_sharing_consent(case=page.case),
         "relationships": people_selectors.representative_relationships(),
         "rep_scopes": people_selectors.representative_scopes(),
@@ -190,6 +195,10 @@ def _messages(request, page, values, language) -> dict:
         messaging_selectors.saved_replies(service_id=page.case.service_id) if page.can_act else []
     )
     return {
+        "information_waiting": cases_selectors.information_request_waiting(case_id=page.case.pk)
+        if page.can_act
+        else None,
+        "item_rows": range(1, INFORMATION_ROWS + 1),
         "saved_replies": saved_replies,
         "message_text": presenters.message_text(
             typed=values.get("body") or "",

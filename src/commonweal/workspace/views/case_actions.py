@@ -110,6 +110,50 @@ def _move(request, page: CasePage) -> str:
     return _("Stage changed.")
 
 
+@action("ask-information")
+def _ask_information(request, page: CasePage) -> str:
+    """Ask the person for documents or answers: a row of fields for each thing asked."""
+    from .case import INFORMATION_ROWS
+
+    post = request.POST
+    items = [
+        {"kind": post.get(f"item-{row}-kind", ""), "text": post.get(f"item-{row}-text", "")}
+        for row in range(1, INFORMATION_ROWS + 1)
+    ]
+    cases_services.case_information_request(
+        case_id=page.case.pk,
+        items=items,
+        reason=post.get("reason", ""),
+        by=request.user,
+        revision=posted_revision(request),
+    )
+    return _("Request sent. The time limit is paused until they answer.")
+
+
+@action("expected-date")
+def _expected_date(request, page: CasePage) -> str:
+    """A new date the person can expect a decision by, and why: they are told, at most
+    once a week."""
+    on, error = posted_date(request.POST, "expected")
+    if error or on is None:
+        raise cases_services.CaseActionRefused(
+            error or _("Enter the new expected date"), field="date"
+        )
+    told = cases_services.case_expected_date_set(
+        case_id=page.case.pk,
+        on=on,
+        reason=request.POST.get("reason", ""),
+        by=request.user,
+        revision=posted_revision(request),
+    )
+    if told:
+        return _("New expected date recorded. The person has been told.")
+    return _(
+        "New expected date recorded. The person was told of a delay in the last 7 days, "
+        "so they have not been told again: they see the new date when they check."
+    )
+
+
 @action("note")
 def _note(request, page: CasePage) -> str:
     cases_services.case_note_add(
