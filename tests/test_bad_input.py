@@ -36,6 +36,8 @@ SAMPLE_ARGUMENTS = {
     "filter_id": "1",
     "language": "en",
     "instruction_id": "1",
+    "stage_id": "received",
+    "reason_id": "no-reply",
 }
 
 NASTY_VALUES = [
