@@ -356,3 +356,10 @@ def test_an_edited_draft_exports_yaml_that_imports_to_the_same_definition(owner_
     assert data == edited.definition
     export = catalogue.service_export(slug="budgeting-loan", version_number=edited.number)
     assert parse_definition(export)[1] == edited.definition
+
+
+def test_the_preview_shows_an_edit_at_once(owner_client, draft):
+    owner_client.get(url(draft, "pages/phone/preview/"))
+    data = {**QUESTION, "id": "phone", "type": "phone", "label-en": "Your phone number, please"}
+    assert owner_client.post(url(draft, "pages/phone/questions/phone/"), data).status_code == 302
+    assert "Your phone number, please" in text(owner_client.get(url(draft, "pages/phone/preview/")))

@@ -253,7 +253,7 @@ def question_edit(request, slug, number, page_id, question_id=None):
     )
 
 
-def preview_html(definition, page, language: str, request=None) -> str:
+def preview_html(definition, page, language: str) -> str:
     """The page's heading and questions as the person sees them, in `language`, with no
     answers (the journey's own template, so the preview is the page)."""
     fields = [
@@ -271,8 +271,23 @@ def preview_html(definition, page, language: str, request=None) -> str:
                 "preview_language": language,
                 "lookup": page.lookup_question is not None,
             },
-            request=request,
         )
+
+
+# Previews already rendered, by version, edit, page and language: a page's preview changes
+# only when its version is edited (which changes `updated_at`).
+_previews: dict[tuple[int, str, str, str], str] = {}
+
+
+def cached_preview(version, definition, page, language: str) -> str:
+    key = (version.pk, version.updated_at.isoformat(), page.id, language)
+    found = _previews.get(key)
+    if found is None:
+        found = preview_html(definition, page, language)
+        if len(_previews) > 256:
+            _previews.clear()
+        _previews[key] = found
+    return found
 
 
 @require_http_methods(["GET", "HEAD"])
@@ -288,7 +303,7 @@ def preview(request, slug, number, page_id):
         definition=definition,
         page=page,
         preview_language=language,
-        preview=mark_safe(preview_html(definition, page, language, request)),  # noqa: S308  # nosec B308 B703 (rendered by our autoescaping template)
+        preview=mark_safe(cached_preview(version, definition, page, language)),  # noqa: S308  # nosec B308 B703 (rendered by our autoescaping template)
         page_title=_("Preview of page %(page)s") % {"page": page.id},
         back_url=version_url(version, f"pages/{page_id}/"),
     )
