@@ -116,6 +116,19 @@ class Form:
         return found
 
 
+def _keep_option_hints(options: list[dict[str, Any]], existing: dict[str, Any] | None) -> list:
+    """The form does not show options' hints: each option keeps the hint it had."""
+    hints = {
+        option.get("value"): option["hint"]
+        for option in (existing or {}).get("options") or []
+        if option.get("hint")
+    }
+    for option in options:
+        if option["value"] in hints:
+            option["hint"] = hints[option["value"]]
+    return options
+
+
 def question_from_post(post: Any, existing: dict[str, Any] | None) -> tuple[dict, dict]:
     """A page question's data from its form, keeping the fields the form does not show
     (the caseworker's words); and the errors by field id."""
@@ -140,7 +153,7 @@ def question_from_post(post: Any, existing: dict[str, Any] | None) -> tuple[dict
     if not form.checked("required"):
         question["required"] = False
     if kind in ("radios", "checkboxes"):
-        question["options"] = form.options()
+        question["options"] = _keep_option_hints(form.options(), existing)
     limits = {
         "max_length": form.whole_number("max_length", _("Most characters")),
         "min": form.decimal("min", _("Smallest")),
@@ -172,7 +185,7 @@ def eligibility_question_from_post(post: Any, existing: dict[str, Any] | None) -
     if hint is not None:
         question["hint"] = hint
     if kind == "radios":
-        question["options"] = form.options()
+        question["options"] = _keep_option_hints(form.options(), existing)
     if kind == "postcode":
         areas = form.text("postcode_areas").upper().replace(",", " ").split()
         question["postcode_areas"] = areas
@@ -180,8 +193,12 @@ def eligibility_question_from_post(post: Any, existing: dict[str, Any] | None) -
     else:
         answers = form.text("not_eligible_answers").replace(",", " ").split()
         outcome = form.text("not_eligible_outcome")
+        # The form changes the first rule; any others stay as they were.
+        others = list((existing or {}).get("not_eligible_when") or [])[1:]
         if answers or outcome:
-            question["not_eligible_when"] = [{"answer": answers, "outcome": outcome}]
+            question["not_eligible_when"] = [{"answer": answers, "outcome": outcome}, *others]
+        elif others:
+            question["not_eligible_when"] = others
     return question, form.errors
 
 
