@@ -419,3 +419,32 @@ def test_saving_every_question_unchanged_changes_nothing(owner_client, draft):
             )
             assert response.status_code == 302, (question["id"], text(response))
     assert fresh(draft).definition == before
+
+
+@pytest.mark.parametrize("which", ["draft", "published"])
+def test_every_designer_page_opens(owner_client, draft, which):
+    version = (
+        draft if which == "draft" else catalogue.published_service(slug="budgeting-loan").version
+    )
+    parts = [
+        "", "templates/", "automation/", "rules/", "eligibility/", "eligibility/add-question/",
+        "eligibility/questions/universal-credit/", "add-page/", "pages/purpose/",
+        "pages/partner-name/condition/", "pages/purpose/add-question/",
+        "pages/purpose/questions/purpose/", "pages/address/preview/", "stages/", "add-stage/",
+        "stages/received/", "reasons/", "add-reason/", "reasons/loan-approved/",
+    ]  # fmt: skip
+    for part in parts:
+        response = owner_client.get(url(version, part))
+        assert response.status_code == 200, part
+        body = text(response)
+        if part == "pages/purpose/questions/purpose/":
+            assert 'value="furniture"' in body and "Dodrefn" in body
+        if part == "stages/received/":
+            assert 'id="title-cy"' in body
+        if which == "published" and part == "templates/":
+            assert "cannot change" in body and "Save the texts" not in body
+    assert client_missing_page(owner_client, version) == 404
+
+
+def client_missing_page(client, version) -> int:
+    return client.get(url(version, "pages/no-such-page/")).status_code
