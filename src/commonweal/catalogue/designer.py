@@ -18,7 +18,7 @@ from django.db import transaction
 
 from commonweal.accounts.selectors import User
 
-from . import rule_language
+from . import rule_language, selectors
 from .definition import PLACEHOLDER, Condition, ServiceDefinition
 from .models import ServiceVersion, ServiceVersionChange
 from .yaml_io import DefinitionError, Problem, data_to_yaml, load_fragment, parse_definition
@@ -182,7 +182,7 @@ def _refuse_if_used(
     find: Callable[[ServiceDefinition, str], list[str]],
     ident: str,
 ) -> None:
-    definition = ServiceDefinition.model_validate(version.definition)
+    definition = selectors.definition_for(version)
     users = find(definition, ident)
     if users:
         raise DependedOn(what, users)
@@ -295,7 +295,7 @@ def draft_page_remove(*, version: ServiceVersion, by: User | None, page_id: str)
     data = version.definition
     page = next((p for p in data["pages"] if p["id"] == page_id), None)
     if page is not None:
-        definition = ServiceDefinition.model_validate(data)
+        definition = selectors.definition_for(version)
         own = {q["id"] for q in page["questions"]}
         users = [
             user
