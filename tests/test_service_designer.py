@@ -448,3 +448,11 @@ def test_every_designer_page_opens(owner_client, draft, which):
 
 def client_missing_page(client, version) -> int:
     return client.get(url(version, "pages/no-such-page/")).status_code
+
+
+def test_adding_the_same_page_twice_adds_it_once(owner_client, draft):
+    first = owner_client.post(url(draft, "add-page/"), {"page_id": "pet", **QUESTION})
+    again = owner_client.post(url(draft, "add-page/"), {"page_id": "pet", **QUESTION})
+    assert first.status_code == 302
+    assert again.status_code == 400 and "there is already a page 'pet'" in text(again)
+    assert [page.id for page in definition(draft).pages].count("pet") == 1
