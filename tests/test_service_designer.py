@@ -456,3 +456,20 @@ def test_adding_the_same_page_twice_adds_it_once(owner_client, draft):
     assert first.status_code == 302
     assert again.status_code == 400 and "there is already a page 'pet'" in text(again)
     assert [page.id for page in definition(draft).pages].count("pet") == 1
+
+
+def test_a_simple_condition_is_made_from_the_form(owner_client, draft):
+    condition_url = url(draft, "pages/savings/condition/")
+    data = {"action": "simple", "when-question": "has-partner", "when-test": "equals"}
+    response = owner_client.post(condition_url, {**data, "when-value": "no"})
+    assert response.status_code == 302, text(response)
+    shown = definition(draft).page("savings").show_if
+    assert shown.question == "has-partner" and shown.equals is False
+    response = owner_client.post(condition_url, {**data, "when-value": ""})
+    assert response.status_code == 400
+    assert "Enter the answer to compare with" in text(response)
+    data = {"action": "simple", "when-question": "purpose", "when-test": "includes"}
+    response = owner_client.post(url(draft, "pages/amount/condition/"), {**data, "when-value": "x"})
+    assert response.status_code == 400
+    assert "'x' is not an option of 'purpose'" in text(response)
+    assert definition(draft).page("amount").show_if is None

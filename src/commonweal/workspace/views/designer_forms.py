@@ -7,6 +7,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import yaml
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -232,6 +233,47 @@ def reason_from_post(post: Any) -> tuple[dict, dict]:
         "text": form.pair("text", _("the reason")),
     }
     return reason, form.errors
+
+
+CONDITION_TESTS = [
+    ("equals", gettext_lazy("is")),
+    ("not_equals", gettext_lazy("is not")),
+    ("one_of", gettext_lazy("is one of (separated by spaces)")),
+    ("includes", gettext_lazy("includes (checkboxes)")),
+    ("greater_than", gettext_lazy("is more than")),
+    ("less_than", gettext_lazy("is less than")),
+    ("answered", gettext_lazy("is answered")),
+]
+
+
+def condition_from_post(post: Any, question_types: dict[str, str]) -> tuple[str, dict]:
+    """One test of one earlier answer, from the simple form, as the YAML the condition box
+    holds (yes or no answers compared with true or false)."""
+    form = Form(post)
+    question = form.text("when-question")
+    test = form.text("when-test")
+    value = form.text("when-value")
+    if question not in question_types:
+        form.errors["when-question"] = _("Choose the question the page depends on")
+    if test not in dict(CONDITION_TESTS):
+        form.errors["when-test"] = _("Choose the test")
+    elif test != "answered" and not value:
+        form.errors["when-value"] = _("Enter the answer to compare with")
+    if form.errors:
+        return "", form.errors
+    compared: Any = value
+    if test == "answered":
+        compared = True
+    elif test == "one_of":
+        compared = value.split()
+    elif question_types[question] == "yes_no" and value.lower() in ("yes", "no", "true", "false"):
+        compared = value.lower() in ("yes", "true")
+    elif test in ("greater_than", "less_than"):
+        compared = form.decimal("when-value", _("The answer to compare with"))
+        if compared is None:
+            return "", form.errors
+        compared = float(compared) if "." in compared else int(compared)
+    return yaml.safe_dump({"question": question, test: compared}, allow_unicode=True), {}
 
 
 def error_list(errors: dict[str, str]) -> list[dict[str, str]]:

@@ -164,27 +164,37 @@ def page_edit(request, slug, number, page_id):
 @require_http_methods(["GET", "HEAD", "POST"])
 @designer_required
 def condition(request, slug, number, page_id):
-    """When the page is shown, as YAML (empty: always)."""
+    """When the page is shown: one test of an earlier answer from a simple form, or any
+    condition as YAML (empty: always)."""
     version, definition = version_or_404(request, slug, number)
     page = _page_or_404(definition, page_id)
     text = catalogue_services.condition_yaml(page.show_if)
-    errors: list = []
-    if request.method == "POST":
-        draft_or_refuse(version)
-        text = request.POST.get("condition", "").replace("\r\n", "\n")
-        try:
-            catalogue_services.draft_condition_save(
-                version=version, by=request.user, page_id=page_id, condition_yaml=text[:20_000]
-            )
-        except catalogue_services.DefinitionError as error:
-            errors = forms.refusal_list(error, "#condition")
-        else:
-            return saved(request, version, _("The condition is saved."), f"pages/{page_id}/")
     earlier = []
     for other in definition.pages:
         if other.id == page_id:
             break
         earlier += other.questions
+    errors: list = []
+    field_errors: dict[str, str] = {}
+    if request.method == "POST":
+        draft_or_refuse(version)
+        if request.POST.get("action") == "simple":
+            built, field_errors = forms.condition_from_post(
+                request.POST, {question.id: question.type for question in earlier}
+            )
+            errors = forms.error_list(field_errors)
+            text = text if errors else built
+        else:
+            text = request.POST.get("condition", "").replace("\r\n", "\n")
+        if not errors:
+            try:
+                catalogue_services.draft_condition_save(
+                    version=version, by=request.user, page_id=page_id, condition_yaml=text[:20_000]
+                )
+            except catalogue_services.DefinitionError as error:
+                errors = forms.refusal_list(error, "#condition")
+            else:
+                return saved(request, version, _("The condition is saved."), f"pages/{page_id}/")
     return designer_page(
         request,
         "workspace/designer/condition.html",
@@ -193,7 +203,10 @@ def condition(request, slug, number, page_id):
         page=page,
         text=text,
         earlier=earlier,
+        tests=forms.CONDITION_TESTS,
         errors=errors,
+        field_errors=field_errors,
+        posted=request.POST if request.method == "POST" else None,
         page_title=_("When page %(page)s is shown") % {"page": page.id},
         back_url=version_url(version, f"pages/{page_id}/"),
         status=400 if errors else 200,
