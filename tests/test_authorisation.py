@@ -396,6 +396,88 @@ ROUTES: dict[str, Route] = {
         post=True,
         data={"action": "pause", "message_en": "Paused", "message_cy": "Wedi oedi"},
     ),
+    "staff/services/": Route(STAFF_PAGE),
+    "staff/services/<slug:slug>/v<int:number>/": Route(
+        STAFF_OBJECT, {"slug": "service", "number": 1}
+    ),
+    "staff/services/<slug:slug>/v<int:number>/new-draft/": Route(
+        STAFF_OBJECT, {"slug": "service", "number": 1}, post=True
+    ),
+    "staff/services/<slug:slug>/v<int:number>/templates/": Route(
+        STAFF_OBJECT, {"slug": "service", "number": 1}, post=True
+    ),
+    "staff/services/<slug:slug>/v<int:number>/automation/": Route(
+        STAFF_OBJECT, {"slug": "service", "number": 1}, post=True, data={"mode": "off"}
+    ),
+    "staff/services/<slug:slug>/v<int:number>/rules/": Route(
+        STAFF_OBJECT, {"slug": "service", "number": 1}, post=True, data={"yaml": ""}
+    ),
+    "staff/services/<slug:slug>/v<int:number>/eligibility/": Route(
+        STAFF_OBJECT, {"slug": "service", "number": 1}, post=True, data={"yaml": ""}
+    ),
+    "staff/services/<slug:slug>/v<int:number>/eligibility/add-question/": Route(
+        STAFF_OBJECT, {"slug": "service", "number": 1}, post=True
+    ),
+    "staff/services/<slug:slug>/v<int:number>/eligibility/questions/<slug:question_id>/": Route(
+        STAFF_OBJECT,
+        {"slug": "service", "number": 1, "question_id": "universal-credit"},
+        post=True,
+        data={"action": "remove"},
+    ),
+    "staff/services/<slug:slug>/v<int:number>/add-page/": Route(
+        STAFF_OBJECT, {"slug": "service", "number": 1}, post=True
+    ),
+    "staff/services/<slug:slug>/v<int:number>/pages/<slug:page_id>/": Route(
+        STAFF_OBJECT,
+        {"slug": "service", "number": 1, "page_id": "phone"},
+        post=True,
+        data={"action": "remove"},
+    ),
+    "staff/services/<slug:slug>/v<int:number>/pages/<slug:page_id>/condition/": Route(
+        STAFF_OBJECT,
+        {"slug": "service", "number": 1, "page_id": "phone"},
+        post=True,
+        data={"condition": ""},
+    ),
+    "staff/services/<slug:slug>/v<int:number>/pages/<slug:page_id>/preview/": Route(
+        STAFF_OBJECT, {"slug": "service", "number": 1, "page_id": "phone"}
+    ),
+    "staff/services/<slug:slug>/v<int:number>/pages/<slug:page_id>/add-question/": Route(
+        STAFF_OBJECT, {"slug": "service", "number": 1, "page_id": "phone"}, post=True
+    ),
+    (
+        "staff/services/<slug:slug>/v<int:number>/pages/<slug:page_id>/"
+        "questions/<slug:question_id>/"
+    ): Route(
+        STAFF_OBJECT,
+        {"slug": "service", "number": 1, "page_id": "phone", "question_id": "phone"},
+        post=True,
+        data={"action": "remove"},
+    ),
+    "staff/services/<slug:slug>/v<int:number>/stages/": Route(
+        STAFF_OBJECT, {"slug": "service", "number": 1}, post=True
+    ),
+    "staff/services/<slug:slug>/v<int:number>/add-stage/": Route(
+        STAFF_OBJECT, {"slug": "service", "number": 1}, post=True
+    ),
+    "staff/services/<slug:slug>/v<int:number>/stages/<slug:stage_id>/": Route(
+        STAFF_OBJECT,
+        {"slug": "service", "number": 1, "stage_id": "received"},
+        post=True,
+        data={"action": "remove"},
+    ),
+    "staff/services/<slug:slug>/v<int:number>/reasons/": Route(
+        STAFF_OBJECT, {"slug": "service", "number": 1}
+    ),
+    "staff/services/<slug:slug>/v<int:number>/add-reason/": Route(
+        STAFF_OBJECT, {"slug": "service", "number": 1}, post=True
+    ),
+    "staff/services/<slug:slug>/v<int:number>/reasons/<slug:reason_id>/": Route(
+        STAFF_OBJECT,
+        {"slug": "service", "number": 1, "reason_id": "no-reply"},
+        post=True,
+        data={"action": "remove"},
+    ),
     "staff/payments/": Route(STAFF_PAGE),
     "staff/payments/pending/": Route(STAFF_PAGE),
     "staff/payments/instructions/<int:instruction_id>/": Route(

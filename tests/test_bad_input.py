@@ -40,6 +40,8 @@ SAMPLE_ARGUMENTS = {
     "download_id": "6f1c2a9e-1b7d-4c55-9a53-0d6f54c0f006",
     "referral_id": "1",
     "task_id": "1",
+    "stage_id": "received",
+    "reason_id": "no-reply",
 }
 
 NASTY_VALUES = [

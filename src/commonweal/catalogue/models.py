@@ -127,3 +127,21 @@ class PublishRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.version}: publish {self.status}"
+
+
+class ServiceVersionChange(models.Model):
+    """One edit of a draft made in the service designer: who, when and what. Appended,
+    never edited."""
+
+    version = models.ForeignKey(ServiceVersion, on_delete=models.CASCADE, related_name="changes")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+    summary = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.version}: {self.summary}"

@@ -26,7 +26,13 @@ from .answers import (  # noqa: F401
 from .compare import Change, PartChanges, definitions_compare, yaml_unified_diff  # noqa: F401
 from .definition import Question, ServiceDefinition  # noqa: F401
 from .life import CLOSED, NOT_YET_OPEN, OPEN, PAUSED, RETIRED, service_state  # noqa: F401
-from .models import PublishRequest, Service, ServiceLifeEvent, ServiceVersion
+from .models import (
+    PublishRequest,
+    Service,
+    ServiceLifeEvent,
+    ServiceVersion,
+    ServiceVersionChange,
+)
 from .yaml_io import data_to_yaml
 
 # A version's definition and YAML are large; pages load them only when the parsed
@@ -330,3 +336,53 @@ def versions_compare(*, old: ServiceVersion, new: ServiceVersion) -> Comparison:
             f"v{new.number}",
         ),
     )
+
+
+@dataclass(frozen=True)
+class DesignableService:
+    service: Service
+    # Newest first, without the bulky fields.
+    versions: list[ServiceVersion]
+    title: str
+
+
+def services_for_designer(
+    *, service_ids: Iterable[int] | None, language: str
+) -> list[DesignableService]:
+    """The services these ids name (every service when None), each with its versions and
+    the title of its newest: two queries, and one more for definitions not cached yet."""
+    services = Service.objects.order_by("slug")
+    if service_ids is not None:
+        services = services.filter(pk__in=list(service_ids))
+    versions: dict[int, list[ServiceVersion]] = {}
+    found = list(services)
+    for version in without_bulky_version_fields(
+        ServiceVersion.objects.filter(service__in=found).order_by("service_id", "-number"),
+        path="",
+    ):
+        versions.setdefault(version.service_id, []).append(version)
+    newest = [items[0] for items in versions.values()]
+    definitions_for(newest)
+    return [
+        DesignableService(
+            service=service,
+            versions=versions.get(service.pk, []),
+            title=definition_for(versions[service.pk][0]).title.text(language)
+            if service.pk in versions
+            else service.slug,
+        )
+        for service in found
+    ]
+
+
+def version_for_designer(*, slug: str, number: int) -> ServiceVersion | None:
+    return (
+        ServiceVersion.objects.select_related("service")
+        .filter(service__slug=slug, number=number)
+        .first()
+    )
+
+
+def version_changes(*, version: ServiceVersion, limit: int = 20) -> list[ServiceVersionChange]:
+    """The designer's latest edits of a version, newest first, with who made them."""
+    return list(version.changes.select_related("by")[:limit])

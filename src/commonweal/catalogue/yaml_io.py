@@ -141,3 +141,14 @@ def definition_to_data(definition: ServiceDefinition) -> dict:
 
 def data_to_yaml(data: dict) -> str:
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+
+
+def load_fragment(text: str) -> object:
+    """A part of a definition written as YAML (a page's condition, say), read the way the
+    import reads it; raise DefinitionError naming the line."""
+    try:
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 (_Loader is a SafeLoader)  # nosec B506
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        reason = getattr(error, "problem", None) or str(error)
+        raise DefinitionError([Problem(mark.line + 1 if mark else None, "", reason)]) from error

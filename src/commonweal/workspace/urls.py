@@ -11,6 +11,9 @@ from .views import (
     case_actions,
     data_rights,
     decisions,
+    designer,
+    designer_pages,
+    designer_parts,
     identity,
     letters,
     payments,
@@ -120,6 +123,100 @@ urlpatterns = [
         name="service-publish",
     ),
     path("services/<slug:slug>/life/", service_life.life, name="service-life"),
+    # The service designer, for service owners: drafts edited part by part.
+    path("services/", designer.service_list, name="designer"),
+    path("services/<slug:slug>/v<int:number>/", designer.overview, name="designer-version"),
+    path(
+        "services/<slug:slug>/v<int:number>/new-draft/",
+        designer.new_draft,
+        name="designer-new-draft",
+    ),
+    path("services/<slug:slug>/v<int:number>/templates/", designer.texts, name="designer-texts"),
+    path(
+        "services/<slug:slug>/v<int:number>/automation/",
+        designer.automation,
+        name="designer-automation",
+    ),
+    path(
+        "services/<slug:slug>/v<int:number>/rules/",
+        designer.section,
+        {"section": "rules"},
+        name="designer-rules",
+    ),
+    path(
+        "services/<slug:slug>/v<int:number>/eligibility/",
+        designer.section,
+        {"section": "eligibility"},
+        name="designer-eligibility",
+    ),
+    path(
+        "services/<slug:slug>/v<int:number>/eligibility/add-question/",
+        designer_parts.eligibility_question,
+        name="designer-eligibility-add",
+    ),
+    path(
+        "services/<slug:slug>/v<int:number>/eligibility/questions/<slug:question_id>/",
+        designer_parts.eligibility_question,
+        name="designer-eligibility-question",
+    ),
+    path(
+        "services/<slug:slug>/v<int:number>/add-page/",
+        designer_pages.page_add,
+        name="designer-page-add",
+    ),
+    path(
+        "services/<slug:slug>/v<int:number>/pages/<slug:page_id>/",
+        designer_pages.page_edit,
+        name="designer-page",
+    ),
+    path(
+        "services/<slug:slug>/v<int:number>/pages/<slug:page_id>/condition/",
+        designer_pages.condition,
+        name="designer-condition",
+    ),
+    path(
+        "services/<slug:slug>/v<int:number>/pages/<slug:page_id>/preview/",
+        designer_pages.preview,
+        name="designer-preview",
+    ),
+    path(
+        "services/<slug:slug>/v<int:number>/pages/<slug:page_id>/add-question/",
+        designer_pages.question_edit,
+        name="designer-question-add",
+    ),
+    path(
+        "services/<slug:slug>/v<int:number>/pages/<slug:page_id>/questions/<slug:question_id>/",
+        designer_pages.question_edit,
+        name="designer-question",
+    ),
+    path(
+        "services/<slug:slug>/v<int:number>/stages/", designer_parts.stages, name="designer-stages"
+    ),
+    path(
+        "services/<slug:slug>/v<int:number>/add-stage/",
+        designer_parts.stage,
+        name="designer-stage-add",
+    ),
+    path(
+        "services/<slug:slug>/v<int:number>/stages/<slug:stage_id>/",
+        designer_parts.stage,
+        name="designer-stage",
+    ),
+    path(
+        "services/<slug:slug>/v<int:number>/reasons/",
+        designer_parts.reasons,
+        name="designer-reasons",
+    ),
+    path(
+        "services/<slug:slug>/v<int:number>/add-reason/",
+        designer_parts.reason,
+        name="designer-reason-add",
+    ),
+    path(
+        "services/<slug:slug>/v<int:number>/reasons/<slug:reason_id>/",
+        designer_parts.reason,
+        name="designer-reason",
+    ),
     # Payments, for team leaders.
     path("payments/", payments.batch_list, name="payments"),
     path("payments/pending/", payments.pending_list, name="payments-pending"),

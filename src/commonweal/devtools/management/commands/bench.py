@@ -114,6 +114,11 @@ class Command(BaseCommand):
         api.add_argument("--registrations", type=int, default=4000)
         _served_load_arguments(api)
 
+        designer = benches.add_parser(
+            "designer", help="The service designer's preview of the largest demo page, p95"
+        )
+        designer.add_argument("--requests", type=int, default=500, help="each side")
+
         link = benches.add_parser(
             "link", help="Person index: build time, pairwise precision and recall, scoring p95"
         )
@@ -334,6 +339,43 @@ class Command(BaseCommand):
             figures[f"{page}_ratio"] = round(ratio, 2)
         figures.update(floor_p95_ms=round(floor_ms, 1), cases=total, open_cases=open_total)
         self.stdout.write(json.dumps(figures))
+
+    def bench_designer(self, *, requests, **options):
+        from commonweal.devtools import bench_designer
+
+        with bench.bench_database():
+            self.stdout.write("Preparing a throwaway database (the demo services)…")
+            call_command("migrate", interactive=False, verbosity=0)
+            if settings.STORAGES["staticfiles"]["BACKEND"].startswith("whitenoise"):
+                call_command("collectstatic", interactive=False, verbosity=0)
+            timings = bench_designer.run(requests=requests, out=self.stdout.write)
+        preview, floor = timings["preview"], timings["floor"]
+        for timing in (preview, floor, timings["render"]):
+            self.stdout.write(
+                f"{timing.name:>16}: p50 {timing.p50_ms:6.1f} ms, p95 {timing.p95_ms:6.1f} ms"
+                f" ({len(timing.samples_ms)} requests)"
+            )
+        target = bench_designer.PREVIEW_P95_TARGET_MS
+        within = preview.p95_ms <= target
+        self.stdout.write(
+            f"Preview p95 {preview.p95_ms:.1f} ms: "
+            f"{'within' if within else 'OUTSIDE'} the target of at most {target} ms"
+        )
+        self.stdout.write(
+            json.dumps(
+                {
+                    "bench": "designer",
+                    "p50_ms": round(preview.p50_ms, 1),
+                    "p95_ms": round(preview.p95_ms, 1),
+                    "floor_p50_ms": round(floor.p50_ms, 1),
+                    "floor_p95_ms": round(floor.p95_ms, 1),
+                    "render_afresh_p95_ms": round(timings["render"].p95_ms, 1),
+                    "target_p95_ms": target,
+                    "within_target": within,
+                    "requests": len(preview.samples_ms),
+                }
+            )
+        )
 
     def bench_access_log(self, *, cases, requests, database, **options):
         from commonweal.devtools import bench_access
