@@ -360,18 +360,21 @@ def case_read_record(
     scope: Collection[str] | None,
     session: SessionBase,
     via: str = Via.CASE_PAGE,
+    categories: Iterable[str] | None = None,
 ) -> AccessRecord:
-    """Record a read of a case (the case page, a file on it). Raises BreakGlassNeeded when
-    the case is outside the reader's own work and they have given no reason yet."""
+    """Record a read of a case (the case page, a file on it, or a page of the case that
+    shows only some `categories` of the person's data). Raises BreakGlassNeeded when the
+    case is outside the reader's own work and they have given no reason yet."""
     purpose = case_purpose(context=context, case=case, full=scope is None)
     reason = ""
     if purpose == Purpose.BREAK_GLASS:
         reason = break_glass_reason(session=session, case_id=case.pk)
         if not reason:
             raise BreakGlassNeeded()
-    categories = CASE_PAGE_CATEGORIES if scope is None else [*scope, Category.DECISIONS]
-    if via == Via.CASE_FILE:
-        categories = [Category.EVIDENCE, Category.MESSAGES]
+    if categories is None:
+        categories = CASE_PAGE_CATEGORIES if scope is None else [*scope, Category.DECISIONS]
+        if via == Via.CASE_FILE:
+            categories = [Category.EVIDENCE, Category.MESSAGES]
     return access_record(
         person_id=case.person_id,
         case_id=case.pk,
