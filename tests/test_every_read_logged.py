@@ -20,6 +20,7 @@ from django.urls import reverse
 
 from commonweal.accounts.models import User
 from commonweal.cases.models import Case
+from commonweal.organisations.selectors import staff_context
 from commonweal.payments.models import PaymentBatch, PaymentInstruction
 from commonweal.personindex.models import ImportBatch, LinkRun, ReviewPair, SourceRecord
 from commonweal.privacy import services as privacy
@@ -66,6 +67,9 @@ SHOWS: dict[str, str] = {
     "staff/payments/batches/<int:batch_id>/": "batch payees",
     "staff/payments/batches/<int:batch_id>/download/": "batch payees",
     "staff/queue/confirm/": "a",
+    # Access oversight: the people under the investigation holds the leader placed (by
+    # name), and those whose cases their teams opened outside their work (by reference).
+    "staff/access/": "a",
 }
 
 # Pages shown in answer to a POST (a GET goes elsewhere), with what is posted.
@@ -92,7 +96,6 @@ SHOWS_NO_PERSONAL_DATA: dict[str, str] = {
     "staff/cases/<str:reference>/approve-as-rules-suggest/": "changes only",
     "staff/assisted/": "an empty form; a match it finds is recorded (test_assisted_records)",
     "staff/person-index/review/<int:pair_id>/": "changes only (an error re-renders the queue)",
-    "staff/access/": "staff's break-glass reads: members of staff, case references, reasons",
     "staff/access/holds/lift/": "changes only",
     "staff/access/cases/<str:reference>/reason/": "asks for a reason before the case is shown",
     "staff/rules/": "the services whose rules can be tried",
@@ -186,6 +189,12 @@ def test_every_staff_page_showing_a_person_records_the_read(tmp_path, settings):
     # A's case is the team leader's own work (so it is in their list of work too).
     Case.objects.filter(pk=world.case.pk).update(assigned_to=leader)
     _review_pair_for(world.case.person)
+    privacy.hold_place(
+        person_id=world.case.person_id,
+        reason="A complaint",
+        by=leader,
+        context=staff_context(user=leader),
+    )
     client = Client(raise_request_exception=True)
     client.force_login(leader)
     problems = []

@@ -126,6 +126,7 @@ urlpatterns = [
     # Your data
     path("account/your-data/", your_data.your_data, name="your-data"),
     path("account/your-data/download.<str:extension>", your_data.download, name="download"),
+    path("account/your-data/erase/", your_data.erase, name="erase"),
     path(
         "account/your-data/correct/<slug:field>/",
         your_data.correct_detail,

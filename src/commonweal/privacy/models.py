@@ -30,6 +30,7 @@ class Purpose(models.TextChoices):
     )
     PAYMENT = "payment", _("Making or checking a payment to you")
     DATA_REQUEST = "data_request", _("Answering a request you made about your data")
+    OVERSIGHT = "oversight", _("Checking that those who looked at your data had reason to")
     IDENTITY_REVIEW = (
         "identity_review",
         _("Checking whether records other services hold are about you"),
@@ -51,6 +52,7 @@ class Category(models.TextChoices):
     PAYMENTS = "payments", _("Payments to you")
     DATA_REQUESTS = "data_requests", _("Your requests about your data")
     OTHER_RECORDS = "other_records", _("Records other services hold about you")
+    ACCESS_LOG = "access_log", _("Who looked at your data")
 
 
 class Via(models.TextChoices):
@@ -67,6 +69,7 @@ class Via(models.TextChoices):
     PAYMENTS = "payments", "Payments pages"
     DATA_RIGHTS = "data_rights", "Data requests pages"
     PERSON_INDEX = "person_index", "Person index review"
+    OVERSIGHT = "oversight", "Access oversight"
 
 
 class AccessRecord(models.Model):

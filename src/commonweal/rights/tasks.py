@@ -9,3 +9,12 @@ from . import retention
 @task()
 def run_retention(run_id: int) -> dict:
     return retention.retention_run_claimed(run_id=run_id)
+
+
+@task()
+def erase_person(request_id: int) -> str:
+    """Carry out an erasure staff granted (rights.erasure)."""
+    from .erasure import erasure_carry_out
+
+    done = erasure_carry_out(request_id=request_id)
+    return done.status if done is not None else "gone"

@@ -57,6 +57,8 @@ def staff_request(request, request_id):
         categories=[privacy.Category.PERSON, privacy.Category.DATA_REQUESTS],
         via=privacy.Via.DATA_RIGHTS,
     )
+    if data_request.kind == "erasure":
+        return _erasure_request(request, data_request)
     errors = []
     values = {}
     if request.method == "POST":
@@ -108,6 +110,54 @@ class _ReasonFirst(Exception):
 
     def __init__(self, response):
         self.response = response
+
+
+def _erasure_request(request, data_request):
+    """An erasure request: erase (the erasure is queued and carried out by a task), or keep
+    the data on a lawful ground, with words for the person."""
+    errors = []
+    values = {}
+    if request.method == "POST":
+        values = {key: (request.POST.get(key) or "").strip() for key in ("outcome", "ground")}
+        values["reason"] = (request.POST.get("reason") or "").strip()[:2000]
+        if values["outcome"] not in ("erase", "keep"):
+            errors.append({"text": _("Choose whether to erase their data"), "href": "#outcome"})
+        else:
+            try:
+                decided = services.erasure_request_decide(
+                    request_id=data_request.pk,
+                    erase=values["outcome"] == "erase",
+                    ground=values["ground"],
+                    reason=values["reason"],
+                    by=request.user,
+                    context=request.staff,
+                )
+            except services.RightsRefused as refused:
+                errors.append({"text": refused.message, "href": f"#{refused.field}"})
+            else:
+                messages.success(
+                    request,
+                    _("Their data is being erased.")
+                    if decided.status == "erasing"
+                    else _("Request answered: their data is kept. The person will be told why."),
+                )
+                return redirect("workspace:data-requests")
+    return _staff_page(
+        request,
+        "workspace/data_rights/erasure.html",
+        status=400 if errors else 200,
+        data_request=data_request,
+        errors=errors,
+        error_for={error["href"][1:]: error["text"] for error in reversed(errors)},
+        values=values,
+        statuses=selectors.data_request_status_labels(),
+        grounds=selectors.erasure_ground_labels(),
+        ground_items=[
+            {"value": value, "text": label, "checked": values.get("ground") == value}
+            for value, label in selectors.erasure_ground_labels().items()
+        ],
+        page_title=_("Erasure request"),
+    )
 
 
 def _case_for_consent(request, reference):
