@@ -197,3 +197,20 @@ def test_nothing_is_half_erased(citizen_client, case, staff, monkeypatch):
     assert CaseEvent.objects.filter(case=case).exists()
     made.refresh_from_db()
     assert made.status == "erasing" and made.erased_at is None
+
+
+def test_someone_who_never_applied_is_erased_too(other_citizen, staff, run_tasks):
+    person = Person.objects.get(account=other_citizen)
+    made, new = services.erasure_request_create(person=person, by=other_citizen)
+    assert new and made.case_id is None and made.team_id is not None  # the default team
+    client = logged_in(staff.leader)
+    response = client.post(f"/staff/data-requests/{made.pk}/", {"outcome": "erase"})
+    assert response.status_code == 302
+    run_tasks()
+    made.refresh_from_db()
+    assert made.status == "erased" and made.erased_counts["people_anonymised"] == 1
+    assert made.erased_counts["cases_anonymised"] == 0
+    person = Person.objects.get(pk=made.person_id)
+    assert person.full_name == "" and person.account is None
+    other_citizen.refresh_from_db()
+    assert not other_citizen.is_active

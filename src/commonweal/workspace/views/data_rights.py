@@ -40,7 +40,7 @@ def staff_requests(request):
         request,
         "workspace/data_rights/requests.html",
         requests=shown,
-        page_title=_("Correction requests"),
+        page_title=_("Data requests"),
     )
 
 
