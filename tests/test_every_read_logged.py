@@ -270,4 +270,3 @@ def test_every_admin_page_showing_a_person_records_the_read(tmp_path):
             if not written.filter(purpose=Purpose.ADMINISTRATION, actor=superuser).exists():
                 problems.append(f"{label} {what} ({url}): no access record for {person_id}")
     assert not problems, "\n".join(problems)
-    assert world
