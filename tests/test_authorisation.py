@@ -346,6 +346,8 @@ ROUTES: dict[str, Route] = {
         post=True,
         data={"what_is_wrong": "A stranger says so", "should_be": "Robin"},
     ),
+    # Asking for one's own data to be erased (a stranger can only ask about their own).
+    "account/your-data/erase/": Route(OWN, post=True, data={"note": "Erase mine"}),
     "account/your-data/consents/<slug:purpose>/": Route(
         OWN, {"purpose": "research_contact"}, post=True, data={"given": "yes"}
     ),

@@ -3,7 +3,10 @@
 The case page is requested through Django's whole stack in this process (middleware,
 session, sign-in, permission filters, templates, and the access record's INSERT, committed
 on its own as in production), timed from request to rendered response. The floor is the
-same page, in the same run, with the access log's write taken out. The two alternate in
+same page, in the same run, with the access log's write taken out. The lists of work that
+record a read for every person on them (the team queue, fifty people a page, and "My work")
+are timed the same way after it, as are the data requests and access oversight pages
+(`LIST_PAGES`). The two alternate in
 pairs (the same case with and without, in turn first) so that drift on a shared machine
 falls on both alike. A sealer runs beside them every second, as the worker does (more
 often than the worker's ten seconds), so the figure includes sealing's contention.
@@ -28,12 +31,21 @@ def access_log_off() -> Iterator[None]:
     """The case page without its access record (the floor)."""
     from commonweal.privacy import services
 
-    original = services.case_read_record
+    original = services.case_read_record, services.access_record_many
     services.case_read_record = lambda **kwargs: None
+    services.access_record_many = lambda **kwargs: []
     try:
         yield
     finally:
-        services.case_read_record = original
+        services.case_read_record, services.access_record_many = original
+
+
+# The other pages that record reads, timed after the case page: (name, address).
+LIST_PAGES = [
+    ("team queue", "/staff/queue/"),
+    ("my work", "/staff/"),
+    ("data requests", "/staff/data-requests/"),
+]
 
 
 @contextlib.contextmanager
@@ -111,6 +123,7 @@ def run(*, requests: int, out) -> dict:
             if index % 100 == 99:
                 close_old_connections()
     written = AccessRecord.objects.count() - before
+    lists = _time_lists(client, ok, max(1, requests // 2))
     # Whatever the sealer beside had not reached yet, then the whole chain checked.
     started = time.perf_counter()
     services.access_log_seal()
@@ -126,7 +139,32 @@ def run(*, requests: int, out) -> dict:
         "sealing": sealing,
         "verify": verify,
         "verify_s": verify_s,
+        "lists": lists,
     }
+
+
+def _time_lists(client, ok, pairs: int) -> list[tuple[str, Timing, Timing, float]]:
+    """Each list page in pairs with and without its access records, as the case page, and
+    how many records a page wrote on average."""
+    from commonweal.privacy.models import AccessRecord
+
+    timed = []
+    for name, url in LIST_PAGES:
+        for _warm in range(5):
+            ok(client.get(url))
+        logged, floor = Timing(f"{name}, logged", []), Timing(f"{name}, without", [])
+        page = [lambda url=url: client.get(url)]
+        before = AccessRecord.objects.count()
+        for index in range(pairs):
+            for kind in ("with", "without") if index % 2 == 0 else ("without", "with"):
+                if kind == "with":
+                    logged.samples_ms.extend(_time(page, ok))
+                else:
+                    with access_log_off():
+                        floor.samples_ms.extend(_time(page, ok))
+        per_page = (AccessRecord.objects.count() - before) / pairs
+        timed.append((name, logged, floor, per_page))
+    return timed
 
 
 def _time(calls, check) -> list[float]:

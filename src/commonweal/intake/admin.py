@@ -25,8 +25,10 @@ class ApplicationAdmin(PersonalData, admin.ModelAdmin):
     list_select_related = ["service"]
     readonly_fields = [f.name for f in Application._meta.fields]
     inlines = [UploadInline]
-    # The list shows references, not whose they are; a page shows everything.
+    # The list shows references (each one a person's, so its rows are recorded); a page
+    # shows everything.
     page_shows = ("person", "answers", "evidence")
+    list_shows = ("person",)
 
     def rows_in_scope(self, scope):
         # Submitted applications of the cases in scope; nobody's draft.

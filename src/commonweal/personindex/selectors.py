@@ -72,6 +72,32 @@ def review_queue(*, page: int = 1, page_size: int = REVIEW_PAGE_SIZE) -> ReviewP
     return ReviewPage(pairs=pairs, waiting=waiting, page=page, pages=pages)
 
 
+def review_people(*, pairs: list[ReviewPair]) -> list[int]:
+    """The platform's people (`people.Person` ids) the pairs on a review page show: a record
+    of the platform's own names its person by its source id; any other record, the person
+    its index person is tied to. One query, whatever the page holds; records of people who
+    have never applied name no one."""
+    from .services import PLATFORM_SOURCE
+
+    records = [record for pair in pairs for record in (pair.record_a, pair.record_b)]
+    people = {
+        int(record.source_id)
+        for record in records
+        if record.source == PLATFORM_SOURCE and record.source_id.isdigit()
+    }
+    others = [record.pk for record in records if record.source != PLATFORM_SOURCE]
+    if others:
+        people.update(
+            person_id
+            for person_id in IndexPerson.objects.filter(
+                pk__in=SourceRecord.objects.filter(pk__in=others).values("link__person_id"),
+                person_id__isnull=False,
+            ).values_list("person_id", flat=True)
+            if person_id is not None
+        )
+    return sorted(people)
+
+
 def score_record(record: Mapping[str, object]) -> list[dict[str, Any]]:
     """The index people a new record may be, best first: for each, the highest match
     probability of any of their records, and which records matched. `record` has the

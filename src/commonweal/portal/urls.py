@@ -139,6 +139,7 @@ urlpatterns = [
         your_data.data_pdf_file,
         name="data-pdf-file",
     ),
+    path("account/your-data/erase/", your_data.erase, name="erase"),
     path(
         "account/your-data/correct/<slug:field>/",
         your_data.correct_detail,

@@ -29,11 +29,12 @@ class ReadOnly(admin.ModelAdmin):
 @admin.register(AccessRecord)
 class AccessRecordAdmin(PersonalData, ReadOnly):
     """An organisation's administrators see the reads their own staff made (the list shows
-    people only by number; a record's page names them, and is itself recorded)."""
+    people by number, a record's page names them: both are recorded)."""
 
     list_display = ["accessed_at", "person_id", "actor_name", "role", "purpose", "via", "flagged"]
     list_filter = ["purpose", "via", "flagged"]
     date_hierarchy = "accessed_at"
+    list_shows = ("person",)
 
     def rows_in_scope(self, scope):
         return Q(organisation_id__in=scope.organisation_ids)

@@ -28,6 +28,13 @@ class Purpose(models.TextChoices):
             "checking who you are"
         ),
     )
+    PAYMENT = "payment", _("Making or checking a payment to you")
+    DATA_REQUEST = "data_request", _("Answering a request you made about your data")
+    OVERSIGHT = "oversight", _("Checking that those who looked at your data had reason to")
+    IDENTITY_REVIEW = (
+        "identity_review",
+        _("Checking whether records other services hold are about you"),
+    )
 
 
 class Category(models.TextChoices):
@@ -41,6 +48,11 @@ class Category(models.TextChoices):
     DECISIONS = "decisions", _("Decisions")
     CHECKS = "checks", _("Checks")
     CONTACT_PREFERENCES = "contact_preferences", _("How you want us to contact you")
+    CONSENTS = "consents", _("What you agreed to")
+    PAYMENTS = "payments", _("Payments to you")
+    DATA_REQUESTS = "data_requests", _("Your requests about your data")
+    OTHER_RECORDS = "other_records", _("Records other services hold about you")
+    ACCESS_LOG = "access_log", _("Who looked at your data")
 
 
 class Via(models.TextChoices):
@@ -53,6 +65,11 @@ class Via(models.TextChoices):
     API = "api", "API"
     ADMIN = "admin", "Administration pages"
     ASSISTED_APPLICATION = "assisted_application", "Application taken by staff"
+    WORK_LIST = "work_list", "Lists of work"
+    PAYMENTS = "payments", "Payments pages"
+    DATA_RIGHTS = "data_rights", "Data requests pages"
+    PERSON_INDEX = "person_index", "Person index review"
+    OVERSIGHT = "oversight", "Access oversight"
 
 
 class AccessRecord(models.Model):

@@ -126,11 +126,35 @@ class ConsentRequest(models.Model):
 
 class DataRequest(models.Model):
     """A person saying "this is wrong" about a field of their record or an answer on an
-    application. It is work for a team (a task on the case when there is one) and ends
-    with an outcome the person is told about."""
+    application (a correction), or asking us to erase what we hold about them (an erasure).
+    It is work for a team (a task on the case when there is one) and ends with an outcome
+    the person is told about. An erasure request outlives the erasure it asked for: emptied
+    of the person's own words, it records who decided, when, and what was removed."""
 
     class Kind(models.TextChoices):
         CORRECTION = "correction", _("Correction")
+        ERASURE = "erasure", _("Erasure")
+
+    class Ground(models.TextChoices):
+        """The lawful reasons for keeping data a person asked us to erase."""
+
+        LEGAL_HOLD = (
+            "legal_hold",
+            _(
+                "We must keep it because of a legal hold: a claim, an investigation or a "
+                "court order"
+            ),
+        )
+        FINANCIAL_RECORDS = (
+            "financial_records",
+            _("We have a legal duty to keep records of payments we made"),
+        )
+        LEGAL_CLAIMS = "legal_claims", _("We need it to make or defend a legal claim")
+        PUBLIC_TASK = (
+            "public_task",
+            _("We need it for a task the law gives us to carry out in the public interest"),
+        )
+        OPEN_CASE = "open_case", _("We still need it to finish an application you made")
 
     class Subject(models.TextChoices):
         PERSON = "person", _("Your details")
@@ -140,6 +164,9 @@ class DataRequest(models.Model):
         OPEN = "open", _("Being looked at")
         CORRECTED = "corrected", _("Corrected")
         NOT_CORRECTED = "not_corrected", _("Not corrected")
+        ERASING = "erasing", _("Being erased")
+        ERASED = "erased", _("Erased")
+        NOT_ERASED = "not_erased", _("Not erased")
 
     person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.CORRECTION)
@@ -168,6 +195,11 @@ class DataRequest(models.Model):
     # Said to the person: what was changed, or why nothing was.
     outcome_reason = models.TextField(blank=True)
     corrected_value = models.TextField(blank=True)
+    # An erasure refused: the lawful reason (outcome_reason says more, in staff's words).
+    ground = models.CharField(max_length=20, choices=Ground.choices, blank=True)
+    # An erasure carried out: when, and what each eraser removed.
+    erased_at = models.DateTimeField(null=True, blank=True)
+    erased_counts = models.JSONField(default=dict, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

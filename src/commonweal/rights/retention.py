@@ -29,6 +29,11 @@ with `transaction.on_commit`, so a rolled-back batch (or a dry run) keeps them.
 
 A case under a legal hold (on the case, or on its person) is kept and counted.
 
+`person_erase` does the same, at once, for everything about one person whose request for
+erasure staff granted (`rights.erasure`): all their cases, then the person, in one
+transaction. Erasure requests themselves are kept (emptied of the person's words), as the
+record of what was asked, decided and removed.
+
 History tables are append-only in the database; the job's transaction holds a row in
 `rights_erasurepass`, which the triggers let delete (never update). Each statement works on
 a whole batch: a few dozen statements per 500 cases, whatever is in them. Files are deleted
@@ -124,15 +129,15 @@ def _erase_batch(case_ids: list[int], counts: dict, now: datetime.datetime) -> N
         cases_selectors.cases().filter(pk__in=case_ids).values_list("application_id", flat=True)
     )
     _add(counts, "files_deleted", 0)
+    requests = DataRequest.objects.filter(
+        Q(case_id__in=case_ids) | Q(application_id__in=application_ids)
+    )
     _add(
         counts,
         "correction_requests_deleted",
-        _raw_delete(
-            DataRequest.objects.filter(
-                Q(case_id__in=case_ids) | Q(application_id__in=application_ids)
-            )
-        ),
+        _raw_delete(requests.exclude(kind=DataRequest.Kind.ERASURE)),
     )
+    _keep_erasure_requests(requests)
     _raw_delete(LegalHold.objects.filter(case_id__in=case_ids))  # only lifted ones are left
     _raw_delete(ConsentRequest.objects.filter(case_id__in=case_ids))
     _run_erasers(CASE_ERASERS, case_ids, counts)
@@ -160,12 +165,53 @@ def _erase_people(case_ids: list[int], counts: dict) -> None:
     people = sorted(person_ids - still_kept - held)
     if not people:
         return
+    _erase_persons(people, counts)
+
+
+def _erase_persons(people: list[int], counts: dict) -> None:
+    """Everything about these people that is not a case's: consents, requests, lifted holds,
+    and what each app holds (its person erasers)."""
     _raw_delete(ConsentRequest.objects.filter(person_id__in=people))
     _add(counts, "consents_deleted", _raw_delete(Consent.objects.filter(person_id__in=people)))
-    _raw_delete(DataRequest.objects.filter(person_id__in=people))
+    requests = DataRequest.objects.filter(person_id__in=people)
+    _raw_delete(requests.exclude(kind=DataRequest.Kind.ERASURE))
+    _keep_erasure_requests(requests)
     _raw_delete(LegalHold.objects.filter(person_id__in=people))
     _run_erasers(PERSON_ERASERS, people, counts)
     _add(counts, "people_anonymised", len(people))
+
+
+def _keep_erasure_requests(requests) -> None:
+    """An erasure request is the record that the erasure was asked for and decided: it
+    stays, without the person's own words."""
+    requests.filter(kind=DataRequest.Kind.ERASURE).update(
+        what_is_wrong="", should_be="", value_shown=""
+    )
+
+
+def person_erase(*, person_id: int, now: datetime.datetime | None = None) -> dict:
+    """Erase everything held about one person, now, as the retention job would once their
+    cases were due: every case of theirs not yet anonymised, then the person. One
+    transaction: all of it, or (on any error) none of it. The caller has checked that no
+    legal hold keeps any of it. Returns what each eraser removed."""
+    now = now or timezone.now()
+    counts: dict[str, int] = {"cases_anonymised": 0, "people_anonymised": 0}
+    with transaction.atomic():
+        erasure = ErasurePass.objects.create(started_at=now)
+        case_ids = list(
+            cases_selectors.cases()
+            .filter(person_id=person_id)
+            .exclude(Exists(ErasedCase.objects.filter(case_id=OuterRef("pk"))))
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        if case_ids:
+            _erase_batch(case_ids, counts, now)
+        if not counts["people_anonymised"]:
+            _erase_persons([person_id], counts)
+        _raw_delete(ErasurePass.objects.filter(pk=erasure.pk))
+    logger.info("Erasure of person %s: %s", person_id, counts)
+    return counts
 
 
 def retention_run(

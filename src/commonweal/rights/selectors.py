@@ -321,6 +321,8 @@ def data_requests_for_export(*, person: Person) -> list[dict[str, Any]]:
             "asked_at": request.created_at.isoformat(),
             "status": request.status,
             "answered_at": request.resolved_at.isoformat() if request.resolved_at else None,
+            "kind": request.kind,
+            "reason_kept": request.get_ground_display() if request.ground else None,
             "our_answer": request.outcome_reason,
             "corrected_to": request.corrected_value,
         }
@@ -407,4 +409,12 @@ def data_request_status_labels() -> dict[str, str]:
         DataRequest.Status.OPEN: _("Being looked at"),
         DataRequest.Status.CORRECTED: _("Corrected"),
         DataRequest.Status.NOT_CORRECTED: _("Not corrected"),
+        DataRequest.Status.ERASING: _("Being erased"),
+        DataRequest.Status.ERASED: _("Erased"),
+        DataRequest.Status.NOT_ERASED: _("Not erased"),
     }
+
+
+def erasure_ground_labels() -> dict[str, str]:
+    """The lawful reasons for keeping data a person asked us to erase, in their words."""
+    return {value: str(label) for value, label in DataRequest.Ground.choices}

@@ -20,8 +20,10 @@ from commonweal.organisations import selectors as organisations
 from commonweal.people import services as people_services
 
 from . import selectors
+from .erasure import erasure_carry_out, erasure_request_create, erasure_request_decide
 from .models import Consent, ConsentRequest, DataRequest, LegalHold
 from .retention import (
+    person_erase,
     retention_run,
     retention_run_claimed,
     retention_run_nightly,
@@ -42,8 +44,12 @@ __all__ = [
     "consent_request_cancel",
     "data_request_create",
     "data_request_resolve",
+    "erasure_carry_out",
+    "erasure_request_create",
+    "erasure_request_decide",
     "legal_hold_lift",
     "legal_hold_place",
+    "person_erase",
     "retention_run",
     "retention_run_claimed",
     "retention_run_nightly",
@@ -500,7 +506,7 @@ def data_request_resolve(
             .filter(selectors._staff_requests_q(context))
             .first()
         )
-        if request is None:
+        if request is None or request.kind != DataRequest.Kind.CORRECTION:
             raise RightsRefused(_("This request does not exist."), "form")
         if request.status != DataRequest.Status.OPEN:
             raise RightsRefused(_("This request has already been answered."), "form")

@@ -18,3 +18,12 @@ def make_data_download(download_id: str) -> str:
     from .downloads import data_download_make
 
     return data_download_make(download_id=download_id)
+
+
+@task()
+def erase_person(request_id: int) -> str:
+    """Carry out an erasure staff granted (rights.erasure)."""
+    from .erasure import erasure_carry_out
+
+    done = erasure_carry_out(request_id=request_id)
+    return done.status if done is not None else "gone"

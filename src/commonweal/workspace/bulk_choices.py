@@ -192,6 +192,7 @@ def _row(case: Case, **more: Any) -> dict[str, Any]:
         "reference": case.reference,
         "href": reverse("workspace:case", args=[case.reference]),
         "name": case.person.full_name or _("Name not given"),
+        "person_id": case.person_id,
         **more,
     }
 

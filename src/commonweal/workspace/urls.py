@@ -89,7 +89,7 @@ urlpatterns = [
         assisted.contact_change,
         name="assisted-contact-change",
     ),
-    # Correction requests.
+    # Data requests: corrections and erasure.
     path("data-requests/", data_rights.staff_requests, name="data-requests"),
     path("data-requests/<int:request_id>/", data_rights.staff_request, name="data-request"),
     # The person index's review queue.

@@ -65,11 +65,7 @@ def _consent_cards(person) -> list[dict]:
 
 
 def _status_labels() -> dict[str, str]:
-    return {
-        "open": _("Being looked at"),
-        "corrected": _("Corrected"),
-        "not_corrected": _("Not corrected"),
-    }
+    return rights_selectors.data_request_status_labels()
 
 
 @login_required
@@ -91,9 +87,53 @@ def your_data(request):
             "consents": _consent_cards(person),
             "requests": rights_selectors.data_requests_for_person(person=person),
             "statuses": _status_labels(),
+            "grounds": rights_selectors.erasure_ground_labels(),
+            "erasure_open": any(
+                item.kind == "erasure" and item.status in ("open", "erasing")
+                for item in rights_selectors.data_requests_for_person(person=person)
+            ),
             "flashes": common.flashes(request),
             "page_title": _("Your data"),
             "back_url": reverse("portal:application-list"),
+            "nav": "your-data",
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def erase(request):
+    """The person asks us to erase what we hold about them. Staff decide; data under a
+    legal hold is refused at once, and the page they come back to says why."""
+    person = _me(request)
+    note = ""
+    if request.method == "POST":
+        note = (request.POST.get("note") or "").strip()[:2000]
+        made, new = rights_services.erasure_request_create(
+            person=person, by=request.user, note=note
+        )
+        if made.status == "not_erased":
+            messages.error(
+                request,
+                _("We cannot erase your data: %(reason)s")
+                % {"reason": rights_selectors.erasure_ground_labels()[made.ground]},
+            )
+        elif new:
+            messages.success(
+                request, _("We have your request to erase your data. We will tell you what we do.")
+            )
+        else:
+            messages.success(
+                request, _("You have already asked us to erase your data. We are looking at it.")
+            )
+        return redirect(reverse("portal:your-data") + "#requests")
+    return render(
+        request,
+        "portal/your_data/erase.html",
+        {
+            "note": note,
+            "page_title": _("Ask us to erase your data"),
+            "back_url": reverse("portal:your-data"),
             "nav": "your-data",
         },
     )

@@ -16,7 +16,7 @@ from commonweal.cases import selectors as cases_selectors
 from commonweal.organisations import selectors as organisations
 from commonweal.privacy import selectors, services
 
-from .common import posted_date, staff_required
+from .common import posted_date, record_people_read, staff_required
 
 
 def _staff_page(request, template, status=200, **values):
@@ -126,6 +126,18 @@ def oversight(request):
                 )
             else:
                 return redirect("workspace:access-oversight")
+    reads = selectors.break_glass_reads(user_ids=members)
+    holds = selectors.holds_placed_by(user_ids=members)
+    # The people the page shows: by case reference (reads) and by name (holds); one INSERT.
+    shown = {hold.person_id: None for hold in holds}
+    shown.update({read.person_id: read.case_id for read in reversed(list(reads))})
+    record_people_read(
+        request,
+        shown,
+        purpose=services.Purpose.OVERSIGHT,
+        categories=[services.Category.PERSON, services.Category.ACCESS_LOG],
+        via=services.Via.OVERSIGHT,
+    )
     return _staff_page(
         request,
         "workspace/access/oversight.html",
@@ -133,8 +145,8 @@ def oversight(request):
         errors=errors,
         values=values,
         error_for={error["href"][1:]: error["text"] for error in errors},
-        reads=selectors.break_glass_reads(user_ids=members),
-        holds=selectors.holds_placed_by(user_ids=members),
+        reads=reads,
+        holds=holds,
         page_title=_("Access oversight"),
         nav="oversight",
     )

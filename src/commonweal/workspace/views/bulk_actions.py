@@ -21,11 +21,12 @@ from django.views.decorators.http import require_http_methods
 from commonweal.cases import selectors as cases_selectors
 from commonweal.cases import services as cases_services
 from commonweal.messaging import services as messaging
+from commonweal.privacy import services as privacy
 
 from .. import presenters
 from ..bulk_choices import BulkChoice, Preview, preview, queue_url
 from .common import page as _page
-from .common import staff_required
+from .common import record_people_read, staff_required
 from .queues import queue_response
 
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")
@@ -51,6 +52,14 @@ def confirm(request):
 
 def _confirmation(request, shown: Preview, errors=None, status: int = 200) -> HttpResponse:
     action = shown.choice.action
+    # Everyone named on the page (the cases it changes and those it leaves): one INSERT.
+    record_people_read(
+        request,
+        {row["person_id"]: row["id"] for row in reversed(shown.changing + shown.staying)},
+        purpose=privacy.Purpose.TEAM_QUEUE,
+        categories=[privacy.Category.PERSON],
+        via=privacy.Via.WORK_LIST,
+    )
     titles = {
         "assign": _("Check before you assign these cases"),
         "move": _("Check before you move these cases"),

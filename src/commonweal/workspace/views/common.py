@@ -25,6 +25,7 @@ __all__ = [
     "page",
     "posted_date",
     "posted_revision",
+    "record_people_read",
     "record_read",
     "staff_page",
     "staff_required",
@@ -101,9 +102,10 @@ def case_or_404(
     return found
 
 
-def record_read(request, case_page, via=privacy.Via.CASE_PAGE):
-    """The access log's record of this read (one INSERT). A case outside the reader's own
-    work needs their reason first: the answer is then the break-glass page."""
+def record_read(request, case_page, via=privacy.Via.CASE_PAGE, categories=None):
+    """The access log's record of this read (one INSERT): the whole case, or the
+    `categories` a page of the case shows. A case outside the reader's own work needs their
+    reason first: the answer is then the break-glass page."""
     try:
         privacy.case_read_record(
             context=request.staff,
@@ -112,11 +114,31 @@ def record_read(request, case_page, via=privacy.Via.CASE_PAGE):
             scope=case_page.scope,
             session=request.session,
             via=via,
+            categories=categories,
         )
     except privacy.BreakGlassNeeded:
         url = reverse("workspace:break-glass", args=[case_page.case.reference])
         return redirect(f"{url}?next={request.path}")
     return None
+
+
+def record_people_read(
+    request, people: dict[int, int | None], *, purpose: str, categories, via: str
+) -> None:
+    """The access log's record of a page that shows several people (or one outside a case
+    page): `people` maps each person shown to their case (or None). One INSERT for the
+    page, whatever it shows; nothing when it shows no one."""
+    if not people:
+        return
+    privacy.access_record_many(
+        person_ids=list(people),
+        case_ids={person: case for person, case in people.items() if case},
+        purpose=purpose,
+        categories=categories,
+        via=via,
+        by=request.user,
+        context=request.staff,
+    )
 
 
 def posted_revision(request) -> int | None:

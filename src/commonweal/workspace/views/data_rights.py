@@ -2,6 +2,8 @@
 changes the record and tells them), and a case's person's consents, with the answers staff
 record when given by phone, in person or on paper."""
 
+from functools import wraps
+
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
@@ -11,9 +13,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from commonweal.cases import selectors as cases_selectors
+from commonweal.privacy import services as privacy
 from commonweal.rights import selectors, services
 
-from .common import staff_page, staff_required
+from .common import record_people_read, record_read, staff_page, staff_required
 
 
 def _staff_page(request, template, status=200, **context):
@@ -24,11 +27,20 @@ def _staff_page(request, template, status=200, **context):
 @require_http_methods(["GET", "HEAD"])
 @staff_required
 def staff_requests(request):
+    shown = selectors.data_requests_for_staff(context=request.staff)
+    # Everyone in the list (their names and what they asked): one INSERT.
+    record_people_read(
+        request,
+        {row.person_id: row.case_id for row in reversed(shown)},
+        purpose=privacy.Purpose.DATA_REQUEST,
+        categories=[privacy.Category.PERSON, privacy.Category.DATA_REQUESTS],
+        via=privacy.Via.DATA_RIGHTS,
+    )
     return _staff_page(
         request,
         "workspace/data_rights/requests.html",
-        requests=selectors.data_requests_for_staff(context=request.staff),
-        page_title=_("Correction requests"),
+        requests=shown,
+        page_title=_("Data requests"),
     )
 
 
@@ -38,6 +50,15 @@ def staff_request(request, request_id):
     data_request = selectors.data_request_for_staff(context=request.staff, request_id=request_id)
     if data_request is None:
         raise Http404("No such request")
+    record_people_read(
+        request,
+        {data_request.person_id: data_request.case_id},
+        purpose=privacy.Purpose.DATA_REQUEST,
+        categories=[privacy.Category.PERSON, privacy.Category.DATA_REQUESTS],
+        via=privacy.Via.DATA_RIGHTS,
+    )
+    if data_request.kind == "erasure":
+        return _erasure_request(request, data_request)
     errors = []
     values = {}
     if request.method == "POST":
@@ -84,16 +105,87 @@ def staff_request(request, request_id):
     )
 
 
+class _ReasonFirst(Exception):
+    """The case is outside the reader's own work: the break-glass page comes first."""
+
+    def __init__(self, response):
+        self.response = response
+
+
+def _erasure_request(request, data_request):
+    """An erasure request: erase (the erasure is queued and carried out by a task), or keep
+    the data on a lawful ground, with words for the person."""
+    errors = []
+    values = {}
+    if request.method == "POST":
+        values = {key: (request.POST.get(key) or "").strip() for key in ("outcome", "ground")}
+        values["reason"] = (request.POST.get("reason") or "").strip()[:2000]
+        if values["outcome"] not in ("erase", "keep"):
+            errors.append({"text": _("Choose whether to erase their data"), "href": "#outcome"})
+        else:
+            try:
+                decided = services.erasure_request_decide(
+                    request_id=data_request.pk,
+                    erase=values["outcome"] == "erase",
+                    ground=values["ground"],
+                    reason=values["reason"],
+                    by=request.user,
+                    context=request.staff,
+                )
+            except services.RightsRefused as refused:
+                errors.append({"text": refused.message, "href": f"#{refused.field}"})
+            else:
+                messages.success(
+                    request,
+                    _("Their data is being erased.")
+                    if decided.status == "erasing"
+                    else _("Request answered: their data is kept. The person will be told why."),
+                )
+                return redirect("workspace:data-requests")
+    return _staff_page(
+        request,
+        "workspace/data_rights/erasure.html",
+        status=400 if errors else 200,
+        data_request=data_request,
+        errors=errors,
+        error_for={error["href"][1:]: error["text"] for error in reversed(errors)},
+        values=values,
+        statuses=selectors.data_request_status_labels(),
+        grounds=selectors.erasure_ground_labels(),
+        ground_items=[
+            {"value": value, "text": label, "checked": values.get("ground") == value}
+            for value, label in selectors.erasure_ground_labels().items()
+        ],
+        page_title=_("Erasure request"),
+    )
+
+
 def _case_for_consent(request, reference):
-    """The case, for its own team only (a referred organisation cannot record consent)."""
+    """The case, for its own team only (a referred organisation cannot record consent), and
+    the access log's record of reading the person's consents on it."""
     page = cases_selectors.case_for_staff(context=request.staff, reference=reference.upper())
     if page is None or not page.can_act:
         raise Http404("No such case")
+    shown = [privacy.Category.PERSON, privacy.Category.CONSENTS]
+    if (reason_first := record_read(request, page, categories=shown)) is not None:
+        raise _ReasonFirst(reason_first)
     return page.case
+
+
+def _reason_first(view):
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except _ReasonFirst as first:
+            return first.response
+
+    return wrapper
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @staff_required
+@_reason_first
 def staff_consents(request, reference):
     """Where each of the person's consents stands, every answer with the words it was given
     to, and the referrals waiting for an answer (which the team can stop waiting for)."""
@@ -149,6 +241,7 @@ def _case_section_for(purpose: str) -> str:
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @staff_required
+@_reason_first
 def staff_consent(request, reference, purpose):
     """The answer a person gave by phone, in person or on paper, recorded by the case team
     with the words read to them (shown here, in the person's language)."""

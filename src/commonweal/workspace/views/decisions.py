@@ -23,6 +23,7 @@ from .. import presenters
 from .common import case_or_404 as _case_or_404
 from .common import page as _page
 from .common import posted_revision as _revision
+from .common import record_read as _record_read
 from .common import staff_required
 
 # The form's fields in page order: the error summary lists problems in this order.
@@ -91,6 +92,9 @@ def _decision_page(request, reference: str, *, correcting: bool):
         raise PermissionDenied("Referral access is read-only")
     if correcting and not page.leads:
         raise PermissionDenied("Only team leaders correct decisions")
+    # The form shows the case (the person, their answers, the checks and the rules' view).
+    if (reason_first := _record_read(request, page)) is not None:
+        return reason_first
     if request.method != "POST":
         entitlement = _entitlement(page)
         values = _starting_values(page, correcting, entitlement)

@@ -10,8 +10,9 @@ from django.views.decorators.http import require_http_methods
 from commonweal.cases import selectors as cases_selectors
 from commonweal.people import selectors as people_selectors
 from commonweal.people import services as people_services
+from commonweal.privacy import services as privacy
 
-from .common import staff_required
+from .common import record_read, staff_required
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -25,6 +26,9 @@ def identity_in_person(request, reference):
         raise Http404("No such case")
     if not page.can_act or not page.sees("person"):
         raise PermissionDenied("Referral access is read-only")
+    reason_first = record_read(request, page, categories=[privacy.Category.PERSON])
+    if reason_first is not None:
+        return reason_first
     person = page.case.person
     documents = (request.POST.get("documents") or "").strip()[:300]
     errors = []

@@ -12,8 +12,20 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from commonweal.payments import selectors, services
+from commonweal.privacy import services as privacy
 
-from .common import staff_page, staff_required
+from .common import record_people_read, staff_page, staff_required
+
+
+def _record(request, instructions) -> None:
+    """The payees shown (names, and the last digits of their accounts): one INSERT."""
+    record_people_read(
+        request,
+        {row.person_id: row.case_id for row in reversed(list(instructions))},
+        purpose=privacy.Purpose.PAYMENT,
+        categories=[privacy.Category.PERSON, privacy.Category.PAYMENTS],
+        via=privacy.Via.PAYMENTS,
+    )
 
 
 def payments_staff(view):
@@ -50,10 +62,12 @@ def batch_list(request):
 @require_http_methods(["GET", "HEAD"])
 @payments_staff
 def pending_list(request):
+    page = selectors.pending(organisation_ids=request.payment_organisations)
+    _record(request, [*page.instructions, *page.held, *page.awaiting])
     return _page(
         request,
         "workspace/payments/pending.html",
-        page=selectors.pending(organisation_ids=request.payment_organisations),
+        page=page,
         page_title=_("Payments waiting for the next batch"),
     )
 
@@ -93,6 +107,7 @@ def instruction_detail(request, instruction_id: int):
         instruction = selectors.instruction_for_staff(
             organisation_ids=request.payment_organisations, instruction_id=instruction_id
         )
+    _record(request, [instruction])
     return _page(
         request,
         "workspace/payments/instruction.html",
@@ -158,13 +173,15 @@ def batch_detail(request, batch_id: int):
                     % {"paid": result.paid, "failed": result.failed},
                 )
                 return redirect("workspace:payment-batch", batch_id=batch.pk)
+    instructions = selectors.batch_instructions(batch=batch)
+    _record(request, instructions)
     return _page(
         request,
         "workspace/payments/batch.html",
         status=400 if errors else 200,
         errors=errors,
         batch=batch,
-        instructions=selectors.batch_instructions(batch=batch),
+        instructions=instructions,
         header=",".join(services.RECONCILIATION_HEADER),
         page_title=_("Payment batch %(id)s") % {"id": batch.pk},
     )
@@ -178,6 +195,8 @@ def batch_download(request, batch_id: int):
     if path is None:
         raise Http404("The file is not in the payments directory")
     content_type = selectors.batch_file_content_type(batch=batch)
+    # Everyone paid in the file: their names and bank details.
+    _record(request, selectors.batch_instructions(batch=batch))
     # FileResponse closes the file when the response is sent.
     response = FileResponse(
         open(path, "rb"),  # noqa: SIM115

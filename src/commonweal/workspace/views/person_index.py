@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from commonweal.personindex import selectors, services
+from commonweal.privacy import services as privacy
 
 from .. import presenters
 from .common import staff_required
@@ -83,6 +84,15 @@ def _page(request, *, errors=None, status=200):
     except ValueError:
         number = 1
     page = selectors.review_queue(page=number)
+    # The platform's people among the records shown (one query), in one INSERT.
+    privacy.access_record_many(
+        person_ids=selectors.review_people(pairs=page.pairs),
+        purpose=privacy.Purpose.IDENTITY_REVIEW,
+        categories=[privacy.Category.PERSON, privacy.Category.OTHER_RECORDS],
+        via=privacy.Via.PERSON_INDEX,
+        by=request.user,
+        context=request.staff,
+    )
     pagination = None
     if page.pages > 1:
         pagination = {"items": []}

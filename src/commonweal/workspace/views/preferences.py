@@ -10,11 +10,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from commonweal.people.forms import contact_preferences_form
+from commonweal.privacy import services as privacy
 
 from .. import presenters
 from .common import case_or_404 as _case_or_404
 from .common import page as _page
-from .common import staff_required
+from .common import record_read, staff_required
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -23,6 +24,9 @@ def change(request, reference):
     page = _case_or_404(request, reference)
     if not page.can_act or not page.sees("person"):
         raise PermissionDenied("Referral access is read-only")
+    shown = [privacy.Category.PERSON, privacy.Category.CONTACT_PREFERENCES]
+    if (reason_first := record_read(request, page, categories=shown)) is not None:
+        return reason_first
     case = page.case
     saved, form = contact_preferences_form(
         request, case.person, by=request.user, case_reference=case.reference

@@ -15,13 +15,38 @@ from commonweal.privacy import services as privacy
 
 from .. import bulk_choices, presenters
 from .common import page as _page
-from .common import staff_required
+from .common import record_people_read, staff_required
+
+
+def _shown(rows) -> dict[int, int | None]:
+    """The people a list of cases shows, each with the first of their cases in it."""
+    people: dict[int, int | None] = {}
+    for row in rows:
+        people.setdefault(row.case.person_id, row.case.pk)
+    return people
 
 
 @require_http_methods(["GET", "HEAD"])
 @staff_required
 def my_work(request):
     work = cases_selectors.my_work(context=request.staff)
+    # Everyone on the page: the people of their own cases (one INSERT), and of their
+    # team's unassigned cases waiting for a reply (one more).
+    mine = _shown(work.cases)
+    record_people_read(
+        request,
+        mine,
+        purpose=privacy.Purpose.ASSIGNED_CASE,
+        categories=[privacy.Category.PERSON],
+        via=privacy.Via.WORK_LIST,
+    )
+    record_people_read(
+        request,
+        {person: case for person, case in _shown(work.unanswered).items() if person not in mine},
+        purpose=privacy.Purpose.TEAM_QUEUE,
+        categories=[privacy.Category.PERSON],
+        via=privacy.Via.WORK_LIST,
+    )
     return _page(
         request,
         "workspace/my_work.html",
@@ -50,6 +75,13 @@ def queue_response(request, *, errors: list[dict] | None = None, values=None) ->
         filters.team = next(iter(sorted(context.work_team_ids)), None)
     page = cases_selectors.queue_page(context=context, filters=filters)
     presenters.remember_case_list(request, page.rows)
+    record_people_read(
+        request,
+        _shown(page.rows),
+        purpose=privacy.Purpose.TEAM_QUEUE,
+        categories=[privacy.Category.PERSON],
+        via=privacy.Via.WORK_LIST,
+    )
     members = organisations.team_members(
         team_ids=[filters.team] if filters.team else context.work_team_ids
     )

@@ -425,6 +425,24 @@ class Command(BaseCommand):
         paired = sorted(a - b for a, b in zip(logged.samples_ms, floor.samples_ms, strict=True))
         paired_median = paired[len(paired) // 2]
         self.stdout.write(f"Median added time per page (paired): {paired_median:.2f} ms")
+        pages = {}
+        for name, with_log, without, per_page in result["lists"]:
+            added = with_log.p95_ms / without.p95_ms - 1 if without.p95_ms else 0.0
+            pairs = sorted(
+                a - b for a, b in zip(with_log.samples_ms, without.samples_ms, strict=True)
+            )
+            self.stdout.write(
+                f"{name:>16}: p95 {with_log.p95_ms:6.1f} ms with, {without.p95_ms:6.1f} ms "
+                f"without ({added:+.1%}); median added {pairs[len(pairs) // 2]:.2f} ms; "
+                f"{per_page:.1f} records a page ({len(with_log.samples_ms)} pages each)"
+            )
+            pages[name] = {
+                "with_p95_ms": round(with_log.p95_ms, 1),
+                "without_p95_ms": round(without.p95_ms, 1),
+                "overhead": round(added, 3),
+                "paired_median_added_ms": round(pairs[len(pairs) // 2], 2),
+                "records_a_page": round(per_page, 1),
+            }
         self.stdout.write(
             json.dumps(
                 {
@@ -437,6 +455,7 @@ class Command(BaseCommand):
                     "paired_median_added_ms": round(paired_median, 2),
                     "requests": len(logged.samples_ms),
                     "cases": total,
+                    "lists": pages,
                 }
             )
         )
