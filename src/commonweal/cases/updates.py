@@ -270,8 +270,8 @@ def _delay_extra(date: datetime.date, reason: str | None) -> Any:
 
 
 def _delay_extra_many(date: datetime.date) -> Any:
-    extra = _delay_extra(date, None)
-    return lambda case, language: extra(language)
+    words_for = _delay_extra(date, None)
+    return lambda case, language: words_for(language)
 
 
 def case_expected_date_set(
