@@ -21,7 +21,6 @@ from __future__ import annotations
 import contextlib
 from typing import TYPE_CHECKING
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -29,7 +28,6 @@ from django.utils.translation import gettext as _
 
 from commonweal.cases import selectors as cases_selectors
 from commonweal.cases import services as cases_services
-from commonweal.messaging import services as messaging_services
 
 from . import retention
 from .models import DataRequest, LegalHold
@@ -138,33 +136,16 @@ def _complete_task(request: DataRequest, outcome: str, by: User | None) -> None:
 
 
 def _tell_person(request: DataRequest, by: User | None) -> None:
-    from .services import _in_language
+    from .services import outcome_notice_send
 
-    person = request.person
-    language = "cy" if person.language in ("cy", "both") else "en"
-    with _in_language(language):
-        outcome = _("We have not erased it, because: %(reason)s") % {
+    def outcome() -> str:
+        return _("We have not erased it, because: %(reason)s") % {
             "reason": " ".join(
                 part for part in (_ground_words(request.ground), request.outcome_reason) if part
             )
         }
-        name = person.full_name or _("Sir or Madam")
-        field = _("Erase your data")
-    messaging_services.notice_send(
-        event="data_request_outcome",
-        person=person,
-        case=request.case,
-        data={
-            "name": name,
-            "organisation": settings.COMMONWEAL_ORGANISATION_NAME_CY
-            if language == "cy"
-            else settings.COMMONWEAL_ORGANISATION_NAME,
-            "url": f"{settings.COMMONWEAL_BASE_URL}/account/your-data/",
-            "field": field,
-            "outcome": outcome,
-        },
-        by=by,
-    )
+
+    outcome_notice_send(request=request, field=lambda: _("Erase your data"), outcome=outcome, by=by)
 
 
 def erasure_request_decide(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -583,18 +584,31 @@ def data_request_resolve(
 
 
 def _tell_person(request: DataRequest, by: User) -> None:
-    person = request.person
-    language = "cy" if person.language in ("cy", "both") else "en"
-    with_translation = _in_language(language)
-    with with_translation:
+    def outcome_words() -> str:
         if request.status == DataRequest.Status.CORRECTED:
             outcome = _("We have corrected it to: %(value)s.") % {"value": request.corrected_value}
             if request.outcome_reason:
                 outcome += " " + request.outcome_reason
-        else:
-            outcome = _("We have not changed it, because: %(reason)s") % {
-                "reason": request.outcome_reason
-            }
+            return outcome
+        return _("We have not changed it, because: %(reason)s") % {"reason": request.outcome_reason}
+
+    outcome_notice_send(request=request, field=request.field_label, outcome=outcome_words, by=by)
+
+
+def outcome_notice_send(
+    *,
+    request: DataRequest,
+    field: str | Callable[[], str],
+    outcome: Callable[[], str],
+    by: User | None,
+) -> None:
+    """Tell the person what became of their request, in their language: `outcome` (and
+    `field`, when it is one) are called with that language active."""
+    person = request.person
+    language = "cy" if person.language in ("cy", "both") else "en"
+    with _in_language(language):
+        words = outcome()
+        field_text = field() if callable(field) else field
         name = person.full_name or _("Sir or Madam")
     messaging_services.notice_send(
         event="data_request_outcome",
@@ -606,8 +620,8 @@ def _tell_person(request: DataRequest, by: User) -> None:
             if language == "cy"
             else settings.COMMONWEAL_ORGANISATION_NAME,
             "url": f"{settings.COMMONWEAL_BASE_URL}/account/your-data/",
-            "field": request.field_label,
-            "outcome": outcome,
+            "field": field_text,
+            "outcome": words,
         },
         by=by,
     )
