@@ -85,24 +85,14 @@ def run_action(
     organisation holds (404 otherwise, after the scope's 403); a refusal in the one error
     shape, nothing written. `fingerprint` stands for the body when it cannot be read again
     (a file upload)."""
-    from .api import _case_and_person_or_404, _errors, _json_only, _require, api
+    from .api import _case_and_person_or_404, _idempotency_key_missing, _json_only, _require, api
 
     if fingerprint is None:
         _json_only(request)
     _require(request, scope)
     key = request.headers.get("Idempotency-Key", "").strip()
     if not key or len(key) > 100:
-        return _errors(
-            request,
-            400,
-            [
-                (
-                    "Idempotency-Key",
-                    "required",
-                    "Send an Idempotency-Key header (up to 100 characters)",
-                )
-            ],
-        )
+        return _idempotency_key_missing(request)
     case_id, person_id = _case_and_person_or_404(request, reference)
     refusals = _refusals()
 

@@ -224,17 +224,7 @@ def register_application(request, payload: ApplicationIn):
     _require(request, "applications:register")
     key = request.headers.get("Idempotency-Key", "").strip()
     if not key or len(key) > 100:
-        return _errors(
-            request,
-            400,
-            [
-                (
-                    "Idempotency-Key",
-                    "required",
-                    "Send an Idempotency-Key header (up to 100 characters)",
-                )
-            ],
-        )
+        return _idempotency_key_missing(request)
     published = catalogue.published_service(slug=payload.service)
     if published is None:
         return _errors(request, 400, [intake_services.REGISTER_NOT_HANDLED])
@@ -348,6 +338,15 @@ def _case_and_person_or_404(request, reference: str) -> tuple[int, int]:
     return ids
 
 
+def _idempotency_key_missing(request):
+    """The answer to a change sent without a usable Idempotency-Key header."""
+    return _errors(
+        request,
+        400,
+        [("Idempotency-Key", "required", "Send an Idempotency-Key header (up to 100 characters)")],
+    )
+
+
 def _case_action(request, reference: str, action):
     """Run a change to a case once per Idempotency-Key; refusals in the one error shape."""
     from commonweal.cases import services as cases_services
@@ -356,17 +355,7 @@ def _case_action(request, reference: str, action):
     _require(request, "cases:update")
     key = request.headers.get("Idempotency-Key", "").strip()
     if not key or len(key) > 100:
-        return _errors(
-            request,
-            400,
-            [
-                (
-                    "Idempotency-Key",
-                    "required",
-                    "Send an Idempotency-Key header (up to 100 characters)",
-                )
-            ],
-        )
+        return _idempotency_key_missing(request)
     case_id, person_id = _case_and_person_or_404(request, reference)
 
     def make():
