@@ -102,6 +102,15 @@ SHOWS_NO_PERSONAL_DATA: dict[str, str] = {
     "staff/rules/<slug:slug>/v<int:number>/": "answers typed in to try the rules",
     "staff/payments/": "each day's batch by its count and total",
 }
+# The service designer and a service's versions and life: a service's definition, its
+# versions and who on the staff changed them; the preview shows the empty question page.
+SHOWS_NO_PERSONAL_DATA.update(
+    {
+        route: "a service's definition, versions or life"
+        for route, _pattern in all_patterns()
+        if route.startswith("staff/services/")
+    }
+)
 
 # Admin models whose pages show no one's data (everything else is walked).
 ADMIN_WITHOUT_PERSONAL_DATA: dict[str, str] = {

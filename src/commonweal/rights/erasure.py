@@ -167,7 +167,8 @@ def erasure_request_decide(
         raise _refused(_("Choose the reason the data must be kept"), "ground")
     with transaction.atomic():
         request = (
-            DataRequest.objects.select_for_update()
+            # Only the request's row is locked (the case it may be on is an outer join).
+            DataRequest.objects.select_for_update(of=("self",))
             .filter(selectors._staff_requests_q(context), pk=request_id)
             .filter(kind=DataRequest.Kind.ERASURE)
             .select_related("person", "case")
