@@ -71,7 +71,10 @@ def test_a_killed_worker_loses_nothing_and_sends_nothing_twice(tmp_path, setting
             person=person,
             case=case,
             data=messaging.notice_data(
-                case=case, person=person, language="en", extra={"due_date": "1 May 2027"}
+                case=case,
+                person=person,
+                language="en",
+                extra={"due_date": "1 May 2027", "reason": "We are waiting for a report"},
             ),
         )
     assert Message.objects.filter(status="queued", provider="recording").count() == 60
