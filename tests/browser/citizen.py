@@ -99,7 +99,14 @@ class Citizen:
             if reusable and response.url in _SUBRESOURCE_SIZES:
                 total += _SUBRESOURCE_SIZES[response.url]
                 continue
-            body = b"" if 300 <= response.status < 400 else response.body()
+            from playwright.sync_api import Error as PlaywrightError
+
+            try:
+                body = b"" if 300 <= response.status < 400 else response.body()
+            except PlaywrightError:
+                # Navigated away from before it could be read (the browser has dropped it,
+                # as it does on a slow machine): not a page the person ended up reading.
+                continue
             size = len(gzip.compress(body, compresslevel=6)) if body else 0
             # The status line and the headers, as HTTP/1.1 sends them.
             size += len("HTTP/1.1 200 OK\r\n\r\n") + sum(
