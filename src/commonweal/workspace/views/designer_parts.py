@@ -131,44 +131,72 @@ def stages(request, slug, number):
     )
 
 
-@require_http_methods(["GET", "HEAD", "POST"])
-@designer_required
-def stage(request, slug, number, stage_id=None):
-    version, definition = version_or_404(request, slug, number)
-    existing = _item(version.definition["stages"], stage_id)
+def _list_item_page(
+    request,
+    version,
+    definition,
+    *,
+    kind: str,
+    item_id,
+    items: list,
+    from_post,
+    remove,
+    save,
+    words: dict[str, str],
+):
+    """Add, change or remove one item of a list in the definition (a stage, a decision
+    reason): the form, its errors, the refusal of a change others depend on."""
     errors: list = []
     field_errors: dict[str, str] = {}
     if request.method == "POST":
         draft_or_refuse(version)
         try:
-            if request.POST.get("action") == "remove" and stage_id is not None:
-                catalogue_services.draft_stage_remove(
-                    version=version, by=request.user, stage_id=stage_id
-                )
-                return saved(request, version, _("The stage is removed."), "stages/")
-            data, field_errors = forms.stage_from_post(request.POST)
+            if request.POST.get("action") == "remove" and item_id is not None:
+                remove(version=version, by=request.user, **{f"{kind}_id": item_id})
+                return saved(request, version, words["removed"], f"{kind}s/")
+            data, field_errors = from_post(request.POST)
             errors = forms.error_list(field_errors)
             if not errors:
-                catalogue_services.draft_stage_save(
-                    version=version, by=request.user, stage_id=stage_id, stage=data
-                )
-                return saved(request, version, _("The stage is saved."), "stages/")
+                save(version=version, by=request.user, **{f"{kind}_id": item_id, kind: data})
+                return saved(request, version, words["saved"], f"{kind}s/")
         except catalogue_services.DefinitionError as error:
             errors = forms.refusal_list(error)
     return designer_page(
         request,
-        "workspace/designer/stage.html",
+        f"workspace/designer/{kind}.html",
         version=version,
         definition=definition,
-        stage=existing or {},
-        adding=stage_id is None,
+        adding=item_id is None,
         outcomes=forms.OUTCOMES,
         errors=errors,
         field_errors=field_errors,
         posted=_posted(request),
-        page_title=_("Stage"),
-        back_url=version_url(version, "stages/"),
+        page_title=words["title"],
+        back_url=version_url(version, f"{kind}s/"),
         status=400 if errors else 200,
+        **{kind: _item(items, item_id) or {}},
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@designer_required
+def stage(request, slug, number, stage_id=None):
+    version, definition = version_or_404(request, slug, number)
+    return _list_item_page(
+        request,
+        version,
+        definition,
+        kind="stage",
+        item_id=stage_id,
+        items=version.definition["stages"],
+        from_post=forms.stage_from_post,
+        remove=catalogue_services.draft_stage_remove,
+        save=catalogue_services.draft_stage_save,
+        words={
+            "removed": _("The stage is removed."),
+            "saved": _("The stage is saved."),
+            "title": _("Stage"),
+        },
     )
 
 
@@ -190,38 +218,19 @@ def reasons(request, slug, number):
 @designer_required
 def reason(request, slug, number, reason_id=None):
     version, definition = version_or_404(request, slug, number)
-    existing = _item(version.definition.get("decision_reasons", []), reason_id)
-    errors: list = []
-    field_errors: dict[str, str] = {}
-    if request.method == "POST":
-        draft_or_refuse(version)
-        try:
-            if request.POST.get("action") == "remove" and reason_id is not None:
-                catalogue_services.draft_reason_remove(
-                    version=version, by=request.user, reason_id=reason_id
-                )
-                return saved(request, version, _("The reason is removed."), "reasons/")
-            data, field_errors = forms.reason_from_post(request.POST)
-            errors = forms.error_list(field_errors)
-            if not errors:
-                catalogue_services.draft_reason_save(
-                    version=version, by=request.user, reason_id=reason_id, reason=data
-                )
-                return saved(request, version, _("The reason is saved."), "reasons/")
-        except catalogue_services.DefinitionError as error:
-            errors = forms.refusal_list(error)
-    return designer_page(
+    return _list_item_page(
         request,
-        "workspace/designer/reason.html",
-        version=version,
-        definition=definition,
-        reason=existing or {},
-        adding=reason_id is None,
-        outcomes=forms.OUTCOMES,
-        errors=errors,
-        field_errors=field_errors,
-        posted=_posted(request),
-        page_title=_("Decision reason"),
-        back_url=version_url(version, "reasons/"),
-        status=400 if errors else 200,
+        version,
+        definition,
+        kind="reason",
+        item_id=reason_id,
+        items=version.definition.get("decision_reasons", []),
+        from_post=forms.reason_from_post,
+        remove=catalogue_services.draft_reason_remove,
+        save=catalogue_services.draft_reason_save,
+        words={
+            "removed": _("The reason is removed."),
+            "saved": _("The reason is saved."),
+            "title": _("Decision reason"),
+        },
     )
